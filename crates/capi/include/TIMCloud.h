@@ -1,0 +1,168 @@
+/*
+ * TIMCloud.h - opentim: functions exported by libImSDK (C API, 2019-2020 form).
+ *
+ * Part of opentim, an independent implementation of the Tencent Cloud IM
+ * C API. Enum numbers and JSON key names are in TIMCloudDef.h, callback
+ * types in TIMCloudCallback.h.
+ *
+ * Rules common to every function below:
+ *
+ *  - Strings are NUL-terminated UTF-8. A "json_..." argument holds a JSON
+ *    document whose keys are the macros of TIMCloudDef.h; unknown keys are
+ *    ignored. Where a JSON argument is optional, NULL means the same as "".
+ *    A NULL identifier argument (user ID, UserSig, conversation ID) is
+ *    rejected with TIM_ERR_PARAM.
+ *  - Functions returning int return a TIMResult. TIM_SUCC only means that
+ *    the request was accepted: the outcome arrives later through the
+ *    TIMCommCallback given to the call, which is invoked once if (and only
+ *    if) the call returned TIM_SUCC. A NULL TIMCommCallback is allowed; the
+ *    outcome is then simply not reported.
+ *  - Before TIMInit (and after TIMUninit) every function except
+ *    TIMGetSDKVersion and the callback setters returns TIM_ERR_SDKUNINIT.
+ *  - All callbacks, whether completions or events, run on one internal
+ *    library thread, never on the calling thread, and never two at a time.
+ *    Keep them short. Calling API functions from inside a callback is
+ *    allowed.
+ *  - `const char*` values handed to a callback belong to the library and
+ *    are valid only until the callback returns; copy what you need.
+ *  - user_data is never dereferenced; it is given back unchanged as the
+ *    last argument of the callback it was passed with.
+ */
+#ifndef TIM_CLOUD_H_
+#define TIM_CLOUD_H_
+
+#include "TIMCloudCallback.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ========================================================================== */
+/* Initialisation and configuration                                          */
+/* ========================================================================== */
+
+/*
+ * Start the library for the application sdk_app_id. Must be called before
+ * any other function; it is synchronous and returns TIM_SUCC when the
+ * library is ready (the connection to the server is then set up in the
+ * background and reported through TIMNetworkStatusListenerCallback).
+ *
+ * json_sdk_config (SdkConfig object) may be NULL or "" for all defaults.
+ * Keys:
+ *   sdk_config_config_file_path (kTIMSdkConfigConfigFilePath), string:
+ *       directory of the local cache (database of messages, conversations,
+ *       login state). Created if missing. Default: $XDG_DATA_HOME/opentim,
+ *       or ~/.local/share/opentim when XDG_DATA_HOME is not set.
+ *   sdk_config_log_file_path (kTIMSdkConfigLogFilePath), string:
+ *       directory for log files.
+ *   opentim_server_address, string (opentim extension, no TIM constant):
+ *       address of the opentim server as a WebSocket URL "ws://host:port";
+ *       several URLs separated by commas are tried in turn. When the key
+ *       is absent the environment variable OPENTIM_SERVER_ADDRESS is used
+ *       (same syntax), and when that is unset too, ws://127.0.0.1:9300.
+ * Other SdkConfig keys are accepted and ignored.
+ *
+ * Returns TIM_ERR_JSON if json_sdk_config is not a valid JSON object.
+ */
+TIM_DECL int TIMInit(uint64_t sdk_app_id, const char* json_sdk_config);
+
+/*
+ * Shut the library down: log out locally, close the connection and free
+ * every resource. Completion callbacks of calls still pending are dropped
+ * and no callback is invoked after TIMUninit has returned. Call it before
+ * unloading the library. TIMInit may be called again afterwards.
+ */
+TIM_DECL int TIMUninit(void);
+
+/*
+ * Version string of the library. Works at any time, even before TIMInit.
+ * The string is static: never NULL, never to be freed or modified.
+ */
+TIM_DECL const char* TIMGetSDKVersion(void);
+
+/*
+ * Change runtime settings. json_config is a SetConfig object; only the keys
+ * present are changed (log levels, console logging, user config, proxies,
+ * user-define data). NULL or "" changes nothing, which makes the call a pure
+ * query. On completion cb receives a SetConfig object holding the whole
+ * current configuration. cb may be NULL.
+ */
+TIM_DECL int TIMSetConfig(const char* json_config, TIMCommCallback cb, const void* user_data);
+
+/* ========================================================================== */
+/* Login                                                                      */
+/* ========================================================================== */
+
+/*
+ * Log in as user_id, proving identity with the signed ticket user_sig
+ * (UserSig). Register the event callbacks (at least the new-message
+ * receiver) before logging in: messages received while offline are
+ * delivered right after login. On success json_params is "".
+ * Typical failure codes: 70001 (UserSig expired), 6208 (kicked off by a
+ * login elsewhere while this device was offline), 7501 (login already in
+ * progress).
+ */
+TIM_DECL int TIMLogin(const char* user_id, const char* user_sig, TIMCommCallback cb, const void* user_data);
+
+/*
+ * End the current session (also to be used before logging in as another
+ * user). On success json_params is "".
+ */
+TIM_DECL int TIMLogout(TIMCommCallback cb, const void* user_data);
+
+/* ========================================================================== */
+/* Messages                                                                   */
+/* ========================================================================== */
+
+/*
+ * Send a message. conv_id is the peer's user ID for kTIMConv_C2C or the
+ * group ID for kTIMConv_Group; json_msg_param is a Message object whose
+ * message_elem_array holds the elements (text, face, location, image,
+ * sound, custom, file, video). Returns TIM_ERR_NOTLOGIN when no user is
+ * logged in, TIM_ERR_CONV for another conversation type, TIM_ERR_JSON
+ * for a malformed message. On success cb receives the Message as stored
+ * (message_seq, message_rand, message_server_time, message_status ...).
+ */
+TIM_DECL int TIMMsgSendNewMsg(const char* conv_id, enum TIMConvType conv_type, const char* json_msg_param, TIMCommCallback cb, const void* user_data);
+
+/* ========================================================================== */
+/* Event callbacks                                                            */
+/* ========================================================================== */
+
+/*
+ * Add a receiver of new messages. Several receivers may be registered; each
+ * is called with the user_data it was added with. Adding NULL does nothing.
+ */
+TIM_DECL void TIMAddRecvNewMsgCallback(TIMRecvNewMsgCallback cb, const void* user_data);
+
+/*
+ * Remove the receiver(s) registered with the function pointer cb.
+ * Removing NULL or an unknown pointer does nothing.
+ */
+TIM_DECL void TIMRemoveRecvNewMsgCallback(TIMRecvNewMsgCallback cb);
+
+/*
+ * The TIMSet...Callback functions below each hold one callback: a new call
+ * replaces the previous callback and user_data, and NULL unregisters it.
+ */
+
+/* Connection state changes between the library and the server. */
+TIM_DECL void TIMSetNetworkStatusListenerCallback(TIMNetworkStatusListenerCallback cb, const void* user_data);
+
+/* This session was kicked because the account logged in on another device. */
+TIM_DECL void TIMSetKickedOfflineCallback(TIMKickedOfflineCallback cb, const void* user_data);
+
+/* The UserSig used for the current session has expired. */
+TIM_DECL void TIMSetUserSigExpiredCallback(TIMUserSigExpiredCallback cb, const void* user_data);
+
+/*
+ * Receive the library's log lines at or above set_config_callback_log_level
+ * (see TIMSetConfig).
+ */
+TIM_DECL void TIMSetLogCallback(TIMLogCallback cb, const void* user_data);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TIM_CLOUD_H_ */

@@ -1,0 +1,172 @@
+//! Initialisation and configuration objects (`TIMInit`, `TIMSetConfig`).
+
+use crate::enums::LogLevel;
+
+json_struct! {
+    /// `json_sdk_config` of `TIMInit` (`SdkConfig`).
+    pub struct SdkConfig {
+        /// Directory for the SDK's local data (default "/").
+        config_file_path: String = ("kTIMSdkConfigConfigFilePath", "sdk_config_config_file_path"),
+        /// Directory for log files (default "/").
+        log_file_path: String = ("kTIMSdkConfigLogFilePath", "sdk_config_log_file_path"),
+        /// Android only: the JavaVM pointer as an integer.
+        java_vm: u64 = ("kTIMSdkConfigJavaVM", "sdk_config_java_vm"),
+        /// **opentim extension** (decision 9): address of the opentim server to connect to,
+        /// e.g. `"ws://127.0.0.1:8080"`. The Tencent API has no key for it because the hosted
+        /// service's address is built in. Not a C header key, so it has no constant name.
+        opentim_server_address: String = ("", "opentim_server_address"),
+    }
+}
+
+impl SdkConfig {
+    /// Fills the documented keys with their defaults ("/" for both paths, 0 for the JavaVM).
+    /// The `opentim_server_address` extension is left as it is: it is not part of the
+    /// documented key set.
+    pub fn complete(mut self) -> Self {
+        fill!(self; config_file_path = "/".to_owned(), log_file_path = "/".to_owned(), java_vm);
+        self
+    }
+}
+
+json_struct! {
+    /// Early (4.2.x) proxy object (`ProxyInfo`), replaced by HTTP/SOCKS5 proxies in 4.3.135.
+    pub struct ProxyInfo {
+        ip: String = ("kTIMProxyInfoIp", "proxy_info_ip"),
+        port: i32 = ("kTIMProxyInfoPort", "proxy_info_port"),
+    }
+}
+
+impl ProxyInfo {
+    /// Fills every absent key with its default.
+    pub fn complete(mut self) -> Self {
+        fill!(self; ip, port);
+        self
+    }
+}
+
+json_struct! {
+    /// HTTP proxy for file transfer (`HttpProxyInfo`); empty ip and port 0 clear it.
+    pub struct HttpProxyInfo {
+        ip: String = ("kTIMHttpProxyInfoIp", "http_proxy_info_ip"),
+        port: i32 = ("kTIMHttpProxyInfoPort", "http_proxy_info_port"),
+        username: String = ("kTIMHttpProxyInfoUserName", "http_proxy_info_username"),
+        password: String = ("kTIMHttpProxyInfoPassword", "http_proxy_info_password"),
+    }
+}
+
+impl HttpProxyInfo {
+    /// Fills every absent key with its default.
+    pub fn complete(mut self) -> Self {
+        fill!(self; ip, port, username, password);
+        self
+    }
+}
+
+json_struct! {
+    /// SOCKS5 proxy for all protocol traffic (`Socks5ProxyInfo`).
+    pub struct Socks5ProxyInfo {
+        ip: String = ("kTIMSocks5ProxyInfoIp", "socks5_proxy_info_ip"),
+        port: i32 = ("kTIMSocks5ProxyInfoPort", "socks5_proxy_info_port"),
+        username: String = ("kTIMSocks5ProxyInfoUserName", "socks5_proxy_info_username"),
+        password: String = ("kTIMSocks5ProxyInfoPassword", "socks5_proxy_info_password"),
+    }
+}
+
+impl Socks5ProxyInfo {
+    /// Fills every absent key with its default.
+    pub fn complete(mut self) -> Self {
+        fill!(self; ip, port, username, password);
+        self
+    }
+}
+
+json_struct! {
+    /// Default options for fetching group info (`GroupGetInfoOption`).
+    pub struct GroupGetInfoOption {
+        /// Bit mask of `TIMGroupGetInfoFlag` (default 0xffffffff, all fields).
+        info_flag: u64 = ("kTIMGroupGetInfoOptionInfoFlag", "group_get_info_option_info_flag"),
+        custom_array: Vec<String> = ("kTIMGroupGetInfoOptionCustomArray", "group_get_info_option_custom_array"),
+    }
+}
+
+impl GroupGetInfoOption {
+    /// Fills every absent key with its documented default (all fields, no custom fields).
+    pub fn complete(mut self) -> Self {
+        fill!(self; info_flag = 0xffff_ffff, custom_array);
+        self
+    }
+}
+
+json_struct! {
+    /// Default options for fetching group members (`GroupMemberGetInfoOption`).
+    pub struct GroupMemberGetInfoOption {
+        /// Bit mask of `TIMGroupMemberInfoFlag` (default 0xffffffff, all fields).
+        info_flag: u64 = ("kTIMGroupMemberGetInfoOptionInfoFlag", "group_member_get_info_option_info_flag"),
+        /// Bit mask of `TIMGroupMemberRoleFlag` (default 0, all roles).
+        role_flag: u64 = ("kTIMGroupMemberGetInfoOptionRoleFlag", "group_member_get_info_option_role_flag"),
+        custom_array: Vec<String> = ("kTIMGroupMemberGetInfoOptionCustomArray", "group_member_get_info_option_custom_array"),
+    }
+}
+
+impl GroupMemberGetInfoOption {
+    /// Fills every absent key with its documented default.
+    pub fn complete(mut self) -> Self {
+        fill!(self; info_flag = 0xffff_ffff, role_flag, custom_array);
+        self
+    }
+}
+
+json_struct! {
+    /// Per-user behaviour switches (`UserConfig`).
+    pub struct UserConfig {
+        is_read_receipt: bool = ("kTIMUserConfigIsReadReceipt", "user_config_is_read_receipt"),
+        is_sync_report: bool = ("kTIMUserConfigIsSyncReport", "user_config_is_sync_report"),
+        /// Key spelled "ingore" by the SDK.
+        is_ignore_grouptips_unread: bool = ("kTIMUserConfigIsIngoreGroupTipsUnRead", "user_config_is_ingore_grouptips_unread"),
+        /// Key spelled "is_is" by the SDK.
+        is_disable_storage: bool = ("kTIMUserConfigIsDisableStorage", "user_config_is_is_disable_storage"),
+        group_getinfo_option: GroupGetInfoOption = ("kTIMUserConfigGroupGetInfoOption", "user_config_group_getinfo_option"),
+        group_member_getinfo_option: GroupMemberGetInfoOption = ("kTIMUserConfigGroupMemberGetInfoOption", "user_config_group_member_getinfo_option"),
+    }
+}
+
+impl UserConfig {
+    /// Fills every absent key with its default, completing the option objects.
+    pub fn complete(mut self) -> Self {
+        fill!(self; is_read_receipt, is_sync_report, is_ignore_grouptips_unread,
+            is_disable_storage, group_getinfo_option => GroupGetInfoOption::complete,
+            group_member_getinfo_option => GroupMemberGetInfoOption::complete);
+        self
+    }
+}
+
+json_struct! {
+    /// `json_config` of `TIMSetConfig` (`SetConfig`).
+    pub struct SetConfig {
+        log_level: LogLevel = ("kTIMSetConfigLogLevel", "set_config_log_level"),
+        callback_log_level: LogLevel = ("kTIMSetConfigCackBackLogLevel", "set_config_callback_log_level"),
+        is_log_output_console: bool = ("kTIMSetConfigIsLogOutputConsole", "set_config_is_log_output_console"),
+        user_config: UserConfig = ("kTIMSetConfigUserConfig", "set_config_user_config"),
+        user_define_data: String = ("kTIMSetConfigUserDefineData", "set_config_user_define_data"),
+        http_proxy_info: HttpProxyInfo = ("kTIMSetConfigHttpProxyInfo", "set_config_http_proxy_info"),
+        socks5_proxy_info: Socks5ProxyInfo = ("kTIMSetConfigSocks5ProxyInfo", "set_config_socks5_proxy_info"),
+        is_only_local_dns_source: bool = ("kTIMSetConfigIsOnlyLocalDNSSource", "set_config_is_only_local_dns_source"),
+        /// Early (4.2.x) key, removed in 4.3.135 but present in the seed's example: read and
+        /// written back when present, never added by [`SetConfig::complete`].
+        proxy_info: ProxyInfo = ("kTIMSetConfigProxyInfo", "set_config_proxy_info"),
+    }
+}
+
+impl SetConfig {
+    /// Fills every absent current key with its default (`set_config_is_log_output_console`:
+    /// true), completing nested objects; the removed `set_config_proxy_info` is completed
+    /// only when present.
+    pub fn complete(mut self) -> Self {
+        fill!(self; log_level, callback_log_level, is_log_output_console = true,
+            user_config => UserConfig::complete, user_define_data,
+            http_proxy_info => HttpProxyInfo::complete,
+            socks5_proxy_info => Socks5ProxyInfo::complete, is_only_local_dns_source);
+        self.proxy_info = self.proxy_info.map(ProxyInfo::complete);
+        self
+    }
+}

@@ -1,0 +1,307 @@
+//! The message object and its offline-push settings.
+
+use serde::{Deserialize, Serialize};
+
+use crate::conv::MsgLocator;
+use crate::elem::Elem;
+use crate::enums::{
+    AndroidOfflinePushNotifyMode, ConvType, MsgPriority, MsgStatus, OfflinePushFlag, Platform,
+};
+use crate::group::GroupMemberInfo;
+use crate::profile::UserProfile;
+use crate::serde_util::null_as_default;
+
+json_struct! {
+    /// iOS part of an offline push (`IOSOfflinePushConfig`).
+    pub struct IosOfflinePushConfig {
+        title: String = ("kTIMIOSOfflinePushConfigTitle", "ios_offline_push_config_title"),
+        /// `"push.no_sound"` means silent.
+        sound: String = ("kTIMIOSOfflinePushConfigSound", "ios_offline_push_config_sound"),
+        ignore_badge: bool = ("kTIMIOSOfflinePushConfigIgnoreBadge", "ios_offline_push_config_ignore_badge"),
+    }
+}
+
+impl IosOfflinePushConfig {
+    /// Fills every absent key with its default.
+    pub fn complete(mut self) -> Self {
+        fill!(self; title, sound, ignore_badge);
+        self
+    }
+}
+
+json_struct! {
+    /// Android part of an offline push (`AndroidOfflinePushConfig`).
+    pub struct AndroidOfflinePushConfig {
+        title: String = ("kTIMAndroidOfflinePushConfigTitle", "android_offline_push_config_title"),
+        sound: String = ("kTIMAndroidOfflinePushConfigSound", "android_offline_push_config_sound"),
+        notify_mode: AndroidOfflinePushNotifyMode = ("kTIMAndroidOfflinePushConfigNotifyMode", "android_offline_push_config_notify_mode"),
+        oppo_channel_id: String = ("kTIMAndroidOfflinePushConfigOPPOChannelID", "android_offline_push_config_oppo_channel_id"),
+    }
+}
+
+impl AndroidOfflinePushConfig {
+    /// Fills every absent key with its default.
+    pub fn complete(mut self) -> Self {
+        fill!(self; title, sound, notify_mode, oppo_channel_id);
+        self
+    }
+}
+
+json_struct! {
+    /// Offline push settings of a message (`OfflinePushConfig`).
+    pub struct OfflinePushConfig {
+        desc: String = ("kTIMOfflinePushConfigDesc", "offline_push_config_desc"),
+        ext: String = ("kTIMOfflinePushConfigExt", "offline_push_config_ext"),
+        flag: OfflinePushFlag = ("kTIMOfflinePushConfigFlag", "offline_push_config_flag"),
+        ios_config: IosOfflinePushConfig = ("kTIMOfflinePushConfigIOSConfig", "offline_push_config_ios_config"),
+        android_config: AndroidOfflinePushConfig = ("kTIMOfflinePushConfigAndroidConfig", "offline_push_config_android_config"),
+    }
+}
+
+impl OfflinePushConfig {
+    /// Fills every absent key with its default, completing the platform objects.
+    pub fn complete(mut self) -> Self {
+        fill!(self; desc, ext, flag, ios_config => IosOfflinePushConfig::complete,
+            android_config => AndroidOfflinePushConfig::complete);
+        self
+    }
+}
+
+/// A message (`Message`): sent, received, stored, a conversation's last message or a draft.
+///
+/// Every field but `elem_array` is optional and skipped when `None`, so parsing and
+/// re-serialising keeps the key set of the input. [`Message::complete`] fills the gaps for
+/// output. `u64` fields are read and written as 64-bit integers (decision 6).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// `message_elem_array`: always written (possibly `[]`); absent or `null` on input is `[]`.
+    #[serde(
+        rename = "message_elem_array",
+        default,
+        deserialize_with = "null_as_default"
+    )]
+    pub elem_array: Vec<Elem>,
+    /// `message_conv_id`: peer user ID or group ID.
+    #[serde(
+        rename = "message_conv_id",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub conv_id: Option<String>,
+    /// `message_conv_type`.
+    #[serde(
+        rename = "message_conv_type",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub conv_type: Option<ConvType>,
+    /// `message_sender`: sender user ID ("@TIM#SYSTEM" for system notices).
+    #[serde(
+        rename = "message_sender",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sender: Option<String>,
+    /// `message_priority`.
+    #[serde(
+        rename = "message_priority",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub priority: Option<MsgPriority>,
+    /// `message_client_time` (Unix seconds).
+    #[serde(
+        rename = "message_client_time",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub client_time: Option<u64>,
+    /// `message_server_time` (Unix seconds).
+    #[serde(
+        rename = "message_server_time",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub server_time: Option<u64>,
+    /// `message_is_from_self`.
+    #[serde(
+        rename = "message_is_from_self",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_from_self: Option<bool>,
+    /// `message_platform`.
+    #[serde(
+        rename = "message_platform",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub platform: Option<Platform>,
+    /// `message_is_read`.
+    #[serde(
+        rename = "message_is_read",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_read: Option<bool>,
+    /// `message_is_online_msg`: online-only message, never stored.
+    #[serde(
+        rename = "message_is_online_msg",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_online_msg: Option<bool>,
+    /// `message_is_peer_read`: C2C peer has read it.
+    #[serde(
+        rename = "message_is_peer_read",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_peer_read: Option<bool>,
+    /// `message_status`.
+    #[serde(
+        rename = "message_status",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status: Option<MsgStatus>,
+    /// `message_unique_id`.
+    #[serde(
+        rename = "message_unique_id",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub unique_id: Option<u64>,
+    /// `message_rand`.
+    #[serde(
+        rename = "message_rand",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub rand: Option<u64>,
+    /// `message_seq`.
+    #[serde(
+        rename = "message_seq",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub seq: Option<u64>,
+    /// `message_custom_int`: local-only app data.
+    #[serde(
+        rename = "message_custom_int",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub custom_int: Option<u32>,
+    /// `message_custom_str`: local-only app data.
+    #[serde(
+        rename = "message_custom_str",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub custom_str: Option<String>,
+    /// `message_sender_profile`.
+    #[serde(
+        rename = "message_sender_profile",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sender_profile: Option<UserProfile>,
+    /// `message_sender_group_member_info` (group messages).
+    #[serde(
+        rename = "message_sender_group_member_info",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sender_group_member_info: Option<GroupMemberInfo>,
+    /// `message_offlie_push_config` (the SDK's spelling, "offlie").
+    #[serde(
+        rename = "message_offlie_push_config",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub offline_push_config: Option<OfflinePushConfig>,
+}
+
+impl Message {
+    /// `(C constant name, JSON key)` of every field, in header order.
+    pub const KEYS: &'static [(&'static str, &'static str)] = &[
+        ("kTIMMsgElemArray", "message_elem_array"),
+        ("kTIMMsgConvId", "message_conv_id"),
+        ("kTIMMsgConvType", "message_conv_type"),
+        ("kTIMMsgSender", "message_sender"),
+        ("kTIMMsgPriority", "message_priority"),
+        ("kTIMMsgClientTime", "message_client_time"),
+        ("kTIMMsgServerTime", "message_server_time"),
+        ("kTIMMsgIsFormSelf", "message_is_from_self"),
+        ("kTIMMsgPlatform", "message_platform"),
+        ("kTIMMsgIsRead", "message_is_read"),
+        ("kTIMMsgIsOnlineMsg", "message_is_online_msg"),
+        ("kTIMMsgIsPeerRead", "message_is_peer_read"),
+        ("kTIMMsgStatus", "message_status"),
+        ("kTIMMsgUniqueId", "message_unique_id"),
+        ("kTIMMsgRand", "message_rand"),
+        ("kTIMMsgSeq", "message_seq"),
+        ("kTIMMsgCustomInt", "message_custom_int"),
+        ("kTIMMsgCustomStr", "message_custom_str"),
+        ("kTIMMsgSenderProfile", "message_sender_profile"),
+        (
+            "kTIMMsgSenderGroupMemberInfo",
+            "message_sender_group_member_info",
+        ),
+        ("kTIMMsgOfflinePushConfig", "message_offlie_push_config"),
+    ];
+
+    /// A one-element text message to `conv_id`; every other field is unset.
+    pub fn text(conv_id: impl Into<String>, conv_type: ConvType, text: impl Into<String>) -> Self {
+        Message {
+            conv_id: Some(conv_id.into()),
+            conv_type: Some(conv_type),
+            elem_array: vec![Elem::text(text)],
+            ..Message::default()
+        }
+    }
+
+    /// The message with every absent scalar key filled, for SDK output (decision 7): empty
+    /// string, 0, false, and `kTIMMsgPriority_Normal` for the priority (the SDK's default).
+    /// Every element is completed too.
+    ///
+    /// `message_sender_profile`, `message_sender_group_member_info` and
+    /// `message_offlie_push_config` stay absent when absent: they are optional objects that the
+    /// SDK only reports when it has them, and an all-empty profile would claim data we do not
+    /// have. When present they are completed.
+    pub fn complete(mut self) -> Self {
+        fill!(self; conv_id, conv_type, sender, priority = MsgPriority::NORMAL, client_time,
+            server_time, is_from_self, platform, is_read, is_online_msg, is_peer_read, status,
+            unique_id, rand, seq, custom_int, custom_str);
+        self.elem_array = self.elem_array.into_iter().map(Elem::complete).collect();
+        self.sender_profile = self.sender_profile.map(UserProfile::complete);
+        self.sender_group_member_info =
+            self.sender_group_member_info.map(GroupMemberInfo::complete);
+        self.offline_push_config = self.offline_push_config.map(OfflinePushConfig::complete);
+        self
+    }
+
+    /// Size in bytes of the serialised `message_elem_array` (checked against the message body
+    /// size limit).
+    pub fn body_size(&self) -> usize {
+        serde_json::to_vec(&self.elem_array)
+            .map(|v| v.len())
+            .unwrap_or(0)
+    }
+
+    /// The locator of this message (revoke / find-by-locator): conversation, server time, seq,
+    /// rand, unique id, self flag, and revoked when the status is `kTIMMsg_Revoked`.
+    pub fn locator(&self) -> MsgLocator {
+        MsgLocator {
+            conv_id: self.conv_id.clone(),
+            conv_type: self.conv_type,
+            is_revoked: Some(self.status == Some(MsgStatus::REVOKED)),
+            time: self.server_time,
+            seq: self.seq,
+            is_self: self.is_from_self,
+            rand: self.rand,
+            unique_id: self.unique_id,
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! The public async API.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use opentim_model::codes;
+use opentim_model::conv::ConvInfo;
+use opentim_model::enums::{ConvEvent, ConvType, NetworkStatus};
+use opentim_model::message::Message;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::connection::{self, Command, Session};
+use crate::error::{Result, SdkError};
+use crate::local::LocalStore;
+
+/// Settings of a [`Client`].
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    /// The app id the UserSigs are issued for.
+    pub sdkappid: u64,
+    /// Server addresses ("ws://host:port" or "host:port"); the client tries them in turn.
+    pub servers: Vec<String>,
+    /// Directory of the local caches (one database per user under it).
+    pub data_dir: PathBuf,
+    /// `TIMPlatform` number of this device; one session per user and platform.
+    pub platform: i64,
+    /// How long a send may wait for the server's acknowledgement, reconnects included.
+    pub send_timeout: Duration,
+    /// How long the first connection of a login may take.
+    pub login_timeout: Duration,
+    /// First and largest delay between reconnect attempts (doubling with jitter in between).
+    pub backoff_min: Duration,
+    pub backoff_max: Duration,
+    /// Keep-alive interval; a connection silent for three intervals is dropped and redialled.
+    pub ping_interval: Duration,
+}
+
+impl ClientOptions {
+    pub fn new(sdkappid: u64, server: impl Into<String>, data_dir: impl Into<PathBuf>) -> Self {
+        ClientOptions {
+            sdkappid,
+            servers: vec![server.into()],
+            data_dir: data_dir.into(),
+            platform: default_platform(),
+            send_timeout: Duration::from_secs(60),
+            login_timeout: Duration::from_secs(10),
+            backoff_min: Duration::from_millis(200),
+            backoff_max: Duration::from_secs(5),
+            ping_interval: Duration::from_secs(20),
+        }
+    }
+}
+
+/// The `TIMPlatform` of the machine the SDK runs on.
+pub fn default_platform() -> i64 {
+    if cfg!(target_os = "windows") {
+        1
+    } else if cfg!(target_os = "macos") {
+        4
+    } else {
+        0
+    }
+}
+
+/// What the SDK reports, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SdkEvent {
+    /// Messages this device had not seen (`TIMRecvNewMsgCallback`).
+    NewMessages(Vec<Message>),
+    /// Conversations added or changed (`TIMConvEventCallback`).
+    Conversations(ConvEvent, Vec<ConvInfo>),
+    /// The connection's state (`TIMNetworkStatusListenerCallback`).
+    Network { status: NetworkStatus, code: i32, desc: String },
+    /// Another login of this user on this platform took over; the session is over.
+    KickedOffline,
+    /// The UserSig expired; log in again with a new one.
+    UserSigExpired,
+}
+
+pub(crate) struct Shared {
+    pub options: ClientOptions,
+    pub events: mpsc::UnboundedSender<SdkEvent>,
+    pub session: Mutex<Option<SessionSlot>>,
+    pub next_session: AtomicU64,
+}
+
+pub(crate) struct SessionSlot {
+    pub id: u64,
+    pub user: String,
+    pub commands: mpsc::UnboundedSender<Command>,
+    pub store: Arc<LocalStore>,
+}
+
+impl Shared {
+    pub fn emit(&self, event: SdkEvent) {
+        let _ = self.events.send(event);
+    }
+
+    /// Forget session `id` if it is still the current one.
+    pub fn end_session(&self, id: u64) {
+        let mut slot = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.as_ref().is_some_and(|s| s.id == id) {
+            *slot = None;
+        }
+    }
+}
+
+/// One SDK instance: at most one logged-in user at a time.
+#[derive(Clone)]
+pub struct Client {
+    shared: Arc<Shared>,
+}
+
+fn not_logged_in() -> SdkError {
+    SdkError::new(codes::ERR_SDK_NOT_LOGGED_IN, "not logged in; call login first")
+}
+
+impl Client {
+    /// A client and the receiver of its events. Nothing connects until [`Client::login`].
+    pub fn new(options: ClientOptions) -> (Client, mpsc::UnboundedReceiver<SdkEvent>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            options,
+            events: tx,
+            session: Mutex::new(None),
+            next_session: AtomicU64::new(1),
+        });
+        (Client { shared }, rx)
+    }
+
+    pub fn options(&self) -> &ClientOptions {
+        &self.shared.options
+    }
+
+    fn slot<T>(&self, f: impl FnOnce(&SessionSlot) -> T) -> Result<T> {
+        let slot = self.shared.session.lock().unwrap_or_else(|p| p.into_inner());
+        slot.as_ref().map(f).ok_or_else(not_logged_in)
+    }
+
+    /// The logged-in user, if any.
+    pub fn login_user(&self) -> Option<String> {
+        self.slot(|s| s.user.clone()).ok()
+    }
+
+    /// Log in as `user_id`. Resolves once the server accepted the UserSig; or, when the server is
+    /// unreachable but this user has logged in on this device before, at once with the cached
+    /// history available (the client keeps reconnecting in the background).
+    pub async fn login(&self, user_id: &str, user_sig: &str) -> Result<()> {
+        if user_id.is_empty() || user_id.len() > 32 || !user_id.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(SdkError::new(
+                codes::ERR_SDK_COMM_INVALID_IDENTIFIER,
+                "user id must be 1 to 32 bytes of printable ASCII without spaces",
+            ));
+        }
+        if user_sig.is_empty() {
+            return Err(SdkError::new(codes::ERR_INVALID_PARAMETERS, "user_sig is empty"));
+        }
+        let (id, ready) = {
+            let mut slot = self.shared.session.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(s) = slot.as_ref() {
+                return if s.user == user_id {
+                    Ok(())
+                } else {
+                    Err(SdkError::new(
+                        codes::ERR_SDK_ACCOUNT_LOGIN_IN_PROCESS,
+                        format!("already logged in as {}; log out first", s.user),
+                    ))
+                };
+            }
+            let o = &self.shared.options;
+            let store = Arc::new(LocalStore::open(&o.data_dir, o.sdkappid, user_id)?);
+            let id = self.shared.next_session.fetch_add(1, Ordering::Relaxed);
+            let (tx, rx) = mpsc::unbounded_channel();
+            let (ready_tx, ready_rx) = oneshot::channel();
+            *slot = Some(SessionSlot { id, user: user_id.to_owned(), commands: tx, store: store.clone() });
+            let session = Session::new(id, user_id.to_owned(), user_sig.to_owned(), store, self.shared.clone());
+            tokio::spawn(connection::run(session, rx, ready_tx));
+            (id, ready_rx)
+        };
+        match ready.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => {
+                self.shared.end_session(id);
+                Err(e)
+            }
+            Err(_) => {
+                self.shared.end_session(id);
+                Err(SdkError::new(codes::ERR_SDK_NOT_LOGGED_IN, "login was interrupted"))
+            }
+        }
+    }
+
+    /// Log out: tell the server, close the connection, fail what is still unsent.
+    pub async fn logout(&self) -> Result<()> {
+        let commands = self.slot(|s| s.commands.clone())?;
+        let (tx, rx) = oneshot::channel();
+        if commands.send(Command::Logout(tx)).is_ok() {
+            let _ = rx.await;
+        }
+        let id = self.slot(|s| s.id).ok();
+        if let Some(id) = id {
+            self.shared.end_session(id);
+        }
+        Ok(())
+    }
+
+    /// Send a message to a conversation. Resolves with the message as stored by the server
+    /// (seq, rand, server time, status sent), after it is durable there.
+    pub async fn send_message(&self, conv_id: &str, conv_type: ConvType, message: Message) -> Result<Message> {
+        let (commands, store, user) = self.slot(|s| (s.commands.clone(), s.store.clone(), s.user.clone()))?;
+        if conv_type != ConvType::C2C {
+            return Err(SdkError::new(
+                codes::ERR_INVALID_CONVERSATION,
+                format!("conv_type {} cannot be sent to yet; use kTIMConv_C2C (1)", conv_type.0),
+            ));
+        }
+        if conv_id.is_empty() || conv_id.len() > 32 || !conv_id.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(SdkError::new(
+                codes::ERR_INVALID_CONVERSATION,
+                "conv_id must be the peer's user id: 1 to 32 bytes of printable ASCII",
+            ));
+        }
+        if message.elem_array.is_empty() {
+            return Err(SdkError::new(codes::ERR_INVALID_MSG_ELEM, "message_elem_array is empty"));
+        }
+        let client_msg_id = connection::new_client_msg_id();
+        let rand = u64::from(rand::random::<u32>());
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let mut local = message;
+        local.conv_id = Some(conv_id.to_owned());
+        local.conv_type = Some(conv_type);
+        local.sender = Some(user);
+        local.is_from_self = Some(true);
+        local.is_read = Some(true);
+        local.status = Some(opentim_model::enums::MsgStatus::SENDING);
+        local.rand = Some(rand);
+        local.client_time = Some(local.client_time.unwrap_or(now));
+        local.platform = Some(opentim_model::enums::Platform(self.shared.options.platform));
+        store.insert_outgoing(&client_msg_id, &local)?;
+        let (tx, rx) = oneshot::channel();
+        let deadline = tokio::time::Instant::now() + self.shared.options.send_timeout;
+        commands
+            .send(Command::Send { client_msg_id, message: local, deadline, reply: tx })
+            .map_err(|_| not_logged_in())?;
+        rx.await.unwrap_or_else(|_| Err(not_logged_in()))
+    }
+
+    /// The newest `count` cached messages of a conversation, oldest first. Works offline.
+    pub fn history(&self, conv_id: &str, conv_type: ConvType, count: u32) -> Result<Vec<Message>> {
+        let store = self.slot(|s| s.store.clone())?;
+        store.history(conv_id, conv_type, count)
+    }
+
+    /// Cached conversations, most recently active first. Works offline.
+    pub fn conversations(&self) -> Result<Vec<ConvInfo>> {
+        let store = self.slot(|s| s.store.clone())?;
+        store.conversations()
+    }
+}

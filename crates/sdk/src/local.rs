@@ -1,0 +1,341 @@
+//! The SDK's local cache: messages, conversations and the sync cursor of one logged-in user, in
+//! one SQLite file per user (`<dir>/<sdkappid>/<user>/opentim.db`), so two processes logged in as
+//! different users never share a file, and a restarted app shows its history at once.
+//!
+//! Applying an inbox entry (store the message, update the conversation, advance the cursor) is
+//! one transaction: after a crash either all of it happened or none, and the entry is simply
+//! synced again.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use opentim_model::conv::ConvInfo;
+use opentim_model::enums::{ConvEvent, ConvType, MsgStatus};
+use opentim_model::message::Message;
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::error::SdkError;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: messages, conversations, key/value state.
+    "CREATE TABLE messages (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        conv_type     INTEGER NOT NULL,
+        conv_id       TEXT    NOT NULL,
+        sender        TEXT    NOT NULL,
+        client_msg_id TEXT    NOT NULL,
+        seq           INTEGER,
+        status        INTEGER NOT NULL,
+        body          TEXT    NOT NULL,
+        UNIQUE (sender, client_msg_id)
+     );
+     CREATE INDEX messages_by_conv ON messages (conv_type, conv_id, seq);
+     CREATE TABLE conversations (
+        conv_type   INTEGER NOT NULL,
+        conv_id     TEXT    NOT NULL,
+        unread      INTEGER NOT NULL,
+        active_time INTEGER NOT NULL,
+        last_msg_id INTEGER,
+        PRIMARY KEY (conv_type, conv_id)
+     );
+     CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+];
+
+fn db(e: rusqlite::Error) -> SdkError {
+    SdkError::new(opentim_model::codes::ERR_DATABASE_OPERATE_FAILED, format!("local database: {e}"))
+}
+
+/// What applying one message changed.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    /// The message as stored, complete.
+    pub message: Message,
+    /// True when this device had not seen the message before.
+    pub is_new: bool,
+    /// Add for a conversation seen for the first time, Update otherwise.
+    pub conv_event: ConvEvent,
+}
+
+/// One user's local cache.
+pub struct LocalStore {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+    owner: String,
+}
+
+impl LocalStore {
+    /// The database path of `user` under `dir`.
+    pub fn path_for(dir: &Path, sdkappid: u64, user: &str) -> PathBuf {
+        dir.join(sdkappid.to_string()).join(user).join("opentim.db")
+    }
+
+    /// Open or create the cache of `user`.
+    pub fn open(dir: &Path, sdkappid: u64, user: &str) -> Result<Self, SdkError> {
+        let path = Self::path_for(dir, sdkappid, user);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                SdkError::new(
+                    opentim_model::codes::ERR_IO_OPERATION_FAILED,
+                    format!("cannot create the cache directory {}: {e}", parent.display()),
+                )
+            })?;
+        }
+        let mut conn = Connection::open(&path).map_err(db)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(db)?;
+        // The server keeps every message; NORMAL loses at most the newest local commits on power
+        // loss, and the cursor rolls back with them, so they are synced again.
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(db)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(db)?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(db)?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn.transaction().map_err(db)?;
+            tx.execute_batch(sql).map_err(db)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(db)?;
+            tx.commit().map_err(db)?;
+        }
+        Ok(LocalStore { conn: Mutex::new(conn), path, owner: user.to_owned() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A state value (0 when unset).
+    pub fn state(&self, key: &str) -> Result<u64, SdkError> {
+        self.lock()
+            .query_row("SELECT value FROM state WHERE key = ?1", [key], |r| r.get::<_, i64>(0))
+            .optional()
+            .map(|v| v.unwrap_or(0) as u64)
+            .map_err(db)
+    }
+
+    pub fn set_state(&self, key: &str, value: u64) -> Result<(), SdkError> {
+        set_state(&self.lock(), key, value)
+    }
+
+    /// The last inbox cursor applied.
+    pub fn cursor(&self) -> Result<u64, SdkError> {
+        self.state("cursor")
+    }
+
+    /// Store a message being sent (status Sending). Returns its local unique id.
+    pub fn insert_outgoing(&self, client_msg_id: &str, msg: &Message) -> Result<u64, SdkError> {
+        let conn = self.lock();
+        let conv_type = msg.conv_type.unwrap_or_default().0;
+        let conv_id = msg.conv_id.clone().unwrap_or_default();
+        conn.execute(
+            "INSERT INTO messages (conv_type, conv_id, sender, client_msg_id, seq, status, body)
+             VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6)",
+            params![conv_type, conv_id, self.owner, client_msg_id, MsgStatus::SENDING.0, to_json(msg)],
+        )
+        .map_err(db)?;
+        Ok(conn.last_insert_rowid() as u64)
+    }
+
+    /// Mark an outgoing message failed.
+    pub fn mark_failed(&self, client_msg_id: &str) -> Result<(), SdkError> {
+        let conn = self.lock();
+        let body: Option<String> = conn
+            .query_row(
+                "SELECT body FROM messages WHERE sender = ?1 AND client_msg_id = ?2 AND status = ?3",
+                params![self.owner, client_msg_id, MsgStatus::SENDING.0],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?;
+        if let Some(body) = body {
+            let mut msg: Message = from_json(&body)?;
+            msg.status = Some(MsgStatus::SEND_FAIL);
+            conn.execute(
+                "UPDATE messages SET status = ?1, body = ?2 WHERE sender = ?3 AND client_msg_id = ?4",
+                params![MsgStatus::SEND_FAIL.0, to_json(&msg), self.owner, client_msg_id],
+            )
+            .map_err(db)?;
+        }
+        Ok(())
+    }
+
+    /// Apply messages of the inbox in order and advance the cursor to `cursor`, in one
+    /// transaction. `messages` are complete messages from this user's point of view, each with
+    /// its client message id.
+    pub fn apply(&self, messages: &[(String, Message)], cursor: u64) -> Result<Vec<Applied>, SdkError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(db)?;
+        let mut out = Vec::with_capacity(messages.len());
+        for (client_msg_id, msg) in messages {
+            out.push(apply_one(&tx, client_msg_id, msg)?);
+        }
+        set_state(&tx, "cursor", cursor)?;
+        tx.commit().map_err(db)?;
+        Ok(out)
+    }
+
+    /// Record the server's acknowledgement of a message this device sent (outside the inbox
+    /// order: the inbox entry of the same message may come before or after it).
+    pub fn apply_ack(&self, client_msg_id: &str, msg: &Message) -> Result<Applied, SdkError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(db)?;
+        let applied = apply_one(&tx, client_msg_id, msg)?;
+        tx.commit().map_err(db)?;
+        Ok(applied)
+    }
+
+    /// Messages of a conversation, oldest first, the newest `count` of them.
+    pub fn history(&self, conv_id: &str, conv_type: ConvType, count: u32) -> Result<Vec<Message>, SdkError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT id, body FROM messages WHERE conv_type = ?1 AND conv_id = ?2
+                 ORDER BY seq IS NULL DESC, seq DESC, id DESC LIMIT ?3",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(params![conv_type.0, conv_id, count], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .map_err(db)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, body) = row.map_err(db)?;
+            let mut m: Message = from_json(&body)?;
+            m.unique_id = Some(id as u64);
+            out.push(m);
+        }
+        out.reverse();
+        Ok(out)
+    }
+
+    /// Every conversation, most recently active first.
+    pub fn conversations(&self) -> Result<Vec<ConvInfo>, SdkError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT c.conv_type, c.conv_id, c.unread, c.active_time, m.id, m.body FROM conversations c
+                 LEFT JOIN messages m ON m.id = c.last_msg_id ORDER BY c.active_time DESC",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, Option<i64>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                ))
+            })
+            .map_err(db)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (conv_type, conv_id, unread, active, id, body) = row.map_err(db)?;
+            let last = match body {
+                Some(b) => {
+                    let mut m: Message = from_json(&b)?;
+                    m.unique_id = id.map(|i| i as u64);
+                    Some(m)
+                }
+                None => None,
+            };
+            out.push(conv_info(&self.owner, ConvType(conv_type), conv_id, unread as u64, active as u64, last));
+        }
+        Ok(out)
+    }
+
+    /// One conversation, if it exists.
+    pub fn conversation(&self, conv_id: &str, conv_type: ConvType) -> Result<Option<ConvInfo>, SdkError> {
+        Ok(self.conversations()?.into_iter().find(|c| c.conv_id.as_deref() == Some(conv_id) && c.conv_type == Some(conv_type)))
+    }
+}
+
+fn conv_info(owner: &str, conv_type: ConvType, conv_id: String, unread: u64, active: u64, last: Option<Message>) -> ConvInfo {
+    ConvInfo {
+        conv_id: Some(conv_id),
+        conv_type: Some(conv_type),
+        owner: Some(owner.to_owned()),
+        unread_num: Some(unread),
+        active_time: Some(active),
+        is_has_lastmsg: Some(last.is_some()),
+        last_msg: last,
+        is_has_draft: Some(false),
+        ..ConvInfo::default()
+    }
+    .complete()
+}
+
+fn to_json(m: &Message) -> String {
+    serde_json::to_string(m).unwrap_or_default()
+}
+
+fn from_json(body: &str) -> Result<Message, SdkError> {
+    serde_json::from_str(body).map_err(|e| {
+        SdkError::new(opentim_model::codes::ERR_DATABASE_OPERATE_FAILED, format!("corrupt cached message: {e}"))
+    })
+}
+
+fn set_state(conn: &Connection, key: &str, value: u64) -> Result<(), SdkError> {
+    conn.execute(
+        "INSERT INTO state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value as i64],
+    )
+    .map(|_| ())
+    .map_err(db)
+}
+
+fn apply_one(tx: &Connection, client_msg_id: &str, msg: &Message) -> Result<Applied, SdkError> {
+    let sender = msg.sender.clone().unwrap_or_default();
+    let conv_type = msg.conv_type.unwrap_or_default();
+    let conv_id = msg.conv_id.clone().unwrap_or_default();
+    let existing: Option<(i64, i64)> = tx
+        .query_row(
+            "SELECT id, status FROM messages WHERE sender = ?1 AND client_msg_id = ?2",
+            params![sender, client_msg_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(db)?;
+    let is_new = existing.is_none();
+    let id = match existing {
+        Some((id, _)) => {
+            tx.execute(
+                "UPDATE messages SET seq = ?1, status = ?2, body = ?3 WHERE id = ?4",
+                params![msg.seq.map(|s| s as i64), msg.status.unwrap_or_default().0, to_json(msg), id],
+            )
+            .map_err(db)?;
+            id
+        }
+        None => {
+            tx.execute(
+                "INSERT INTO messages (conv_type, conv_id, sender, client_msg_id, seq, status, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![conv_type.0, conv_id, sender, client_msg_id, msg.seq.map(|s| s as i64), msg.status.unwrap_or_default().0, to_json(msg)],
+            )
+            .map_err(db)?;
+            tx.last_insert_rowid()
+        }
+    };
+    let had_conv: Option<i64> = tx
+        .query_row(
+            "SELECT unread FROM conversations WHERE conv_type = ?1 AND conv_id = ?2",
+            params![conv_type.0, conv_id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db)?;
+    let bump = i64::from(is_new && msg.is_from_self != Some(true));
+    let time = msg.server_time.unwrap_or(0) as i64;
+    tx.execute(
+        "INSERT INTO conversations (conv_type, conv_id, unread, active_time, last_msg_id) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (conv_type, conv_id) DO UPDATE SET
+            unread = unread + ?3,
+            active_time = MAX(active_time, ?4),
+            last_msg_id = CASE WHEN ?4 >= active_time THEN ?5 ELSE last_msg_id END",
+        params![conv_type.0, conv_id, bump, time, id],
+    )
+    .map_err(db)?;
+    let mut message = msg.clone();
+    message.unique_id = Some(id as u64);
+    Ok(Applied { message, is_new, conv_event: if had_conv.is_some() { ConvEvent::UPDATE } else { ConvEvent::ADD } })
+}

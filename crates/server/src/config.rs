@@ -1,0 +1,83 @@
+//! Server settings. Every limit the server enforces is a named field here with its default; the
+//! `opentim serve` command layers a TOML file, `OPENTIM_*` environment variables and flags over
+//! these defaults.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// All settings of one server node.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on, e.g. "0.0.0.0:9300". Port 0 picks a free port.
+    pub listen: String,
+    /// Directory holding the embedded SQLite database (created if missing).
+    pub data_dir: PathBuf,
+    /// The app id (SDKAppID) whose UserSigs this server accepts.
+    pub sdkappid: u64,
+    /// The app's secret key: UserSigs are HMAC-SHA256 signed with it.
+    pub secret_key: String,
+    /// Largest message body (all elements, as JSON) in bytes. Default 12 KB.
+    pub max_message_bytes: usize,
+    /// Longest user id in bytes. Default 32.
+    pub max_user_id_bytes: usize,
+    /// Largest WebSocket frame accepted from a client, in bytes. Default 64 KB.
+    pub max_frame_bytes: usize,
+    /// Events queued for one session before it is treated as a slow reader and disconnected
+    /// (it resyncs on reconnect). Default 4096.
+    pub session_queue_len: usize,
+    /// Most concurrent client connections. Default 100000.
+    pub max_connections: usize,
+    /// Seconds a new connection has to send its login frame. Default 10.
+    pub login_timeout_secs: u64,
+    /// Inbox entries returned per sync page. Default 200.
+    pub sync_page: u32,
+    /// Seconds of clock skew tolerated on a UserSig's issue time. Default 300.
+    pub clock_skew_secs: u64,
+    /// SQLite `synchronous` mode: "full" (default; an ack means the message survived power
+    /// loss) or "normal" (survives a process crash, may lose the last commits on power loss).
+    pub sqlite_synchronous: String,
+    /// Most writes committed in one SQLite transaction (group commit). Default 512.
+    pub write_batch: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:9300".into(),
+            data_dir: PathBuf::from("opentim-data"),
+            sdkappid: 1_400_000_000,
+            secret_key: String::new(),
+            max_message_bytes: 12 * 1024,
+            max_user_id_bytes: 32,
+            max_frame_bytes: 64 * 1024,
+            session_queue_len: 4096,
+            max_connections: 100_000,
+            login_timeout_secs: 10,
+            sync_page: 200,
+            clock_skew_secs: 300,
+            sqlite_synchronous: "full".into(),
+            write_batch: 512,
+        }
+    }
+}
+
+impl Config {
+    /// Check the settings for values the server cannot run with.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.secret_key.is_empty() {
+            return Err("secret_key is empty: set it in the config file, OPENTIM_SECRET_KEY or --secret-key".into());
+        }
+        if !matches!(self.sqlite_synchronous.as_str(), "full" | "normal" | "extra") {
+            return Err(format!(
+                "sqlite_synchronous must be \"full\", \"extra\" or \"normal\", not {:?}",
+                self.sqlite_synchronous
+            ));
+        }
+        if self.max_message_bytes == 0 || self.max_user_id_bytes == 0 || self.session_queue_len == 0 {
+            return Err("limits must be greater than zero".into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,196 @@
+//! WebSocket sessions: decode frames, check identity, call the services, write frames back.
+//!
+//! A connection must log in with its first frame within `login_timeout_secs`. After that one task
+//! drives the session: it reads client frames, forwards queued events from the hub, and closes
+//! the connection when the hub says so (kicked, slow reader), when the UserSig expires, or when
+//! the server shuts down.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
+use futures_util::StreamExt;
+use opentim_model::codes;
+use opentim_protocol::{decode, encode, ClientFrame, Event, ReplyBody, ServerFrame, PROTOCOL_VERSION};
+use tokio::sync::watch;
+
+use crate::auth;
+use crate::hub::CloseReason;
+use crate::service::{now_secs, valid_user_id, Refusal, SendRequest};
+use crate::AppState;
+
+fn reply_err(id: u64, r: &Refusal) -> String {
+    encode(&ServerFrame::Reply { id, code: r.code, desc: r.desc.clone(), body: None })
+}
+
+fn reply_ok(id: u64, body: ReplyBody) -> String {
+    encode(&ServerFrame::Reply { id, code: 0, desc: String::new(), body: Some(body) })
+}
+
+async fn send_text(socket: &mut WebSocket, text: impl Into<Utf8Bytes>) -> bool {
+    socket.send(WsMessage::Text(text.into())).await.is_ok()
+}
+
+async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let _ = socket.send(WsMessage::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+}
+
+/// Read the next text frame, skipping pings; None when the connection ends.
+async fn next_text(socket: &mut WebSocket) -> Option<Result<String, ()>> {
+    loop {
+        match socket.next().await? {
+            Ok(WsMessage::Text(t)) => return Some(Ok(t.to_string())),
+            Ok(WsMessage::Binary(_)) => return Some(Err(())),
+            Ok(WsMessage::Close(_)) | Err(_) => return None,
+            Ok(_) => continue,
+        }
+    }
+}
+
+/// Serve one upgraded connection to its end.
+pub async fn serve_socket(state: Arc<AppState>, mut socket: WebSocket, mut shutdown: watch::Receiver<bool>) {
+    let cfg = state.config.clone();
+    // 1. Login.
+    let first = tokio::time::timeout(Duration::from_secs(cfg.login_timeout_secs), next_text(&mut socket)).await;
+    let Ok(Some(Ok(text))) = first else {
+        close(&mut socket, 1008, "log in with the first frame").await;
+        return;
+    };
+    let (id, user, platform, expires_at) = match decode::<ClientFrame>(&text) {
+        Ok(ClientFrame::Login { id, protocol, user_id, user_sig, platform }) => {
+            let refusal = if protocol != PROTOCOL_VERSION {
+                Some(Refusal::new(codes::ERR_SVR_MSG_PKG_PARSE_FAILED, format!("protocol {protocol} is not supported; this server speaks {PROTOCOL_VERSION}")))
+            } else if !valid_user_id(&user_id, cfg.max_user_id_bytes) {
+                Some(Refusal::new(codes::ERR_SVR_COMM_INVALID_ID_FORMAT, format!("user id must be 1 to {} bytes of printable ASCII without spaces", cfg.max_user_id_bytes)))
+            } else if user_sig.is_empty() {
+                Some(Refusal::new(codes::ERR_SVR_ACCOUNT_USERSIG_EMPTY, "UserSig is empty"))
+            } else {
+                None
+            };
+            let checked = match refusal {
+                Some(r) => Err(r),
+                None => auth::verify(&cfg.secret_key, cfg.sdkappid, &user_id, &user_sig, now_secs())
+                    .map_err(|e| Refusal::new(e.code(), e.to_string())),
+            };
+            match checked {
+                Ok(ticket) => (id, user_id, platform, ticket.expires_at()),
+                Err(r) => {
+                    state.metrics.login_failures.fetch_add(1, Ordering::Relaxed);
+                    tracing::info!(user = %user_id, code = r.code, reason = %r.desc, "login refused");
+                    send_text(&mut socket, reply_err(id, &r)).await;
+                    close(&mut socket, 1008, "login refused").await;
+                    return;
+                }
+            }
+        }
+        _ => {
+            send_text(&mut socket, reply_err(0, &Refusal::new(codes::ERR_SVR_MSG_PKG_PARSE_FAILED, "the first frame must be a login"))).await;
+            close(&mut socket, 1008, "log in with the first frame").await;
+            return;
+        }
+    };
+    let mut reg = state.hub.register(&user, platform);
+    state.metrics.logins.fetch_add(1, Ordering::Relaxed);
+    tracing::info!(user = %user, platform, session = reg.id, "logged in");
+    let head = state.messages.store.inbox_head(&user).await.unwrap_or(0);
+    if send_text(&mut socket, reply_ok(id, ReplyBody::LoggedIn { server_time: now_secs(), head_cursor: head })).await {
+        session_loop(&state, &mut socket, &user, &mut reg, expires_at, &mut shutdown).await;
+    }
+    state.hub.unregister(&user, reg.id);
+    tracing::info!(user = %user, session = reg.id, "session ended");
+}
+
+async fn session_loop(
+    state: &Arc<AppState>,
+    socket: &mut WebSocket,
+    user: &str,
+    reg: &mut crate::hub::Registration,
+    expires_at: u64,
+    shutdown: &mut watch::Receiver<bool>,
+) {
+    let expiry = tokio::time::Instant::now() + Duration::from_secs(expires_at.saturating_sub(now_secs()).saturating_add(1));
+    let expired = tokio::time::sleep_until(expiry);
+    tokio::pin!(expired);
+    loop {
+        tokio::select! {
+            incoming = next_text(socket) => {
+                let Some(incoming) = incoming else { return };
+                let Ok(text) = incoming else {
+                    close(socket, 1003, "frames are JSON text").await;
+                    return;
+                };
+                let (out, end) = handle_frame(state, user, &text).await;
+                if !send_text(socket, out).await { return; }
+                if end {
+                    close(socket, 1000, "logged out").await;
+                    return;
+                }
+            }
+            Some(frame) = reg.queue.recv() => {
+                if !send_text(socket, &*frame).await { return; }
+            }
+            _ = reg.close.changed() => {
+                let reason = *reg.close.borrow();
+                match reason {
+                    CloseReason::Kicked => {
+                        send_text(socket, encode(&ServerFrame::Event(Event::KickedOffline))).await;
+                        close(socket, 4001, "kicked by another login").await;
+                    }
+                    CloseReason::SlowReader => close(socket, 4002, "too slow; reconnect and sync").await,
+                    CloseReason::Open => continue,
+                }
+                return;
+            }
+            () = &mut expired => {
+                send_text(socket, encode(&ServerFrame::Event(Event::UserSigExpired))).await;
+                close(socket, 4003, "UserSig expired").await;
+                return;
+            }
+            _ = shutdown.changed() => {
+                close(socket, 1001, "server shutting down").await;
+                return;
+            }
+        }
+    }
+}
+
+/// Answer one frame; the flag says the session ends after the answer.
+async fn handle_frame(state: &Arc<AppState>, user: &str, text: &str) -> (String, bool) {
+    let frame = match decode::<ClientFrame>(text) {
+        Ok(f) => f,
+        Err(e) => {
+            // Answer with id 0 when the frame is too broken to carry one.
+            let id = serde_json::from_str::<serde_json::Value>(text).ok().and_then(|v| v.get("id")?.as_u64()).unwrap_or(0);
+            return (reply_err(id, &Refusal::new(codes::ERR_SVR_MSG_PKG_PARSE_FAILED, format!("bad frame: {e}"))), false);
+        }
+    };
+    let out = match frame {
+        ClientFrame::Send { id, client_msg_id, conv_id, conv_type, rand, message } => {
+            let req = SendRequest { from: user.to_owned(), client_msg_id, conv_id, conv_type, rand, message };
+            match state.messages.send(req).await {
+                Ok(stored) => reply_ok(id, ReplyBody::Sent { message: stored.message, cursor: stored.from_cursor }),
+                Err(r) => reply_err(id, &r),
+            }
+        }
+        ClientFrame::Sync { id, cursor, limit } => {
+            let limit = limit.clamp(1, state.config.sync_page);
+            match state.messages.store.inbox_after(user, cursor, limit + 1).await {
+                Ok(mut entries) => {
+                    let more = entries.len() > limit as usize;
+                    entries.truncate(limit as usize);
+                    state.metrics.sync_entries.fetch_add(entries.len() as u64, Ordering::Relaxed);
+                    reply_ok(id, ReplyBody::Synced { entries, more })
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "reading an inbox failed");
+                    reply_err(id, &Refusal::new(codes::ERR_SVR_MSG_INTERNAL_ERROR1, "the server could not read the inbox; retry"))
+                }
+            }
+        }
+        ClientFrame::Ping { id } => reply_ok(id, ReplyBody::Pong { server_time: now_secs() }),
+        ClientFrame::Logout { id } => return (reply_ok(id, ReplyBody::Pong { server_time: now_secs() }), true),
+        ClientFrame::Login { id, .. } => reply_err(id, &Refusal::new(codes::ERR_SDK_ACCOUNT_LOGIN_IN_PROCESS, "already logged in on this connection")),
+    };
+    (out, false)
+}

@@ -1,0 +1,157 @@
+//! The message service: the rules of sending, independent of how frames arrive.
+//!
+//! Checks come first (conversation type, receiver id, elements, body size); then the store
+//! assigns the conversation seq and both inbox cursors and makes the message durable; only then
+//! is the sender answered and the event queued to every online session of receiver and sender.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use opentim_model::codes;
+use opentim_model::enums::{ConvType, ElemType};
+use opentim_model::elem::Elem;
+use opentim_model::message::Message;
+use opentim_protocol::{encode, Event, InboxEntry, InboxItem, ServerFrame};
+
+use crate::config::Config;
+use crate::hub::Hub;
+use crate::metrics::Metrics;
+use crate::store::{NewC2c, Store, Stored};
+
+/// A refused request: a TIM error code and a text that says what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: i32,
+    pub desc: String,
+}
+
+impl Refusal {
+    pub fn new(code: i32, desc: impl Into<String>) -> Self {
+        Refusal { code, desc: desc.into() }
+    }
+}
+
+/// Unix time in seconds.
+pub fn now_secs() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// Whether `id` is a valid user id under `max_bytes`: non-empty printable ASCII without spaces.
+pub fn valid_user_id(id: &str, max_bytes: usize) -> bool {
+    !id.is_empty() && id.len() <= max_bytes && id.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// Element types a client may send today. Media elements arrive with the media issue; group tips
+/// and reports are produced by the server only.
+fn sendable(elem: &Elem) -> bool {
+    matches!(elem.elem_type(), ElemType::TEXT | ElemType::CUSTOM)
+}
+
+/// Sending and delivering messages.
+pub struct MessageService {
+    pub store: Arc<dyn Store>,
+    pub hub: Arc<Hub>,
+    pub metrics: Arc<Metrics>,
+    pub config: Arc<Config>,
+}
+
+/// One send request as the gateway decoded it.
+pub struct SendRequest {
+    pub from: String,
+    pub client_msg_id: String,
+    pub conv_id: String,
+    pub conv_type: ConvType,
+    pub rand: u64,
+    pub message: Message,
+}
+
+impl MessageService {
+    fn check(&self, req: &SendRequest) -> Result<(), Refusal> {
+        if req.conv_type != ConvType::C2C {
+            let what = if req.conv_type == ConvType::GROUP { "group conversations are not served yet" } else { "unknown conversation type" };
+            return Err(Refusal::new(codes::ERR_INVALID_CONVERSATION, format!("{what} (conv_type {})", req.conv_type.0)));
+        }
+        if !valid_user_id(&req.conv_id, self.config.max_user_id_bytes) {
+            return Err(Refusal::new(
+                codes::ERR_SVR_MSG_INVALID_ID,
+                format!(
+                    "receiver id must be 1 to {} bytes of printable ASCII without spaces",
+                    self.config.max_user_id_bytes
+                ),
+            ));
+        }
+        if req.client_msg_id.is_empty() || req.client_msg_id.len() > 64 {
+            return Err(Refusal::new(codes::ERR_SVR_MSG_PKG_PARSE_FAILED, "client_msg_id must be 1 to 64 bytes"));
+        }
+        if req.message.elem_array.is_empty() {
+            return Err(Refusal::new(codes::ERR_INVALID_MSG_ELEM, "message_elem_array is empty"));
+        }
+        if let Some(bad) = req.message.elem_array.iter().find(|e| !sendable(e)) {
+            return Err(Refusal::new(
+                codes::ERR_INVALID_MSG_ELEM,
+                format!("elem_type {} cannot be sent yet; text (0) and custom (3) elements can", bad.elem_type().0),
+            ));
+        }
+        let size = req.message.body_size();
+        if size > self.config.max_message_bytes {
+            return Err(Refusal::new(
+                codes::ERR_SVR_COMM_BODY_SIZE_LIMIT,
+                format!("message body is {size} bytes; the limit (max_message_bytes) is {}", self.config.max_message_bytes),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Store and deliver one C2C message. Returns the stored message and the sender's cursor.
+    pub async fn send(&self, req: SendRequest) -> Result<Stored, Refusal> {
+        if let Err(r) = self.check(&req) {
+            self.metrics.messages_rejected.fetch_add(1, Ordering::Relaxed);
+            return Err(r);
+        }
+        // Keep what the sender says about the content; envelope fields are the server's.
+        let m = req.message;
+        let content = Message {
+            elem_array: m.elem_array,
+            priority: m.priority,
+            client_time: m.client_time,
+            platform: m.platform,
+            is_online_msg: m.is_online_msg,
+            offline_push_config: m.offline_push_config,
+            ..Message::default()
+        };
+        let stored = self
+            .store
+            .append_c2c(NewC2c {
+                from: req.from,
+                to: req.conv_id,
+                client_msg_id: req.client_msg_id,
+                rand: req.rand,
+                server_time: now_secs(),
+                message: content,
+            })
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "storing a message failed");
+                Refusal::new(codes::ERR_SVR_MSG_INTERNAL_ERROR1, "the server could not store the message; retry")
+            })?;
+        if !stored.duplicate {
+            self.metrics.messages_stored.fetch_add(1, Ordering::Relaxed);
+            self.publish(&stored.message.to, stored.to_cursor, &stored);
+            if stored.message.from != stored.message.to {
+                self.publish(&stored.message.from, stored.from_cursor, &stored);
+            }
+        }
+        Ok(stored)
+    }
+
+    fn publish(&self, user: &str, cursor: u64, stored: &Stored) {
+        let frame = ServerFrame::Event(Event::Inbox(InboxEntry {
+            cursor,
+            item: InboxItem::Message { message: stored.message.clone() },
+        }));
+        let text: Arc<str> = encode(&frame).into();
+        let n = self.hub.deliver(user, &text);
+        self.metrics.deliveries.fetch_add(n as u64, Ordering::Relaxed);
+    }
+}

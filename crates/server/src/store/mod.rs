@@ -1,0 +1,77 @@
+//! Persistent state behind one async trait, so the services never see SQL.
+//!
+//! A C2C conversation has its own gap-free sequence (`message_seq`); every message is stored
+//! once. Each user has an inbox: an ordered list of what concerns them, numbered by a per-user
+//! cursor that grows by one per entry. Sending a C2C message writes the message and one inbox
+//! entry for the receiver and one for the sender (so the sender's other devices sync it too),
+//! all in one transaction, and the sender is acknowledged only after that transaction is
+//! durable.
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use async_trait::async_trait;
+use opentim_model::message::Message;
+use opentim_protocol::{InboxEntry, WireMessage};
+
+/// Store failures. Details go to the log; peers only see a code.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("the store is shut down")]
+    Closed,
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A C2C message to store.
+#[derive(Clone, Debug)]
+pub struct NewC2c {
+    pub from: String,
+    pub to: String,
+    pub client_msg_id: String,
+    pub rand: u64,
+    pub server_time: u64,
+    pub message: Message,
+}
+
+/// The result of storing a message.
+#[derive(Clone, Debug)]
+pub struct Stored {
+    pub message: WireMessage,
+    /// The sender's inbox cursor of the message.
+    pub from_cursor: u64,
+    /// The receiver's inbox cursor of the message (equal to `from_cursor` for a message to self).
+    pub to_cursor: u64,
+    /// True when this client message id was already stored: nothing new was written and
+    /// `message` is the first result.
+    pub duplicate: bool,
+}
+
+/// Everything the services persist.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Store a C2C message and its inbox entries atomically. Idempotent on
+    /// (`from`, `client_msg_id`).
+    async fn append_c2c(&self, msg: NewC2c) -> Result<Stored>;
+    /// Inbox entries of `user` after `cursor`, oldest first, at most `limit`.
+    async fn inbox_after(&self, user: &str, cursor: u64, limit: u32) -> Result<Vec<InboxEntry>>;
+    /// The newest inbox cursor of `user` (0 when empty).
+    async fn inbox_head(&self, user: &str) -> Result<u64>;
+    /// Messages of a C2C conversation with seq below `before` (newest first), at most `limit`.
+    async fn c2c_history(&self, a: &str, b: &str, before: u64, limit: u32) -> Result<Vec<WireMessage>>;
+    /// Check the store is reachable.
+    async fn ping(&self) -> Result<()>;
+}
+
+/// The key of the C2C conversation between `a` and `b`, the same from both sides.
+pub fn c2c_key(a: &str, b: &str) -> String {
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    // Both ids are printable ASCII without '\n' (checked at the gateway), so '\n' separates them.
+    format!("c2c\n{lo}\n{hi}")
+}

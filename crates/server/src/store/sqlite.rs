@@ -1,0 +1,331 @@
+//! The embedded SQLite store: one file in WAL mode, nothing to install.
+//!
+//! Writes go to one writer thread that owns the write connection. It drains every write waiting
+//! in its queue (up to `write_batch`) into one transaction and commits once, so many concurrent
+//! sends cost one fsync between them (group commit); each caller is answered only after that
+//! commit returns. Reads run on a separate read-only connection under `spawn_blocking`; WAL lets
+//! them proceed while the writer commits.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use async_trait::async_trait;
+use opentim_model::message::Message;
+use opentim_protocol::{InboxEntry, InboxItem, WireMessage};
+use rusqlite::{params, Connection, OptionalExtension};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{c2c_key, NewC2c, Result, Store, StoreError, Stored};
+
+/// Numbered migrations, applied in order, one transaction each.
+const MIGRATIONS: &[&str] = &[
+    // 1: messages, inboxes, counters.
+    "CREATE TABLE messages (
+        conv_key      TEXT    NOT NULL,
+        seq           INTEGER NOT NULL,
+        conv_type     INTEGER NOT NULL,
+        sender        TEXT    NOT NULL,
+        receiver      TEXT    NOT NULL,
+        client_msg_id TEXT    NOT NULL,
+        rand          INTEGER NOT NULL,
+        server_time   INTEGER NOT NULL,
+        body          TEXT    NOT NULL,
+        sender_cursor   INTEGER NOT NULL,
+        receiver_cursor INTEGER NOT NULL,
+        PRIMARY KEY (conv_key, seq)
+     ) WITHOUT ROWID;
+     CREATE UNIQUE INDEX messages_by_client_id ON messages (sender, client_msg_id);
+     CREATE TABLE inbox (
+        user_id  TEXT    NOT NULL,
+        cursor   INTEGER NOT NULL,
+        kind     INTEGER NOT NULL,
+        conv_key TEXT    NOT NULL,
+        seq      INTEGER NOT NULL,
+        PRIMARY KEY (user_id, cursor)
+     ) WITHOUT ROWID;
+     CREATE TABLE counters (
+        name  TEXT    PRIMARY KEY,
+        value INTEGER NOT NULL
+     ) WITHOUT ROWID;",
+];
+
+/// Inbox entry kinds as stored.
+const KIND_MESSAGE: i64 = 1;
+
+fn db_err(e: rusqlite::Error) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+fn open(path: &Path, synchronous: &str) -> Result<Connection> {
+    let conn = Connection::open(path).map_err(db_err)?;
+    conn.pragma_update(None, "journal_mode", "WAL").map_err(db_err)?;
+    conn.pragma_update(None, "synchronous", synchronous).map_err(db_err)?;
+    conn.pragma_update(None, "foreign_keys", "ON").map_err(db_err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(db_err)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(db_err)?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction().map_err(db_err)?;
+        tx.execute_batch(sql).map_err(db_err)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(db_err)?;
+        tx.commit().map_err(db_err)?;
+        tracing::info!(version = i + 1, "applied SQLite migration");
+    }
+    Ok(())
+}
+
+enum WriteOp {
+    AppendC2c(NewC2c, oneshot::Sender<Result<Stored>>),
+}
+
+/// The SQLite implementation of [`Store`].
+#[derive(Clone)]
+pub struct SqliteStore {
+    writes: mpsc::Sender<WriteOp>,
+    reader: Arc<Mutex<Connection>>,
+}
+
+impl SqliteStore {
+    /// Open (creating if needed) the database `opentim.db` in `dir`.
+    pub fn open(dir: &Path, synchronous: &str, write_batch: usize) -> Result<Self> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Database(format!("cannot create data directory {}: {e}", dir.display())))?;
+        let path = dir.join("opentim.db");
+        let mut writer = open(&path, synchronous)?;
+        migrate(&mut writer)?;
+        let reader = open(&path, synchronous)?;
+        let (tx, rx) = mpsc::channel(write_batch.max(1) * 4);
+        let batch = write_batch.max(1);
+        thread::Builder::new()
+            .name("opentim-sqlite-writer".into())
+            .spawn(move || writer_loop(writer, rx, batch))
+            .map_err(|e| StoreError::Database(format!("cannot start writer thread: {e}")))?;
+        tracing::info!(path = %path.display(), synchronous, "SQLite store open");
+        Ok(SqliteStore { writes: tx, reader: Arc::new(Mutex::new(reader)) })
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let reader = self.reader.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = reader.lock().unwrap_or_else(|p| p.into_inner());
+            f(&conn).map_err(db_err)
+        })
+        .await
+        .map_err(|_| StoreError::Closed)?
+    }
+}
+
+fn writer_loop(mut conn: Connection, mut rx: mpsc::Receiver<WriteOp>, batch: usize) {
+    let mut ops = Vec::with_capacity(batch);
+    while let Some(first) = rx.blocking_recv() {
+        ops.push(first);
+        while ops.len() < batch {
+            match rx.try_recv() {
+                Ok(op) => ops.push(op),
+                Err(_) => break,
+            }
+        }
+        let mut results = Vec::with_capacity(ops.len());
+        let outcome = (|| -> rusqlite::Result<()> {
+            let mut tx = conn.transaction()?;
+            for op in &ops {
+                // A savepoint per write: one failing write is undone alone, the batch goes on.
+                let sp = tx.savepoint()?;
+                let result = match op {
+                    WriteOp::AppendC2c(msg, _) => append_c2c(&sp, msg),
+                };
+                if result.is_ok() {
+                    sp.commit()?;
+                }
+                results.push(result);
+            }
+            tx.commit()
+        })();
+        match outcome {
+            Ok(()) => {
+                for (op, result) in ops.drain(..).zip(results) {
+                    let WriteOp::AppendC2c(_, reply) = op;
+                    let _ = reply.send(result);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "SQLite transaction failed; nothing in it was stored");
+                let text = e.to_string();
+                for op in ops.drain(..) {
+                    let WriteOp::AppendC2c(_, reply) = op;
+                    let _ = reply.send(Err(StoreError::Database(text.clone())));
+                }
+            }
+        }
+    }
+}
+
+fn next_counter(conn: &Connection, name: &str) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "INSERT INTO counters (name, value) VALUES (?1, 1)
+         ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
+        [name],
+        |r| r.get(0),
+    )
+}
+
+fn inbox_counter(user: &str) -> String {
+    format!("inbox\n{user}")
+}
+
+fn append_c2c(tx: &Connection, msg: &NewC2c) -> Result<Stored> {
+    let key = c2c_key(&msg.from, &msg.to);
+    // Idempotency: a retry of a stored client message id gets the first result back.
+    let existing = tx
+        .query_row(
+            "SELECT seq, rand, server_time, body, sender_cursor, receiver_cursor
+             FROM messages WHERE sender = ?1 AND client_msg_id = ?2",
+            params![msg.from, msg.client_msg_id],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, i64>(5)?,
+                ))
+            },
+        )
+        .optional()
+        .map_err(db_err)?;
+    if let Some((seq, rand, time, body, from_cursor, to_cursor)) = existing {
+        let message: Message = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        return Ok(Stored {
+            message: WireMessage {
+                conv_type: opentim_model::enums::ConvType::C2C,
+                from: msg.from.clone(),
+                to: msg.to.clone(),
+                seq: seq as u64,
+                rand: rand as u64,
+                server_time: time as u64,
+                client_msg_id: msg.client_msg_id.clone(),
+                message,
+            },
+            from_cursor: from_cursor as u64,
+            to_cursor: to_cursor as u64,
+            duplicate: true,
+        });
+    }
+    let seq = next_counter(tx, &key).map_err(db_err)?;
+    let body = serde_json::to_string(&msg.message).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let insert_inbox = |user: &str| -> rusqlite::Result<i64> {
+        let cursor = next_counter(tx, &inbox_counter(user))?;
+        tx.execute(
+            "INSERT INTO inbox (user_id, cursor, kind, conv_key, seq) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![user, cursor, KIND_MESSAGE, key, seq],
+        )?;
+        Ok(cursor)
+    };
+    let to_cursor = insert_inbox(&msg.to).map_err(db_err)?;
+    let from_cursor = if msg.from == msg.to { to_cursor } else { insert_inbox(&msg.from).map_err(db_err)? };
+    tx.execute(
+        "INSERT INTO messages (conv_key, seq, conv_type, sender, receiver, client_msg_id, rand, server_time, body,
+                               sender_cursor, receiver_cursor)
+         VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![key, seq, msg.from, msg.to, msg.client_msg_id, msg.rand as i64, msg.server_time as i64, body,
+                from_cursor, to_cursor],
+    )
+    .map_err(db_err)?;
+    Ok(Stored {
+        message: WireMessage {
+            conv_type: opentim_model::enums::ConvType::C2C,
+            from: msg.from.clone(),
+            to: msg.to.clone(),
+            seq: seq as u64,
+            rand: msg.rand,
+            server_time: msg.server_time,
+            client_msg_id: msg.client_msg_id.clone(),
+            message: msg.message.clone(),
+        },
+        from_cursor: from_cursor as u64,
+        to_cursor: to_cursor as u64,
+        duplicate: false,
+    })
+}
+
+fn row_to_wire(r: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<WireMessage> {
+    let body: String = r.get(offset + 7)?;
+    let message: Message = serde_json::from_str(&body).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(offset + 7, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    Ok(WireMessage {
+        conv_type: opentim_model::enums::ConvType(r.get(offset)?),
+        from: r.get(offset + 1)?,
+        to: r.get(offset + 2)?,
+        seq: r.get::<_, i64>(offset + 3)? as u64,
+        rand: r.get::<_, i64>(offset + 4)? as u64,
+        server_time: r.get::<_, i64>(offset + 5)? as u64,
+        client_msg_id: r.get(offset + 6)?,
+        message,
+    })
+}
+
+const WIRE_COLUMNS: &str = "m.conv_type, m.sender, m.receiver, m.seq, m.rand, m.server_time, m.client_msg_id, m.body";
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn append_c2c(&self, msg: NewC2c) -> Result<Stored> {
+        let (tx, rx) = oneshot::channel();
+        self.writes.send(WriteOp::AppendC2c(msg, tx)).await.map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    async fn inbox_after(&self, user: &str, cursor: u64, limit: u32) -> Result<Vec<InboxEntry>> {
+        let user = user.to_owned();
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT i.cursor, {WIRE_COLUMNS} FROM inbox i
+                 JOIN messages m ON m.conv_key = i.conv_key AND m.seq = i.seq
+                 WHERE i.user_id = ?1 AND i.cursor > ?2 ORDER BY i.cursor LIMIT ?3"
+            ))?;
+            let rows = stmt.query_map(params![user, cursor as i64, limit], |r| {
+                Ok(InboxEntry {
+                    cursor: r.get::<_, i64>(0)? as u64,
+                    item: InboxItem::Message { message: row_to_wire(r, 1)? },
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn inbox_head(&self, user: &str) -> Result<u64> {
+        let name = inbox_counter(user);
+        self.read(move |conn| {
+            conn.query_row("SELECT value FROM counters WHERE name = ?1", [name], |r| r.get::<_, i64>(0))
+                .optional()
+                .map(|v| v.unwrap_or(0) as u64)
+        })
+        .await
+    }
+
+    async fn c2c_history(&self, a: &str, b: &str, before: u64, limit: u32) -> Result<Vec<WireMessage>> {
+        let key = c2c_key(a, b);
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {WIRE_COLUMNS} FROM messages m WHERE m.conv_key = ?1 AND m.seq < ?2
+                 ORDER BY m.seq DESC LIMIT ?3"
+            ))?;
+            let rows = stmt.query_map(params![key, before.min(i64::MAX as u64) as i64, limit], |r| row_to_wire(r, 0))?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.read(|conn| conn.query_row("SELECT 1", [], |_| Ok(()))).await
+    }
+}

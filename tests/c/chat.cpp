@@ -1,0 +1,670 @@
+// chat.cpp - end-to-end C2C messaging check for libImSDK (opentim), written the way an
+// application of the 2019-2020 C SDK would be: jsoncpp's Json::Reader / Json::Value, the key
+// macros of TIMCloudDef.h (kTIMMsgElemArray, kTIMElemType, ...) and the named enum members
+// (TIMElemType::kTIMElem_Text, ...), never bare numbers or key strings.
+//
+// Usage:
+//   chat recv USER SIG SERVER DATADIR COUNT [PEER]
+//   chat send USER SIG SERVER DATADIR PEER COUNT
+//
+// SERVER is "ws://host:port" (a bare "host:port" gets "ws://" prepended). The SDKAppID is read
+// from the environment variable OPENTIM_SDKAPPID (default 1400000000); it must match the
+// server's and the one the UserSig was minted for.
+//
+// send: logs in as USER, sends the text messages "msg 0" .. "msg COUNT-1" to PEER one after the
+//   other (each waits for its TIMCommCallback on a condition variable and checks code 0,
+//   message_status kTIMMsg_SendSucc, message_is_from_self, strictly increasing message_seq,
+//   sender/conv id), then one custom-element message. The custom message is sent from *inside*
+//   the TIMCommCallback of the last text message (re-entrant call on the SDK's callback thread),
+//   and a TIMSetConfig query is issued from inside the login callback: both prove that calling
+//   the API from a callback does not deadlock. Prints "send ok COUNT".
+// recv: logs in as USER and waits (at most 30 s) until COUNT text messages and the one custom
+//   message arrived through TIMAddRecvNewMsgCallback; checks texts are "msg 0".."msg COUNT-1",
+//   in order, each exactly once, all from PEER (or, without PEER, from one single sender),
+//   message_is_from_self false, conv id == sender, strictly increasing message_seq, and the
+//   custom element after the texts. Waits one more second to catch late duplicates, then prints
+//   "recv ok COUNT", logs out, calls TIMUninit and exits 0.
+//
+// Any failed check prints "FAIL: ..." and exits 1. A watchdog (alarm) kills a hung process.
+
+#include <json/json.h>
+
+#include "TIMCloud.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace {
+
+const char kCustomData[] = "opentim custom payload {\"k\":[1,2]} \\ end";
+const char kCustomDesc[] = "custom desc";
+const char kCustomExt[] = "custom ext";
+const int kWaitSeconds = 30;
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+bool g_failed = false;
+std::mutex g_print_mutex;
+
+void logf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+void logf(const char* fmt, ...) {
+    std::lock_guard<std::mutex> lock(g_print_mutex);
+    va_list ap;
+    va_start(ap, fmt);
+    std::vfprintf(stdout, fmt, ap);
+    va_end(ap);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+}
+
+#define FAILF(...)                                   \
+    do {                                             \
+        g_failed = true;                             \
+        std::string msg_ = "FAIL: ";                 \
+        char buf_[1024];                             \
+        std::snprintf(buf_, sizeof buf_, __VA_ARGS__); \
+        msg_ += buf_;                                \
+        logf("%s", msg_.c_str());                    \
+    } while (0)
+
+bool ParseJson(const char* text, Json::Value& out, std::string& error) {
+    if (text == nullptr) {
+        error = "NULL json string";
+        return false;
+    }
+    Json::Reader reader;
+    if (!reader.parse(text, out)) {
+        error = reader.getFormattedErrorMessages();
+        return false;
+    }
+    return true;
+}
+
+std::string ToJson(const Json::Value& value) {
+    Json::StreamWriterBuilder builder;
+    builder["indentation"] = "";
+    return Json::writeString(builder, value);
+}
+
+std::string ServerUrl(const std::string& arg) {
+    if (arg.find("://") == std::string::npos) return "ws://" + arg;
+    return arg;
+}
+
+uint64_t SdkAppId() {
+    const char* env = std::getenv("OPENTIM_SDKAPPID");
+    if (env == nullptr || *env == '\0') return 1400000000ull;
+    return std::strtoull(env, nullptr, 10);
+}
+
+const char* NetStatusName(TIMNetworkStatus status) {
+    switch (status) {
+        case kTIMConnected:
+            return "connected";
+        case kTIMDisconnected:
+            return "disconnected";
+        case kTIMConnecting:
+            return "connecting";
+        case kTIMConnectFailed:
+            return "connect failed";
+    }
+    return "unknown";
+}
+
+// ---------------------------------------------------------------------------------------------
+// One pending TIMCommCallback: the caller waits on the condition variable until it fired.
+
+struct Pending {
+    const char* what = "";
+    std::mutex mutex;
+    std::condition_variable cv;
+    int fired = 0;
+    int32_t code = 0;
+    std::string desc;
+    std::string json;
+    const void* user_data_seen = nullptr;
+
+    // Waits until the callback fired (returns false on timeout).
+    bool Wait(int seconds) {
+        std::unique_lock<std::mutex> lock(mutex);
+        return cv.wait_for(lock, std::chrono::seconds(seconds), [this] { return fired > 0; });
+    }
+
+    void Complete(int32_t c, const char* d, const char* j, const void* ud) {
+        std::lock_guard<std::mutex> lock(mutex);
+        ++fired;
+        code = c;
+        desc = d != nullptr ? d : "(null)";
+        json = j != nullptr ? j : "(null)";
+        user_data_seen = ud;
+        cv.notify_all();
+    }
+
+    int Fired() {
+        std::lock_guard<std::mutex> lock(mutex);
+        return fired;
+    }
+};
+
+// TIMCommCallback whose user_data is the Pending to complete.
+void OnComm(int32_t code, const char* desc, const char* json_params, const void* user_data) {
+    Pending* pending = static_cast<Pending*>(const_cast<void*>(user_data));
+    pending->Complete(code, desc, json_params, user_data);
+}
+
+// Waits for a callback and checks it fired exactly once, with code 0 and its own user_data.
+bool WaitOk(Pending& pending) {
+    if (!pending.Wait(kWaitSeconds)) {
+        FAILF("%s: no TIMCommCallback within %d s", pending.what, kWaitSeconds);
+        return false;
+    }
+    std::lock_guard<std::mutex> lock(pending.mutex);
+    if (pending.user_data_seen != &pending) {
+        FAILF("%s: callback got user_data %p, expected %p", pending.what, pending.user_data_seen,
+              static_cast<void*>(&pending));
+        return false;
+    }
+    if (pending.code != 0) {
+        FAILF("%s: callback code %d desc \"%s\" json %s", pending.what, pending.code,
+              pending.desc.c_str(), pending.json.c_str());
+        return false;
+    }
+    return true;
+}
+
+void OnNetworkStatus(TIMNetworkStatus status, int32_t code, const char* desc, const void* user_data) {
+    logf("net: %s (code %d, desc \"%s\", user_data %p)", NetStatusName(status), code,
+         desc != nullptr ? desc : "(null)", user_data);
+}
+
+bool InitSdk(const std::string& server, const std::string& data_dir) {
+    Json::Value config;
+    config[kTIMSdkConfigConfigFilePath] = data_dir;
+    config["opentim_server_address"] = ServerUrl(server);  // opentim extension key, no macro
+    std::string json = ToJson(config);
+    int rc = TIMInit(SdkAppId(), json.c_str());
+    if (rc != TIM_SUCC) {
+        FAILF("TIMInit(%s) returned %d", json.c_str(), rc);
+        return false;
+    }
+    logf("sdk version %s", TIMGetSDKVersion());
+    return true;
+}
+
+bool Login(const std::string& user, const std::string& sig, Pending& pending, TIMCommCallback cb) {
+    pending.what = "TIMLogin";
+    int rc = TIMLogin(user.c_str(), sig.c_str(), cb, &pending);
+    if (rc != TIM_SUCC) {
+        FAILF("TIMLogin returned %d", rc);
+        return false;
+    }
+    if (!WaitOk(pending)) return false;
+    if (pending.json != "") FAILF("TIMLogin callback json is \"%s\", expected \"\"", pending.json.c_str());
+    logf("login ok as %s", user.c_str());
+    return !g_failed;
+}
+
+void LogoutAndUninit() {
+    Pending logout;
+    logout.what = "TIMLogout";
+    int rc = TIMLogout(OnComm, &logout);
+    if (rc != TIM_SUCC) {
+        FAILF("TIMLogout returned %d", rc);
+    } else if (WaitOk(logout)) {
+        logf("logout ok");
+    }
+    rc = TIMUninit();
+    if (rc != TIM_SUCC) FAILF("TIMUninit returned %d", rc);
+}
+
+// ---------------------------------------------------------------------------------------------
+// recv
+
+struct Received {
+    std::string sender;
+    std::string conv_id;
+    uint32_t conv_type = 0;
+    bool is_from_self = false;
+    uint64_t seq = 0;
+    uint32_t elem_type = 0;
+    std::string text;         // text element content
+    std::string custom_data;  // custom element data
+    std::string custom_desc;
+    std::string custom_ext;
+};
+
+struct RecvState {
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::vector<Received> messages;  // one entry per element, in arrival order
+    std::vector<std::string> errors;
+    int texts = 0;
+    int customs = 0;
+    int batches = 0;
+};
+
+RecvState g_recv;
+
+void OnRecvNewMsg(const char* json_msg_array, const void* user_data) {
+    RecvState* state = static_cast<RecvState*>(const_cast<void*>(user_data));
+    std::lock_guard<std::mutex> lock(state->mutex);
+    ++state->batches;
+    if (state != &g_recv) {
+        state->errors.push_back("new-message callback got a foreign user_data");
+        state->cv.notify_all();
+        return;
+    }
+
+    Json::Value json_value_msgs;
+    std::string error;
+    if (!ParseJson(json_msg_array, json_value_msgs, error)) {
+        state->errors.push_back("cannot parse json_msg_array: " + error);
+        state->cv.notify_all();
+        return;
+    }
+    if (!json_value_msgs.isArray()) {
+        state->errors.push_back(std::string("json_msg_array is not an array: ") + json_msg_array);
+        state->cv.notify_all();
+        return;
+    }
+    for (Json::ArrayIndex i = 0; i < json_value_msgs.size(); i++) {
+        Json::Value& json_value_msg = json_value_msgs[i];
+        Json::Value& elems = json_value_msg[kTIMMsgElemArray];
+        if (!elems.isArray() || elems.size() == 0) {
+            state->errors.push_back("message without elements: " + ToJson(json_value_msg));
+            continue;
+        }
+        for (Json::ArrayIndex m = 0; m < elems.size(); m++) {
+            Json::Value& elem = elems[m];
+            Received r;
+            r.sender = json_value_msg[kTIMMsgSender].asString();
+            r.conv_id = json_value_msg[kTIMMsgConvId].asString();
+            r.conv_type = json_value_msg[kTIMMsgConvType].asUInt();
+            r.is_from_self = json_value_msg[kTIMMsgIsFormSelf].asBool();
+            r.seq = json_value_msg[kTIMMsgSeq].asUInt64();
+            r.elem_type = elem[kTIMElemType].asUInt();
+
+            uint32_t elem_type = r.elem_type;
+            if (elem_type == TIMElemType::kTIMElem_Text) {
+                r.text = elem[kTIMTextElemContent].asString();
+                ++state->texts;
+                std::printf("recv text \"%s\" from %s seq %llu\n", r.text.c_str(), r.sender.c_str(),
+                            static_cast<unsigned long long>(r.seq));
+            } else if (elem_type == TIMElemType::kTIMElem_Custom) {
+                r.custom_data = elem[kTIMCustomElemData].asString();
+                r.custom_desc = elem[kTIMCustomElemDesc].asString();
+                r.custom_ext = elem[kTIMCustomElemExt].asString();
+                ++state->customs;
+                std::printf("recv custom data=\"%s\" desc=\"%s\" ext=\"%s\" from %s seq %llu\n",
+                            r.custom_data.c_str(), r.custom_desc.c_str(), r.custom_ext.c_str(),
+                            r.sender.c_str(), static_cast<unsigned long long>(r.seq));
+            } else if (elem_type == TIMElemType::kTIMElem_Image || elem_type == TIMElemType::kTIMElem_Sound ||
+                       elem_type == TIMElemType::kTIMElem_File || elem_type == TIMElemType::kTIMElem_Video ||
+                       elem_type == TIMElemType::kTIMElem_Face || elem_type == TIMElemType::kTIMElem_Location ||
+                       elem_type == TIMElemType::kTIMElem_GroupTips ||
+                       elem_type == TIMElemType::kTIMElem_GroupReport) {
+                state->errors.push_back("unexpected element type " + std::to_string(elem_type) + ": " +
+                                        ToJson(json_value_msg));
+            } else {
+                state->errors.push_back("unknown element type " + std::to_string(elem_type) + ": " +
+                                        ToJson(json_value_msg));
+            }
+            state->messages.push_back(r);
+        }
+    }
+    std::fflush(stdout);
+    state->cv.notify_all();
+}
+
+int RunRecv(const std::string& user, const std::string& sig, const std::string& server,
+            const std::string& data_dir, int count, const std::string& peer_arg) {
+    if (!InitSdk(server, data_dir)) return 1;
+    TIMAddRecvNewMsgCallback(OnRecvNewMsg, &g_recv);
+    TIMSetNetworkStatusListenerCallback(OnNetworkStatus, &g_recv);
+
+    Pending login;
+    if (!Login(user, sig, login, OnComm)) return 1;
+
+    // Wait for COUNT texts plus the custom message, or an error, or the deadline.
+    bool complete;
+    {
+        std::unique_lock<std::mutex> lock(g_recv.mutex);
+        complete = g_recv.cv.wait_for(lock, std::chrono::seconds(kWaitSeconds), [count] {
+            return !g_recv.errors.empty() || (g_recv.texts >= count && g_recv.customs >= 1);
+        });
+    }
+    // Grace period: duplicates or strays that arrive late must still be seen.
+    sleep(1);
+
+    std::lock_guard<std::mutex> lock(g_recv.mutex);
+    if (!complete) {
+        FAILF("recv: timeout after %d s with %d of %d text messages and %d of 1 custom message", kWaitSeconds,
+              g_recv.texts, count, g_recv.customs);
+    }
+    for (const std::string& e : g_recv.errors) FAILF("recv: %s", e.c_str());
+
+    std::string peer = peer_arg;
+    if (peer.empty() && !g_recv.messages.empty()) peer = g_recv.messages[0].sender;
+    int next_text = 0;
+    bool have_seq = false;
+    uint64_t last_seq = 0;
+    int customs = 0;
+    for (size_t k = 0; k < g_recv.messages.size(); ++k) {
+        const Received& r = g_recv.messages[k];
+        if (r.sender != peer) FAILF("recv: message %zu from \"%s\", expected \"%s\"", k, r.sender.c_str(), peer.c_str());
+        if (r.conv_id != peer) FAILF("recv: message %zu has conv id \"%s\", expected the sender \"%s\"", k, r.conv_id.c_str(), peer.c_str());
+        if (r.conv_type != static_cast<uint32_t>(kTIMConv_C2C)) FAILF("recv: message %zu has conv type %u", k, r.conv_type);
+        if (r.is_from_self) FAILF("recv: message %zu has message_is_from_self true", k);
+        if (have_seq && r.seq <= last_seq) {
+            FAILF("recv: message %zu seq %llu not greater than previous %llu", k,
+                  static_cast<unsigned long long>(r.seq), static_cast<unsigned long long>(last_seq));
+        }
+        have_seq = true;
+        last_seq = r.seq;
+        if (r.elem_type == TIMElemType::kTIMElem_Text) {
+            std::string want = "msg " + std::to_string(next_text);
+            if (customs != 0) FAILF("recv: text \"%s\" arrived after the custom message", r.text.c_str());
+            if (r.text != want) {
+                FAILF("recv: text %d is \"%s\", expected \"%s\" (order or duplicate problem)", next_text,
+                      r.text.c_str(), want.c_str());
+            }
+            ++next_text;
+        } else if (r.elem_type == TIMElemType::kTIMElem_Custom) {
+            ++customs;
+            if (r.custom_data != kCustomData || r.custom_desc != kCustomDesc || r.custom_ext != kCustomExt) {
+                FAILF("recv: custom element data=\"%s\" desc=\"%s\" ext=\"%s\" differs from what was sent",
+                      r.custom_data.c_str(), r.custom_desc.c_str(), r.custom_ext.c_str());
+            }
+        }
+    }
+    if (next_text != count) FAILF("recv: got %d text messages, expected exactly %d", next_text, count);
+    if (customs != 1) FAILF("recv: got %d custom messages, expected exactly 1", customs);
+    if (g_failed) return 1;
+
+    logf("recv custom ok (%d custom message)", customs);
+    logf("recv ok %d", count);
+    TIMRemoveRecvNewMsgCallback(OnRecvNewMsg);
+    TIMSetNetworkStatusListenerCallback(nullptr, nullptr);
+    return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// send
+
+struct SendCtx {
+    std::string user;
+    std::string peer;
+    Pending* custom = nullptr;     // completion of the custom message sent from a callback
+    std::string custom_json;       // its Message JSON
+    int nested_rc = 999;           // return value of the nested TIMMsgSendNewMsg
+    Pending* config = nullptr;     // completion of the TIMSetConfig issued from the login callback
+    int config_rc = 999;
+    std::mutex mutex;
+};
+
+SendCtx g_send;
+
+struct TextPending {
+    Pending pending;
+    bool last = false;
+};
+
+// Login callback that also calls TIMSetConfig (pure query) from the SDK callback thread.
+void OnLoginReentrant(int32_t code, const char* desc, const char* json_params, const void* user_data) {
+    if (code == 0) {
+        std::lock_guard<std::mutex> lock(g_send.mutex);
+        g_send.config_rc = TIMSetConfig(nullptr, OnComm, g_send.config);
+    }
+    OnComm(code, desc, json_params, user_data);
+}
+
+// Completion of one text message; the last one sends the custom message re-entrantly.
+void OnTextSent(int32_t code, const char* desc, const char* json_params, const void* user_data) {
+    TextPending* tp = static_cast<TextPending*>(const_cast<void*>(user_data));
+    if (tp->last && code == 0) {
+        std::lock_guard<std::mutex> lock(g_send.mutex);
+        g_send.nested_rc = TIMMsgSendNewMsg(g_send.peer.c_str(), kTIMConv_C2C, g_send.custom_json.c_str(), OnComm,
+                                            g_send.custom);
+    }
+    tp->pending.Complete(code, desc, json_params, &tp->pending);
+}
+
+// Checks a sent-Message JSON; returns its seq through *seq.
+bool CheckSentMessage(const char* what, const std::string& json, uint32_t want_elem_type, uint64_t* seq) {
+    Json::Value msg;
+    std::string error;
+    if (!ParseJson(json.c_str(), msg, error)) {
+        FAILF("%s: callback json does not parse: %s (%s)", what, error.c_str(), json.c_str());
+        return false;
+    }
+    if (!msg.isObject()) {
+        FAILF("%s: callback json is not an object: %s", what, json.c_str());
+        return false;
+    }
+    bool ok = true;
+    const char* required[] = {kTIMMsgSeq, kTIMMsgRand, kTIMMsgServerTime, kTIMMsgStatus, kTIMMsgSender,
+                              kTIMMsgIsFormSelf, kTIMMsgElemArray, kTIMMsgConvId, kTIMMsgConvType};
+    for (const char* key : required) {
+        if (!msg.isMember(key)) {
+            FAILF("%s: sent message lacks %s: %s", what, key, json.c_str());
+            ok = false;
+        }
+    }
+    if (!ok) return false;
+    if (!msg[kTIMMsgSeq].isIntegral() || !msg[kTIMMsgRand].isIntegral() || !msg[kTIMMsgServerTime].isIntegral()) {
+        FAILF("%s: message_seq / message_rand / message_server_time not integers: %s", what, json.c_str());
+        return false;
+    }
+    if (msg[kTIMMsgStatus].asUInt() != static_cast<uint32_t>(kTIMMsg_SendSucc)) {
+        FAILF("%s: message_status %u, expected kTIMMsg_SendSucc", what, msg[kTIMMsgStatus].asUInt());
+        ok = false;
+    }
+    if (!msg[kTIMMsgIsFormSelf].asBool()) {
+        FAILF("%s: message_is_from_self is not true", what);
+        ok = false;
+    }
+    if (msg[kTIMMsgSender].asString() != g_send.user) {
+        FAILF("%s: message_sender \"%s\", expected \"%s\"", what, msg[kTIMMsgSender].asString().c_str(),
+              g_send.user.c_str());
+        ok = false;
+    }
+    if (msg[kTIMMsgConvId].asString() != g_send.peer) {
+        FAILF("%s: message_conv_id \"%s\", expected \"%s\"", what, msg[kTIMMsgConvId].asString().c_str(),
+              g_send.peer.c_str());
+        ok = false;
+    }
+    if (msg[kTIMMsgConvType].asUInt() != static_cast<uint32_t>(kTIMConv_C2C)) {
+        FAILF("%s: message_conv_type %u, expected kTIMConv_C2C", what, msg[kTIMMsgConvType].asUInt());
+        ok = false;
+    }
+    if (msg[kTIMMsgServerTime].asUInt64() == 0) {
+        FAILF("%s: message_server_time is 0", what);
+        ok = false;
+    }
+    const Json::Value& elems = msg[kTIMMsgElemArray];
+    if (!elems.isArray() || elems.size() != 1 || elems[0][kTIMElemType].asUInt() != want_elem_type) {
+        FAILF("%s: message_elem_array does not hold the one element sent: %s", what, json.c_str());
+        ok = false;
+    }
+    *seq = msg[kTIMMsgSeq].asUInt64();
+    return ok;
+}
+
+int RunSend(const std::string& user, const std::string& sig, const std::string& server, const std::string& data_dir,
+            const std::string& peer, int count) {
+    g_send.user = user;
+    g_send.peer = peer;
+
+    Json::Value custom_msg;
+    Json::Value custom_elem;
+    custom_elem[kTIMElemType] = static_cast<int>(TIMElemType::kTIMElem_Custom);
+    custom_elem[kTIMCustomElemData] = kCustomData;
+    custom_elem[kTIMCustomElemDesc] = kCustomDesc;
+    custom_elem[kTIMCustomElemExt] = kCustomExt;
+    custom_msg[kTIMMsgElemArray].append(custom_elem);
+    g_send.custom_json = ToJson(custom_msg);
+
+    Pending custom;
+    custom.what = "custom message (sent from inside a TIMCommCallback)";
+    g_send.custom = &custom;
+    Pending config;
+    config.what = "TIMSetConfig (called from inside the login callback)";
+    g_send.config = &config;
+
+    if (!InitSdk(server, data_dir)) return 1;
+    TIMSetNetworkStatusListenerCallback(OnNetworkStatus, nullptr);
+
+    Pending login;
+    if (!Login(user, sig, login, OnLoginReentrant)) return 1;
+    {
+        std::lock_guard<std::mutex> lock(g_send.mutex);
+        if (g_send.config_rc != TIM_SUCC) FAILF("TIMSetConfig inside the login callback returned %d", g_send.config_rc);
+    }
+    if (!g_failed && WaitOk(config)) {
+        Json::Value cfg;
+        std::string error;
+        if (!ParseJson(config.json.c_str(), cfg, error) || !cfg.isMember(kTIMSetConfigLogLevel)) {
+            FAILF("TIMSetConfig (nested) callback json lacks %s: %s", kTIMSetConfigLogLevel, config.json.c_str());
+        } else {
+            logf("re-entrant TIMSetConfig from the login callback ok");
+        }
+    }
+    if (g_failed) return 1;
+
+    bool have_seq = false;
+    uint64_t last_seq = 0;
+    for (int i = 0; i < count; ++i) {
+        Json::Value msg;
+        Json::Value elem;
+        elem[kTIMElemType] = static_cast<int>(TIMElemType::kTIMElem_Text);
+        elem[kTIMTextElemContent] = "msg " + std::to_string(i);
+        msg[kTIMMsgElemArray].append(elem);
+        std::string json = ToJson(msg);
+
+        TextPending tp;
+        tp.pending.what = "TIMMsgSendNewMsg(text)";
+        tp.last = (i == count - 1);
+        int rc = TIMMsgSendNewMsg(peer.c_str(), kTIMConv_C2C, json.c_str(), OnTextSent, &tp);
+        if (rc != TIM_SUCC) {
+            FAILF("TIMMsgSendNewMsg(\"msg %d\") returned %d", i, rc);
+            return 1;
+        }
+        if (!WaitOk(tp.pending)) {
+            logf("while sending \"msg %d\"", i);
+            return 1;
+        }
+        uint64_t seq = 0;
+        std::string what = "send \"msg " + std::to_string(i) + "\"";
+        if (!CheckSentMessage(what.c_str(), tp.pending.json, TIMElemType::kTIMElem_Text, &seq)) return 1;
+        Json::Value sent;
+        std::string error;
+        ParseJson(tp.pending.json.c_str(), sent, error);
+        std::string text = sent[kTIMMsgElemArray][0][kTIMTextElemContent].asString();
+        if (text != "msg " + std::to_string(i)) FAILF("%s: callback message text is \"%s\"", what.c_str(), text.c_str());
+        if (have_seq && seq <= last_seq) {
+            FAILF("%s: message_seq %llu not greater than previous %llu", what.c_str(),
+                  static_cast<unsigned long long>(seq), static_cast<unsigned long long>(last_seq));
+        }
+        have_seq = true;
+        last_seq = seq;
+        if (tp.pending.Fired() != 1) FAILF("%s: callback fired %d times", what.c_str(), tp.pending.Fired());
+        if (g_failed) return 1;
+        logf("sent \"msg %d\" seq %llu", i, static_cast<unsigned long long>(seq));
+    }
+
+    // The custom message was sent from inside the last text's callback.
+    int nested_rc;
+    {
+        std::lock_guard<std::mutex> lock(g_send.mutex);
+        nested_rc = g_send.nested_rc;
+    }
+    if (count > 0) {
+        if (nested_rc != TIM_SUCC) {
+            FAILF("TIMMsgSendNewMsg(custom) called inside a TIMCommCallback returned %d", nested_rc);
+            return 1;
+        }
+    } else {
+        // No text message: send the custom message directly.
+        int rc = TIMMsgSendNewMsg(peer.c_str(), kTIMConv_C2C, g_send.custom_json.c_str(), OnComm, &custom);
+        if (rc != TIM_SUCC) {
+            FAILF("TIMMsgSendNewMsg(custom) returned %d", rc);
+            return 1;
+        }
+    }
+    if (!WaitOk(custom)) return 1;
+    uint64_t seq = 0;
+    if (!CheckSentMessage("send custom", custom.json, TIMElemType::kTIMElem_Custom, &seq)) return 1;
+    {
+        Json::Value sent;
+        std::string error;
+        ParseJson(custom.json.c_str(), sent, error);
+        if (sent[kTIMMsgElemArray][0][kTIMCustomElemData].asString() != kCustomData) {
+            FAILF("send custom: callback custom_elem_data differs: %s", custom.json.c_str());
+        }
+    }
+    if (have_seq && seq <= last_seq) {
+        FAILF("send custom: message_seq %llu not greater than previous %llu", static_cast<unsigned long long>(seq),
+              static_cast<unsigned long long>(last_seq));
+    }
+    if (g_failed) return 1;
+    logf("sent custom message seq %llu (re-entrant send from a callback ok)", static_cast<unsigned long long>(seq));
+
+    logf("send ok %d", count);
+    TIMSetNetworkStatusListenerCallback(nullptr, nullptr);
+    return 0;
+}
+
+int Usage() {
+    std::fprintf(stderr,
+                 "usage: chat recv USER SIG SERVER DATADIR COUNT [PEER]\n"
+                 "       chat send USER SIG SERVER DATADIR PEER COUNT\n"
+                 "env: OPENTIM_SDKAPPID (default 1400000000)\n");
+    return 2;
+}
+
+bool ParseCount(const char* s, int* out) {
+    char* end = nullptr;
+    long v = std::strtol(s, &end, 10);
+    if (end == s || *end != '\0' || v < 0 || v > 100000) return false;
+    *out = static_cast<int>(v);
+    return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);
+    alarm(120);  // watchdog: a deadlocked SDK must not hang the test run (SIGALRM kills us)
+    if (argc < 2) return Usage();
+    std::string mode = argv[1];
+    int count = 0;
+    int rc;
+    if (mode == "recv" && (argc == 7 || argc == 8)) {
+        if (!ParseCount(argv[6], &count)) return Usage();
+        rc = RunRecv(argv[2], argv[3], argv[4], argv[5], count, argc == 8 ? argv[7] : "");
+    } else if (mode == "send" && argc == 8) {
+        if (!ParseCount(argv[7], &count)) return Usage();
+        rc = RunSend(argv[2], argv[3], argv[4], argv[5], argv[6], count);
+    } else {
+        return Usage();
+    }
+    if (rc == 0 && !g_failed) LogoutAndUninit();
+    if (rc != 0 || g_failed) {
+        logf("%s FAILED", mode.c_str());
+        // Do not run SDK teardown on failure paths: it may be what hangs.
+        std::fflush(stdout);
+        _exit(1);
+    }
+    return 0;
+}
