@@ -1,0 +1,8 @@
+//! SDK integration tests: the real server in process on 127.0.0.1:0 (SQLite in a temp dir),
+//! driven through the SDK over WebSocket.
+
+mod support;
+
+mod bad_input;
+mod messaging;
+mod session;

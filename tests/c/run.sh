@@ -1,0 +1,298 @@
+#!/usr/bin/env bash
+# tests/c/run.sh - build the C / C++ programs of tests/c against libImSDK and run them against a
+# real `opentim serve`.
+#
+# Needs the Rust artefacts first:
+#   cargo build -p opentim-capi -p opentim-cli
+# They are taken from $CARGO_TARGET_DIR/debug (default <repo>/target/debug): libImSDK.so and the
+# `opentim` binary. Needs gcc, g++, pkg-config and jsoncpp (libjsoncpp-dev, installed here with
+# apt-get when running as root). Prints one PASS/FAIL line per check and finally
+# "N passed, M failed"; the exit status is 1 when anything failed.
+#
+# Checks:
+#   build: header_smoke.c / header_smoke.cpp (linked into a shared object with --no-undefined, so
+#          every API symbol they use must resolve in libImSDK.so), chat.cpp, badinput.c, and
+#          chat / badinput again with -fsanitize=address,undefined;
+#   run:   chat recv + chat send online (20 messages + 1 custom), offline delivery (5 messages
+#          sent while the receiver is logged out, delivered exactly once at its next login),
+#          badinput, then the same under ASan/UBSan with fresh users, and finally a graceful
+#          server stop on SIGTERM.
+#
+# Environment: KEEP_WORK=1 keeps the temporary directory (logs, databases) even on success.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+TARGET_ROOT="${CARGO_TARGET_DIR:-$ROOT/target}"
+case "$TARGET_ROOT" in
+    /*) ;;
+    *) TARGET_ROOT="$ROOT/$TARGET_ROOT" ;;
+esac
+TARGET="$TARGET_ROOT/debug"
+INCLUDE="$ROOT/crates/capi/include"
+SRC="$ROOT/tests/c"
+OPENTIM="$TARGET/opentim"
+SDKAPPID=1400000042
+export OPENTIM_SDKAPPID="$SDKAPPID"   # read by chat and badinput
+unset OPENTIM_CONFIG OPENTIM_SERVER_ADDRESS || true
+
+for f in "$TARGET/libImSDK.so" "$OPENTIM"; do
+    if [[ ! -e "$f" ]]; then
+        echo "missing $f: run 'cargo build -p opentim-capi -p opentim-cli' first (same CARGO_TARGET_DIR)" >&2
+        exit 1
+    fi
+done
+
+# ---- jsoncpp -----------------------------------------------------------------------------
+if ! pkg-config --exists jsoncpp 2>/dev/null; then
+    if [[ "$(id -u)" -eq 0 ]]; then
+        echo "installing libjsoncpp-dev ..."
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjsoncpp-dev pkg-config >/dev/null
+    else
+        echo "jsoncpp development files are missing: install them, e.g. 'sudo apt-get install libjsoncpp-dev pkg-config'" >&2
+        exit 1
+    fi
+fi
+read -r -a JSONCPP_CFLAGS <<<"$(pkg-config --cflags jsoncpp)"
+read -r -a JSONCPP_LIBS <<<"$(pkg-config --libs jsoncpp)"
+
+# ---- bookkeeping -----------------------------------------------------------------------------
+PASSED=0
+FAILED=0
+FAILED_NAMES=()
+pass() { PASSED=$((PASSED + 1)); echo "PASS: $1"; }
+fail() { FAILED=$((FAILED + 1)); FAILED_NAMES+=("$1"); echo "FAIL: $1"; }
+# check NAME CMD... : runs CMD, counts it as one check.
+check() {
+    local name="$1"
+    shift
+    if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/opentim-ctest.XXXXXX")"
+BIN="$WORK/bin"
+mkdir -p "$BIN"
+SERVER_PID=""
+BG_PIDS=()
+
+cleanup() {
+    local rc=$?
+    local pid
+    for pid in "${BG_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -TERM "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    if [[ "$FAILED" -ne 0 || "$rc" -ne 0 || "${KEEP_WORK:-0}" == 1 ]]; then
+        echo "logs kept in $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+}
+trap cleanup EXIT
+
+# ---- build -----------------------------------------------------------------------------------
+LINK=(-L "$TARGET" -lImSDK "-Wl,-rpath,$TARGET")
+COMMON=(-Wall -Wextra -Werror -I "$INCLUDE")
+SAN=(-fsanitize=address,undefined -fno-omit-frame-pointer -g)
+
+build() { # build NAME LOG CMD...
+    local name="$1" log="$2"
+    shift 2
+    if "$@" >"$log" 2>&1; then
+        pass "$name"
+    else
+        fail "$name"
+        cat "$log"
+    fi
+}
+
+build "build header_smoke.c (C99, links)" "$WORK/build-smoke-c.log" \
+    gcc -std=c99 "${COMMON[@]}" -fPIC -shared -Wl,--no-undefined "$SRC/header_smoke.c" "${LINK[@]}" -o "$BIN/libsmoke_c.so"
+build "build header_smoke.cpp (C++11, links)" "$WORK/build-smoke-cpp.log" \
+    g++ -std=c++11 "${COMMON[@]}" -fPIC -shared -Wl,--no-undefined "$SRC/header_smoke.cpp" "${LINK[@]}" -o "$BIN/libsmoke_cpp.so"
+build "build chat.cpp" "$WORK/build-chat.log" \
+    g++ -std=c++11 "${COMMON[@]}" "${JSONCPP_CFLAGS[@]}" "$SRC/chat.cpp" "${LINK[@]}" "${JSONCPP_LIBS[@]}" -pthread -o "$BIN/chat"
+build "build badinput.c" "$WORK/build-badinput.log" \
+    gcc -std=c99 "${COMMON[@]}" "$SRC/badinput.c" "${LINK[@]}" -pthread -o "$BIN/badinput"
+# Sanitizer builds: the programs are instrumented, libImSDK.so (Rust) is the same uninstrumented
+# library; ASan still intercepts its malloc/free, so heap misuse across the boundary (e.g. a
+# callback string used after the library freed it) is caught.
+build "build chat.cpp (ASan+UBSan)" "$WORK/build-chat-asan.log" \
+    g++ -std=c++11 "${COMMON[@]}" "${SAN[@]}" "${JSONCPP_CFLAGS[@]}" "$SRC/chat.cpp" "${LINK[@]}" "${JSONCPP_LIBS[@]}" -pthread -o "$BIN/chat-asan"
+build "build badinput.c (ASan+UBSan)" "$WORK/build-badinput-asan.log" \
+    gcc -std=c99 "${COMMON[@]}" "${SAN[@]}" "$SRC/badinput.c" "${LINK[@]}" -pthread -o "$BIN/badinput-asan"
+
+# Leak detection is off: the Rust runtime inside libImSDK.so keeps worker threads and global
+# state (tokio runtime, callback thread, logger) alive until process exit by design, which
+# LeakSanitizer would report as leaks that are not bugs. Errors stop the program (exit 1).
+export ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:halt_on_error=1:exitcode=86"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=87"
+
+# ---- server ----------------------------------------------------------------------------------
+SECRET_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+READY="$WORK/ready"
+"$OPENTIM" serve --listen 127.0.0.1:0 --data-dir "$WORK/server-data" --sdkappid "$SDKAPPID" \
+    --secret-key "$SECRET_KEY" --ready-file "$READY" >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+
+server_ready() {
+    local i
+    for i in $(seq 1 200); do
+        # complete once the line (address + newline) is written
+        if [[ -s "$READY" && -z "$(tail -c 1 "$READY")" ]]; then return 0; fi
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            echo "server exited early:" >&2
+            cat "$WORK/server.log" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+    echo "server did not write $READY within 20 s" >&2
+    return 1
+}
+check "server starts and writes the ready file" server_ready
+if [[ ! -s "$READY" ]]; then
+    echo "$PASSED passed, $FAILED failed (no server, nothing else can run)"
+    exit 1
+fi
+ADDR="$(head -n 1 "$READY")"
+SERVER="ws://$ADDR"
+echo "server at $SERVER (pid $SERVER_PID)"
+
+sig() {
+    "$OPENTIM" usersig --user "$1" --sdkappid "$SDKAPPID" --secret-key "$SECRET_KEY"
+}
+declare -A SIG
+for u in user1 user2 user3 user4 user5 user6; do
+    SIG[$u]="$(sig "$u")"
+    if [[ -z "${SIG[$u]}" ]]; then
+        echo "opentim usersig printed nothing for $u" >&2
+        exit 1
+    fi
+done
+
+# Waits until FILE contains PATTERN (or the process PID ended / 30 s passed).
+wait_for_line() {
+    local file="$1" pattern="$2" pid="$3" i
+    for i in $(seq 1 300); do
+        if grep -q "$pattern" "$file" 2>/dev/null; then return 0; fi
+        if ! kill -0 "$pid" 2>/dev/null; then return 1; fi
+        sleep 0.1
+    done
+    return 1
+}
+
+# run_pair TAG CHAT SENDER RECEIVER COUNT: receiver online first, then the sender.
+run_pair() {
+    local tag="$1" chat="$2" from="$3" to="$4" count="$5"
+    local rlog="$WORK/$tag-recv.log" slog="$WORK/$tag-send.log"
+    local rpid rrc=0 src=0
+    timeout 90 "$chat" recv "$to" "${SIG[$to]}" "$SERVER" "$WORK/$tag-$to-data" "$count" "$from" >"$rlog" 2>&1 &
+    rpid=$!
+    BG_PIDS+=("$rpid")
+    if ! wait_for_line "$rlog" "^login ok" "$rpid"; then
+        echo "--- $tag: receiver did not log in:"; cat "$rlog"
+        wait "$rpid" 2>/dev/null || true
+        return 1
+    fi
+    timeout 90 "$chat" send "$from" "${SIG[$from]}" "$SERVER" "$WORK/$tag-$from-data" "$to" "$count" >"$slog" 2>&1 || src=$?
+    wait "$rpid" || rrc=$?
+    if [[ $src -ne 0 || $rrc -ne 0 ]] || ! grep -q "^send ok $count\$" "$slog" || ! grep -q "^recv ok $count\$" "$rlog"; then
+        echo "--- $tag: send exit $src:"; cat "$slog"
+        echo "--- $tag: recv exit $rrc:"; cat "$rlog"
+        return 1
+    fi
+    echo "    $(grep '^send ok' "$slog") / $(grep '^recv ok' "$rlog")"
+}
+
+# run_offline TAG CHAT SENDER RECEIVER COUNT: send while the receiver is logged out, then the
+# receiver logs in (with the data directory of its earlier session) and must get each exactly once.
+run_offline() {
+    local tag="$1" chat="$2" from="$3" to="$4" count="$5" base="$6"
+    local slog="$WORK/$tag-send.log" rlog="$WORK/$tag-recv.log" rc=0
+    timeout 90 "$chat" send "$from" "${SIG[$from]}" "$SERVER" "$WORK/$base-$from-data" "$to" "$count" >"$slog" 2>&1 || rc=$?
+    if [[ $rc -ne 0 ]] || ! grep -q "^send ok $count\$" "$slog"; then
+        echo "--- $tag: send exit $rc:"; cat "$slog"
+        return 1
+    fi
+    timeout 90 "$chat" recv "$to" "${SIG[$to]}" "$SERVER" "$WORK/$base-$to-data" "$count" "$from" >"$rlog" 2>&1 || rc=$?
+    if [[ $rc -ne 0 ]] || ! grep -q "^recv ok $count\$" "$rlog"; then
+        echo "--- $tag: recv exit $rc:"; cat "$rlog"
+        return 1
+    fi
+    echo "    $(grep '^send ok' "$slog") / $(grep '^recv ok' "$rlog")"
+}
+
+# run_badinput TAG BINARY USER PEER
+run_badinput() {
+    local tag="$1" bin="$2" user="$3" peer="$4" rc=0
+    local log="$WORK/$tag.log"
+    timeout 240 "$bin" "$SERVER" "$WORK/$tag-data" "$user" "${SIG[$user]}" "$peer" >"$log" 2>&1 || rc=$?
+    if [[ $rc -ne 0 ]] || ! grep -q "^badinput ok\$" "$log"; then
+        echo "--- $tag exit $rc:"; cat "$log"
+        return 1
+    fi
+    grep "TIMInit(invalid UTF-8)" "$log" | sed 's/^/    /'
+}
+
+have() { [[ -x "$BIN/$1" ]]; }
+skip_fail() { echo "    ($1 was not built)"; return 1; }
+
+if have chat; then
+    check "chat: user1 -> user2, 20 messages online" run_pair online "$BIN/chat" user1 user2 20
+    check "chat: user1 -> user2, 5 messages offline, delivered exactly once" run_offline offline "$BIN/chat" user1 user2 5 online
+else
+    check "chat: online" skip_fail chat
+    check "chat: offline" skip_fail chat
+fi
+if have badinput; then
+    check "badinput" run_badinput badinput "$BIN/badinput" user5 user1
+else
+    check "badinput" skip_fail badinput
+fi
+if have chat-asan; then
+    check "chat (ASan+UBSan): user3 -> user4, 20 messages online" run_pair asan-online "$BIN/chat-asan" user3 user4 20
+    check "chat (ASan+UBSan): user3 -> user4, 5 messages offline" run_offline asan-offline "$BIN/chat-asan" user3 user4 5 asan-online
+else
+    check "chat (ASan+UBSan): online" skip_fail chat-asan
+    check "chat (ASan+UBSan): offline" skip_fail chat-asan
+fi
+if have badinput-asan; then
+    check "badinput (ASan+UBSan)" run_badinput badinput-asan "$BIN/badinput-asan" user6 user3
+else
+    check "badinput (ASan+UBSan)" skip_fail badinput-asan
+fi
+
+# ---- graceful stop ------------------------------------------------------------------------------
+stop_server() {
+    local i rc=0
+    kill -TERM "$SERVER_PID"
+    for i in $(seq 1 100); do
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
+        sleep 0.1
+    done
+    if kill -0 "$SERVER_PID" 2>/dev/null; then
+        echo "    server still running 10 s after SIGTERM" >&2
+        kill -KILL "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+        SERVER_PID=""
+        return 1
+    fi
+    wait "$SERVER_PID" || rc=$?
+    SERVER_PID=""
+    if [[ $rc -ne 0 ]]; then
+        echo "    server exit status $rc after SIGTERM" >&2
+        tail -n 20 "$WORK/server.log" >&2
+        return 1
+    fi
+}
+check "server stops gracefully on SIGTERM (exit 0)" stop_server
+
+if [[ "$FAILED" -ne 0 ]]; then
+    printf 'failed: %s\n' "${FAILED_NAMES[@]}"
+fi
+echo "$PASSED passed, $FAILED failed"
+[[ "$FAILED" -eq 0 ]]
