@@ -1,0 +1,142 @@
+//! The store conformance suite. Each test takes a fresh store from a constructor, so the same
+//! suite runs on every backend (`conformance!` below instantiates it).
+
+use std::sync::Arc;
+
+use opentim_model::enums::ConvType;
+use opentim_model::message::Message;
+use opentim_protocol::InboxItem;
+use opentim_server::store::{NewC2c, Store};
+
+fn msg(from: &str, to: &str, id: &str) -> NewC2c {
+    NewC2c {
+        from: from.into(),
+        to: to.into(),
+        client_msg_id: id.into(),
+        rand: 42,
+        server_time: 1_700_000_000,
+        message: Message::text(to, ConvType::C2C, format!("body of {id}")),
+    }
+}
+
+pub async fn seqs_and_cursors_are_gap_free_under_concurrent_writers(store: Arc<dyn Store>) {
+    let mut tasks = Vec::new();
+    for w in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut out = Vec::new();
+            for i in 0..25 {
+                let (from, to) = if (w + i) % 2 == 0 { ("alice", "bob") } else { ("bob", "alice") };
+                out.push(store.append_c2c(msg(from, to, &format!("w{w}-{i}"))).await.unwrap());
+            }
+            out
+        }));
+    }
+    let mut seqs = Vec::new();
+    for t in tasks {
+        for s in t.await.unwrap() {
+            assert!(!s.duplicate);
+            seqs.push(s.message.seq);
+        }
+    }
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=200).collect::<Vec<u64>>(), "one conversation, one gap-free sequence");
+    for user in ["alice", "bob"] {
+        let entries = store.inbox_after(user, 0, 1000).await.unwrap();
+        let cursors: Vec<u64> = entries.iter().map(|e| e.cursor).collect();
+        assert_eq!(cursors, (1..=200).collect::<Vec<u64>>(), "{user}'s inbox is gap-free");
+        assert_eq!(store.inbox_head(user).await.unwrap(), 200);
+    }
+}
+
+pub async fn a_retried_client_message_id_is_stored_once(store: Arc<dyn Store>) {
+    let first = store.append_c2c(msg("alice", "bob", "same")).await.unwrap();
+    let mut retry = msg("alice", "bob", "same");
+    retry.server_time += 5;
+    let second = store.append_c2c(retry).await.unwrap();
+    assert!(!first.duplicate && second.duplicate);
+    assert_eq!(first.message, second.message, "the retry gets the first result");
+    assert_eq!((first.from_cursor, first.to_cursor), (second.from_cursor, second.to_cursor));
+    assert_eq!(store.inbox_after("bob", 0, 10).await.unwrap().len(), 1);
+    // Another sender may reuse the id: ids are per sender.
+    let other = store.append_c2c(msg("carol", "bob", "same")).await.unwrap();
+    assert!(!other.duplicate);
+}
+
+pub async fn inbox_pages_in_cursor_order(store: Arc<dyn Store>) {
+    for i in 0..10 {
+        store.append_c2c(msg("alice", "bob", &format!("p{i}"))).await.unwrap();
+    }
+    let page1 = store.inbox_after("bob", 0, 4).await.unwrap();
+    let page2 = store.inbox_after("bob", page1.last().unwrap().cursor, 100).await.unwrap();
+    assert_eq!(page1.len(), 4);
+    assert_eq!(page2.len(), 6);
+    let ids: Vec<String> = page1
+        .iter()
+        .chain(page2.iter())
+        .map(|e| match &e.item {
+            InboxItem::Message { message } => message.client_msg_id.clone(),
+        })
+        .collect();
+    assert_eq!(ids, (0..10).map(|i| format!("p{i}")).collect::<Vec<_>>());
+    assert!(store.inbox_after("nobody", 0, 10).await.unwrap().is_empty());
+    assert_eq!(store.inbox_head("nobody").await.unwrap(), 0);
+}
+
+pub async fn history_pages_newest_first(store: Arc<dyn Store>) {
+    for i in 0..5 {
+        store.append_c2c(msg(if i % 2 == 0 { "alice" } else { "bob" }, if i % 2 == 0 { "bob" } else { "alice" }, &format!("h{i}"))).await.unwrap();
+    }
+    let newest = store.c2c_history("bob", "alice", u64::MAX, 2).await.unwrap();
+    assert_eq!(newest.iter().map(|m| m.seq).collect::<Vec<_>>(), vec![5, 4]);
+    let older = store.c2c_history("alice", "bob", 4, 10).await.unwrap();
+    assert_eq!(older.iter().map(|m| m.seq).collect::<Vec<_>>(), vec![3, 2, 1]);
+    assert_eq!(older[0].message.elem_array, Message::text("x", ConvType::C2C, "body of h2").elem_array);
+}
+
+pub async fn self_messages_take_one_inbox_entry(store: Arc<dyn Store>) {
+    let s = store.append_c2c(msg("alice", "alice", "note")).await.unwrap();
+    assert_eq!(s.from_cursor, s.to_cursor);
+    assert_eq!(store.inbox_after("alice", 0, 10).await.unwrap().len(), 1);
+}
+
+macro_rules! conformance {
+    ($backend:ident, $make:expr) => {
+        mod $backend {
+            use super::*;
+            conformance!(@each $make;
+                seqs_and_cursors_are_gap_free_under_concurrent_writers,
+                a_retried_client_message_id_is_stored_once,
+                inbox_pages_in_cursor_order,
+                history_pages_newest_first,
+                self_messages_take_one_inbox_entry);
+        }
+    };
+    (@each $make:expr; $($name:ident),*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let dir = tempfile::tempdir().unwrap();
+                let make = $make;
+                super::$name(make(dir.path())).await;
+            }
+        )*
+    };
+}
+
+conformance!(sqlite, |dir: &std::path::Path| -> Arc<dyn Store> {
+    Arc::new(opentim_server::store::SqliteStore::open(dir, "full", 64).unwrap())
+});
+
+#[tokio::test]
+async fn sqlite_data_survives_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = opentim_server::store::SqliteStore::open(dir.path(), "full", 64).unwrap();
+        store.append_c2c(msg("alice", "bob", "durable")).await.unwrap();
+    }
+    let store = opentim_server::store::SqliteStore::open(dir.path(), "full", 64).unwrap();
+    assert_eq!(store.inbox_after("bob", 0, 10).await.unwrap().len(), 1);
+    let next = store.append_c2c(msg("alice", "bob", "after")).await.unwrap();
+    assert_eq!(next.message.seq, 2, "counters continue after a reopen");
+}
