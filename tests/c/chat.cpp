@@ -25,6 +25,9 @@
 //   custom element after the texts. Waits one more second to catch late duplicates, then prints
 //   "recv ok COUNT", logs out, calls TIMUninit and exits 0.
 //
+// Both modes also check the thread rule of the headers: every callback ran on one library
+// thread, never on the calling thread.
+//
 // Any failed check prints "FAIL: ..." and exits 1. A watchdog (alarm) kills a hung process.
 
 #include <json/json.h>
@@ -42,6 +45,7 @@
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -123,6 +127,37 @@ const char* NetStatusName(TIMNetworkStatus status) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Thread rule of the headers: every callback runs on one library thread, never the caller's.
+
+std::mutex g_thread_mutex;
+std::thread::id g_main_thread;
+std::thread::id g_callback_thread;
+bool g_have_callback_thread = false;
+std::vector<std::string> g_thread_errors;
+int g_callbacks = 0;
+
+void NoteCallbackThread(const char* what) {
+    std::thread::id self = std::this_thread::get_id();
+    std::lock_guard<std::mutex> lock(g_thread_mutex);
+    ++g_callbacks;
+    if (self == g_main_thread) {
+        g_thread_errors.push_back(std::string(what) + " ran on the calling (main) thread");
+    }
+    if (!g_have_callback_thread) {
+        g_callback_thread = self;
+        g_have_callback_thread = true;
+    } else if (self != g_callback_thread && g_thread_errors.size() < 10) {
+        g_thread_errors.push_back(std::string(what) + " ran on a different thread than earlier callbacks");
+    }
+}
+
+void CheckCallbackThreads() {
+    std::lock_guard<std::mutex> lock(g_thread_mutex);
+    for (const std::string& e : g_thread_errors) FAILF("thread rule: %s", e.c_str());
+    if (g_thread_errors.empty()) logf("all %d callbacks ran on one library thread, not the caller's", g_callbacks);
+}
+
+// ---------------------------------------------------------------------------------------------
 // One pending TIMCommCallback: the caller waits on the condition variable until it fired.
 
 struct Pending {
@@ -159,6 +194,7 @@ struct Pending {
 
 // TIMCommCallback whose user_data is the Pending to complete.
 void OnComm(int32_t code, const char* desc, const char* json_params, const void* user_data) {
+    NoteCallbackThread("TIMCommCallback");
     Pending* pending = static_cast<Pending*>(const_cast<void*>(user_data));
     pending->Complete(code, desc, json_params, user_data);
 }
@@ -184,6 +220,7 @@ bool WaitOk(Pending& pending) {
 }
 
 void OnNetworkStatus(TIMNetworkStatus status, int32_t code, const char* desc, const void* user_data) {
+    NoteCallbackThread("TIMNetworkStatusListenerCallback");
     logf("net: %s (code %d, desc \"%s\", user_data %p)", NetStatusName(status), code,
          desc != nullptr ? desc : "(null)", user_data);
 }
@@ -257,6 +294,7 @@ struct RecvState {
 RecvState g_recv;
 
 void OnRecvNewMsg(const char* json_msg_array, const void* user_data) {
+    NoteCallbackThread("TIMRecvNewMsgCallback");
     RecvState* state = static_cast<RecvState*>(const_cast<void*>(user_data));
     std::lock_guard<std::mutex> lock(state->mutex);
     ++state->batches;
@@ -431,6 +469,7 @@ void OnLoginReentrant(int32_t code, const char* desc, const char* json_params, c
 
 // Completion of one text message; the last one sends the custom message re-entrantly.
 void OnTextSent(int32_t code, const char* desc, const char* json_params, const void* user_data) {
+    NoteCallbackThread("TIMCommCallback (text sent)");
     TextPending* tp = static_cast<TextPending*>(const_cast<void*>(user_data));
     if (tp->last && code == 0) {
         std::lock_guard<std::mutex> lock(g_send.mutex);
@@ -645,6 +684,7 @@ bool ParseCount(const char* s, int* out) {
 
 int main(int argc, char** argv) {
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
+    g_main_thread = std::this_thread::get_id();
     alarm(120);  // watchdog: a deadlocked SDK must not hang the test run (SIGALRM kills us)
     if (argc < 2) return Usage();
     std::string mode = argv[1];
@@ -660,6 +700,7 @@ int main(int argc, char** argv) {
         return Usage();
     }
     if (rc == 0 && !g_failed) LogoutAndUninit();
+    if (rc == 0 && !g_failed) CheckCallbackThreads();
     if (rc != 0 || g_failed) {
         logf("%s FAILED", mode.c_str());
         // Do not run SDK teardown on failure paths: it may be what hangs.

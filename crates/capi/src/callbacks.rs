@@ -11,9 +11,11 @@ use opentim_sdk::SdkEvent;
 use crate::dispatch;
 use crate::ffi::{cstring, UserData};
 
-pub type TIMCommCallback = Option<unsafe extern "C" fn(i32, *const c_char, *const c_char, *const c_void)>;
+pub type TIMCommCallback =
+    Option<unsafe extern "C" fn(i32, *const c_char, *const c_char, *const c_void)>;
 pub type TIMRecvNewMsgCallback = Option<unsafe extern "C" fn(*const c_char, *const c_void)>;
-pub type TIMNetworkStatusListenerCallback = Option<unsafe extern "C" fn(i32, i32, *const c_char, *const c_void)>;
+pub type TIMNetworkStatusListenerCallback =
+    Option<unsafe extern "C" fn(i32, i32, *const c_char, *const c_void)>;
 pub type TIMKickedOfflineCallback = Option<unsafe extern "C" fn(*const c_void)>;
 pub type TIMUserSigExpiredCallback = Option<unsafe extern "C" fn(*const c_void)>;
 pub type TIMLogCallback = Option<unsafe extern "C" fn(i32, *const c_char, *const c_void)>;
@@ -23,10 +25,16 @@ pub type RecvFn = unsafe extern "C" fn(*const c_char, *const c_void);
 #[derive(Default)]
 pub struct Registry {
     pub recv_new_msg: Vec<(RecvFn, UserData)>,
-    pub network: Option<(unsafe extern "C" fn(i32, i32, *const c_char, *const c_void), UserData)>,
+    pub network: Option<(
+        unsafe extern "C" fn(i32, i32, *const c_char, *const c_void),
+        UserData,
+    )>,
     pub kicked: Option<(unsafe extern "C" fn(*const c_void), UserData)>,
     pub sig_expired: Option<(unsafe extern "C" fn(*const c_void), UserData)>,
-    pub log: Option<(unsafe extern "C" fn(i32, *const c_char, *const c_void), UserData)>,
+    pub log: Option<(
+        unsafe extern "C" fn(i32, *const c_char, *const c_void),
+        UserData,
+    )>,
 }
 
 pub static REGISTRY: Mutex<Registry> = Mutex::new(Registry {

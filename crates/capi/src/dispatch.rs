@@ -26,7 +26,10 @@ fn dispatcher() -> &'static Dispatcher {
                 }
             })
             .expect("cannot start the SDK callback thread");
-        Dispatcher { jobs: Mutex::new(tx), thread: handle.thread().id() }
+        Dispatcher {
+            jobs: Mutex::new(tx),
+            thread: handle.thread().id(),
+        }
     })
 }
 

@@ -92,7 +92,11 @@ pub unsafe extern "C" fn TIMInit(sdk_app_id: u64, json_sdk_config: *const c_char
             .opentim_server_address
             .clone()
             .filter(|s| !s.trim().is_empty())
-            .or_else(|| std::env::var(SERVER_ENV).ok().filter(|s| !s.trim().is_empty()))
+            .or_else(|| {
+                std::env::var(SERVER_ENV)
+                    .ok()
+                    .filter(|s| !s.trim().is_empty())
+            })
             .unwrap_or_else(|| DEFAULT_SERVER.to_owned())
             .split(',')
             .map(|s| s.trim().to_owned())
@@ -100,7 +104,6 @@ pub unsafe extern "C" fn TIMInit(sdk_app_id: u64, json_sdk_config: *const c_char
             .collect();
         let data_dir = config
             .config_file_path
-            .clone()
             .filter(|p| !p.is_empty())
             .map(PathBuf::from)
             .unwrap_or_else(default_data_dir);
@@ -137,7 +140,9 @@ pub extern "C" fn TIMUninit() -> i32 {
             return TIM_ERR_SDKUNINIT;
         };
         let client = sdk.client.clone();
-        let _ = sdk.runtime.block_on(async { tokio::time::timeout(Duration::from_secs(3), client.logout()).await });
+        let _ = sdk.runtime.block_on(async {
+            tokio::time::timeout(Duration::from_secs(3), client.logout()).await
+        });
         // Let queued callbacks run before the runtime goes away (skipped on the callback thread).
         dispatch::drain();
         if let Ok(sdk) = Arc::try_unwrap(sdk) {
@@ -155,10 +160,18 @@ pub extern "C" fn TIMGetSDKVersion() -> *const c_char {
 }
 
 fn config_json() -> String {
-    let cfg = CONFIG.lock().unwrap_or_else(|p| p.into_inner()).clone().unwrap_or_default();
+    let cfg = CONFIG
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+        .unwrap_or_default();
     let mut cfg = cfg;
-    cfg.log_level = Some(opentim_model::enums::LogLevel(i64::from(log::FILE_LEVEL.load(Ordering::Relaxed))));
-    cfg.callback_log_level = Some(opentim_model::enums::LogLevel(i64::from(log::CALLBACK_LEVEL.load(Ordering::Relaxed))));
+    cfg.log_level = Some(opentim_model::enums::LogLevel(i64::from(
+        log::FILE_LEVEL.load(Ordering::Relaxed),
+    )));
+    cfg.callback_log_level = Some(opentim_model::enums::LogLevel(i64::from(
+        log::CALLBACK_LEVEL.load(Ordering::Relaxed),
+    )));
     cfg.is_log_output_console = Some(log::CONSOLE.load(Ordering::Relaxed));
     serde_json::to_string(&cfg.complete()).unwrap_or_else(|_| "{}".into())
 }
@@ -168,18 +181,26 @@ fn merge_config(current: SetConfig, update: SetConfig) -> SetConfig {
     SetConfig {
         log_level: update.log_level.or(current.log_level),
         callback_log_level: update.callback_log_level.or(current.callback_log_level),
-        is_log_output_console: update.is_log_output_console.or(current.is_log_output_console),
+        is_log_output_console: update
+            .is_log_output_console
+            .or(current.is_log_output_console),
         user_config: update.user_config.or(current.user_config),
         user_define_data: update.user_define_data.or(current.user_define_data),
         http_proxy_info: update.http_proxy_info.or(current.http_proxy_info),
         socks5_proxy_info: update.socks5_proxy_info.or(current.socks5_proxy_info),
-        is_only_local_dns_source: update.is_only_local_dns_source.or(current.is_only_local_dns_source),
+        is_only_local_dns_source: update
+            .is_only_local_dns_source
+            .or(current.is_only_local_dns_source),
         proxy_info: update.proxy_info.or(current.proxy_info),
     }
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn TIMSetConfig(json_config: *const c_char, cb: TIMCommCallback, user_data: *const c_void) -> i32 {
+pub unsafe extern "C" fn TIMSetConfig(
+    json_config: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
     guard(TIM_ERR_PARAM, || {
         // SAFETY: the caller passes NULL or a valid C string.
         let update: SetConfig = match unsafe { json_arg(json_config) } {
@@ -201,7 +222,13 @@ pub unsafe extern "C" fn TIMSetConfig(json_config: *const c_char, cb: TIMCommCal
             let merged = merge_config(current.take().unwrap_or_default(), update);
             *current = Some(merged);
         }
-        complete(cb, UserData(user_data), codes::ERR_SUCC, String::new(), config_json());
+        complete(
+            cb,
+            UserData(user_data),
+            codes::ERR_SUCC,
+            String::new(),
+            config_json(),
+        );
         TIM_SUCC
     })
 }
@@ -214,9 +241,12 @@ pub unsafe extern "C" fn TIMLogin(
     user_data: *const c_void,
 ) -> i32 {
     guard(TIM_ERR_PARAM, || {
-        let Some(sdk) = sdk() else { return TIM_ERR_SDKUNINIT };
+        let Some(sdk) = sdk() else {
+            return TIM_ERR_SDKUNINIT;
+        };
         // SAFETY: the caller passes NULL or valid C strings.
-        let (Ok(Some(user)), Ok(Some(sig))) = (unsafe { arg(user_id) }, unsafe { arg(user_sig) }) else {
+        let (Ok(Some(user)), Ok(Some(sig))) = (unsafe { arg(user_id) }, unsafe { arg(user_sig) })
+        else {
             return TIM_ERR_PARAM;
         };
         let (user, sig, ud) = (user.to_owned(), sig.to_owned(), UserData(user_data));
@@ -235,7 +265,9 @@ pub unsafe extern "C" fn TIMLogin(
 #[no_mangle]
 pub unsafe extern "C" fn TIMLogout(cb: TIMCommCallback, user_data: *const c_void) -> i32 {
     guard(TIM_ERR_PARAM, || {
-        let Some(sdk) = sdk() else { return TIM_ERR_SDKUNINIT };
+        let Some(sdk) = sdk() else {
+            return TIM_ERR_SDKUNINIT;
+        };
         let client = sdk.client.clone();
         let ud = UserData(user_data);
         sdk.runtime.spawn(async move {
@@ -258,9 +290,13 @@ pub unsafe extern "C" fn TIMMsgSendNewMsg(
     user_data: *const c_void,
 ) -> i32 {
     guard(TIM_ERR_PARAM, || {
-        let Some(sdk) = sdk() else { return TIM_ERR_SDKUNINIT };
+        let Some(sdk) = sdk() else {
+            return TIM_ERR_SDKUNINIT;
+        };
         // SAFETY: the caller passes NULL or valid C strings.
-        let (Ok(Some(conv)), Ok(Some(json))) = (unsafe { arg(conv_id) }, unsafe { arg(json_msg_param) }) else {
+        let (Ok(Some(conv)), Ok(Some(json))) =
+            (unsafe { arg(conv_id) }, unsafe { arg(json_msg_param) })
+        else {
             return TIM_ERR_PARAM;
         };
         let conv_type = ConvType(i64::from(conv_type));
@@ -278,7 +314,11 @@ pub unsafe extern "C" fn TIMMsgSendNewMsg(
             }
         };
         let ud = UserData(user_data);
-        if let Some(bad) = message.elem_array.iter().find(|e| !matches!(e.elem_type(), ElemType::TEXT | ElemType::CUSTOM)) {
+        if let Some(bad) = message
+            .elem_array
+            .iter()
+            .find(|e| !matches!(e.elem_type(), ElemType::TEXT | ElemType::CUSTOM))
+        {
             let desc = format!(
                 "elem_type {} cannot be sent yet: text (kTIMElem_Text) and custom (kTIMElem_Custom) elements can",
                 bad.elem_type().0
@@ -314,23 +354,40 @@ pub extern "C" fn TIMAddRecvNewMsgCallback(cb: TIMRecvNewMsgCallback, user_data:
 pub extern "C" fn TIMRemoveRecvNewMsgCallback(cb: TIMRecvNewMsgCallback) {
     guard((), || {
         let Some(cb) = cb else { return };
-        registry().recv_new_msg.retain(|(f, _)| *f as usize != cb as usize);
+        registry()
+            .recv_new_msg
+            .retain(|(f, _)| *f as usize != cb as usize);
     })
 }
 
 #[no_mangle]
-pub extern "C" fn TIMSetNetworkStatusListenerCallback(cb: TIMNetworkStatusListenerCallback, user_data: *const c_void) {
-    guard((), || registry().network = cb.map(|f| (f, UserData(user_data))))
+pub extern "C" fn TIMSetNetworkStatusListenerCallback(
+    cb: TIMNetworkStatusListenerCallback,
+    user_data: *const c_void,
+) {
+    guard((), || {
+        registry().network = cb.map(|f| (f, UserData(user_data)))
+    })
 }
 
 #[no_mangle]
-pub extern "C" fn TIMSetKickedOfflineCallback(cb: TIMKickedOfflineCallback, user_data: *const c_void) {
-    guard((), || registry().kicked = cb.map(|f| (f, UserData(user_data))))
+pub extern "C" fn TIMSetKickedOfflineCallback(
+    cb: TIMKickedOfflineCallback,
+    user_data: *const c_void,
+) {
+    guard((), || {
+        registry().kicked = cb.map(|f| (f, UserData(user_data)))
+    })
 }
 
 #[no_mangle]
-pub extern "C" fn TIMSetUserSigExpiredCallback(cb: TIMUserSigExpiredCallback, user_data: *const c_void) {
-    guard((), || registry().sig_expired = cb.map(|f| (f, UserData(user_data))))
+pub extern "C" fn TIMSetUserSigExpiredCallback(
+    cb: TIMUserSigExpiredCallback,
+    user_data: *const c_void,
+) {
+    guard((), || {
+        registry().sig_expired = cb.map(|f| (f, UserData(user_data)))
+    })
 }
 
 #[no_mangle]

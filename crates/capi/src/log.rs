@@ -63,8 +63,11 @@ impl<S: Subscriber> Layer<S> for TimLayer {
             return;
         }
         let level = tim_level(meta.level());
-        let to_callback = level >= CALLBACK_LEVEL.load(Ordering::Relaxed) && CALLBACK_LEVEL.load(Ordering::Relaxed) != 0;
-        let to_console = CONSOLE.load(Ordering::Relaxed) && level >= FILE_LEVEL.load(Ordering::Relaxed) && FILE_LEVEL.load(Ordering::Relaxed) != 0;
+        let to_callback = level >= CALLBACK_LEVEL.load(Ordering::Relaxed)
+            && CALLBACK_LEVEL.load(Ordering::Relaxed) != 0;
+        let to_console = CONSOLE.load(Ordering::Relaxed)
+            && level >= FILE_LEVEL.load(Ordering::Relaxed)
+            && FILE_LEVEL.load(Ordering::Relaxed) != 0;
         if !to_callback && !to_console {
             return;
         }
@@ -90,6 +93,7 @@ impl<S: Subscriber> Layer<S> for TimLayer {
 pub fn install() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(TimLayer));
+        let _ =
+            tracing::subscriber::set_global_default(tracing_subscriber::registry().with(TimLayer));
     });
 }

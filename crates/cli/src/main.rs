@@ -11,15 +11,19 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use opentim_model::enums::ConvType;
 use opentim_model::elem::Elem;
+use opentim_model::enums::ConvType;
 use opentim_model::message::Message;
 use opentim_sdk::{Client, ClientOptions, SdkEvent};
 use opentim_server::Config;
 use tokio::io::AsyncBufReadExt;
 
 #[derive(Parser)]
-#[command(name = "opentim", version, about = "opentim: a self-hosted instant-messaging server compatible with the Tencent Cloud IM C SDK")]
+#[command(
+    name = "opentim",
+    version,
+    about = "opentim: a self-hosted instant-messaging server compatible with the Tencent Cloud IM C SDK"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -83,7 +87,8 @@ impl ServerSettings {
     fn load(&self) -> Result<Config, String> {
         let mut c = match &self.config {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
                 toml::from_str::<Config>(&text).map_err(|e| format!("{}: {e}", path.display()))?
             }
             None => Config::default(),
@@ -91,8 +96,19 @@ impl ServerSettings {
         macro_rules! over {
             ($($f:ident),*) => { $( if let Some(v) = self.$f.clone() { c.$f = v; } )* };
         }
-        over!(listen, data_dir, sdkappid, secret_key, max_message_bytes, max_user_id_bytes, max_frame_bytes,
-              session_queue_len, max_connections, sqlite_synchronous, write_batch);
+        over!(
+            listen,
+            data_dir,
+            sdkappid,
+            secret_key,
+            max_message_bytes,
+            max_user_id_bytes,
+            max_frame_bytes,
+            session_queue_len,
+            max_connections,
+            sqlite_synchronous,
+            write_batch
+        );
         Ok(c)
     }
 }
@@ -134,7 +150,11 @@ struct DemoArgs {
 #[derive(Args)]
 struct ChatArgs {
     /// Server address, e.g. ws://127.0.0.1:9300.
-    #[arg(long, env = "OPENTIM_SERVER_ADDRESS", default_value = "ws://127.0.0.1:9300")]
+    #[arg(
+        long,
+        env = "OPENTIM_SERVER_ADDRESS",
+        default_value = "ws://127.0.0.1:9300"
+    )]
     server: String,
     /// Your user id.
     #[arg(long)]
@@ -153,12 +173,19 @@ struct ChatArgs {
 }
 
 fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("OPENTIM_LOG").unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OPENTIM_LOG")
+        .unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 async fn shutdown_signal() {
@@ -188,9 +215,12 @@ fn text_of(m: &Message) -> String {
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
     let config = args.settings.load()?;
-    let server = opentim_server::start(config).await.map_err(|e| e.to_string())?;
+    let server = opentim_server::start(config)
+        .await
+        .map_err(|e| e.to_string())?;
     if let Some(path) = &args.ready_file {
-        std::fs::write(path, format!("{}\n", server.addr)).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        std::fs::write(path, format!("{}\n", server.addr))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     let stop = server.shutdown_handle();
     tokio::spawn(async move {
@@ -211,12 +241,21 @@ async fn demo(args: DemoArgs) -> Result<(), String> {
         ..Config::default()
     };
     let appid = config.sdkappid;
-    let server = opentim_server::start(config).await.map_err(|e| e.to_string())?;
+    let server = opentim_server::start(config)
+        .await
+        .map_err(|e| e.to_string())?;
     let url = format!("ws://{}", server.addr);
-    println!("opentim server on {url} (SQLite in {})", dir.path().join("server").display());
+    println!(
+        "opentim server on {url} (SQLite in {})",
+        dir.path().join("server").display()
+    );
     let mut clients = Vec::new();
     for name in ["alice", "bob"] {
-        let (client, mut events) = Client::new(ClientOptions::new(appid, url.clone(), dir.path().join("clients")));
+        let (client, mut events) = Client::new(ClientOptions::new(
+            appid,
+            url.clone(),
+            dir.path().join("clients"),
+        ));
         let sig = opentim_server::auth::mint(&key, appid, name, now(), 86_400);
         client.login(name, &sig).await.map_err(|e| e.to_string())?;
         println!("{name} logged in");
@@ -224,7 +263,12 @@ async fn demo(args: DemoArgs) -> Result<(), String> {
             while let Some(ev) = events.recv().await {
                 if let SdkEvent::NewMessages(msgs) = ev {
                     for m in msgs {
-                        println!("  {name} received from {}: {:?} (seq {})", m.sender.clone().unwrap_or_default(), text_of(&m), m.seq.unwrap_or(0));
+                        println!(
+                            "  {name} received from {}: {:?} (seq {})",
+                            m.sender.clone().unwrap_or_default(),
+                            text_of(&m),
+                            m.seq.unwrap_or(0)
+                        );
                     }
                 }
             }
@@ -234,7 +278,14 @@ async fn demo(args: DemoArgs) -> Result<(), String> {
     for i in 1..=args.messages {
         for (me, peer, c) in [("alice", "bob", &clients[0]), ("bob", "alice", &clients[1])] {
             let text = format!("hello {peer}, message {i} from {me}");
-            let sent = c.send_message(peer, ConvType::C2C, Message::text(peer, ConvType::C2C, text.clone())).await.map_err(|e| e.to_string())?;
+            let sent = c
+                .send_message(
+                    peer,
+                    ConvType::C2C,
+                    Message::text(peer, ConvType::C2C, text.clone()),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
             println!("{me} sent {text:?} (seq {}, stored)", sent.seq.unwrap_or(0));
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
@@ -246,7 +297,9 @@ async fn demo(args: DemoArgs) -> Result<(), String> {
         }
         return server.stop().await.map_err(|e| e.to_string());
     }
-    println!("demo done; the server keeps running on {url} with secret key {key:?} (Ctrl-C to stop)");
+    println!(
+        "demo done; the server keeps running on {url} with secret key {key:?} (Ctrl-C to stop)"
+    );
     println!("try: opentim chat --server {url} --user carol --peer alice --secret-key {key}");
     shutdown_signal().await;
     server.stop().await.map_err(|e| e.to_string())
@@ -256,14 +309,23 @@ async fn chat(args: ChatArgs) -> Result<(), String> {
     let cfg = args.settings.load()?;
     let sig = match args.usersig {
         Some(s) => s,
-        None if !cfg.secret_key.is_empty() => opentim_server::auth::mint(&cfg.secret_key, cfg.sdkappid, &args.user, now(), 86_400),
+        None if !cfg.secret_key.is_empty() => {
+            opentim_server::auth::mint(&cfg.secret_key, cfg.sdkappid, &args.user, now(), 86_400)
+        }
         None => return Err("give --usersig, or --secret-key to mint one".into()),
     };
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let dir = args.cache_dir.unwrap_or_else(|| tmp.path().to_path_buf());
-    let (client, mut events) = Client::new(ClientOptions::new(cfg.sdkappid, args.server.clone(), dir));
-    client.login(&args.user, &sig).await.map_err(|e| e.to_string())?;
-    println!("logged in as {} on {}; type a line to send it to {}", args.user, args.server, args.peer);
+    let (client, mut events) =
+        Client::new(ClientOptions::new(cfg.sdkappid, args.server.clone(), dir));
+    client
+        .login(&args.user, &sig)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "logged in as {} on {}; type a line to send it to {}",
+        args.user, args.server, args.peer
+    );
     tokio::spawn(async move {
         while let Some(ev) = events.recv().await {
             match ev {
@@ -272,7 +334,12 @@ async fn chat(args: ChatArgs) -> Result<(), String> {
                         println!("{}: {}", m.sender.clone().unwrap_or_default(), text_of(&m));
                     }
                 }
-                SdkEvent::Network { status, desc, .. } => eprintln!("(network status {}{}{})", status.0, if desc.is_empty() { "" } else { ": " }, desc),
+                SdkEvent::Network { status, desc, .. } => eprintln!(
+                    "(network status {}{}{})",
+                    status.0,
+                    if desc.is_empty() { "" } else { ": " },
+                    desc
+                ),
                 SdkEvent::KickedOffline => eprintln!("(kicked: this user logged in elsewhere)"),
                 SdkEvent::UserSigExpired => eprintln!("(UserSig expired)"),
                 SdkEvent::Conversations(..) => {}
@@ -284,7 +351,14 @@ async fn chat(args: ChatArgs) -> Result<(), String> {
         if line.trim().is_empty() {
             continue;
         }
-        if let Err(e) = client.send_message(&args.peer, ConvType::C2C, Message::text(&args.peer, ConvType::C2C, line)).await {
+        if let Err(e) = client
+            .send_message(
+                &args.peer,
+                ConvType::C2C,
+                Message::text(&args.peer, ConvType::C2C, line),
+            )
+            .await
+        {
             eprintln!("(not sent: {e})");
         }
     }
@@ -296,7 +370,16 @@ fn main() {
     if let Command::Usersig(args) = &cli.command {
         match args.settings.load() {
             Ok(cfg) if !cfg.secret_key.is_empty() => {
-                println!("{}", opentim_server::auth::mint(&cfg.secret_key, cfg.sdkappid, &args.user, now(), args.expire));
+                println!(
+                    "{}",
+                    opentim_server::auth::mint(
+                        &cfg.secret_key,
+                        cfg.sdkappid,
+                        &args.user,
+                        now(),
+                        args.expire
+                    )
+                );
                 return;
             }
             Ok(_) => {
@@ -310,7 +393,10 @@ fn main() {
         }
     }
     init_logging();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("start the tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("start the tokio runtime");
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Serve(a) => serve(a).await,

@@ -33,6 +33,7 @@ pub const WS_PATH: &str = "/ws";
 /// A frame sent by the client.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
+#[allow(clippy::large_enum_variant)] // Frames live briefly; boxing would only add allocations.
 pub enum ClientFrame {
     /// First frame of every connection (serves `TIMLogin`).
     Login {
@@ -95,6 +96,7 @@ pub enum ServerFrame {
 /// Successful reply payloads.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[allow(clippy::large_enum_variant)] // Frames live briefly; boxing would only add allocations.
 pub enum ReplyBody {
     LoggedIn {
         /// Server time, Unix seconds.
@@ -112,12 +114,15 @@ pub enum ReplyBody {
         /// More entries are waiting after the last one returned.
         more: bool,
     },
-    Pong { server_time: u64 },
+    Pong {
+        server_time: u64,
+    },
 }
 
 /// A pushed event.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
+#[allow(clippy::large_enum_variant)] // Frames live briefly; boxing would only add allocations.
 pub enum Event {
     /// A new inbox entry of the user.
     Inbox(InboxEntry),

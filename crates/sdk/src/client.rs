@@ -72,7 +72,11 @@ pub enum SdkEvent {
     /// Conversations added or changed (`TIMConvEventCallback`).
     Conversations(ConvEvent, Vec<ConvInfo>),
     /// The connection's state (`TIMNetworkStatusListenerCallback`).
-    Network { status: NetworkStatus, code: i32, desc: String },
+    Network {
+        status: NetworkStatus,
+        code: i32,
+        desc: String,
+    },
     /// Another login of this user on this platform took over; the session is over.
     KickedOffline,
     /// The UserSig expired; log in again with a new one.
@@ -114,7 +118,10 @@ pub struct Client {
 }
 
 fn not_logged_in() -> SdkError {
-    SdkError::new(codes::ERR_SDK_NOT_LOGGED_IN, "not logged in; call login first")
+    SdkError::new(
+        codes::ERR_SDK_NOT_LOGGED_IN,
+        "not logged in; call login first",
+    )
 }
 
 impl Client {
@@ -135,7 +142,11 @@ impl Client {
     }
 
     fn slot<T>(&self, f: impl FnOnce(&SessionSlot) -> T) -> Result<T> {
-        let slot = self.shared.session.lock().unwrap_or_else(|p| p.into_inner());
+        let slot = self
+            .shared
+            .session
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         slot.as_ref().map(f).ok_or_else(not_logged_in)
     }
 
@@ -148,17 +159,27 @@ impl Client {
     /// unreachable but this user has logged in on this device before, at once with the cached
     /// history available (the client keeps reconnecting in the background).
     pub async fn login(&self, user_id: &str, user_sig: &str) -> Result<()> {
-        if user_id.is_empty() || user_id.len() > 32 || !user_id.bytes().all(|b| b.is_ascii_graphic()) {
+        if user_id.is_empty()
+            || user_id.len() > 32
+            || !user_id.bytes().all(|b| b.is_ascii_graphic())
+        {
             return Err(SdkError::new(
                 codes::ERR_SDK_COMM_INVALID_IDENTIFIER,
                 "user id must be 1 to 32 bytes of printable ASCII without spaces",
             ));
         }
         if user_sig.is_empty() {
-            return Err(SdkError::new(codes::ERR_INVALID_PARAMETERS, "user_sig is empty"));
+            return Err(SdkError::new(
+                codes::ERR_INVALID_PARAMETERS,
+                "user_sig is empty",
+            ));
         }
         let (id, ready) = {
-            let mut slot = self.shared.session.lock().unwrap_or_else(|p| p.into_inner());
+            let mut slot = self
+                .shared
+                .session
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             if let Some(s) = slot.as_ref() {
                 return if s.user == user_id {
                     Ok(())
@@ -174,8 +195,19 @@ impl Client {
             let id = self.shared.next_session.fetch_add(1, Ordering::Relaxed);
             let (tx, rx) = mpsc::unbounded_channel();
             let (ready_tx, ready_rx) = oneshot::channel();
-            *slot = Some(SessionSlot { id, user: user_id.to_owned(), commands: tx, store: store.clone() });
-            let session = Session::new(id, user_id.to_owned(), user_sig.to_owned(), store, self.shared.clone());
+            *slot = Some(SessionSlot {
+                id,
+                user: user_id.to_owned(),
+                commands: tx,
+                store: store.clone(),
+            });
+            let session = Session::new(
+                id,
+                user_id.to_owned(),
+                user_sig.to_owned(),
+                store,
+                self.shared.clone(),
+            );
             tokio::spawn(connection::run(session, rx, ready_tx));
             (id, ready_rx)
         };
@@ -187,7 +219,10 @@ impl Client {
             }
             Err(_) => {
                 self.shared.end_session(id);
-                Err(SdkError::new(codes::ERR_SDK_NOT_LOGGED_IN, "login was interrupted"))
+                Err(SdkError::new(
+                    codes::ERR_SDK_NOT_LOGGED_IN,
+                    "login was interrupted",
+                ))
             }
         }
     }
@@ -208,22 +243,37 @@ impl Client {
 
     /// Send a message to a conversation. Resolves with the message as stored by the server
     /// (seq, rand, server time, status sent), after it is durable there.
-    pub async fn send_message(&self, conv_id: &str, conv_type: ConvType, message: Message) -> Result<Message> {
-        let (commands, store, user) = self.slot(|s| (s.commands.clone(), s.store.clone(), s.user.clone()))?;
+    pub async fn send_message(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+        message: Message,
+    ) -> Result<Message> {
+        let (commands, store, user) =
+            self.slot(|s| (s.commands.clone(), s.store.clone(), s.user.clone()))?;
         if conv_type != ConvType::C2C {
             return Err(SdkError::new(
                 codes::ERR_INVALID_CONVERSATION,
-                format!("conv_type {} cannot be sent to yet; use kTIMConv_C2C (1)", conv_type.0),
+                format!(
+                    "conv_type {} cannot be sent to yet; use kTIMConv_C2C (1)",
+                    conv_type.0
+                ),
             ));
         }
-        if conv_id.is_empty() || conv_id.len() > 32 || !conv_id.bytes().all(|b| b.is_ascii_graphic()) {
+        if conv_id.is_empty()
+            || conv_id.len() > 32
+            || !conv_id.bytes().all(|b| b.is_ascii_graphic())
+        {
             return Err(SdkError::new(
                 codes::ERR_INVALID_CONVERSATION,
                 "conv_id must be the peer's user id: 1 to 32 bytes of printable ASCII",
             ));
         }
         if message.elem_array.is_empty() {
-            return Err(SdkError::new(codes::ERR_INVALID_MSG_ELEM, "message_elem_array is empty"));
+            return Err(SdkError::new(
+                codes::ERR_INVALID_MSG_ELEM,
+                "message_elem_array is empty",
+            ));
         }
         let client_msg_id = connection::new_client_msg_id();
         let rand = u64::from(rand::random::<u32>());
@@ -245,7 +295,12 @@ impl Client {
         let (tx, rx) = oneshot::channel();
         let deadline = tokio::time::Instant::now() + self.shared.options.send_timeout;
         commands
-            .send(Command::Send { client_msg_id, message: local, deadline, reply: tx })
+            .send(Command::Send {
+                client_msg_id,
+                message: local,
+                deadline,
+                reply: tx,
+            })
             .map_err(|_| not_logged_in())?;
         rx.await.unwrap_or_else(|_| Err(not_logged_in()))
     }

@@ -18,7 +18,10 @@ use futures_util::{SinkExt, StreamExt};
 use opentim_model::codes;
 use opentim_model::enums::{ConvEvent, NetworkStatus};
 use opentim_model::message::Message;
-use opentim_protocol::{decode, encode, ClientFrame, Event, InboxEntry, InboxItem, ReplyBody, ServerFrame, PROTOCOL_VERSION, WS_PATH};
+use opentim_protocol::{
+    decode, encode, ClientFrame, Event, InboxEntry, InboxItem, ReplyBody, ServerFrame,
+    PROTOCOL_VERSION, WS_PATH,
+};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -36,8 +39,14 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 const SYNC_PAGE: u32 = 200;
 
 /// Requests from the API to the session task.
+#[allow(clippy::large_enum_variant)] // One command per API call; boxing buys nothing.
 pub(crate) enum Command {
-    Send { client_msg_id: String, message: Message, deadline: Instant, reply: oneshot::Sender<Result<Message>> },
+    Send {
+        client_msg_id: String,
+        message: Message,
+        deadline: Instant,
+        reply: oneshot::Sender<Result<Message>>,
+    },
     Logout(oneshot::Sender<()>),
 }
 
@@ -80,7 +89,11 @@ enum LoginError {
 }
 
 fn ws_url(addr: &str) -> String {
-    let base = if addr.contains("://") { addr.to_owned() } else { format!("ws://{addr}") };
+    let base = if addr.contains("://") {
+        addr.to_owned()
+    } else {
+        format!("ws://{addr}")
+    };
     let rest = base.split_once("://").map(|(_, r)| r).unwrap_or("");
     if rest.contains('/') {
         base
@@ -90,20 +103,51 @@ fn ws_url(addr: &str) -> String {
 }
 
 impl Session {
-    pub(crate) fn new(id: u64, user: String, sig: String, store: Arc<LocalStore>, shared: Arc<Shared>) -> Self {
-        Session { id, user, sig, store, shared, pending: BTreeMap::new(), next_pending: 1 }
+    pub(crate) fn new(
+        id: u64,
+        user: String,
+        sig: String,
+        store: Arc<LocalStore>,
+        shared: Arc<Shared>,
+    ) -> Self {
+        Session {
+            id,
+            user,
+            sig,
+            store,
+            shared,
+            pending: BTreeMap::new(),
+            next_pending: 1,
+        }
     }
 
     fn network(&self, status: NetworkStatus, code: i32, desc: impl Into<String>) {
-        self.shared.emit(SdkEvent::Network { status, code, desc: desc.into() });
+        self.shared.emit(SdkEvent::Network {
+            status,
+            code,
+            desc: desc.into(),
+        });
     }
 
     fn enqueue(&mut self, cmd: Command) -> Option<oneshot::Sender<()>> {
         match cmd {
-            Command::Send { client_msg_id, message, deadline, reply } => {
+            Command::Send {
+                client_msg_id,
+                message,
+                deadline,
+                reply,
+            } => {
                 let n = self.next_pending;
                 self.next_pending += 1;
-                self.pending.insert(n, Pending { client_msg_id, message, deadline, reply });
+                self.pending.insert(
+                    n,
+                    Pending {
+                        client_msg_id,
+                        message,
+                        deadline,
+                        reply,
+                    },
+                );
                 None
             }
             Command::Logout(done) => Some(done),
@@ -111,7 +155,12 @@ impl Session {
     }
 
     fn fail_pending(&mut self, pred: impl Fn(&Pending) -> bool, err: &SdkError) {
-        let keys: Vec<u64> = self.pending.iter().filter(|(_, p)| pred(p)).map(|(k, _)| *k).collect();
+        let keys: Vec<u64> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| pred(p))
+            .map(|(k, _)| *k)
+            .collect();
         for k in keys {
             if let Some(p) = self.pending.remove(&k) {
                 if let Err(e) = self.store.mark_failed(&p.client_msg_id) {
@@ -126,7 +175,10 @@ impl Session {
         let now = Instant::now();
         self.fail_pending(
             |p| p.deadline <= now,
-            &SdkError::new(codes::ERR_SDK_NET_WAIT_ACK_TIMEOUT, "the server did not acknowledge the message in time"),
+            &SdkError::new(
+                codes::ERR_SDK_NET_WAIT_ACK_TIMEOUT,
+                "the server did not acknowledge the message in time",
+            ),
         );
     }
 
@@ -141,19 +193,33 @@ impl Session {
             user_sig: self.sig.clone(),
             platform: self.shared.options.platform,
         };
-        ws.send(WsMessage::text(encode(&frame))).await.map_err(|e| LoginError::Network(e.to_string()))?;
+        ws.send(WsMessage::text(encode(&frame)))
+            .await
+            .map_err(|e| LoginError::Network(e.to_string()))?;
         loop {
             match ws.next().await {
                 Some(Ok(WsMessage::Text(t))) => {
                     return match decode::<ServerFrame>(&t) {
-                        Ok(ServerFrame::Reply { code: 0, body: Some(ReplyBody::LoggedIn { .. }), .. }) => Ok(ws),
-                        Ok(ServerFrame::Reply { code, desc, .. }) => Err(LoginError::Refused(SdkError::new(code, desc))),
-                        _ => Err(LoginError::Network("unexpected first frame from the server".into())),
+                        Ok(ServerFrame::Reply {
+                            code: 0,
+                            body: Some(ReplyBody::LoggedIn { .. }),
+                            ..
+                        }) => Ok(ws),
+                        Ok(ServerFrame::Reply { code, desc, .. }) => {
+                            Err(LoginError::Refused(SdkError::new(code, desc)))
+                        }
+                        _ => Err(LoginError::Network(
+                            "unexpected first frame from the server".into(),
+                        )),
                     };
                 }
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(LoginError::Network(e.to_string())),
-                None => return Err(LoginError::Network("the server closed the connection during login".into())),
+                None => {
+                    return Err(LoginError::Network(
+                        "the server closed the connection during login".into(),
+                    ))
+                }
             }
         }
     }
@@ -186,7 +252,11 @@ pub(crate) async fn run(
                 match connected(&mut s, ws, &mut commands).await {
                     End::Dropped(why) => {
                         tracing::info!(user = %s.user, reason = %why, "disconnected; will reconnect");
-                        s.network(NetworkStatus::DISCONNECTED, codes::ERR_SDK_NET_DISCONNECT, why);
+                        s.network(
+                            NetworkStatus::DISCONNECTED,
+                            codes::ERR_SDK_NET_DISCONNECT,
+                            why,
+                        );
                         None
                     }
                     other => break other,
@@ -194,19 +264,30 @@ pub(crate) async fn run(
             }
             Ok(Err(LoginError::Refused(e))) => Some(e),
             Ok(Err(LoginError::Network(why))) => {
-                s.network(NetworkStatus::CONNECT_FAILED, codes::ERR_SDK_NET_DISCONNECT, why.clone());
+                s.network(
+                    NetworkStatus::CONNECT_FAILED,
+                    codes::ERR_SDK_NET_DISCONNECT,
+                    why.clone(),
+                );
                 tracing::info!(user = %s.user, reason = %why, "connect failed");
                 None
             }
             Err(_) => {
-                s.network(NetworkStatus::CONNECT_FAILED, codes::ERR_REQUEST_TIMEOUT, "login timed out");
+                s.network(
+                    NetworkStatus::CONNECT_FAILED,
+                    codes::ERR_REQUEST_TIMEOUT,
+                    "login timed out",
+                );
                 None
             }
         };
         if let Some(e) = failure {
             // The server refused this login: retrying the same ticket cannot help.
             tracing::warn!(user = %s.user, code = e.code, desc = %e.desc, "login refused");
-            let expired = matches!(e.code, codes::ERR_SVR_ACCOUNT_USERSIG_EXPIRED | codes::ERR_USER_SIG_EXPIRED);
+            let expired = matches!(
+                e.code,
+                codes::ERR_SVR_ACCOUNT_USERSIG_EXPIRED | codes::ERR_USER_SIG_EXPIRED
+            );
             match ready.take() {
                 Some(r) => {
                     let _ = r.send(Err(e.clone()));
@@ -223,7 +304,10 @@ pub(crate) async fn run(
             if s.store.state("logged_in_before").unwrap_or(0) == 1 {
                 let _ = r.send(Ok(()));
             } else if started.elapsed() >= opts.login_timeout {
-                let _ = r.send(Err(SdkError::new(codes::ERR_SDK_NET_DISCONNECT, "cannot reach the opentim server; check opentim_server_address")));
+                let _ = r.send(Err(SdkError::new(
+                    codes::ERR_SDK_NET_DISCONNECT,
+                    "cannot reach the opentim server; check opentim_server_address",
+                )));
                 s.shared.end_session(s.id);
                 return;
             } else {
@@ -253,13 +337,22 @@ pub(crate) async fn run(
     let err = match &end {
         End::Kicked => {
             s.shared.emit(SdkEvent::KickedOffline);
-            SdkError::new(codes::ERR_LOGIN_KICKED_OFF_BY_OTHER, "this account logged in on another device of the same platform")
+            SdkError::new(
+                codes::ERR_LOGIN_KICKED_OFF_BY_OTHER,
+                "this account logged in on another device of the same platform",
+            )
         }
         End::SigExpired => {
             s.shared.emit(SdkEvent::UserSigExpired);
-            SdkError::new(codes::ERR_USER_SIG_EXPIRED, "the UserSig expired; log in again with a new one")
+            SdkError::new(
+                codes::ERR_USER_SIG_EXPIRED,
+                "the UserSig expired; log in again with a new one",
+            )
         }
-        _ => SdkError::new(codes::ERR_SDK_NOT_LOGGED_IN, "logged out before the message was acknowledged"),
+        _ => SdkError::new(
+            codes::ERR_SDK_NOT_LOGGED_IN,
+            "logged out before the message was acknowledged",
+        ),
     };
     s.fail_pending(|_| true, &err);
     s.shared.end_session(s.id);
@@ -284,8 +377,18 @@ async fn send_frame(ws: &mut Ws, frame: &ClientFrame) -> bool {
     ws.send(WsMessage::text(encode(frame))).await.is_ok()
 }
 
-async fn connected(s: &mut Session, mut ws: Ws, commands: &mut mpsc::UnboundedReceiver<Command>) -> End {
-    let mut live = Live { next_id: 2, sends: HashMap::new(), syncing: None, max_seen: 0, last_rx: Instant::now() };
+async fn connected(
+    s: &mut Session,
+    mut ws: Ws,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+) -> End {
+    let mut live = Live {
+        next_id: 2,
+        sends: HashMap::new(),
+        syncing: None,
+        max_seen: 0,
+        last_rx: Instant::now(),
+    };
     if !start_sync(s, &mut ws, &mut live).await {
         return End::Dropped("connection lost while starting sync".into());
     }
@@ -297,7 +400,11 @@ async fn connected(s: &mut Session, mut ws: Ws, commands: &mut mpsc::UnboundedRe
         }
     }
     let ping_every = s.shared.options.ping_interval;
-    let mut ticker = tokio::time::interval(ping_every.min(Duration::from_secs(1)).max(Duration::from_millis(100)));
+    let mut ticker = tokio::time::interval(
+        ping_every
+            .min(Duration::from_secs(1))
+            .max(Duration::from_millis(100)),
+    );
     let mut last_ping = Instant::now();
     loop {
         tokio::select! {
@@ -373,11 +480,21 @@ async fn start_sync(s: &Session, ws: &mut Ws, live: &mut Live) -> bool {
     let id = live.next_id;
     live.next_id += 1;
     live.syncing = Some(id);
-    send_frame(ws, &ClientFrame::Sync { id, cursor, limit: SYNC_PAGE }).await
+    send_frame(
+        ws,
+        &ClientFrame::Sync {
+            id,
+            cursor,
+            limit: SYNC_PAGE,
+        },
+    )
+    .await
 }
 
 async fn send_pending(s: &Session, ws: &mut Ws, live: &mut Live, key: u64) -> bool {
-    let Some(p) = s.pending.get(&key) else { return true };
+    let Some(p) = s.pending.get(&key) else {
+        return true;
+    };
     let id = live.next_id;
     live.next_id += 1;
     live.sends.insert(id, p.client_msg_id.clone());
@@ -430,21 +547,35 @@ async fn on_reply(
                     return start_sync(s, ws, live).await;
                 }
             }
-            _ => tracing::warn!(code, desc = %desc, "sync failed; it is retried on the next event or reconnect"),
+            _ => {
+                tracing::warn!(code, desc = %desc, "sync failed; it is retried on the next event or reconnect")
+            }
         }
         return true;
     }
-    let Some(client_msg_id) = live.sends.remove(&id) else { return true };
-    let Some(key) = s.pending.iter().find(|(_, p)| p.client_msg_id == client_msg_id).map(|(k, _)| *k) else {
+    let Some(client_msg_id) = live.sends.remove(&id) else {
         return true;
     };
-    let Some(p) = s.pending.remove(&key) else { return true };
+    let Some(key) = s
+        .pending
+        .iter()
+        .find(|(_, p)| p.client_msg_id == client_msg_id)
+        .map(|(k, _)| *k)
+    else {
+        return true;
+    };
+    let Some(p) = s.pending.remove(&key) else {
+        return true;
+    };
     match body {
         Some(ReplyBody::Sent { message, .. }) if code == 0 => {
             let local = to_local(&s.user, &message);
             match s.store.apply_ack(&client_msg_id, &local) {
                 Ok(applied) => {
-                    s.shared.emit(SdkEvent::Conversations(applied.conv_event, conv_of(s, &applied.message)));
+                    s.shared.emit(SdkEvent::Conversations(
+                        applied.conv_event,
+                        conv_of(s, &applied.message),
+                    ));
                     let _ = p.reply.send(Ok(applied.message));
                 }
                 Err(e) => {
@@ -453,7 +584,14 @@ async fn on_reply(
             }
         }
         _ => {
-            let err = SdkError::new(if code == 0 { codes::ERR_SVR_MSG_INTERNAL_ERROR1 } else { code }, desc);
+            let err = SdkError::new(
+                if code == 0 {
+                    codes::ERR_SVR_MSG_INTERNAL_ERROR1
+                } else {
+                    code
+                },
+                desc,
+            );
             if let Err(e) = s.store.mark_failed(&client_msg_id) {
                 tracing::warn!(error = %e, "could not mark a message failed");
             }
@@ -465,7 +603,12 @@ async fn on_reply(
 
 fn conv_of(s: &Session, m: &Message) -> Vec<opentim_model::conv::ConvInfo> {
     let conv_id = m.conv_id.clone().unwrap_or_default();
-    s.store.conversation(&conv_id, m.conv_type.unwrap_or_default()).ok().flatten().into_iter().collect()
+    s.store
+        .conversation(&conv_id, m.conv_type.unwrap_or_default())
+        .ok()
+        .flatten()
+        .into_iter()
+        .collect()
 }
 
 /// Apply consecutive inbox entries (already in cursor order) and report what was new.
@@ -482,7 +625,9 @@ fn apply_entries(s: &mut Session, entries: Vec<InboxEntry>) {
         }
         expected += 1;
         match e.item {
-            InboxItem::Message { message } => batch.push((message.client_msg_id.clone(), to_local(&s.user, &message))),
+            InboxItem::Message { message } => {
+                batch.push((message.client_msg_id.clone(), to_local(&s.user, &message)))
+            }
         }
     }
     if expected == cursor + 1 {
@@ -490,15 +635,27 @@ fn apply_entries(s: &mut Session, entries: Vec<InboxEntry>) {
     }
     match s.store.apply(&batch, expected - 1) {
         Ok(applied) => {
-            let new: Vec<Message> = applied.iter().filter(|a| a.is_new).map(|a| a.message.clone()).collect();
+            let new: Vec<Message> = applied
+                .iter()
+                .filter(|a| a.is_new)
+                .map(|a| a.message.clone())
+                .collect();
             if !new.is_empty() {
                 s.shared.emit(SdkEvent::NewMessages(new));
             }
             let mut added = Vec::new();
             let mut updated = Vec::new();
-            let key = |a: &crate::local::Applied| (a.message.conv_type.unwrap_or_default(), a.message.conv_id.clone().unwrap_or_default());
-            let new_convs: std::collections::HashSet<_> =
-                applied.iter().filter(|a| a.conv_event == ConvEvent::ADD).map(key).collect();
+            let key = |a: &crate::local::Applied| {
+                (
+                    a.message.conv_type.unwrap_or_default(),
+                    a.message.conv_id.clone().unwrap_or_default(),
+                )
+            };
+            let new_convs: std::collections::HashSet<_> = applied
+                .iter()
+                .filter(|a| a.conv_event == ConvEvent::ADD)
+                .map(key)
+                .collect();
             let mut seen = std::collections::HashSet::new();
             for a in applied.iter().rev() {
                 let k = key(a);
@@ -513,12 +670,16 @@ fn apply_entries(s: &mut Session, entries: Vec<InboxEntry>) {
                 }
             }
             if !added.is_empty() {
-                s.shared.emit(SdkEvent::Conversations(ConvEvent::ADD, added));
+                s.shared
+                    .emit(SdkEvent::Conversations(ConvEvent::ADD, added));
             }
             if !updated.is_empty() {
-                s.shared.emit(SdkEvent::Conversations(ConvEvent::UPDATE, updated));
+                s.shared
+                    .emit(SdkEvent::Conversations(ConvEvent::UPDATE, updated));
             }
         }
-        Err(e) => tracing::error!(error = %e, "could not store synced messages; they are synced again later"),
+        Err(e) => {
+            tracing::error!(error = %e, "could not store synced messages; they are synced again later")
+        }
     }
 }

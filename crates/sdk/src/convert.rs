@@ -8,7 +8,11 @@ use opentim_protocol::WireMessage;
 /// The complete TIM message `me` sees for a stored message.
 pub fn to_local(me: &str, wire: &WireMessage) -> Message {
     let from_self = wire.from == me;
-    let conv_id = if wire.conv_type == ConvType::C2C && !from_self { wire.from.clone() } else { wire.to.clone() };
+    let conv_id = if wire.conv_type == ConvType::C2C && !from_self {
+        wire.from.clone()
+    } else {
+        wire.to.clone()
+    };
     let mut m = wire.message.clone();
     m.conv_id = Some(conv_id);
     m.conv_type = Some(wire.conv_type);

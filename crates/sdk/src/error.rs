@@ -10,7 +10,10 @@ pub struct SdkError {
 
 impl SdkError {
     pub fn new(code: i32, desc: impl Into<String>) -> Self {
-        SdkError { code, desc: desc.into() }
+        SdkError {
+            code,
+            desc: desc.into(),
+        }
     }
 }
 

@@ -42,7 +42,10 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 fn db(e: rusqlite::Error) -> SdkError {
-    SdkError::new(opentim_model::codes::ERR_DATABASE_OPERATE_FAILED, format!("local database: {e}"))
+    SdkError::new(
+        opentim_model::codes::ERR_DATABASE_OPERATE_FAILED,
+        format!("local database: {e}"),
+    )
 }
 
 /// What applying one message changed.
@@ -76,24 +79,37 @@ impl LocalStore {
             std::fs::create_dir_all(parent).map_err(|e| {
                 SdkError::new(
                     opentim_model::codes::ERR_IO_OPERATION_FAILED,
-                    format!("cannot create the cache directory {}: {e}", parent.display()),
+                    format!(
+                        "cannot create the cache directory {}: {e}",
+                        parent.display()
+                    ),
                 )
             })?;
         }
         let mut conn = Connection::open(&path).map_err(db)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(db)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
         // The server keeps every message; NORMAL loses at most the newest local commits on power
         // loss, and the cursor rolls back with them, so they are synced again.
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(db)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(db)?;
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(db)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(db)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(db)?;
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(db)?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = conn.transaction().map_err(db)?;
             tx.execute_batch(sql).map_err(db)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(db)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .map_err(db)?;
             tx.commit().map_err(db)?;
         }
-        Ok(LocalStore { conn: Mutex::new(conn), path, owner: user.to_owned() })
+        Ok(LocalStore {
+            conn: Mutex::new(conn),
+            path,
+            owner: user.to_owned(),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -107,7 +123,9 @@ impl LocalStore {
     /// A state value (0 when unset).
     pub fn state(&self, key: &str) -> Result<u64, SdkError> {
         self.lock()
-            .query_row("SELECT value FROM state WHERE key = ?1", [key], |r| r.get::<_, i64>(0))
+            .query_row("SELECT value FROM state WHERE key = ?1", [key], |r| {
+                r.get::<_, i64>(0)
+            })
             .optional()
             .map(|v| v.unwrap_or(0) as u64)
             .map_err(db)
@@ -130,7 +148,14 @@ impl LocalStore {
         conn.execute(
             "INSERT INTO messages (conv_type, conv_id, sender, client_msg_id, seq, status, body)
              VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6)",
-            params![conv_type, conv_id, self.owner, client_msg_id, MsgStatus::SENDING.0, to_json(msg)],
+            params![
+                conv_type,
+                conv_id,
+                self.owner,
+                client_msg_id,
+                MsgStatus::SENDING.0,
+                to_json(msg)
+            ],
         )
         .map_err(db)?;
         Ok(conn.last_insert_rowid() as u64)
@@ -162,7 +187,11 @@ impl LocalStore {
     /// Apply messages of the inbox in order and advance the cursor to `cursor`, in one
     /// transaction. `messages` are complete messages from this user's point of view, each with
     /// its client message id.
-    pub fn apply(&self, messages: &[(String, Message)], cursor: u64) -> Result<Vec<Applied>, SdkError> {
+    pub fn apply(
+        &self,
+        messages: &[(String, Message)],
+        cursor: u64,
+    ) -> Result<Vec<Applied>, SdkError> {
         let mut conn = self.lock();
         let tx = conn.transaction().map_err(db)?;
         let mut out = Vec::with_capacity(messages.len());
@@ -185,7 +214,12 @@ impl LocalStore {
     }
 
     /// Messages of a conversation, oldest first, the newest `count` of them.
-    pub fn history(&self, conv_id: &str, conv_type: ConvType, count: u32) -> Result<Vec<Message>, SdkError> {
+    pub fn history(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+        count: u32,
+    ) -> Result<Vec<Message>, SdkError> {
         let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(
@@ -194,7 +228,9 @@ impl LocalStore {
             )
             .map_err(db)?;
         let rows = stmt
-            .query_map(params![conv_type.0, conv_id, count], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .query_map(params![conv_type.0, conv_id, count], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })
             .map_err(db)?;
         let mut out = Vec::new();
         for row in rows {
@@ -239,18 +275,39 @@ impl LocalStore {
                 }
                 None => None,
             };
-            out.push(conv_info(&self.owner, ConvType(conv_type), conv_id, unread as u64, active as u64, last));
+            out.push(conv_info(
+                &self.owner,
+                ConvType(conv_type),
+                conv_id,
+                unread as u64,
+                active as u64,
+                last,
+            ));
         }
         Ok(out)
     }
 
     /// One conversation, if it exists.
-    pub fn conversation(&self, conv_id: &str, conv_type: ConvType) -> Result<Option<ConvInfo>, SdkError> {
-        Ok(self.conversations()?.into_iter().find(|c| c.conv_id.as_deref() == Some(conv_id) && c.conv_type == Some(conv_type)))
+    pub fn conversation(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+    ) -> Result<Option<ConvInfo>, SdkError> {
+        Ok(self
+            .conversations()?
+            .into_iter()
+            .find(|c| c.conv_id.as_deref() == Some(conv_id) && c.conv_type == Some(conv_type)))
     }
 }
 
-fn conv_info(owner: &str, conv_type: ConvType, conv_id: String, unread: u64, active: u64, last: Option<Message>) -> ConvInfo {
+fn conv_info(
+    owner: &str,
+    conv_type: ConvType,
+    conv_id: String,
+    unread: u64,
+    active: u64,
+    last: Option<Message>,
+) -> ConvInfo {
     ConvInfo {
         conv_id: Some(conv_id),
         conv_type: Some(conv_type),
@@ -271,7 +328,10 @@ fn to_json(m: &Message) -> String {
 
 fn from_json(body: &str) -> Result<Message, SdkError> {
     serde_json::from_str(body).map_err(|e| {
-        SdkError::new(opentim_model::codes::ERR_DATABASE_OPERATE_FAILED, format!("corrupt cached message: {e}"))
+        SdkError::new(
+            opentim_model::codes::ERR_DATABASE_OPERATE_FAILED,
+            format!("corrupt cached message: {e}"),
+        )
     })
 }
 
@@ -301,7 +361,12 @@ fn apply_one(tx: &Connection, client_msg_id: &str, msg: &Message) -> Result<Appl
         Some((id, _)) => {
             tx.execute(
                 "UPDATE messages SET seq = ?1, status = ?2, body = ?3 WHERE id = ?4",
-                params![msg.seq.map(|s| s as i64), msg.status.unwrap_or_default().0, to_json(msg), id],
+                params![
+                    msg.seq.map(|s| s as i64),
+                    msg.status.unwrap_or_default().0,
+                    to_json(msg),
+                    id
+                ],
             )
             .map_err(db)?;
             id
@@ -337,5 +402,13 @@ fn apply_one(tx: &Connection, client_msg_id: &str, msg: &Message) -> Result<Appl
     .map_err(db)?;
     let mut message = msg.clone();
     message.unique_id = Some(id as u64);
-    Ok(Applied { message, is_new, conv_event: if had_conv.is_some() { ConvEvent::UPDATE } else { ConvEvent::ADD } })
+    Ok(Applied {
+        message,
+        is_new,
+        conv_event: if had_conv.is_some() {
+            ConvEvent::UPDATE
+        } else {
+            ConvEvent::ADD
+        },
+    })
 }

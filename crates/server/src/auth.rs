@@ -80,7 +80,11 @@ fn hmac(key: &str, text: &str) -> HmacSha256 {
 
 /// Mint a ticket for `identifier`, valid `expire` seconds from `time`.
 pub fn mint(key: &str, sdkappid: u64, identifier: &str, time: u64, expire: u64) -> String {
-    let sig = STANDARD.encode(hmac(key, &signed_text(identifier, sdkappid, time, expire)).finalize().into_bytes());
+    let sig = STANDARD.encode(
+        hmac(key, &signed_text(identifier, sdkappid, time, expire))
+            .finalize()
+            .into_bytes(),
+    );
     let doc = serde_json::json!({
         "TLS.ver": "2.0",
         "TLS.identifier": identifier,
@@ -90,7 +94,8 @@ pub fn mint(key: &str, sdkappid: u64, identifier: &str, time: u64, expire: u64) 
         "TLS.sig": sig,
     });
     let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-    z.write_all(doc.to_string().as_bytes()).expect("writing to memory");
+    z.write_all(doc.to_string().as_bytes())
+        .expect("writing to memory");
     let compressed = z.finish().expect("writing to memory");
     STANDARD
         .encode(compressed)
@@ -106,15 +111,25 @@ pub fn mint(key: &str, sdkappid: u64, identifier: &str, time: u64, expire: u64) 
 
 fn number(doc: &Map<String, Value>, key: &'static str) -> Result<u64, SigError> {
     match doc.get(key) {
-        Some(Value::Number(n)) => n.as_u64().ok_or(SigError::Malformed("a number field is not an unsigned integer")),
+        Some(Value::Number(n)) => n.as_u64().ok_or(SigError::Malformed(
+            "a number field is not an unsigned integer",
+        )),
         // Lenient: accept numbers written as strings.
-        Some(Value::String(s)) => s.parse().map_err(|_| SigError::Malformed("a number field is not a number")),
+        Some(Value::String(s)) => s
+            .parse()
+            .map_err(|_| SigError::Malformed("a number field is not a number")),
         _ => Err(SigError::Malformed("a required field is missing")),
     }
 }
 
 /// Decode and check a ticket presented by `user_id` at Unix time `now`.
-pub fn verify(key: &str, sdkappid: u64, user_id: &str, sig: &str, now: u64) -> Result<Ticket, SigError> {
+pub fn verify(
+    key: &str,
+    sdkappid: u64,
+    user_id: &str,
+    sig: &str,
+    now: u64,
+) -> Result<Ticket, SigError> {
     let b64: String = sig
         .trim()
         .chars()
@@ -125,7 +140,9 @@ pub fn verify(key: &str, sdkappid: u64, user_id: &str, sig: &str, now: u64) -> R
             c => c,
         })
         .collect();
-    let compressed = STANDARD.decode(b64).map_err(|_| SigError::Malformed("not base64"))?;
+    let compressed = STANDARD
+        .decode(b64)
+        .map_err(|_| SigError::Malformed("not base64"))?;
     let mut json = Vec::new();
     flate2::read::ZlibDecoder::new(compressed.as_slice())
         .take(MAX_TICKET_JSON)
@@ -135,7 +152,9 @@ pub fn verify(key: &str, sdkappid: u64, user_id: &str, sig: &str, now: u64) -> R
         serde_json::from_slice(&json).map_err(|_| SigError::Malformed("not a JSON object"))?;
     if let Some(ver) = doc.get("TLS.ver") {
         if ver.as_str() != Some("2.0") {
-            return Err(SigError::Malformed("only TLS.ver 2.0 tickets are supported"));
+            return Err(SigError::Malformed(
+                "only TLS.ver 2.0 tickets are supported",
+            ));
         }
     }
     let identifier = doc
@@ -150,7 +169,9 @@ pub fn verify(key: &str, sdkappid: u64, user_id: &str, sig: &str, now: u64) -> R
         .get("TLS.sig")
         .and_then(Value::as_str)
         .ok_or(SigError::Malformed("TLS.sig is missing"))?;
-    let claimed = STANDARD.decode(claimed).map_err(|_| SigError::Malformed("TLS.sig is not base64"))?;
+    let claimed = STANDARD
+        .decode(claimed)
+        .map_err(|_| SigError::Malformed("TLS.sig is not base64"))?;
     if ticket_app != sdkappid {
         return Err(SigError::WrongAppId(ticket_app));
     }
@@ -162,8 +183,15 @@ pub fn verify(key: &str, sdkappid: u64, user_id: &str, sig: &str, now: u64) -> R
         text.push_str(&format!("TLS.userbuf:{userbuf}\n"));
     }
     // verify_slice compares in constant time.
-    hmac(key, &text).verify_slice(&claimed).map_err(|_| SigError::BadSignature)?;
-    let ticket = Ticket { identifier, sdkappid: ticket_app, time, expire };
+    hmac(key, &text)
+        .verify_slice(&claimed)
+        .map_err(|_| SigError::BadSignature)?;
+    let ticket = Ticket {
+        identifier,
+        sdkappid: ticket_app,
+        time,
+        expire,
+    };
     if now > ticket.expires_at() {
         return Err(SigError::Expired(ticket.expires_at()));
     }
@@ -188,11 +216,26 @@ mod tests {
         let t = mint(KEY, 1_400_000_000, "xiaojun", 1_600_000_000, 86_400);
         let ok = verify(KEY, 1_400_000_000, "xiaojun", &t, 1_600_000_100).unwrap();
         assert_eq!(ok.expires_at(), 1_600_086_400);
-        assert_eq!(verify(KEY, 1_400_000_001, "xiaojun", &t, 1_600_000_100), Err(SigError::WrongAppId(1_400_000_000)));
-        assert_eq!(verify(KEY, 1_400_000_000, "other", &t, 1_600_000_100), Err(SigError::WrongUser));
-        assert_eq!(verify("k2", 1_400_000_000, "xiaojun", &t, 1_600_000_100), Err(SigError::BadSignature));
-        assert_eq!(verify(KEY, 1_400_000_000, "xiaojun", &t, 1_600_086_401), Err(SigError::Expired(1_600_086_400)));
-        assert!(matches!(verify(KEY, 1_400_000_000, "xiaojun", "garbage!", 0), Err(SigError::Malformed(_))));
+        assert_eq!(
+            verify(KEY, 1_400_000_001, "xiaojun", &t, 1_600_000_100),
+            Err(SigError::WrongAppId(1_400_000_000))
+        );
+        assert_eq!(
+            verify(KEY, 1_400_000_000, "other", &t, 1_600_000_100),
+            Err(SigError::WrongUser)
+        );
+        assert_eq!(
+            verify("k2", 1_400_000_000, "xiaojun", &t, 1_600_000_100),
+            Err(SigError::BadSignature)
+        );
+        assert_eq!(
+            verify(KEY, 1_400_000_000, "xiaojun", &t, 1_600_086_401),
+            Err(SigError::Expired(1_600_086_400))
+        );
+        assert!(matches!(
+            verify(KEY, 1_400_000_000, "xiaojun", "garbage!", 0),
+            Err(SigError::Malformed(_))
+        ));
         assert_eq!(SigError::Expired(0).code(), 70001);
         assert_eq!(SigError::WrongUser.code(), 70013);
         assert_eq!(SigError::WrongAppId(0).code(), 70014);
@@ -208,7 +251,11 @@ mod tests {
         );
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::none());
         z.write_all(doc.as_bytes()).unwrap();
-        let b64 = STANDARD.encode(z.finish().unwrap()).replace('+', "*").replace('/', "-").replace('=', "_");
+        let b64 = STANDARD
+            .encode(z.finish().unwrap())
+            .replace('+', "*")
+            .replace('/', "-")
+            .replace('=', "_");
         assert!(verify(KEY, 1400000000, "u1", &b64, 1700000001).is_ok());
     }
 }

@@ -69,13 +69,17 @@ impl Config {
         if self.secret_key.is_empty() {
             return Err("secret_key is empty: set it in the config file, OPENTIM_SECRET_KEY or --secret-key".into());
         }
-        if !matches!(self.sqlite_synchronous.as_str(), "full" | "normal" | "extra") {
+        if !matches!(
+            self.sqlite_synchronous.as_str(),
+            "full" | "normal" | "extra"
+        ) {
             return Err(format!(
                 "sqlite_synchronous must be \"full\", \"extra\" or \"normal\", not {:?}",
                 self.sqlite_synchronous
             ));
         }
-        if self.max_message_bytes == 0 || self.max_user_id_bytes == 0 || self.session_queue_len == 0 {
+        if self.max_message_bytes == 0 || self.max_user_id_bytes == 0 || self.session_queue_len == 0
+        {
             return Err("limits must be greater than zero".into());
         }
         Ok(())

@@ -12,7 +12,9 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
 use futures_util::StreamExt;
 use opentim_model::codes;
-use opentim_protocol::{decode, encode, ClientFrame, Event, ReplyBody, ServerFrame, PROTOCOL_VERSION};
+use opentim_protocol::{
+    decode, encode, ClientFrame, Event, ReplyBody, ServerFrame, PROTOCOL_VERSION,
+};
 use tokio::sync::watch;
 
 use crate::auth;
@@ -21,11 +23,21 @@ use crate::service::{now_secs, valid_user_id, Refusal, SendRequest};
 use crate::AppState;
 
 fn reply_err(id: u64, r: &Refusal) -> String {
-    encode(&ServerFrame::Reply { id, code: r.code, desc: r.desc.clone(), body: None })
+    encode(&ServerFrame::Reply {
+        id,
+        code: r.code,
+        desc: r.desc.clone(),
+        body: None,
+    })
 }
 
 fn reply_ok(id: u64, body: ReplyBody) -> String {
-    encode(&ServerFrame::Reply { id, code: 0, desc: String::new(), body: Some(body) })
+    encode(&ServerFrame::Reply {
+        id,
+        code: 0,
+        desc: String::new(),
+        body: Some(body),
+    })
 }
 
 async fn send_text(socket: &mut WebSocket, text: impl Into<Utf8Bytes>) -> bool {
@@ -33,7 +45,12 @@ async fn send_text(socket: &mut WebSocket, text: impl Into<Utf8Bytes>) -> bool {
 }
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
-    let _ = socket.send(WsMessage::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+    let _ = socket
+        .send(WsMessage::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })))
+        .await;
 }
 
 /// Read the next text frame, skipping pings; None when the connection ends.
@@ -49,29 +66,58 @@ async fn next_text(socket: &mut WebSocket) -> Option<Result<String, ()>> {
 }
 
 /// Serve one upgraded connection to its end.
-pub async fn serve_socket(state: Arc<AppState>, mut socket: WebSocket, mut shutdown: watch::Receiver<bool>) {
+pub async fn serve_socket(
+    state: Arc<AppState>,
+    mut socket: WebSocket,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let cfg = state.config.clone();
     // 1. Login.
-    let first = tokio::time::timeout(Duration::from_secs(cfg.login_timeout_secs), next_text(&mut socket)).await;
+    let first = tokio::time::timeout(
+        Duration::from_secs(cfg.login_timeout_secs),
+        next_text(&mut socket),
+    )
+    .await;
     let Ok(Some(Ok(text))) = first else {
         close(&mut socket, 1008, "log in with the first frame").await;
         return;
     };
     let (id, user, platform, expires_at) = match decode::<ClientFrame>(&text) {
-        Ok(ClientFrame::Login { id, protocol, user_id, user_sig, platform }) => {
+        Ok(ClientFrame::Login {
+            id,
+            protocol,
+            user_id,
+            user_sig,
+            platform,
+        }) => {
             let refusal = if protocol != PROTOCOL_VERSION {
                 Some(Refusal::new(codes::ERR_SVR_MSG_PKG_PARSE_FAILED, format!("protocol {protocol} is not supported; this server speaks {PROTOCOL_VERSION}")))
             } else if !valid_user_id(&user_id, cfg.max_user_id_bytes) {
-                Some(Refusal::new(codes::ERR_SVR_COMM_INVALID_ID_FORMAT, format!("user id must be 1 to {} bytes of printable ASCII without spaces", cfg.max_user_id_bytes)))
+                Some(Refusal::new(
+                    codes::ERR_SVR_COMM_INVALID_ID_FORMAT,
+                    format!(
+                        "user id must be 1 to {} bytes of printable ASCII without spaces",
+                        cfg.max_user_id_bytes
+                    ),
+                ))
             } else if user_sig.is_empty() {
-                Some(Refusal::new(codes::ERR_SVR_ACCOUNT_USERSIG_EMPTY, "UserSig is empty"))
+                Some(Refusal::new(
+                    codes::ERR_SVR_ACCOUNT_USERSIG_EMPTY,
+                    "UserSig is empty",
+                ))
             } else {
                 None
             };
             let checked = match refusal {
                 Some(r) => Err(r),
-                None => auth::verify(&cfg.secret_key, cfg.sdkappid, &user_id, &user_sig, now_secs())
-                    .map_err(|e| Refusal::new(e.code(), e.to_string())),
+                None => auth::verify(
+                    &cfg.secret_key,
+                    cfg.sdkappid,
+                    &user_id,
+                    &user_sig,
+                    now_secs(),
+                )
+                .map_err(|e| Refusal::new(e.code(), e.to_string())),
             };
             match checked {
                 Ok(ticket) => (id, user_id, platform, ticket.expires_at()),
@@ -85,7 +131,17 @@ pub async fn serve_socket(state: Arc<AppState>, mut socket: WebSocket, mut shutd
             }
         }
         _ => {
-            send_text(&mut socket, reply_err(0, &Refusal::new(codes::ERR_SVR_MSG_PKG_PARSE_FAILED, "the first frame must be a login"))).await;
+            send_text(
+                &mut socket,
+                reply_err(
+                    0,
+                    &Refusal::new(
+                        codes::ERR_SVR_MSG_PKG_PARSE_FAILED,
+                        "the first frame must be a login",
+                    ),
+                ),
+            )
+            .await;
             close(&mut socket, 1008, "log in with the first frame").await;
             return;
         }
@@ -94,8 +150,27 @@ pub async fn serve_socket(state: Arc<AppState>, mut socket: WebSocket, mut shutd
     state.metrics.logins.fetch_add(1, Ordering::Relaxed);
     tracing::info!(user = %user, platform, session = reg.id, "logged in");
     let head = state.messages.store.inbox_head(&user).await.unwrap_or(0);
-    if send_text(&mut socket, reply_ok(id, ReplyBody::LoggedIn { server_time: now_secs(), head_cursor: head })).await {
-        session_loop(&state, &mut socket, &user, &mut reg, expires_at, &mut shutdown).await;
+    if send_text(
+        &mut socket,
+        reply_ok(
+            id,
+            ReplyBody::LoggedIn {
+                server_time: now_secs(),
+                head_cursor: head,
+            },
+        ),
+    )
+    .await
+    {
+        session_loop(
+            &state,
+            &mut socket,
+            &user,
+            &mut reg,
+            expires_at,
+            &mut shutdown,
+        )
+        .await;
     }
     state.hub.unregister(&user, reg.id);
     tracing::info!(user = %user, session = reg.id, "session ended");
@@ -109,7 +184,8 @@ async fn session_loop(
     expires_at: u64,
     shutdown: &mut watch::Receiver<bool>,
 ) {
-    let expiry = tokio::time::Instant::now() + Duration::from_secs(expires_at.saturating_sub(now_secs()).saturating_add(1));
+    let expiry = tokio::time::Instant::now()
+        + Duration::from_secs(expires_at.saturating_sub(now_secs()).saturating_add(1));
     let expired = tokio::time::sleep_until(expiry);
     tokio::pin!(expired);
     loop {
@@ -161,36 +237,103 @@ async fn handle_frame(state: &Arc<AppState>, user: &str, text: &str) -> (String,
         Ok(f) => f,
         Err(e) => {
             // Answer with id 0 when the frame is too broken to carry one.
-            let id = serde_json::from_str::<serde_json::Value>(text).ok().and_then(|v| v.get("id")?.as_u64()).unwrap_or(0);
-            return (reply_err(id, &Refusal::new(codes::ERR_SVR_MSG_PKG_PARSE_FAILED, format!("bad frame: {e}"))), false);
+            let id = serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .and_then(|v| v.get("id")?.as_u64())
+                .unwrap_or(0);
+            return (
+                reply_err(
+                    id,
+                    &Refusal::new(
+                        codes::ERR_SVR_MSG_PKG_PARSE_FAILED,
+                        format!("bad frame: {e}"),
+                    ),
+                ),
+                false,
+            );
         }
     };
     let out = match frame {
-        ClientFrame::Send { id, client_msg_id, conv_id, conv_type, rand, message } => {
-            let req = SendRequest { from: user.to_owned(), client_msg_id, conv_id, conv_type, rand, message };
+        ClientFrame::Send {
+            id,
+            client_msg_id,
+            conv_id,
+            conv_type,
+            rand,
+            message,
+        } => {
+            let req = SendRequest {
+                from: user.to_owned(),
+                client_msg_id,
+                conv_id,
+                conv_type,
+                rand,
+                message,
+            };
             match state.messages.send(req).await {
-                Ok(stored) => reply_ok(id, ReplyBody::Sent { message: stored.message, cursor: stored.from_cursor }),
+                Ok(stored) => reply_ok(
+                    id,
+                    ReplyBody::Sent {
+                        message: stored.message,
+                        cursor: stored.from_cursor,
+                    },
+                ),
                 Err(r) => reply_err(id, &r),
             }
         }
         ClientFrame::Sync { id, cursor, limit } => {
             let limit = limit.clamp(1, state.config.sync_page);
-            match state.messages.store.inbox_after(user, cursor, limit + 1).await {
+            match state
+                .messages
+                .store
+                .inbox_after(user, cursor, limit + 1)
+                .await
+            {
                 Ok(mut entries) => {
                     let more = entries.len() > limit as usize;
                     entries.truncate(limit as usize);
-                    state.metrics.sync_entries.fetch_add(entries.len() as u64, Ordering::Relaxed);
+                    state
+                        .metrics
+                        .sync_entries
+                        .fetch_add(entries.len() as u64, Ordering::Relaxed);
                     reply_ok(id, ReplyBody::Synced { entries, more })
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "reading an inbox failed");
-                    reply_err(id, &Refusal::new(codes::ERR_SVR_MSG_INTERNAL_ERROR1, "the server could not read the inbox; retry"))
+                    reply_err(
+                        id,
+                        &Refusal::new(
+                            codes::ERR_SVR_MSG_INTERNAL_ERROR1,
+                            "the server could not read the inbox; retry",
+                        ),
+                    )
                 }
             }
         }
-        ClientFrame::Ping { id } => reply_ok(id, ReplyBody::Pong { server_time: now_secs() }),
-        ClientFrame::Logout { id } => return (reply_ok(id, ReplyBody::Pong { server_time: now_secs() }), true),
-        ClientFrame::Login { id, .. } => reply_err(id, &Refusal::new(codes::ERR_SDK_ACCOUNT_LOGIN_IN_PROCESS, "already logged in on this connection")),
+        ClientFrame::Ping { id } => reply_ok(
+            id,
+            ReplyBody::Pong {
+                server_time: now_secs(),
+            },
+        ),
+        ClientFrame::Logout { id } => {
+            return (
+                reply_ok(
+                    id,
+                    ReplyBody::Pong {
+                        server_time: now_secs(),
+                    },
+                ),
+                true,
+            )
+        }
+        ClientFrame::Login { id, .. } => reply_err(
+            id,
+            &Refusal::new(
+                codes::ERR_SDK_ACCOUNT_LOGIN_IN_PROCESS,
+                "already logged in on this connection",
+            ),
+        ),
     };
     (out, false)
 }

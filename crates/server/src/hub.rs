@@ -49,7 +49,12 @@ pub struct Hub {
 
 impl Hub {
     pub fn new(queue_len: usize, metrics: Arc<Metrics>) -> Self {
-        Hub { sessions: Mutex::new(HashMap::new()), next_id: AtomicU64::new(1), queue_len, metrics }
+        Hub {
+            sessions: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(1),
+            queue_len,
+            metrics,
+        }
     }
 
     /// Register a session, kicking any other session of `user` on `platform`.
@@ -63,14 +68,28 @@ impl Hub {
             if e.platform == platform {
                 let _ = e.close.send(CloseReason::Kicked);
                 self.metrics.kicked.fetch_add(1, Ordering::Relaxed);
-                tracing::info!(user, platform, session = e.id, "session kicked by a new login");
+                tracing::info!(
+                    user,
+                    platform,
+                    session = e.id,
+                    "session kicked by a new login"
+                );
                 false
             } else {
                 true
             }
         });
-        list.push(Entry { id, platform, queue: tx, close: close_tx });
-        Registration { id, queue: rx, close: close_rx }
+        list.push(Entry {
+            id,
+            platform,
+            queue: tx,
+            close: close_tx,
+        });
+        Registration {
+            id,
+            queue: rx,
+            close: close_rx,
+        }
     }
 
     /// Remove a session (when its connection ends).
@@ -87,7 +106,9 @@ impl Hub {
     /// Queue an encoded frame for every session of `user`. Returns how many sessions got it.
     pub fn deliver(&self, user: &str, frame: &Arc<str>) -> usize {
         let sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(list) = sessions.get(user) else { return 0 };
+        let Some(list) = sessions.get(user) else {
+            return 0;
+        };
         let mut delivered = 0;
         for e in list {
             match e.queue.try_send(frame.clone()) {
@@ -95,7 +116,11 @@ impl Hub {
                 Err(mpsc::error::TrySendError::Full(_)) => {
                     if e.close.send(CloseReason::SlowReader).is_ok() {
                         self.metrics.slow_readers.fetch_add(1, Ordering::Relaxed);
-                        tracing::warn!(user, session = e.id, "session queue full; disconnecting slow reader");
+                        tracing::warn!(
+                            user,
+                            session = e.id,
+                            "session queue full; disconnecting slow reader"
+                        );
                     }
                 }
                 Err(mpsc::error::TrySendError::Closed(_)) => {}
@@ -106,6 +131,11 @@ impl Hub {
 
     /// Number of online sessions.
     pub fn session_count(&self) -> usize {
-        self.sessions.lock().unwrap_or_else(|p| p.into_inner()).values().map(Vec::len).sum()
+        self.sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .map(Vec::len)
+            .sum()
     }
 }

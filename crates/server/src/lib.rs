@@ -41,7 +41,10 @@ pub enum ServerError {
     #[error("cannot open the store: {0}")]
     Store(#[from] store::StoreError),
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: String, source: std::io::Error },
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
     #[error("server I/O error: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -84,23 +87,35 @@ impl RunningServer {
 
 /// Open the store and start serving on `config.listen`.
 pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
-    let listener = TcpListener::bind(&config.listen)
-        .await
-        .map_err(|source| ServerError::Listen { addr: config.listen.clone(), source })?;
-    start_on(config, listener).await
+    let listener =
+        TcpListener::bind(&config.listen)
+            .await
+            .map_err(|source| ServerError::Listen {
+                addr: config.listen.clone(),
+                source,
+            })?;
+    start_on(config, listener)
 }
 
 /// Open the store and start serving on an already bound listener.
-pub async fn start_on(config: Config, listener: TcpListener) -> Result<RunningServer, ServerError> {
+pub fn start_on(config: Config, listener: TcpListener) -> Result<RunningServer, ServerError> {
     config.validate().map_err(ServerError::Config)?;
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(&config.data_dir, &config.sqlite_synchronous, config.write_batch)?);
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(
+        &config.data_dir,
+        &config.sqlite_synchronous,
+        config.write_batch,
+    )?);
     let config = Arc::new(config);
     let metrics = Arc::new(Metrics::default());
     let hub = Arc::new(Hub::new(config.session_queue_len, metrics.clone()));
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let state = Arc::new(AppState {
-        messages: MessageService { store, hub: hub.clone(), metrics: metrics.clone(), config: config.clone() },
+        messages: MessageService {
+            store,
+            hub: hub.clone(),
+            metrics: metrics.clone(),
+            config: config.clone(),
+        },
         connections: Arc::new(Semaphore::new(config.max_connections)),
         config,
         metrics,
@@ -125,33 +140,50 @@ pub async fn start_on(config: Config, listener: TcpListener) -> Result<RunningSe
         tracing::info!("opentim server stopped");
         Ok(())
     });
-    Ok(RunningServer { addr, shutdown: shutdown_tx, task })
+    Ok(RunningServer {
+        addr,
+        shutdown: shutdown_tx,
+        task,
+    })
 }
 
 async fn ws_handler(State(state): State<Arc<AppState>>, ws: WebSocketUpgrade) -> Response {
     let Ok(permit) = state.connections.clone().try_acquire_owned() else {
-        return (StatusCode::SERVICE_UNAVAILABLE, "connection limit (max_connections) reached\n").into_response();
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "connection limit (max_connections) reached\n",
+        )
+            .into_response();
     };
     let max = state.config.max_frame_bytes;
-    ws.max_message_size(max).max_frame_size(max).on_upgrade(move |socket| async move {
-        state.metrics.connections.fetch_add(1, Ordering::Relaxed);
-        let shutdown = state.shutdown.clone();
-        gateway::serve_socket(state.clone(), socket, shutdown).await;
-        state.metrics.connections.fetch_sub(1, Ordering::Relaxed);
-        drop(permit);
-    })
+    ws.max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| async move {
+            state.metrics.connections.fetch_add(1, Ordering::Relaxed);
+            let shutdown = state.shutdown.clone();
+            gateway::serve_socket(state.clone(), socket, shutdown).await;
+            state.metrics.connections.fetch_sub(1, Ordering::Relaxed);
+            drop(permit);
+        })
 }
 
 async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     match state.messages.store.ping().await {
         Ok(()) => (StatusCode::OK, "ready\n").into_response(),
-        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("store unreachable: {e}\n")).into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("store unreachable: {e}\n"),
+        )
+            .into_response(),
     }
 }
 
 async fn metrics_handler(State(state): State<Arc<AppState>>) -> Response {
     (
-        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
         state.metrics.render(state.hub.session_count()),
     )
         .into_response()

@@ -22,19 +22,72 @@ impl Metrics {
     pub fn render(&self, sessions: usize) -> String {
         let mut out = String::new();
         let mut put = |name: &str, kind: &str, help: &str, value: u64| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+            );
         };
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        put("opentim_connections", "gauge", "Open WebSocket connections.", get(&self.connections));
-        put("opentim_sessions", "gauge", "Logged-in sessions on this node.", sessions as u64);
-        put("opentim_logins_total", "counter", "Successful logins.", get(&self.logins));
-        put("opentim_login_failures_total", "counter", "Refused logins.", get(&self.login_failures));
-        put("opentim_messages_stored_total", "counter", "Messages durably stored.", get(&self.messages_stored));
-        put("opentim_messages_rejected_total", "counter", "Sends refused.", get(&self.messages_rejected));
-        put("opentim_deliveries_total", "counter", "Events queued to online sessions.", get(&self.deliveries));
-        put("opentim_sync_entries_total", "counter", "Inbox entries sent by sync.", get(&self.sync_entries));
-        put("opentim_kicked_total", "counter", "Sessions kicked by a newer login.", get(&self.kicked));
-        put("opentim_slow_reader_disconnects_total", "counter", "Sessions cut off for a full queue.", get(&self.slow_readers));
+        put(
+            "opentim_connections",
+            "gauge",
+            "Open WebSocket connections.",
+            get(&self.connections),
+        );
+        put(
+            "opentim_sessions",
+            "gauge",
+            "Logged-in sessions on this node.",
+            sessions as u64,
+        );
+        put(
+            "opentim_logins_total",
+            "counter",
+            "Successful logins.",
+            get(&self.logins),
+        );
+        put(
+            "opentim_login_failures_total",
+            "counter",
+            "Refused logins.",
+            get(&self.login_failures),
+        );
+        put(
+            "opentim_messages_stored_total",
+            "counter",
+            "Messages durably stored.",
+            get(&self.messages_stored),
+        );
+        put(
+            "opentim_messages_rejected_total",
+            "counter",
+            "Sends refused.",
+            get(&self.messages_rejected),
+        );
+        put(
+            "opentim_deliveries_total",
+            "counter",
+            "Events queued to online sessions.",
+            get(&self.deliveries),
+        );
+        put(
+            "opentim_sync_entries_total",
+            "counter",
+            "Inbox entries sent by sync.",
+            get(&self.sync_entries),
+        );
+        put(
+            "opentim_kicked_total",
+            "counter",
+            "Sessions kicked by a newer login.",
+            get(&self.kicked),
+        );
+        put(
+            "opentim_slow_reader_disconnects_total",
+            "counter",
+            "Sessions cut off for a full queue.",
+            get(&self.slow_readers),
+        );
         out
     }
 }

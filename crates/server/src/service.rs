@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use opentim_model::codes;
-use opentim_model::enums::{ConvType, ElemType};
 use opentim_model::elem::Elem;
+use opentim_model::enums::{ConvType, ElemType};
 use opentim_model::message::Message;
 use opentim_protocol::{encode, Event, InboxEntry, InboxItem, ServerFrame};
 
@@ -28,13 +28,19 @@ pub struct Refusal {
 
 impl Refusal {
     pub fn new(code: i32, desc: impl Into<String>) -> Self {
-        Refusal { code, desc: desc.into() }
+        Refusal {
+            code,
+            desc: desc.into(),
+        }
     }
 }
 
 /// Unix time in seconds.
 pub fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// Whether `id` is a valid user id under `max_bytes`: non-empty printable ASCII without spaces.
@@ -69,8 +75,15 @@ pub struct SendRequest {
 impl MessageService {
     fn check(&self, req: &SendRequest) -> Result<(), Refusal> {
         if req.conv_type != ConvType::C2C {
-            let what = if req.conv_type == ConvType::GROUP { "group conversations are not served yet" } else { "unknown conversation type" };
-            return Err(Refusal::new(codes::ERR_INVALID_CONVERSATION, format!("{what} (conv_type {})", req.conv_type.0)));
+            let what = if req.conv_type == ConvType::GROUP {
+                "group conversations are not served yet"
+            } else {
+                "unknown conversation type"
+            };
+            return Err(Refusal::new(
+                codes::ERR_INVALID_CONVERSATION,
+                format!("{what} (conv_type {})", req.conv_type.0),
+            ));
         }
         if !valid_user_id(&req.conv_id, self.config.max_user_id_bytes) {
             return Err(Refusal::new(
@@ -82,22 +95,34 @@ impl MessageService {
             ));
         }
         if req.client_msg_id.is_empty() || req.client_msg_id.len() > 64 {
-            return Err(Refusal::new(codes::ERR_SVR_MSG_PKG_PARSE_FAILED, "client_msg_id must be 1 to 64 bytes"));
+            return Err(Refusal::new(
+                codes::ERR_SVR_MSG_PKG_PARSE_FAILED,
+                "client_msg_id must be 1 to 64 bytes",
+            ));
         }
         if req.message.elem_array.is_empty() {
-            return Err(Refusal::new(codes::ERR_INVALID_MSG_ELEM, "message_elem_array is empty"));
+            return Err(Refusal::new(
+                codes::ERR_INVALID_MSG_ELEM,
+                "message_elem_array is empty",
+            ));
         }
         if let Some(bad) = req.message.elem_array.iter().find(|e| !sendable(e)) {
             return Err(Refusal::new(
                 codes::ERR_INVALID_MSG_ELEM,
-                format!("elem_type {} cannot be sent yet; text (0) and custom (3) elements can", bad.elem_type().0),
+                format!(
+                    "elem_type {} cannot be sent yet; text (0) and custom (3) elements can",
+                    bad.elem_type().0
+                ),
             ));
         }
         let size = req.message.body_size();
         if size > self.config.max_message_bytes {
             return Err(Refusal::new(
                 codes::ERR_SVR_COMM_BODY_SIZE_LIMIT,
-                format!("message body is {size} bytes; the limit (max_message_bytes) is {}", self.config.max_message_bytes),
+                format!(
+                    "message body is {size} bytes; the limit (max_message_bytes) is {}",
+                    self.config.max_message_bytes
+                ),
             ));
         }
         Ok(())
@@ -106,7 +131,9 @@ impl MessageService {
     /// Store and deliver one C2C message. Returns the stored message and the sender's cursor.
     pub async fn send(&self, req: SendRequest) -> Result<Stored, Refusal> {
         if let Err(r) = self.check(&req) {
-            self.metrics.messages_rejected.fetch_add(1, Ordering::Relaxed);
+            self.metrics
+                .messages_rejected
+                .fetch_add(1, Ordering::Relaxed);
             return Err(r);
         }
         // Keep what the sender says about the content; envelope fields are the server's.
@@ -133,7 +160,10 @@ impl MessageService {
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "storing a message failed");
-                Refusal::new(codes::ERR_SVR_MSG_INTERNAL_ERROR1, "the server could not store the message; retry")
+                Refusal::new(
+                    codes::ERR_SVR_MSG_INTERNAL_ERROR1,
+                    "the server could not store the message; retry",
+                )
             })?;
         if !stored.duplicate {
             self.metrics.messages_stored.fetch_add(1, Ordering::Relaxed);
@@ -148,10 +178,14 @@ impl MessageService {
     fn publish(&self, user: &str, cursor: u64, stored: &Stored) {
         let frame = ServerFrame::Event(Event::Inbox(InboxEntry {
             cursor,
-            item: InboxItem::Message { message: stored.message.clone() },
+            item: InboxItem::Message {
+                message: stored.message.clone(),
+            },
         }));
         let text: Arc<str> = encode(&frame).into();
         let n = self.hub.deliver(user, &text);
-        self.metrics.deliveries.fetch_add(n as u64, Ordering::Relaxed);
+        self.metrics
+            .deliveries
+            .fetch_add(n as u64, Ordering::Relaxed);
     }
 }

@@ -14,15 +14,43 @@ async fn bad_sends_get_clear_codes_and_store_nothing() {
 
     // Over the 12 KB body limit.
     let big = "x".repeat(13 * 1024);
-    let err = alice.client.send_message("bob", ConvType::C2C, Message::text("bob", ConvType::C2C, big)).await.unwrap_err();
+    let err = alice
+        .client
+        .send_message(
+            "bob",
+            ConvType::C2C,
+            Message::text("bob", ConvType::C2C, big),
+        )
+        .await
+        .unwrap_err();
     assert_eq!(err.code, codes::ERR_SVR_COMM_BODY_SIZE_LIMIT, "{err}");
     assert!(err.desc.contains("max_message_bytes"), "{err}");
     // Group conversations are not served yet; an empty message has nothing to send.
-    let err = alice.client.send_message("g1", ConvType::GROUP, Message::text("g1", ConvType::GROUP, "x")).await.unwrap_err();
+    let err = alice
+        .client
+        .send_message(
+            "g1",
+            ConvType::GROUP,
+            Message::text("g1", ConvType::GROUP, "x"),
+        )
+        .await
+        .unwrap_err();
     assert_eq!(err.code, codes::ERR_INVALID_CONVERSATION);
-    let err = alice.client.send_message("bob", ConvType::C2C, Message::default()).await.unwrap_err();
+    let err = alice
+        .client
+        .send_message("bob", ConvType::C2C, Message::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.code, codes::ERR_INVALID_MSG_ELEM);
-    let err = alice.client.send_message("b o b", ConvType::C2C, Message::text("b o b", ConvType::C2C, "x")).await.unwrap_err();
+    let err = alice
+        .client
+        .send_message(
+            "b o b",
+            ConvType::C2C,
+            Message::text("b o b", ConvType::C2C, "x"),
+        )
+        .await
+        .unwrap_err();
     assert_eq!(err.code, codes::ERR_INVALID_CONVERSATION);
 
     // Nothing of that was stored or delivered; the failed message is marked failed locally.
@@ -33,10 +61,18 @@ async fn bad_sends_get_clear_codes_and_store_nothing() {
 
     // A custom element goes through intact.
     let custom = Message {
-        elem_array: vec![Elem::Custom(CustomElem { data: Some("{\"k\":1}".into()), desc: Some("d".into()), ..CustomElem::default() })],
+        elem_array: vec![Elem::Custom(CustomElem {
+            data: Some("{\"k\":1}".into()),
+            desc: Some("d".into()),
+            ..CustomElem::default()
+        })],
         ..Message::default()
     };
-    let sent = alice.client.send_message("bob", ConvType::C2C, custom).await.unwrap();
+    let sent = alice
+        .client
+        .send_message("bob", ConvType::C2C, custom)
+        .await
+        .unwrap();
     assert_eq!(sent.seq, Some(1), "refused sends consumed no seq");
     let got = bob.receive(1, 5).await;
     match &got[0].elem_array[0] {
@@ -51,7 +87,15 @@ async fn calls_before_login_and_bad_user_ids_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let server = server(&dir.path().join("srv")).await;
     let c = client_with(options(&server, &dir.path().join("c")), "x");
-    let err = c.client.send_message("bob", ConvType::C2C, Message::text("bob", ConvType::C2C, "x")).await.unwrap_err();
+    let err = c
+        .client
+        .send_message(
+            "bob",
+            ConvType::C2C,
+            Message::text("bob", ConvType::C2C, "x"),
+        )
+        .await
+        .unwrap_err();
     assert_eq!(err.code, codes::ERR_SDK_NOT_LOGGED_IN);
     for bad in ["", "has space", &"u".repeat(33), "tab\tid"] {
         let err = c.client.login(bad, "sig").await.unwrap_err();

@@ -30,12 +30,18 @@ async fn c2c_text_is_acked_and_delivered_in_order_exactly_once() {
         assert_eq!(m.conv_type, Some(ConvType::C2C));
         assert_eq!(m.status, Some(MsgStatus::SEND_SUCC));
     }
-    assert!(bob.quiet(300).await.is_empty(), "nothing is delivered twice");
+    assert!(
+        bob.quiet(300).await.is_empty(),
+        "nothing is delivered twice"
+    );
     // The receiver's conversation counts the unread messages.
     let conv = bob.client.conversations().unwrap();
     assert_eq!(conv.len(), 1);
     assert_eq!(conv[0].unread_num, Some(20));
-    assert_eq!(conv[0].last_msg.as_ref().map(text).as_deref(), Some("msg 19"));
+    assert_eq!(
+        conv[0].last_msg.as_ref().map(text).as_deref(),
+        Some("msg 19")
+    );
     server.stop().await.unwrap();
 }
 
@@ -49,14 +55,26 @@ async fn offline_messages_arrive_at_next_login_exactly_once() {
     }
     let mut bob = login(&server, &dir.path().join("b"), "bob").await;
     let got = bob.receive(5, 10).await;
-    assert_eq!(got.iter().map(text).collect::<Vec<_>>(), (0..5).map(|i| format!("offline {i}")).collect::<Vec<_>>());
+    assert_eq!(
+        got.iter().map(text).collect::<Vec<_>>(),
+        (0..5).map(|i| format!("offline {i}")).collect::<Vec<_>>()
+    );
     assert!(bob.quiet(300).await.is_empty());
     // Logging in again on the same device replays nothing.
     bob.client.logout().await.unwrap();
     let mut bob2 = client_with(options(&server, &dir.path().join("b")), "bob");
     bob2.client.login("bob", &sig("bob")).await.unwrap();
-    assert!(bob2.quiet(500).await.is_empty(), "an applied message is never delivered again");
-    assert_eq!(bob2.client.history("alice", ConvType::C2C, 100).unwrap().len(), 5);
+    assert!(
+        bob2.quiet(500).await.is_empty(),
+        "an applied message is never delivered again"
+    );
+    assert_eq!(
+        bob2.client
+            .history("alice", ConvType::C2C, 100)
+            .unwrap()
+            .len(),
+        5
+    );
     server.stop().await.unwrap();
 }
 

@@ -20,14 +20,21 @@ async fn reconnects_after_server_restart_without_loss_or_duplicates() {
     assert_eq!(bob.receive(5, 5).await.len(), 5);
 
     server.stop().await.unwrap();
-    assert!(bob.wait_network(NetworkStatus::DISCONNECTED, 5).await, "bob sees the connection drop");
+    assert!(
+        bob.wait_network(NetworkStatus::DISCONNECTED, 5).await,
+        "bob sees the connection drop"
+    );
     // Sends made while the server is down wait and go out after the reconnect.
     let sender = alice.client.clone();
     let pending = tokio::spawn(async move {
         let mut seqs = Vec::new();
         for i in 5..10 {
             let m = sender
-                .send_message("bob", ConvType::C2C, opentim_model::message::Message::text("bob", ConvType::C2C, format!("m{i}")))
+                .send_message(
+                    "bob",
+                    ConvType::C2C,
+                    opentim_model::message::Message::text("bob", ConvType::C2C, format!("m{i}")),
+                )
                 .await
                 .expect("a send made while offline completes after the reconnect");
             seqs.push(m.seq.unwrap());
@@ -36,13 +43,31 @@ async fn reconnects_after_server_restart_without_loss_or_duplicates() {
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
     let server = server_at(&data, &addr).await;
-    assert!(bob.wait_network(NetworkStatus::CONNECTED, 10).await, "bob reconnects by itself");
-    let seqs = tokio::time::timeout(Duration::from_secs(15), pending).await.unwrap().unwrap();
+    assert!(
+        bob.wait_network(NetworkStatus::CONNECTED, 10).await,
+        "bob reconnects by itself"
+    );
+    let seqs = tokio::time::timeout(Duration::from_secs(15), pending)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]));
     let got = bob.receive(5, 10).await;
-    assert_eq!(got.iter().map(text).collect::<Vec<_>>(), (5..10).map(|i| format!("m{i}")).collect::<Vec<_>>());
-    assert!(bob.quiet(500).await.is_empty(), "no duplicate after the resync");
-    assert_eq!(bob.client.history("alice", ConvType::C2C, 100).unwrap().len(), 10);
+    assert_eq!(
+        got.iter().map(text).collect::<Vec<_>>(),
+        (5..10).map(|i| format!("m{i}")).collect::<Vec<_>>()
+    );
+    assert!(
+        bob.quiet(500).await.is_empty(),
+        "no duplicate after the resync"
+    );
+    assert_eq!(
+        bob.client
+            .history("alice", ConvType::C2C, 100)
+            .unwrap()
+            .len(),
+        10
+    );
     server.stop().await.unwrap();
 }
 
@@ -52,12 +77,19 @@ async fn second_login_on_the_same_platform_kicks_the_first() {
     let server = server(&dir.path().join("srv")).await;
     let mut first = login(&server, &dir.path().join("b1"), "bob").await;
     let _second = login(&server, &dir.path().join("b2"), "bob").await;
-    assert!(first.wait_for(5, |e| (e == SdkEvent::KickedOffline).then_some(())).await.is_some());
+    assert!(first
+        .wait_for(5, |e| (e == SdkEvent::KickedOffline).then_some(()))
+        .await
+        .is_some());
     // The kicked session is over: it does not reconnect, and sending says so.
     tokio::time::sleep(Duration::from_millis(100)).await;
     let err = first
         .client
-        .send_message("alice", ConvType::C2C, opentim_model::message::Message::text("alice", ConvType::C2C, "x"))
+        .send_message(
+            "alice",
+            ConvType::C2C,
+            opentim_model::message::Message::text("alice", ConvType::C2C, "x"),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code, codes::ERR_SDK_NOT_LOGGED_IN);
@@ -71,8 +103,14 @@ async fn ticket_expiring_while_logged_in_fires_user_sig_expired() {
     let mut c = client_with(options(&server, &dir.path().join("c")), "carol");
     let short = opentim_server::auth::mint(KEY, APPID, "carol", now(), 1);
     c.client.login("carol", &short).await.unwrap();
-    assert!(c.wait_for(6, |e| (e == SdkEvent::UserSigExpired).then_some(())).await.is_some());
-    assert!(c.client.login_user().is_none(), "the session ends with the ticket");
+    assert!(c
+        .wait_for(6, |e| (e == SdkEvent::UserSigExpired).then_some(()))
+        .await
+        .is_some());
+    assert!(
+        c.client.login_user().is_none(),
+        "the session ends with the ticket"
+    );
     server.stop().await.unwrap();
 }
 
@@ -81,11 +119,26 @@ async fn refused_logins_carry_the_documented_codes() {
     let dir = tempfile::tempdir().unwrap();
     let server = server(&dir.path().join("srv")).await;
     let cases = [
-        (opentim_server::auth::mint(KEY, APPID + 1, "dave", now(), 600), codes::ERR_SVR_ACCOUNT_USERSIG_MISMATCH_SDKAPPID),
-        (opentim_server::auth::mint(KEY, APPID, "erin", now(), 600), codes::ERR_SVR_ACCOUNT_USERSIG_MISMATCH_ID),
-        (opentim_server::auth::mint("other-key", APPID, "dave", now(), 600), codes::ERR_SVR_ACCOUNT_USERSIG_MISMATCH_PUBLICKEY),
-        (opentim_server::auth::mint(KEY, APPID, "dave", now() - 1000, 10), codes::ERR_SVR_ACCOUNT_USERSIG_EXPIRED),
-        ("not-a-ticket".to_owned(), codes::ERR_SVR_ACCOUNT_USERSIG_CHECK_FAILED),
+        (
+            opentim_server::auth::mint(KEY, APPID + 1, "dave", now(), 600),
+            codes::ERR_SVR_ACCOUNT_USERSIG_MISMATCH_SDKAPPID,
+        ),
+        (
+            opentim_server::auth::mint(KEY, APPID, "erin", now(), 600),
+            codes::ERR_SVR_ACCOUNT_USERSIG_MISMATCH_ID,
+        ),
+        (
+            opentim_server::auth::mint("other-key", APPID, "dave", now(), 600),
+            codes::ERR_SVR_ACCOUNT_USERSIG_MISMATCH_PUBLICKEY,
+        ),
+        (
+            opentim_server::auth::mint(KEY, APPID, "dave", now() - 1000, 10),
+            codes::ERR_SVR_ACCOUNT_USERSIG_EXPIRED,
+        ),
+        (
+            "not-a-ticket".to_owned(),
+            codes::ERR_SVR_ACCOUNT_USERSIG_CHECK_FAILED,
+        ),
     ];
     for (i, (ticket, code)) in cases.into_iter().enumerate() {
         let c = client_with(options(&server, &dir.path().join(format!("d{i}"))), "dave");
@@ -111,9 +164,16 @@ async fn restarted_app_shows_history_before_the_network_is_back() {
 
     // The "restarted app": a new client on the same cache directory, server down.
     let mut again = client_with(opts, "bob");
-    again.client.login("bob", &sig("bob")).await.expect("a known user logs in offline");
+    again
+        .client
+        .login("bob", &sig("bob"))
+        .await
+        .expect("a known user logs in offline");
     let history = again.client.history("alice", ConvType::C2C, 10).unwrap();
-    assert_eq!(history.iter().map(text).collect::<Vec<_>>(), vec!["kept locally".to_owned()]);
+    assert_eq!(
+        history.iter().map(text).collect::<Vec<_>>(),
+        vec!["kept locally".to_owned()]
+    );
     assert!(again.wait_network(NetworkStatus::CONNECT_FAILED, 5).await);
     // A user never seen on this device cannot log in without the server.
     let stranger = client_with(options_for_addr(&again), "zed");

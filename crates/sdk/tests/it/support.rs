@@ -13,7 +13,10 @@ pub const APPID: u64 = 1_400_000_123;
 pub const KEY: &str = "test-secret-key-0123456789";
 
 pub fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 pub fn sig(user: &str) -> String {
@@ -21,12 +24,20 @@ pub fn sig(user: &str) -> String {
 }
 
 pub fn config(data_dir: &Path, listen: &str) -> Config {
-    Config { listen: listen.into(), data_dir: data_dir.to_path_buf(), sdkappid: APPID, secret_key: KEY.into(), ..Config::default() }
+    Config {
+        listen: listen.into(),
+        data_dir: data_dir.to_path_buf(),
+        sdkappid: APPID,
+        secret_key: KEY.into(),
+        ..Config::default()
+    }
 }
 
 /// A server on a free loopback port with its data in `dir`.
 pub async fn server(dir: &Path) -> RunningServer {
-    opentim_server::start(config(dir, "127.0.0.1:0")).await.expect("server starts")
+    opentim_server::start(config(dir, "127.0.0.1:0"))
+        .await
+        .expect("server starts")
 }
 
 /// A server on a given address (to restart one where clients expect it).
@@ -58,13 +69,20 @@ pub fn options(server: &RunningServer, cache: &Path) -> ClientOptions {
 
 pub fn client_with(options: ClientOptions, user: &str) -> TestClient {
     let (client, events) = Client::new(options);
-    TestClient { client, events, user: user.to_owned() }
+    TestClient {
+        client,
+        events,
+        user: user.to_owned(),
+    }
 }
 
 /// A logged-in client with its cache under `cache`.
 pub async fn login(server: &RunningServer, cache: &Path, user: &str) -> TestClient {
     let c = client_with(options(server, cache), user);
-    c.client.login(user, &sig(user)).await.expect("login succeeds");
+    c.client
+        .login(user, &sig(user))
+        .await
+        .expect("login succeeds");
     c
 }
 
@@ -77,7 +95,11 @@ impl TestClient {
     }
 
     /// Wait for the next event matching `pred`, up to `secs`; other events are skipped.
-    pub async fn wait_for<T>(&mut self, secs: u64, mut pred: impl FnMut(SdkEvent) -> Option<T>) -> Option<T> {
+    pub async fn wait_for<T>(
+        &mut self,
+        secs: u64,
+        mut pred: impl FnMut(SdkEvent) -> Option<T>,
+    ) -> Option<T> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
         loop {
             match tokio::time::timeout_at(deadline, self.events.recv()).await {
@@ -118,7 +140,11 @@ impl TestClient {
     }
 
     pub async fn wait_network(&mut self, status: NetworkStatus, secs: u64) -> bool {
-        self.wait_for(secs, |e| matches!(e, SdkEvent::Network { status: s, .. } if s == status).then_some(())).await.is_some()
+        self.wait_for(secs, |e| {
+            matches!(e, SdkEvent::Network { status: s, .. } if s == status).then_some(())
+        })
+        .await
+        .is_some()
     }
 }
 

@@ -64,7 +64,13 @@ pub trait Store: Send + Sync + 'static {
     /// The newest inbox cursor of `user` (0 when empty).
     async fn inbox_head(&self, user: &str) -> Result<u64>;
     /// Messages of a C2C conversation with seq below `before` (newest first), at most `limit`.
-    async fn c2c_history(&self, a: &str, b: &str, before: u64, limit: u32) -> Result<Vec<WireMessage>>;
+    async fn c2c_history(
+        &self,
+        a: &str,
+        b: &str,
+        before: u64,
+        limit: u32,
+    ) -> Result<Vec<WireMessage>>;
     /// Check the store is reachable.
     async fn ping(&self) -> Result<()>;
 }

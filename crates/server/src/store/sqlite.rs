@@ -59,19 +59,26 @@ fn db_err(e: rusqlite::Error) -> StoreError {
 
 fn open(path: &Path, synchronous: &str) -> Result<Connection> {
     let conn = Connection::open(path).map_err(db_err)?;
-    conn.pragma_update(None, "journal_mode", "WAL").map_err(db_err)?;
-    conn.pragma_update(None, "synchronous", synchronous).map_err(db_err)?;
-    conn.pragma_update(None, "foreign_keys", "ON").map_err(db_err)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(db_err)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(db_err)?;
+    conn.pragma_update(None, "synchronous", synchronous)
+        .map_err(db_err)?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(db_err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(db_err)?;
     Ok(conn)
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
-    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(db_err)?;
+    let current: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(db_err)?;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let tx = conn.transaction().map_err(db_err)?;
         tx.execute_batch(sql).map_err(db_err)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(db_err)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)
+            .map_err(db_err)?;
         tx.commit().map_err(db_err)?;
         tracing::info!(version = i + 1, "applied SQLite migration");
     }
@@ -92,8 +99,12 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Open (creating if needed) the database `opentim.db` in `dir`.
     pub fn open(dir: &Path, synchronous: &str, write_batch: usize) -> Result<Self> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError::Database(format!("cannot create data directory {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Database(format!(
+                "cannot create data directory {}: {e}",
+                dir.display()
+            ))
+        })?;
         let path = dir.join("opentim.db");
         let mut writer = open(&path, synchronous)?;
         migrate(&mut writer)?;
@@ -105,7 +116,10 @@ impl SqliteStore {
             .spawn(move || writer_loop(writer, rx, batch))
             .map_err(|e| StoreError::Database(format!("cannot start writer thread: {e}")))?;
         tracing::info!(path = %path.display(), synchronous, "SQLite store open");
-        Ok(SqliteStore { writes: tx, reader: Arc::new(Mutex::new(reader)) })
+        Ok(SqliteStore {
+            writes: tx,
+            reader: Arc::new(Mutex::new(reader)),
+        })
     }
 
     async fn read<T: Send + 'static>(
@@ -202,7 +216,8 @@ fn append_c2c(tx: &Connection, msg: &NewC2c) -> Result<Stored> {
         .optional()
         .map_err(db_err)?;
     if let Some((seq, rand, time, body, from_cursor, to_cursor)) = existing {
-        let message: Message = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let message: Message =
+            serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         return Ok(Stored {
             message: WireMessage {
                 conv_type: opentim_model::enums::ConvType::C2C,
@@ -220,7 +235,8 @@ fn append_c2c(tx: &Connection, msg: &NewC2c) -> Result<Stored> {
         });
     }
     let seq = next_counter(tx, &key).map_err(db_err)?;
-    let body = serde_json::to_string(&msg.message).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let body =
+        serde_json::to_string(&msg.message).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let insert_inbox = |user: &str| -> rusqlite::Result<i64> {
         let cursor = next_counter(tx, &inbox_counter(user))?;
         tx.execute(
@@ -230,7 +246,11 @@ fn append_c2c(tx: &Connection, msg: &NewC2c) -> Result<Stored> {
         Ok(cursor)
     };
     let to_cursor = insert_inbox(&msg.to).map_err(db_err)?;
-    let from_cursor = if msg.from == msg.to { to_cursor } else { insert_inbox(&msg.from).map_err(db_err)? };
+    let from_cursor = if msg.from == msg.to {
+        to_cursor
+    } else {
+        insert_inbox(&msg.from).map_err(db_err)?
+    };
     tx.execute(
         "INSERT INTO messages (conv_key, seq, conv_type, sender, receiver, client_msg_id, rand, server_time, body,
                                sender_cursor, receiver_cursor)
@@ -259,7 +279,11 @@ fn append_c2c(tx: &Connection, msg: &NewC2c) -> Result<Stored> {
 fn row_to_wire(r: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<WireMessage> {
     let body: String = r.get(offset + 7)?;
     let message: Message = serde_json::from_str(&body).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(offset + 7, rusqlite::types::Type::Text, Box::new(e))
+        rusqlite::Error::FromSqlConversionFailure(
+            offset + 7,
+            rusqlite::types::Type::Text,
+            Box::new(e),
+        )
     })?;
     Ok(WireMessage {
         conv_type: opentim_model::enums::ConvType(r.get(offset)?),
@@ -273,13 +297,17 @@ fn row_to_wire(r: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<WireMes
     })
 }
 
-const WIRE_COLUMNS: &str = "m.conv_type, m.sender, m.receiver, m.seq, m.rand, m.server_time, m.client_msg_id, m.body";
+const WIRE_COLUMNS: &str =
+    "m.conv_type, m.sender, m.receiver, m.seq, m.rand, m.server_time, m.client_msg_id, m.body";
 
 #[async_trait]
 impl Store for SqliteStore {
     async fn append_c2c(&self, msg: NewC2c) -> Result<Stored> {
         let (tx, rx) = oneshot::channel();
-        self.writes.send(WriteOp::AppendC2c(msg, tx)).await.map_err(|_| StoreError::Closed)?;
+        self.writes
+            .send(WriteOp::AppendC2c(msg, tx))
+            .await
+            .map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
     }
 
@@ -294,7 +322,9 @@ impl Store for SqliteStore {
             let rows = stmt.query_map(params![user, cursor as i64, limit], |r| {
                 Ok(InboxEntry {
                     cursor: r.get::<_, i64>(0)? as u64,
-                    item: InboxItem::Message { message: row_to_wire(r, 1)? },
+                    item: InboxItem::Message {
+                        message: row_to_wire(r, 1)?,
+                    },
                 })
             })?;
             rows.collect()
@@ -305,27 +335,39 @@ impl Store for SqliteStore {
     async fn inbox_head(&self, user: &str) -> Result<u64> {
         let name = inbox_counter(user);
         self.read(move |conn| {
-            conn.query_row("SELECT value FROM counters WHERE name = ?1", [name], |r| r.get::<_, i64>(0))
-                .optional()
-                .map(|v| v.unwrap_or(0) as u64)
+            conn.query_row("SELECT value FROM counters WHERE name = ?1", [name], |r| {
+                r.get::<_, i64>(0)
+            })
+            .optional()
+            .map(|v| v.unwrap_or(0) as u64)
         })
         .await
     }
 
-    async fn c2c_history(&self, a: &str, b: &str, before: u64, limit: u32) -> Result<Vec<WireMessage>> {
+    async fn c2c_history(
+        &self,
+        a: &str,
+        b: &str,
+        before: u64,
+        limit: u32,
+    ) -> Result<Vec<WireMessage>> {
         let key = c2c_key(a, b);
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {WIRE_COLUMNS} FROM messages m WHERE m.conv_key = ?1 AND m.seq < ?2
                  ORDER BY m.seq DESC LIMIT ?3"
             ))?;
-            let rows = stmt.query_map(params![key, before.min(i64::MAX as u64) as i64, limit], |r| row_to_wire(r, 0))?;
+            let rows = stmt.query_map(
+                params![key, before.min(i64::MAX as u64) as i64, limit],
+                |r| row_to_wire(r, 0),
+            )?;
             rows.collect()
         })
         .await
     }
 
     async fn ping(&self) -> Result<()> {
-        self.read(|conn| conn.query_row("SELECT 1", [], |_| Ok(()))).await
+        self.read(|conn| conn.query_row("SELECT 1", [], |_| Ok(())))
+            .await
     }
 }

@@ -21,15 +21,22 @@ async fn server(dir: &std::path::Path) -> RunningServer {
     .unwrap()
 }
 
-type Conn = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Conn =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn connect(s: &RunningServer) -> Conn {
-    tokio_tungstenite::connect_async(format!("ws://{}/ws", s.addr)).await.unwrap().0
+    tokio_tungstenite::connect_async(format!("ws://{}/ws", s.addr))
+        .await
+        .unwrap()
+        .0
 }
 
 async fn next_frame(c: &mut Conn) -> Option<ServerFrame> {
     loop {
-        match tokio::time::timeout(std::time::Duration::from_secs(5), c.next()).await.ok()?? {
+        match tokio::time::timeout(std::time::Duration::from_secs(5), c.next())
+            .await
+            .ok()??
+        {
             Ok(Ws::Text(t)) => return Some(serde_json::from_str(&t).unwrap()),
             Ok(Ws::Close(_)) | Err(_) => return None,
             Ok(_) => continue,
@@ -39,9 +46,23 @@ async fn next_frame(c: &mut Conn) -> Option<ServerFrame> {
 
 async fn logged_in(s: &RunningServer, user: &str) -> Conn {
     let mut c = connect(s).await;
-    let sig = opentim_server::auth::mint(KEY, 1_400_000_000, user, opentim_server::service::now_secs(), 600);
-    let login = ClientFrame::Login { id: 1, protocol: PROTOCOL_VERSION, user_id: user.into(), user_sig: sig, platform: 0 };
-    c.send(Ws::text(serde_json::to_string(&login).unwrap())).await.unwrap();
+    let sig = opentim_server::auth::mint(
+        KEY,
+        1_400_000_000,
+        user,
+        opentim_server::service::now_secs(),
+        600,
+    );
+    let login = ClientFrame::Login {
+        id: 1,
+        protocol: PROTOCOL_VERSION,
+        user_id: user.into(),
+        user_sig: sig,
+        platform: 0,
+    };
+    c.send(Ws::text(serde_json::to_string(&login).unwrap()))
+        .await
+        .unwrap();
     match next_frame(&mut c).await {
         Some(ServerFrame::Reply { id: 1, code: 0, .. }) => c,
         other => panic!("login failed: {other:?}"),
@@ -61,7 +82,10 @@ async fn the_first_frame_must_be_a_login() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(next_frame(&mut c).await.is_none(), "the connection is closed");
+    assert!(
+        next_frame(&mut c).await.is_none(),
+        "the connection is closed"
+    );
     s.stop().await.unwrap();
 }
 
@@ -70,15 +94,27 @@ async fn malformed_frames_are_answered_and_the_session_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let s = server(dir.path()).await;
     let mut c = logged_in(&s, "alice").await;
-    for bad in ["{", r#"{"op":"send","id":5}"#, r#"{"op":"teleport","id":6}"#, "[]"] {
+    for bad in [
+        "{",
+        r#"{"op":"send","id":5}"#,
+        r#"{"op":"teleport","id":6}"#,
+        "[]",
+    ] {
         c.send(Ws::text(bad)).await.unwrap();
         match next_frame(&mut c).await {
-            Some(ServerFrame::Reply { code, .. }) => assert_eq!(code, opentim_model::codes::ERR_SVR_MSG_PKG_PARSE_FAILED, "{bad}"),
+            Some(ServerFrame::Reply { code, .. }) => assert_eq!(
+                code,
+                opentim_model::codes::ERR_SVR_MSG_PKG_PARSE_FAILED,
+                "{bad}"
+            ),
             other => panic!("{bad}: {other:?}"),
         }
     }
     c.send(Ws::text(r#"{"op":"ping","id":7}"#)).await.unwrap();
-    assert!(matches!(next_frame(&mut c).await, Some(ServerFrame::Reply { id: 7, code: 0, .. })));
+    assert!(matches!(
+        next_frame(&mut c).await,
+        Some(ServerFrame::Reply { id: 7, code: 0, .. })
+    ));
     s.stop().await.unwrap();
 }
 
@@ -87,7 +123,12 @@ async fn frames_over_the_limit_close_the_connection() {
     let dir = tempfile::tempdir().unwrap();
     let s = server(dir.path()).await;
     let mut c = logged_in(&s, "alice").await;
-    let _ = c.send(Ws::text(format!(r#"{{"op":"ping","id":1,"pad":"{}"}}"#, "x".repeat(10_000)))).await;
+    let _ = c
+        .send(Ws::text(format!(
+            r#"{{"op":"ping","id":1,"pad":"{}"}}"#,
+            "x".repeat(10_000)
+        )))
+        .await;
     assert!(next_frame(&mut c).await.is_none());
     // The server is fine afterwards.
     let _ok = logged_in(&s, "bob").await;
@@ -96,7 +137,11 @@ async fn frames_over_the_limit_close_the_connection() {
 
 async fn http_get(s: &RunningServer, path: &str) -> String {
     let mut tcp = tokio::net::TcpStream::connect(s.addr).await.unwrap();
-    tcp.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    tcp.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await
+    .unwrap();
     let mut out = String::new();
     tcp.read_to_string(&mut out).await.unwrap();
     out
@@ -110,7 +155,10 @@ async fn health_readiness_and_metrics_endpoints() {
     assert!(http_get(&s, "/readyz").await.starts_with("HTTP/1.1 200"));
     let _c = logged_in(&s, "alice").await;
     let metrics = http_get(&s, "/metrics").await;
-    assert!(metrics.contains("# TYPE opentim_logins_total counter"), "{metrics}");
+    assert!(
+        metrics.contains("# TYPE opentim_logins_total counter"),
+        "{metrics}"
+    );
     assert!(metrics.contains("\nopentim_logins_total 1\n"), "{metrics}");
     assert!(metrics.contains("\nopentim_sessions 1\n"), "{metrics}");
     s.stop().await.unwrap();

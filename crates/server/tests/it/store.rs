@@ -26,8 +26,17 @@ pub async fn seqs_and_cursors_are_gap_free_under_concurrent_writers(store: Arc<d
         tasks.push(tokio::spawn(async move {
             let mut out = Vec::new();
             for i in 0..25 {
-                let (from, to) = if (w + i) % 2 == 0 { ("alice", "bob") } else { ("bob", "alice") };
-                out.push(store.append_c2c(msg(from, to, &format!("w{w}-{i}"))).await.unwrap());
+                let (from, to) = if (w + i) % 2 == 0 {
+                    ("alice", "bob")
+                } else {
+                    ("bob", "alice")
+                };
+                out.push(
+                    store
+                        .append_c2c(msg(from, to, &format!("w{w}-{i}")))
+                        .await
+                        .unwrap(),
+                );
             }
             out
         }));
@@ -40,11 +49,19 @@ pub async fn seqs_and_cursors_are_gap_free_under_concurrent_writers(store: Arc<d
         }
     }
     seqs.sort_unstable();
-    assert_eq!(seqs, (1..=200).collect::<Vec<u64>>(), "one conversation, one gap-free sequence");
+    assert_eq!(
+        seqs,
+        (1..=200).collect::<Vec<u64>>(),
+        "one conversation, one gap-free sequence"
+    );
     for user in ["alice", "bob"] {
         let entries = store.inbox_after(user, 0, 1000).await.unwrap();
         let cursors: Vec<u64> = entries.iter().map(|e| e.cursor).collect();
-        assert_eq!(cursors, (1..=200).collect::<Vec<u64>>(), "{user}'s inbox is gap-free");
+        assert_eq!(
+            cursors,
+            (1..=200).collect::<Vec<u64>>(),
+            "{user}'s inbox is gap-free"
+        );
         assert_eq!(store.inbox_head(user).await.unwrap(), 200);
     }
 }
@@ -55,8 +72,14 @@ pub async fn a_retried_client_message_id_is_stored_once(store: Arc<dyn Store>) {
     retry.server_time += 5;
     let second = store.append_c2c(retry).await.unwrap();
     assert!(!first.duplicate && second.duplicate);
-    assert_eq!(first.message, second.message, "the retry gets the first result");
-    assert_eq!((first.from_cursor, first.to_cursor), (second.from_cursor, second.to_cursor));
+    assert_eq!(
+        first.message, second.message,
+        "the retry gets the first result"
+    );
+    assert_eq!(
+        (first.from_cursor, first.to_cursor),
+        (second.from_cursor, second.to_cursor)
+    );
     assert_eq!(store.inbox_after("bob", 0, 10).await.unwrap().len(), 1);
     // Another sender may reuse the id: ids are per sender.
     let other = store.append_c2c(msg("carol", "bob", "same")).await.unwrap();
@@ -65,10 +88,16 @@ pub async fn a_retried_client_message_id_is_stored_once(store: Arc<dyn Store>) {
 
 pub async fn inbox_pages_in_cursor_order(store: Arc<dyn Store>) {
     for i in 0..10 {
-        store.append_c2c(msg("alice", "bob", &format!("p{i}"))).await.unwrap();
+        store
+            .append_c2c(msg("alice", "bob", &format!("p{i}")))
+            .await
+            .unwrap();
     }
     let page1 = store.inbox_after("bob", 0, 4).await.unwrap();
-    let page2 = store.inbox_after("bob", page1.last().unwrap().cursor, 100).await.unwrap();
+    let page2 = store
+        .inbox_after("bob", page1.last().unwrap().cursor, 100)
+        .await
+        .unwrap();
     assert_eq!(page1.len(), 4);
     assert_eq!(page2.len(), 6);
     let ids: Vec<String> = page1
@@ -85,17 +114,36 @@ pub async fn inbox_pages_in_cursor_order(store: Arc<dyn Store>) {
 
 pub async fn history_pages_newest_first(store: Arc<dyn Store>) {
     for i in 0..5 {
-        store.append_c2c(msg(if i % 2 == 0 { "alice" } else { "bob" }, if i % 2 == 0 { "bob" } else { "alice" }, &format!("h{i}"))).await.unwrap();
+        store
+            .append_c2c(msg(
+                if i % 2 == 0 { "alice" } else { "bob" },
+                if i % 2 == 0 { "bob" } else { "alice" },
+                &format!("h{i}"),
+            ))
+            .await
+            .unwrap();
     }
-    let newest = store.c2c_history("bob", "alice", u64::MAX, 2).await.unwrap();
+    let newest = store
+        .c2c_history("bob", "alice", u64::MAX, 2)
+        .await
+        .unwrap();
     assert_eq!(newest.iter().map(|m| m.seq).collect::<Vec<_>>(), vec![5, 4]);
     let older = store.c2c_history("alice", "bob", 4, 10).await.unwrap();
-    assert_eq!(older.iter().map(|m| m.seq).collect::<Vec<_>>(), vec![3, 2, 1]);
-    assert_eq!(older[0].message.elem_array, Message::text("x", ConvType::C2C, "body of h2").elem_array);
+    assert_eq!(
+        older.iter().map(|m| m.seq).collect::<Vec<_>>(),
+        vec![3, 2, 1]
+    );
+    assert_eq!(
+        older[0].message.elem_array,
+        Message::text("x", ConvType::C2C, "body of h2").elem_array
+    );
 }
 
 pub async fn self_messages_take_one_inbox_entry(store: Arc<dyn Store>) {
-    let s = store.append_c2c(msg("alice", "alice", "note")).await.unwrap();
+    let s = store
+        .append_c2c(msg("alice", "alice", "note"))
+        .await
+        .unwrap();
     assert_eq!(s.from_cursor, s.to_cursor);
     assert_eq!(store.inbox_after("alice", 0, 10).await.unwrap().len(), 1);
 }
@@ -133,10 +181,16 @@ async fn sqlite_data_survives_a_reopen() {
     let dir = tempfile::tempdir().unwrap();
     {
         let store = opentim_server::store::SqliteStore::open(dir.path(), "full", 64).unwrap();
-        store.append_c2c(msg("alice", "bob", "durable")).await.unwrap();
+        store
+            .append_c2c(msg("alice", "bob", "durable"))
+            .await
+            .unwrap();
     }
     let store = opentim_server::store::SqliteStore::open(dir.path(), "full", 64).unwrap();
     assert_eq!(store.inbox_after("bob", 0, 10).await.unwrap().len(), 1);
-    let next = store.append_c2c(msg("alice", "bob", "after")).await.unwrap();
+    let next = store
+        .append_c2c(msg("alice", "bob", "after"))
+        .await
+        .unwrap();
     assert_eq!(next.message.seq, 2, "counters continue after a reopen");
 }

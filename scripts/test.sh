@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The test command: everything CI (.ci/run) checks, in one go.
+#   format, lints, Rust unit + integration tests (real server on 127.0.0.1:0, real SQLite),
+#   the header check, and the C/C++ programs of tests/c against a real `opentim serve`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "system packages"
+scripts/setup.sh
+
+step "format"
+cargo fmt --all -- --check
+
+step "lints"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "build"
+cargo build --workspace --locked
+
+step "Rust tests"
+cargo test --workspace --locked
+
+step "C and C++ programs against a real server"
+tests/c/run.sh
