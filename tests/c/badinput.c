@@ -234,6 +234,19 @@ static void on_log(enum TIMLogLevel level, const char* log, const void* user_dat
     (void)user_data;
 }
 
+/* Log lines received at or above the configured callback level, and lines below it. */
+static int g_log_lines = 0;
+static int g_log_below = 0;
+
+static void count_log(enum TIMLogLevel level, const char* log, const void* user_data) {
+    (void)user_data;
+    if (log == NULL || log[0] == '\0' || (int)level < (int)kTIMLog_Info) {
+        __atomic_add_fetch(&g_log_below, 1, __ATOMIC_SEQ_CST);
+    } else {
+        __atomic_add_fetch(&g_log_lines, 1, __ATOMIC_SEQ_CST);
+    }
+}
+
 int main(int argc, char** argv) {
     const char* server;
     const char* data_dir;
@@ -288,10 +301,13 @@ int main(int argc, char** argv) {
     TIMSetLogCallback(NULL, NULL);
 
     expect_rc("TIMUninit before init", TIMUninit(), TIM_ERR_SDKUNINIT);
-    expect_rejected("TIMSetConfig(\"{}\") before init", TIMSetConfig("{}", must_not_fire, "setconfig-preinit"),
-        TIM_ERR_SDKUNINIT, "setconfig-preinit");
-    expect_rejected("TIMSetConfig(NULL) before init", TIMSetConfig(NULL, must_not_fire, "setconfig-null-preinit"),
-        TIM_ERR_SDKUNINIT, "setconfig-null-preinit");
+    /* TIMSetConfig works before TIMInit: proxies and user-define data are meant to be set then. */
+    waiter_init(&w);
+    rc = TIMSetConfig("{\"set_config_user_define_data\":\"pre-init\"}", on_comm, &w);
+    expect_async("TIMSetConfig before init", rc, &w, 0);
+    waiter_destroy(&w);
+    expect_rejected("TIMSetConfig(\"{\") before init", TIMSetConfig("{", must_not_fire, "setconfig-bad-preinit"),
+        TIM_ERR_JSON, "setconfig-bad-preinit");
     expect_rejected("TIMLogin before init", TIMLogin(user, sig, must_not_fire, "login-preinit"),
         TIM_ERR_SDKUNINIT, "login-preinit");
     expect_rejected("TIMLogout before init", TIMLogout(must_not_fire, "logout-preinit"),
@@ -360,10 +376,28 @@ int main(int argc, char** argv) {
     expect_rc("TIMSetConfig(NULL, NULL cb)", TIMSetConfig(NULL, NULL, NULL), TIM_SUCC);
 
     /* ---- real login --------------------------------------------------------------------- */
+    TIMSetLogCallback(count_log, "log");
+    expect_rc("TIMSetConfig(callback level Info)",
+        TIMSetConfig("{\"set_config_callback_log_level\":4}", NULL, NULL), TIM_SUCC);
     waiter_init(&w);
     rc = TIMLogin(user, sig, on_comm, &w);
     expect_async("TIMLogin(valid)", rc, &w, 0);
     logged_in = rc == TIM_SUCC && w.fired && w.code == 0;
+    g_cases++;
+    if (logged_in) {
+        int lines = 0;
+        int i;
+        for (i = 0; i < 50 && lines == 0; i++) {
+            struct timespec ts = {0, 20 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+            lines = __atomic_load_n(&g_log_lines, __ATOMIC_SEQ_CST);
+        }
+        if (lines == 0 || __atomic_load_n(&g_log_below, __ATOMIC_SEQ_CST) != 0) {
+            fail("TIMLogCallback", "%d lines at Info or above, %d below or empty", lines, g_log_below);
+        } else {
+            printf("ok   TIMLogCallback got %d lines at Info or above during login\n", lines);
+        }
+    }
     g_cases++;
     if (logged_in && (w.json == NULL || strcmp(w.json, "") != 0)) {
         fail("TIMLogin json", "callback json is \"%s\", expected \"\"", w.json ? w.json : "(null)");

@@ -3,7 +3,7 @@
 # real `opentim serve`.
 #
 # Needs the Rust artefacts first:
-#   cargo build -p opentim-capi -p opentim-cli
+#   cargo build -p opentim-capi -p opentim
 # They are taken from $CARGO_TARGET_DIR/debug (default <repo>/target/debug): libImSDK.so and the
 # `opentim` binary. Needs gcc, g++, pkg-config and jsoncpp (libjsoncpp-dev, installed here with
 # apt-get when running as root). Prints one PASS/FAIL line per check and finally
@@ -37,7 +37,7 @@ unset OPENTIM_CONFIG OPENTIM_SERVER_ADDRESS || true
 
 for f in "$TARGET/libImSDK.so" "$OPENTIM"; do
     if [[ ! -e "$f" ]]; then
-        echo "missing $f: run 'cargo build -p opentim-capi -p opentim-cli' first (same CARGO_TARGET_DIR)" >&2
+        echo "missing $f: run 'cargo build -p opentim-capi -p opentim' first (same CARGO_TARGET_DIR)" >&2
         exit 1
     fi
 done

@@ -18,7 +18,8 @@
  *    if) the call returned TIM_SUCC. A NULL TIMCommCallback is allowed; the
  *    outcome is then simply not reported.
  *  - Before TIMInit (and after TIMUninit) every function except
- *    TIMGetSDKVersion and the callback setters returns TIM_ERR_SDKUNINIT.
+ *    TIMGetSDKVersion, TIMSetConfig and the callback setters returns
+ *    TIM_ERR_SDKUNINIT.
  *  - All callbacks, whether completions or events, run on one internal
  *    library thread, never on the calling thread, and never two at a time.
  *    Keep them short. Calling API functions from inside a callback is
@@ -85,7 +86,8 @@ TIM_DECL const char* TIMGetSDKVersion(void);
  * present are changed (log levels, console logging, user config, proxies,
  * user-define data). NULL or "" changes nothing, which makes the call a pure
  * query. On completion cb receives a SetConfig object holding the whole
- * current configuration. cb may be NULL.
+ * current configuration. cb may be NULL. Works before TIMInit too (proxies
+ * and user-define data are meant to be set before it).
  */
 TIM_DECL int TIMSetConfig(const char* json_config, TIMCommCallback cb, const void* user_data);
 

@@ -243,6 +243,7 @@ pub(crate) async fn run(
         let attempt = tokio::time::timeout(opts.login_timeout, s.login(&url)).await;
         let failure = match attempt {
             Ok(Ok(ws)) => {
+                tracing::info!(user = %s.user, server = %url, "connected and logged in");
                 s.network(NetworkStatus::CONNECTED, 0, "");
                 s.store.set_state("logged_in_before", 1).ok();
                 if let Some(r) = ready.take() {
