@@ -81,6 +81,25 @@ struct ServerSettings {
     /// Most writes per SQLite transaction (group commit). Default 512.
     #[arg(long, env = "OPENTIM_WRITE_BATCH")]
     write_batch: Option<usize>,
+    /// PostgreSQL URL (postgres://user@host:5432/db): use PostgreSQL instead of SQLite. Every
+    /// node of a cluster points at the same database.
+    #[arg(long, env = "OPENTIM_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// PostgreSQL schema (created if missing). Default: the database's default schema.
+    #[arg(long, env = "OPENTIM_DATABASE_SCHEMA")]
+    database_schema: Option<String>,
+    /// PostgreSQL connections per node. Default 16.
+    #[arg(long, env = "OPENTIM_DATABASE_POOL_SIZE")]
+    database_pool_size: Option<usize>,
+    /// NATS URL (nats://host:4222): deliver events across nodes. Needed with more than one node.
+    #[arg(long, env = "OPENTIM_NATS_URL")]
+    nats_url: Option<String>,
+    /// NATS subject prefix (to share one NATS between deployments). Default "opentim".
+    #[arg(long, env = "OPENTIM_NATS_PREFIX")]
+    nats_prefix: Option<String>,
+    /// This node's name in logs and cluster messages. Default: random.
+    #[arg(long, env = "OPENTIM_NODE_ID")]
+    node_id: Option<String>,
 }
 
 impl ServerSettings {
@@ -107,8 +126,15 @@ impl ServerSettings {
             session_queue_len,
             max_connections,
             sqlite_synchronous,
-            write_batch
+            write_batch,
+            database_pool_size,
+            nats_prefix,
+            node_id
         );
+        macro_rules! over_opt {
+            ($($f:ident),*) => { $( if let Some(v) = self.$f.clone() { c.$f = Some(v); } )* };
+        }
+        over_opt!(database_url, database_schema, nats_url);
         Ok(c)
     }
 }

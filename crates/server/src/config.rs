@@ -40,6 +40,21 @@ pub struct Config {
     pub sqlite_synchronous: String,
     /// Most writes committed in one SQLite transaction (group commit). Default 512.
     pub write_batch: usize,
+    /// PostgreSQL URL (`postgres://user@host/db`). When set, the store is PostgreSQL instead of
+    /// SQLite under `data_dir`; every node of a cluster points at the same database.
+    pub database_url: Option<String>,
+    /// PostgreSQL schema to use (created if missing). Default: the server's default
+    /// (`public`). Lets several deployments or test runs share one database.
+    pub database_schema: Option<String>,
+    /// Connections in the PostgreSQL pool. Default 16.
+    pub database_pool_size: usize,
+    /// NATS URL (`nats://host:4222`). When set, events reach sessions on every node through
+    /// NATS; otherwise they stay in this process (one node).
+    pub nats_url: Option<String>,
+    /// NATS subject prefix, so several deployments can share one NATS. Default "opentim".
+    pub nats_prefix: String,
+    /// Name of this node in logs and cluster messages. Default: random.
+    pub node_id: String,
 }
 
 impl Default for Config {
@@ -59,6 +74,12 @@ impl Default for Config {
             clock_skew_secs: 300,
             sqlite_synchronous: "full".into(),
             write_batch: 512,
+            database_url: None,
+            database_schema: None,
+            database_pool_size: 16,
+            nats_url: None,
+            nats_prefix: "opentim".into(),
+            node_id: format!("node-{:08x}", rand::random::<u32>()),
         }
     }
 }
@@ -77,6 +98,25 @@ impl Config {
                 "sqlite_synchronous must be \"full\", \"extra\" or \"normal\", not {:?}",
                 self.sqlite_synchronous
             ));
+        }
+        if let Some(url) = &self.database_url {
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return Err(format!("database_url must start with postgres:// (got {url:?}); leave it unset for SQLite"));
+            }
+        }
+        if let Some(schema) = &self.database_schema {
+            if schema.is_empty()
+                || !schema
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            {
+                return Err(format!(
+                    "database_schema must be letters, digits and underscores (got {schema:?})"
+                ));
+            }
+        }
+        if self.nats_prefix.is_empty() || self.nats_prefix.contains(['*', '>', ' ']) {
+            return Err("nats_prefix must be a plain NATS subject token".into());
         }
         if self.max_message_bytes == 0 || self.max_user_id_bytes == 0 || self.session_queue_len == 0
         {

@@ -147,8 +147,9 @@ pub async fn serve_socket(
         }
     };
     let mut reg = state.hub.register(&user, platform);
+    state.bus.session_opened(&user, platform, reg.id).await;
     state.metrics.logins.fetch_add(1, Ordering::Relaxed);
-    tracing::info!(user = %user, platform, session = reg.id, "logged in");
+    tracing::info!(user = %user, platform, session = reg.id, node = %cfg.node_id, "logged in");
     let head = state.messages.store.inbox_head(&user).await.unwrap_or(0);
     if send_text(
         &mut socket,
@@ -173,6 +174,7 @@ pub async fn serve_socket(
         .await;
     }
     state.hub.unregister(&user, reg.id);
+    state.bus.session_closed(&user).await;
     tracing::info!(user = %user, session = reg.id, "session ended");
 }
 

@@ -92,6 +92,28 @@ impl Hub {
         }
     }
 
+    /// Close every session of `user` on `platform` (a login elsewhere took over).
+    pub fn kick(&self, user: &str, platform: i64) {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(list) = sessions.get_mut(user) {
+            list.retain(|e| {
+                if e.platform == platform {
+                    let _ = e.close.send(CloseReason::Kicked);
+                    self.metrics.kicked.fetch_add(1, Ordering::Relaxed);
+                    tracing::info!(
+                        user,
+                        platform,
+                        session = e.id,
+                        "session kicked by a login on another node"
+                    );
+                    false
+                } else {
+                    true
+                }
+            });
+        }
+    }
+
     /// Remove a session (when its connection ends).
     pub fn unregister(&self, user: &str, id: u64) {
         let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());

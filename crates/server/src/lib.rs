@@ -1,11 +1,13 @@
 //! The opentim server as a library: `opentim serve` and the tests start it through [`start`].
 //!
 //! ```text
-//! gateway (WebSocket sessions) -> service (rules) -> store (SQLite) ; hub (online sessions)
+//! gateway (WebSocket sessions) -> service (rules) -> store (SQLite | PostgreSQL)
+//!                                             \-> bus (in process | NATS) -> hub (sessions)
 //! ```
 //! See DESIGN.md at the repository's shared root for the message flow and the no-loss rules.
 
 pub mod auth;
+pub mod bus;
 pub mod config;
 pub mod gateway;
 pub mod hub;
@@ -13,9 +15,10 @@ pub mod metrics;
 pub mod service;
 pub mod store;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::StatusCode;
@@ -24,13 +27,14 @@ use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
-use tokio::task::JoinHandle;
+use tokio::task::{AbortHandle, JoinHandle};
 
+use bus::{Bus, LocalBus, NatsBus};
 pub use config::Config;
 use hub::Hub;
 use metrics::Metrics;
 use service::MessageService;
-use store::{SqliteStore, Store};
+use store::{PgStore, SqliteStore, Store};
 
 /// Server start-up failures.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +49,8 @@ pub enum ServerError {
         addr: String,
         source: std::io::Error,
     },
+    #[error("cannot connect the bus: {0}")]
+    Bus(String),
     #[error("server I/O error: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -54,9 +60,13 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
     pub hub: Arc<Hub>,
+    pub bus: Arc<dyn Bus>,
     pub messages: MessageService,
     connections: Arc<Semaphore>,
     shutdown: watch::Receiver<bool>,
+    /// Abort handles of live sessions, for [`RunningServer::kill`].
+    sessions: Mutex<HashMap<u64, AbortHandle>>,
+    next_conn: AtomicU64,
 }
 
 /// A running server.
@@ -65,18 +75,41 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     shutdown: watch::Sender<bool>,
     task: JoinHandle<Result<(), ServerError>>,
+    state: Arc<AppState>,
 }
 
 impl RunningServer {
     /// Close every session, stop listening, and wait until the server is down.
     pub async fn stop(self) -> Result<(), ServerError> {
         let _ = self.shutdown.send(true);
-        self.task.await.unwrap_or(Ok(()))
+        let result = self.task.await.unwrap_or(Ok(()));
+        self.state.bus.shutdown();
+        result
+    }
+
+    /// Stop at once, as a crash would: connections are dropped without a goodbye and work in
+    /// flight is abandoned (what was committed stays committed). For failure tests.
+    pub fn kill(self) {
+        self.task.abort();
+        let sessions = std::mem::take(
+            &mut *self
+                .state
+                .sessions
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
+        for (_, handle) in sessions {
+            handle.abort();
+        }
+        self.state.bus.shutdown();
+        tracing::warn!(node = %self.state.config.node_id, "server killed");
     }
 
     /// Wait until the server stops by itself (it only does on an I/O error).
     pub async fn wait(self) -> Result<(), ServerError> {
-        self.task.await.unwrap_or(Ok(()))
+        let result = self.task.await.unwrap_or(Ok(()));
+        self.state.bus.shutdown();
+        result
     }
 
     /// A handle that stops the server when `true` is sent.
@@ -85,7 +118,7 @@ impl RunningServer {
     }
 }
 
-/// Open the store and start serving on `config.listen`.
+/// Open the store, connect the bus and start serving on `config.listen`.
 pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
     let listener =
         TcpListener::bind(&config.listen)
@@ -94,25 +127,52 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
                 addr: config.listen.clone(),
                 source,
             })?;
-    start_on(config, listener)
+    start_on(config, listener).await
 }
 
-/// Open the store and start serving on an already bound listener.
-pub fn start_on(config: Config, listener: TcpListener) -> Result<RunningServer, ServerError> {
+/// Open the store chosen by the config: PostgreSQL when `database_url` is set, else SQLite.
+pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, ServerError> {
+    Ok(match &config.database_url {
+        Some(url) => Arc::new(
+            PgStore::connect(
+                url,
+                config.database_schema.as_deref(),
+                config.database_pool_size,
+            )
+            .await?,
+        ),
+        None => Arc::new(SqliteStore::open(
+            &config.data_dir,
+            &config.sqlite_synchronous,
+            config.write_batch,
+        )?),
+    })
+}
+
+/// Open the store, connect the bus and start serving on an already bound listener.
+pub async fn start_on(config: Config, listener: TcpListener) -> Result<RunningServer, ServerError> {
     config.validate().map_err(ServerError::Config)?;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(
-        &config.data_dir,
-        &config.sqlite_synchronous,
-        config.write_batch,
-    )?);
+    let store = open_store(&config).await?;
     let config = Arc::new(config);
     let metrics = Arc::new(Metrics::default());
     let hub = Arc::new(Hub::new(config.session_queue_len, metrics.clone()));
+    let bus: Arc<dyn Bus> = match &config.nats_url {
+        Some(url) => NatsBus::connect(
+            url,
+            &config.nats_prefix,
+            &config.node_id,
+            hub.clone(),
+            metrics.clone(),
+        )
+        .await
+        .map_err(ServerError::Bus)?,
+        None => Arc::new(LocalBus::new(hub.clone(), metrics.clone())),
+    };
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let state = Arc::new(AppState {
         messages: MessageService {
             store,
-            hub: hub.clone(),
+            bus: bus.clone(),
             metrics: metrics.clone(),
             config: config.clone(),
         },
@@ -120,16 +180,19 @@ pub fn start_on(config: Config, listener: TcpListener) -> Result<RunningServer, 
         config,
         metrics,
         hub,
+        bus,
         shutdown: shutdown_rx.clone(),
+        sessions: Mutex::new(HashMap::new()),
+        next_conn: AtomicU64::new(1),
     });
     let app = Router::new()
         .route(opentim_protocol::WS_PATH, get(ws_handler))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_handler))
-        .with_state(state);
+        .with_state(state.clone());
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, "opentim server listening (WebSocket path {})", opentim_protocol::WS_PATH);
+    tracing::info!(%addr, node = %state.config.node_id, "opentim server listening (WebSocket path {})", opentim_protocol::WS_PATH);
     let mut stop = shutdown_rx;
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -144,6 +207,7 @@ pub fn start_on(config: Config, listener: TcpListener) -> Result<RunningServer, 
         addr,
         shutdown: shutdown_tx,
         task,
+        state,
     })
 }
 
@@ -160,8 +224,23 @@ async fn ws_handler(State(state): State<Arc<AppState>>, ws: WebSocketUpgrade) ->
         .max_frame_size(max)
         .on_upgrade(move |socket| async move {
             state.metrics.connections.fetch_add(1, Ordering::Relaxed);
-            let shutdown = state.shutdown.clone();
-            gateway::serve_socket(state.clone(), socket, shutdown).await;
+            let conn = state.next_conn.fetch_add(1, Ordering::Relaxed);
+            let session = tokio::spawn(gateway::serve_socket(
+                state.clone(),
+                socket,
+                state.shutdown.clone(),
+            ));
+            state
+                .sessions
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(conn, session.abort_handle());
+            let _ = session.await;
+            state
+                .sessions
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&conn);
             state.metrics.connections.fetch_sub(1, Ordering::Relaxed);
             drop(permit);
         })

@@ -14,8 +14,8 @@ use opentim_model::enums::{ConvType, ElemType};
 use opentim_model::message::Message;
 use opentim_protocol::{encode, Event, InboxEntry, InboxItem, ServerFrame};
 
+use crate::bus::Bus;
 use crate::config::Config;
-use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::store::{NewC2c, Store, Stored};
 
@@ -57,7 +57,7 @@ fn sendable(elem: &Elem) -> bool {
 /// Sending and delivering messages.
 pub struct MessageService {
     pub store: Arc<dyn Store>,
-    pub hub: Arc<Hub>,
+    pub bus: Arc<dyn Bus>,
     pub metrics: Arc<Metrics>,
     pub config: Arc<Config>,
 }
@@ -167,25 +167,23 @@ impl MessageService {
             })?;
         if !stored.duplicate {
             self.metrics.messages_stored.fetch_add(1, Ordering::Relaxed);
-            self.publish(&stored.message.to, stored.to_cursor, &stored);
+            self.publish(&stored.message.to, stored.to_cursor, &stored)
+                .await;
             if stored.message.from != stored.message.to {
-                self.publish(&stored.message.from, stored.from_cursor, &stored);
+                self.publish(&stored.message.from, stored.from_cursor, &stored)
+                    .await;
             }
         }
         Ok(stored)
     }
 
-    fn publish(&self, user: &str, cursor: u64, stored: &Stored) {
+    async fn publish(&self, user: &str, cursor: u64, stored: &Stored) {
         let frame = ServerFrame::Event(Event::Inbox(InboxEntry {
             cursor,
             item: InboxItem::Message {
                 message: stored.message.clone(),
             },
         }));
-        let text: Arc<str> = encode(&frame).into();
-        let n = self.hub.deliver(user, &text);
-        self.metrics
-            .deliveries
-            .fetch_add(n as u64, Ordering::Relaxed);
+        self.bus.deliver(user, encode(&frame).into()).await;
     }
 }

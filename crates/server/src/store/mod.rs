@@ -7,8 +7,10 @@
 //! all in one transaction, and the sender is acknowledged only after that transaction is
 //! durable.
 
+mod postgres;
 mod sqlite;
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;

@@ -1,0 +1,406 @@
+//! The PostgreSQL store, for clusters: every node of a deployment shares one database.
+//!
+//! Each message is one transaction. Sequence numbers come from a `counters` row updated in that
+//! transaction (`INSERT .. ON CONFLICT DO UPDATE .. RETURNING`), so concurrent writers on any
+//! number of nodes queue on the row lock and a rolled-back transaction gives its number back:
+//! sequences stay gap-free and strictly increasing. Locks are always taken in one order (the
+//! conversation's counter, then the inbox counters by user id), so two transactions never wait
+//! on each other in a cycle; a serialisation or deadlock failure is retried anyway.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use opentim_model::enums::ConvType;
+use opentim_model::message::Message;
+use opentim_protocol::{InboxEntry, InboxItem, WireMessage};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{GenericClient, NoTls, Row};
+
+use super::{c2c_key, NewC2c, Result, Store, StoreError, Stored};
+
+/// Numbered migrations, applied in order, one transaction each, under an advisory lock so
+/// nodes starting together do not race.
+const MIGRATIONS: &[&str] = &[
+    // 1: messages, inboxes, counters.
+    "CREATE TABLE messages (
+        conv_key        TEXT    NOT NULL,
+        seq             BIGINT  NOT NULL,
+        conv_type       INTEGER NOT NULL,
+        sender          TEXT    NOT NULL,
+        receiver        TEXT    NOT NULL,
+        client_msg_id   TEXT    NOT NULL,
+        rand            BIGINT  NOT NULL,
+        server_time     BIGINT  NOT NULL,
+        body            TEXT    NOT NULL,
+        sender_cursor   BIGINT  NOT NULL,
+        receiver_cursor BIGINT  NOT NULL,
+        PRIMARY KEY (conv_key, seq)
+     );
+     CREATE UNIQUE INDEX messages_by_client_id ON messages (sender, client_msg_id);
+     CREATE TABLE inbox (
+        user_id  TEXT    NOT NULL,
+        cursor   BIGINT  NOT NULL,
+        kind     INTEGER NOT NULL,
+        conv_key TEXT    NOT NULL,
+        seq      BIGINT  NOT NULL,
+        PRIMARY KEY (user_id, cursor)
+     );
+     CREATE TABLE counters (
+        name  TEXT   PRIMARY KEY,
+        value BIGINT NOT NULL
+     );",
+];
+
+/// Advisory lock key guarding migrations ("opentim" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6f70_656e_7469_6d;
+
+const KIND_MESSAGE: i32 = 1;
+
+fn db_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+fn retryable(e: &tokio_postgres::Error) -> bool {
+    matches!(e.code(), Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED)
+}
+
+/// Why one write attempt failed.
+enum Failure {
+    /// A serialisation failure or deadlock: the attempt may simply be repeated.
+    Retry(tokio_postgres::Error),
+    Fatal(StoreError),
+}
+
+impl From<tokio_postgres::Error> for Failure {
+    fn from(e: tokio_postgres::Error) -> Self {
+        if retryable(&e) {
+            Failure::Retry(e)
+        } else {
+            Failure::Fatal(db_err(e))
+        }
+    }
+}
+
+fn unique_violation(e: &tokio_postgres::Error) -> bool {
+    e.code() == Some(&SqlState::UNIQUE_VIOLATION)
+}
+
+/// The PostgreSQL implementation of [`Store`].
+#[derive(Clone)]
+pub struct PgStore {
+    pool: Pool,
+}
+
+impl PgStore {
+    /// Connect, create `schema` if given, and apply migrations.
+    pub async fn connect(url: &str, schema: Option<&str>, pool_size: usize) -> Result<Self> {
+        let mut pg: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| db_err(format!("bad database_url: {e}")))?;
+        if let Some(schema) = schema {
+            // Schema names are validated by the config (letters, digits, underscores).
+            let (client, conn) = pg
+                .connect(NoTls)
+                .await
+                .map_err(|e| db_err(format!("cannot connect to PostgreSQL: {e}")))?;
+            let task = tokio::spawn(conn);
+            client
+                .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                .await
+                .map_err(db_err)?;
+            drop(client);
+            let _ = task.await;
+            pg.options(format!("-c search_path={schema}"));
+        }
+        pg.connect_timeout(Duration::from_secs(5));
+        let manager = Manager::from_config(
+            pg,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(pool_size.max(1))
+            .build()
+            .map_err(db_err)?;
+        let store = PgStore { pool };
+        store.migrate().await?;
+        tracing::info!(
+            schema = schema.unwrap_or("(default)"),
+            "PostgreSQL store open"
+        );
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let mut client = self.pool.get().await.map_err(db_err)?;
+        client
+            .batch_execute("CREATE TABLE IF NOT EXISTS opentim_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+            .await
+            .map_err(db_err)?;
+        for (i, sql) in MIGRATIONS.iter().enumerate() {
+            let version = (i + 1) as i32;
+            let tx = client.transaction().await.map_err(db_err)?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+                .await
+                .map_err(db_err)?;
+            let done = tx
+                .query_opt(
+                    "SELECT 1 FROM opentim_migrations WHERE version = $1",
+                    &[&version],
+                )
+                .await
+                .map_err(db_err)?
+                .is_some();
+            if !done {
+                tx.batch_execute(sql).await.map_err(db_err)?;
+                tx.execute(
+                    "INSERT INTO opentim_migrations (version) VALUES ($1)",
+                    &[&version],
+                )
+                .await
+                .map_err(db_err)?;
+                tracing::info!(version, "applied PostgreSQL migration");
+            }
+            tx.commit().await.map_err(db_err)?;
+        }
+        Ok(())
+    }
+
+    async fn existing(
+        client: &impl GenericClient,
+        msg: &NewC2c,
+    ) -> std::result::Result<Option<Stored>, tokio_postgres::Error> {
+        let row = client
+            .query_opt(
+                "SELECT seq, rand, server_time, body, sender_cursor, receiver_cursor
+                 FROM messages WHERE sender = $1 AND client_msg_id = $2",
+                &[&msg.from, &msg.client_msg_id],
+            )
+            .await?;
+        Ok(row.map(|r| {
+            let message: Message = serde_json::from_str(r.get::<_, &str>(3)).unwrap_or_default();
+            Stored {
+                message: WireMessage {
+                    conv_type: ConvType::C2C,
+                    from: msg.from.clone(),
+                    to: msg.to.clone(),
+                    seq: r.get::<_, i64>(0) as u64,
+                    rand: r.get::<_, i64>(1) as u64,
+                    server_time: r.get::<_, i64>(2) as u64,
+                    client_msg_id: msg.client_msg_id.clone(),
+                    message,
+                },
+                from_cursor: r.get::<_, i64>(4) as u64,
+                to_cursor: r.get::<_, i64>(5) as u64,
+                duplicate: true,
+            }
+        }))
+    }
+
+    async fn try_append(&self, msg: &NewC2c) -> std::result::Result<Stored, Failure> {
+        let mut client = self
+            .pool
+            .get()
+            .await
+            .map_err(|e| Failure::Fatal(db_err(e)))?;
+        if let Some(found) = Self::existing(&**client, msg).await? {
+            return Ok(found);
+        }
+        let key = c2c_key(&msg.from, &msg.to);
+        let body = serde_json::to_string(&msg.message).unwrap_or_default();
+        let tx = client.transaction().await?;
+        let next = "INSERT INTO counters (name, value) VALUES ($1, 1)
+                    ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value";
+        let seq: i64 = tx.query_one(next, &[&key]).await?.get(0);
+        // Inbox counters in user-id order: the same lock order in every transaction.
+        let (first, second) = if msg.from <= msg.to {
+            (&msg.from, &msg.to)
+        } else {
+            (&msg.to, &msg.from)
+        };
+        let first_cursor: i64 = tx.query_one(next, &[&inbox_counter(first)]).await?.get(0);
+        let second_cursor: i64 = if first == second {
+            first_cursor
+        } else {
+            tx.query_one(next, &[&inbox_counter(second)]).await?.get(0)
+        };
+        let (from_cursor, to_cursor) = if first == &msg.from {
+            (first_cursor, second_cursor)
+        } else {
+            (second_cursor, first_cursor)
+        };
+        let insert_inbox =
+            "INSERT INTO inbox (user_id, cursor, kind, conv_key, seq) VALUES ($1, $2, $3, $4, $5)";
+        tx.execute(
+            insert_inbox,
+            &[&msg.to, &to_cursor, &KIND_MESSAGE, &key, &seq],
+        )
+        .await?;
+        if msg.from != msg.to {
+            tx.execute(
+                insert_inbox,
+                &[&msg.from, &from_cursor, &KIND_MESSAGE, &key, &seq],
+            )
+            .await?;
+        }
+        let inserted = tx
+            .execute(
+                "INSERT INTO messages (conv_key, seq, conv_type, sender, receiver, client_msg_id, rand, server_time, body,
+                                       sender_cursor, receiver_cursor)
+                 VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10)",
+                &[
+                    &key,
+                    &seq,
+                    &msg.from,
+                    &msg.to,
+                    &msg.client_msg_id,
+                    &(msg.rand as i64),
+                    &(msg.server_time as i64),
+                    &body,
+                    &from_cursor,
+                    &to_cursor,
+                ],
+            )
+            .await;
+        match inserted {
+            Ok(_) => {}
+            Err(e) if unique_violation(&e) => {
+                // The same client message id was stored concurrently (a retry on another node):
+                // give the numbers back and answer with the first result.
+                drop(tx);
+                if let Some(found) = Self::existing(&**client, msg).await? {
+                    return Ok(found);
+                }
+                return Err(e.into());
+            }
+            Err(e) => return Err(e.into()),
+        }
+        tx.commit().await?;
+        Ok(Stored {
+            message: WireMessage {
+                conv_type: ConvType::C2C,
+                from: msg.from.clone(),
+                to: msg.to.clone(),
+                seq: seq as u64,
+                rand: msg.rand,
+                server_time: msg.server_time,
+                client_msg_id: msg.client_msg_id.clone(),
+                message: msg.message.clone(),
+            },
+            from_cursor: from_cursor as u64,
+            to_cursor: to_cursor as u64,
+            duplicate: false,
+        })
+    }
+}
+
+fn inbox_counter(user: &str) -> String {
+    format!("inbox\n{user}")
+}
+
+fn row_to_wire(r: &Row, offset: usize) -> Result<WireMessage> {
+    let message: Message = serde_json::from_str(r.get::<_, &str>(offset + 7))
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(WireMessage {
+        conv_type: ConvType(i64::from(r.get::<_, i32>(offset))),
+        from: r.get(offset + 1),
+        to: r.get(offset + 2),
+        seq: r.get::<_, i64>(offset + 3) as u64,
+        rand: r.get::<_, i64>(offset + 4) as u64,
+        server_time: r.get::<_, i64>(offset + 5) as u64,
+        client_msg_id: r.get(offset + 6),
+        message,
+    })
+}
+
+const WIRE_COLUMNS: &str =
+    "m.conv_type, m.sender, m.receiver, m.seq, m.rand, m.server_time, m.client_msg_id, m.body";
+
+fn clamp(v: u64) -> i64 {
+    v.min(i64::MAX as u64) as i64
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn append_c2c(&self, msg: NewC2c) -> Result<Stored> {
+        let mut attempt = 0;
+        loop {
+            match self.try_append(&msg).await {
+                Ok(stored) => return Ok(stored),
+                Err(Failure::Retry(e)) if attempt < 5 => {
+                    attempt += 1;
+                    tracing::debug!(error = %e, attempt, "retrying a message write");
+                }
+                Err(Failure::Retry(e)) => return Err(db_err(e)),
+                Err(Failure::Fatal(e)) => return Err(e),
+            }
+        }
+    }
+
+    async fn inbox_after(&self, user: &str, cursor: u64, limit: u32) -> Result<Vec<InboxEntry>> {
+        let client = self.pool.get().await.map_err(db_err)?;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT i.cursor, {WIRE_COLUMNS} FROM inbox i
+                     JOIN messages m ON m.conv_key = i.conv_key AND m.seq = i.seq
+                     WHERE i.user_id = $1 AND i.cursor > $2 ORDER BY i.cursor LIMIT $3"
+                ),
+                &[&user, &clamp(cursor), &i64::from(limit)],
+            )
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(InboxEntry {
+                    cursor: r.get::<_, i64>(0) as u64,
+                    item: InboxItem::Message {
+                        message: row_to_wire(r, 1)?,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    async fn inbox_head(&self, user: &str) -> Result<u64> {
+        let client = self.pool.get().await.map_err(db_err)?;
+        let row = client
+            .query_opt(
+                "SELECT value FROM counters WHERE name = $1",
+                &[&inbox_counter(user)],
+            )
+            .await
+            .map_err(db_err)?;
+        Ok(row.map(|r| r.get::<_, i64>(0) as u64).unwrap_or(0))
+    }
+
+    async fn c2c_history(
+        &self,
+        a: &str,
+        b: &str,
+        before: u64,
+        limit: u32,
+    ) -> Result<Vec<WireMessage>> {
+        let client = self.pool.get().await.map_err(db_err)?;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {WIRE_COLUMNS} FROM messages m WHERE m.conv_key = $1 AND m.seq < $2
+                     ORDER BY m.seq DESC LIMIT $3"
+                ),
+                &[&c2c_key(a, b), &clamp(before), &i64::from(limit)],
+            )
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(|r| row_to_wire(r, 0)).collect()
+    }
+
+    async fn ping(&self) -> Result<()> {
+        let client = self.pool.get().await.map_err(db_err)?;
+        client.simple_query("SELECT 1").await.map_err(db_err)?;
+        Ok(())
+    }
+}
