@@ -53,7 +53,7 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// Advisory lock key guarding migrations ("opentim" in ASCII).
-const MIGRATION_LOCK: i64 = 0x6f70_656e_7469_6d;
+const MIGRATION_LOCK: i64 = 0x006f_7065_6e74_696d;
 
 const KIND_MESSAGE: i32 = 1;
 
