@@ -61,6 +61,19 @@ fn db_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Database(e.to_string())
 }
 
+/// A PostgreSQL error with the server's own message (the plain Display says only "db error").
+fn pg_err(e: tokio_postgres::Error) -> StoreError {
+    match e.as_db_error() {
+        Some(db) => StoreError::Database(format!(
+            "{} ({}): {}",
+            db.severity(),
+            db.code().code(),
+            db.message()
+        )),
+        None => StoreError::Database(e.to_string()),
+    }
+}
+
 fn retryable(e: &tokio_postgres::Error) -> bool {
     matches!(e.code(), Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED)
 }
@@ -77,7 +90,7 @@ impl From<tokio_postgres::Error> for Failure {
         if retryable(&e) {
             Failure::Retry(e)
         } else {
-            Failure::Fatal(db_err(e))
+            Failure::Fatal(pg_err(e))
         }
     }
 }
@@ -105,10 +118,14 @@ impl PgStore {
                 .await
                 .map_err(|e| db_err(format!("cannot connect to PostgreSQL: {e}")))?;
             let task = tokio::spawn(conn);
+            // Under the migration lock: nodes starting together would race on the catalog.
             client
-                .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                .batch_execute(&format!(
+                    "BEGIN; SELECT pg_advisory_xact_lock({MIGRATION_LOCK});
+                     CREATE SCHEMA IF NOT EXISTS {schema}; COMMIT;"
+                ))
                 .await
-                .map_err(db_err)?;
+                .map_err(pg_err)?;
             drop(client);
             let _ = task.await;
             pg.options(format!("-c search_path={schema}"));
@@ -137,34 +154,39 @@ impl PgStore {
     async fn migrate(&self) -> Result<()> {
         let mut client = self.pool.get().await.map_err(db_err)?;
         client
-            .batch_execute("CREATE TABLE IF NOT EXISTS opentim_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+            .batch_execute(&format!(
+                "BEGIN; SELECT pg_advisory_xact_lock({MIGRATION_LOCK});
+                 CREATE TABLE IF NOT EXISTS opentim_migrations (
+                    version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
+                 COMMIT;"
+            ))
             .await
-            .map_err(db_err)?;
+            .map_err(pg_err)?;
         for (i, sql) in MIGRATIONS.iter().enumerate() {
             let version = (i + 1) as i32;
-            let tx = client.transaction().await.map_err(db_err)?;
+            let tx = client.transaction().await.map_err(pg_err)?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
                 .await
-                .map_err(db_err)?;
+                .map_err(pg_err)?;
             let done = tx
                 .query_opt(
                     "SELECT 1 FROM opentim_migrations WHERE version = $1",
                     &[&version],
                 )
                 .await
-                .map_err(db_err)?
+                .map_err(pg_err)?
                 .is_some();
             if !done {
-                tx.batch_execute(sql).await.map_err(db_err)?;
+                tx.batch_execute(sql).await.map_err(pg_err)?;
                 tx.execute(
                     "INSERT INTO opentim_migrations (version) VALUES ($1)",
                     &[&version],
                 )
                 .await
-                .map_err(db_err)?;
+                .map_err(pg_err)?;
                 tracing::info!(version, "applied PostgreSQL migration");
             }
-            tx.commit().await.map_err(db_err)?;
+            tx.commit().await.map_err(pg_err)?;
         }
         Ok(())
     }
@@ -334,7 +356,7 @@ impl Store for PgStore {
                     attempt += 1;
                     tracing::debug!(error = %e, attempt, "retrying a message write");
                 }
-                Err(Failure::Retry(e)) => return Err(db_err(e)),
+                Err(Failure::Retry(e)) => return Err(pg_err(e)),
                 Err(Failure::Fatal(e)) => return Err(e),
             }
         }
@@ -352,7 +374,7 @@ impl Store for PgStore {
                 &[&user, &clamp(cursor), &i64::from(limit)],
             )
             .await
-            .map_err(db_err)?;
+            .map_err(pg_err)?;
         rows.iter()
             .map(|r| {
                 Ok(InboxEntry {
@@ -373,7 +395,7 @@ impl Store for PgStore {
                 &[&inbox_counter(user)],
             )
             .await
-            .map_err(db_err)?;
+            .map_err(pg_err)?;
         Ok(row.map(|r| r.get::<_, i64>(0) as u64).unwrap_or(0))
     }
 
@@ -394,13 +416,13 @@ impl Store for PgStore {
                 &[&c2c_key(a, b), &clamp(before), &i64::from(limit)],
             )
             .await
-            .map_err(db_err)?;
+            .map_err(pg_err)?;
         rows.iter().map(|r| row_to_wire(r, 0)).collect()
     }
 
     async fn ping(&self) -> Result<()> {
         let client = self.pool.get().await.map_err(db_err)?;
-        client.simple_query("SELECT 1").await.map_err(db_err)?;
+        client.simple_query("SELECT 1").await.map_err(pg_err)?;
         Ok(())
     }
 }

@@ -228,16 +228,13 @@ async fn sqlite_data_survives_a_reopen() {
 async fn postgres_sequences_stay_gap_free_across_two_nodes() {
     let url = std::env::var("OPENTIM_TEST_POSTGRES_URL").unwrap();
     let schema = format!("t_{}_{:08x}_2n", std::process::id(), rand_u32());
-    let a: Arc<dyn Store> = Arc::new(
+    // Both nodes start at once on a fresh schema: schema creation and migrations must not race.
+    let (a, b) = tokio::join!(
+        opentim_server::store::PgStore::connect(&url, Some(&schema), 4),
         opentim_server::store::PgStore::connect(&url, Some(&schema), 4)
-            .await
-            .unwrap(),
     );
-    let b: Arc<dyn Store> = Arc::new(
-        opentim_server::store::PgStore::connect(&url, Some(&schema), 4)
-            .await
-            .unwrap(),
-    );
+    let a: Arc<dyn Store> = Arc::new(a.unwrap());
+    let b: Arc<dyn Store> = Arc::new(b.unwrap());
     let mut tasks = Vec::new();
     for w in 0..8 {
         let node = if w % 2 == 0 { a.clone() } else { b.clone() };
