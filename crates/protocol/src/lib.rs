@@ -56,6 +56,15 @@ pub enum ClientFrame {
     },
     /// Ask for inbox entries after `cursor` (reconnect and gap recovery).
     Sync { id: u64, cursor: u64, limit: u32 },
+    /// Page back through a conversation's stored messages (roaming history for
+    /// `TIMMsgGetMsgList`): up to `count` messages with seq below `before_seq`, newest first.
+    History {
+        id: u64,
+        conv_id: String,
+        conv_type: ConvType,
+        before_seq: u64,
+        count: u32,
+    },
     /// End the session (serves `TIMLogout`).
     Logout { id: u64 },
     /// Keep-alive.
@@ -69,6 +78,7 @@ impl ClientFrame {
             ClientFrame::Login { id, .. }
             | ClientFrame::Send { id, .. }
             | ClientFrame::Sync { id, .. }
+            | ClientFrame::History { id, .. }
             | ClientFrame::Logout { id }
             | ClientFrame::Ping { id } => *id,
         }
@@ -116,6 +126,9 @@ pub enum ReplyBody {
     },
     Pong {
         server_time: u64,
+    },
+    History {
+        messages: Vec<WireMessage>,
     },
 }
 

@@ -33,6 +33,8 @@ pub struct Config {
     pub login_timeout_secs: u64,
     /// Inbox entries returned per sync page. Default 200.
     pub sync_page: u32,
+    /// Most messages per history page. Default 100.
+    pub max_history_page: u32,
     /// Seconds of clock skew tolerated on a UserSig's issue time. Default 300.
     pub clock_skew_secs: u64,
     /// SQLite `synchronous` mode: "full" (default; an ack means the message survived power
@@ -71,6 +73,7 @@ impl Default for Config {
             max_connections: 100_000,
             login_timeout_secs: 10,
             sync_page: 200,
+            max_history_page: 100,
             clock_skew_secs: 300,
             sqlite_synchronous: "full".into(),
             write_batch: 512,

@@ -312,6 +312,20 @@ async fn handle_frame(state: &Arc<AppState>, user: &str, text: &str) -> (String,
                 }
             }
         }
+        ClientFrame::History { id, conv_id, conv_type, before_seq, count } => {
+            if conv_type != opentim_model::enums::ConvType::C2C {
+                reply_err(id, &Refusal::new(codes::ERR_INVALID_CONVERSATION, "only C2C history is served yet"))
+            } else {
+                let count = count.clamp(1, state.config.max_history_page);
+                match state.messages.store.c2c_history(user, &conv_id, before_seq, count).await {
+                    Ok(messages) => reply_ok(id, ReplyBody::History { messages }),
+                    Err(e) => {
+                        tracing::error!(error = %e, "reading history failed");
+                        reply_err(id, &Refusal::new(codes::ERR_SVR_MSG_INTERNAL_ERROR1, "the server could not read the history; retry"))
+                    }
+                }
+            }
+        }
         ClientFrame::Ping { id } => reply_ok(
             id,
             ReplyBody::Pong {

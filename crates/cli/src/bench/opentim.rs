@@ -1,0 +1,240 @@
+//! The opentim protocol adapter: raw frames over WebSocket, as the SDK sends them, without the
+//! SDK's local store, so the figures are the server's.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use futures_util::{SinkExt, StreamExt};
+use opentim_model::elem::Elem;
+use opentim_model::enums::ConvType;
+use opentim_model::message::Message;
+use opentim_protocol::{ClientFrame, Event, InboxItem, ReplyBody, ServerFrame, PROTOCOL_VERSION};
+use tokio::net::TcpStream;
+use tokio::sync::Semaphore;
+use tokio_tungstenite::tungstenite::Message as Ws;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use super::driver::{anyhow_like::Result, parse_payload, payload, Driver, Held, PairPlan};
+use super::stats::{Clock, Stats};
+
+type Conn = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Where and as whom to connect.
+#[derive(Clone)]
+pub struct Target {
+    pub url: String,
+    pub sdkappid: u64,
+    pub secret_key: String,
+}
+
+pub struct OpentimDriver {
+    pub target: Target,
+    pub clock: Clock,
+    /// Tickets minted up front, so minting is not measured.
+    sigs: std::sync::Mutex<std::collections::HashMap<String, String>>,
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+impl OpentimDriver {
+    pub fn new(target: Target, clock: Clock) -> Self {
+        OpentimDriver { target, clock, sigs: Default::default() }
+    }
+
+    /// Mint tickets for `users` ahead of a run.
+    pub fn premint(&self, users: impl IntoIterator<Item = String>) {
+        let mut sigs = self.sigs.lock().unwrap_or_else(|p| p.into_inner());
+        for u in users {
+            let sig = opentim_server::auth::mint(&self.target.secret_key, self.target.sdkappid, &u, now_secs(), 86_400);
+            sigs.insert(u, sig);
+        }
+    }
+
+    fn sig(&self, user: &str) -> String {
+        let cached = self.sigs.lock().unwrap_or_else(|p| p.into_inner()).get(user).cloned();
+        cached.unwrap_or_else(|| opentim_server::auth::mint(&self.target.secret_key, self.target.sdkappid, user, now_secs(), 86_400))
+    }
+
+    async fn connect(&self, user: &str) -> Result<Conn> {
+        let (mut ws, _) = tokio_tungstenite::connect_async(&self.target.url).await.map_err(|e| format!("connect: {e}"))?;
+        let login = ClientFrame::Login { id: 1, protocol: PROTOCOL_VERSION, user_id: user.into(), user_sig: self.sig(user), platform: 0 };
+        ws.send(Ws::text(opentim_protocol::encode(&login))).await.map_err(|e| e.to_string())?;
+        loop {
+            match ws.next().await {
+                Some(Ok(Ws::Text(t))) => {
+                    return match opentim_protocol::decode::<ServerFrame>(&t) {
+                        Ok(ServerFrame::Reply { code: 0, .. }) => Ok(ws),
+                        Ok(ServerFrame::Reply { code, desc, .. }) => Err(format!("login refused: {code} {desc}")),
+                        _ => Err("unexpected frame at login".into()),
+                    };
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(e.to_string()),
+                None => return Err("closed during login".into()),
+            }
+        }
+    }
+
+    /// Ms per history page: fetch pages of `page` messages backwards through the whole
+    /// conversation of `a` and `b`, `rounds` times; returns the per-page durations.
+    pub async fn history_pages(&self, a: &str, b: &str, page: u32, pages: usize) -> Result<Vec<Duration>> {
+        let mut ws = self.connect(a).await?;
+        let mut out = Vec::with_capacity(pages);
+        let mut before = u64::MAX;
+        let mut id = 10;
+        while out.len() < pages {
+            id += 1;
+            let frame = ClientFrame::History { id, conv_id: b.into(), conv_type: ConvType::C2C, before_seq: before, count: page };
+            let t0 = Instant::now();
+            ws.send(Ws::text(opentim_protocol::encode(&frame))).await.map_err(|e| e.to_string())?;
+            let messages = loop {
+                match ws.next().await {
+                    Some(Ok(Ws::Text(t))) => match opentim_protocol::decode::<ServerFrame>(&t) {
+                        Ok(ServerFrame::Reply { id: rid, code: 0, body: Some(ReplyBody::History { messages }), .. }) if rid == id => break messages,
+                        Ok(ServerFrame::Reply { id: rid, code, desc, .. }) if rid == id => return Err(format!("history: {code} {desc}")),
+                        _ => continue,
+                    },
+                    Some(Ok(_)) => continue,
+                    _ => return Err("closed during history".into()),
+                }
+            };
+            out.push(t0.elapsed());
+            before = match messages.last() {
+                Some(m) if m.seq > 1 && messages.len() == page as usize => m.seq,
+                _ => u64::MAX, // wrap around to the newest page
+            };
+        }
+        Ok(out)
+    }
+}
+
+fn text_of(m: &Message) -> Option<&str> {
+    match m.elem_array.first()? {
+        Elem::Text(t) => t.content.as_deref(),
+        _ => None,
+    }
+}
+
+#[async_trait]
+impl Driver for OpentimDriver {
+    fn name(&self) -> String {
+        "opentim".into()
+    }
+
+    async fn run_pair(
+        &self,
+        sender: String,
+        receiver: String,
+        plan: PairPlan,
+        ready: Arc<tokio::sync::Barrier>,
+        stats: Arc<Stats>,
+    ) -> Result<()> {
+        let tx_conn = self.connect(&sender).await;
+        let rx_conn = self.connect(&receiver).await;
+        ready.wait().await;
+        let (tx_conn, rx_conn) = (tx_conn?, rx_conn?);
+        let clock = self.clock;
+        let n = plan.messages as usize;
+        // Receiver: count deliveries by seq.
+        let rx_stats = stats.clone();
+        let sender_id = sender.clone();
+        let receiving = tokio::spawn(async move {
+            let mut seen = vec![false; n];
+            let mut got = 0usize;
+            let mut lat = Vec::with_capacity(n);
+            let mut rx = rx_conn;
+            let deadline = tokio::time::Instant::now() + plan.drain_timeout + Duration::from_secs_f64(plan.rate.map(|r| n as f64 / r).unwrap_or(0.0));
+            while got < n {
+                let frame = match tokio::time::timeout_at(deadline, rx.next()).await {
+                    Ok(Some(Ok(Ws::Text(t)))) => t,
+                    Ok(Some(Ok(_))) => continue,
+                    _ => break,
+                };
+                let Ok(ServerFrame::Event(Event::Inbox(entry))) = opentim_protocol::decode::<ServerFrame>(&frame) else { continue };
+                let InboxItem::Message { message } = entry.item;
+                if message.from != sender_id {
+                    continue;
+                }
+                let Some((seq, sent_ns)) = text_of(&message.message).and_then(parse_payload) else { continue };
+                let now = clock.now_ns();
+                match seen.get_mut(seq as usize) {
+                    Some(s) if !*s => {
+                        *s = true;
+                        got += 1;
+                        lat.push(now.saturating_sub(sent_ns));
+                        rx_stats.on_delivery(now);
+                    }
+                    _ => {
+                        rx_stats.duplicates.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            rx_stats.lost.fetch_add((n - got) as u64, Ordering::Relaxed);
+            rx_stats.add_latencies(lat);
+            let _ = rx.close(None).await;
+        });
+        // Sender: pipelined sends within the window, acks release it.
+        let (mut sink, mut stream) = tx_conn.split();
+        let window = Arc::new(Semaphore::new(plan.window.max(1)));
+        let ack_window = window.clone();
+        let ack_stats = stats.clone();
+        let acks = tokio::spawn(async move {
+            let mut acked = 0usize;
+            while acked < n {
+                let Some(Ok(frame)) = stream.next().await else { break };
+                let Ws::Text(t) = frame else { continue };
+                if let Ok(ServerFrame::Reply { code, .. }) = opentim_protocol::decode::<ServerFrame>(&t) {
+                    acked += 1;
+                    if code == 0 {
+                        ack_stats.acked.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        ack_stats.failures.fetch_add(1, Ordering::Relaxed);
+                    }
+                    ack_window.add_permits(1);
+                }
+            }
+        });
+        let mut pacer = super::stats::Pacer::new(plan.rate);
+        let base = Message::text(receiver.clone(), ConvType::C2C, String::new());
+        for i in 0..plan.messages {
+            pacer.wait().await;
+            if let Ok(permit) = window.acquire().await {
+                permit.forget();
+            }
+            let now = clock.now_ns();
+            let mut message = base.clone();
+            message.elem_array = vec![Elem::Text(opentim_model::elem::TextElem::new(payload(i, now)))];
+            let frame = ClientFrame::Send {
+                id: i + 2,
+                client_msg_id: format!("{sender}-{i}"),
+                conv_id: receiver.clone(),
+                conv_type: ConvType::C2C,
+                rand: i,
+                message,
+            };
+            stats.on_send(now);
+            if sink.send(Ws::text(opentim_protocol::encode(&frame))).await.is_err() {
+                stats.failures.fetch_add(1, Ordering::Relaxed);
+                break;
+            }
+        }
+        let _ = receiving.await;
+        acks.abort();
+        let _ = sink.close().await;
+        Ok(())
+    }
+
+    async fn login_once(&self, user: String) -> Result<()> {
+        let mut ws = self.connect(&user).await?;
+        let _ = ws.close(None).await;
+        Ok(())
+    }
+
+    async fn hold(&self, user: String) -> Result<Box<dyn Held>> {
+        Ok(Box::new(self.connect(&user).await?))
+    }
+}

@@ -1,0 +1,141 @@
+//! The Rust SDK adapter: the same scenarios through `opentim-sdk` (local SQLite cache, cursor
+//! bookkeeping, conversation updates), to show what the SDK adds on top of the protocol.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures_util::stream::{FuturesOrdered, StreamExt};
+use opentim_model::elem::Elem;
+use opentim_model::enums::ConvType;
+use opentim_model::message::Message;
+use opentim_sdk::{Client, ClientOptions, SdkEvent};
+
+use super::driver::{anyhow_like::Result, parse_payload, payload, Driver, Held, PairPlan};
+use super::opentim::Target;
+use super::stats::{Clock, Pacer, Stats};
+
+pub struct SdkDriver {
+    pub target: Target,
+    pub clock: Clock,
+    pub cache: std::path::PathBuf,
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+impl SdkDriver {
+    async fn login(&self, user: &str) -> Result<(Client, tokio::sync::mpsc::UnboundedReceiver<SdkEvent>)> {
+        let (client, events) = Client::new(ClientOptions::new(self.target.sdkappid, self.target.url.clone(), self.cache.clone()));
+        let sig = opentim_server::auth::mint(&self.target.secret_key, self.target.sdkappid, user, now_secs(), 86_400);
+        client.login(user, &sig).await.map_err(|e| e.to_string())?;
+        Ok((client, events))
+    }
+}
+
+fn text_of(m: &Message) -> Option<&str> {
+    match m.elem_array.first()? {
+        Elem::Text(t) => t.content.as_deref(),
+        _ => None,
+    }
+}
+
+#[async_trait]
+impl Driver for SdkDriver {
+    fn name(&self) -> String {
+        "opentim-sdk".into()
+    }
+
+    async fn run_pair(
+        &self,
+        sender: String,
+        receiver: String,
+        plan: PairPlan,
+        ready: Arc<tokio::sync::Barrier>,
+        stats: Arc<Stats>,
+    ) -> Result<()> {
+        let tx = self.login(&sender).await;
+        let rx = self.login(&receiver).await;
+        ready.wait().await;
+        let ((tx, _tx_events), (rx, mut events)) = (tx?, rx?);
+        let clock = self.clock;
+        let n = plan.messages as usize;
+        let rx_stats = stats.clone();
+        let receiving = tokio::spawn(async move {
+            let mut seen = vec![false; n];
+            let (mut got, mut lat) = (0usize, Vec::with_capacity(n));
+            let deadline = tokio::time::Instant::now()
+                + plan.drain_timeout
+                + Duration::from_secs_f64(plan.rate.map(|r| n as f64 / r).unwrap_or(0.0));
+            while got < n {
+                let ev = match tokio::time::timeout_at(deadline, events.recv()).await {
+                    Ok(Some(ev)) => ev,
+                    _ => break,
+                };
+                let SdkEvent::NewMessages(msgs) = ev else { continue };
+                let now = clock.now_ns();
+                for m in msgs {
+                    let Some((seq, sent_ns)) = text_of(&m).and_then(parse_payload) else { continue };
+                    match seen.get_mut(seq as usize) {
+                        Some(s) if !*s => {
+                            *s = true;
+                            got += 1;
+                            lat.push(now.saturating_sub(sent_ns));
+                            rx_stats.on_delivery(now);
+                        }
+                        _ => {
+                            rx_stats.duplicates.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+            }
+            rx_stats.lost.fetch_add((n - got) as u64, Ordering::Relaxed);
+            rx_stats.add_latencies(lat);
+            let _ = rx.logout().await;
+        });
+        let mut pacer = Pacer::new(plan.rate);
+        let mut inflight = FuturesOrdered::new();
+        for i in 0..plan.messages {
+            pacer.wait().await;
+            while inflight.len() >= plan.window.max(1) {
+                record(&stats, inflight.next().await);
+            }
+            let now = clock.now_ns();
+            stats.on_send(now);
+            let (c, to) = (tx.clone(), receiver.clone());
+            inflight.push_back(async move {
+                c.send_message(&to, ConvType::C2C, Message::text(to.clone(), ConvType::C2C, payload(i, now))).await
+            });
+        }
+        while let Some(r) = inflight.next().await {
+            record(&stats, Some(r));
+        }
+        let _ = receiving.await;
+        let _ = tx.logout().await;
+        Ok(())
+    }
+
+    async fn login_once(&self, user: String) -> Result<()> {
+        let (c, _events) = self.login(&user).await?;
+        let _ = c.logout().await;
+        Ok(())
+    }
+
+    async fn hold(&self, user: String) -> Result<Box<dyn Held>> {
+        Ok(Box::new(self.login(&user).await?))
+    }
+}
+
+fn record(stats: &Stats, r: Option<opentim_sdk::Result<Message>>) {
+    match r {
+        Some(Ok(_)) => {
+            stats.acked.fetch_add(1, Ordering::Relaxed);
+        }
+        Some(Err(_)) => {
+            stats.failures.fetch_add(1, Ordering::Relaxed);
+        }
+        None => {}
+    }
+}
