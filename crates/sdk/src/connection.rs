@@ -569,7 +569,7 @@ async fn on_reply(
         return true;
     };
     match body {
-        Some(ReplyBody::Sent { message, .. }) if code == 0 => {
+        Some(ReplyBody::Sent { message, cursor }) if code == 0 => {
             let local = to_local(&s.user, &message);
             match s.store.apply_ack(&client_msg_id, &local) {
                 Ok(applied) => {
@@ -583,6 +583,13 @@ async fn on_reply(
                     let _ = p.reply.send(Err(e));
                 }
             }
+            // The server sends this session no inbox event for its own message: the reply is
+            // that entry of our inbox, so it advances the cursor like one.
+            let entry = InboxEntry {
+                cursor,
+                item: InboxItem::Message { message },
+            };
+            return on_live_entry(s, ws, live, entry).await;
         }
         _ => {
             let err = SdkError::new(

@@ -24,8 +24,9 @@ use crate::metrics::Metrics;
 /// Delivery of events to a user's sessions wherever they are.
 #[async_trait]
 pub trait Bus: Send + Sync + 'static {
-    /// Deliver an encoded frame to every session of `user`.
-    async fn deliver(&self, user: &str, frame: Arc<str>);
+    /// Deliver an encoded frame to every session of `user`, except the session `except` of this
+    /// node (the sender's own session, which learns of its message from the reply).
+    async fn deliver(&self, user: &str, frame: Arc<str>, except: Option<u64>);
     /// A session of `user` on `platform` opened on this node (already registered with the hub,
     /// which kicked same-platform sessions of this node): make sure events for `user` reach this
     /// node, and kick same-platform sessions elsewhere.
@@ -52,8 +53,8 @@ impl LocalBus {
 
 #[async_trait]
 impl Bus for LocalBus {
-    async fn deliver(&self, user: &str, frame: Arc<str>) {
-        let n = self.hub.deliver(user, &frame);
+    async fn deliver(&self, user: &str, frame: Arc<str>, except: Option<u64>) {
+        let n = self.hub.deliver(user, &frame, except);
         self.metrics
             .deliveries
             .fetch_add(n as u64, Ordering::Relaxed);
@@ -68,8 +69,11 @@ impl Bus for LocalBus {
 
 /// What travels on a user's subject. The first byte says which.
 enum Wire<'a> {
-    /// `E` + an encoded server frame.
-    Event(&'a str),
+    /// `E` + `node session` of the session to skip (or nothing) + `\n` + an encoded frame.
+    Event {
+        except: Option<(&'a str, u64)>,
+        frame: &'a str,
+    },
     /// `K` + `platform node session`: close sessions of this platform except that one.
     Kick { platform: i64, node: &'a str },
 }
@@ -81,7 +85,14 @@ fn encode_kick(platform: i64, node: &str, session: u64) -> Vec<u8> {
 fn decode(payload: &[u8]) -> Option<Wire<'_>> {
     let text = std::str::from_utf8(payload).ok()?;
     match text.as_bytes().first()? {
-        b'E' => Some(Wire::Event(&text[1..])),
+        b'E' => {
+            let (head, frame) = text[1..].split_once('\n')?;
+            let except = match head.split_once(' ') {
+                Some((node, session)) => Some((node, session.parse().ok()?)),
+                None => None,
+            };
+            Some(Wire::Event { except, frame })
+        }
         b'K' => {
             let mut parts = text[1..].split(' ');
             let platform = parts.next()?.parse().ok()?;
@@ -157,9 +168,13 @@ impl NatsBus {
 
 #[async_trait]
 impl Bus for NatsBus {
-    async fn deliver(&self, user: &str, frame: Arc<str>) {
-        let mut payload = Vec::with_capacity(frame.len() + 1);
+    async fn deliver(&self, user: &str, frame: Arc<str>, except: Option<u64>) {
+        let mut payload = Vec::with_capacity(frame.len() + 32);
         payload.push(b'E');
+        if let Some(session) = except {
+            payload.extend_from_slice(format!("{} {session}", self.node).as_bytes());
+        }
+        payload.push(b'\n');
         payload.extend_from_slice(frame.as_bytes());
         let _ = self.publish.send((self.subject(user), payload)).await;
     }
@@ -185,8 +200,9 @@ impl Bus for NatsBus {
                         use futures_util::StreamExt;
                         while let Some(msg) = sub.next().await {
                             match decode(&msg.payload) {
-                                Some(Wire::Event(text)) => {
-                                    let n = hub.deliver(&user_owned, &Arc::from(text));
+                                Some(Wire::Event { except, frame }) => {
+                                    let skip = except.filter(|(n, _)| *n == node).map(|(_, s)| s);
+                                    let n = hub.deliver(&user_owned, &Arc::from(frame), skip);
                                     metrics.deliveries.fetch_add(n as u64, Ordering::Relaxed);
                                 }
                                 Some(Wire::Kick {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
 use opentim_model::codes;
 use opentim_protocol::{
     decode, encode, ClientFrame, Event, ReplyBody, ServerFrame, PROTOCOL_VERSION,
@@ -42,6 +42,19 @@ fn reply_ok(id: u64, body: ReplyBody) -> String {
 
 async fn send_text(socket: &mut WebSocket, text: impl Into<Utf8Bytes>) -> bool {
     socket.send(WsMessage::Text(text.into())).await.is_ok()
+}
+
+/// Most frames read or written in one go before the session loop looks at its other inputs.
+const MAX_PIPELINE: usize = 256;
+
+/// Write frames and flush once.
+async fn send_all(socket: &mut WebSocket, frames: impl Iterator<Item = Utf8Bytes>) -> bool {
+    for f in frames {
+        if socket.feed(WsMessage::Text(f)).await.is_err() {
+            return false;
+        }
+    }
+    socket.flush().await.is_ok()
 }
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
@@ -198,15 +211,42 @@ async fn session_loop(
                     close(socket, 1003, "frames are JSON text").await;
                     return;
                 };
-                let (out, end) = handle_frame(state, user, &text).await;
-                if !send_text(socket, out).await { return; }
-                if end {
+                // Take every frame already received too: pipelined sends are stored together.
+                let mut texts = vec![text];
+                let mut ended = false;
+                while texts.len() < MAX_PIPELINE {
+                    match futures_util::FutureExt::now_or_never(next_text(socket)) {
+                        Some(Some(Ok(t))) => texts.push(t),
+                        Some(_) => {
+                            ended = true;
+                            break;
+                        }
+                        None => break,
+                    }
+                }
+                let replies = handle_frames(state, user, reg.id, texts).await;
+                let logout = replies.iter().any(|(_, end)| *end);
+                if !send_all(socket, replies.into_iter().map(|(out, _)| Utf8Bytes::from(out))).await {
+                    return;
+                }
+                if logout {
                     close(socket, 1000, "logged out").await;
+                    return;
+                }
+                if ended {
                     return;
                 }
             }
             Some(frame) = reg.queue.recv() => {
-                if !send_text(socket, &*frame).await { return; }
+                // Write every queued event, then flush once.
+                let mut frames = vec![Utf8Bytes::from(&*frame)];
+                while frames.len() < MAX_PIPELINE {
+                    match reg.queue.try_recv() {
+                        Ok(f) => frames.push(Utf8Bytes::from(&*f)),
+                        Err(_) => break,
+                    }
+                }
+                if !send_all(socket, frames.into_iter()).await { return; }
             }
             _ = reg.close.changed() => {
                 let reason = *reg.close.borrow();
@@ -233,9 +273,79 @@ async fn session_loop(
     }
 }
 
-/// Answer one frame; the flag says the session ends after the answer.
-async fn handle_frame(state: &Arc<AppState>, user: &str, text: &str) -> (String, bool) {
-    let frame = match decode::<ClientFrame>(text) {
+/// Answer frames in order; consecutive sends go to the message service as one batch.
+async fn handle_frames(
+    state: &Arc<AppState>,
+    user: &str,
+    session: u64,
+    texts: Vec<String>,
+) -> Vec<(String, bool)> {
+    let mut out = Vec::with_capacity(texts.len());
+    let mut batch: Vec<(u64, SendRequest)> = Vec::new();
+    for text in texts {
+        match decode::<ClientFrame>(&text) {
+            Ok(ClientFrame::Send {
+                id,
+                client_msg_id,
+                conv_id,
+                conv_type,
+                rand,
+                message,
+            }) => {
+                let req = SendRequest {
+                    from: user.to_owned(),
+                    client_msg_id,
+                    conv_id,
+                    conv_type,
+                    rand,
+                    message,
+                    origin: Some(session),
+                };
+                batch.push((id, req));
+            }
+            decoded => {
+                flush_sends(state, &mut batch, &mut out).await;
+                out.push(handle_frame(state, user, &text, decoded).await);
+            }
+        }
+    }
+    flush_sends(state, &mut batch, &mut out).await;
+    out
+}
+
+async fn flush_sends(
+    state: &Arc<AppState>,
+    batch: &mut Vec<(u64, SendRequest)>,
+    out: &mut Vec<(String, bool)>,
+) {
+    if batch.is_empty() {
+        return;
+    }
+    let (ids, reqs): (Vec<u64>, Vec<SendRequest>) = batch.drain(..).unzip();
+    let results = state.messages.send_batch(reqs).await;
+    for (id, r) in ids.into_iter().zip(results) {
+        let reply = match r {
+            Ok(stored) => reply_ok(
+                id,
+                ReplyBody::Sent {
+                    message: stored.message,
+                    cursor: stored.from_cursor,
+                },
+            ),
+            Err(r) => reply_err(id, &r),
+        };
+        out.push((reply, false));
+    }
+}
+
+/// Answer one frame other than a send; the flag says the session ends after the answer.
+async fn handle_frame(
+    state: &Arc<AppState>,
+    user: &str,
+    text: &str,
+    decoded: Result<ClientFrame, serde_json::Error>,
+) -> (String, bool) {
+    let frame = match decoded {
         Ok(f) => f,
         Err(e) => {
             // Answer with id 0 when the frame is too broken to carry one.
@@ -243,45 +353,20 @@ async fn handle_frame(state: &Arc<AppState>, user: &str, text: &str) -> (String,
                 .ok()
                 .and_then(|v| v.get("id")?.as_u64())
                 .unwrap_or(0);
-            return (
-                reply_err(
-                    id,
-                    &Refusal::new(
-                        codes::ERR_SVR_MSG_PKG_PARSE_FAILED,
-                        format!("bad frame: {e}"),
-                    ),
-                ),
-                false,
+            let r = Refusal::new(
+                codes::ERR_SVR_MSG_PKG_PARSE_FAILED,
+                format!("bad frame: {e}"),
             );
+            return (reply_err(id, &r), false);
         }
     };
     let out = match frame {
-        ClientFrame::Send {
-            id,
-            client_msg_id,
-            conv_id,
-            conv_type,
-            rand,
-            message,
-        } => {
-            let req = SendRequest {
-                from: user.to_owned(),
-                client_msg_id,
-                conv_id,
-                conv_type,
-                rand,
-                message,
-            };
-            match state.messages.send(req).await {
-                Ok(stored) => reply_ok(
-                    id,
-                    ReplyBody::Sent {
-                        message: stored.message,
-                        cursor: stored.from_cursor,
-                    },
-                ),
-                Err(r) => reply_err(id, &r),
-            }
+        ClientFrame::Send { id, .. } => {
+            // Sends are batched by handle_frames and never come here.
+            reply_err(
+                id,
+                &Refusal::new(codes::ERR_SVR_MSG_INTERNAL_ERROR1, "send outside a batch"),
+            )
         }
         ClientFrame::Sync { id, cursor, limit } => {
             let limit = limit.clamp(1, state.config.sync_page);
@@ -312,16 +397,39 @@ async fn handle_frame(state: &Arc<AppState>, user: &str, text: &str) -> (String,
                 }
             }
         }
-        ClientFrame::History { id, conv_id, conv_type, before_seq, count } => {
+        ClientFrame::History {
+            id,
+            conv_id,
+            conv_type,
+            before_seq,
+            count,
+        } => {
             if conv_type != opentim_model::enums::ConvType::C2C {
-                reply_err(id, &Refusal::new(codes::ERR_INVALID_CONVERSATION, "only C2C history is served yet"))
+                reply_err(
+                    id,
+                    &Refusal::new(
+                        codes::ERR_INVALID_CONVERSATION,
+                        "only C2C history is served yet",
+                    ),
+                )
             } else {
                 let count = count.clamp(1, state.config.max_history_page);
-                match state.messages.store.c2c_history(user, &conv_id, before_seq, count).await {
+                match state
+                    .messages
+                    .store
+                    .c2c_history(user, &conv_id, before_seq, count)
+                    .await
+                {
                     Ok(messages) => reply_ok(id, ReplyBody::History { messages }),
                     Err(e) => {
                         tracing::error!(error = %e, "reading history failed");
-                        reply_err(id, &Refusal::new(codes::ERR_SVR_MSG_INTERNAL_ERROR1, "the server could not read the history; retry"))
+                        reply_err(
+                            id,
+                            &Refusal::new(
+                                codes::ERR_SVR_MSG_INTERNAL_ERROR1,
+                                "the server could not read the history; retry",
+                            ),
+                        )
                     }
                 }
             }

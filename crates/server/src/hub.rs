@@ -125,14 +125,15 @@ impl Hub {
         }
     }
 
-    /// Queue an encoded frame for every session of `user`. Returns how many sessions got it.
-    pub fn deliver(&self, user: &str, frame: &Arc<str>) -> usize {
+    /// Queue an encoded frame for every session of `user` but `except` (the session that caused
+    /// the event and learns of it from its reply). Returns how many sessions got it.
+    pub fn deliver(&self, user: &str, frame: &Arc<str>, except: Option<u64>) -> usize {
         let sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
         let Some(list) = sessions.get(user) else {
             return 0;
         };
         let mut delivered = 0;
-        for e in list {
+        for e in list.iter().filter(|e| Some(e.id) != except) {
             match e.queue.try_send(frame.clone()) {
                 Ok(()) => delivered += 1,
                 Err(mpsc::error::TrySendError::Full(_)) => {

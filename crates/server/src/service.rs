@@ -70,6 +70,9 @@ pub struct SendRequest {
     pub conv_type: ConvType,
     pub rand: u64,
     pub message: Message,
+    /// The sending session (on this node), which is answered with the stored message and so
+    /// needs no event for it.
+    pub origin: Option<u64>,
 }
 
 impl MessageService {
@@ -130,60 +133,91 @@ impl MessageService {
 
     /// Store and deliver one C2C message. Returns the stored message and the sender's cursor.
     pub async fn send(&self, req: SendRequest) -> Result<Stored, Refusal> {
-        if let Err(r) = self.check(&req) {
-            self.metrics
-                .messages_rejected
-                .fetch_add(1, Ordering::Relaxed);
-            return Err(r);
-        }
-        // Keep what the sender says about the content; envelope fields are the server's.
-        let m = req.message;
-        let content = Message {
-            elem_array: m.elem_array,
-            priority: m.priority,
-            client_time: m.client_time,
-            platform: m.platform,
-            is_online_msg: m.is_online_msg,
-            offline_push_config: m.offline_push_config,
-            ..Message::default()
-        };
-        let stored = self
-            .store
-            .append_c2c(NewC2c {
+        self.send_batch(vec![req]).await.pop().unwrap_or_else(|| {
+            Err(Refusal::new(
+                codes::ERR_SVR_MSG_INTERNAL_ERROR1,
+                "no result",
+            ))
+        })
+    }
+
+    /// Store and deliver several sends of one session, in order; one result each. The store
+    /// may commit them together, which is what makes a pipelining client fast.
+    pub async fn send_batch(&self, reqs: Vec<SendRequest>) -> Vec<Result<Stored, Refusal>> {
+        let mut results: Vec<Option<Result<Stored, Refusal>>> = Vec::with_capacity(reqs.len());
+        let mut writes = Vec::with_capacity(reqs.len());
+        let origins: Vec<Option<u64>> = reqs.iter().map(|r| r.origin).collect();
+        let now = now_secs();
+        for req in reqs {
+            if let Err(r) = self.check(&req) {
+                self.metrics
+                    .messages_rejected
+                    .fetch_add(1, Ordering::Relaxed);
+                results.push(Some(Err(r)));
+                continue;
+            }
+            // Keep what the sender says about the content; envelope fields are the server's.
+            let m = req.message;
+            let content = Message {
+                elem_array: m.elem_array,
+                priority: m.priority,
+                client_time: m.client_time,
+                platform: m.platform,
+                is_online_msg: m.is_online_msg,
+                offline_push_config: m.offline_push_config,
+                ..Message::default()
+            };
+            writes.push(NewC2c {
                 from: req.from,
                 to: req.conv_id,
                 client_msg_id: req.client_msg_id,
                 rand: req.rand,
-                server_time: now_secs(),
+                server_time: now,
                 message: content,
-            })
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "storing a message failed");
-                Refusal::new(
+            });
+            results.push(None);
+        }
+        let mut stored = self.store.append_c2c_batch(writes).await.into_iter();
+        for slot in results.iter_mut().filter(|r| r.is_none()) {
+            let r = match stored.next() {
+                Some(Ok(s)) => Ok(s),
+                Some(Err(e)) => {
+                    tracing::error!(error = %e, "storing a message failed");
+                    Err(Refusal::new(
+                        codes::ERR_SVR_MSG_INTERNAL_ERROR1,
+                        "the server could not store the message; retry",
+                    ))
+                }
+                None => Err(Refusal::new(
                     codes::ERR_SVR_MSG_INTERNAL_ERROR1,
-                    "the server could not store the message; retry",
-                )
-            })?;
-        if !stored.duplicate {
+                    "the store returned too few results",
+                )),
+            };
+            *slot = Some(r);
+        }
+        let results: Vec<Result<Stored, Refusal>> = results.into_iter().flatten().collect();
+        for (s, origin) in results.iter().zip(&origins) {
+            let Ok(s) = s else { continue };
+            if s.duplicate {
+                continue;
+            }
             self.metrics.messages_stored.fetch_add(1, Ordering::Relaxed);
-            self.publish(&stored.message.to, stored.to_cursor, &stored)
-                .await;
-            if stored.message.from != stored.message.to {
-                self.publish(&stored.message.from, stored.from_cursor, &stored)
+            self.publish(&s.message.to, s.to_cursor, s, None).await;
+            if s.message.from != s.message.to {
+                self.publish(&s.message.from, s.from_cursor, s, *origin)
                     .await;
             }
         }
-        Ok(stored)
+        results
     }
 
-    async fn publish(&self, user: &str, cursor: u64, stored: &Stored) {
+    async fn publish(&self, user: &str, cursor: u64, stored: &Stored, except: Option<u64>) {
         let frame = ServerFrame::Event(Event::Inbox(InboxEntry {
             cursor,
             item: InboxItem::Message {
                 message: stored.message.clone(),
             },
         }));
-        self.bus.deliver(user, encode(&frame).into()).await;
+        self.bus.deliver(user, encode(&frame).into(), except).await;
     }
 }

@@ -137,7 +137,11 @@ pub struct Report {
 }
 
 fn fig(name: &str, value: f64, unit: &str) -> Figure {
-    Figure { name: name.into(), value, unit: unit.into() }
+    Figure {
+        name: name.into(),
+        value,
+        unit: unit.into(),
+    }
 }
 
 /// Linux /proc readings of a process: (CPU seconds, resident KB).
@@ -149,7 +153,13 @@ fn proc_usage(pid: u32) -> Option<(f64, u64)> {
     // utime and stime are fields 14 and 15 of the full line: 11 and 12 after the name.
     let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let rss = status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    let rss = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
     // USER_HZ is 100 on Linux for every architecture the kernel exposes to user space.
     Some((ticks / 100.0, rss))
 }
@@ -167,8 +177,18 @@ struct ServerUnderTest {
 impl ServerUnderTest {
     async fn start(args: &BenchArgs) -> Result<Self, String> {
         if let Some(url) = &args.server {
-            let secret_key = args.secret_key.clone().ok_or("--server needs --secret-key (or OPENTIM_SECRET_KEY)")?;
-            return Ok(ServerUnderTest { url: url.clone(), secret_key, sdkappid: args.sdkappid, pid: args.server_pid, child: None, _dir: None });
+            let secret_key = args
+                .secret_key
+                .clone()
+                .ok_or("--server needs --secret-key (or OPENTIM_SECRET_KEY)")?;
+            return Ok(ServerUnderTest {
+                url: url.clone(),
+                secret_key,
+                sdkappid: args.sdkappid,
+                pid: args.server_pid,
+                child: None,
+                _dir: None,
+            });
         }
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let ready = dir.path().join("ready");
@@ -179,7 +199,12 @@ impl ServerUnderTest {
             .arg(&ready)
             .arg("--data-dir")
             .arg(dir.path().join("data"))
-            .args(["--secret-key", &key, "--sdkappid", &args.sdkappid.to_string()])
+            .args([
+                "--secret-key",
+                &key,
+                "--sdkappid",
+                &args.sdkappid.to_string(),
+            ])
             .args(["--max-connections", "1000000"])
             .env("OPENTIM_LOG", "warn")
             .env_remove("OPENTIM_DATABASE_URL")
@@ -201,7 +226,14 @@ impl ServerUnderTest {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         };
-        Ok(ServerUnderTest { url: format!("ws://{addr}/ws"), secret_key: key, sdkappid: args.sdkappid, pid, child: Some(child), _dir: Some(dir) })
+        Ok(ServerUnderTest {
+            url: format!("ws://{addr}/ws"),
+            secret_key: key,
+            sdkappid: args.sdkappid,
+            pid,
+            child: Some(child),
+            _dir: Some(dir),
+        })
     }
 
     async fn stop(mut self) {
@@ -234,7 +266,13 @@ fn progress(stats: Arc<Stats>, quiet: bool) -> tokio::task::JoinHandle<()> {
     })
 }
 
-async fn run_pairs(driver: Arc<dyn Driver>, prefix: &str, pairs: u64, plan: PairPlan, quiet: bool) -> Result<Arc<Stats>, String> {
+async fn run_pairs(
+    driver: Arc<dyn Driver>,
+    prefix: &str,
+    pairs: u64,
+    plan: PairPlan,
+    quiet: bool,
+) -> Result<Arc<Stats>, String> {
     let stats = Arc::new(Stats::new());
     let ready = Arc::new(tokio::sync::Barrier::new(pairs as usize));
     let ticker = progress(stats.clone(), quiet);
@@ -242,7 +280,9 @@ async fn run_pairs(driver: Arc<dyn Driver>, prefix: &str, pairs: u64, plan: Pair
     for p in 0..pairs {
         let (d, s, r) = (driver.clone(), stats.clone(), ready.clone());
         let (from, to) = (format!("{prefix}s{p}"), format!("{prefix}r{p}"));
-        tasks.push(tokio::spawn(async move { d.run_pair(from, to, plan, r, s).await }));
+        tasks.push(tokio::spawn(async move {
+            d.run_pair(from, to, plan, r, s).await
+        }));
     }
     let mut first_err = None;
     for t in tasks {
@@ -263,14 +303,30 @@ fn delivery_figures(stats: &Stats, expected: u64) -> Vec<Figure> {
     let lat = stats.latencies();
     vec![
         fig("delivered/s", stats.delivery_rate(), "msg/s"),
-        fig("delivered", stats.delivered.load(Ordering::Relaxed) as f64, "msg"),
+        fig(
+            "delivered",
+            stats.delivered.load(Ordering::Relaxed) as f64,
+            "msg",
+        ),
         fig("expected", expected as f64, "msg"),
         fig("lost", stats.lost.load(Ordering::Relaxed) as f64, "msg"),
-        fig("duplicates", stats.duplicates.load(Ordering::Relaxed) as f64, "msg"),
-        fig("send failures", stats.failures.load(Ordering::Relaxed) as f64, "msg"),
+        fig(
+            "duplicates",
+            stats.duplicates.load(Ordering::Relaxed) as f64,
+            "msg",
+        ),
+        fig(
+            "send failures",
+            stats.failures.load(Ordering::Relaxed) as f64,
+            "msg",
+        ),
         fig("latency p50", percentile(&lat, 50.0) as f64 / 1e6, "ms"),
         fig("latency p99", percentile(&lat, 99.0) as f64 / 1e6, "ms"),
-        fig("latency max", lat.last().copied().unwrap_or(0) as f64 / 1e6, "ms"),
+        fig(
+            "latency max",
+            lat.last().copied().unwrap_or(0) as f64 / 1e6,
+            "ms",
+        ),
     ]
 }
 
@@ -299,16 +355,32 @@ async fn timed_ops(
     (ok, failures, elapsed)
 }
 
-async fn run_scenario(args: &BenchArgs, driver: Arc<dyn Driver>, opentim: Option<Arc<opentim::OpentimDriver>>, pid: Option<u32>) -> Result<Report, String> {
+async fn run_scenario(
+    args: &BenchArgs,
+    driver: Arc<dyn Driver>,
+    opentim: Option<Arc<opentim::OpentimDriver>>,
+    pid: Option<u32>,
+) -> Result<Report, String> {
     let before = pid.and_then(proc_usage);
     let quiet = args.json;
     let drain = Duration::from_secs_f64(args.drain_timeout);
-    let run_tag = format!("b{:x}", std::process::id() ^ (Instant::now().elapsed().subsec_nanos()));
+    let run_tag = format!(
+        "b{:x}",
+        std::process::id() ^ (Instant::now().elapsed().subsec_nanos())
+    );
     let (params, figures) = match args.scenario {
         Scenario::One2one | Scenario::Sdk => {
-            let plan = PairPlan { messages: args.messages, rate: None, window: args.window, drain_timeout: drain };
+            let plan = PairPlan {
+                messages: args.messages,
+                rate: None,
+                window: args.window,
+                drain_timeout: drain,
+            };
             if let Some(o) = &opentim {
-                o.premint((0..args.pairs).flat_map(|p| [format!("{run_tag}s{p}"), format!("{run_tag}r{p}")]));
+                o.premint(
+                    (0..args.pairs)
+                        .flat_map(|p| [format!("{run_tag}s{p}"), format!("{run_tag}r{p}")]),
+                );
             }
             let stats = run_pairs(driver.clone(), &run_tag, args.pairs, plan, quiet).await?;
             (
@@ -319,9 +391,17 @@ async fn run_scenario(args: &BenchArgs, driver: Arc<dyn Driver>, opentim: Option
         Scenario::Rate => {
             let per_pair = args.rate / args.pairs as f64;
             let messages = (per_pair * args.seconds).round().max(1.0) as u64;
-            let plan = PairPlan { messages, rate: Some(per_pair), window: args.window.max(1024), drain_timeout: drain };
+            let plan = PairPlan {
+                messages,
+                rate: Some(per_pair),
+                window: args.window.max(1024),
+                drain_timeout: drain,
+            };
             if let Some(o) = &opentim {
-                o.premint((0..args.pairs).flat_map(|p| [format!("{run_tag}s{p}"), format!("{run_tag}r{p}")]));
+                o.premint(
+                    (0..args.pairs)
+                        .flat_map(|p| [format!("{run_tag}s{p}"), format!("{run_tag}r{p}")]),
+                );
             }
             let stats = run_pairs(driver.clone(), &run_tag, args.pairs, plan, quiet).await?;
             (
@@ -343,7 +423,11 @@ async fn run_scenario(args: &BenchArgs, driver: Arc<dyn Driver>, opentim: Option
             (
                 serde_json::json!({"connections": args.connections, "in_flight": args.in_flight}),
                 vec![
-                    fig("logins/s", ok.len() as f64 / elapsed.as_secs_f64(), "login/s"),
+                    fig(
+                        "logins/s",
+                        ok.len() as f64 / elapsed.as_secs_f64(),
+                        "login/s",
+                    ),
                     fig("login p50", percentile(&ok, 50.0) as f64 / 1e6, "ms"),
                     fig("login p99", percentile(&ok, 99.0) as f64 / 1e6, "ms"),
                     fig("failures", failures as f64, "login"),
@@ -369,7 +453,9 @@ async fn run_scenario(args: &BenchArgs, driver: Arc<dyn Driver>, opentim: Option
             tokio::time::sleep(Duration::from_secs(1)).await;
             let rss_after = pid.and_then(proc_usage).map(|u| u.1);
             let per = match (rss_before, rss_after) {
-                (Some(b), Some(a)) if !ok.is_empty() => (a.saturating_sub(b)) as f64 / ok.len() as f64,
+                (Some(b), Some(a)) if !ok.is_empty() => {
+                    (a.saturating_sub(b)) as f64 / ok.len() as f64
+                }
                 _ => f64::NAN,
             };
             let open = held.lock().unwrap_or_else(|p| p.into_inner()).len();
@@ -379,25 +465,53 @@ async fn run_scenario(args: &BenchArgs, driver: Arc<dyn Driver>, opentim: Option
                 fig("server RSS per session", per, "KB"),
             ];
             held.lock().unwrap_or_else(|p| p.into_inner()).clear();
-            (serde_json::json!({"connections": args.connections}), figures)
+            (
+                serde_json::json!({"connections": args.connections}),
+                figures,
+            )
         }
         Scenario::History => {
-            let Some(o) = &opentim else { return Err("history is measured on opentim only".into()) };
+            let Some(o) = &opentim else {
+                return Err("history is measured on opentim only".into());
+            };
             let (a, b) = (format!("{run_tag}ha"), format!("{run_tag}hb"));
             o.premint([a.clone(), b.clone()]);
-            let fill = PairPlan { messages: args.history, rate: None, window: 512, drain_timeout: drain };
+            let fill = PairPlan {
+                messages: args.history,
+                rate: None,
+                window: 512,
+                drain_timeout: drain,
+            };
             let stats = Arc::new(Stats::new());
             let one = Arc::new(tokio::sync::Barrier::new(1));
             if !quiet {
                 eprintln!("  filling a conversation with {} messages", args.history);
             }
-            o.run_pair(a.clone(), b.clone(), fill, one, stats.clone()).await?;
-            let mut figures = vec![fig("conversation size", stats.acked.load(Ordering::Relaxed) as f64, "msg")];
+            o.run_pair(a.clone(), b.clone(), fill, one, stats.clone())
+                .await?;
+            let mut figures = vec![fig(
+                "conversation size",
+                stats.acked.load(Ordering::Relaxed) as f64,
+                "msg",
+            )];
             for page in [20u32, 100] {
-                let mut times: Vec<u64> = o.history_pages(&b, &a, page, 50).await?.iter().map(|d| d.as_nanos() as u64).collect();
+                let mut times: Vec<u64> = o
+                    .history_pages(&b, &a, page, 50)
+                    .await?
+                    .iter()
+                    .map(|d| d.as_nanos() as u64)
+                    .collect();
                 times.sort_unstable();
-                figures.push(fig(&format!("page of {page} p50"), percentile(&times, 50.0) as f64 / 1e6, "ms"));
-                figures.push(fig(&format!("page of {page} p99"), percentile(&times, 99.0) as f64 / 1e6, "ms"));
+                figures.push(fig(
+                    &format!("page of {page} p50"),
+                    percentile(&times, 50.0) as f64 / 1e6,
+                    "ms",
+                ));
+                figures.push(fig(
+                    &format!("page of {page} p99"),
+                    percentile(&times, 99.0) as f64 / 1e6,
+                    "ms",
+                ));
             }
             (serde_json::json!({"messages": args.history}), figures)
         }
@@ -407,25 +521,53 @@ async fn run_scenario(args: &BenchArgs, driver: Arc<dyn Driver>, opentim: Option
     };
     let after = pid.and_then(proc_usage);
     let server = match (pid, before, after) {
-        (Some(pid), Some(b), Some(a)) => Some(ServerUsage { pid, cpu_seconds: a.0 - b.0, rss_kb_before: b.1, rss_kb_after: a.1 }),
+        (Some(pid), Some(b), Some(a)) => Some(ServerUsage {
+            pid,
+            cpu_seconds: a.0 - b.0,
+            rss_kb_before: b.1,
+            rss_kb_after: a.1,
+        }),
         _ => None,
     };
-    Ok(Report { scenario: args.scenario, driver: driver.name(), params, figures, server, baseline: None })
+    Ok(Report {
+        scenario: args.scenario,
+        driver: driver.name(),
+        params,
+        figures,
+        server,
+        baseline: None,
+    })
 }
 
 fn print_table(r: &Report) {
-    println!("\nopentim bench {:?} ({}), {}", r.scenario, r.driver, r.params);
+    println!(
+        "\nopentim bench {:?} ({}), {}",
+        r.scenario, r.driver, r.params
+    );
     let base = r.baseline.as_deref();
     match base {
-        Some(b) => println!("{:<28} {:>14} {:>14} {:>8}", "figure", r.driver, b.driver, "ratio"),
+        Some(b) => println!(
+            "{:<28} {:>14} {:>14} {:>8}",
+            "figure", r.driver, b.driver, "ratio"
+        ),
         None => println!("{:<28} {:>14}", "figure", r.driver),
     }
     for f in &r.figures {
         let v = format!("{:.2} {}", f.value, f.unit);
         match base.and_then(|b| b.figures.iter().find(|x| x.name == f.name)) {
             Some(bf) => {
-                let ratio = if bf.value != 0.0 { format!("{:.3}", f.value / bf.value) } else { "-".into() };
-                println!("{:<28} {:>14} {:>14} {:>8}", f.name, v, format!("{:.2} {}", bf.value, bf.unit), ratio);
+                let ratio = if bf.value != 0.0 {
+                    format!("{:.3}", f.value / bf.value)
+                } else {
+                    "-".into()
+                };
+                println!(
+                    "{:<28} {:>14} {:>14} {:>8}",
+                    f.name,
+                    v,
+                    format!("{:.2} {}", bf.value, bf.unit),
+                    ratio
+                );
             }
             None => println!("{:<28} {:>14}", f.name, v),
         }
@@ -441,29 +583,60 @@ fn print_table(r: &Report) {
 /// Run `opentim bench`.
 pub async fn run(args: BenchArgs) -> Result<(), String> {
     let clock = Clock::new();
-    let (driver, opentim_driver, server): (Arc<dyn Driver>, Option<Arc<opentim::OpentimDriver>>, Option<ServerUnderTest>) =
-        match args.driver {
-            DriverKind::Xmpp => {
-                let (host, port) = args.xmpp.rsplit_once(':').ok_or("--xmpp must be HOST:PORT")?;
-                let port = port.parse().map_err(|_| "--xmpp port is not a number")?;
-                (Arc::new(xmpp::XmppDriver::new(host.into(), port, args.xmpp_domain.clone(), clock)), None, None)
-            }
-            DriverKind::Opentim => {
-                let s = ServerUnderTest::start(&args).await?;
-                let target = opentim::Target { url: s.url.clone(), sdkappid: s.sdkappid, secret_key: s.secret_key.clone() };
-                let raw = Arc::new(opentim::OpentimDriver::new(target.clone(), clock));
-                let d: Arc<dyn Driver> = if args.scenario == Scenario::Sdk {
-                    let cache = s._dir.as_ref().map(|d| d.path().join("sdk-cache")).unwrap_or_else(|| std::env::temp_dir().join("opentim-bench-sdk"));
-                    Arc::new(sdk::SdkDriver { target, clock, cache: PathBuf::from(cache) })
-                } else {
-                    raw.clone()
-                };
-                (d, Some(raw), Some(s))
-            }
-        };
+    let (driver, opentim_driver, server): (
+        Arc<dyn Driver>,
+        Option<Arc<opentim::OpentimDriver>>,
+        Option<ServerUnderTest>,
+    ) = match args.driver {
+        DriverKind::Xmpp => {
+            let (host, port) = args
+                .xmpp
+                .rsplit_once(':')
+                .ok_or("--xmpp must be HOST:PORT")?;
+            let port = port.parse().map_err(|_| "--xmpp port is not a number")?;
+            (
+                Arc::new(xmpp::XmppDriver::new(
+                    host.into(),
+                    port,
+                    args.xmpp_domain.clone(),
+                    clock,
+                )),
+                None,
+                None,
+            )
+        }
+        DriverKind::Opentim => {
+            let s = ServerUnderTest::start(&args).await?;
+            let target = opentim::Target {
+                url: s.url.clone(),
+                sdkappid: s.sdkappid,
+                secret_key: s.secret_key.clone(),
+            };
+            let raw = Arc::new(opentim::OpentimDriver::new(target.clone(), clock));
+            let d: Arc<dyn Driver> = if args.scenario == Scenario::Sdk {
+                let cache = s
+                    ._dir
+                    .as_ref()
+                    .map(|d| d.path().join("sdk-cache"))
+                    .unwrap_or_else(|| std::env::temp_dir().join("opentim-bench-sdk"));
+                Arc::new(sdk::SdkDriver {
+                    target,
+                    clock,
+                    cache: PathBuf::from(cache),
+                })
+            } else {
+                raw.clone()
+            };
+            (d, Some(raw), Some(s))
+        }
+    };
     let pid = server.as_ref().and_then(|s| s.pid).or(args.server_pid);
     if !args.json {
-        eprintln!("opentim bench {:?} against {}", args.scenario, driver.name());
+        eprintln!(
+            "opentim bench {:?} against {}",
+            args.scenario,
+            driver.name()
+        );
     }
     let result = run_scenario(&args, driver, opentim_driver, pid).await;
     if let Some(s) = server {
@@ -472,7 +645,10 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
     let mut report = result?;
     if args.baseline {
         let (addr, relay) = baseline::start_relay().await.map_err(|e| e.to_string())?;
-        let b: Arc<dyn Driver> = Arc::new(baseline::BaselineDriver { url: format!("ws://{addr}"), clock });
+        let b: Arc<dyn Driver> = Arc::new(baseline::BaselineDriver {
+            url: format!("ws://{addr}"),
+            clock,
+        });
         if !args.json {
             eprintln!("baseline: the same scenario against the bench's WebSocket relay");
         }
@@ -485,12 +661,25 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         report.baseline = Some(Box::new(base?));
     }
     if args.json {
-        println!("{}", serde_json::to_string(&report).map_err(|e| e.to_string())?);
+        println!(
+            "{}",
+            serde_json::to_string(&report).map_err(|e| e.to_string())?
+        );
     } else {
         print_table(&report);
     }
-    let lost = report.figures.iter().find(|f| f.name == "lost").map(|f| f.value).unwrap_or(0.0);
-    let dups = report.figures.iter().find(|f| f.name == "duplicates").map(|f| f.value).unwrap_or(0.0);
+    let lost = report
+        .figures
+        .iter()
+        .find(|f| f.name == "lost")
+        .map(|f| f.value)
+        .unwrap_or(0.0);
+    let dups = report
+        .figures
+        .iter()
+        .find(|f| f.name == "duplicates")
+        .map(|f| f.value)
+        .unwrap_or(0.0);
     if lost > 0.0 || dups > 0.0 {
         return Err(format!("{lost} messages lost and {dups} duplicated"));
     }
@@ -515,7 +704,12 @@ mod tests {
             driver: "opentim".into(),
             params: serde_json::json!({"pairs": 1}),
             figures: vec![fig("delivered/s", 10.0, "msg/s")],
-            server: Some(ServerUsage { pid: 1, cpu_seconds: 0.5, rss_kb_before: 10, rss_kb_after: 20 }),
+            server: Some(ServerUsage {
+                pid: 1,
+                cpu_seconds: 0.5,
+                rss_kb_before: 10,
+                rss_kb_after: 20,
+            }),
             baseline: None,
         };
         let v: serde_json::Value = serde_json::to_value(&r).unwrap();
@@ -528,7 +722,10 @@ mod tests {
 
     #[test]
     fn payloads_round_trip() {
-        assert_eq!(driver::parse_payload(&driver::payload(42, 123_456_789)), Some((42, 123_456_789)));
+        assert_eq!(
+            driver::parse_payload(&driver::payload(42, 123_456_789)),
+            Some((42, 123_456_789))
+        );
         assert_eq!(driver::parse_payload("nonsense"), None);
     }
 }

@@ -61,6 +61,16 @@ pub trait Store: Send + Sync + 'static {
     /// Store a C2C message and its inbox entries atomically. Idempotent on
     /// (`from`, `client_msg_id`).
     async fn append_c2c(&self, msg: NewC2c) -> Result<Stored>;
+    /// Store several messages of one sender in order (a pipelined session's sends): the same
+    /// as calling [`Store::append_c2c`] for each in turn, with one result each, but a backend
+    /// may commit them together.
+    async fn append_c2c_batch(&self, msgs: Vec<NewC2c>) -> Vec<Result<Stored>> {
+        let mut out = Vec::with_capacity(msgs.len());
+        for m in msgs {
+            out.push(self.append_c2c(m).await);
+        }
+        out
+    }
     /// Inbox entries of `user` after `cursor`, oldest first, at most `limit`.
     async fn inbox_after(&self, user: &str, cursor: u64, limit: u32) -> Result<Vec<InboxEntry>>;
     /// The newest inbox cursor of `user` (0 when empty).

@@ -34,7 +34,7 @@ const MIGRATIONS: &[&str] = &[
         sender_cursor   INTEGER NOT NULL,
         receiver_cursor INTEGER NOT NULL,
         PRIMARY KEY (conv_key, seq)
-     ) WITHOUT ROWID;
+     );
      CREATE UNIQUE INDEX messages_by_client_id ON messages (sender, client_msg_id);
      CREATE TABLE inbox (
         user_id  TEXT    NOT NULL,
@@ -85,8 +85,16 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     Ok(())
 }
 
+/// Writes of one caller, stored in order; each gets its own result.
 enum WriteOp {
-    AppendC2c(NewC2c, oneshot::Sender<Result<Stored>>),
+    AppendC2c(Vec<NewC2c>, oneshot::Sender<Vec<Result<Stored>>>),
+}
+
+impl WriteOp {
+    fn len(&self) -> usize {
+        let WriteOp::AppendC2c(msgs, _) = self;
+        msgs.len()
+    }
 }
 
 /// The SQLite implementation of [`Store`].
@@ -137,44 +145,62 @@ impl SqliteStore {
 }
 
 fn writer_loop(mut conn: Connection, mut rx: mpsc::Receiver<WriteOp>, batch: usize) {
-    let mut ops = Vec::with_capacity(batch);
+    let mut ops: Vec<WriteOp> = Vec::with_capacity(batch);
     while let Some(first) = rx.blocking_recv() {
+        let mut count = first.len();
         ops.push(first);
-        while ops.len() < batch {
+        while count < batch {
             match rx.try_recv() {
-                Ok(op) => ops.push(op),
+                Ok(op) => {
+                    count += op.len();
+                    ops.push(op);
+                }
                 Err(_) => break,
             }
         }
-        let mut results = Vec::with_capacity(ops.len());
-        let outcome = (|| -> rusqlite::Result<()> {
-            let mut tx = conn.transaction()?;
+        // Fast path: every write of the batch in one transaction, one commit.
+        let batch_result = (|| -> rusqlite::Result<Option<Vec<Vec<Result<Stored>>>>> {
+            let tx = conn.transaction()?;
+            let mut all = Vec::with_capacity(ops.len());
             for op in &ops {
-                // A savepoint per write: one failing write is undone alone, the batch goes on.
-                let sp = tx.savepoint()?;
-                let result = match op {
-                    WriteOp::AppendC2c(msg, _) => append_c2c(&sp, msg),
-                };
-                if result.is_ok() {
-                    sp.commit()?;
+                let WriteOp::AppendC2c(msgs, _) = op;
+                let mut results = Vec::with_capacity(msgs.len());
+                for msg in msgs {
+                    match append_c2c(&tx, msg) {
+                        Ok(stored) => results.push(Ok(stored)),
+                        // One write failed: undo the batch and take the slow path.
+                        Err(_) => return Ok(None),
+                    }
                 }
-                results.push(result);
+                all.push(results);
             }
-            tx.commit()
+            tx.commit()?;
+            Ok(Some(all))
         })();
-        match outcome {
-            Ok(()) => {
-                for (op, result) in ops.drain(..).zip(results) {
+        match batch_result {
+            Ok(Some(all)) => {
+                for (op, results) in ops.drain(..).zip(all) {
                     let WriteOp::AppendC2c(_, reply) = op;
-                    let _ = reply.send(result);
+                    let _ = reply.send(results);
                 }
             }
-            Err(e) => {
-                tracing::error!(error = %e, "SQLite transaction failed; nothing in it was stored");
-                let text = e.to_string();
+            Ok(None) | Err(_) => {
+                if let Err(e) = &batch_result {
+                    tracing::warn!(error = %e, "batched SQLite commit failed; writing one by one");
+                }
+                // Slow path: each write in its own transaction, so one failure stays alone.
                 for op in ops.drain(..) {
-                    let WriteOp::AppendC2c(_, reply) = op;
-                    let _ = reply.send(Err(StoreError::Database(text.clone())));
+                    let WriteOp::AppendC2c(msgs, reply) = op;
+                    let results = msgs
+                        .iter()
+                        .map(|msg| {
+                            let tx = conn.transaction().map_err(db_err)?;
+                            let stored = append_c2c(&tx, msg)?;
+                            tx.commit().map_err(db_err)?;
+                            Ok(stored)
+                        })
+                        .collect();
+                    let _ = reply.send(results);
                 }
             }
         }
@@ -182,12 +208,11 @@ fn writer_loop(mut conn: Connection, mut rx: mpsc::Receiver<WriteOp>, batch: usi
 }
 
 fn next_counter(conn: &Connection, name: &str) -> rusqlite::Result<i64> {
-    conn.query_row(
+    conn.prepare_cached(
         "INSERT INTO counters (name, value) VALUES (?1, 1)
          ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
-        [name],
-        |r| r.get(0),
-    )
+    )?
+    .query_row([name], |r| r.get(0))
 }
 
 fn inbox_counter(user: &str) -> String {
@@ -198,11 +223,12 @@ fn append_c2c(tx: &Connection, msg: &NewC2c) -> Result<Stored> {
     let key = c2c_key(&msg.from, &msg.to);
     // Idempotency: a retry of a stored client message id gets the first result back.
     let existing = tx
-        .query_row(
+        .prepare_cached(
             "SELECT seq, rand, server_time, body, sender_cursor, receiver_cursor
              FROM messages WHERE sender = ?1 AND client_msg_id = ?2",
-            params![msg.from, msg.client_msg_id],
-            |r| {
+        )
+        .and_then(|mut stmt| {
+            stmt.query_row(params![msg.from, msg.client_msg_id], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get::<_, i64>(1)?,
@@ -211,9 +237,9 @@ fn append_c2c(tx: &Connection, msg: &NewC2c) -> Result<Stored> {
                     r.get::<_, i64>(4)?,
                     r.get::<_, i64>(5)?,
                 ))
-            },
-        )
-        .optional()
+            })
+            .optional()
+        })
         .map_err(db_err)?;
     if let Some((seq, rand, time, body, from_cursor, to_cursor)) = existing {
         let message: Message =
@@ -239,10 +265,10 @@ fn append_c2c(tx: &Connection, msg: &NewC2c) -> Result<Stored> {
         serde_json::to_string(&msg.message).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let insert_inbox = |user: &str| -> rusqlite::Result<i64> {
         let cursor = next_counter(tx, &inbox_counter(user))?;
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO inbox (user_id, cursor, kind, conv_key, seq) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![user, cursor, KIND_MESSAGE, key, seq],
-        )?;
+        )?
+        .execute(params![user, cursor, KIND_MESSAGE, key, seq])?;
         Ok(cursor)
     };
     let to_cursor = insert_inbox(&msg.to).map_err(db_err)?;
@@ -251,13 +277,15 @@ fn append_c2c(tx: &Connection, msg: &NewC2c) -> Result<Stored> {
     } else {
         insert_inbox(&msg.from).map_err(db_err)?
     };
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO messages (conv_key, seq, conv_type, sender, receiver, client_msg_id, rand, server_time, body,
                                sender_cursor, receiver_cursor)
          VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![key, seq, msg.from, msg.to, msg.client_msg_id, msg.rand as i64, msg.server_time as i64, body,
-                from_cursor, to_cursor],
     )
+    .and_then(|mut stmt| {
+        stmt.execute(params![key, seq, msg.from, msg.to, msg.client_msg_id, msg.rand as i64, msg.server_time as i64,
+                             body, from_cursor, to_cursor])
+    })
     .map_err(db_err)?;
     Ok(Stored {
         message: WireMessage {
@@ -303,12 +331,25 @@ const WIRE_COLUMNS: &str =
 #[async_trait]
 impl Store for SqliteStore {
     async fn append_c2c(&self, msg: NewC2c) -> Result<Stored> {
-        let (tx, rx) = oneshot::channel();
-        self.writes
-            .send(WriteOp::AppendC2c(msg, tx))
+        self.append_c2c_batch(vec![msg])
             .await
-            .map_err(|_| StoreError::Closed)?;
-        rx.await.map_err(|_| StoreError::Closed)?
+            .pop()
+            .unwrap_or(Err(StoreError::Closed))
+    }
+
+    async fn append_c2c_batch(&self, msgs: Vec<NewC2c>) -> Vec<Result<Stored>> {
+        let n = msgs.len();
+        let (tx, rx) = oneshot::channel();
+        if self
+            .writes
+            .send(WriteOp::AppendC2c(msgs, tx))
+            .await
+            .is_err()
+        {
+            return (0..n).map(|_| Err(StoreError::Closed)).collect();
+        }
+        rx.await
+            .unwrap_or_else(|_| (0..n).map(|_| Err(StoreError::Closed)).collect())
     }
 
     async fn inbox_after(&self, user: &str, cursor: u64, limit: u32) -> Result<Vec<InboxEntry>> {
