@@ -6,11 +6,13 @@
 //! commit returns. Reads run on a separate read-only connection under `spawn_blocking`; WAL lets
 //! them proceed while the writer commits.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::thread;
 
 use async_trait::async_trait;
+use opentim_model::enums::ConvType;
 use opentim_model::message::Message;
 use opentim_protocol::{InboxEntry, InboxItem, WireMessage};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -20,7 +22,7 @@ use super::{c2c_key, NewC2c, Result, Store, StoreError, Stored};
 
 /// Numbered migrations, applied in order, one transaction each.
 const MIGRATIONS: &[&str] = &[
-    // 1: messages, inboxes, counters.
+    // 1: messages and inboxes.
     "CREATE TABLE messages (
         conv_key      TEXT    NOT NULL,
         seq           INTEGER NOT NULL,
@@ -43,10 +45,6 @@ const MIGRATIONS: &[&str] = &[
         conv_key TEXT    NOT NULL,
         seq      INTEGER NOT NULL,
         PRIMARY KEY (user_id, cursor)
-     ) WITHOUT ROWID;
-     CREATE TABLE counters (
-        name  TEXT    PRIMARY KEY,
-        value INTEGER NOT NULL
      ) WITHOUT ROWID;",
 ];
 
@@ -144,7 +142,185 @@ impl SqliteStore {
     }
 }
 
-fn writer_loop(mut conn: Connection, mut rx: mpsc::Receiver<WriteOp>, batch: usize) {
+/// The writer thread's state. It is the only writer of the file, so it keeps the newest seq of
+/// each conversation and the newest cursor of each inbox in memory (read once from the tables,
+/// then counted up), and a message costs three inserts. Any rolled-back transaction clears
+/// both maps, which are then read again from what was committed.
+struct Writer {
+    conn: Connection,
+    seqs: HashMap<String, i64>,
+    cursors: HashMap<String, i64>,
+}
+
+/// Entries kept in each counter map before it is emptied (it refills from the tables).
+const COUNTER_CACHE: usize = 100_000;
+
+impl Writer {
+    fn last_seq(&mut self, key: &str) -> rusqlite::Result<i64> {
+        if let Some(v) = self.seqs.get(key) {
+            return Ok(*v);
+        }
+        let v = self
+            .conn
+            .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conv_key = ?1")?
+            .query_row([key], |r| r.get(0))?;
+        if self.seqs.len() >= COUNTER_CACHE {
+            self.seqs.clear();
+        }
+        self.seqs.insert(key.to_owned(), v);
+        Ok(v)
+    }
+
+    fn last_cursor(&mut self, user: &str) -> rusqlite::Result<i64> {
+        if let Some(v) = self.cursors.get(user) {
+            return Ok(*v);
+        }
+        let v = self
+            .conn
+            .prepare_cached("SELECT COALESCE(MAX(cursor), 0) FROM inbox WHERE user_id = ?1")?
+            .query_row([user], |r| r.get(0))?;
+        if self.cursors.len() >= COUNTER_CACHE {
+            self.cursors.clear();
+        }
+        self.cursors.insert(user.to_owned(), v);
+        Ok(v)
+    }
+
+    fn forget_counters(&mut self) {
+        self.seqs.clear();
+        self.cursors.clear();
+    }
+
+    /// Store one message inside the open transaction. The counters move only when it is new.
+    fn append_c2c(&mut self, msg: &NewC2c) -> Result<Stored> {
+        let key = c2c_key(&msg.from, &msg.to);
+        let seq = self.last_seq(&key).map_err(db_err)? + 1;
+        let to_cursor = self.last_cursor(&msg.to).map_err(db_err)? + 1;
+        let from_cursor = if msg.from == msg.to {
+            to_cursor
+        } else {
+            self.last_cursor(&msg.from).map_err(db_err)? + 1
+        };
+        let body =
+            serde_json::to_string(&msg.message).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        // A retry of a stored client message id inserts nothing and gets the first result.
+        let inserted = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO messages (conv_key, seq, conv_type, sender, receiver, client_msg_id, rand, server_time,
+                                       body, sender_cursor, receiver_cursor)
+                 VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (sender, client_msg_id) DO NOTHING",
+            )
+            .and_then(|mut stmt| {
+                stmt.execute(params![
+                    key,
+                    seq,
+                    msg.from,
+                    msg.to,
+                    msg.client_msg_id,
+                    msg.rand as i64,
+                    msg.server_time as i64,
+                    body,
+                    from_cursor,
+                    to_cursor
+                ])
+            })
+            .map_err(db_err)?;
+        if inserted == 0 {
+            return existing(&self.conn, msg)?.ok_or_else(|| {
+                StoreError::Corrupt(
+                    "a message insert was ignored but no earlier copy exists".into(),
+                )
+            });
+        }
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached("INSERT INTO inbox (user_id, cursor, kind, conv_key, seq) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .map_err(db_err)?;
+            stmt.execute(params![msg.to, to_cursor, KIND_MESSAGE, key, seq])
+                .map_err(db_err)?;
+            if msg.from != msg.to {
+                stmt.execute(params![msg.from, from_cursor, KIND_MESSAGE, key, seq])
+                    .map_err(db_err)?;
+            }
+        }
+        self.seqs.insert(key, seq);
+        self.cursors.insert(msg.to.clone(), to_cursor);
+        self.cursors.insert(msg.from.clone(), from_cursor);
+        Ok(Stored {
+            message: WireMessage {
+                conv_type: ConvType::C2C,
+                from: msg.from.clone(),
+                to: msg.to.clone(),
+                seq: seq as u64,
+                rand: msg.rand,
+                server_time: msg.server_time,
+                client_msg_id: msg.client_msg_id.clone(),
+                message: msg.message.clone(),
+            },
+            from_cursor: from_cursor as u64,
+            to_cursor: to_cursor as u64,
+            duplicate: false,
+        })
+    }
+
+    /// One transaction for a whole batch; `None` when a write failed (all of it rolled back).
+    fn commit_batch(
+        &mut self,
+        ops: &[WriteOp],
+    ) -> rusqlite::Result<Option<Vec<Vec<Result<Stored>>>>> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let mut all = Vec::with_capacity(ops.len());
+        for op in ops {
+            let WriteOp::AppendC2c(msgs, _) = op;
+            let mut results = Vec::with_capacity(msgs.len());
+            for msg in msgs {
+                match self.append_c2c(msg) {
+                    Ok(stored) => results.push(Ok(stored)),
+                    Err(_) => {
+                        self.rollback();
+                        return Ok(None);
+                    }
+                }
+            }
+            all.push(results);
+        }
+        if let Err(e) = self.conn.execute_batch("COMMIT") {
+            self.rollback();
+            return Err(e);
+        }
+        Ok(Some(all))
+    }
+
+    /// One transaction per write, so a failing write fails alone.
+    fn commit_one(&mut self, msg: &NewC2c) -> Result<Stored> {
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(db_err)?;
+        let result = self.append_c2c(msg).and_then(|s| {
+            self.conn
+                .execute_batch("COMMIT")
+                .map(|()| s)
+                .map_err(db_err)
+        });
+        if result.is_err() {
+            self.rollback();
+        }
+        result
+    }
+
+    fn rollback(&mut self) {
+        let _ = self.conn.execute_batch("ROLLBACK");
+        self.forget_counters();
+    }
+}
+
+fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<WriteOp>, batch: usize) {
+    let mut w = Writer {
+        conn,
+        seqs: HashMap::new(),
+        cursors: HashMap::new(),
+    };
     let mut ops: Vec<WriteOp> = Vec::with_capacity(batch);
     while let Some(first) = rx.blocking_recv() {
         let mut count = first.len();
@@ -158,48 +334,21 @@ fn writer_loop(mut conn: Connection, mut rx: mpsc::Receiver<WriteOp>, batch: usi
                 Err(_) => break,
             }
         }
-        // Fast path: every write of the batch in one transaction, one commit.
-        let batch_result = (|| -> rusqlite::Result<Option<Vec<Vec<Result<Stored>>>>> {
-            let tx = conn.transaction()?;
-            let mut all = Vec::with_capacity(ops.len());
-            for op in &ops {
-                let WriteOp::AppendC2c(msgs, _) = op;
-                let mut results = Vec::with_capacity(msgs.len());
-                for msg in msgs {
-                    match append_c2c(&tx, msg) {
-                        Ok(stored) => results.push(Ok(stored)),
-                        // One write failed: undo the batch and take the slow path.
-                        Err(_) => return Ok(None),
-                    }
-                }
-                all.push(results);
-            }
-            tx.commit()?;
-            Ok(Some(all))
-        })();
-        match batch_result {
+        // Fast path: every write of the batch in one transaction, one commit (group commit).
+        match w.commit_batch(&ops) {
             Ok(Some(all)) => {
                 for (op, results) in ops.drain(..).zip(all) {
                     let WriteOp::AppendC2c(_, reply) = op;
                     let _ = reply.send(results);
                 }
             }
-            Ok(None) | Err(_) => {
-                if let Err(e) = &batch_result {
+            other => {
+                if let Err(e) = other {
                     tracing::warn!(error = %e, "batched SQLite commit failed; writing one by one");
                 }
-                // Slow path: each write in its own transaction, so one failure stays alone.
                 for op in ops.drain(..) {
                     let WriteOp::AppendC2c(msgs, reply) = op;
-                    let results = msgs
-                        .iter()
-                        .map(|msg| {
-                            let tx = conn.transaction().map_err(db_err)?;
-                            let stored = append_c2c(&tx, msg)?;
-                            tx.commit().map_err(db_err)?;
-                            Ok(stored)
-                        })
-                        .collect();
+                    let results = msgs.iter().map(|m| w.commit_one(m)).collect();
                     let _ = reply.send(results);
                 }
             }
@@ -207,22 +356,8 @@ fn writer_loop(mut conn: Connection, mut rx: mpsc::Receiver<WriteOp>, batch: usi
     }
 }
 
-fn next_counter(conn: &Connection, name: &str) -> rusqlite::Result<i64> {
-    conn.prepare_cached(
-        "INSERT INTO counters (name, value) VALUES (?1, 1)
-         ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
-    )?
-    .query_row([name], |r| r.get(0))
-}
-
-fn inbox_counter(user: &str) -> String {
-    format!("inbox\n{user}")
-}
-
-fn append_c2c(tx: &Connection, msg: &NewC2c) -> Result<Stored> {
-    let key = c2c_key(&msg.from, &msg.to);
-    // Idempotency: a retry of a stored client message id gets the first result back.
-    let existing = tx
+fn existing(conn: &Connection, msg: &NewC2c) -> Result<Option<Stored>> {
+    let row = conn
         .prepare_cached(
             "SELECT seq, rand, server_time, body, sender_cursor, receiver_cursor
              FROM messages WHERE sender = ?1 AND client_msg_id = ?2",
@@ -241,67 +376,26 @@ fn append_c2c(tx: &Connection, msg: &NewC2c) -> Result<Stored> {
             .optional()
         })
         .map_err(db_err)?;
-    if let Some((seq, rand, time, body, from_cursor, to_cursor)) = existing {
-        let message: Message =
-            serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        return Ok(Stored {
-            message: WireMessage {
-                conv_type: opentim_model::enums::ConvType::C2C,
-                from: msg.from.clone(),
-                to: msg.to.clone(),
-                seq: seq as u64,
-                rand: rand as u64,
-                server_time: time as u64,
-                client_msg_id: msg.client_msg_id.clone(),
-                message,
-            },
-            from_cursor: from_cursor as u64,
-            to_cursor: to_cursor as u64,
-            duplicate: true,
-        });
-    }
-    let seq = next_counter(tx, &key).map_err(db_err)?;
-    let body =
-        serde_json::to_string(&msg.message).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let insert_inbox = |user: &str| -> rusqlite::Result<i64> {
-        let cursor = next_counter(tx, &inbox_counter(user))?;
-        tx.prepare_cached(
-            "INSERT INTO inbox (user_id, cursor, kind, conv_key, seq) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute(params![user, cursor, KIND_MESSAGE, key, seq])?;
-        Ok(cursor)
+    let Some((seq, rand, time, body, from_cursor, to_cursor)) = row else {
+        return Ok(None);
     };
-    let to_cursor = insert_inbox(&msg.to).map_err(db_err)?;
-    let from_cursor = if msg.from == msg.to {
-        to_cursor
-    } else {
-        insert_inbox(&msg.from).map_err(db_err)?
-    };
-    tx.prepare_cached(
-        "INSERT INTO messages (conv_key, seq, conv_type, sender, receiver, client_msg_id, rand, server_time, body,
-                               sender_cursor, receiver_cursor)
-         VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )
-    .and_then(|mut stmt| {
-        stmt.execute(params![key, seq, msg.from, msg.to, msg.client_msg_id, msg.rand as i64, msg.server_time as i64,
-                             body, from_cursor, to_cursor])
-    })
-    .map_err(db_err)?;
-    Ok(Stored {
+    let message: Message =
+        serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(Some(Stored {
         message: WireMessage {
-            conv_type: opentim_model::enums::ConvType::C2C,
+            conv_type: ConvType::C2C,
             from: msg.from.clone(),
             to: msg.to.clone(),
             seq: seq as u64,
-            rand: msg.rand,
-            server_time: msg.server_time,
+            rand: rand as u64,
+            server_time: time as u64,
             client_msg_id: msg.client_msg_id.clone(),
-            message: msg.message.clone(),
+            message,
         },
         from_cursor: from_cursor as u64,
         to_cursor: to_cursor as u64,
-        duplicate: false,
-    })
+        duplicate: true,
+    }))
 }
 
 fn row_to_wire(r: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<WireMessage> {
@@ -314,7 +408,7 @@ fn row_to_wire(r: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<WireMes
         )
     })?;
     Ok(WireMessage {
-        conv_type: opentim_model::enums::ConvType(r.get(offset)?),
+        conv_type: ConvType(r.get(offset)?),
         from: r.get(offset + 1)?,
         to: r.get(offset + 2)?,
         seq: r.get::<_, i64>(offset + 3)? as u64,
@@ -374,13 +468,11 @@ impl Store for SqliteStore {
     }
 
     async fn inbox_head(&self, user: &str) -> Result<u64> {
-        let name = inbox_counter(user);
+        let user = user.to_owned();
         self.read(move |conn| {
-            conn.query_row("SELECT value FROM counters WHERE name = ?1", [name], |r| {
-                r.get::<_, i64>(0)
-            })
-            .optional()
-            .map(|v| v.unwrap_or(0) as u64)
+            conn.prepare_cached("SELECT COALESCE(MAX(cursor), 0) FROM inbox WHERE user_id = ?1")?
+                .query_row([user], |r| r.get::<_, i64>(0))
+                .map(|v| v as u64)
         })
         .await
     }

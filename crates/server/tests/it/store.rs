@@ -139,6 +139,31 @@ pub async fn history_pages_newest_first(store: Arc<dyn Store>) {
     );
 }
 
+pub async fn a_batch_is_stored_in_order_with_one_result_each(store: Arc<dyn Store>) {
+    let batch = vec![
+        msg("alice", "bob", "b0"),
+        msg("alice", "bob", "b1"),
+        msg("alice", "bob", "b0"),
+        msg("alice", "bob", "b2"),
+    ];
+    let results: Vec<_> = store
+        .append_c2c_batch(batch)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(
+        results.iter().map(|r| r.message.seq).collect::<Vec<_>>(),
+        vec![1, 2, 1, 3]
+    );
+    assert_eq!(
+        results.iter().map(|r| r.duplicate).collect::<Vec<_>>(),
+        vec![false, false, true, false]
+    );
+    assert_eq!(store.inbox_head("bob").await.unwrap(), 3);
+    assert_eq!(store.inbox_head("alice").await.unwrap(), 3);
+}
+
 pub async fn self_messages_take_one_inbox_entry(store: Arc<dyn Store>) {
     let s = store
         .append_c2c(msg("alice", "alice", "note"))
@@ -156,6 +181,7 @@ macro_rules! conformance {
                 a_retried_client_message_id_is_stored_once,
                 inbox_pages_in_cursor_order,
                 history_pages_newest_first,
+                a_batch_is_stored_in_order_with_one_result_each,
                 self_messages_take_one_inbox_entry);
         }
     };
