@@ -32,12 +32,19 @@ pub async fn start_relay() -> std::io::Result<(SocketAddr, tokio::task::JoinHand
         while let Ok((tcp, _)) = listener.accept().await {
             let peers = peers.clone();
             tokio::spawn(async move {
-                let Ok(ws) = tokio_tungstenite::accept_async(tcp).await else { return };
+                let Ok(ws) = tokio_tungstenite::accept_async(tcp).await else {
+                    return;
+                };
                 let (mut sink, mut stream) = ws.split();
-                let Some(Ok(Ws::Text(me))) = stream.next().await else { return };
+                let Some(Ok(Ws::Text(me))) = stream.next().await else {
+                    return;
+                };
                 let me = me.to_string();
                 let (tx, mut rx) = mpsc::unbounded_channel::<Ws>();
-                peers.lock().unwrap_or_else(|p| p.into_inner()).insert(me.clone(), tx.clone());
+                peers
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(me.clone(), tx.clone());
                 let writer = tokio::spawn(async move {
                     while let Some(m) = rx.recv().await {
                         if sink.send(m).await.is_err() {
@@ -47,7 +54,11 @@ pub async fn start_relay() -> std::io::Result<(SocketAddr, tokio::task::JoinHand
                 });
                 while let Some(Ok(Ws::Text(t))) = stream.next().await {
                     if let Some((to, body)) = t.split_once('\n') {
-                        let target = peers.lock().unwrap_or_else(|p| p.into_inner()).get(to).cloned();
+                        let target = peers
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .get(to)
+                            .cloned();
                         if let Some(target) = target {
                             let _ = target.send(Ws::text(body));
                         }
@@ -67,11 +78,14 @@ pub struct BaselineDriver {
     pub clock: Clock,
 }
 
-type Conn = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Conn =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 impl BaselineDriver {
     async fn connect(&self, user: &str) -> Result<Conn> {
-        let (mut ws, _) = tokio_tungstenite::connect_async(&self.url).await.map_err(|e| e.to_string())?;
+        let (mut ws, _) = tokio_tungstenite::connect_async(&self.url)
+            .await
+            .map_err(|e| e.to_string())?;
         ws.send(Ws::text(user)).await.map_err(|e| e.to_string())?;
         Ok(ws)
     }
@@ -110,7 +124,9 @@ impl Driver for BaselineDriver {
                     Ok(Some(Ok(_))) => continue,
                     _ => break,
                 };
-                let Some((seq, sent_ns)) = parse_payload(&t) else { continue };
+                let Some((seq, sent_ns)) = parse_payload(&t) else {
+                    continue;
+                };
                 let now = clock.now_ns();
                 match seen.get_mut(seq as usize) {
                     Some(s) if !*s => {
@@ -132,7 +148,12 @@ impl Driver for BaselineDriver {
         let ack_window = window.clone();
         let ack_stats = stats.clone();
         let acks = tokio::spawn(async move {
-            while let Some(Ok(_)) = stream.next().await {
+            let mut acked = 0;
+            while acked < n {
+                let Some(Ok(_)) = stream.next().await else {
+                    break;
+                };
+                acked += 1;
                 ack_stats.acked.fetch_add(1, Ordering::Relaxed);
                 ack_window.add_permits(1);
             }
@@ -145,12 +166,19 @@ impl Driver for BaselineDriver {
             }
             let now = clock.now_ns();
             stats.on_send(now);
-            if sink.send(Ws::text(format!("{receiver}\n{}", payload(i, now)))).await.is_err() {
+            if sink
+                .send(Ws::text(format!("{receiver}\n{}", payload(i, now))))
+                .await
+                .is_err()
+            {
                 stats.failures.fetch_add(1, Ordering::Relaxed);
                 break;
             }
         }
         let _ = receiving.await;
+        // Every send is answered; wait for the answers (bounded), then stop reading.
+        let mut acks = acks;
+        let _ = tokio::time::timeout(plan.drain_timeout, &mut acks).await;
         acks.abort();
         Ok(())
     }

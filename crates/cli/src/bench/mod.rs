@@ -12,7 +12,6 @@ mod sdk;
 mod stats;
 mod xmpp;
 
-use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -622,7 +621,7 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
                 Arc::new(sdk::SdkDriver {
                     target,
                     clock,
-                    cache: PathBuf::from(cache),
+                    cache,
                 })
             } else {
                 raw.clone()

@@ -297,6 +297,9 @@ impl Driver for OpentimDriver {
             }
         }
         let _ = receiving.await;
+        // Every send is answered; wait for the answers (bounded), then stop reading.
+        let mut acks = acks;
+        let _ = tokio::time::timeout(plan.drain_timeout, &mut acks).await;
         acks.abort();
         let _ = sink.close().await;
         Ok(())

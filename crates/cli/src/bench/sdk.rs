@@ -23,13 +23,29 @@ pub struct SdkDriver {
 }
 
 fn now_secs() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 impl SdkDriver {
-    async fn login(&self, user: &str) -> Result<(Client, tokio::sync::mpsc::UnboundedReceiver<SdkEvent>)> {
-        let (client, events) = Client::new(ClientOptions::new(self.target.sdkappid, self.target.url.clone(), self.cache.clone()));
-        let sig = opentim_server::auth::mint(&self.target.secret_key, self.target.sdkappid, user, now_secs(), 86_400);
+    async fn login(
+        &self,
+        user: &str,
+    ) -> Result<(Client, tokio::sync::mpsc::UnboundedReceiver<SdkEvent>)> {
+        let (client, events) = Client::new(ClientOptions::new(
+            self.target.sdkappid,
+            self.target.url.clone(),
+            self.cache.clone(),
+        ));
+        let sig = opentim_server::auth::mint(
+            &self.target.secret_key,
+            self.target.sdkappid,
+            user,
+            now_secs(),
+            86_400,
+        );
         client.login(user, &sig).await.map_err(|e| e.to_string())?;
         Ok((client, events))
     }
@@ -74,10 +90,14 @@ impl Driver for SdkDriver {
                     Ok(Some(ev)) => ev,
                     _ => break,
                 };
-                let SdkEvent::NewMessages(msgs) = ev else { continue };
+                let SdkEvent::NewMessages(msgs) = ev else {
+                    continue;
+                };
                 let now = clock.now_ns();
                 for m in msgs {
-                    let Some((seq, sent_ns)) = text_of(&m).and_then(parse_payload) else { continue };
+                    let Some((seq, sent_ns)) = text_of(&m).and_then(parse_payload) else {
+                        continue;
+                    };
                     match seen.get_mut(seq as usize) {
                         Some(s) if !*s => {
                             *s = true;
@@ -106,7 +126,12 @@ impl Driver for SdkDriver {
             stats.on_send(now);
             let (c, to) = (tx.clone(), receiver.clone());
             inflight.push_back(async move {
-                c.send_message(&to, ConvType::C2C, Message::text(to.clone(), ConvType::C2C, payload(i, now))).await
+                c.send_message(
+                    &to,
+                    ConvType::C2C,
+                    Message::text(to.clone(), ConvType::C2C, payload(i, now)),
+                )
+                .await
             });
         }
         while let Some(r) = inflight.next().await {

@@ -12,7 +12,9 @@ pub struct Clock {
 
 impl Clock {
     pub fn new() -> Self {
-        Clock { origin: Instant::now() }
+        Clock {
+            origin: Instant::now(),
+        }
     }
     pub fn now_ns(&self) -> u64 {
         self.origin.elapsed().as_nanos() as u64
@@ -36,7 +38,10 @@ pub struct Stats {
 
 impl Stats {
     pub fn new() -> Self {
-        Stats { first_send_ns: AtomicU64::new(u64::MAX), ..Stats::default() }
+        Stats {
+            first_send_ns: AtomicU64::new(u64::MAX),
+            ..Stats::default()
+        }
     }
 
     pub fn on_send(&self, at_ns: u64) {
@@ -51,11 +56,18 @@ impl Stats {
 
     /// Add one connection's latency samples (collected locally to keep the hot path lock-free).
     pub fn add_latencies(&self, mut samples: Vec<u64>) {
-        self.latencies_ns.lock().unwrap_or_else(|p| p.into_inner()).append(&mut samples);
+        self.latencies_ns
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .append(&mut samples);
     }
 
     pub fn latencies(&self) -> Vec<u64> {
-        let mut v = self.latencies_ns.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let mut v = self
+            .latencies_ns
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         v.sort_unstable();
         v
     }
@@ -90,8 +102,14 @@ pub struct Pacer {
 
 impl Pacer {
     pub fn new(rate: Option<f64>) -> Self {
-        let interval = rate.filter(|r| *r > 0.0).map(|r| Duration::from_secs_f64(1.0 / r));
-        Pacer { start: tokio::time::Instant::now(), interval, next: 0 }
+        let interval = rate
+            .filter(|r| *r > 0.0)
+            .map(|r| Duration::from_secs_f64(1.0 / r));
+        Pacer {
+            start: tokio::time::Instant::now(),
+            interval,
+            next: 0,
+        }
     }
 
     /// When the next send is due (`None`: at once).
