@@ -211,6 +211,11 @@ pub async fn start_on(config: Config, listener: TcpListener) -> Result<RunningSe
     })
 }
 
+/// Bytes read from a connection's socket at a time.
+const READ_BUFFER: usize = 2048;
+/// Bytes of outgoing frames collected before they are written to the socket.
+const WRITE_BUFFER: usize = 16 * 1024;
+
 async fn ws_handler(State(state): State<Arc<AppState>>, ws: WebSocketUpgrade) -> Response {
     let Ok(permit) = state.connections.clone().try_acquire_owned() else {
         return (
@@ -221,6 +226,9 @@ async fn ws_handler(State(state): State<Arc<AppState>>, ws: WebSocketUpgrade) ->
     };
     let max = state.config.max_frame_bytes;
     ws.max_message_size(max)
+        // Small buffers: an idle session should cost a few KB, not the 128 KiB default.
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
         .max_frame_size(max)
         .on_upgrade(move |socket| async move {
             state.metrics.connections.fetch_add(1, Ordering::Relaxed);

@@ -7,9 +7,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use futures_util::{SinkExt, StreamExt};
-use opentim_model::elem::Elem;
 use opentim_model::enums::ConvType;
-use opentim_model::message::Message;
 use opentim_protocol::{ClientFrame, ReplyBody, ServerFrame, PROTOCOL_VERSION};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
@@ -174,6 +172,15 @@ impl OpentimDriver {
     }
 }
 
+/// A send frame written directly (user ids and payloads of the bench need no escaping): the
+/// load generator must not spend its CPU on serialisation. A test checks it decodes.
+fn send_frame(id: u64, from: &str, to: &str, n: u64, text: &str) -> String {
+    format!(
+        "{{\"op\":\"send\",\"id\":{id},\"client_msg_id\":\"{from}-{n}\",\"conv_id\":\"{to}\",\"conv_type\":1,\"rand\":{n},\
+         \"message\":{{\"message_elem_array\":[{{\"elem_type\":0,\"text_elem_content\":\"{text}\"}}]}}}}"
+    )
+}
+
 /// The first text element's content in an encoded frame (bench payloads need no unescaping).
 fn scan_text(frame: &str) -> Option<&str> {
     const KEY: &str = "\"text_elem_content\":\"";
@@ -267,31 +274,15 @@ impl Driver for OpentimDriver {
             }
         });
         let mut pacer = super::stats::Pacer::new(plan.rate);
-        let base = Message::text(receiver.clone(), ConvType::C2C, String::new());
         for i in 0..plan.messages {
             pacer.wait().await;
             if let Ok(permit) = window.acquire().await {
                 permit.forget();
             }
             let now = clock.now_ns();
-            let mut message = base.clone();
-            message.elem_array = vec![Elem::Text(opentim_model::elem::TextElem::new(payload(
-                i, now,
-            )))];
-            let frame = ClientFrame::Send {
-                id: i + 2,
-                client_msg_id: format!("{sender}-{i}"),
-                conv_id: receiver.clone(),
-                conv_type: ConvType::C2C,
-                rand: i,
-                message,
-            };
+            let frame = send_frame(i + 2, &sender, &receiver, i, &payload(i, now));
             stats.on_send(now);
-            if sink
-                .send(Ws::text(opentim_protocol::encode(&frame)))
-                .await
-                .is_err()
-            {
+            if sink.send(Ws::text(frame)).await.is_err() {
                 stats.failures.fetch_add(1, Ordering::Relaxed);
                 break;
             }
@@ -319,6 +310,7 @@ impl Driver for OpentimDriver {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use opentim_model::message::Message;
 
     #[test]
     fn scanning_finds_the_payload_of_an_encoded_event() {
@@ -346,6 +338,27 @@ mod tests {
             desc: String::new(),
             body: None,
         });
+        match opentim_protocol::decode::<ClientFrame>(&send_frame(5, "s1", "r1", 3, "3 99"))
+            .unwrap()
+        {
+            ClientFrame::Send {
+                id,
+                client_msg_id,
+                conv_id,
+                message,
+                ..
+            } => {
+                assert_eq!(
+                    (id, client_msg_id.as_str(), conv_id.as_str()),
+                    (5, "s1-3", "r1")
+                );
+                assert_eq!(
+                    scan_text(&serde_json::to_string(&message).unwrap()),
+                    Some("3 99")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
         assert!(reply.starts_with("{\"frame\":\"reply\"") && reply.contains("\"code\":0,"));
     }
 }
