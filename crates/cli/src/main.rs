@@ -36,6 +36,11 @@ enum Command {
     /// Run the server (embedded SQLite under --data-dir). Settings come from the TOML file given
     /// by --config, then OPENTIM_* environment variables, then flags. SIGINT/SIGTERM stop it
     /// gracefully.
+    #[command(
+        after_help = "Settings only the TOML file sets: login_timeout_secs (10, seconds a new \
+connection has to log in), sync_page (200, inbox entries per sync reply), max_history_page (100, \
+messages per history page). See README.md, \"Settings\"."
+    )]
     Serve(ServeArgs),
     /// Print a UserSig (login ticket) for a user, signed with the app's secret key.
     Usersig(UsersigArgs),

@@ -35,8 +35,6 @@ pub struct Config {
     pub sync_page: u32,
     /// Most messages per history page. Default 100.
     pub max_history_page: u32,
-    /// Seconds of clock skew tolerated on a UserSig's issue time. Default 300.
-    pub clock_skew_secs: u64,
     /// SQLite `synchronous` mode: "full" (default; an ack means the message survived power
     /// loss) or "normal" (survives a process crash, may lose the last commits on power loss).
     pub sqlite_synchronous: String,
@@ -74,7 +72,6 @@ impl Default for Config {
             login_timeout_secs: 10,
             sync_page: 200,
             max_history_page: 100,
-            clock_skew_secs: 300,
             sqlite_synchronous: "full".into(),
             write_batch: 512,
             database_url: None,
