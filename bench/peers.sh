@@ -40,7 +40,7 @@ LOGINS=${LOGINS:-1000}           # login: logins
 IDLE=${IDLE:-2000}               # idle: sessions held open
 IN_FLIGHT=${IN_FLIGHT:-32}       # login, idle: connects in flight
 DRAIN=${DRAIN:-20}               # seconds to wait for stragglers before counting them lost
-STEP_TIMEOUT=${STEP_TIMEOUT:-180} # hard limit in seconds of one bench run
+STEP_TIMEOUT=${STEP_TIMEOUT:-300} # hard limit in seconds of one bench run
 
 SYSTEMS=${SYSTEMS:-"ejabberd ejabberd-mam prosody prosody-mam opentim"}
 RESULTS=${RESULTS:-$ROOT/target/bench-peers}
@@ -103,6 +103,21 @@ stop_pid() {
         kill -KILL "$pid" 2>/dev/null || true
     fi
     wait "$pid" 2>/dev/null || true
+}
+
+# Wait (at most 30 s) until no client connection to the XMPP port is left, so that a server is
+# not stopped while it is still tearing down the sessions the bench just closed (prosody 0.12.3
+# can fail its shutdown then: "mod_c2s.lua:469: attempt to call a nil value (method 'close')",
+# and never exits).
+wait_connections_closed() {
+    local hex
+    hex=$(printf '%04X' "$XMPP_PORT")
+    for _ in $(seq 1 60); do
+        awk -v p=":$hex" 'NR > 1 && substr($2, length($2) - 4) == p && $4 != "0A" { n++ } END { exit n > 0 }' \
+            /proc/net/tcp /proc/net/tcp6 2>/dev/null && return 0
+        sleep 0.5
+    done
+    log "connections to port $XMPP_PORT still open after 30 s"
 }
 
 # Pids whose command name matches the regex $1 and whose command line contains $2.
@@ -380,6 +395,7 @@ run_xmpp_system() {
             --server-pid "$SERVER_PID"
     done
     server_info "$label" "$WORK/$label"
+    wait_connections_closed
     stop_pid "$SERVER_PID"
     SERVER_PID=""
     # Keep the server's own logs with the results.
@@ -501,8 +517,9 @@ write_table() {
         echo
         echo "Sizes: one2one $PAIRS pairs x $MESSAGES messages, window $WINDOW; rate $RATE msg/s over"
         echo "$RATE_PAIRS pairs for $RATE_SECONDS s; login $LOGINS logins, $IN_FLIGHT in flight; idle $IDLE"
-        echo "sessions. For XMPP, a message counts as acknowledged when it is delivered (XMPP has no"
-        echo "per-message ack), and the window counts messages sent and not yet received."
+        echo "sessions. A message not delivered $DRAIN s after the last send counts as lost. For XMPP, a"
+        echo "message counts as acknowledged when it is delivered (XMPP has no per-message ack), and the"
+        echo "window counts messages sent and not yet received."
         for scen in $SCENARIOS; do
             echo
             echo "## $scen"
@@ -522,7 +539,8 @@ write_table() {
         echo "  \`allow_anonymous_storage = true\` (without it prosody drops anonymous users' writes)."
         echo "- opentim: \`opentim bench <scenario> --baseline\` starts its own server (SQLite store in a"
         echo "  temporary directory) and, after it, the baseline relay inside the bench process; the"
-        echo "  baseline's CPU and RSS are the bench process's own (client and relay together)."
+        echo "  baseline's CPU and RSS are the bench process's own (client and relay together, so its"
+        echo "  idle RSS per session counts both ends of each connection)."
         echo "- The server's CPU and RSS are read from /proc/PID of the server process before and after"
         echo "  each run; idle's 'server RSS per session' is the RSS growth divided by the sessions."
         for c in $SYSTEMS; do

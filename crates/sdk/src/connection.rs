@@ -183,7 +183,7 @@ impl Session {
     }
 
     async fn login(&self, url: &str) -> std::result::Result<Ws, LoginError> {
-        let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
             .await
             .map_err(|e| LoginError::Network(format!("cannot connect to {url}: {e}")))?;
         let frame = ClientFrame::Login {

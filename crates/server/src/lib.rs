@@ -24,6 +24,7 @@ use axum::extract::{State, WebSocketUpgrade};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
@@ -195,6 +196,10 @@ pub async fn start_on(config: Config, listener: TcpListener) -> Result<RunningSe
     tracing::info!(%addr, node = %state.config.node_id, "opentim server listening (WebSocket path {})", opentim_protocol::WS_PATH);
     let mut stop = shutdown_rx;
     let task = tokio::spawn(async move {
+        // No Nagle delay: chat frames are small and must leave at once.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 let _ = stop.wait_for(|s| *s).await;

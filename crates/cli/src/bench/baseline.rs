@@ -32,6 +32,7 @@ pub async fn start_relay() -> std::io::Result<(SocketAddr, tokio::task::JoinHand
         while let Ok((tcp, _)) = listener.accept().await {
             let peers = peers.clone();
             tokio::spawn(async move {
+                let _ = tcp.set_nodelay(true);
                 let Ok(ws) = tokio_tungstenite::accept_async(tcp).await else {
                     return;
                 };
@@ -83,7 +84,7 @@ type Conn =
 
 impl BaselineDriver {
     async fn connect(&self, user: &str) -> Result<Conn> {
-        let (mut ws, _) = tokio_tungstenite::connect_async(&self.url)
+        let (mut ws, _) = tokio_tungstenite::connect_async_with_config(&self.url, None, true)
             .await
             .map_err(|e| e.to_string())?;
         ws.send(Ws::text(user)).await.map_err(|e| e.to_string())?;

@@ -84,9 +84,10 @@ impl OpentimDriver {
     }
 
     async fn connect(&self, user: &str) -> Result<Conn> {
-        let (mut ws, _) = tokio_tungstenite::connect_async(&self.target.url)
-            .await
-            .map_err(|e| format!("connect: {e}"))?;
+        let (mut ws, _) =
+            tokio_tungstenite::connect_async_with_config(&self.target.url, None, true)
+                .await
+                .map_err(|e| format!("connect: {e}"))?;
         let login = ClientFrame::Login {
             id: 1,
             protocol: PROTOCOL_VERSION,

@@ -100,6 +100,8 @@ impl WriteOp {
 pub struct SqliteStore {
     writes: mpsc::Sender<WriteOp>,
     reader: Arc<Mutex<Connection>>,
+    /// The checkpoint thread runs while any clone of the store is alive.
+    _alive: Arc<()>,
 }
 
 impl SqliteStore {
@@ -114,17 +116,29 @@ impl SqliteStore {
         let path = dir.join("opentim.db");
         let mut writer = open(&path, synchronous)?;
         migrate(&mut writer)?;
+        // Checkpoints run on their own thread (below), never in the middle of a write batch.
+        writer
+            .pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(db_err)?;
         let reader = open(&path, synchronous)?;
+        let checkpointer = open(&path, synchronous)?;
         let (tx, rx) = mpsc::channel(write_batch.max(1) * 4);
         let batch = write_batch.max(1);
+        let alive = Arc::new(());
+        let watch = Arc::downgrade(&alive);
         thread::Builder::new()
             .name("opentim-sqlite-writer".into())
             .spawn(move || writer_loop(writer, rx, batch))
             .map_err(|e| StoreError::Database(format!("cannot start writer thread: {e}")))?;
+        thread::Builder::new()
+            .name("opentim-sqlite-checkpoint".into())
+            .spawn(move || checkpoint_loop(checkpointer, watch))
+            .map_err(|e| StoreError::Database(format!("cannot start checkpoint thread: {e}")))?;
         tracing::info!(path = %path.display(), synchronous, "SQLite store open");
         Ok(SqliteStore {
             writes: tx,
             reader: Arc::new(Mutex::new(reader)),
+            _alive: alive,
         })
     }
 
@@ -312,6 +326,21 @@ impl Writer {
     fn rollback(&mut self) {
         let _ = self.conn.execute_batch("ROLLBACK");
         self.forget_counters();
+    }
+}
+
+/// How often the WAL is copied back into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Copy committed WAL frames into the database file in the background. A PASSIVE checkpoint
+/// never blocks the writer, so a write batch never waits for one (with SQLite's automatic
+/// checkpoints it did, adding tens of milliseconds to every message behind it).
+fn checkpoint_loop(conn: Connection, alive: std::sync::Weak<()>) {
+    while alive.strong_count() > 0 {
+        std::thread::sleep(CHECKPOINT_EVERY);
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "WAL checkpoint failed; retrying");
+        }
     }
 }
 
