@@ -9,11 +9,6 @@
 
 mod bench;
 
-/// mimalloc instead of the system allocator: the server allocates per frame, and glibc's malloc
-/// was a sixth of its profile under load (see docs/benchmarks.md).
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::path::PathBuf;
 use std::time::Duration;
 
