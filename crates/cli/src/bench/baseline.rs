@@ -2,7 +2,7 @@
 //! the same WebSocket stack as the server. Each run of a scenario against it gives the ceiling
 //! this machine allows, and every opentim figure is also printed as a ratio of it.
 //!
-//! Relay protocol: the first text frame names the connection's user; then `"<to>\n<payload>"`
+//! Relay protocol: the first text frame names the connection's user (answered with `"ok"`); then `"<to>\n<payload>"`
 //! is forwarded to `<to>` as `<payload>`, and the sender gets `"a"` back (an ack, as opentim
 //! acks each send).
 
@@ -46,6 +46,8 @@ pub async fn start_relay() -> std::io::Result<(SocketAddr, tokio::task::JoinHand
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .insert(me.clone(), tx.clone());
+                // Confirm the registration, as a login is confirmed, so no send can overtake it.
+                let _ = tx.send(Ws::text("ok"));
                 let writer = tokio::spawn(async move {
                     while let Some(m) = rx.recv().await {
                         if sink.send(m).await.is_err() {
@@ -88,7 +90,10 @@ impl BaselineDriver {
             .await
             .map_err(|e| e.to_string())?;
         ws.send(Ws::text(user)).await.map_err(|e| e.to_string())?;
-        Ok(ws)
+        match ws.next().await {
+            Some(Ok(Ws::Text(t))) if t == "ok" => Ok(ws),
+            _ => Err("the relay did not confirm the registration".into()),
+        }
     }
 }
 
