@@ -245,15 +245,37 @@ impl LocalStore {
 
     /// Every conversation, most recently active first.
     pub fn conversations(&self) -> Result<Vec<ConvInfo>, SdkError> {
+        self.query_conversations("", &[])
+    }
+
+    /// One conversation, if it exists.
+    pub fn conversation(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+    ) -> Result<Option<ConvInfo>, SdkError> {
+        Ok(self
+            .query_conversations(
+                "WHERE c.conv_type = ?1 AND c.conv_id = ?2",
+                &[&conv_type.0, &conv_id],
+            )?
+            .pop())
+    }
+
+    fn query_conversations(
+        &self,
+        filter: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<ConvInfo>, SdkError> {
         let conn = self.lock();
         let mut stmt = conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT c.conv_type, c.conv_id, c.unread, c.active_time, m.id, m.body FROM conversations c
-                 LEFT JOIN messages m ON m.id = c.last_msg_id ORDER BY c.active_time DESC",
-            )
+                 LEFT JOIN messages m ON m.id = c.last_msg_id {filter} ORDER BY c.active_time DESC"
+            ))
             .map_err(db)?;
         let rows = stmt
-            .query_map([], |r| {
+            .query_map(args, |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get::<_, String>(1)?,
@@ -285,18 +307,6 @@ impl LocalStore {
             ));
         }
         Ok(out)
-    }
-
-    /// One conversation, if it exists.
-    pub fn conversation(
-        &self,
-        conv_id: &str,
-        conv_type: ConvType,
-    ) -> Result<Option<ConvInfo>, SdkError> {
-        Ok(self
-            .conversations()?
-            .into_iter()
-            .find(|c| c.conv_id.as_deref() == Some(conv_id) && c.conv_type == Some(conv_type)))
     }
 }
 
