@@ -111,8 +111,6 @@ pub enum ReplyBody {
     LoggedIn {
         /// Server time, Unix seconds.
         server_time: u64,
-        /// The user's newest inbox cursor at login.
-        head_cursor: u64,
     },
     Sent {
         message: WireMessage,

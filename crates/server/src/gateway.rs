@@ -163,14 +163,12 @@ pub async fn serve_socket(
     state.bus.session_opened(&user, platform, reg.id).await;
     state.metrics.logins.fetch_add(1, Ordering::Relaxed);
     tracing::info!(user = %user, platform, session = reg.id, node = %cfg.node_id, "logged in");
-    let head = state.messages.store.inbox_head(&user).await.unwrap_or(0);
     if send_text(
         &mut socket,
         reply_ok(
             id,
             ReplyBody::LoggedIn {
                 server_time: now_secs(),
-                head_cursor: head,
             },
         ),
     )

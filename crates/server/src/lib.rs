@@ -217,7 +217,7 @@ pub async fn start_on(config: Config, listener: TcpListener) -> Result<RunningSe
 }
 
 /// Bytes read from a connection's socket at a time.
-const READ_BUFFER: usize = 2048;
+const READ_BUFFER: usize = 1024;
 /// Bytes of outgoing frames collected before they are written to the socket.
 const WRITE_BUFFER: usize = 16 * 1024;
 
