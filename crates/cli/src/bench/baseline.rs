@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, Semaphore};
 use tokio_tungstenite::tungstenite::Message as Ws;
 
 use super::driver::{anyhow_like::Result, parse_payload, payload, Driver, Held, PairPlan};
-use super::stats::{Clock, Pacer, Stats};
+use super::stats::{Clock, Pacer, Receipts, Stats};
 
 type Peers = Arc<Mutex<HashMap<String, mpsc::UnboundedSender<Ws>>>>;
 
@@ -119,12 +119,11 @@ impl Driver for BaselineDriver {
         let n = plan.messages as usize;
         let rx_stats = stats.clone();
         let receiving = tokio::spawn(async move {
-            let mut seen = vec![false; n];
-            let (mut got, mut lat) = (0usize, Vec::with_capacity(n));
+            let mut receipts = Receipts::new(n, rx_stats.clone(), clock);
             let deadline = tokio::time::Instant::now()
                 + plan.drain_timeout
                 + Duration::from_secs_f64(plan.rate.map(|r| n as f64 / r).unwrap_or(0.0));
-            while got < n {
+            while !receipts.complete() {
                 let t = match tokio::time::timeout_at(deadline, rx.next()).await {
                     Ok(Some(Ok(Ws::Text(t)))) => t,
                     Ok(Some(Ok(_))) => continue,
@@ -133,21 +132,9 @@ impl Driver for BaselineDriver {
                 let Some((seq, sent_ns)) = parse_payload(&t) else {
                     continue;
                 };
-                let now = clock.now_ns();
-                match seen.get_mut(seq as usize) {
-                    Some(s) if !*s => {
-                        *s = true;
-                        got += 1;
-                        lat.push(now.saturating_sub(sent_ns));
-                        rx_stats.on_delivery(now);
-                    }
-                    _ => {
-                        rx_stats.duplicates.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
+                receipts.arrived(seq, sent_ns);
             }
-            rx_stats.lost.fetch_add((n - got) as u64, Ordering::Relaxed);
-            rx_stats.add_latencies(lat);
+            receipts.finish();
         });
         let (mut sink, mut stream) = tx_conn.split();
         let window = Arc::new(Semaphore::new(plan.window.max(1)));

@@ -15,7 +15,7 @@ use tokio_tungstenite::tungstenite::Message as Ws;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::driver::{anyhow_like::Result, parse_payload, payload, Driver, Held, PairPlan};
-use super::stats::{Clock, Stats};
+use super::stats::{Clock, Receipts, Stats};
 
 type Conn = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -214,14 +214,12 @@ impl Driver for OpentimDriver {
         let rx_stats = stats.clone();
         let from_needle = format!("\"from\":\"{sender}\"");
         let receiving = tokio::spawn(async move {
-            let mut seen = vec![false; n];
-            let mut got = 0usize;
-            let mut lat = Vec::with_capacity(n);
+            let mut receipts = Receipts::new(n, rx_stats.clone(), clock);
             let mut rx = rx_conn;
             let deadline = tokio::time::Instant::now()
                 + plan.drain_timeout
                 + Duration::from_secs_f64(plan.rate.map(|r| n as f64 / r).unwrap_or(0.0));
-            while got < n {
+            while !receipts.complete() {
                 let frame = match tokio::time::timeout_at(deadline, rx.next()).await {
                     Ok(Some(Ok(Ws::Text(t)))) => t,
                     Ok(Some(Ok(_))) => continue,
@@ -234,21 +232,9 @@ impl Driver for OpentimDriver {
                 let Some((seq, sent_ns)) = scan_text(&frame).and_then(parse_payload) else {
                     continue;
                 };
-                let now = clock.now_ns();
-                match seen.get_mut(seq as usize) {
-                    Some(s) if !*s => {
-                        *s = true;
-                        got += 1;
-                        lat.push(now.saturating_sub(sent_ns));
-                        rx_stats.on_delivery(now);
-                    }
-                    _ => {
-                        rx_stats.duplicates.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
+                receipts.arrived(seq, sent_ns);
             }
-            rx_stats.lost.fetch_add((n - got) as u64, Ordering::Relaxed);
-            rx_stats.add_latencies(lat);
+            receipts.finish();
             let _ = rx.close(None).await;
         });
         // Sender: pipelined sends within the window, acks release it.

@@ -14,7 +14,7 @@ use opentim_sdk::{Client, ClientOptions, SdkEvent};
 
 use super::driver::{anyhow_like::Result, parse_payload, payload, Driver, Held, PairPlan};
 use super::opentim::Target;
-use super::stats::{Clock, Pacer, Stats};
+use super::stats::{Clock, Pacer, Receipts, Stats};
 
 pub struct SdkDriver {
     pub target: Target,
@@ -80,12 +80,11 @@ impl Driver for SdkDriver {
         let n = plan.messages as usize;
         let rx_stats = stats.clone();
         let receiving = tokio::spawn(async move {
-            let mut seen = vec![false; n];
-            let (mut got, mut lat) = (0usize, Vec::with_capacity(n));
+            let mut receipts = Receipts::new(n, rx_stats.clone(), clock);
             let deadline = tokio::time::Instant::now()
                 + plan.drain_timeout
                 + Duration::from_secs_f64(plan.rate.map(|r| n as f64 / r).unwrap_or(0.0));
-            while got < n {
+            while !receipts.complete() {
                 let ev = match tokio::time::timeout_at(deadline, events.recv()).await {
                     Ok(Some(ev)) => ev,
                     _ => break,
@@ -93,26 +92,14 @@ impl Driver for SdkDriver {
                 let SdkEvent::NewMessages(msgs) = ev else {
                     continue;
                 };
-                let now = clock.now_ns();
                 for m in msgs {
                     let Some((seq, sent_ns)) = text_of(&m).and_then(parse_payload) else {
                         continue;
                     };
-                    match seen.get_mut(seq as usize) {
-                        Some(s) if !*s => {
-                            *s = true;
-                            got += 1;
-                            lat.push(now.saturating_sub(sent_ns));
-                            rx_stats.on_delivery(now);
-                        }
-                        _ => {
-                            rx_stats.duplicates.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
+                    receipts.arrived(seq, sent_ns);
                 }
             }
-            rx_stats.lost.fetch_add((n - got) as u64, Ordering::Relaxed);
-            rx_stats.add_latencies(lat);
+            receipts.finish();
             let _ = rx.logout().await;
         });
         let mut pacer = Pacer::new(plan.rate);

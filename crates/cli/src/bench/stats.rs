@@ -1,7 +1,7 @@
 //! Counters and latency samples of one scenario run, and the figures derived from them.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The bench clock: every timestamp in a payload is nanoseconds since this origin.
@@ -83,6 +83,61 @@ impl Stats {
     }
 }
 
+/// A receiver's bookkeeping of one pair's messages: each seq counts once; a repeat is a
+/// duplicate; what never came is lost. Latencies are kept locally and handed to [`Stats`] at
+/// the end, so the hot path takes no lock.
+pub struct Receipts {
+    seen: Vec<bool>,
+    got: usize,
+    latencies: Vec<u64>,
+    stats: Arc<Stats>,
+    clock: Clock,
+}
+
+impl Receipts {
+    pub fn new(expected: usize, stats: Arc<Stats>, clock: Clock) -> Self {
+        Receipts {
+            seen: vec![false; expected],
+            got: 0,
+            latencies: Vec::with_capacity(expected),
+            stats,
+            clock,
+        }
+    }
+
+    /// Record the arrival of message `seq`, sent at `sent_ns` on the bench clock. True when it
+    /// is the first arrival of that message.
+    pub fn arrived(&mut self, seq: u64, sent_ns: u64) -> bool {
+        let now = self.clock.now_ns();
+        match self.seen.get_mut(seq as usize) {
+            Some(s) if !*s => {
+                *s = true;
+                self.got += 1;
+                self.latencies.push(now.saturating_sub(sent_ns));
+                self.stats.on_delivery(now);
+                true
+            }
+            _ => {
+                self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
+                false
+            }
+        }
+    }
+
+    /// Every expected message arrived.
+    pub fn complete(&self) -> bool {
+        self.got == self.seen.len()
+    }
+
+    /// Count what never arrived as lost and hand over the latencies.
+    pub fn finish(self) {
+        self.stats
+            .lost
+            .fetch_add((self.seen.len() - self.got) as u64, Ordering::Relaxed);
+        self.stats.add_latencies(self.latencies);
+    }
+}
+
 /// The `p`-th percentile (0..=100) of sorted samples, nearest-rank; 0 when empty.
 pub fn percentile(sorted: &[u64], p: f64) -> u64 {
     if sorted.is_empty() {
@@ -152,6 +207,26 @@ mod tests {
         s.on_delivery(1_500_000_000);
         assert!((s.delivery_rate() - 1002.0).abs() < 1e-6);
         assert_eq!(Stats::new().delivery_rate(), 0.0);
+    }
+
+    #[test]
+    fn receipts_count_each_seq_once() {
+        let stats = Arc::new(Stats::new());
+        let mut r = Receipts::new(3, stats.clone(), Clock::new());
+        r.arrived(0, 0);
+        r.arrived(2, 0);
+        r.arrived(2, 0);
+        r.arrived(9, 0);
+        assert!(!r.complete());
+        r.finish();
+        assert_eq!(stats.delivered.load(Ordering::Relaxed), 2);
+        assert_eq!(
+            stats.duplicates.load(Ordering::Relaxed),
+            2,
+            "a repeat and an unknown seq"
+        );
+        assert_eq!(stats.lost.load(Ordering::Relaxed), 1);
+        assert_eq!(stats.latencies().len(), 2);
     }
 
     #[tokio::test(start_paused = true)]

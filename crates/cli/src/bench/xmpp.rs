@@ -30,7 +30,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio::time::Instant;
 
 use super::driver::{anyhow_like::Result, parse_payload, payload, Driver, Held, PairPlan};
-use super::stats::{Clock, Pacer, Stats};
+use super::stats::{Clock, Pacer, Receipts, Stats};
 
 const NS_SASL: &str = "urn:ietf:params:xml:ns:xmpp-sasl";
 const NS_BIND: &str = "urn:ietf:params:xml:ns:xmpp-bind";
@@ -318,11 +318,10 @@ impl Driver for XmppDriver {
             ..
         } = rx_conn;
         let receiving = tokio::spawn(async move {
-            let mut seen = vec![false; n];
-            let (mut got, mut lat) = (0usize, Vec::with_capacity(n));
+            let mut receipts = Receipts::new(n, rx_stats.clone(), clock);
             let mut done_at: Option<Instant> = None;
             let mut last_progress = Instant::now();
-            while got < n {
+            while !receipts.complete() {
                 if done_at.is_none() {
                     done_at = *done_rx.borrow();
                 }
@@ -349,24 +348,13 @@ impl Driver for XmppDriver {
                 let Some((seq, sent_ns)) = parse_payload(&text) else {
                     continue;
                 };
-                let now = clock.now_ns();
-                match seen.get_mut(seq as usize) {
-                    Some(s) if !*s => {
-                        *s = true;
-                        got += 1;
-                        lat.push(now.saturating_sub(sent_ns));
-                        rx_stats.on_delivery(now);
-                        rx_stats.acked.fetch_add(1, Ordering::Relaxed);
-                        rx_window.add_permits(1);
-                        last_progress = Instant::now();
-                    }
-                    _ => {
-                        rx_stats.duplicates.fetch_add(1, Ordering::Relaxed);
-                    }
+                if receipts.arrived(seq, sent_ns) {
+                    rx_stats.acked.fetch_add(1, Ordering::Relaxed);
+                    rx_window.add_permits(1);
+                    last_progress = Instant::now();
                 }
             }
-            rx_stats.lost.fetch_add((n - got) as u64, Ordering::Relaxed);
-            rx_stats.add_latencies(lat);
+            receipts.finish();
             rx_writer.close().await;
         });
 
