@@ -64,21 +64,7 @@ impl Hub {
         let (close_tx, close_rx) = watch::channel(CloseReason::Open);
         let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
         let list = sessions.entry(user.to_owned()).or_default();
-        list.retain(|e| {
-            if e.platform == platform {
-                let _ = e.close.send(CloseReason::Kicked);
-                self.metrics.kicked.fetch_add(1, Ordering::Relaxed);
-                tracing::info!(
-                    user,
-                    platform,
-                    session = e.id,
-                    "session kicked by a new login"
-                );
-                false
-            } else {
-                true
-            }
-        });
+        self.close_platform(list, user, platform, "a new login on this node");
         list.push(Entry {
             id,
             platform,
@@ -96,22 +82,21 @@ impl Hub {
     pub fn kick(&self, user: &str, platform: i64) {
         let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(list) = sessions.get_mut(user) {
-            list.retain(|e| {
-                if e.platform == platform {
-                    let _ = e.close.send(CloseReason::Kicked);
-                    self.metrics.kicked.fetch_add(1, Ordering::Relaxed);
-                    tracing::info!(
-                        user,
-                        platform,
-                        session = e.id,
-                        "session kicked by a login on another node"
-                    );
-                    false
-                } else {
-                    true
-                }
-            });
+            self.close_platform(list, user, platform, "a login on another node");
         }
+    }
+
+    /// Tell the sessions of `platform` in `list` to close as kicked, and drop them.
+    fn close_platform(&self, list: &mut Vec<Entry>, user: &str, platform: i64, by: &str) {
+        list.retain(|e| {
+            if e.platform != platform {
+                return true;
+            }
+            let _ = e.close.send(CloseReason::Kicked);
+            self.metrics.kicked.fetch_add(1, Ordering::Relaxed);
+            tracing::info!(user, platform, session = e.id, by, "session kicked");
+            false
+        });
     }
 
     /// Remove a session (when its connection ends).
