@@ -265,13 +265,19 @@ fn progress(stats: Arc<Stats>, quiet: bool) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// Run `pairs` sender/receiver pairs named `<prefix>s<p>` / `<prefix>r<p>`. On opentim their
+/// UserSigs are minted first, so minting is not measured.
 async fn run_pairs(
     driver: Arc<dyn Driver>,
+    opentim: Option<&opentim::OpentimDriver>,
     prefix: &str,
     pairs: u64,
     plan: PairPlan,
     quiet: bool,
 ) -> Result<Arc<Stats>, String> {
+    if let Some(o) = opentim {
+        o.premint((0..pairs).flat_map(|p| [format!("{prefix}s{p}"), format!("{prefix}r{p}")]));
+    }
     let stats = Arc::new(Stats::new());
     let ready = Arc::new(tokio::sync::Barrier::new(pairs as usize));
     let ticker = progress(stats.clone(), quiet);
@@ -375,13 +381,15 @@ async fn run_scenario(
                 window: args.window,
                 drain_timeout: drain,
             };
-            if let Some(o) = &opentim {
-                o.premint(
-                    (0..args.pairs)
-                        .flat_map(|p| [format!("{run_tag}s{p}"), format!("{run_tag}r{p}")]),
-                );
-            }
-            let stats = run_pairs(driver.clone(), &run_tag, args.pairs, plan, quiet).await?;
+            let stats = run_pairs(
+                driver.clone(),
+                opentim.as_deref(),
+                &run_tag,
+                args.pairs,
+                plan,
+                quiet,
+            )
+            .await?;
             (
                 serde_json::json!({"pairs": args.pairs, "messages_per_pair": args.messages, "window": args.window}),
                 delivery_figures(&stats, args.pairs * args.messages),
@@ -396,13 +404,15 @@ async fn run_scenario(
                 window: args.window.max(1024),
                 drain_timeout: drain,
             };
-            if let Some(o) = &opentim {
-                o.premint(
-                    (0..args.pairs)
-                        .flat_map(|p| [format!("{run_tag}s{p}"), format!("{run_tag}r{p}")]),
-                );
-            }
-            let stats = run_pairs(driver.clone(), &run_tag, args.pairs, plan, quiet).await?;
+            let stats = run_pairs(
+                driver.clone(),
+                opentim.as_deref(),
+                &run_tag,
+                args.pairs,
+                plan,
+                quiet,
+            )
+            .await?;
             (
                 serde_json::json!({"pairs": args.pairs, "rate": args.rate, "seconds": args.seconds}),
                 delivery_figures(&stats, args.pairs * messages),
