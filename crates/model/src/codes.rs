@@ -71,3 +71,5 @@ pub const ERR_SVR_MSG_INTERNAL_ERROR1: i32 = 20005;
 pub const ERR_SDK_NET_WAIT_ACK_TIMEOUT: i32 = 9520;
 /// No network when the request was made.
 pub const ERR_REQ_NO_NET_ON_REQ: i32 = 6200;
+/// The requested service (operation) does not exist.
+pub const ERR_SVR_COMM_INVALID_SERVICE: i32 = 60020;

@@ -42,6 +42,7 @@ pub mod conv;
 pub mod elem;
 pub mod enums;
 pub mod group;
+pub mod ids;
 pub mod message;
 pub mod profile;
 pub mod tables;

@@ -18,10 +18,17 @@ use futures_util::{SinkExt, StreamExt};
 use opentim_model::codes;
 use opentim_model::enums::{ConvEvent, NetworkStatus};
 use opentim_model::message::Message;
+use opentim_protocol::op::login::{Login, LoginRequest};
+use opentim_protocol::op::logout::Logout;
+use opentim_protocol::op::ping::Ping;
+use opentim_protocol::op::send::{SendMessage, SendRequest, SendResponse};
+use opentim_protocol::op::sync::{Sync, SyncRequest, SyncResponse};
+use opentim_protocol::op::Empty;
 use opentim_protocol::{
-    decode, encode, ClientFrame, Event, InboxEntry, InboxItem, ReplyBody, ServerFrame,
-    PROTOCOL_VERSION, WS_PATH,
+    decode_body, encode_request, Event, InboxEntry, InboxItem, Op, ServerFrame, PROTOCOL_VERSION,
+    WS_PATH,
 };
+use serde_json::value::RawValue;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -186,27 +193,25 @@ impl Session {
         let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
             .await
             .map_err(|e| LoginError::Network(format!("cannot connect to {url}: {e}")))?;
-        let frame = ClientFrame::Login {
-            id: 1,
-            protocol: PROTOCOL_VERSION,
-            user_id: self.user.clone(),
-            user_sig: self.sig.clone(),
-            platform: self.shared.options.platform,
-        };
-        ws.send(WsMessage::text(encode(&frame)))
+        let frame = encode_request::<Login>(
+            1,
+            &LoginRequest {
+                protocol: PROTOCOL_VERSION,
+                user_id: self.user.clone(),
+                user_sig: self.sig.clone(),
+                platform: self.shared.options.platform,
+            },
+        );
+        ws.send(WsMessage::text(frame))
             .await
             .map_err(|e| LoginError::Network(e.to_string()))?;
         loop {
             match ws.next().await {
                 Some(Ok(WsMessage::Text(t))) => {
-                    return match decode::<ServerFrame>(&t) {
-                        Ok(ServerFrame::Reply {
-                            code: 0,
-                            body: Some(ReplyBody::LoggedIn { .. }),
-                            ..
-                        }) => Ok(ws),
-                        Ok(ServerFrame::Reply { code, desc, .. }) => {
-                            Err(LoginError::Refused(SdkError::new(code, desc)))
+                    return match ServerFrame::decode(&t) {
+                        Ok(f) if f.reply == Some(1) && f.code == 0 => Ok(ws),
+                        Ok(f) if f.reply.is_some() => {
+                            Err(LoginError::Refused(SdkError::new(f.code, f.desc)))
                         }
                         _ => Err(LoginError::Network(
                             "unexpected first frame from the server".into(),
@@ -374,8 +379,10 @@ struct Live {
     last_rx: Instant,
 }
 
-async fn send_frame(ws: &mut Ws, frame: &ClientFrame) -> bool {
-    ws.send(WsMessage::text(encode(frame))).await.is_ok()
+async fn send_request<O: Op>(ws: &mut Ws, id: u64, body: &O::Request) -> bool {
+    ws.send(WsMessage::text(encode_request::<O>(id, body)))
+        .await
+        .is_ok()
 }
 
 async fn connected(
@@ -417,23 +424,32 @@ async fn connected(
                     Some(Err(e)) => return End::Dropped(e.to_string()),
                 };
                 live.last_rx = Instant::now();
-                let frame = match decode::<ServerFrame>(&text) {
+                let frame = match ServerFrame::decode(&text) {
                     Ok(f) => f,
                     Err(e) => {
                         tracing::warn!(error = %e, "undecodable frame from the server; ignored");
                         continue;
                     }
                 };
-                match frame {
-                    ServerFrame::Event(Event::KickedOffline) => return End::Kicked,
-                    ServerFrame::Event(Event::UserSigExpired) => return End::SigExpired,
-                    ServerFrame::Event(Event::Inbox(entry)) => {
-                        if !on_live_entry(s, &mut ws, &mut live, entry).await {
-                            return End::Dropped("connection lost while syncing".into());
-                        }
+                if let Some(id) = frame.reply {
+                    if !on_reply(s, &mut ws, &mut live, id, frame.code, frame.desc, frame.body).await {
+                        return End::Dropped("connection lost while syncing".into());
                     }
-                    ServerFrame::Reply { id, code, desc, body } => {
-                        if !on_reply(s, &mut ws, &mut live, id, code, desc, body).await {
+                    continue;
+                }
+                let event = match frame.event.map(|name| Event::decode(name, frame.body)) {
+                    Some(Ok(Some(e))) => e,
+                    Some(Ok(None)) | None => continue,
+                    Some(Err(e)) => {
+                        tracing::warn!(error = %e, "undecodable event from the server; ignored");
+                        continue;
+                    }
+                };
+                match event {
+                    Event::KickedOffline => return End::Kicked,
+                    Event::UserSigExpired => return End::SigExpired,
+                    Event::Inbox(entry) => {
+                        if !on_live_entry(s, &mut ws, &mut live, entry).await {
                             return End::Dropped("connection lost while syncing".into());
                         }
                     }
@@ -444,7 +460,7 @@ async fn connected(
                 let n = s.next_pending;
                 if let Some(done) = s.enqueue(cmd) {
                     let id = live.next_id;
-                    let _ = send_frame(&mut ws, &ClientFrame::Logout { id }).await;
+                    let _ = send_request::<Logout>(&mut ws, id, &Empty {}).await;
                     // Wait briefly for the server to confirm, then close either way.
                     let _ = tokio::time::timeout(Duration::from_secs(2), async {
                         while let Some(Ok(m)) = ws.next().await {
@@ -467,7 +483,7 @@ async fn connected(
                     last_ping = Instant::now();
                     let id = live.next_id;
                     live.next_id += 1;
-                    if !send_frame(&mut ws, &ClientFrame::Ping { id }).await {
+                    if !send_request::<Ping>(&mut ws, id, &Empty {}).await {
                         return End::Dropped("connection lost while pinging".into());
                     }
                 }
@@ -481,10 +497,10 @@ async fn start_sync(s: &Session, ws: &mut Ws, live: &mut Live) -> bool {
     let id = live.next_id;
     live.next_id += 1;
     live.syncing = Some(id);
-    send_frame(
+    send_request::<Sync>(
         ws,
-        &ClientFrame::Sync {
-            id,
+        id,
+        &SyncRequest {
             cursor,
             limit: SYNC_PAGE,
         },
@@ -499,15 +515,14 @@ async fn send_pending(s: &Session, ws: &mut Ws, live: &mut Live, key: u64) -> bo
     let id = live.next_id;
     live.next_id += 1;
     live.sends.insert(id, p.client_msg_id.clone());
-    let frame = ClientFrame::Send {
-        id,
+    let req = SendRequest {
         client_msg_id: p.client_msg_id.clone(),
         conv_id: p.message.conv_id.clone().unwrap_or_default(),
         conv_type: p.message.conv_type.unwrap_or_default(),
         rand: p.message.rand.unwrap_or_default(),
         message: p.message.clone(),
     };
-    send_frame(ws, &frame).await
+    send_request::<SendMessage>(ws, id, &req).await
 }
 
 async fn on_live_entry(s: &mut Session, ws: &mut Ws, live: &mut Live, entry: InboxEntry) -> bool {
@@ -534,12 +549,12 @@ async fn on_reply(
     id: u64,
     code: i32,
     desc: String,
-    body: Option<ReplyBody>,
+    body: Option<&RawValue>,
 ) -> bool {
     if live.syncing == Some(id) {
         live.syncing = None;
-        match body {
-            Some(ReplyBody::Synced { entries, more }) if code == 0 => {
+        match decode_body::<SyncResponse>(body) {
+            Ok(SyncResponse { entries, more }) if code == 0 => {
                 let last = entries.last().map(|e| e.cursor).unwrap_or(0);
                 apply_entries(s, entries);
                 live.max_seen = live.max_seen.max(last);
@@ -568,8 +583,12 @@ async fn on_reply(
     let Some(p) = s.pending.remove(&key) else {
         return true;
     };
-    match body {
-        Some(ReplyBody::Sent { message, cursor }) if code == 0 => {
+    let sent = match code {
+        0 => decode_body::<SendResponse>(body).ok(),
+        _ => None,
+    };
+    match sent {
+        Some(SendResponse { message, cursor }) => {
             let local = to_local(&s.user, &message);
             match s.store.apply_ack(&client_msg_id, &local) {
                 Ok(applied) => {

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use futures_util::{SinkExt, StreamExt};
 use opentim_model::enums::ConvType;
-use opentim_protocol::{ClientFrame, ReplyBody, ServerFrame, PROTOCOL_VERSION};
+use opentim_protocol::op::history::{History, HistoryRequest, HistoryResponse};
+use opentim_protocol::op::login::{Login, LoginRequest};
+use opentim_protocol::{decode_body, encode_request, ServerFrame, PROTOCOL_VERSION};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 use tokio_tungstenite::tungstenite::Message as Ws;
@@ -88,23 +90,23 @@ impl OpentimDriver {
             tokio_tungstenite::connect_async_with_config(&self.target.url, None, true)
                 .await
                 .map_err(|e| format!("connect: {e}"))?;
-        let login = ClientFrame::Login {
-            id: 1,
-            protocol: PROTOCOL_VERSION,
-            user_id: user.into(),
-            user_sig: self.sig(user),
-            platform: 0,
-        };
-        ws.send(Ws::text(opentim_protocol::encode(&login)))
-            .await
-            .map_err(|e| e.to_string())?;
+        let login = encode_request::<Login>(
+            1,
+            &LoginRequest {
+                protocol: PROTOCOL_VERSION,
+                user_id: user.into(),
+                user_sig: self.sig(user),
+                platform: 0,
+            },
+        );
+        ws.send(Ws::text(login)).await.map_err(|e| e.to_string())?;
         loop {
             match ws.next().await {
                 Some(Ok(Ws::Text(t))) => {
-                    return match opentim_protocol::decode::<ServerFrame>(&t) {
-                        Ok(ServerFrame::Reply { code: 0, .. }) => Ok(ws),
-                        Ok(ServerFrame::Reply { code, desc, .. }) => {
-                            Err(format!("login refused: {code} {desc}"))
+                    return match ServerFrame::decode(&t) {
+                        Ok(f) if f.reply.is_some() && f.code == 0 => Ok(ws),
+                        Ok(f) if f.reply.is_some() => {
+                            Err(format!("login refused: {} {}", f.code, f.desc))
                         }
                         _ => Err("unexpected frame at login".into()),
                     };
@@ -131,32 +133,29 @@ impl OpentimDriver {
         let mut id = 10;
         while out.len() < pages {
             id += 1;
-            let frame = ClientFrame::History {
+            let frame = encode_request::<History>(
                 id,
-                conv_id: b.into(),
-                conv_type: ConvType::C2C,
-                before_seq: before,
-                count: page,
-            };
+                &HistoryRequest {
+                    conv_id: b.into(),
+                    conv_type: ConvType::C2C,
+                    before_seq: before,
+                    count: page,
+                },
+            );
             let t0 = Instant::now();
-            ws.send(Ws::text(opentim_protocol::encode(&frame)))
-                .await
-                .map_err(|e| e.to_string())?;
+            ws.send(Ws::text(frame)).await.map_err(|e| e.to_string())?;
             let messages = loop {
                 match ws.next().await {
-                    Some(Ok(Ws::Text(t))) => match opentim_protocol::decode::<ServerFrame>(&t) {
-                        Ok(ServerFrame::Reply {
-                            id: rid,
-                            code: 0,
-                            body: Some(ReplyBody::History { messages }),
-                            ..
-                        }) if rid == id => break messages,
-                        Ok(ServerFrame::Reply {
-                            id: rid,
-                            code,
-                            desc,
-                            ..
-                        }) if rid == id => return Err(format!("history: {code} {desc}")),
+                    Some(Ok(Ws::Text(t))) => match ServerFrame::decode(&t) {
+                        Ok(f) if f.reply == Some(id) && f.code == 0 => {
+                            match decode_body::<HistoryResponse>(f.body) {
+                                Ok(r) => break r.messages,
+                                Err(e) => return Err(format!("history: {e}")),
+                            }
+                        }
+                        Ok(f) if f.reply == Some(id) => {
+                            return Err(format!("history: {} {}", f.code, f.desc))
+                        }
                         _ => continue,
                     },
                     Some(Ok(_)) => continue,
@@ -177,8 +176,8 @@ impl OpentimDriver {
 /// load generator must not spend its CPU on serialisation. A test checks it decodes.
 fn send_frame(id: u64, from: &str, to: &str, n: u64, text: &str) -> String {
     format!(
-        "{{\"op\":\"send\",\"id\":{id},\"client_msg_id\":\"{from}-{n}\",\"conv_id\":\"{to}\",\"conv_type\":1,\"rand\":{n},\
-         \"message\":{{\"message_elem_array\":[{{\"elem_type\":0,\"text_elem_content\":\"{text}\"}}]}}}}"
+        "{{\"op\":\"msg.send\",\"id\":{id},\"body\":{{\"client_msg_id\":\"{from}-{n}\",\"conv_id\":\"{to}\",\"conv_type\":1,\"rand\":{n},\
+         \"message\":{{\"message_elem_array\":[{{\"elem_type\":0,\"text_elem_content\":\"{text}\"}}]}}}}}}"
     )
 }
 
@@ -249,7 +248,7 @@ impl Driver for OpentimDriver {
                     break;
                 };
                 let Ws::Text(t) = frame else { continue };
-                if t.starts_with("{\"frame\":\"reply\"") {
+                if t.starts_with("{\"reply\":") {
                     acked += 1;
                     if t.contains("\"code\":0,") {
                         ack_stats.acked.fetch_add(1, Ordering::Relaxed);
@@ -311,41 +310,31 @@ mod tests {
             client_msg_id: "c".into(),
             message: Message::text("r1", ConvType::C2C, payload(7, 12345)),
         };
-        let frame = opentim_protocol::encode(&ServerFrame::Event(opentim_protocol::Event::Inbox(
-            opentim_protocol::InboxEntry {
-                cursor: 1,
-                item: opentim_protocol::InboxItem::Message { message: wire },
-            },
-        )));
+        let frame = opentim_protocol::Event::Inbox(opentim_protocol::InboxEntry {
+            cursor: 1,
+            item: opentim_protocol::InboxItem::Message { message: wire },
+        })
+        .encode();
         assert!(frame.contains("\"from\":\"s1\""));
         assert_eq!(scan_text(&frame).and_then(parse_payload), Some((7, 12345)));
-        let reply = opentim_protocol::encode(&ServerFrame::Reply {
-            id: 1,
-            code: 0,
-            desc: String::new(),
-            body: None,
-        });
-        match opentim_protocol::decode::<ClientFrame>(&send_frame(5, "s1", "r1", 3, "3 99"))
-            .unwrap()
-        {
-            ClientFrame::Send {
-                id,
-                client_msg_id,
-                conv_id,
-                message,
-                ..
-            } => {
-                assert_eq!(
-                    (id, client_msg_id.as_str(), conv_id.as_str()),
-                    (5, "s1-3", "r1")
-                );
-                assert_eq!(
-                    scan_text(&serde_json::to_string(&message).unwrap()),
-                    Some("3 99")
-                );
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(reply.starts_with("{\"frame\":\"reply\"") && reply.contains("\"code\":0,"));
+        let reply = opentim_protocol::encode_reply::<Login>(
+            1,
+            &opentim_protocol::op::login::LoginResponse { server_time: 1 },
+        );
+        let text = send_frame(5, "s1", "r1", 3, "3 99");
+        let req = opentim_protocol::Request::decode(&text).unwrap();
+        assert_eq!((req.op, req.id), ("msg.send", 5));
+        let body = req
+            .body::<opentim_protocol::op::send::SendMessage>()
+            .unwrap();
+        assert_eq!(
+            (body.client_msg_id.as_str(), body.conv_id.as_str()),
+            ("s1-3", "r1")
+        );
+        assert_eq!(
+            scan_text(&serde_json::to_string(&body.message).unwrap()),
+            Some("3 99")
+        );
+        assert!(reply.starts_with("{\"reply\":") && reply.contains("\"code\":0,"));
     }
 }

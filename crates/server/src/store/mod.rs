@@ -1,4 +1,4 @@
-//! Persistent state behind one async trait, so the services never see SQL.
+//! Persistent state behind one async trait per domain, so the services never see SQL.
 //!
 //! A C2C conversation has its own gap-free sequence (`message_seq`); every message is stored
 //! once. Each user has an inbox: an ordered list of what concerns them, numbered by a per-user
@@ -12,6 +12,8 @@ mod sqlite;
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use opentim_model::message::Message;
@@ -55,15 +57,15 @@ pub struct Stored {
     pub duplicate: bool,
 }
 
-/// Everything the services persist.
+/// Messages: stored once per conversation under its gap-free seq.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait MessageStore: Send + Sync + 'static {
     /// Store a C2C message and its inbox entries atomically. Idempotent on
     /// (`from`, `client_msg_id`).
     async fn append_c2c(&self, msg: NewC2c) -> Result<Stored>;
     /// Store several messages of one sender in order (a pipelined session's sends): the same
-    /// as calling [`Store::append_c2c`] for each in turn, with one result each, but a backend
-    /// may commit them together.
+    /// as calling [`MessageStore::append_c2c`] for each in turn, with one result each, but a
+    /// backend may commit them together.
     async fn append_c2c_batch(&self, msgs: Vec<NewC2c>) -> Vec<Result<Stored>> {
         let mut out = Vec::with_capacity(msgs.len());
         for m in msgs {
@@ -71,10 +73,6 @@ pub trait Store: Send + Sync + 'static {
         }
         out
     }
-    /// Inbox entries of `user` after `cursor`, oldest first, at most `limit`.
-    async fn inbox_after(&self, user: &str, cursor: u64, limit: u32) -> Result<Vec<InboxEntry>>;
-    /// The newest inbox cursor of `user` (0 when empty).
-    async fn inbox_head(&self, user: &str) -> Result<u64>;
     /// Messages of a C2C conversation with seq below `before` (newest first), at most `limit`.
     async fn c2c_history(
         &self,
@@ -83,8 +81,46 @@ pub trait Store: Send + Sync + 'static {
         before: u64,
         limit: u32,
     ) -> Result<Vec<WireMessage>>;
+}
+
+/// Inboxes: what concerns each user, in cursor order.
+#[async_trait]
+pub trait InboxStore: Send + Sync + 'static {
+    /// Inbox entries of `user` after `cursor`, oldest first, at most `limit`.
+    async fn inbox_after(&self, user: &str, cursor: u64, limit: u32) -> Result<Vec<InboxEntry>>;
+    /// The newest inbox cursor of `user` (0 when empty).
+    async fn inbox_head(&self, user: &str) -> Result<u64>;
+}
+
+/// Reachability of the database.
+#[async_trait]
+pub trait StoreHealth: Send + Sync + 'static {
     /// Check the store is reachable.
     async fn ping(&self) -> Result<()>;
+}
+
+/// One backend's implementation of every store trait.
+pub trait Backend: MessageStore + InboxStore + StoreHealth {}
+impl<T: MessageStore + InboxStore + StoreHealth> Backend for T {}
+
+/// The stores of one node, one handle per domain.
+#[derive(Clone)]
+pub struct Stores {
+    pub messages: Arc<dyn MessageStore>,
+    pub inbox: Arc<dyn InboxStore>,
+    pub health: Arc<dyn StoreHealth>,
+}
+
+impl Stores {
+    /// Every domain on one backend.
+    pub fn on<B: Backend>(backend: B) -> Self {
+        let b = Arc::new(backend);
+        Stores {
+            messages: b.clone(),
+            inbox: b.clone(),
+            health: b,
+        }
+    }
 }
 
 /// The key of the C2C conversation between `a` and `b`, the same from both sides.

@@ -2,8 +2,10 @@
 //! endpoints.
 
 use futures_util::{SinkExt, StreamExt};
-use opentim_protocol::{ClientFrame, ServerFrame, PROTOCOL_VERSION};
+use opentim_protocol::op::login::{Login, LoginRequest};
+use opentim_protocol::{encode_request, PROTOCOL_VERSION};
 use opentim_server::{Config, RunningServer};
+use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message as Ws;
 
@@ -31,7 +33,8 @@ async fn connect(s: &RunningServer) -> Conn {
         .0
 }
 
-async fn next_frame(c: &mut Conn) -> Option<ServerFrame> {
+/// The next frame, as JSON.
+async fn next_frame(c: &mut Conn) -> Option<Value> {
     loop {
         match tokio::time::timeout(std::time::Duration::from_secs(5), c.next())
             .await
@@ -50,21 +53,21 @@ async fn logged_in(s: &RunningServer, user: &str) -> Conn {
         KEY,
         1_400_000_000,
         user,
-        opentim_server::service::now_secs(),
+        opentim_server::clock::now_secs(),
         600,
     );
-    let login = ClientFrame::Login {
-        id: 1,
-        protocol: PROTOCOL_VERSION,
-        user_id: user.into(),
-        user_sig: sig,
-        platform: 0,
-    };
-    c.send(Ws::text(serde_json::to_string(&login).unwrap()))
-        .await
-        .unwrap();
+    let login = encode_request::<Login>(
+        1,
+        &LoginRequest {
+            protocol: PROTOCOL_VERSION,
+            user_id: user.into(),
+            user_sig: sig,
+            platform: 0,
+        },
+    );
+    c.send(Ws::text(login)).await.unwrap();
     match next_frame(&mut c).await {
-        Some(ServerFrame::Reply { id: 1, code: 0, .. }) => c,
+        Some(f) if f["reply"] == 1 && f["code"] == 0 => c,
         other => panic!("login failed: {other:?}"),
     }
 }
@@ -76,9 +79,9 @@ async fn the_first_frame_must_be_a_login() {
     let mut c = connect(&s).await;
     c.send(Ws::text(r#"{"op":"ping","id":9}"#)).await.unwrap();
     match next_frame(&mut c).await {
-        Some(ServerFrame::Reply { code, desc, .. }) => {
-            assert_ne!(code, 0);
-            assert!(desc.contains("login"), "{desc}");
+        Some(f) if f["reply"].is_u64() => {
+            assert_ne!(f["code"], 0);
+            assert!(f["desc"].as_str().unwrap().contains("login"), "{f}");
         }
         other => panic!("{other:?}"),
     }
@@ -94,27 +97,34 @@ async fn malformed_frames_are_answered_and_the_session_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let s = server(dir.path()).await;
     let mut c = logged_in(&s, "alice").await;
-    for bad in [
-        "{",
-        r#"{"op":"send","id":5}"#,
-        r#"{"op":"teleport","id":6}"#,
-        "[]",
+    use opentim_model::codes::{ERR_SVR_COMM_INVALID_SERVICE, ERR_SVR_MSG_PKG_PARSE_FAILED};
+    for (bad, code) in [
+        ("{", ERR_SVR_MSG_PKG_PARSE_FAILED),
+        (r#"{"op":"msg.send","id":5}"#, ERR_SVR_MSG_PKG_PARSE_FAILED),
+        (
+            r#"{"op":"msg.send","id":5,"body":{"conv_id":3}}"#,
+            ERR_SVR_MSG_PKG_PARSE_FAILED,
+        ),
+        (
+            r#"{"op":"sync","id":5,"body":[]}"#,
+            ERR_SVR_MSG_PKG_PARSE_FAILED,
+        ),
+        (r#"{"op":"teleport","id":6}"#, ERR_SVR_COMM_INVALID_SERVICE),
+        ("[]", ERR_SVR_MSG_PKG_PARSE_FAILED),
     ] {
         c.send(Ws::text(bad)).await.unwrap();
         match next_frame(&mut c).await {
-            Some(ServerFrame::Reply { code, .. }) => assert_eq!(
-                code,
-                opentim_model::codes::ERR_SVR_MSG_PKG_PARSE_FAILED,
-                "{bad}"
-            ),
+            Some(f) if f["reply"].is_u64() => assert_eq!(f["code"], code, "{bad}: {f}"),
             other => panic!("{bad}: {other:?}"),
         }
     }
     c.send(Ws::text(r#"{"op":"ping","id":7}"#)).await.unwrap();
-    assert!(matches!(
-        next_frame(&mut c).await,
-        Some(ServerFrame::Reply { id: 7, code: 0, .. })
-    ));
+    let pong = next_frame(&mut c).await.unwrap();
+    assert_eq!(
+        (&pong["reply"], &pong["code"]),
+        (&Value::from(7), &Value::from(0))
+    );
+    assert!(pong["body"]["server_time"].as_u64().unwrap() > 0);
     s.stop().await.unwrap();
 }
 
@@ -161,5 +171,38 @@ async fn health_readiness_and_metrics_endpoints() {
     );
     assert!(metrics.contains("\nopentim_logins_total 1\n"), "{metrics}");
     assert!(metrics.contains("\nopentim_sessions 1\n"), "{metrics}");
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_client_of_another_protocol_version_is_told_which_one_the_server_speaks() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(dir.path()).await;
+    let mut c = connect(&s).await;
+    // The login of a version 1 client: the fields sit in the envelope.
+    c.send(Ws::text(
+        r#"{"op":"login","id":1,"protocol":1,"user_id":"old","user_sig":"x","platform":0}"#,
+    ))
+    .await
+    .unwrap();
+    let f = next_frame(&mut c).await.unwrap();
+    // Readable by a version 1 client ({"frame":"reply","id":1,...}) and by this one.
+    assert_eq!(
+        (&f["frame"], &f["id"], &f["reply"]),
+        (&Value::from("reply"), &Value::from(1), &Value::from(1))
+    );
+    assert_eq!(
+        f["code"],
+        opentim_model::codes::ERR_SVR_MSG_PKG_PARSE_FAILED
+    );
+    let desc = f["desc"].as_str().unwrap();
+    assert!(
+        desc.contains(&format!("speaks protocol {PROTOCOL_VERSION}")),
+        "{desc}"
+    );
+    assert!(
+        next_frame(&mut c).await.is_none(),
+        "the connection is closed"
+    );
     s.stop().await.unwrap();
 }

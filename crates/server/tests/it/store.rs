@@ -6,7 +6,7 @@ use std::sync::Arc;
 use opentim_model::enums::ConvType;
 use opentim_model::message::Message;
 use opentim_protocol::InboxItem;
-use opentim_server::store::{NewC2c, Store};
+use opentim_server::store::{Backend as Store, InboxStore, MessageStore, NewC2c};
 
 fn msg(from: &str, to: &str, id: &str) -> NewC2c {
     NewC2c {

@@ -18,7 +18,7 @@ use opentim_protocol::{InboxEntry, InboxItem, WireMessage};
 use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{c2c_key, NewC2c, Result, Store, StoreError, Stored};
+use super::{c2c_key, InboxStore, MessageStore, NewC2c, Result, StoreError, StoreHealth, Stored};
 
 /// Numbered migrations, applied in order, one transaction each.
 const MIGRATIONS: &[&str] = &[
@@ -452,7 +452,7 @@ const WIRE_COLUMNS: &str =
     "m.conv_type, m.sender, m.receiver, m.seq, m.rand, m.server_time, m.client_msg_id, m.body";
 
 #[async_trait]
-impl Store for SqliteStore {
+impl MessageStore for SqliteStore {
     async fn append_c2c(&self, msg: NewC2c) -> Result<Stored> {
         self.append_c2c_batch(vec![msg])
             .await
@@ -475,6 +475,31 @@ impl Store for SqliteStore {
             .unwrap_or_else(|_| (0..n).map(|_| Err(StoreError::Closed)).collect())
     }
 
+    async fn c2c_history(
+        &self,
+        a: &str,
+        b: &str,
+        before: u64,
+        limit: u32,
+    ) -> Result<Vec<WireMessage>> {
+        let key = c2c_key(a, b);
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {WIRE_COLUMNS} FROM messages m WHERE m.conv_key = ?1 AND m.seq < ?2
+                 ORDER BY m.seq DESC LIMIT ?3"
+            ))?;
+            let rows = stmt.query_map(
+                params![key, before.min(i64::MAX as u64) as i64, limit],
+                |r| row_to_wire(r, 0),
+            )?;
+            rows.collect()
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl InboxStore for SqliteStore {
     async fn inbox_after(&self, user: &str, cursor: u64, limit: u32) -> Result<Vec<InboxEntry>> {
         let user = user.to_owned();
         self.read(move |conn| {
@@ -505,29 +530,10 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
 
-    async fn c2c_history(
-        &self,
-        a: &str,
-        b: &str,
-        before: u64,
-        limit: u32,
-    ) -> Result<Vec<WireMessage>> {
-        let key = c2c_key(a, b);
-        self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {WIRE_COLUMNS} FROM messages m WHERE m.conv_key = ?1 AND m.seq < ?2
-                 ORDER BY m.seq DESC LIMIT ?3"
-            ))?;
-            let rows = stmt.query_map(
-                params![key, before.min(i64::MAX as u64) as i64, limit],
-                |r| row_to_wire(r, 0),
-            )?;
-            rows.collect()
-        })
-        .await
-    }
-
+#[async_trait]
+impl StoreHealth for SqliteStore {
     async fn ping(&self) -> Result<()> {
         self.read(|conn| conn.query_row("SELECT 1", [], |_| Ok(())))
             .await

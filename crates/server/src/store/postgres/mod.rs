@@ -17,7 +17,7 @@ use opentim_protocol::{InboxEntry, InboxItem, WireMessage};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{GenericClient, NoTls, Row};
 
-use super::{c2c_key, NewC2c, Result, Store, StoreError, Stored};
+use super::{c2c_key, InboxStore, MessageStore, NewC2c, Result, StoreError, StoreHealth, Stored};
 
 /// Numbered migrations, applied in order, one transaction each, under an advisory lock so
 /// nodes starting together do not race.
@@ -194,7 +194,7 @@ impl PgStore {
     async fn existing(
         client: &impl GenericClient,
         msg: &NewC2c,
-    ) -> std::result::Result<Option<Stored>, tokio_postgres::Error> {
+    ) -> std::result::Result<Option<Stored>, Failure> {
         let row = client
             .query_opt(
                 "SELECT seq, rand, server_time, body, sender_cursor, receiver_cursor
@@ -202,23 +202,26 @@ impl PgStore {
                 &[&msg.from, &msg.client_msg_id],
             )
             .await?;
-        Ok(row.map(|r| {
-            let message: Message = serde_json::from_str(r.get::<_, &str>(3)).unwrap_or_default();
-            Stored {
-                message: WireMessage {
-                    conv_type: ConvType::C2C,
-                    from: msg.from.clone(),
-                    to: msg.to.clone(),
-                    seq: r.get::<_, i64>(0) as u64,
-                    rand: r.get::<_, i64>(1) as u64,
-                    server_time: r.get::<_, i64>(2) as u64,
-                    client_msg_id: msg.client_msg_id.clone(),
-                    message,
-                },
-                from_cursor: r.get::<_, i64>(4) as u64,
-                to_cursor: r.get::<_, i64>(5) as u64,
-                duplicate: true,
-            }
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        // A stored body that does not parse is corruption, never an empty message.
+        let message: Message = serde_json::from_str(r.get::<_, &str>(3))
+            .map_err(|e| Failure::Fatal(StoreError::Corrupt(e.to_string())))?;
+        Ok(Some(Stored {
+            message: WireMessage {
+                conv_type: ConvType::C2C,
+                from: msg.from.clone(),
+                to: msg.to.clone(),
+                seq: r.get::<_, i64>(0) as u64,
+                rand: r.get::<_, i64>(1) as u64,
+                server_time: r.get::<_, i64>(2) as u64,
+                client_msg_id: msg.client_msg_id.clone(),
+                message,
+            },
+            from_cursor: r.get::<_, i64>(4) as u64,
+            to_cursor: r.get::<_, i64>(5) as u64,
+            duplicate: true,
         }))
     }
 
@@ -232,7 +235,8 @@ impl PgStore {
             return Ok(found);
         }
         let key = c2c_key(&msg.from, &msg.to);
-        let body = serde_json::to_string(&msg.message).unwrap_or_default();
+        let body = serde_json::to_string(&msg.message)
+            .map_err(|e| Failure::Fatal(StoreError::Corrupt(e.to_string())))?;
         let tx = client.transaction().await?;
         let next = "INSERT INTO counters (name, value) VALUES ($1, 1)
                     ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value";
@@ -346,7 +350,7 @@ fn clamp(v: u64) -> i64 {
 }
 
 #[async_trait]
-impl Store for PgStore {
+impl MessageStore for PgStore {
     async fn append_c2c(&self, msg: NewC2c) -> Result<Stored> {
         let mut attempt = 0;
         loop {
@@ -362,6 +366,30 @@ impl Store for PgStore {
         }
     }
 
+    async fn c2c_history(
+        &self,
+        a: &str,
+        b: &str,
+        before: u64,
+        limit: u32,
+    ) -> Result<Vec<WireMessage>> {
+        let client = self.pool.get().await.map_err(db_err)?;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {WIRE_COLUMNS} FROM messages m WHERE m.conv_key = $1 AND m.seq < $2
+                     ORDER BY m.seq DESC LIMIT $3"
+                ),
+                &[&c2c_key(a, b), &clamp(before), &i64::from(limit)],
+            )
+            .await
+            .map_err(pg_err)?;
+        rows.iter().map(|r| row_to_wire(r, 0)).collect()
+    }
+}
+
+#[async_trait]
+impl InboxStore for PgStore {
     async fn inbox_after(&self, user: &str, cursor: u64, limit: u32) -> Result<Vec<InboxEntry>> {
         let client = self.pool.get().await.map_err(db_err)?;
         let rows = client
@@ -398,28 +426,10 @@ impl Store for PgStore {
             .map_err(pg_err)?;
         Ok(row.map(|r| r.get::<_, i64>(0) as u64).unwrap_or(0))
     }
+}
 
-    async fn c2c_history(
-        &self,
-        a: &str,
-        b: &str,
-        before: u64,
-        limit: u32,
-    ) -> Result<Vec<WireMessage>> {
-        let client = self.pool.get().await.map_err(db_err)?;
-        let rows = client
-            .query(
-                &format!(
-                    "SELECT {WIRE_COLUMNS} FROM messages m WHERE m.conv_key = $1 AND m.seq < $2
-                     ORDER BY m.seq DESC LIMIT $3"
-                ),
-                &[&c2c_key(a, b), &clamp(before), &i64::from(limit)],
-            )
-            .await
-            .map_err(pg_err)?;
-        rows.iter().map(|r| row_to_wire(r, 0)).collect()
-    }
-
+#[async_trait]
+impl StoreHealth for PgStore {
     async fn ping(&self) -> Result<()> {
         let client = self.pool.get().await.map_err(db_err)?;
         client.simple_query("SELECT 1").await.map_err(pg_err)?;

@@ -1,0 +1,37 @@
+//! The operations, one module each. An operation is a request type and its response type,
+//! named on the wire by [`Op::NAME`]; [`OPS`] lists every name, and the server's dispatch table
+//! is checked against it.
+
+pub mod history;
+pub mod login;
+pub mod logout;
+pub mod ping;
+pub mod send;
+pub mod sync;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// One request/response pair of the protocol.
+pub trait Op {
+    /// The name in the envelope's `op`.
+    const NAME: &'static str;
+    /// The TIM functions this operation serves.
+    const SERVES: &'static [&'static str];
+    type Request: Serialize + DeserializeOwned + Send + 'static;
+    type Response: Serialize + DeserializeOwned + Send + 'static;
+}
+
+/// Every operation's name.
+pub const OPS: &[&str] = &[
+    login::Login::NAME,
+    logout::Logout::NAME,
+    ping::Ping::NAME,
+    send::SendMessage::NAME,
+    sync::Sync::NAME,
+    history::History::NAME,
+];
+
+/// A body with nothing in it (`{}`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Empty {}

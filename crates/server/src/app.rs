@@ -1,0 +1,170 @@
+//! The composition root: open the stores, connect delivery, build the services and the gateway,
+//! and serve the router until told to stop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::routing::get;
+use axum::serve::ListenerExt;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::delivery::Delivery;
+use crate::gateway::{self, Gateway};
+use crate::http::{self, metrics::Metrics};
+use crate::service::Services;
+use crate::store::{self, PgStore, SqliteStore, Stores};
+
+/// Server start-up failures.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    #[error("cannot open the store: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("cannot connect the bus: {0}")]
+    Bus(#[from] crate::delivery::NatsError),
+    #[error("server I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A running server.
+pub struct RunningServer {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<Result<(), ServerError>>,
+    gateway: Arc<Gateway>,
+}
+
+impl RunningServer {
+    /// Close every session, stop listening, and wait until the server is down.
+    pub async fn stop(self) -> Result<(), ServerError> {
+        let _ = self.shutdown.send(true);
+        let result = self.task.await.unwrap_or(Ok(()));
+        self.gateway.delivery.shutdown();
+        result
+    }
+
+    /// Stop at once, as a crash would: connections are dropped without a goodbye and work in
+    /// flight is abandoned (what was committed stays committed). For failure tests.
+    pub fn kill(self) {
+        self.task.abort();
+        self.gateway.abort_sessions();
+        self.gateway.delivery.shutdown();
+        tracing::warn!(node = %self.gateway.config.node_id, "server killed");
+    }
+
+    /// Wait until the server stops by itself (it only does on an I/O error).
+    pub async fn wait(self) -> Result<(), ServerError> {
+        let result = self.task.await.unwrap_or(Ok(()));
+        self.gateway.delivery.shutdown();
+        result
+    }
+
+    /// A handle that stops the server when `true` is sent.
+    pub fn shutdown_handle(&self) -> watch::Sender<bool> {
+        self.shutdown.clone()
+    }
+}
+
+/// Open the store, connect the bus and start serving on `config.listen`.
+pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
+    let listener =
+        TcpListener::bind(&config.listen)
+            .await
+            .map_err(|source| ServerError::Listen {
+                addr: config.listen.clone(),
+                source,
+            })?;
+    start_on(config, listener).await
+}
+
+/// Open the stores chosen by the config: PostgreSQL when `database_url` is set, else SQLite.
+pub async fn open_stores(config: &Config) -> Result<Stores, ServerError> {
+    Ok(match &config.database_url {
+        Some(url) => Stores::on(
+            PgStore::connect(
+                url,
+                config.database_schema.as_deref(),
+                config.database_pool_size,
+            )
+            .await?,
+        ),
+        None => Stores::on(SqliteStore::open(
+            &config.data_dir,
+            &config.sqlite_synchronous,
+            config.write_batch,
+        )?),
+    })
+}
+
+/// Open the store, connect the bus and start serving on an already bound listener.
+pub async fn start_on(config: Config, listener: TcpListener) -> Result<RunningServer, ServerError> {
+    config.validate().map_err(ServerError::Config)?;
+    let stores = open_stores(&config).await?;
+    let config = Arc::new(config);
+    let metrics = Arc::new(Metrics::default());
+    let delivery = match &config.nats_url {
+        Some(url) => {
+            Delivery::clustered(
+                config.session_queue_len,
+                metrics.clone(),
+                url,
+                &config.nats_prefix,
+                &config.node_id,
+            )
+            .await?
+        }
+        None => Delivery::local(config.session_queue_len, metrics.clone()),
+    };
+    let services = Arc::new(Services::new(
+        config.clone(),
+        stores,
+        delivery.clone(),
+        metrics.clone(),
+    ));
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let gateway = Arc::new(Gateway::new(
+        config.clone(),
+        metrics,
+        services,
+        delivery,
+        shutdown_rx.clone(),
+    ));
+    let app = Router::new()
+        .route(opentim_protocol::WS_PATH, get(gateway::ws_handler))
+        .merge(http::routes())
+        .with_state(gateway.clone());
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, node = %config.node_id, "opentim server listening (WebSocket path {})", opentim_protocol::WS_PATH);
+    let mut stop = shutdown_rx;
+    let task = tokio::spawn(async move {
+        // No Nagle delay: chat frames are small and must leave at once.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|s| *s).await;
+            })
+            .await?;
+        tracing::info!("opentim server stopped");
+        Ok(())
+    });
+    Ok(RunningServer {
+        addr,
+        shutdown: shutdown_tx,
+        task,
+        gateway,
+    })
+}

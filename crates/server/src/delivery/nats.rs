@@ -1,0 +1,284 @@
+//! The cluster transport over NATS: one subject per topic (`<prefix>.user.<hex id>`,
+//! `<prefix>.group.<hex id>`), subscribed by exactly the nodes that have a session on it.
+//!
+//! What travels on a subject, first byte first:
+//! - `E<node>\n<encoded frame>`: an event, published by `<node>` (which delivered it to its own
+//!   sessions already and skips it when it comes back);
+//! - `K<platform> <node>`: a login on `<node>` took the user's `<platform>` over; other nodes
+//!   close their session of that user and platform.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+
+use opentim_model::ids::UserId;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::{Delivery, Outgoing, Topic, TopicChanges};
+
+/// The NATS server could not be reached.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot connect to NATS at {url}: {source}")]
+pub struct NatsError {
+    url: String,
+    #[source]
+    source: async_nats::ConnectError,
+}
+
+/// What a payload says.
+#[derive(Debug, PartialEq, Eq)]
+enum Wire<'a> {
+    Event { node: &'a str, frame: &'a str },
+    Kick { platform: i64, node: &'a str },
+}
+
+fn encode_event(node: &str, frame: &str) -> Vec<u8> {
+    let mut payload = Vec::with_capacity(frame.len() + node.len() + 2);
+    payload.push(b'E');
+    payload.extend_from_slice(node.as_bytes());
+    payload.push(b'\n');
+    payload.extend_from_slice(frame.as_bytes());
+    payload
+}
+
+fn encode_kick(platform: i64, node: &str) -> Vec<u8> {
+    format!("K{platform} {node}").into_bytes()
+}
+
+fn decode(payload: &[u8]) -> Option<Wire<'_>> {
+    let text = std::str::from_utf8(payload).ok()?;
+    match text.as_bytes().first()? {
+        b'E' => {
+            let (node, frame) = text[1..].split_once('\n')?;
+            Some(Wire::Event { node, frame })
+        }
+        b'K' => {
+            let (platform, node) = text[1..].split_once(' ')?;
+            Some(Wire::Kick {
+                platform: platform.parse().ok()?,
+                node,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// An id as one NATS subject token (ids may contain `.`, `*` or `>`).
+fn token(id: &str) -> String {
+    id.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+struct Inner {
+    client: async_nats::Client,
+    prefix: String,
+    node: String,
+    delivery: Mutex<Weak<Delivery>>,
+    subs: tokio::sync::Mutex<HashMap<Topic, JoinHandle<()>>>,
+    /// Publishes go through one task, so events leave in the order they were produced.
+    publish: mpsc::Sender<(String, Vec<u8>)>,
+    publisher: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// A node's link to the other nodes.
+#[derive(Clone)]
+pub struct NatsLink {
+    inner: Arc<Inner>,
+}
+
+impl NatsLink {
+    pub async fn connect(url: &str, prefix: &str, node: &str) -> Result<Self, NatsError> {
+        let client = async_nats::ConnectOptions::new()
+            .name(format!("opentim {node}"))
+            .connect(url)
+            .await
+            .map_err(|source| NatsError {
+                url: url.to_owned(),
+                source,
+            })?;
+        let (tx, mut rx) = mpsc::channel::<(String, Vec<u8>)>(65_536);
+        let publisher_client = client.clone();
+        let publisher = tokio::spawn(async move {
+            while let Some((subject, payload)) = rx.recv().await {
+                if let Err(e) = publisher_client.publish(subject, payload.into()).await {
+                    tracing::warn!(error = %e, "NATS publish failed; the client resyncs from the store");
+                }
+            }
+        });
+        tracing::info!(url, node, "NATS link connected");
+        Ok(NatsLink {
+            inner: Arc::new(Inner {
+                client,
+                prefix: prefix.to_owned(),
+                node: node.to_owned(),
+                delivery: Mutex::new(Weak::new()),
+                subs: tokio::sync::Mutex::new(HashMap::new()),
+                publish: tx,
+                publisher: Mutex::new(Some(publisher)),
+            }),
+        })
+    }
+
+    /// Hand what arrives to `delivery`.
+    pub(super) fn start(&self, delivery: Weak<Delivery>) {
+        *self
+            .inner
+            .delivery
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = delivery;
+    }
+
+    fn delivery(&self) -> Option<Arc<Delivery>> {
+        self.inner
+            .delivery
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .upgrade()
+    }
+
+    fn subject(&self, topic: &Topic) -> String {
+        match topic {
+            Topic::User(u) => format!("{}.user.{}", self.inner.prefix, token(u.as_str())),
+            Topic::Group(g) => format!("{}.group.{}", self.inner.prefix, token(g.as_str())),
+        }
+    }
+
+    /// Bring the subscriptions of the changed topics in line with the sessions on this node.
+    /// Each topic is decided from the registry's state at the time, under one lock, so changes
+    /// applied in any order end in the right state.
+    pub(super) async fn follow(&self, changes: &TopicChanges) {
+        let Some(delivery) = self.delivery() else {
+            return;
+        };
+        let mut subs = self.inner.subs.lock().await;
+        let mut subscribed = false;
+        for topic in changes.first.iter().chain(&changes.last) {
+            let want = delivery.registry.has_topic(topic);
+            match (want, subs.contains_key(topic)) {
+                (true, false) => match self.inner.client.subscribe(self.subject(topic)).await {
+                    Ok(sub) => {
+                        subs.insert(topic.clone(), self.forward(topic.clone(), sub));
+                        subscribed = true;
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, ?topic, "NATS subscribe failed; these sessions get events only by sync")
+                    }
+                },
+                (false, true) => {
+                    if let Some(task) = subs.remove(topic) {
+                        // Dropping the subscriber unsubscribes.
+                        task.abort();
+                    }
+                }
+                _ => {}
+            }
+        }
+        drop(subs);
+        if subscribed {
+            // Make sure the server has the subscriptions before the login is answered.
+            if let Err(e) = self.inner.client.flush().await {
+                tracing::warn!(error = %e, "NATS flush failed");
+            }
+        }
+    }
+
+    fn forward(&self, topic: Topic, mut sub: async_nats::Subscriber) -> JoinHandle<()> {
+        let link = self.clone();
+        tokio::spawn(async move {
+            use futures_util::StreamExt;
+            while let Some(msg) = sub.next().await {
+                let Some(delivery) = link.delivery() else {
+                    return;
+                };
+                match decode(&msg.payload) {
+                    Some(Wire::Event { node, .. }) if node == link.inner.node => {}
+                    Some(Wire::Event { frame, .. }) => {
+                        delivery.deliver_remote(&topic, Arc::from(frame));
+                    }
+                    Some(Wire::Kick { node, .. }) if node == link.inner.node => {}
+                    Some(Wire::Kick { platform, .. }) => {
+                        if let Topic::User(user) = &topic {
+                            delivery.kicked_remote(user, platform);
+                        }
+                    }
+                    None => tracing::warn!("undecodable message on the NATS bus"),
+                }
+            }
+        })
+    }
+
+    /// Tell the other nodes that `user` logged in on `platform` here.
+    pub(super) async fn kick_elsewhere(&self, user: &UserId, platform: i64) {
+        let subject = self.subject(&Topic::User(user.clone()));
+        let _ = self
+            .inner
+            .publish
+            .send((subject, encode_kick(platform, &self.inner.node)))
+            .await;
+    }
+
+    /// Publish an event for the sessions of other nodes.
+    pub(super) async fn publish(&self, topic: &Topic, event: &Outgoing) {
+        let payload = encode_event(&self.inner.node, &event.frame());
+        let _ = self
+            .inner
+            .publish
+            .send((self.subject(topic), payload))
+            .await;
+    }
+
+    pub(super) fn ready(&self) -> Result<(), String> {
+        match self.inner.client.connection_state() {
+            async_nats::connection::State::Connected => Ok(()),
+            other => Err(format!("NATS connection is {other:?}")),
+        }
+    }
+
+    pub(super) fn shutdown(&self) {
+        if let Some(p) = self
+            .inner
+            .publisher
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            p.abort();
+        }
+        if let Ok(mut subs) = self.inner.subs.try_lock() {
+            for (_, task) in subs.drain() {
+                task.abort();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_round_trip() {
+        let e = encode_event("node-1", "{\"frame\":\"event\"}\nsecond line");
+        assert_eq!(
+            decode(&e),
+            Some(Wire::Event {
+                node: "node-1",
+                frame: "{\"frame\":\"event\"}\nsecond line"
+            })
+        );
+        assert_eq!(
+            decode(&encode_kick(2, "node-7")),
+            Some(Wire::Kick {
+                platform: 2,
+                node: "node-7"
+            })
+        );
+        assert_eq!(decode(b"Xjunk"), None);
+        assert_eq!(decode(b"Kx node"), None);
+        assert_eq!(decode(&[0xff, 0xfe]), None);
+    }
+
+    #[test]
+    fn subjects_are_one_token_per_id() {
+        assert_eq!(token("a.b*"), "612e622a");
+    }
+}

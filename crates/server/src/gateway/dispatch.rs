@@ -1,0 +1,269 @@
+//! From a decoded request to its reply: a table from operation name to service call, the
+//! batching of consecutive sends, and the one function that turns a service error into a reply.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+
+use futures_util::future::{ready, BoxFuture};
+use futures_util::FutureExt;
+use opentim_model::codes;
+use opentim_model::ids::UserId;
+use opentim_protocol::op::history::History;
+use opentim_protocol::op::login::Login;
+use opentim_protocol::op::logout::Logout;
+use opentim_protocol::op::ping::{Ping, Pong};
+use opentim_protocol::op::send::{SendMessage, SendRequest};
+use opentim_protocol::op::sync::Sync;
+use opentim_protocol::op::Empty;
+use opentim_protocol::{decode_body, encode_reply, encode_reply_error, FrameError, Op, Request};
+use serde_json::value::RawValue;
+
+use crate::clock::now_secs;
+use crate::delivery::SessionId;
+use crate::error::Error;
+use crate::service::message::Fanout;
+use crate::service::Services;
+
+/// The authenticated caller of a request.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub user: UserId,
+    pub session: SessionId,
+}
+
+/// An encoded reply, and whether the session ends after it.
+pub struct Answer {
+    pub text: String,
+    pub close: bool,
+}
+
+type Handler = Box<
+    dyn Fn(Arc<Services>, Caller, u64, Option<&RawValue>) -> BoxFuture<'static, Answer>
+        + Send
+        + std::marker::Sync,
+>;
+
+/// Operation name -> handler.
+pub struct Table {
+    routes: HashMap<&'static str, Handler>,
+}
+
+/// The reply to request `id` that failed with `e`. Internal errors are logged here, once.
+pub fn reply_for(id: u64, e: &Error) -> String {
+    if let Error::Internal { .. } = e {
+        tracing::error!(error = %e, "request failed");
+    }
+    let r = e.to_refusal();
+    encode_reply_error(id, r.code, &r.desc)
+}
+
+fn bad_frame(id: u64, e: &FrameError) -> String {
+    encode_reply_error(id, codes::ERR_SVR_MSG_PKG_PARSE_FAILED, &e.to_string())
+}
+
+/// A handler that decodes `O::Request`, calls `f` and encodes `O::Response`.
+fn route<O, F, Fut>(close: bool, f: F) -> (&'static str, Handler)
+where
+    O: Op,
+    F: Fn(Arc<Services>, Caller, O::Request) -> Fut + Send + std::marker::Sync + 'static,
+    Fut: Future<Output = Result<O::Response, Error>> + Send + 'static,
+{
+    let handler: Handler =
+        Box::new(
+            move |services, caller, id, body| match decode_body::<O::Request>(body) {
+                Err(e) => ready(Answer {
+                    text: bad_frame(id, &e),
+                    close: false,
+                })
+                .boxed(),
+                Ok(req) => {
+                    let fut = f(services, caller, req);
+                    async move {
+                        let text = match fut.await {
+                            Ok(resp) => encode_reply::<O>(id, &resp),
+                            Err(e) => reply_for(id, &e),
+                        };
+                        Answer { text, close }
+                    }
+                    .boxed()
+                }
+            },
+        );
+    (O::NAME, handler)
+}
+
+impl Table {
+    /// Every operation a logged-in session may call.
+    pub fn new() -> Self {
+        let routes = [
+            route::<Login, _, _>(false, |_, _, _| async {
+                Err(Error::refused(
+                    codes::ERR_SDK_ACCOUNT_LOGIN_IN_PROCESS,
+                    "already logged in on this connection",
+                ))
+            }),
+            route::<Logout, _, _>(true, |_, _, _: Empty| async { Ok(Empty {}) }),
+            route::<Ping, _, _>(false, |_, _, _: Empty| async {
+                Ok(Pong {
+                    server_time: now_secs(),
+                })
+            }),
+            // Sends normally arrive in batches (see `answer_all`); a lone one comes here.
+            route::<SendMessage, _, _>(false, |services, caller, req| async move {
+                let (mut results, fanout) = services
+                    .message
+                    .send_batch(&caller.user, Some(caller.session), vec![req])
+                    .await;
+                fanout.run().await;
+                results.pop().unwrap_or_else(|| {
+                    Err(Error::refused(
+                        codes::ERR_SVR_MSG_INTERNAL_ERROR1,
+                        "no result",
+                    ))
+                })
+            }),
+            route::<Sync, _, _>(false, |services, caller, req| async move {
+                services.sync.page(&caller.user, req).await
+            }),
+            route::<History, _, _>(false, |services, caller, req| async move {
+                services.conversation.history(&caller.user, req).await
+            }),
+        ];
+        Table {
+            routes: routes.into_iter().collect(),
+        }
+    }
+
+    /// Whether `op` has a handler.
+    pub fn serves(&self, op: &str) -> bool {
+        self.routes.contains_key(op)
+    }
+
+    /// Answer one request.
+    pub async fn answer(
+        &self,
+        services: &Arc<Services>,
+        caller: &Caller,
+        req: &Request<'_>,
+    ) -> Answer {
+        match self.routes.get(req.op) {
+            Some(handler) => handler(services.clone(), caller.clone(), req.id, req.body).await,
+            None => Answer {
+                text: encode_reply_error(
+                    req.id,
+                    codes::ERR_SVR_COMM_INVALID_SERVICE,
+                    &format!(
+                        "unknown operation {:?}; this server speaks protocol {}",
+                        req.op,
+                        opentim_protocol::PROTOCOL_VERSION
+                    ),
+                ),
+                close: false,
+            },
+        }
+    }
+}
+
+impl Default for Table {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Answer frames in order. Consecutive sends go to the message service as one batch; their
+/// fan-out is returned to run after the replies are written.
+pub async fn answer_all(
+    table: &Table,
+    services: &Arc<Services>,
+    caller: &Caller,
+    texts: &[String],
+) -> (Vec<Answer>, Vec<Fanout>) {
+    let mut out = Vec::with_capacity(texts.len());
+    let mut fanouts = Vec::new();
+    let mut batch: Vec<(u64, SendRequest)> = Vec::new();
+    for text in texts {
+        let req = match Request::decode(text) {
+            Ok(r) => r,
+            Err(e) => {
+                flush(services, caller, &mut batch, &mut out, &mut fanouts).await;
+                // Answer with id 0 when the frame is too broken to carry one.
+                let id = serde_json::from_str::<serde_json::Value>(text)
+                    .ok()
+                    .and_then(|v| v.get("id")?.as_u64())
+                    .unwrap_or(0);
+                out.push(Answer {
+                    text: bad_frame(id, &e),
+                    close: false,
+                });
+                continue;
+            }
+        };
+        if req.op == SendMessage::NAME {
+            match req.body::<SendMessage>() {
+                Ok(body) => batch.push((req.id, body)),
+                Err(e) => {
+                    flush(services, caller, &mut batch, &mut out, &mut fanouts).await;
+                    out.push(Answer {
+                        text: bad_frame(req.id, &e),
+                        close: false,
+                    });
+                }
+            }
+            continue;
+        }
+        flush(services, caller, &mut batch, &mut out, &mut fanouts).await;
+        let answer = table.answer(services, caller, &req).await;
+        let close = answer.close;
+        out.push(answer);
+        if close {
+            break;
+        }
+    }
+    flush(services, caller, &mut batch, &mut out, &mut fanouts).await;
+    (out, fanouts)
+}
+
+async fn flush(
+    services: &Arc<Services>,
+    caller: &Caller,
+    batch: &mut Vec<(u64, SendRequest)>,
+    out: &mut Vec<Answer>,
+    fanouts: &mut Vec<Fanout>,
+) {
+    if batch.is_empty() {
+        return;
+    }
+    let (ids, reqs): (Vec<u64>, Vec<SendRequest>) = batch.drain(..).unzip();
+    let (results, fanout) = services
+        .message
+        .send_batch(&caller.user, Some(caller.session), reqs)
+        .await;
+    fanouts.push(fanout);
+    for (id, r) in ids.into_iter().zip(results) {
+        let text = match r {
+            Ok(resp) => encode_reply::<SendMessage>(id, &resp),
+            Err(e) => reply_for(id, &e),
+        };
+        out.push(Answer { text, close: false });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_of_the_protocol_has_a_handler() {
+        let table = Table::new();
+        for op in opentim_protocol::OPS {
+            assert!(table.serves(op), "no handler for {op}");
+        }
+        assert_eq!(
+            table.routes.len(),
+            opentim_protocol::OPS.len(),
+            "a handler for an op the protocol does not list"
+        );
+        assert!(!table.serves("msg.teleport"));
+    }
+}

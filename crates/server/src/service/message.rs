@@ -1,0 +1,234 @@
+//! Sending messages: the one place that decides what may be sent.
+//!
+//! Checks come first (conversation type, receiver id, client message id, elements, body size);
+//! then the store assigns the conversation seq and both inbox cursors and makes the message
+//! durable. The sender is answered as soon as that write is durable: fan-out to the receivers'
+//! sessions is a separate step ([`Fanout`]) that the caller runs after replying, so the ack never
+//! waits for delivery.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use opentim_model::codes;
+use opentim_model::elem::Elem;
+use opentim_model::enums::{ConvType, ElemType};
+use opentim_model::ids::UserId;
+use opentim_model::message::Message;
+use opentim_protocol::op::send::{SendRequest, SendResponse};
+use opentim_protocol::{Event, InboxEntry, InboxItem};
+
+use crate::clock::now_secs;
+use crate::config::Config;
+use crate::delivery::{Delivery, Outgoing, SessionId, Topic};
+use crate::error::{Error, Result};
+use crate::http::metrics::Metrics;
+use crate::store::{MessageStore, NewC2c, Stored};
+
+/// Longest client message id, in bytes.
+pub const MAX_CLIENT_MSG_ID_BYTES: usize = 64;
+
+/// Element types a client may send today. Media elements arrive with the media issue; group tips
+/// and reports are produced by the server only.
+fn sendable(elem: &Elem) -> bool {
+    matches!(elem.elem_type(), ElemType::TEXT | ElemType::CUSTOM)
+}
+
+pub struct MessageService {
+    config: Arc<Config>,
+    store: Arc<dyn MessageStore>,
+    delivery: Arc<Delivery>,
+    metrics: Arc<Metrics>,
+}
+
+/// Events still to be delivered after the sender was answered.
+#[must_use = "run the fan-out after answering the sender"]
+pub struct Fanout {
+    delivery: Arc<Delivery>,
+    events: Vec<(Topic, Outgoing, Option<SessionId>)>,
+}
+
+impl Fanout {
+    /// Deliver every event, in the order the messages were stored.
+    pub async fn run(self) {
+        for (topic, event, except) in self.events {
+            self.delivery.publish(&topic, event, except).await;
+        }
+    }
+}
+
+impl MessageService {
+    pub fn new(
+        config: Arc<Config>,
+        store: Arc<dyn MessageStore>,
+        delivery: Arc<Delivery>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        MessageService {
+            config,
+            store,
+            delivery,
+            metrics,
+        }
+    }
+
+    /// The send rules. Returns the receiver.
+    fn check(&self, req: &SendRequest) -> Result<UserId> {
+        if req.conv_type != ConvType::C2C {
+            let what = if req.conv_type == ConvType::GROUP {
+                "group conversations are not served yet"
+            } else {
+                "unknown conversation type"
+            };
+            return Err(Error::refused(
+                codes::ERR_INVALID_CONVERSATION,
+                format!("{what} (conv_type {})", req.conv_type.0),
+            ));
+        }
+        let to = UserId::parse(&req.conv_id, self.config.max_user_id_bytes).map_err(|e| {
+            Error::refused(
+                codes::ERR_SVR_MSG_INVALID_ID,
+                format!(
+                    "receiver id: {e}; ids are 1 to {} bytes (max_user_id_bytes) of printable ASCII",
+                    self.config.max_user_id_bytes
+                ),
+            )
+        })?;
+        if req.client_msg_id.is_empty() || req.client_msg_id.len() > MAX_CLIENT_MSG_ID_BYTES {
+            return Err(Error::refused(
+                codes::ERR_SVR_MSG_PKG_PARSE_FAILED,
+                format!("client_msg_id must be 1 to {MAX_CLIENT_MSG_ID_BYTES} bytes"),
+            ));
+        }
+        if req.message.elem_array.is_empty() {
+            return Err(Error::refused(
+                codes::ERR_INVALID_MSG_ELEM,
+                "message_elem_array is empty",
+            ));
+        }
+        if let Some(bad) = req.message.elem_array.iter().find(|e| !sendable(e)) {
+            return Err(Error::refused(
+                codes::ERR_INVALID_MSG_ELEM,
+                format!(
+                    "elem_type {} cannot be sent yet; text (0) and custom (3) elements can",
+                    bad.elem_type().0
+                ),
+            ));
+        }
+        let size = req.message.body_size();
+        if size > self.config.max_message_bytes {
+            return Err(Error::refused(
+                codes::ERR_SVR_COMM_BODY_SIZE_LIMIT,
+                format!(
+                    "message body is {size} bytes; the limit (max_message_bytes) is {}",
+                    self.config.max_message_bytes
+                ),
+            ));
+        }
+        Ok(to)
+    }
+
+    /// Store several sends of one session, in order, with one result each (the store may
+    /// commit them together, which is what makes a pipelining client fast). `origin` is the
+    /// sending session, which learns of its messages from the replies and gets no event.
+    pub async fn send_batch(
+        &self,
+        from: &UserId,
+        origin: Option<SessionId>,
+        reqs: Vec<SendRequest>,
+    ) -> (Vec<Result<SendResponse>>, Fanout) {
+        let mut results: Vec<Option<Result<SendResponse>>> = Vec::with_capacity(reqs.len());
+        let mut writes = Vec::with_capacity(reqs.len());
+        let now = now_secs();
+        for req in reqs {
+            let to = match self.check(&req) {
+                Ok(to) => to,
+                Err(e) => {
+                    self.metrics
+                        .messages_rejected
+                        .fetch_add(1, Ordering::Relaxed);
+                    results.push(Some(Err(e)));
+                    continue;
+                }
+            };
+            writes.push(NewC2c {
+                from: from.as_str().to_owned(),
+                to: to.into_string(),
+                client_msg_id: req.client_msg_id,
+                rand: req.rand,
+                server_time: now,
+                message: content_of(req.message),
+            });
+            results.push(None);
+        }
+        let mut fanout = Fanout {
+            delivery: self.delivery.clone(),
+            events: Vec::new(),
+        };
+        let mut stored = self.store.append_c2c_batch(writes).await.into_iter();
+        for slot in results.iter_mut().filter(|r| r.is_none()) {
+            let r = match stored.next() {
+                Some(Ok(s)) => {
+                    self.fan_out(&s, origin, &mut fanout);
+                    Ok(SendResponse {
+                        cursor: s.from_cursor,
+                        message: s.message,
+                    })
+                }
+                Some(Err(e)) => Err(Error::Internal {
+                    what: "store the message",
+                    source: e,
+                }),
+                None => Err(Error::Internal {
+                    what: "store the message",
+                    source: crate::store::StoreError::Closed,
+                }),
+            };
+            *slot = Some(r);
+        }
+        (results.into_iter().flatten().collect(), fanout)
+    }
+
+    fn fan_out(&self, s: &Stored, origin: Option<SessionId>, fanout: &mut Fanout) {
+        if s.duplicate {
+            // A retry: the receivers got the first copy.
+            return;
+        }
+        self.metrics.messages_stored.fetch_add(1, Ordering::Relaxed);
+        let event = |cursor| {
+            Outgoing::new(Event::Inbox(InboxEntry {
+                cursor,
+                item: InboxItem::Message {
+                    message: s.message.clone(),
+                },
+            }))
+        };
+        let (Ok(from), Ok(to)) = (
+            UserId::parse_unbounded(&s.message.from),
+            UserId::parse_unbounded(&s.message.to),
+        ) else {
+            return;
+        };
+        if from != to {
+            fanout
+                .events
+                .push((Topic::User(to), event(s.to_cursor), None));
+        }
+        // The sender's other sessions (other devices) see their own message too.
+        fanout
+            .events
+            .push((Topic::User(from), event(s.from_cursor), origin));
+    }
+}
+
+/// Keep what the sender says about the content; the envelope fields are the server's.
+fn content_of(m: Message) -> Message {
+    Message {
+        elem_array: m.elem_array,
+        priority: m.priority,
+        client_time: m.client_time,
+        platform: m.platform,
+        is_online_msg: m.is_online_msg,
+        offline_push_config: m.offline_push_config,
+        ..Message::default()
+    }
+}

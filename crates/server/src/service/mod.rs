@@ -1,0 +1,56 @@
+//! The services: the rules of each domain, independent of how requests arrive (WebSocket today,
+//! the REST API later). Each service owns its slice of the store; nothing else touches it.
+//! Every method takes the authenticated identity of the caller.
+
+pub mod account;
+pub mod conversation;
+pub mod message;
+pub mod sync;
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::delivery::Delivery;
+use crate::http::metrics::Metrics;
+use crate::store::Stores;
+
+pub use account::AccountService;
+pub use conversation::ConversationService;
+pub use message::MessageService;
+pub use sync::SyncService;
+
+/// Every service of a node.
+pub struct Services {
+    pub account: AccountService,
+    pub message: MessageService,
+    pub sync: SyncService,
+    pub conversation: ConversationService,
+    stores: Stores,
+}
+
+impl Services {
+    pub fn new(
+        config: Arc<Config>,
+        stores: Stores,
+        delivery: Arc<Delivery>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Services {
+            account: AccountService::new(config.clone(), metrics.clone()),
+            message: MessageService::new(
+                config.clone(),
+                stores.messages.clone(),
+                delivery,
+                metrics.clone(),
+            ),
+            sync: SyncService::new(config.clone(), stores.inbox.clone(), metrics),
+            conversation: ConversationService::new(config, stores.messages.clone()),
+            stores,
+        }
+    }
+
+    /// Whether the store answers (for `/readyz`).
+    pub async fn store_ready(&self) -> Result<(), crate::store::StoreError> {
+        self.stores.health.ping().await
+    }
+}
