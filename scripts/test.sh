@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: everything CI (.ci/run) checks, in one go.
-#   format, lints, Rust unit + integration tests (real server on 127.0.0.1:0, real SQLite),
-#   the header check, and the C/C++ programs of tests/c against a real `opentim serve`.
+#   format, generated code (tools/gen_tim_tables.py output up to date), lints, Rust unit +
+#   integration tests (real server on 127.0.0.1:0, real SQLite), the header check, and the C/C++
+#   programs of tests/c against a real `opentim serve`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,16 @@ scripts/setup.sh
 
 step "format"
 cargo fmt --all -- --check
+
+step "generated code"
+# TIMCloudDef.h, tables.rs and codes.rs are generated from spec/tim-data.json and checked in.
+generated=(crates/capi/include/TIMCloudDef.h crates/model/src/tables.rs crates/model/src/codes.rs)
+PYTHONDONTWRITEBYTECODE=1 python3 tools/gen_tim_tables.py >/dev/null
+if ! git --no-pager diff --exit-code -- "${generated[@]}"; then
+    echo "error: the generated files above differ from what is committed (or staged);" \
+        "run 'python3 tools/gen_tim_tables.py' and commit the result" >&2
+    exit 1
+fi
 
 step "lints"
 cargo clippy --workspace --all-targets --locked -- -D warnings

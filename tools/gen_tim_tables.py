@@ -1,40 +1,37 @@
 #!/usr/bin/env python3
-"""Generate the opentim C definitions header and the Rust lookup tables.
+"""Generate the opentim C definitions header and the Rust tables and constants.
 
-Reads the project's data specification (api-data.md) and writes:
+Reads spec/tim-data.json (the enums, JSON keys and error codes of the libImSDK C
+API, as facts) and writes:
 
   crates/capi/include/TIMCloudDef.h   enums, JSON key macros, TIMErrCode
   crates/model/src/tables.rs          the same facts as Rust static tables
+  crates/model/src/codes.rs           TIMResult and TIMErrCode values as Rust consts
 
-Usage: tools/gen_tim_tables.py [path/to/api-data.md]
-The default input is ../shared/spec/api-data.md relative to the repository
-root (the parent directory of tools/).  Only the standard library is used.
+Usage: tools/gen_tim_tables.py [path/to/tim-data.json]
+The default input is spec/tim-data.json in the repository root (the parent
+directory of tools/).  Only the standard library is used.
 
-What is taken from the spec:
-  * every enum of section 1.1 ("era" enums); members whose 5.6.1200 value is
-    an em dash (later-only names) are skipped;
-  * TIMGroupMemberRole uses None 0 / Normal 200 / Admin 300 / Owner 400
-    (project decision 3 in spec/README.md);
-  * every JSON key row of section 2 whose availability is not "(later)";
-  * every TIMErrCode row of section 3 ("| Number | Name |" tables) whose
-    availability is not "(later)"; the first occurrence of a name wins.
+The data file holds the era contract only (members with a 4.9.1 - 5.6.1200
+value, JSON keys and error codes not limited to 6.x headers), in header order.
+TIMGroupMemberRole carries the server values None 0 / Normal 200 / Admin 300 /
+Owner 400 (see the "comment" field of that enum in the data file).  Names in
+"codes_extras" are emitted into codes.rs only, after the TIMErrCode members.
+
+The outputs are checked in; scripts/test.sh reruns this script and fails when
+they differ from what is committed.
 """
 
+import json
 import os
 import re
 import sys
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA_FILE = os.path.join(REPO_ROOT, "spec", "tim-data.json")
 DEF_HEADER = os.path.join(REPO_ROOT, "crates", "capi", "include", "TIMCloudDef.h")
 RUST_TABLES = os.path.join(REPO_ROOT, "crates", "model", "src", "tables.rs")
-
-# Project decision 3: the role numbers we declare and emit.
-ROLE_OVERRIDE = {
-    "kTIMMemberRole_None": 0,
-    "kTIMMemberRole_Normal": 200,
-    "kTIMMemberRole_Admin": 300,
-    "kTIMMemberRole_Owner": 400,
-}
+RUST_CODES = os.path.join(REPO_ROOT, "crates", "model", "src", "codes.rs")
 
 ASCII_MAP = {
     "\u2013": "-",
@@ -45,6 +42,9 @@ ASCII_MAP = {
     "\u2265": ">=",
 }
 
+IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+I32_MIN, I32_MAX = -0x80000000, 0x7FFFFFFF
+
 
 class SpecError(Exception):
     pass
@@ -52,25 +52,6 @@ class SpecError(Exception):
 
 def fail(msg):
     raise SpecError(msg)
-
-
-def cells(line):
-    """Split a markdown table row into stripped cells."""
-    parts = line.strip().split("|")
-    if len(parts) < 3:
-        return []
-    return [p.strip() for p in parts[1:-1]]
-
-
-def unquote(cell):
-    cell = cell.strip()
-    if len(cell) >= 2 and cell.startswith("`") and cell.endswith("`"):
-        return cell[1:-1]
-    return None
-
-
-def is_later(text):
-    return "(later)" in text
 
 
 def ascii_text(text):
@@ -83,164 +64,110 @@ def ascii_text(text):
     return "".join(out)
 
 
+def one_line(text):
+    """ASCII, no backticks, whitespace runs collapsed to one space."""
+    text = ascii_text(text).replace("`", "")
+    return re.sub(r"\s+", " ", text).strip()
+
+
 def comment_text(text):
     """Make text safe to place inside a C block comment."""
     text = ascii_text(text).replace("`", "")
-    text = re.sub(r"\s*\(section [0-9.]+\)", "", text)
     text = text.replace("/*", "/ *").replace("*/", "* /").replace("??", "? ?")
     text = re.sub(r"\s+", " ", text).strip()
     return text
 
 
-def section(lines, start_pat, end_pat):
-    """Return the lines strictly between the first heading matching start_pat
-    and the next heading matching end_pat."""
-    start = None
-    for i, line in enumerate(lines):
-        if start is None:
-            if re.match(start_pat, line):
-                start = i + 1
-        elif re.match(end_pat, line):
-            return lines[start:i]
-    if start is None:
-        fail("section not found: %s" % start_pat)
-    return lines[start:]
+def field(obj, name, kind, where):
+    """obj[name], which must be of Python type kind (str or int)."""
+    if not isinstance(obj, dict) or name not in obj:
+        fail("%s: missing %r" % (where, name))
+    value = obj[name]
+    if kind is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, kind)
+    if not ok:
+        fail("%s: %r must be %s" % (where, name, kind.__name__))
+    return value
 
 
-def split_blocks(lines):
-    """Split a section into (heading, description, rows) per '#### ' heading.
-    rows is a list of (header_cells, row_cells) for every data row."""
-    blocks = []
-    cur = None
-    header = None
-    for line in lines:
-        if line.startswith("#### "):
-            cur = {"name": line[5:].strip(), "desc": [], "rows": []}
-            blocks.append(cur)
-            header = None
-            continue
-        if cur is None:
-            continue
-        if line.startswith("|"):
-            row = cells(line)
-            if not row:
-                continue
-            if all(re.fullmatch(r":?-+:?", c) for c in row):
-                continue
-            if header is None:
-                header = row
-                continue
-            cur["rows"].append((header, row))
-        else:
-            header = None
-            text = line.strip()
-            if text and not cur["rows"]:
-                cur["desc"].append(text)
-    return blocks
+def ident(obj, name, where):
+    value = field(obj, name, str, where)
+    if not re.fullmatch(IDENT, value):
+        fail("%s: odd identifier %r" % (where, value))
+    return value
 
 
-def parse_int(text, where):
-    m = re.match(r"^(-?\d+)(?:\s*\((0x[0-9A-Fa-f]+)\))?$", text.strip())
-    if not m:
-        fail("cannot read a number from %r (%s)" % (text, where))
-    value = int(m.group(1))
-    hexform = m.group(2)
-    if hexform is not None and int(hexform, 16) != value:
-        fail("decimal and hex disagree in %r (%s)" % (text, where))
-    return value, hexform
-
-
-def parse_enums(lines):
+def load_enums(data):
     enums = []  # (name, desc, [(member, value, literal, meaning)])
-    notes = []
-    for block in split_blocks(section(lines, r"^### 1\.1 ", r"^### ")):
-        name = block["name"]
-        if is_later(name):
-            continue
+    for i, e in enumerate(field(data, "enums", list, "data")):
+        name = ident(e, "name", "enums[%d]" % i)
         members = []
-        for header, row in block["rows"]:
-            if header[0] != "Member" or len(row) < 4:
-                fail("unexpected enum table in %s" % name)
-            member = unquote(row[0])
-            if member is None:
-                fail("enum member not quoted in %s: %r" % (name, row[0]))
-            raw = row[1]
-            if raw in ("\u2014", "-", ""):
-                notes.append("%s.%s skipped (no era value)" % (name, member))
-                continue
-            value, hexform = parse_int(raw, "%s.%s" % (name, member))
-            if member in ROLE_OVERRIDE:
-                if name != "TIMGroupMemberRole":
-                    fail("role override hit outside TIMGroupMemberRole")
-                value = ROLE_OVERRIDE[member]
-                hexform = None
-            literal = hexform if hexform else str(value)
-            members.append((member, value, literal, row[2]))
-        if name == "TIMGroupMemberRole":
-            got = {m[0] for m in members}
-            if got != set(ROLE_OVERRIDE):
-                fail("TIMGroupMemberRole members unexpected: %s" % sorted(got))
+        for j, m in enumerate(field(e, "members", list, name)):
+            where = "%s.members[%d]" % (name, j)
+            member = ident(m, "name", where)
+            value = field(m, "value", int, where)
+            literal = str(value)
+            if "hex" in m:
+                literal = field(m, "hex", str, where)
+                if not re.fullmatch(r"0x[0-9A-Fa-f]+", literal) or int(literal, 16) != value:
+                    fail("%s: hex %r is not the value %d" % (where, literal, value))
+            members.append((member, value, literal, field(m, "desc", str, where)))
         if not members:
-            fail("enum %s has no era members" % name)
-        enums.append((name, " ".join(block["desc"]), members))
-    return enums, notes
+            fail("enum %s has no members" % name)
+        enums.append((name, field(e, "desc", str, name), members))
+    return enums
 
 
-def parse_keys(lines):
-    structs = []  # (struct, desc, [(const, key, jtype, dir, meaning)])
+def load_keys(data):
+    structs = []  # (struct, desc, [(const, key, jtype, dir, availability)])
     seen = {}
-    dups = []
-    for block in split_blocks(section(lines, r"^## 2\. ", r"^## ")):
-        if is_later(block["name"]):
-            continue
+    for i, s in enumerate(field(data, "json_objects", list, "data")):
+        sname = field(s, "name", str, "json_objects[%d]" % i)
         rows = []
-        for header, row in block["rows"]:
-            if header[:2] != ["Constant", "JSON key"]:
-                continue
-            if len(row) != len(header):
-                fail("bad key row in %s: %r" % (block["name"], row))
-            if is_later(row[-1]):
-                continue
-            const = unquote(row[0])
-            key = unquote(row[1])
-            if const is None or key is None:
-                fail("unquoted key row in %s: %r" % (block["name"], row))
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", const):
-                fail("odd constant name %r" % const)
+        for j, k in enumerate(field(s, "keys", list, sname)):
+            where = "%s.keys[%d]" % (sname, j)
+            const = ident(k, "const", where)
+            key = field(k, "key", str, where)
             if not re.fullmatch(r"[A-Za-z0-9_]+", key):
-                fail("odd JSON key %r" % key)
+                fail("%s: odd JSON key %r" % (where, key))
             if const in seen:
-                if seen[const] != key:
-                    fail("constant %s has two keys: %s / %s" % (const, seen[const], key))
-                dups.append(const)
-                continue
-            seen[const] = key
-            rows.append((const, key, row[2], row[3], row[-1]))
-        if rows:
-            structs.append((block["name"], " ".join(block["desc"]), rows))
-    return structs, dups
+                fail("constant %s listed twice (%s, %s)" % (const, seen[const], sname))
+            seen[const] = sname
+            rows.append((const, key, field(k, "type", str, where), field(k, "dir", str, where),
+                         field(k, "availability", str, where)))
+        if not rows:
+            fail("JSON object %s has no keys" % sname)
+        structs.append((sname, field(s, "desc", str, sname), rows))
+    return structs
 
 
-def parse_errors(lines):
-    errors = []  # (name, number, meaning)
-    seen = {}
-    dups = []
-    for block in split_blocks(section(lines, r"^## 3\. ", r"^## ")):
-        for header, row in block["rows"]:
-            if header[:2] != ["Number", "Name"]:
-                continue
-            if is_later(row[-1]):
-                continue
-            name = unquote(row[1])
-            if name is None:
-                fail("unquoted error name: %r" % row)
-            number, _ = parse_int(row[0], name)
-            if name in seen:
-                dups.append((name, seen[name], number))
-                continue
-            seen[name] = number
-            errors.append((name, number, row[2]))
-    return errors, dups
+def load_codes(data, section):
+    codes = []  # (name, number, meaning)
+    for i, c in enumerate(field(data, section, list, "data")):
+        where = "%s[%d]" % (section, i)
+        name = ident(c, "name", where)
+        number = field(c, "number", int, where)
+        if not I32_MIN <= number <= I32_MAX:
+            fail("%s: %s = %d does not fit an i32" % (where, name, number))
+        codes.append((name, number, field(c, "desc", str, where)))
+    return codes
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    enums = load_enums(data)
+    structs = load_keys(data)
+    errors = load_codes(data, "error_codes")
+    extras = load_codes(data, "codes_extras")
+    names = set()
+    for name, _, _ in errors:
+        if name in names:
+            fail("error name %s listed twice" % name)
+        names.add(name)
+    return enums, structs, errors, extras
 
 
 def check_names(enums, structs, errors):
@@ -450,6 +377,75 @@ def rust_tables(enums, structs, errors):
     return "\n".join(out) + "\n"
 
 
+def doc_lines(text, indent="", width=100):
+    """`///` lines holding text, wrapped at width columns. A continuation line
+    never starts with something markdown would read as a list, quote, heading
+    or rule, so the comment stays one paragraph."""
+    prefix = indent + "/// "
+    words = one_line(text).split(" ")
+    if words == [""]:
+        fail("empty doc text")
+
+    def bad_start(word):
+        return re.match(r"^([-+*#>=|]|\d+[.)])", word) is not None
+
+    lines = [[]]
+    for word in words:
+        cur = lines[-1]
+        if cur and len(prefix + " ".join(cur + [word])) > width:
+            nxt = [word]
+            while bad_start(nxt[0]) and len(cur) > 1:
+                nxt.insert(0, cur.pop())
+            lines.append(nxt)
+        else:
+            cur.append(word)
+    return [(prefix + " ".join(ws)).rstrip() for ws in lines]
+
+
+def rust_codes(enums, errors, extras):
+    results = [mems for name, _, mems in enums if name == "TIMResult"]
+    if not results:
+        fail("no TIMResult enum in the data")
+    results = [(m, v, meaning) for m, v, _, meaning in results[0]]
+    owner = {}
+    for group, items in (("TIMResult", results), ("TIMErrCode", errors),
+                         ("codes_extras", extras)):
+        for name, number, _ in items:
+            if name in owner:
+                fail("codes.rs: %s (%s) collides with the %s name" % (name, group, owner[name]))
+            if not I32_MIN <= number <= I32_MAX:
+                fail("codes.rs: %s = %d does not fit an i32" % (name, number))
+            owner[name] = group
+
+    out = []
+    w = out.append
+    w("//! The TIM result and error codes by name: `TIM_*` are the `TIMResult` values every C function")
+    w("//! returns, `ERR_*` the `TIMErrCode` numbers given to callbacks. The error codes as a lookup table")
+    w("//! (for the header check) are [`crate::tables::ERROR_CODES`].")
+    w("//!")
+    w("//! Generated by tools/gen_tim_tables.py from spec/tim-data.json; do not edit.")
+    w("")
+    w("// TIMResult: the synchronous return value of the C functions.")
+    for name, number, meaning in results:
+        out.extend(doc_lines(meaning))
+        w("pub const %s: i32 = %d;" % (name, number))
+    w("")
+    w("// TIMErrCode: the code given to callbacks, in header order.")
+    for name, number, meaning in errors:
+        out.extend(doc_lines(meaning))
+        w("pub const %s: i32 = %d;" % (name, number))
+    if extras:
+        w("")
+        w("// Not TIMErrCode members (codes_extras in spec/tim-data.json).")
+        for name, number, meaning in extras:
+            out.extend(doc_lines(meaning))
+            w("pub const %s: i32 = %d;" % (name, number))
+    for line in out:
+        if len(line) > 100 and not line.startswith("pub const "):
+            fail("codes.rs line over 100 columns: %s" % line)
+    return "\n".join(out) + "\n"
+
+
 def write(path, text):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="ascii", newline="\n") as f:
@@ -457,38 +453,31 @@ def write(path, text):
 
 
 def main(argv):
-    spec = argv[1] if len(argv) > 1 else os.path.join(
-        REPO_ROOT, "..", "shared", "spec", "api-data.md")
-    with open(spec, encoding="utf-8") as f:
-        lines = f.read().splitlines()
-
-    enums, enum_notes = parse_enums(lines)
-    structs, key_dups = parse_keys(lines)
-    errors, err_dups = parse_errors(lines)
+    path = argv[1] if len(argv) > 1 else DATA_FILE
+    enums, structs, errors, extras = load(path)
     check_names(enums, structs, errors)
 
-    write(DEF_HEADER, c_header(enums, structs, errors))
-    write(RUST_TABLES, rust_tables(enums, structs, errors))
+    outputs = [
+        (DEF_HEADER, c_header(enums, structs, errors)),
+        (RUST_TABLES, rust_tables(enums, structs, errors)),
+        (RUST_CODES, rust_codes(enums, errors, extras)),
+    ]
+    for out, text in outputs:
+        write(out, text)
 
     n_members = sum(len(m) for _, _, m in enums)
     n_keys = sum(len(r) for _, _, r in structs)
     print("enums: %d (%d members)" % (len(enums), n_members))
     print("json keys: %d in %d objects" % (n_keys, len(structs)))
-    print("error codes: %d" % len(errors))
-    for note in enum_notes:
-        print("note: " + note)
-    for const in key_dups:
-        print("note: duplicate constant %s (same key) kept once" % const)
-    for name, first, other in err_dups:
-        print("note: duplicate error name %s (%d, then %d) kept first" % (name, first, other))
-    print("wrote " + os.path.relpath(DEF_HEADER, REPO_ROOT))
-    print("wrote " + os.path.relpath(RUST_TABLES, REPO_ROOT))
+    print("error codes: %d (+%d extra in codes.rs)" % (len(errors), len(extras)))
+    for out, _ in outputs:
+        print("wrote " + os.path.relpath(out, REPO_ROOT))
     return 0
 
 
 if __name__ == "__main__":
     try:
         sys.exit(main(sys.argv))
-    except SpecError as e:
+    except (SpecError, OSError, ValueError) as e:
         sys.stderr.write("gen_tim_tables: %s\n" % e)
         sys.exit(1)

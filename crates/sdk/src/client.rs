@@ -11,6 +11,9 @@ use opentim_model::enums::{ConvEvent, ConvType, NetworkStatus};
 use opentim_model::message::Message;
 use tokio::sync::{mpsc, oneshot};
 
+use opentim_model::ids::UserId;
+use opentim_protocol::op::send::SendRequest;
+
 use crate::connection::{self, Command, Session};
 use crate::error::{Result, SdkError};
 use crate::local::LocalStore;
@@ -159,13 +162,12 @@ impl Client {
     /// unreachable but this user has logged in on this device before, at once with the cached
     /// history available (the client keeps reconnecting in the background).
     pub async fn login(&self, user_id: &str, user_sig: &str) -> Result<()> {
-        if user_id.is_empty()
-            || user_id.len() > 32
-            || !user_id.bytes().all(|b| b.is_ascii_graphic())
-        {
+        // Only what the local cache needs (its directory is named by the id); the server
+        // decides the rest (length, existence) and its code comes back from the login.
+        if let Err(e) = UserId::parse_unbounded(user_id) {
             return Err(SdkError::new(
                 codes::ERR_SDK_COMM_INVALID_IDENTIFIER,
-                "user id must be 1 to 32 bytes of printable ASCII without spaces",
+                format!("user id {user_id:?}: {e}"),
             ));
         }
         if user_sig.is_empty() {
@@ -251,30 +253,7 @@ impl Client {
     ) -> Result<Message> {
         let (commands, store, user) =
             self.slot(|s| (s.commands.clone(), s.store.clone(), s.user.clone()))?;
-        if conv_type != ConvType::C2C {
-            return Err(SdkError::new(
-                codes::ERR_INVALID_CONVERSATION,
-                format!(
-                    "conv_type {} cannot be sent to yet; use kTIMConv_C2C (1)",
-                    conv_type.0
-                ),
-            ));
-        }
-        if conv_id.is_empty()
-            || conv_id.len() > 32
-            || !conv_id.bytes().all(|b| b.is_ascii_graphic())
-        {
-            return Err(SdkError::new(
-                codes::ERR_INVALID_CONVERSATION,
-                "conv_id must be the peer's user id: 1 to 32 bytes of printable ASCII",
-            ));
-        }
-        if message.elem_array.is_empty() {
-            return Err(SdkError::new(
-                codes::ERR_INVALID_MSG_ELEM,
-                "message_elem_array is empty",
-            ));
-        }
+        // What may be sent is the server's rule: its code and text come back in the reply.
         let client_msg_id = connection::new_client_msg_id();
         let rand = u64::from(rand::random::<u32>());
         let now = std::time::SystemTime::now()
@@ -294,10 +273,16 @@ impl Client {
         store.insert_outgoing(&client_msg_id, &local)?;
         let (tx, rx) = oneshot::channel();
         let deadline = tokio::time::Instant::now() + self.shared.options.send_timeout;
+        let request = SendRequest {
+            client_msg_id,
+            conv_id: conv_id.to_owned(),
+            conv_type,
+            rand,
+            message: content_of(&local),
+        };
         commands
             .send(Command::Send {
-                client_msg_id,
-                message: local,
+                request,
                 deadline,
                 reply: tx,
             })
@@ -315,5 +300,18 @@ impl Client {
     pub fn conversations(&self) -> Result<Vec<ConvInfo>> {
         let store = self.slot(|s| s.store.clone())?;
         store.conversations()
+    }
+}
+
+/// What the server needs of a message being sent: its content, not the local envelope.
+fn content_of(m: &Message) -> Message {
+    Message {
+        elem_array: m.elem_array.clone(),
+        priority: m.priority,
+        client_time: m.client_time,
+        platform: m.platform,
+        is_online_msg: m.is_online_msg,
+        offline_push_config: m.offline_push_config.clone(),
+        ..Message::default()
     }
 }

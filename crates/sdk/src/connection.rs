@@ -1,34 +1,24 @@
-//! The connection manager: one task per logged-in session.
+//! The connection task: one per logged-in session, a thin shell around the sans-I/O [`Core`].
 //!
-//! It dials the servers in turn, logs in, syncs the inbox from the cached cursor, resends every
-//! message not yet acknowledged (with its original client message id, so the server stores it
-//! once), and then applies live events. When the connection drops it reports Disconnected, waits
-//! (exponential backoff with jitter), and starts over; sends made meanwhile wait in the queue.
-//!
-//! Inbox entries are applied strictly in cursor order. A live entry that skips a cursor means
-//! something was missed: it is set aside and a sync fetches the gap; after every sync, if an entry
-//! newer than the cursor was seen, another sync runs. Entries at or below the cursor are ignored,
-//! so replays never duplicate.
+//! It dials the servers in turn, logs in, and then feeds the core what the socket, the API and
+//! the clock bring, doing what the core answers: writing frames, storing batches of inbox
+//! entries in one local transaction, resolving sends, reporting events. When the connection
+//! drops it reports Disconnected, waits (exponential backoff with jitter), and starts over;
+//! sends made meanwhile wait in the core's outbox and go out, with their original client message
+//! ids, at the next connection.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use opentim_model::codes;
-use opentim_model::enums::{ConvEvent, NetworkStatus};
+use opentim_model::conv::ConvInfo;
+use opentim_model::enums::{ConvEvent, ConvType, NetworkStatus};
 use opentim_model::message::Message;
 use opentim_protocol::op::login::{Login, LoginRequest};
-use opentim_protocol::op::logout::Logout;
-use opentim_protocol::op::ping::Ping;
-use opentim_protocol::op::send::{SendMessage, SendRequest, SendResponse};
-use opentim_protocol::op::sync::{Sync, SyncRequest, SyncResponse};
-use opentim_protocol::op::Empty;
-use opentim_protocol::{
-    decode_body, encode_request, Event, InboxEntry, InboxItem, Op, ServerFrame, PROTOCOL_VERSION,
-    WS_PATH,
-};
-use serde_json::value::RawValue;
+use opentim_protocol::op::send::SendRequest;
+use opentim_protocol::{encode_request, InboxItem, ServerFrame, PROTOCOL_VERSION, WS_PATH};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -38,35 +28,35 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use crate::client::{SdkEvent, Shared};
 use crate::convert::to_local;
 use crate::error::{Result, SdkError};
-use crate::local::LocalStore;
+use crate::local::{Applied, LocalStore};
+use crate::state::outbox::SendKey;
+use crate::state::{Action, Batch, Core};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// Entries asked for per sync request.
-const SYNC_PAGE: u32 = 200;
+/// Most frames taken from the socket before their entries are stored together.
+const MAX_BURST: usize = 512;
 
 /// Requests from the API to the session task.
 #[allow(clippy::large_enum_variant)] // One command per API call; boxing buys nothing.
 pub(crate) enum Command {
     Send {
-        client_msg_id: String,
-        message: Message,
+        request: SendRequest,
         deadline: Instant,
         reply: oneshot::Sender<Result<Message>>,
     },
     Logout(oneshot::Sender<()>),
 }
 
-struct Pending {
-    client_msg_id: String,
-    message: Message,
-    deadline: Instant,
-    reply: oneshot::Sender<Result<Message>>,
-}
-
 /// A new client message id: 128 random bits in hex.
 pub(crate) fn new_client_msg_id() -> String {
     format!("{:032x}", rand::random::<u128>())
+}
+
+/// The caller waiting for a send.
+struct Waiting {
+    client_msg_id: String,
+    reply: oneshot::Sender<Result<Message>>,
 }
 
 pub(crate) struct Session {
@@ -75,9 +65,8 @@ pub(crate) struct Session {
     sig: String,
     store: Arc<LocalStore>,
     shared: Arc<Shared>,
-    /// Unacknowledged sends in send order.
-    pending: BTreeMap<u64, Pending>,
-    next_pending: u64,
+    core: Core,
+    waiting: HashMap<SendKey, Waiting>,
 }
 
 enum End {
@@ -117,14 +106,16 @@ impl Session {
         store: Arc<LocalStore>,
         shared: Arc<Shared>,
     ) -> Self {
+        // The session is the cursor's only writer: read it once.
+        let cursor = store.cursor().unwrap_or(0);
         Session {
             id,
             user,
             sig,
             store,
             shared,
-            pending: BTreeMap::new(),
-            next_pending: 1,
+            core: Core::new(cursor),
+            waiting: HashMap::new(),
         }
     }
 
@@ -136,57 +127,172 @@ impl Session {
         });
     }
 
-    fn enqueue(&mut self, cmd: Command) -> Option<oneshot::Sender<()>> {
+    /// Take an API command; a logout hands back its completion.
+    fn command(&mut self, cmd: Command) -> (Vec<Action>, Option<oneshot::Sender<()>>) {
         match cmd {
             Command::Send {
-                client_msg_id,
-                message,
+                request,
                 deadline,
                 reply,
             } => {
-                let n = self.next_pending;
-                self.next_pending += 1;
-                self.pending.insert(
-                    n,
-                    Pending {
+                let client_msg_id = request.client_msg_id.clone();
+                let (key, actions) = self.core.send(request, deadline);
+                self.waiting.insert(
+                    key,
+                    Waiting {
                         client_msg_id,
-                        message,
-                        deadline,
                         reply,
                     },
                 );
-                None
+                (actions, None)
             }
-            Command::Logout(done) => Some(done),
+            Command::Logout(done) => (Vec::new(), Some(done)),
         }
     }
 
-    fn fail_pending(&mut self, pred: impl Fn(&Pending) -> bool, err: &SdkError) {
-        let keys: Vec<u64> = self
-            .pending
-            .iter()
-            .filter(|(_, p)| pred(p))
-            .map(|(k, _)| *k)
-            .collect();
-        for k in keys {
-            if let Some(p) = self.pending.remove(&k) {
-                if let Err(e) = self.store.mark_failed(&p.client_msg_id) {
+    fn resolve(&mut self, key: SendKey, result: Result<Message>) {
+        if let Some(w) = self.waiting.remove(&key) {
+            if result.is_err() {
+                if let Err(e) = self.store.mark_failed(&w.client_msg_id) {
                     tracing::warn!(error = %e, "could not mark a message failed");
                 }
-                let _ = p.reply.send(Err(err.clone()));
+            }
+            let _ = w.reply.send(result);
+        }
+    }
+
+    /// Do what the core asked, writing frames to `ws` (without flushing) when connected.
+    /// Returns how the connection ends, if it does.
+    async fn perform(&mut self, mut ws: Option<&mut Ws>, actions: Vec<Action>) -> Option<End> {
+        for action in actions {
+            match action {
+                Action::Send(text) => {
+                    if let Some(ws) = ws.as_deref_mut() {
+                        if let Err(e) = ws.feed(WsMessage::text(text)).await {
+                            return Some(End::Dropped(e.to_string()));
+                        }
+                    }
+                }
+                Action::Acked { key, message } => {
+                    let Some(client_msg_id) =
+                        self.waiting.get(&key).map(|w| w.client_msg_id.clone())
+                    else {
+                        continue;
+                    };
+                    let local = to_local(&self.user, &message);
+                    match self.store.apply_ack(&client_msg_id, &local) {
+                        Ok(applied) => {
+                            self.announce(std::slice::from_ref(&applied), &[true]);
+                            self.resolve(key, Ok(applied.message));
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "could not record an acknowledgement locally");
+                            self.resolve(key, Ok(local));
+                        }
+                    }
+                }
+                Action::Failed { key, error } => self.resolve(key, Err(error)),
+                Action::Kicked => return Some(End::Kicked),
+                Action::SigExpired => return Some(End::SigExpired),
+            }
+        }
+        None
+    }
+
+    /// Store what the core staged, in one transaction, and report it.
+    async fn store_staged(&mut self, ws: Option<&mut Ws>) -> Option<End> {
+        let batch = self.core.take_batch()?;
+        let actions = self.store_batch(&batch);
+        self.perform(ws, actions).await
+    }
+
+    fn store_batch(&mut self, batch: &Batch) -> Vec<Action> {
+        let rows: Vec<(String, Message)> = batch
+            .entries
+            .iter()
+            .map(|s| {
+                let InboxItem::Message { message } = &s.entry.item;
+                (message.client_msg_id.clone(), to_local(&self.user, message))
+            })
+            .collect();
+        match self.store.apply(&rows, batch.cursor) {
+            Ok(applied) => {
+                self.core.stored(batch);
+                let acks: Vec<bool> = batch.entries.iter().map(|s| s.ack.is_some()).collect();
+                self.announce(&applied, &acks);
+                for (staged, a) in batch.entries.iter().zip(applied) {
+                    if let Some(key) = staged.ack {
+                        self.resolve(key, Ok(a.message));
+                    }
+                }
+                Vec::new()
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not store synced messages; they are synced again");
+                for (staged, (_, local)) in batch.entries.iter().zip(rows) {
+                    if let Some(key) = staged.ack {
+                        self.resolve(key, Ok(local));
+                    }
+                }
+                self.core.store_failed()
             }
         }
     }
 
-    fn expire_pending(&mut self) {
-        let now = Instant::now();
-        self.fail_pending(
-            |p| p.deadline <= now,
-            &SdkError::new(
-                codes::ERR_SDK_NET_WAIT_ACK_TIMEOUT,
-                "the server did not acknowledge the message in time",
-            ),
-        );
+    /// Report stored messages: new ones (not this device's own sends, `own`) to the message
+    /// callback, and each touched conversation once.
+    fn announce(&self, applied: &[Applied], own: &[bool]) {
+        let new: Vec<Message> = applied
+            .iter()
+            .zip(own)
+            .filter(|(a, own)| a.is_new && !**own)
+            .map(|(a, _)| a.message.clone())
+            .collect();
+        if !new.is_empty() {
+            self.shared.emit(SdkEvent::NewMessages(new));
+        }
+        let key = |a: &Applied| {
+            (
+                a.message.conv_type.unwrap_or_default(),
+                a.message.conv_id.clone().unwrap_or_default(),
+            )
+        };
+        let added: HashSet<(ConvType, String)> = applied
+            .iter()
+            .filter(|a| a.conv_event == ConvEvent::ADD)
+            .map(key)
+            .collect();
+        let (mut add, mut update) = (Vec::new(), Vec::new());
+        let mut seen = HashSet::new();
+        for a in applied.iter().rev() {
+            let k = key(a);
+            if !seen.insert(k.clone()) {
+                continue;
+            }
+            let infos = self.conversation(&k.1, k.0);
+            if added.contains(&k) {
+                add.extend(infos);
+            } else {
+                update.extend(infos);
+            }
+        }
+        if !add.is_empty() {
+            self.shared
+                .emit(SdkEvent::Conversations(ConvEvent::ADD, add));
+        }
+        if !update.is_empty() {
+            self.shared
+                .emit(SdkEvent::Conversations(ConvEvent::UPDATE, update));
+        }
+    }
+
+    async fn fail_all(&mut self, error: &SdkError) {
+        let failed = self.core.fail_all(error);
+        let _ = self.perform(None, failed).await;
+    }
+
+    fn conversation(&self, conv_id: &str, conv_type: ConvType) -> Option<ConvInfo> {
+        self.store.conversation(conv_id, conv_type).ok().flatten()
     }
 
     async fn login(&self, url: &str) -> std::result::Result<Ws, LoginError> {
@@ -255,7 +361,9 @@ pub(crate) async fn run(
                     let _ = r.send(Ok(()));
                 }
                 backoff = opts.backoff_min;
-                match connected(&mut s, ws, &mut commands).await {
+                let end = connected(&mut s, ws, &mut commands).await;
+                s.core.disconnected();
+                match end {
                     End::Dropped(why) => {
                         tracing::info!(user = %s.user, reason = %why, "disconnected; will reconnect");
                         s.network(
@@ -301,7 +409,7 @@ pub(crate) async fn run(
                 None if expired => s.shared.emit(SdkEvent::UserSigExpired),
                 None => {}
             }
-            s.fail_pending(|_| true, &e);
+            s.fail_all(&e).await;
             s.shared.end_session(s.id);
             return;
         }
@@ -329,13 +437,18 @@ pub(crate) async fn run(
         loop {
             tokio::select! {
                 cmd = commands.recv() => match cmd {
-                    Some(cmd) => if let Some(done) = s.enqueue(cmd) { logout = Some(done); break; },
+                    Some(cmd) => {
+                        let (actions, done) = s.command(cmd);
+                        let _ = s.perform(None, actions).await;
+                        if let Some(done) = done { logout = Some(done); break; }
+                    }
                     None => { logout = None; break; }
                 },
                 () = tokio::time::sleep_until(until) => break,
             }
         }
-        s.expire_pending();
+        let expired = s.core.expire(Instant::now());
+        let _ = s.perform(None, expired).await;
         if logout.is_some() || commands.is_closed() {
             break End::LoggedOut(logout);
         }
@@ -360,29 +473,15 @@ pub(crate) async fn run(
             "logged out before the message was acknowledged",
         ),
     };
-    s.fail_pending(|_| true, &err);
+    s.fail_all(&err).await;
     s.shared.end_session(s.id);
     if let End::LoggedOut(Some(done)) = end {
         let _ = done.send(());
     }
 }
 
-/// State of one live connection.
-struct Live {
-    next_id: u64,
-    /// Request id -> client message id of sends in flight.
-    sends: HashMap<u64, String>,
-    /// Id of the sync request in flight.
-    syncing: Option<u64>,
-    /// Newest cursor seen in a live event.
-    max_seen: u64,
-    last_rx: Instant,
-}
-
-async fn send_request<O: Op>(ws: &mut Ws, id: u64, body: &O::Request) -> bool {
-    ws.send(WsMessage::text(encode_request::<O>(id, body)))
-        .await
-        .is_ok()
+async fn flush(ws: &mut Ws) -> bool {
+    ws.flush().await.is_ok()
 }
 
 async fn connected(
@@ -390,22 +489,12 @@ async fn connected(
     mut ws: Ws,
     commands: &mut mpsc::UnboundedReceiver<Command>,
 ) -> End {
-    let mut live = Live {
-        next_id: 2,
-        sends: HashMap::new(),
-        syncing: None,
-        max_seen: 0,
-        last_rx: Instant::now(),
-    };
-    if !start_sync(s, &mut ws, &mut live).await {
-        return End::Dropped("connection lost while starting sync".into());
+    let actions = s.core.connected();
+    if let Some(end) = s.perform(Some(&mut ws), actions).await {
+        return end;
     }
-    // Resend everything unacknowledged, in send order.
-    let keys: Vec<u64> = s.pending.keys().copied().collect();
-    for k in keys {
-        if !send_pending(s, &mut ws, &mut live, k).await {
-            return End::Dropped("connection lost while resending".into());
-        }
+    if !flush(&mut ws).await {
+        return End::Dropped("connection lost while starting sync".into());
     }
     let ping_every = s.shared.options.ping_interval;
     let mut ticker = tokio::time::interval(
@@ -414,53 +503,46 @@ async fn connected(
             .max(Duration::from_millis(100)),
     );
     let mut last_ping = Instant::now();
+    let mut last_rx = Instant::now();
     loop {
         tokio::select! {
             frame = ws.next() => {
-                let text = match frame {
-                    Some(Ok(WsMessage::Text(t))) => t,
-                    Some(Ok(WsMessage::Close(_))) | None => return End::Dropped("the server closed the connection".into()),
-                    Some(Ok(_)) => continue,
-                    Some(Err(e)) => return End::Dropped(e.to_string()),
-                };
-                live.last_rx = Instant::now();
-                let frame = match ServerFrame::decode(&text) {
-                    Ok(f) => f,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "undecodable frame from the server; ignored");
-                        continue;
-                    }
-                };
-                if let Some(id) = frame.reply {
-                    if !on_reply(s, &mut ws, &mut live, id, frame.code, frame.desc, frame.body).await {
-                        return End::Dropped("connection lost while syncing".into());
-                    }
-                    continue;
-                }
-                let event = match frame.event.map(|name| Event::decode(name, frame.body)) {
-                    Some(Ok(Some(e))) => e,
-                    Some(Ok(None)) | None => continue,
-                    Some(Err(e)) => {
-                        tracing::warn!(error = %e, "undecodable event from the server; ignored");
-                        continue;
-                    }
-                };
-                match event {
-                    Event::KickedOffline => return End::Kicked,
-                    Event::UserSigExpired => return End::SigExpired,
-                    Event::Inbox(entry) => {
-                        if !on_live_entry(s, &mut ws, &mut live, entry).await {
-                            return End::Dropped("connection lost while syncing".into());
+                // Take the whole burst that already arrived, then store it in one go.
+                let mut next = Some(frame);
+                let mut taken = 0;
+                while let Some(frame) = next.take() {
+                    let text = match frame {
+                        Some(Ok(WsMessage::Text(t))) => t,
+                        Some(Ok(WsMessage::Close(_))) | None => return End::Dropped("the server closed the connection".into()),
+                        Some(Ok(_)) => String::new().into(),
+                        Some(Err(e)) => return End::Dropped(e.to_string()),
+                    };
+                    last_rx = Instant::now();
+                    if !text.is_empty() {
+                        let actions = s.core.frame(&text);
+                        if let Some(end) = s.perform(Some(&mut ws), actions).await {
+                            return end;
                         }
                     }
+                    taken += 1;
+                    if taken < MAX_BURST {
+                        next = ws.next().now_or_never();
+                    }
+                }
+                if let Some(end) = s.store_staged(Some(&mut ws)).await {
+                    return end;
+                }
+                if !flush(&mut ws).await {
+                    return End::Dropped("connection lost while syncing".into());
                 }
             }
             cmd = commands.recv() => {
                 let Some(cmd) = cmd else { return End::LoggedOut(None) };
-                let n = s.next_pending;
-                if let Some(done) = s.enqueue(cmd) {
-                    let id = live.next_id;
-                    let _ = send_request::<Logout>(&mut ws, id, &Empty {}).await;
+                let (actions, logout) = s.command(cmd);
+                if let Some(done) = logout {
+                    let bye = s.core.logout();
+                    let _ = s.perform(Some(&mut ws), vec![bye]).await;
+                    let _ = flush(&mut ws).await;
                     // Wait briefly for the server to confirm, then close either way.
                     let _ = tokio::time::timeout(Duration::from_secs(2), async {
                         while let Some(Ok(m)) = ws.next().await {
@@ -470,243 +552,27 @@ async fn connected(
                     let _ = ws.close(None).await;
                     return End::LoggedOut(Some(done));
                 }
-                if !send_pending(s, &mut ws, &mut live, n).await {
+                if let Some(end) = s.perform(Some(&mut ws), actions).await {
+                    return end;
+                }
+                if !flush(&mut ws).await {
                     return End::Dropped("connection lost while sending".into());
                 }
             }
             _ = ticker.tick() => {
-                s.expire_pending();
-                if live.last_rx.elapsed() > ping_every * 3 {
+                let expired = s.core.expire(Instant::now());
+                let _ = s.perform(None, expired).await;
+                if last_rx.elapsed() > ping_every * 3 {
                     return End::Dropped("the server stopped answering".into());
                 }
                 if last_ping.elapsed() >= ping_every {
                     last_ping = Instant::now();
-                    let id = live.next_id;
-                    live.next_id += 1;
-                    if !send_request::<Ping>(&mut ws, id, &Empty {}).await {
+                    let ping = s.core.ping();
+                    if s.perform(Some(&mut ws), vec![ping]).await.is_some() || !flush(&mut ws).await {
                         return End::Dropped("connection lost while pinging".into());
                     }
                 }
             }
-        }
-    }
-}
-
-async fn start_sync(s: &Session, ws: &mut Ws, live: &mut Live) -> bool {
-    let cursor = s.store.cursor().unwrap_or(0);
-    let id = live.next_id;
-    live.next_id += 1;
-    live.syncing = Some(id);
-    send_request::<Sync>(
-        ws,
-        id,
-        &SyncRequest {
-            cursor,
-            limit: SYNC_PAGE,
-        },
-    )
-    .await
-}
-
-async fn send_pending(s: &Session, ws: &mut Ws, live: &mut Live, key: u64) -> bool {
-    let Some(p) = s.pending.get(&key) else {
-        return true;
-    };
-    let id = live.next_id;
-    live.next_id += 1;
-    live.sends.insert(id, p.client_msg_id.clone());
-    let req = SendRequest {
-        client_msg_id: p.client_msg_id.clone(),
-        conv_id: p.message.conv_id.clone().unwrap_or_default(),
-        conv_type: p.message.conv_type.unwrap_or_default(),
-        rand: p.message.rand.unwrap_or_default(),
-        message: p.message.clone(),
-    };
-    send_request::<SendMessage>(ws, id, &req).await
-}
-
-async fn on_live_entry(s: &mut Session, ws: &mut Ws, live: &mut Live, entry: InboxEntry) -> bool {
-    let cursor = s.store.cursor().unwrap_or(0);
-    if entry.cursor <= cursor {
-        return true;
-    }
-    if live.syncing.is_none() && entry.cursor == cursor + 1 {
-        apply_entries(s, vec![entry]);
-        return true;
-    }
-    live.max_seen = live.max_seen.max(entry.cursor);
-    if live.syncing.is_none() {
-        return start_sync(s, ws, live).await;
-    }
-    true
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn on_reply(
-    s: &mut Session,
-    ws: &mut Ws,
-    live: &mut Live,
-    id: u64,
-    code: i32,
-    desc: String,
-    body: Option<&RawValue>,
-) -> bool {
-    if live.syncing == Some(id) {
-        live.syncing = None;
-        match decode_body::<SyncResponse>(body) {
-            Ok(SyncResponse { entries, more }) if code == 0 => {
-                let last = entries.last().map(|e| e.cursor).unwrap_or(0);
-                apply_entries(s, entries);
-                live.max_seen = live.max_seen.max(last);
-                let cursor = s.store.cursor().unwrap_or(0);
-                if more || live.max_seen > cursor {
-                    return start_sync(s, ws, live).await;
-                }
-            }
-            _ => {
-                tracing::warn!(code, desc = %desc, "sync failed; it is retried on the next event or reconnect")
-            }
-        }
-        return true;
-    }
-    let Some(client_msg_id) = live.sends.remove(&id) else {
-        return true;
-    };
-    let Some(key) = s
-        .pending
-        .iter()
-        .find(|(_, p)| p.client_msg_id == client_msg_id)
-        .map(|(k, _)| *k)
-    else {
-        return true;
-    };
-    let Some(p) = s.pending.remove(&key) else {
-        return true;
-    };
-    let sent = match code {
-        0 => decode_body::<SendResponse>(body).ok(),
-        _ => None,
-    };
-    match sent {
-        Some(SendResponse { message, cursor }) => {
-            let local = to_local(&s.user, &message);
-            match s.store.apply_ack(&client_msg_id, &local) {
-                Ok(applied) => {
-                    s.shared.emit(SdkEvent::Conversations(
-                        applied.conv_event,
-                        conv_of(s, &applied.message),
-                    ));
-                    let _ = p.reply.send(Ok(applied.message));
-                }
-                Err(e) => {
-                    let _ = p.reply.send(Err(e));
-                }
-            }
-            // The server sends this session no inbox event for its own message: the reply is
-            // that entry of our inbox, so it advances the cursor like one.
-            let entry = InboxEntry {
-                cursor,
-                item: InboxItem::Message { message },
-            };
-            return on_live_entry(s, ws, live, entry).await;
-        }
-        _ => {
-            let err = SdkError::new(
-                if code == 0 {
-                    codes::ERR_SVR_MSG_INTERNAL_ERROR1
-                } else {
-                    code
-                },
-                desc,
-            );
-            if let Err(e) = s.store.mark_failed(&client_msg_id) {
-                tracing::warn!(error = %e, "could not mark a message failed");
-            }
-            let _ = p.reply.send(Err(err));
-        }
-    }
-    true
-}
-
-fn conv_of(s: &Session, m: &Message) -> Vec<opentim_model::conv::ConvInfo> {
-    let conv_id = m.conv_id.clone().unwrap_or_default();
-    s.store
-        .conversation(&conv_id, m.conv_type.unwrap_or_default())
-        .ok()
-        .flatten()
-        .into_iter()
-        .collect()
-}
-
-/// Apply consecutive inbox entries (already in cursor order) and report what was new.
-fn apply_entries(s: &mut Session, entries: Vec<InboxEntry>) {
-    let cursor = s.store.cursor().unwrap_or(0);
-    let mut expected = cursor + 1;
-    let mut batch = Vec::new();
-    for e in entries {
-        if e.cursor < expected {
-            continue;
-        }
-        if e.cursor != expected {
-            break;
-        }
-        expected += 1;
-        match e.item {
-            InboxItem::Message { message } => {
-                batch.push((message.client_msg_id.clone(), to_local(&s.user, &message)))
-            }
-        }
-    }
-    if expected == cursor + 1 {
-        return;
-    }
-    match s.store.apply(&batch, expected - 1) {
-        Ok(applied) => {
-            let new: Vec<Message> = applied
-                .iter()
-                .filter(|a| a.is_new)
-                .map(|a| a.message.clone())
-                .collect();
-            if !new.is_empty() {
-                s.shared.emit(SdkEvent::NewMessages(new));
-            }
-            let mut added = Vec::new();
-            let mut updated = Vec::new();
-            let key = |a: &crate::local::Applied| {
-                (
-                    a.message.conv_type.unwrap_or_default(),
-                    a.message.conv_id.clone().unwrap_or_default(),
-                )
-            };
-            let new_convs: std::collections::HashSet<_> = applied
-                .iter()
-                .filter(|a| a.conv_event == ConvEvent::ADD)
-                .map(key)
-                .collect();
-            let mut seen = std::collections::HashSet::new();
-            for a in applied.iter().rev() {
-                let k = key(a);
-                if !seen.insert(k.clone()) {
-                    continue;
-                }
-                let infos = conv_of(s, &a.message);
-                if new_convs.contains(&k) {
-                    added.extend(infos);
-                } else {
-                    updated.extend(infos);
-                }
-            }
-            if !added.is_empty() {
-                s.shared
-                    .emit(SdkEvent::Conversations(ConvEvent::ADD, added));
-            }
-            if !updated.is_empty() {
-                s.shared
-                    .emit(SdkEvent::Conversations(ConvEvent::UPDATE, updated));
-            }
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "could not store synced messages; they are synced again later")
         }
     }
 }

@@ -10,6 +10,7 @@ mod connection;
 pub mod convert;
 pub mod error;
 pub mod local;
+mod state;
 
 pub use client::{Client, ClientOptions, SdkEvent};
 pub use error::{Result, SdkError};

@@ -25,7 +25,8 @@ async fn bad_sends_get_clear_codes_and_store_nothing() {
         .unwrap_err();
     assert_eq!(err.code, codes::ERR_SVR_COMM_BODY_SIZE_LIMIT, "{err}");
     assert!(err.desc.contains("max_message_bytes"), "{err}");
-    // Group conversations are not served yet; an empty message has nothing to send.
+    // The server decides the rest: group conversations are not served yet, an empty message
+    // has nothing to send, a receiver id must follow the id rules.
     let err = alice
         .client
         .send_message(
@@ -51,13 +52,13 @@ async fn bad_sends_get_clear_codes_and_store_nothing() {
         )
         .await
         .unwrap_err();
-    assert_eq!(err.code, codes::ERR_INVALID_CONVERSATION);
+    assert_eq!(err.code, codes::ERR_SVR_MSG_INVALID_ID, "{err}");
 
-    // Nothing of that was stored or delivered; the failed message is marked failed locally.
+    // Nothing of that was stored or delivered; the failed messages are marked failed locally.
     assert!(bob.quiet(300).await.is_empty());
     let local = alice.client.history("bob", ConvType::C2C, 10).unwrap();
-    assert_eq!(local.len(), 1);
-    assert_eq!(local[0].status, Some(MsgStatus::SEND_FAIL));
+    assert_eq!(local.len(), 2);
+    assert!(local.iter().all(|m| m.status == Some(MsgStatus::SEND_FAIL)));
 
     // A custom element goes through intact.
     let custom = Message {
@@ -97,10 +98,17 @@ async fn calls_before_login_and_bad_user_ids_are_refused() {
         .await
         .unwrap_err();
     assert_eq!(err.code, codes::ERR_SDK_NOT_LOGGED_IN);
-    for bad in ["", "has space", &"u".repeat(33), "tab\tid"] {
+    // Ids that cannot name a local cache are refused by the SDK itself...
+    for bad in ["", "has space", "tab\tid"] {
         let err = c.client.login(bad, "sig").await.unwrap_err();
         assert_eq!(err.code, codes::ERR_SDK_COMM_INVALID_IDENTIFIER, "{bad:?}");
     }
+    // ...the length is the server's setting (max_user_id_bytes, 32 here).
+    let long = "u".repeat(33);
+    let sig = super::support::sig(&long);
+    let err = c.client.login(&long, &sig).await.unwrap_err();
+    assert_eq!(err.code, codes::ERR_SVR_COMM_INVALID_ID_FORMAT, "{err}");
+    assert!(err.desc.contains("max_user_id_bytes"), "{err}");
     let err = c.client.login("alice", "").await.unwrap_err();
     assert_eq!(err.code, codes::ERR_INVALID_PARAMETERS);
     server.stop().await.unwrap();

@@ -95,3 +95,24 @@ async fn messages_to_self_and_from_another_device_sync() {
     assert_eq!(got[0].conv_id.as_deref(), Some("bob"));
     server.stop().await.unwrap();
 }
+
+/// The longest user id is the server's setting; the SDK takes whatever the server accepts.
+#[tokio::test]
+async fn a_server_configured_for_long_ids_serves_them_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = opentim_server::start(opentim_server::Config {
+        max_user_id_bytes: 64,
+        ..config(&dir.path().join("srv"), "127.0.0.1:0")
+    })
+    .await
+    .unwrap();
+    let (a, b) = ("a".repeat(40), format!("{}b", "x".repeat(39)));
+    let alice = login(&server, &dir.path().join("a"), &a).await;
+    let mut bob = login(&server, &dir.path().join("b"), &b).await;
+    let sent = alice.send_text(&b, "long ids").await;
+    assert_eq!(sent.conv_id.as_deref(), Some(b.as_str()));
+    let got = bob.receive(1, 5).await;
+    assert_eq!(got[0].sender.as_deref(), Some(a.as_str()));
+    assert_eq!(text(&got[0]), "long ids");
+    server.stop().await.unwrap();
+}

@@ -1,0 +1,329 @@
+//! The SDK's session logic without I/O: frames in, actions out.
+//!
+//! [`Core`] holds the inbox cursor, the requests in flight and the outbox. The connection task
+//! feeds it what arrives ([`Core::frame`]), what the API asks ([`Core::send`]) and the clock
+//! ([`Core::expire`]); it answers with [`Action`]s: frames to write, sends to resolve, and a
+//! batch of entries to store ([`Core::take_batch`]). Everything that arrived together is stored
+//! in one local transaction, and the reply to this device's own send is that message's inbox
+//! entry, so a sent message is written and announced once. Being pure, all of it is tested
+//! without sockets (see the tests below).
+
+pub mod outbox;
+pub mod sync;
+
+use std::collections::HashMap;
+
+use opentim_model::codes;
+use opentim_protocol::op::logout::Logout;
+use opentim_protocol::op::ping::Ping;
+use opentim_protocol::op::send::{SendMessage, SendRequest, SendResponse};
+use opentim_protocol::op::sync::{Sync, SyncRequest, SyncResponse};
+use opentim_protocol::op::Empty;
+use opentim_protocol::{
+    decode_body, encode_request, Event, InboxEntry, InboxItem, ServerFrame, WireMessage,
+};
+use tokio::time::Instant;
+
+use crate::error::SdkError;
+use outbox::{Outbox, SendKey};
+use sync::{SyncState, Verdict};
+
+/// Entries asked for per sync request.
+pub const SYNC_PAGE: u32 = 200;
+
+/// What the connection task must do.
+#[derive(Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)] // Actions live briefly; boxing would only add allocations.
+pub enum Action {
+    /// Write this frame.
+    Send(String),
+    /// A send was acknowledged before its inbox entry could be applied in order: record the
+    /// acknowledgement now (the entry follows in order later and changes nothing).
+    Acked { key: SendKey, message: WireMessage },
+    /// A send failed for good: the server refused it or it expired.
+    Failed { key: SendKey, error: SdkError },
+    /// Another login took this session over.
+    Kicked,
+    /// The UserSig expired.
+    SigExpired,
+}
+
+/// One inbox entry to store, and the send it acknowledges, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Staged {
+    pub entry: InboxEntry,
+    pub ack: Option<SendKey>,
+}
+
+/// Consecutive entries to store in one transaction; the cursor moves to `cursor` with them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    pub entries: Vec<Staged>,
+    pub cursor: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InFlight {
+    Sync,
+    Send(SendKey),
+    Other,
+}
+
+/// The state of one logged-in session across its connections.
+#[derive(Debug)]
+pub struct Core {
+    sync: SyncState,
+    outbox: Outbox,
+    in_flight: HashMap<u64, InFlight>,
+    next_id: u64,
+    online: bool,
+    staged: Vec<Staged>,
+}
+
+impl Core {
+    /// A session whose local store holds everything up to `cursor`.
+    pub fn new(cursor: u64) -> Self {
+        Core {
+            sync: SyncState::new(cursor),
+            outbox: Outbox::default(),
+            in_flight: HashMap::new(),
+            next_id: 2,
+            online: false,
+            staged: Vec::new(),
+        }
+    }
+
+    /// Sends not yet acknowledged.
+    #[cfg(test)]
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    fn request<F: FnOnce(u64) -> String>(&mut self, kind: InFlight, encode: F) -> Action {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.in_flight.insert(id, kind);
+        Action::Send(encode(id))
+    }
+
+    fn start_sync(&mut self) -> Action {
+        self.sync.syncing = true;
+        let cursor = self.sync.cursor();
+        self.request(InFlight::Sync, |id| {
+            encode_request::<Sync>(
+                id,
+                &SyncRequest {
+                    cursor,
+                    limit: SYNC_PAGE,
+                },
+            )
+        })
+    }
+
+    fn send_frame(&mut self, key: SendKey) -> Option<Action> {
+        let request = self.outbox.get(key)?.request.clone();
+        Some(self.request(InFlight::Send(key), |id| {
+            encode_request::<SendMessage>(id, &request)
+        }))
+    }
+
+    /// A connection is logged in: sync from the cursor and resend every unacknowledged message
+    /// with its original client message id, oldest first.
+    pub fn connected(&mut self) -> Vec<Action> {
+        self.online = true;
+        self.in_flight.clear();
+        self.sync.syncing = false;
+        let mut out = vec![self.start_sync()];
+        for key in self.outbox.keys() {
+            out.extend(self.send_frame(key));
+        }
+        out
+    }
+
+    /// The connection is gone. Requests in flight are forgotten; sends stay queued.
+    pub fn disconnected(&mut self) {
+        self.online = false;
+        self.in_flight.clear();
+        self.sync.syncing = false;
+    }
+
+    /// Queue a send; it goes out now when online, else at the next connection.
+    pub fn send(&mut self, request: SendRequest, deadline: Instant) -> (SendKey, Vec<Action>) {
+        let key = self.outbox.push(request, deadline);
+        let out = match self.online {
+            true => self.send_frame(key).into_iter().collect(),
+            false => Vec::new(),
+        };
+        (key, out)
+    }
+
+    /// A keep-alive request.
+    pub fn ping(&mut self) -> Action {
+        self.request(InFlight::Other, |id| encode_request::<Ping>(id, &Empty {}))
+    }
+
+    /// The logout request.
+    pub fn logout(&mut self) -> Action {
+        self.request(InFlight::Other, |id| {
+            encode_request::<Logout>(id, &Empty {})
+        })
+    }
+
+    /// Fail every send whose deadline passed.
+    pub fn expire(&mut self, now: Instant) -> Vec<Action> {
+        let keys = self.outbox.expired(now);
+        self.fail(keys, || {
+            SdkError::new(
+                codes::ERR_SDK_NET_WAIT_ACK_TIMEOUT,
+                "the server did not acknowledge the message in time",
+            )
+        })
+    }
+
+    /// Fail every queued send (the session ended).
+    pub fn fail_all(&mut self, error: &SdkError) -> Vec<Action> {
+        let keys = self.outbox.keys();
+        self.fail(keys, || error.clone())
+    }
+
+    fn fail(&mut self, keys: Vec<SendKey>, error: impl Fn() -> SdkError) -> Vec<Action> {
+        keys.into_iter()
+            .filter(|k| self.outbox.remove(*k).is_some())
+            .map(|key| Action::Failed {
+                key,
+                error: error(),
+            })
+            .collect()
+    }
+
+    /// Take what a frame from the server means.
+    pub fn frame(&mut self, text: &str) -> Vec<Action> {
+        let frame = match ServerFrame::decode(text) {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::warn!(error = %e, "undecodable frame from the server; ignored");
+                return Vec::new();
+            }
+        };
+        if let Some(id) = frame.reply {
+            return self.reply(id, frame);
+        }
+        let event = match frame.event.map(|name| Event::decode(name, frame.body)) {
+            Some(Ok(Some(e))) => e,
+            // An event of a newer server, or a frame of neither kind: nothing to do.
+            Some(Ok(None)) | None => return Vec::new(),
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "undecodable event from the server; ignored");
+                return Vec::new();
+            }
+        };
+        match event {
+            Event::KickedOffline => vec![Action::Kicked],
+            Event::UserSigExpired => vec![Action::SigExpired],
+            Event::Inbox(entry) => self.live(entry, None),
+        }
+    }
+
+    /// A live entry, or the reply to an own send (`ack`).
+    fn live(&mut self, entry: InboxEntry, ack: Option<SendKey>) -> Vec<Action> {
+        match self.sync.live(&entry) {
+            Verdict::Stage => {
+                self.staged.push(Staged { entry, ack });
+                Vec::new()
+            }
+            verdict => {
+                let mut out = Vec::new();
+                if let Some(key) = ack {
+                    // Resolve the send now; the entry is applied in order later (or was).
+                    let InboxItem::Message { message } = entry.item;
+                    out.push(Action::Acked { key, message });
+                }
+                if verdict == Verdict::Gap && !self.sync.syncing {
+                    out.push(self.start_sync());
+                }
+                out
+            }
+        }
+    }
+
+    fn reply(&mut self, id: u64, frame: ServerFrame<'_>) -> Vec<Action> {
+        match self.in_flight.remove(&id) {
+            Some(InFlight::Sync) => {
+                self.sync.syncing = false;
+                let page = match frame.code {
+                    0 => decode_body::<SyncResponse>(frame.body).map_err(|e| e.to_string()),
+                    _ => Err(format!("{} {}", frame.code, frame.desc)),
+                };
+                match page {
+                    Ok(page) => {
+                        for entry in page.entries {
+                            if self.sync.synced(&entry) == Verdict::Stage {
+                                self.staged.push(Staged { entry, ack: None });
+                            }
+                        }
+                        if self.sync.behind(page.more) {
+                            return vec![self.start_sync()];
+                        }
+                    }
+                    Err(why) => {
+                        tracing::warn!(%why, "sync failed; it is retried on the next event or reconnect")
+                    }
+                }
+                Vec::new()
+            }
+            Some(InFlight::Send(key)) => {
+                if self.outbox.remove(key).is_none() {
+                    // Already expired.
+                    return Vec::new();
+                }
+                let sent = match frame.code {
+                    0 => decode_body::<SendResponse>(frame.body).map_err(|e| {
+                        SdkError::new(codes::ERR_SVR_MSG_INTERNAL_ERROR1, e.to_string())
+                    }),
+                    code => Err(SdkError::new(code, frame.desc)),
+                };
+                match sent {
+                    // The server sends this session no inbox event for its own message: the
+                    // reply is that entry of our inbox.
+                    Ok(SendResponse { message, cursor }) => self.live(
+                        InboxEntry {
+                            cursor,
+                            item: InboxItem::Message { message },
+                        },
+                        Some(key),
+                    ),
+                    Err(error) => vec![Action::Failed { key, error }],
+                }
+            }
+            Some(InFlight::Other) | None => Vec::new(),
+        }
+    }
+
+    /// Everything staged since the last call, to store in one transaction.
+    pub fn take_batch(&mut self) -> Option<Batch> {
+        if self.staged.is_empty() {
+            return None;
+        }
+        Some(Batch {
+            entries: std::mem::take(&mut self.staged),
+            cursor: self.sync.cursor(),
+        })
+    }
+
+    /// The local store committed a batch.
+    pub fn stored(&mut self, batch: &Batch) {
+        self.sync.stored(batch.cursor);
+    }
+
+    /// The local store could not commit a batch: its entries are synced again.
+    pub fn store_failed(&mut self) -> Vec<Action> {
+        self.sync.store_failed();
+        match self.online && !self.sync.syncing {
+            true => vec![self.start_sync()],
+            false => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,297 @@
+//! The session logic, driven by frames alone.
+
+use opentim_model::enums::ConvType;
+use opentim_model::message::Message;
+use opentim_protocol::op::send::{SendMessage, SendRequest, SendResponse};
+use opentim_protocol::op::sync::{Sync, SyncResponse};
+use opentim_protocol::{
+    encode_reply, encode_reply_error, Event, InboxEntry, InboxItem, Op, Request, WireMessage,
+};
+use tokio::time::{Duration, Instant};
+
+use super::*;
+
+fn wire(seq: u64, id: &str) -> WireMessage {
+    WireMessage {
+        conv_type: ConvType::C2C,
+        from: "alice".into(),
+        to: "bob".into(),
+        seq,
+        rand: 1,
+        server_time: 1_700_000_000,
+        client_msg_id: id.into(),
+        message: Message::text("bob", ConvType::C2C, id),
+    }
+}
+
+fn entry(cursor: u64) -> InboxEntry {
+    InboxEntry {
+        cursor,
+        item: InboxItem::Message {
+            message: wire(cursor, &format!("m{cursor}")),
+        },
+    }
+}
+
+fn event(cursor: u64) -> String {
+    Event::Inbox(entry(cursor)).encode()
+}
+
+/// The request frames among `actions`: (op, id, body as JSON).
+fn requests(actions: &[Action]) -> Vec<(String, u64, serde_json::Value)> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Send(text) => {
+                let r = Request::decode(text).unwrap();
+                let body = r.body.map(|b| serde_json::from_str(b.get()).unwrap());
+                Some((r.op.to_owned(), r.id, body.unwrap_or_default()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn sync_page(id: u64, cursors: impl Iterator<Item = u64>, more: bool) -> String {
+    encode_reply::<Sync>(
+        id,
+        &SyncResponse {
+            entries: cursors.map(entry).collect(),
+            more,
+        },
+    )
+}
+
+fn staged_cursors(core: &mut Core) -> Vec<u64> {
+    core.take_batch()
+        .map(|b| b.entries.iter().map(|s| s.entry.cursor).collect())
+        .unwrap_or_default()
+}
+
+/// A core that connected and finished its first (empty) sync.
+fn online(cursor: u64) -> Core {
+    let mut core = Core::new(cursor);
+    let first = requests(&core.connected());
+    assert_eq!(first[0].0, Sync::NAME);
+    assert_eq!(first[0].2["cursor"], cursor);
+    assert!(core
+        .frame(&sync_page(first[0].1, std::iter::empty(), false))
+        .is_empty());
+    core
+}
+
+fn send_request(id: &str) -> SendRequest {
+    SendRequest {
+        client_msg_id: id.into(),
+        conv_id: "bob".into(),
+        conv_type: ConvType::C2C,
+        rand: 7,
+        message: Message::text("bob", ConvType::C2C, "hi"),
+    }
+}
+
+#[test]
+fn consecutive_live_entries_are_stored_as_one_batch() {
+    let mut core = online(0);
+    for c in 1..=50 {
+        assert!(core.frame(&event(c)).is_empty());
+    }
+    let batch = core.take_batch().unwrap();
+    assert_eq!(batch.entries.len(), 50);
+    assert_eq!(batch.cursor, 50);
+    core.stored(&batch);
+    assert!(core.take_batch().is_none());
+}
+
+#[test]
+fn duplicates_and_replays_are_ignored() {
+    let mut core = online(5);
+    assert!(core.frame(&event(3)).is_empty());
+    assert!(core.frame(&event(5)).is_empty());
+    assert!(core.frame(&event(6)).is_empty());
+    assert!(core.frame(&event(6)).is_empty());
+    assert_eq!(staged_cursors(&mut core), vec![6]);
+}
+
+#[test]
+fn a_gap_starts_one_sync_from_the_cursor_and_the_page_fills_it() {
+    let mut core = online(0);
+    assert!(core.frame(&event(1)).is_empty());
+    let actions = core.frame(&event(4));
+    let reqs = requests(&actions);
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(
+        (reqs[0].0.as_str(), &reqs[0].2["cursor"]),
+        (Sync::NAME, &serde_json::json!(1))
+    );
+    // More entries while the sync runs: no second sync, nothing staged out of order.
+    assert!(core.frame(&event(5)).is_empty());
+    assert!(core.frame(&event(2)).is_empty());
+    assert!(core.frame(&sync_page(reqs[0].1, 2..=5, false)).is_empty());
+    assert_eq!(staged_cursors(&mut core), vec![1, 2, 3, 4, 5]);
+}
+
+#[test]
+fn entries_arriving_out_of_order_are_applied_in_order() {
+    let mut core = online(0);
+    let reqs = requests(&core.frame(&event(2)));
+    assert_eq!(reqs.len(), 1, "a sync for the missing entry 1");
+    assert!(core.frame(&event(3)).is_empty());
+    assert!(
+        core.frame(&event(1)).is_empty(),
+        "still syncing: wait for the page"
+    );
+    // The page stops at 2, but 3 was seen: another page follows.
+    let next = requests(&core.frame(&sync_page(reqs[0].1, 1..=2, false)));
+    assert_eq!(next.len(), 1);
+    assert_eq!(next[0].2["cursor"], 2);
+    assert!(core.frame(&sync_page(next[0].1, 3..=3, false)).is_empty());
+    assert_eq!(staged_cursors(&mut core), vec![1, 2, 3]);
+}
+
+#[test]
+fn a_long_backlog_is_synced_page_by_page() {
+    let mut core = Core::new(0);
+    let id = requests(&core.connected())[0].1;
+    let next = requests(&core.frame(&sync_page(id, 1..=200, true)));
+    assert_eq!(next[0].2["cursor"], 200);
+    assert!(core
+        .frame(&sync_page(next[0].1, 201..=250, false))
+        .is_empty());
+    assert_eq!(staged_cursors(&mut core).len(), 250);
+}
+
+#[test]
+fn after_a_cut_the_sync_resumes_from_the_stored_cursor() {
+    let mut core = online(0);
+    core.frame(&event(1));
+    core.frame(&event(2));
+    let batch = core.take_batch().unwrap();
+    core.stored(&batch);
+    // The connection drops with a sync in flight; its reply never comes.
+    let lost = requests(&core.frame(&event(5)));
+    assert_eq!(lost.len(), 1);
+    core.disconnected();
+    let again = requests(&core.connected());
+    assert_eq!(
+        (again[0].0.as_str(), &again[0].2["cursor"]),
+        (Sync::NAME, &serde_json::json!(2))
+    );
+    // A late reply to the old request is ignored.
+    assert!(core.frame(&sync_page(lost[0].1, 3..=5, false)).is_empty());
+    assert!(core.take_batch().is_none());
+}
+
+#[test]
+fn a_failed_local_write_is_synced_again() {
+    let mut core = online(0);
+    core.frame(&event(1));
+    core.frame(&event(2));
+    let _lost = core.take_batch().unwrap();
+    let reqs = requests(&core.store_failed());
+    assert_eq!(reqs[0].2["cursor"], 0);
+}
+
+#[test]
+fn unacknowledged_sends_are_resent_with_their_original_client_id() {
+    let mut core = online(0);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (k1, a1) = core.send(send_request("c-1"), deadline);
+    let (k2, _) = core.send(send_request("c-2"), deadline);
+    assert_eq!(requests(&a1)[0].2["client_msg_id"], "c-1");
+    core.disconnected();
+    let resent: Vec<_> = requests(&core.connected())
+        .into_iter()
+        .filter(|r| r.0 == SendMessage::NAME)
+        .collect();
+    assert_eq!(resent.len(), 2);
+    assert_eq!(resent[0].2["client_msg_id"], "c-1");
+    assert_eq!(resent[1].2["client_msg_id"], "c-2");
+    assert_ne!(k1, k2);
+    // Sending offline queues without a frame; the next connection sends it.
+    core.disconnected();
+    let (_, offline) = core.send(send_request("c-3"), deadline);
+    assert!(offline.is_empty());
+    assert_eq!(core.outbox().len(), 3);
+}
+
+#[test]
+fn the_reply_to_a_send_is_its_inbox_entry_stored_once() {
+    let mut core = online(0);
+    let (key, actions) = core.send(
+        send_request("c-1"),
+        Instant::now() + Duration::from_secs(60),
+    );
+    let id = requests(&actions)[0].1;
+    let reply = encode_reply::<SendMessage>(
+        id,
+        &SendResponse {
+            message: wire(1, "c-1"),
+            cursor: 1,
+        },
+    );
+    assert!(
+        core.frame(&reply).is_empty(),
+        "resolved with the batch, not on its own"
+    );
+    let batch = core.take_batch().unwrap();
+    assert_eq!(batch.entries.len(), 1);
+    assert_eq!(batch.entries[0].ack, Some(key));
+    assert!(core.outbox().is_empty());
+}
+
+#[test]
+fn an_ack_beyond_a_gap_resolves_the_send_at_once_and_syncs() {
+    let mut core = online(0);
+    let (key, actions) = core.send(
+        send_request("c-1"),
+        Instant::now() + Duration::from_secs(60),
+    );
+    let id = requests(&actions)[0].1;
+    let reply = encode_reply::<SendMessage>(
+        id,
+        &SendResponse {
+            message: wire(1, "c-1"),
+            cursor: 3,
+        },
+    );
+    let actions = core.frame(&reply);
+    assert!(matches!(&actions[0], Action::Acked { key: k, .. } if *k == key));
+    assert_eq!(requests(&actions)[0].0, Sync::NAME);
+}
+
+#[test]
+fn a_refused_send_fails_and_an_unanswered_one_expires() {
+    let mut core = online(0);
+    let now = Instant::now();
+    let (k1, a1) = core.send(send_request("c-1"), now + Duration::from_secs(60));
+    let (k2, _) = core.send(send_request("c-2"), now + Duration::from_secs(1));
+    let refused = core.frame(&encode_reply_error(requests(&a1)[0].1, 80002, "too big"));
+    assert_eq!(
+        refused,
+        vec![Action::Failed {
+            key: k1,
+            error: SdkError::new(80002, "too big")
+        }]
+    );
+    let expired = core.expire(now + Duration::from_secs(2));
+    assert!(matches!(&expired[..], [Action::Failed { key, .. }] if *key == k2));
+    assert!(core.outbox().is_empty());
+}
+
+#[test]
+fn kicks_expiry_and_unknown_events() {
+    let mut core = online(0);
+    assert_eq!(
+        core.frame(&Event::KickedOffline.encode()),
+        vec![Action::Kicked]
+    );
+    assert_eq!(
+        core.frame(&Event::UserSigExpired.encode()),
+        vec![Action::SigExpired]
+    );
+    assert!(core
+        .frame(r#"{"event":"from_a_newer_server","body":{}}"#)
+        .is_empty());
+    assert!(core.frame("not json").is_empty());
+}
