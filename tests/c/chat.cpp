@@ -365,10 +365,78 @@ void OnRecvNewMsg(const char* json_msg_array, const void* user_data) {
     state->cv.notify_all();
 }
 
+// Conversation events (TIMSetConvEventCallback): one record per conversation per event.
+struct ConvRecord {
+    int event = -1;
+    std::string conv_id;
+    uint32_t conv_type = 0;
+    uint64_t unread = 0;
+    bool has_last = false;
+};
+
+struct ConvState {
+    std::mutex mutex;
+    std::vector<ConvRecord> records;
+    std::vector<std::string> errors;
+};
+
+ConvState g_conv;
+
+void OnConvEvent(enum TIMConvEvent conv_event, const char* json_conv_array, const void* user_data) {
+    NoteCallbackThread("TIMConvEventCallback");
+    ConvState* state = static_cast<ConvState*>(const_cast<void*>(user_data));
+    std::lock_guard<std::mutex> lock(state->mutex);
+    Json::Value convs;
+    std::string error;
+    if (!ParseJson(json_conv_array, convs, error) || !convs.isArray() || convs.size() == 0) {
+        state->errors.push_back(std::string("json_conv_array is not a non-empty array: ") + json_conv_array);
+        return;
+    }
+    for (Json::ArrayIndex i = 0; i < convs.size(); i++) {
+        Json::Value& c = convs[i];
+        if (!c.isMember(kTIMConvId) || !c.isMember(kTIMConvType) || !c.isMember(kTIMConvUnReadNum) ||
+            !c.isMember(kTIMConvActiveTime) || !c.isMember(kTIMConvIsHasLastMsg)) {
+            state->errors.push_back("ConvInfo lacks keys: " + ToJson(c));
+            continue;
+        }
+        ConvRecord r;
+        r.event = static_cast<int>(conv_event);
+        r.conv_id = c[kTIMConvId].asString();
+        r.conv_type = c[kTIMConvType].asUInt();
+        r.unread = c[kTIMConvUnReadNum].asUInt64();
+        r.has_last = c[kTIMConvIsHasLastMsg].asBool() && c[kTIMConvLastMsg].isObject();
+        state->records.push_back(r);
+    }
+}
+
+// The conversation with `peer` must be announced: kTIMConvEvent_Add first when this device had
+// never seen it (`fresh`), kTIMConvEvent_Update after, with a last message and unread messages.
+void CheckConvEvents(const std::string& peer, bool fresh) {
+    std::lock_guard<std::mutex> lock(g_conv.mutex);
+    for (const std::string& e : g_conv.errors) FAILF("recv: conversation event: %s", e.c_str());
+    int seen = 0;
+    for (const ConvRecord& r : g_conv.records) {
+        if (r.conv_id != peer) continue;
+        if (r.conv_type != static_cast<uint32_t>(kTIMConv_C2C)) FAILF("recv: conversation %s has type %u", peer.c_str(), r.conv_type);
+        int want = (fresh && seen == 0) ? kTIMConvEvent_Add : kTIMConvEvent_Update;
+        if (r.event != want) FAILF("recv: conversation event %d for %s is %d, expected %d", seen, peer.c_str(), r.event, want);
+        if (!r.has_last) FAILF("recv: conversation event %d for %s has no last message", seen, peer.c_str());
+        ++seen;
+    }
+    if (seen == 0) FAILF("recv: no TIMConvEventCallback for the conversation with %s", peer.c_str());
+    if (!g_conv.records.empty() && g_conv.records.back().unread == 0) FAILF("recv: the last conversation event shows no unread message");
+    if (!g_failed) logf("recv conv events ok (%d for %s, first %s)", seen, peer.c_str(), fresh ? "Add" : "Update");
+}
+
 int RunRecv(const std::string& user, const std::string& sig, const std::string& server,
             const std::string& data_dir, int count, const std::string& peer_arg) {
+    // Whether this device has a cache for the user already (then the conversation is known).
+    const char* appid = std::getenv("OPENTIM_SDKAPPID");
+    std::string cache = data_dir + "/" + (appid ? appid : "1400000000") + "/" + user + "/opentim.db";
+    bool fresh = access(cache.c_str(), F_OK) != 0;
     if (!InitSdk(server, data_dir)) return 1;
     TIMAddRecvNewMsgCallback(OnRecvNewMsg, &g_recv);
+    TIMSetConvEventCallback(OnConvEvent, &g_conv);
     TIMSetNetworkStatusListenerCallback(OnNetworkStatus, &g_recv);
 
     Pending login;
@@ -428,11 +496,13 @@ int RunRecv(const std::string& user, const std::string& sig, const std::string& 
     }
     if (next_text != count) FAILF("recv: got %d text messages, expected exactly %d", next_text, count);
     if (customs != 1) FAILF("recv: got %d custom messages, expected exactly 1", customs);
+    CheckConvEvents(peer, fresh);
     if (g_failed) return 1;
 
     logf("recv custom ok (%d custom message)", customs);
     logf("recv ok %d", count);
     TIMRemoveRecvNewMsgCallback(OnRecvNewMsg);
+    TIMSetConvEventCallback(nullptr, nullptr);
     TIMSetNetworkStatusListenerCallback(nullptr, nullptr);
     return 0;
 }

@@ -70,7 +70,9 @@ TIM_DECL int TIMInit(uint64_t sdk_app_id, const char* json_sdk_config);
 /*
  * Shut the library down: log out locally, close the connection and free
  * every resource. Completion callbacks of calls still pending are dropped
- * and no callback is invoked after TIMUninit has returned. Call it before
+ * and no callback starts after TIMUninit has returned (it does not wait for
+ * the callback thread, so it returns promptly even when called from the
+ * thread an FFI host runs our callbacks on). Call it before
  * unloading the library. TIMInit may be called again afterwards.
  */
 TIM_DECL int TIMUninit(void);
@@ -147,6 +149,14 @@ TIM_DECL void TIMRemoveRecvNewMsgCallback(TIMRecvNewMsgCallback cb);
  * The TIMSet...Callback functions below each hold one callback: a new call
  * replaces the previous callback and user_data, and NULL unregisters it.
  */
+
+/*
+ * Conversations that appear or change on this device: conv_event is
+ * kTIMConvEvent_Add for a conversation seen for the first time (its first
+ * message) and kTIMConvEvent_Update when one changes (a new message, the unread
+ * count); json_conv_array is a JSON array of ConvInfo objects.
+ */
+TIM_DECL void TIMSetConvEventCallback(TIMConvEventCallback cb, const void* user_data);
 
 /* Connection state changes between the library and the server. */
 TIM_DECL void TIMSetNetworkStatusListenerCallback(TIMNetworkStatusListenerCallback cb, const void* user_data);

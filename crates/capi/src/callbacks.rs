@@ -1,7 +1,9 @@
 //! The registered event callbacks and how SDK events reach them.
 //!
-//! Registration works before `TIMInit` and survives it. Delivery copies what is registered out
-//! of the lock before calling C, so a callback may register or remove callbacks itself.
+//! Registration works before `TIMInit` and survives it. A `TIMSet...Callback` holds one callback
+//! per slot (a new call replaces it, NULL clears it); every setter goes through [`set_slot`].
+//! Delivery copies what is registered out of the lock before calling C, so a callback may
+//! register or remove callbacks itself.
 
 use std::ffi::{c_char, c_void};
 use std::sync::Mutex;
@@ -9,36 +11,39 @@ use std::sync::Mutex;
 use opentim_sdk::SdkEvent;
 
 use crate::dispatch;
-use crate::ffi::{cstring, UserData};
+use crate::ffi::{cstring, guard, to_json, UserData};
 
 pub type TIMCommCallback =
     Option<unsafe extern "C" fn(i32, *const c_char, *const c_char, *const c_void)>;
-pub type TIMRecvNewMsgCallback = Option<unsafe extern "C" fn(*const c_char, *const c_void)>;
-pub type TIMNetworkStatusListenerCallback =
-    Option<unsafe extern "C" fn(i32, i32, *const c_char, *const c_void)>;
-pub type TIMKickedOfflineCallback = Option<unsafe extern "C" fn(*const c_void)>;
-pub type TIMUserSigExpiredCallback = Option<unsafe extern "C" fn(*const c_void)>;
-pub type TIMLogCallback = Option<unsafe extern "C" fn(i32, *const c_char, *const c_void)>;
+pub type TIMRecvNewMsgCallback = Option<RecvFn>;
+pub type TIMConvEventCallback = Option<ConvEventFn>;
+pub type TIMNetworkStatusListenerCallback = Option<NetworkFn>;
+pub type TIMKickedOfflineCallback = Option<PlainFn>;
+pub type TIMUserSigExpiredCallback = Option<PlainFn>;
+pub type TIMLogCallback = Option<LogFn>;
 
 pub type RecvFn = unsafe extern "C" fn(*const c_char, *const c_void);
+pub type ConvEventFn = unsafe extern "C" fn(i32, *const c_char, *const c_void);
+pub type NetworkFn = unsafe extern "C" fn(i32, i32, *const c_char, *const c_void);
+pub type PlainFn = unsafe extern "C" fn(*const c_void);
+pub type LogFn = unsafe extern "C" fn(i32, *const c_char, *const c_void);
+
+/// One registered callback and its user data.
+pub type Slot<F> = Option<(F, UserData)>;
 
 #[derive(Default)]
 pub struct Registry {
     pub recv_new_msg: Vec<(RecvFn, UserData)>,
-    pub network: Option<(
-        unsafe extern "C" fn(i32, i32, *const c_char, *const c_void),
-        UserData,
-    )>,
-    pub kicked: Option<(unsafe extern "C" fn(*const c_void), UserData)>,
-    pub sig_expired: Option<(unsafe extern "C" fn(*const c_void), UserData)>,
-    pub log: Option<(
-        unsafe extern "C" fn(i32, *const c_char, *const c_void),
-        UserData,
-    )>,
+    pub conv_event: Slot<ConvEventFn>,
+    pub network: Slot<NetworkFn>,
+    pub kicked: Slot<PlainFn>,
+    pub sig_expired: Slot<PlainFn>,
+    pub log: Slot<LogFn>,
 }
 
 pub static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     recv_new_msg: Vec::new(),
+    conv_event: None,
     network: None,
     kicked: None,
     sig_expired: None,
@@ -47,6 +52,17 @@ pub static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
 
 pub fn registry() -> std::sync::MutexGuard<'static, Registry> {
     REGISTRY.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Put `cb` (or nothing, for NULL) in the slot `select` picks.
+pub fn set_slot<F: Copy>(
+    select: impl FnOnce(&mut Registry) -> &mut Slot<F>,
+    cb: Option<F>,
+    user_data: *const c_void,
+) {
+    guard((), || {
+        *select(&mut registry()) = cb.map(|f| (f, UserData(user_data)));
+    })
 }
 
 /// Queue a `TIMCommCallback` call on the callback thread.
@@ -65,11 +81,19 @@ pub fn complete(cb: TIMCommCallback, user_data: UserData, code: i32, desc: Strin
 pub fn deliver(event: SdkEvent) {
     dispatch::post(move || match event {
         SdkEvent::NewMessages(msgs) => {
-            let json = cstring(serde_json::to_string(&msgs).unwrap_or_else(|_| "[]".into()));
+            let json = cstring(to_json(&msgs));
             let targets = registry().recv_new_msg.clone();
             for (cb, ud) in targets {
                 // SAFETY: registered by the application; json lives until the loop ends.
                 unsafe { cb(json.as_ptr(), ud.ptr()) };
+            }
+        }
+        SdkEvent::Conversations(kind, convs) => {
+            let target = registry().conv_event;
+            if let Some((cb, ud)) = target {
+                let json = cstring(to_json(&convs));
+                // SAFETY: as above.
+                unsafe { cb(kind.0 as i32, json.as_ptr(), ud.ptr()) };
             }
         }
         SdkEvent::Network { status, code, desc } => {
@@ -94,7 +118,5 @@ pub fn deliver(event: SdkEvent) {
                 unsafe { cb(ud.ptr()) };
             }
         }
-        // Conversation events reach C once TIMSetConvEventCallback is exported.
-        SdkEvent::Conversations(..) => {}
     });
 }

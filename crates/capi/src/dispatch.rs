@@ -2,15 +2,18 @@
 //! queued. Nothing of the library is locked while C code runs, so a callback may call any TIM
 //! function (those only queue work and return).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Sender};
 use std::sync::{Mutex, OnceLock};
-use std::thread::{self, ThreadId};
+use std::thread;
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// Jobs queued under an older epoch are dropped instead of run (see [`cancel_pending`]).
+static EPOCH: AtomicU64 = AtomicU64::new(0);
+
 struct Dispatcher {
     jobs: Mutex<Sender<Job>>,
-    thread: ThreadId,
 }
 
 static DISPATCHER: OnceLock<Dispatcher> = OnceLock::new();
@@ -18,7 +21,7 @@ static DISPATCHER: OnceLock<Dispatcher> = OnceLock::new();
 fn dispatcher() -> &'static Dispatcher {
     DISPATCHER.get_or_init(|| {
         let (tx, rx) = channel::<Job>();
-        let handle = thread::Builder::new()
+        thread::Builder::new()
             .name("opentim-callback".into())
             .spawn(move || {
                 while let Ok(job) = rx.recv() {
@@ -28,7 +31,6 @@ fn dispatcher() -> &'static Dispatcher {
             .expect("cannot start the SDK callback thread");
         Dispatcher {
             jobs: Mutex::new(tx),
-            thread: handle.thread().id(),
         }
     })
 }
@@ -36,20 +38,17 @@ fn dispatcher() -> &'static Dispatcher {
 /// Queue a callback job.
 pub fn post(job: impl FnOnce() + Send + 'static) {
     let d = dispatcher();
+    let epoch = EPOCH.load(Ordering::Acquire);
     let tx = d.jobs.lock().unwrap_or_else(|p| p.into_inner());
-    let _ = tx.send(Box::new(job));
+    let _ = tx.send(Box::new(move || {
+        if EPOCH.load(Ordering::Acquire) == epoch {
+            job();
+        }
+    }));
 }
 
-/// Wait until every job queued before this call has run (unless called from the callback
-/// thread itself, where waiting would deadlock).
-pub fn drain() {
-    let d = dispatcher();
-    if thread::current().id() == d.thread {
-        return;
-    }
-    let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
-    post(move || {
-        let _ = tx.send(());
-    });
-    let _ = rx.recv_timeout(std::time::Duration::from_secs(5));
+/// Drop every job queued but not started, without waiting for the callback thread (a running
+/// callback finishes on its own).
+pub fn cancel_pending() {
+    EPOCH.fetch_add(1, Ordering::AcqRel);
 }

@@ -1,15 +1,11 @@
-//! Helpers every export uses: the panic guard and checked string arguments.
+//! Helpers every export uses: the panic guard, checked string and JSON arguments.
 
 use std::ffi::{c_char, c_void, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-/// `TIMResult` values.
-pub const TIM_SUCC: i32 = 0;
-pub const TIM_ERR_SDKUNINIT: i32 = -1;
-pub const TIM_ERR_NOTLOGIN: i32 = -2;
-pub const TIM_ERR_JSON: i32 = -3;
-pub const TIM_ERR_PARAM: i32 = -4;
-pub const TIM_ERR_CONV: i32 = -5;
+use opentim_model::codes::{TIM_ERR_JSON, TIM_ERR_PARAM};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 /// Run `f`, turning a panic into `fallback` so it never unwinds into C.
 pub fn guard<T>(fallback: T, f: impl FnOnce() -> T) -> T {
@@ -57,3 +53,41 @@ impl UserData {
 // callback, which is what the API promises.
 unsafe impl Send for UserData {}
 unsafe impl Sync for UserData {}
+
+/// Parse an optional JSON argument: NULL and "" mean `T::default()`.
+///
+/// # Safety
+/// As [`arg`].
+pub unsafe fn json_arg<T: DeserializeOwned + Default>(p: *const c_char) -> Result<T, i32> {
+    // SAFETY: forwarded from the caller's contract.
+    match unsafe { arg(p) } {
+        Err(()) => Err(TIM_ERR_PARAM),
+        Ok(None) => Ok(T::default()),
+        Ok(Some(s)) if s.trim().is_empty() => Ok(T::default()),
+        Ok(Some(s)) => parse(s),
+    }
+}
+
+/// Parse a JSON argument that must be there: NULL or invalid UTF-8 is `TIM_ERR_PARAM`.
+///
+/// # Safety
+/// As [`arg`].
+pub unsafe fn json_required<T: DeserializeOwned>(p: *const c_char) -> Result<T, i32> {
+    // SAFETY: forwarded from the caller's contract.
+    match unsafe { arg(p) } {
+        Ok(Some(s)) => parse(s),
+        _ => Err(TIM_ERR_PARAM),
+    }
+}
+
+fn parse<T: DeserializeOwned>(s: &str) -> Result<T, i32> {
+    serde_json::from_str(s).map_err(|e| {
+        tracing::warn!(error = %e, "malformed JSON parameter");
+        TIM_ERR_JSON
+    })
+}
+
+/// JSON for a callback. Our model types always serialise.
+pub fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "{}".into())
+}

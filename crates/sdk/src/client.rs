@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use opentim_model::codes;
+use opentim_model::config::SdkConfig;
 use opentim_model::conv::ConvInfo;
 use opentim_model::enums::{ConvEvent, ConvType, NetworkStatus};
 use opentim_model::message::Message;
@@ -53,6 +54,53 @@ impl ClientOptions {
             backoff_max: Duration::from_secs(5),
             ping_interval: Duration::from_secs(20),
         }
+    }
+}
+
+/// Default server when neither `opentim_server_address` nor `OPENTIM_SERVER_ADDRESS` is set.
+pub const DEFAULT_SERVER: &str = "ws://127.0.0.1:9300";
+/// Environment variable read when the SDK config has no `opentim_server_address`.
+pub const SERVER_ENV: &str = "OPENTIM_SERVER_ADDRESS";
+
+impl ClientOptions {
+    /// Options from `TIMInit`'s `json_sdk_config`: the servers from `opentim_server_address`
+    /// (comma-separated), else `OPENTIM_SERVER_ADDRESS`, else [`DEFAULT_SERVER`]; the cache under
+    /// `sdk_config_config_file_path`, else `$XDG_DATA_HOME/opentim`, else
+    /// `~/.local/share/opentim`.
+    pub fn from_sdk_config(sdkappid: u64, config: &SdkConfig) -> Self {
+        let servers: Vec<String> = config
+            .opentim_server_address
+            .clone()
+            .filter(|s| !s.trim().is_empty())
+            .or_else(|| {
+                std::env::var(SERVER_ENV)
+                    .ok()
+                    .filter(|s| !s.trim().is_empty())
+            })
+            .unwrap_or_else(|| DEFAULT_SERVER.to_owned())
+            .split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect();
+        let data_dir = config
+            .config_file_path
+            .clone()
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(default_data_dir);
+        let mut options = ClientOptions::new(sdkappid, "", data_dir);
+        options.servers = servers;
+        options
+    }
+}
+
+fn default_data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(d).join("opentim");
+    }
+    match std::env::var_os("HOME").filter(|d| !d.is_empty()) {
+        Some(h) => PathBuf::from(h).join(".local/share/opentim"),
+        None => std::env::temp_dir().join("opentim"),
     }
 }
 
