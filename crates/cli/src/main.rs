@@ -110,6 +110,17 @@ struct ServerSettings {
     /// This node's name in logs and cluster messages. Default: random.
     #[arg(long, env = "OPENTIM_NODE_ID")]
     node_id: Option<String>,
+    /// PEM certificate chain: with --tls-key-file the server speaks TLS itself (wss://).
+    /// Without both it serves plain ws:// (put a TLS proxy in front for the internet).
+    #[arg(long, env = "OPENTIM_TLS_CERT_FILE")]
+    tls_cert_file: Option<PathBuf>,
+    /// PEM private key of --tls-cert-file.
+    #[arg(long, env = "OPENTIM_TLS_KEY_FILE")]
+    tls_key_file: Option<PathBuf>,
+    /// PEM file of the CA that signed PostgreSQL's certificate: with sslmode=require in the
+    /// database URL the connection is encrypted, and with this also verified.
+    #[arg(long, env = "OPENTIM_DATABASE_CA_FILE")]
+    database_ca_file: Option<PathBuf>,
 }
 
 impl ServerSettings {
@@ -144,7 +155,14 @@ impl ServerSettings {
         macro_rules! over_opt {
             ($($f:ident),*) => { $( if let Some(v) = self.$f.clone() { c.$f = Some(v); } )* };
         }
-        over_opt!(database_url, database_schema, nats_url);
+        over_opt!(
+            database_url,
+            database_schema,
+            nats_url,
+            tls_cert_file,
+            tls_key_file,
+            database_ca_file
+        );
         Ok(c)
     }
 }

@@ -15,13 +15,16 @@ json_struct! {
         /// e.g. `"ws://127.0.0.1:8080"`. The Tencent API has no key for it because the hosted
         /// service's address is built in. Not a C header key, so it has no constant name.
         opentim_server_address: String = ("", "opentim_server_address"),
+        /// **opentim extension**: a PEM file of extra CA certificates to trust for `wss://`
+        /// servers, besides the system's (for a self-signed deployment).
+        opentim_tls_ca_file: String = ("", "opentim_tls_ca_file"),
     }
 }
 
 impl SdkConfig {
     /// Fills the documented keys with their defaults ("/" for both paths, 0 for the JavaVM).
-    /// The `opentim_server_address` extension is left as it is: it is not part of the
-    /// documented key set.
+    /// The `opentim_` extensions are left as they are: they are not part of the documented key
+    /// set.
     pub fn complete(mut self) -> Self {
         fill!(self; config_file_path = "/".to_owned(), log_file_path = "/".to_owned(), java_vm);
         self

@@ -39,6 +39,8 @@ pub struct ClientOptions {
     pub backoff_max: Duration,
     /// Keep-alive interval; a connection silent for three intervals is dropped and redialled.
     pub ping_interval: Duration,
+    /// Extra CA certificates (PEM) to trust for `wss://` servers, besides the system's.
+    pub tls_ca_file: Option<PathBuf>,
 }
 
 impl ClientOptions {
@@ -53,6 +55,7 @@ impl ClientOptions {
             backoff_min: Duration::from_millis(200),
             backoff_max: Duration::from_secs(5),
             ping_interval: Duration::from_secs(20),
+            tls_ca_file: None,
         }
     }
 }
@@ -90,6 +93,11 @@ impl ClientOptions {
             .unwrap_or_else(default_data_dir);
         let mut options = ClientOptions::new(sdkappid, "", data_dir);
         options.servers = servers;
+        options.tls_ca_file = config
+            .opentim_tls_ca_file
+            .clone()
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from);
         options
     }
 }

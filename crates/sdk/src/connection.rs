@@ -23,7 +23,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use crate::client::{SdkEvent, Shared};
 use crate::convert::to_local;
@@ -296,9 +296,26 @@ impl Session {
     }
 
     async fn login(&self, url: &str) -> std::result::Result<Ws, LoginError> {
-        let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
-            .await
-            .map_err(|e| LoginError::Network(format!("cannot connect to {url}: {e}")))?;
+        let connector = match url.starts_with("wss://") {
+            true => Some(Connector::Rustls(
+                crate::tls::client_config(self.shared.options.tls_ca_file.as_deref())
+                    .map_err(LoginError::Refused)?,
+            )),
+            false => None,
+        };
+        let (mut ws, _) =
+            tokio_tungstenite::connect_async_tls_with_config(url, None, true, connector)
+                .await
+                .map_err(|e| match crate::tls::untrusted_certificate(&e) {
+                    Some(why) => LoginError::Refused(SdkError::new(
+                        codes::ERR_SDK_NET_AUTH_INVALID,
+                        format!(
+                            "the TLS certificate of {url} is not trusted ({why}); if the server \
+                             uses its own CA, name its certificate in opentim_tls_ca_file"
+                        ),
+                    )),
+                    None => LoginError::Network(format!("cannot connect to {url}: {e}")),
+                })?;
         let frame = encode_request::<Login>(
             1,
             &LoginRequest {

@@ -11,6 +11,7 @@ pub mod convert;
 pub mod error;
 pub mod local;
 mod state;
+mod tls;
 
 pub use client::{Client, ClientOptions, SdkEvent};
 pub use error::{Result, SdkError};

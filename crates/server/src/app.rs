@@ -35,6 +35,8 @@ pub enum ServerError {
     Bus(#[from] crate::delivery::NatsError),
     #[error("server I/O error: {0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 /// A running server.
@@ -93,10 +95,11 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
 pub async fn open_stores(config: &Config) -> Result<Stores, ServerError> {
     Ok(match &config.database_url {
         Some(url) => Stores::on(
-            PgStore::connect(
+            PgStore::connect_with(
                 url,
                 config.database_schema.as_deref(),
                 config.database_pool_size,
+                config.database_ca_file.as_deref(),
             )
             .await?,
         ),
@@ -146,21 +149,39 @@ pub async fn start_on(config: Config, listener: TcpListener) -> Result<RunningSe
         .merge(http::routes())
         .with_state(gateway.clone());
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, node = %config.node_id, "opentim server listening (WebSocket path {})", opentim_protocol::WS_PATH);
+    let tls = match (&config.tls_cert_file, &config.tls_key_file) {
+        (Some(cert), Some(key)) => Some(crate::tls::server_config(cert, key)?),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "wss" } else { "ws" };
+    tracing::info!(%addr, node = %config.node_id, "opentim server listening ({scheme}://{addr}{})", opentim_protocol::WS_PATH);
     let mut stop = shutdown_rx;
-    let task = tokio::spawn(async move {
-        // No Nagle delay: chat frames are small and must leave at once.
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|s| *s).await;
+    let stopped = async move {
+        let _ = stop.wait_for(|s| *s).await;
+    };
+    let task = match tls {
+        Some(tls) => {
+            let listener = crate::tls::TlsListener::new(listener, tls)?;
+            tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(stopped)
+                    .await?;
+                tracing::info!("opentim server stopped");
+                Ok(())
             })
-            .await?;
-        tracing::info!("opentim server stopped");
-        Ok(())
-    });
+        }
+        None => tokio::spawn(async move {
+            // No Nagle delay: chat frames are small and must leave at once.
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stopped)
+                .await?;
+            tracing::info!("opentim server stopped");
+            Ok(())
+        }),
+    };
     Ok(RunningServer {
         addr,
         shutdown: shutdown_tx,

@@ -48,6 +48,10 @@ pub struct Config {
     pub database_schema: Option<String>,
     /// Connections in the PostgreSQL pool. Default 16.
     pub database_pool_size: usize,
+    /// PEM file of the CA that signed the PostgreSQL server's certificate. With
+    /// `sslmode=require` in `database_url` the connection is encrypted; with this set, the
+    /// server's certificate is also verified against it.
+    pub database_ca_file: Option<PathBuf>,
     /// NATS URL (`nats://host:4222`). When set, events reach sessions on every node through
     /// NATS; otherwise they stay in this process (one node).
     pub nats_url: Option<String>,
@@ -55,6 +59,12 @@ pub struct Config {
     pub nats_prefix: String,
     /// Name of this node in logs and cluster messages. Default: random.
     pub node_id: String,
+    /// PEM file with the TLS certificate chain. With `tls_key_file`, the server speaks TLS
+    /// itself (`wss://`, `https://`); without, it serves plain `ws://` (put a TLS proxy in
+    /// front for the internet).
+    pub tls_cert_file: Option<PathBuf>,
+    /// PEM file with the private key of `tls_cert_file`.
+    pub tls_key_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -77,9 +87,12 @@ impl Default for Config {
             database_url: None,
             database_schema: None,
             database_pool_size: 16,
+            database_ca_file: None,
             nats_url: None,
             nats_prefix: "opentim".into(),
             node_id: format!("node-{:08x}", rand::random::<u32>()),
+            tls_cert_file: None,
+            tls_key_file: None,
         }
     }
 }
@@ -114,6 +127,11 @@ impl Config {
                     "database_schema must be letters, digits and underscores (got {schema:?})"
                 ));
             }
+        }
+        if self.tls_cert_file.is_some() != self.tls_key_file.is_some() {
+            return Err(
+                "set both tls_cert_file and tls_key_file (or neither, for plain ws://)".into(),
+            );
         }
         if self.nats_prefix.is_empty() || self.nats_prefix.contains(['*', '>', ' ']) {
             return Err("nats_prefix must be a plain NATS subject token".into());

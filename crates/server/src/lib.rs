@@ -18,6 +18,7 @@ pub mod gateway;
 pub mod http;
 pub mod service;
 pub mod store;
+pub mod tls;
 
 pub use app::{open_stores, start, start_on, RunningServer, ServerError};
 pub use config::Config;

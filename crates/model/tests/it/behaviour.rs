@@ -365,7 +365,7 @@ fn complete_emits_every_documented_key() {
     check(
         SdkConfig::complete,
         SdkConfig::KEYS,
-        &["opentim_server_address"],
+        &["opentim_server_address", "opentim_tls_ca_file"],
     );
     check(
         SetConfig::complete,

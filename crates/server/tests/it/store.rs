@@ -312,3 +312,64 @@ async fn postgres_sequences_stay_gap_free_across_two_nodes() {
     }
     assert_eq!(b.inbox_after("dave", 0, 10).await.unwrap().len(), 1);
 }
+
+/// `sslmode=require` in the URL: the store's connections are encrypted (checked from the
+/// server's side, in `pg_stat_ssl`); with a CA file that did not sign the server's certificate,
+/// connecting fails.
+#[tokio::test]
+#[cfg_attr(
+    not(pg_tests),
+    ignore = "needs PostgreSQL: set OPENTIM_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test (.ci/run does)"
+)]
+async fn postgres_connections_use_tls_when_the_url_asks() {
+    let url = std::env::var("OPENTIM_TEST_POSTGRES_URL").unwrap();
+    let app = format!("opentim_tls_{:08x}", rand_u32());
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let tls_url = format!("{url}{sep}sslmode=require&application_name={app}");
+    let schema = format!("t_{}_{:08x}_tls", std::process::id(), rand_u32());
+    let store = opentim_server::store::PgStore::connect(&tls_url, Some(&schema), 2)
+        .await
+        .expect("PostgreSQL over TLS (the server must have ssl = on)");
+    store
+        .append_c2c(msg("alice", "bob", "secret"))
+        .await
+        .unwrap();
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let encrypted: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+             WHERE a.application_name = $1 AND s.ssl",
+            &[&app],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(encrypted >= 1, "the store's connections are encrypted");
+    let plain: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+             WHERE a.application_name = $1 AND NOT s.ssl",
+            &[&app],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(plain, 0);
+
+    let dir = tempfile::tempdir().unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let stranger = params.self_signed(&key).unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, stranger.pem()).unwrap();
+    let refused =
+        opentim_server::store::PgStore::connect_with(&tls_url, Some(&schema), 1, Some(&ca)).await;
+    assert!(
+        refused.is_err(),
+        "a certificate this CA did not sign is refused"
+    );
+}

@@ -7,6 +7,9 @@
 //! conversation's counter, then the inbox counters by user id), so two transactions never wait
 //! on each other in a cycle; a serialisation or deadlock failure is retried anyway.
 
+mod tls;
+
+use std::path::Path;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -14,8 +17,10 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use opentim_model::enums::ConvType;
 use opentim_model::message::Message;
 use opentim_protocol::{InboxEntry, InboxItem, WireMessage};
+use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{GenericClient, NoTls, Row};
+use tokio_postgres::tls::MakeTlsConnect;
+use tokio_postgres::{GenericClient, NoTls, Row, Socket};
 
 use super::{c2c_key, InboxStore, MessageStore, NewC2c, Result, StoreError, StoreHealth, Stored};
 
@@ -108,36 +113,49 @@ pub struct PgStore {
 impl PgStore {
     /// Connect, create `schema` if given, and apply migrations.
     pub async fn connect(url: &str, schema: Option<&str>, pool_size: usize) -> Result<Self> {
+        Self::connect_with(url, schema, pool_size, None).await
+    }
+
+    /// As [`PgStore::connect`]; with `sslmode=require` in the URL the connections use TLS,
+    /// verified against `ca_file` when one is given.
+    pub async fn connect_with(
+        url: &str,
+        schema: Option<&str>,
+        pool_size: usize,
+        ca_file: Option<&Path>,
+    ) -> Result<Self> {
         let mut pg: tokio_postgres::Config = url
             .parse()
             .map_err(|e| db_err(format!("bad database_url: {e}")))?;
+        let tls = match pg.get_ssl_mode() {
+            SslMode::Require => Some(tls::connector(ca_file)?),
+            // `prefer` (the default) and `disable`: plain, never a half-verified attempt.
+            _ => {
+                pg.ssl_mode(SslMode::Disable);
+                None
+            }
+        };
         if let Some(schema) = schema {
             // Schema names are validated by the config (letters, digits, underscores).
-            let (client, conn) = pg
-                .connect(NoTls)
-                .await
-                .map_err(|e| db_err(format!("cannot connect to PostgreSQL: {e}")))?;
-            let task = tokio::spawn(conn);
+            let sql = format!(
+                "BEGIN; SELECT pg_advisory_xact_lock({MIGRATION_LOCK});
+                 CREATE SCHEMA IF NOT EXISTS {schema}; COMMIT;"
+            );
             // Under the migration lock: nodes starting together would race on the catalog.
-            client
-                .batch_execute(&format!(
-                    "BEGIN; SELECT pg_advisory_xact_lock({MIGRATION_LOCK});
-                     CREATE SCHEMA IF NOT EXISTS {schema}; COMMIT;"
-                ))
-                .await
-                .map_err(pg_err)?;
-            drop(client);
-            let _ = task.await;
+            match &tls {
+                Some(t) => run_once(&pg, t.clone(), &sql).await?,
+                None => run_once(&pg, NoTls, &sql).await?,
+            }
             pg.options(format!("-c search_path={schema}"));
         }
         pg.connect_timeout(Duration::from_secs(5));
-        let manager = Manager::from_config(
-            pg,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let config = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match tls {
+            Some(t) => Manager::from_config(pg, t, config),
+            None => Manager::from_config(pg, NoTls, config),
+        };
         let pool = Pool::builder(manager)
             .max_size(pool_size.max(1))
             .build()
@@ -321,6 +339,23 @@ impl PgStore {
             duplicate: false,
         })
     }
+}
+
+/// Run `sql` on a connection of its own.
+async fn run_once<T>(pg: &tokio_postgres::Config, tls: T, sql: &str) -> Result<()>
+where
+    T: MakeTlsConnect<Socket>,
+    T::Stream: Send + 'static,
+{
+    let (client, conn) = pg
+        .connect(tls)
+        .await
+        .map_err(|e| db_err(format!("cannot connect to PostgreSQL: {e}")))?;
+    let task = tokio::spawn(conn);
+    client.batch_execute(sql).await.map_err(pg_err)?;
+    drop(client);
+    let _ = task.await;
+    Ok(())
 }
 
 fn inbox_counter(user: &str) -> String {
