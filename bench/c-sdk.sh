@@ -2,13 +2,14 @@
 # One pair through libImSDK from C++: tests/c/chat.cpp (the jsoncpp program CI runs) sends N
 # text messages, each waiting for its TIMCommCallback, to a receiver process; the wall time from
 # the first send to the receiver's last delivery gives messages/s. The same shape through the
-# Rust SDK (`opentim bench sdk --pairs 1 --window 1`) and the raw protocol (`bench one2one
+# Rust SDK (`opentim-bench sdk --pairs 1 --window 1`) and the raw protocol (`bench one2one
 # --pairs 1 --window 1`) runs right after, so the C layer's own cost can be read off.
 #
 #   OPENTIM=target/release/opentim N=2000 bench/c-sdk.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OPENTIM=${OPENTIM:-$ROOT/target/release/opentim}
+OPENTIM_BENCH=${OPENTIM_BENCH:-$(dirname "$OPENTIM")/opentim-bench}
 N=${N:-2000}
 LIBDIR="$(dirname "$OPENTIM")"
 [ -x "$OPENTIM" ] && [ -e "$LIBDIR/libImSDK.so" ] || {
@@ -45,5 +46,5 @@ secs=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", (e - s) / 1e9 - 1.0
 rate=$(awk -v n="$N" -v t="$secs" 'BEGIN { printf "%.0f", n / t }')
 grep -h "ok" "$WORK/send.log" "$WORK/recv.log" | tail -2
 echo "libImSDK from C++: $N messages, one pair, each send waiting for its callback: $secs s, $rate msg/s"
-"$OPENTIM" bench sdk --pairs 1 --messages "$N" --window 1 2>/dev/null | grep -E "delivered/s|latency p50"
-"$OPENTIM" bench one2one --pairs 1 --messages "$N" --window 1 2>/dev/null | grep -E "delivered/s|latency p50"
+"$OPENTIM_BENCH" sdk --pairs 1 --messages "$N" --window 1 2>/dev/null | grep -E "delivered/s|latency p50"
+"$OPENTIM_BENCH" one2one --pairs 1 --messages "$N" --window 1 2>/dev/null | grep -E "delivered/s|latency p50"

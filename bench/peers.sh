@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/peers.sh: run `opentim bench` against ejabberd and prosody (Debian's packages), then
+# bench/peers.sh: run `opentim-bench` against ejabberd and prosody (Debian's packages), then
 # against opentim and the bench's baseline relay, and write docs/benchmarks-table.md.
 #
 # Run as root, from anywhere:   OPENTIM=/path/to/release/opentim bench/peers.sh
@@ -14,7 +14,7 @@
 #      bench.local), runs the one2one, rate, login and idle scenarios with
 #      `--driver xmpp --server-pid PID` (so CPU and memory are read from /proc/PID), and stops
 #      the server by its pid;
-#   4. runs the same scenarios against opentim (`opentim bench ... --baseline`, which starts its
+#   4. runs the same scenarios against opentim (`opentim-bench ... --baseline`, which starts its
 #      own server and the baseline relay);
 #   5. writes the JSON outputs to $RESULTS and the tables to $TABLE.
 #
@@ -28,6 +28,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OPENTIM=${OPENTIM:-$ROOT/target/release/opentim}
+OPENTIM_BENCH=${OPENTIM_BENCH:-$(dirname "$OPENTIM")/opentim-bench}
 
 # Size knobs.
 PAIRS=${PAIRS:-20}               # one2one: sender/receiver pairs
@@ -59,7 +60,7 @@ log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "run as root (installs packages and starts servers as their users)"
-[ -x "$OPENTIM" ] || die "no opentim binary at $OPENTIM: build it with 'cargo build --release -p opentim' and set OPENTIM"
+[ -x "$OPENTIM" ] || die "no opentim binary at $OPENTIM: build it with 'cargo build --release -p opentim -p opentim-bench' and set OPENTIM"
 for n in PAIRS MESSAGES WINDOW RATE_PAIRS RATE_SECONDS LOGINS IDLE IN_FLIGHT DRAIN STEP_TIMEOUT; do
     [[ ${!n} =~ ^[0-9]+$ ]] || die "$n must be a whole number (got '${!n}')"
 done
@@ -198,7 +199,7 @@ wait_ready() {
     # Listening is not serving yet (ejabberd opens its listeners before every module is up):
     # wait for one complete anonymous login.
     for _ in $(seq 1 30); do
-        if timeout 20 "$OPENTIM" bench login --driver xmpp --xmpp "127.0.0.1:$XMPP_PORT" \
+        if timeout 20 "$OPENTIM_BENCH" login --driver xmpp --xmpp "127.0.0.1:$XMPP_PORT" \
             --xmpp-domain "$DOMAIN" --connections 1 --json >/dev/null 2>&1; then
             return 0
         fi
@@ -349,7 +350,7 @@ run_bench() {
     shift 2
     local out="$RESULTS/$label-$scen.json" err="$RESULTS/$label-$scen.log"
     # shellcheck disable=SC2046
-    timeout --kill-after=10 "$STEP_TIMEOUT" "$OPENTIM" bench "$scen" $(scenario_args "$scen") \
+    timeout --kill-after=10 "$STEP_TIMEOUT" "$OPENTIM_BENCH" "$scen" $(scenario_args "$scen") \
         --drain-timeout "$DRAIN" "$@" --json >"$out.tmp" 2>"$err" || rc=$?
     if [ -s "$out.tmp" ] && jq -e .figures "$out.tmp" >/dev/null 2>&1; then
         mv "$out.tmp" "$out"
@@ -498,10 +499,10 @@ write_table() {
         [ "$c" = opentim ] && cols+=(baseline)
     done
     {
-        echo "# opentim bench: opentim next to ejabberd and prosody"
+        echo "# opentim-bench: opentim next to ejabberd and prosody"
         echo
         echo "Written by \`bench/peers.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'). Every figure comes from"
-        echo "\`opentim bench <scenario> --json\`; XMPP servers are driven over plain c2s XMPP with SASL"
+        echo "\`opentim-bench <scenario> --json\`; XMPP servers are driven over plain c2s XMPP with SASL"
         echo "ANONYMOUS (\`--driver xmpp\`), opentim over its WebSocket protocol, the baseline is the"
         echo "bench's own minimal WebSocket relay (no auth, no storage): the ceiling of this machine."
         echo
@@ -537,7 +538,7 @@ write_table() {
         echo "  mod_limits, \`network_settings = { tcp_backlog = 65535 }\`; + MAM: \`mod_mam\`,"
         echo "  \`default_archive_policy = true\`, \`archive_expires_after = \"1d\"\`, internal storage,"
         echo "  \`allow_anonymous_storage = true\` (without it prosody drops anonymous users' writes)."
-        echo "- opentim: \`opentim bench <scenario> --baseline\` starts its own server (SQLite store in a"
+        echo "- opentim: \`opentim-bench <scenario> --baseline\` starts its own server (SQLite store in a"
         echo "  temporary directory) and, after it, the baseline relay inside the bench process; the"
         echo "  baseline's CPU and RSS are the bench process's own (client and relay together, so its"
         echo "  idle RSS per session counts both ends of each connection)."

@@ -7,8 +7,6 @@
 //! opentim chat --user alice --peer bob --secret-key KEY
 //! ```
 
-mod bench;
-
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -48,9 +46,6 @@ messages per history page). See README.md, \"Settings\"."
     Demo(DemoArgs),
     /// Chat from the terminal: each line you type is sent to --peer; what arrives is printed.
     Chat(ChatArgs),
-    /// Load-test a server: throughput, latency, logins, memory; --baseline compares with a
-    /// minimal WebSocket relay measured in the same run.
-    Bench(bench::BenchArgs),
 }
 
 #[derive(Args, Clone)]
@@ -456,7 +451,6 @@ fn main() {
             Command::Serve(a) => serve(a).await,
             Command::Demo(a) => demo(a).await,
             Command::Chat(a) => chat(a).await,
-            Command::Bench(a) => bench::run(a).await,
             Command::Usersig(_) => Ok(()),
         }
     });

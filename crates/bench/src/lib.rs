@@ -1,4 +1,5 @@
-//! `opentim bench`: a load generator for opentim (and, through adapters, for other servers).
+//! `opentim-bench`: a load generator for opentim (and, through adapters, for other servers). It
+//! is its own binary, so the shipped `opentim` carries no XMPP client and no relay.
 //!
 //! Each scenario is bounded in count and time and stops by itself. The server under test is
 //! started by the bench as a separate process (so its CPU and memory can be read from /proc),
@@ -93,6 +94,10 @@ pub struct BenchArgs {
     /// Pid of the server under test when it was not started by the bench (for CPU and memory).
     #[arg(long)]
     server_pid: Option<u32>,
+    /// The `opentim` binary the bench starts as the server under test. Default: the one next
+    /// to this program.
+    #[arg(long)]
+    opentim: Option<std::path::PathBuf>,
     /// XMPP server address for --driver xmpp.
     #[arg(long, default_value = "127.0.0.1:5222")]
     xmpp: String,
@@ -192,8 +197,8 @@ impl ServerUnderTest {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let ready = dir.path().join("ready");
         let key = format!("bench-{}", std::process::id());
-        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-        let child = tokio::process::Command::new(exe)
+        let exe = opentim_exe(args.opentim.as_deref())?;
+        let child = tokio::process::Command::new(&exe)
             .args(["serve", "--listen", "127.0.0.1:0", "--ready-file"])
             .arg(&ready)
             .arg("--data-dir")
@@ -211,7 +216,7 @@ impl ServerUnderTest {
             .env_remove("OPENTIM_CONFIG")
             .kill_on_drop(true)
             .spawn()
-            .map_err(|e| format!("cannot start the server: {e}"))?;
+            .map_err(|e| format!("cannot start the server {}: {e}", exe.display()))?;
         let pid = child.id();
         let deadline = Instant::now() + Duration::from_secs(20);
         let addr = loop {
@@ -693,6 +698,25 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         return Err(format!("{lost} messages lost and {dups} duplicated"));
     }
     Ok(())
+}
+
+/// The `opentim` binary that serves the bench: the one given, else the one next to this
+/// program (both are built into the same target directory).
+fn opentim_exe(given: Option<&std::path::Path>) -> Result<std::path::PathBuf, String> {
+    if let Some(p) = given {
+        return Ok(p.to_path_buf());
+    }
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    let exe = me.with_file_name(format!("opentim{}", std::env::consts::EXE_SUFFIX));
+    if exe.is_file() {
+        Ok(exe)
+    } else {
+        Err(format!(
+            "no opentim binary next to {}: build it (cargo build --release -p opentim), pass \
+             --opentim PATH, or bench a running server with --server",
+            me.display()
+        ))
+    }
 }
 
 #[cfg(test)]
