@@ -373,3 +373,63 @@ async fn postgres_connections_use_tls_when_the_url_asks() {
         "a certificate this CA did not sign is refused"
     );
 }
+
+/// A stored row that does not parse is an error on every path that reads it, never an empty
+/// message: history, inbox pages, and the retry of a stored client message id.
+async fn corrupt_rows_are_errors<F, Fut>(store: Arc<dyn Store>, corrupt: F)
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    store.append_c2c(msg("alice", "bob", "fine")).await.unwrap();
+    corrupt().await;
+    assert!(store
+        .c2c_history("alice", "bob", u64::MAX, 10)
+        .await
+        .is_err());
+    assert!(store.inbox_after("bob", 0, 10).await.is_err());
+    let retry = store.append_c2c(msg("alice", "bob", "fine")).await;
+    assert!(
+        retry.is_err(),
+        "a retry must not answer with an empty message: {retry:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_corrupt_rows_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = sqlite(dir.path()).await;
+    let path = dir.path().join("opentim.db");
+    corrupt_rows_are_errors(store, || async move {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.execute("UPDATE messages SET body = '{not json'", [])
+            .unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(pg_tests),
+    ignore = "needs PostgreSQL: set OPENTIM_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test (.ci/run does)"
+)]
+async fn postgres_corrupt_rows_are_errors() {
+    let url = std::env::var("OPENTIM_TEST_POSTGRES_URL").unwrap();
+    let schema = format!("t_{}_{:08x}_bad", std::process::id(), rand_u32());
+    let store: Arc<dyn Store> = Arc::new(
+        opentim_server::store::PgStore::connect(&url, Some(&schema), 2)
+            .await
+            .unwrap(),
+    );
+    corrupt_rows_are_errors(store, || async move {
+        let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        client
+            .batch_execute(&format!("UPDATE {schema}.messages SET body = '{{not json'"))
+            .await
+            .unwrap();
+    })
+    .await;
+}

@@ -26,36 +26,9 @@ use super::{c2c_key, InboxStore, MessageStore, NewC2c, Result, StoreError, Store
 
 /// Numbered migrations, applied in order, one transaction each, under an advisory lock so
 /// nodes starting together do not race.
-const MIGRATIONS: &[&str] = &[
-    // 1: messages, inboxes, counters.
-    "CREATE TABLE messages (
-        conv_key        TEXT    NOT NULL,
-        seq             BIGINT  NOT NULL,
-        conv_type       INTEGER NOT NULL,
-        sender          TEXT    NOT NULL,
-        receiver        TEXT    NOT NULL,
-        client_msg_id   TEXT    NOT NULL,
-        rand            BIGINT  NOT NULL,
-        server_time     BIGINT  NOT NULL,
-        body            TEXT    NOT NULL,
-        sender_cursor   BIGINT  NOT NULL,
-        receiver_cursor BIGINT  NOT NULL,
-        PRIMARY KEY (conv_key, seq)
-     );
-     CREATE UNIQUE INDEX messages_by_client_id ON messages (sender, client_msg_id);
-     CREATE TABLE inbox (
-        user_id  TEXT    NOT NULL,
-        cursor   BIGINT  NOT NULL,
-        kind     INTEGER NOT NULL,
-        conv_key TEXT    NOT NULL,
-        seq      BIGINT  NOT NULL,
-        PRIMARY KEY (user_id, cursor)
-     );
-     CREATE TABLE counters (
-        name  TEXT   PRIMARY KEY,
-        value BIGINT NOT NULL
-     );",
-];
+const MIGRATIONS: &[&str] = &[include_str!(
+    "../migrations/postgres/001_messages_inbox_counters.sql"
+)];
 
 /// Advisory lock key guarding migrations ("opentim" in ASCII).
 const MIGRATION_LOCK: i64 = 0x006f_7065_6e74_696d;

@@ -20,33 +20,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{c2c_key, InboxStore, MessageStore, NewC2c, Result, StoreError, StoreHealth, Stored};
 
-/// Numbered migrations, applied in order, one transaction each.
-const MIGRATIONS: &[&str] = &[
-    // 1: messages and inboxes.
-    "CREATE TABLE messages (
-        conv_key      TEXT    NOT NULL,
-        seq           INTEGER NOT NULL,
-        conv_type     INTEGER NOT NULL,
-        sender        TEXT    NOT NULL,
-        receiver      TEXT    NOT NULL,
-        client_msg_id TEXT    NOT NULL,
-        rand          INTEGER NOT NULL,
-        server_time   INTEGER NOT NULL,
-        body          TEXT    NOT NULL,
-        sender_cursor   INTEGER NOT NULL,
-        receiver_cursor INTEGER NOT NULL,
-        PRIMARY KEY (conv_key, seq)
-     );
-     CREATE UNIQUE INDEX messages_by_client_id ON messages (sender, client_msg_id);
-     CREATE TABLE inbox (
-        user_id  TEXT    NOT NULL,
-        cursor   INTEGER NOT NULL,
-        kind     INTEGER NOT NULL,
-        conv_key TEXT    NOT NULL,
-        seq      INTEGER NOT NULL,
-        PRIMARY KEY (user_id, cursor)
-     ) WITHOUT ROWID;",
-];
+/// Numbered migrations (`store/migrations/sqlite/NNN_*.sql`), applied in order, one transaction
+/// each; `PRAGMA user_version` holds how many are applied.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/sqlite/001_messages_inbox.sql")];
 
 /// Inbox entry kinds as stored.
 const KIND_MESSAGE: i64 = 1;
@@ -83,22 +59,67 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     Ok(())
 }
 
-/// Writes of one caller, stored in order; each gets its own result.
-enum WriteOp {
-    AppendC2c(Vec<NewC2c>, oneshot::Sender<Vec<Result<Stored>>>),
+/// Work for the writer thread: a typed batch of writes of any domain. The writer runs the jobs
+/// waiting in its queue inside one transaction and commits once (group commit); if any write
+/// fails, the transaction is rolled back and each job is run again on its own, each write in
+/// its own transaction, so one bad write fails alone.
+trait Job: Send {
+    /// Writes in the job (for the batch size).
+    fn len(&self) -> usize;
+    /// Run every write inside the open transaction; `false` when one failed (the caller rolls
+    /// back).
+    fn run(&mut self, w: &mut Writer) -> bool;
+    /// Run every write in a transaction of its own.
+    fn run_alone(&mut self, w: &mut Writer);
+    /// Forget results of a rolled-back `run`.
+    fn reset(&mut self);
+    /// Hand the results to the caller.
+    fn reply(self: Box<Self>);
 }
 
-impl WriteOp {
+/// One write kind of one caller: `apply` does one write inside a transaction.
+struct Writes<T, R> {
+    items: Vec<T>,
+    results: Vec<Result<R>>,
+    apply: fn(&mut Writer, &T) -> Result<R>,
+    reply: oneshot::Sender<Vec<Result<R>>>,
+}
+
+impl<T: Send + 'static, R: Send + 'static> Job for Writes<T, R> {
     fn len(&self) -> usize {
-        let WriteOp::AppendC2c(msgs, _) = self;
-        msgs.len()
+        self.items.len()
+    }
+
+    fn run(&mut self, w: &mut Writer) -> bool {
+        for item in &self.items {
+            match (self.apply)(w, item) {
+                Ok(r) => self.results.push(Ok(r)),
+                Err(_) => return false,
+            }
+        }
+        true
+    }
+
+    fn run_alone(&mut self, w: &mut Writer) {
+        for item in &self.items {
+            let r = w.in_transaction(|w| (self.apply)(w, item));
+            self.results.push(r);
+        }
+    }
+
+    fn reset(&mut self) {
+        self.results.clear();
+    }
+
+    fn reply(self: Box<Self>) {
+        let _ = self.reply.send(self.results);
     }
 }
 
 /// The SQLite implementation of [`Store`].
 #[derive(Clone)]
 pub struct SqliteStore {
-    writes: mpsc::Sender<WriteOp>,
+    writes: mpsc::Sender<Box<dyn Job>>,
     reader: Arc<Mutex<Connection>>,
     /// The checkpoint thread runs while any clone of the store is alive.
     _alive: Arc<()>,
@@ -140,6 +161,27 @@ impl SqliteStore {
             reader: Arc::new(Mutex::new(reader)),
             _alive: alive,
         })
+    }
+
+    /// Queue writes of one kind for the writer thread; one result each, in order.
+    async fn write<T: Send + 'static, R: Send + 'static>(
+        &self,
+        items: Vec<T>,
+        apply: fn(&mut Writer, &T) -> Result<R>,
+    ) -> Vec<Result<R>> {
+        let n = items.len();
+        let (reply, rx) = oneshot::channel();
+        let job = Box::new(Writes {
+            items,
+            results: Vec::with_capacity(n),
+            apply,
+            reply,
+        });
+        if self.writes.send(job).await.is_err() {
+            return (0..n).map(|_| Err(StoreError::Closed)).collect();
+        }
+        rx.await
+            .unwrap_or_else(|_| (0..n).map(|_| Err(StoreError::Closed)).collect())
     }
 
     async fn read<T: Send + 'static>(
@@ -280,41 +322,33 @@ impl Writer {
         })
     }
 
-    /// One transaction for a whole batch; `None` when a write failed (all of it rolled back).
-    fn commit_batch(
-        &mut self,
-        ops: &[WriteOp],
-    ) -> rusqlite::Result<Option<Vec<Vec<Result<Stored>>>>> {
-        self.conn.execute_batch("BEGIN IMMEDIATE")?;
-        let mut all = Vec::with_capacity(ops.len());
-        for op in ops {
-            let WriteOp::AppendC2c(msgs, _) = op;
-            let mut results = Vec::with_capacity(msgs.len());
-            for msg in msgs {
-                match self.append_c2c(msg) {
-                    Ok(stored) => results.push(Ok(stored)),
-                    Err(_) => {
-                        self.rollback();
-                        return Ok(None);
-                    }
-                }
-            }
-            all.push(results);
+    /// Run every job in one transaction. False when a write or the commit failed (all of it
+    /// rolled back).
+    fn commit_jobs(&mut self, jobs: &mut [Box<dyn Job>]) -> bool {
+        if let Err(e) = self.conn.execute_batch("BEGIN IMMEDIATE") {
+            tracing::warn!(error = %e, "cannot begin a SQLite transaction");
+            return false;
+        }
+        let ok = jobs.iter_mut().all(|j| j.run(self));
+        if !ok {
+            self.rollback();
+            return false;
         }
         if let Err(e) = self.conn.execute_batch("COMMIT") {
+            tracing::warn!(error = %e, "batched SQLite commit failed");
             self.rollback();
-            return Err(e);
+            return false;
         }
-        Ok(Some(all))
+        true
     }
 
-    /// One transaction per write, so a failing write fails alone.
-    fn commit_one(&mut self, msg: &NewC2c) -> Result<Stored> {
+    /// `f` in a transaction of its own, committed when it succeeds.
+    fn in_transaction<R>(&mut self, f: impl FnOnce(&mut Writer) -> Result<R>) -> Result<R> {
         self.conn.execute_batch("BEGIN IMMEDIATE").map_err(db_err)?;
-        let result = self.append_c2c(msg).and_then(|s| {
+        let result = f(self).and_then(|r| {
             self.conn
                 .execute_batch("COMMIT")
-                .map(|()| s)
+                .map(|()| r)
                 .map_err(db_err)
         });
         if result.is_err() {
@@ -344,43 +378,35 @@ fn checkpoint_loop(conn: Connection, alive: std::sync::Weak<()>) {
     }
 }
 
-fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<WriteOp>, batch: usize) {
+fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Box<dyn Job>>, batch: usize) {
     let mut w = Writer {
         conn,
         seqs: HashMap::new(),
         cursors: HashMap::new(),
     };
-    let mut ops: Vec<WriteOp> = Vec::with_capacity(batch);
+    let mut jobs: Vec<Box<dyn Job>> = Vec::with_capacity(batch);
     while let Some(first) = rx.blocking_recv() {
         let mut count = first.len();
-        ops.push(first);
+        jobs.push(first);
         while count < batch {
             match rx.try_recv() {
-                Ok(op) => {
-                    count += op.len();
-                    ops.push(op);
+                Ok(job) => {
+                    count += job.len();
+                    jobs.push(job);
                 }
                 Err(_) => break,
             }
         }
         // Fast path: every write of the batch in one transaction, one commit (group commit).
-        match w.commit_batch(&ops) {
-            Ok(Some(all)) => {
-                for (op, results) in ops.drain(..).zip(all) {
-                    let WriteOp::AppendC2c(_, reply) = op;
-                    let _ = reply.send(results);
-                }
+        if !w.commit_jobs(&mut jobs) {
+            tracing::debug!("a batched write failed; writing one by one");
+            for job in jobs.iter_mut() {
+                job.reset();
+                job.run_alone(&mut w);
             }
-            other => {
-                if let Err(e) = other {
-                    tracing::warn!(error = %e, "batched SQLite commit failed; writing one by one");
-                }
-                for op in ops.drain(..) {
-                    let WriteOp::AppendC2c(msgs, reply) = op;
-                    let results = msgs.iter().map(|m| w.commit_one(m)).collect();
-                    let _ = reply.send(results);
-                }
-            }
+        }
+        for job in jobs.drain(..) {
+            job.reply();
         }
     }
 }
@@ -461,18 +487,7 @@ impl MessageStore for SqliteStore {
     }
 
     async fn append_c2c_batch(&self, msgs: Vec<NewC2c>) -> Vec<Result<Stored>> {
-        let n = msgs.len();
-        let (tx, rx) = oneshot::channel();
-        if self
-            .writes
-            .send(WriteOp::AppendC2c(msgs, tx))
-            .await
-            .is_err()
-        {
-            return (0..n).map(|_| Err(StoreError::Closed)).collect();
-        }
-        rx.await
-            .unwrap_or_else(|_| (0..n).map(|_| Err(StoreError::Closed)).collect())
+        self.write(msgs, Writer::append_c2c).await
     }
 
     async fn c2c_history(
