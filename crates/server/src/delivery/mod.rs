@@ -150,6 +150,20 @@ impl Delivery {
         }
     }
 
+    /// As [`Delivery::publish`], but the event is made only when a session here receives it or
+    /// another node may: nothing is built or encoded for a user who is offline.
+    pub async fn publish_with(
+        &self,
+        topic: &Topic,
+        except: Option<SessionId>,
+        make: impl FnOnce() -> Event,
+    ) {
+        if self.cluster.is_none() && !self.registry.has_receivers(topic, except) {
+            return;
+        }
+        self.publish(topic, Outgoing::new(make()), except).await;
+    }
+
     /// Deliver a frame that came from another node.
     fn deliver_remote(&self, topic: &Topic, frame: Arc<str>) {
         self.registry
@@ -212,6 +226,30 @@ mod tests {
         d.registry
             .deliver(&Topic::User(user("alice")), &event, Some(reg.id));
         assert!(!event.is_encoded());
+    }
+
+    #[tokio::test]
+    async fn no_event_is_even_built_for_a_user_nobody_here_receives() {
+        let d = delivery();
+        let mut built = 0;
+        d.publish_with(&Topic::User(user("offline")), None, || {
+            built += 1;
+            Event::KickedOffline
+        })
+        .await;
+        let reg = d.open_session(&user("alice"), 0).await;
+        d.publish_with(&Topic::User(user("alice")), Some(reg.id), || {
+            built += 1;
+            Event::KickedOffline
+        })
+        .await;
+        assert_eq!(built, 0, "offline, or only the excepted session online");
+        d.publish_with(&Topic::User(user("alice")), None, || {
+            built += 1;
+            Event::KickedOffline
+        })
+        .await;
+        assert_eq!(built, 1);
     }
 
     #[tokio::test]

@@ -256,6 +256,14 @@ impl Registry {
         self.lock().sessions.len()
     }
 
+    /// Whether a session here other than `except` follows `topic`.
+    pub fn has_receivers(&self, topic: &Topic, except: Option<SessionId>) -> bool {
+        self.lock()
+            .topics
+            .get(topic)
+            .is_some_and(|list| list.iter().any(|s| Some(*s) != except))
+    }
+
     /// Whether any session here follows `topic`.
     pub fn has_topic(&self, topic: &Topic) -> bool {
         self.lock().topics.contains_key(topic)

@@ -15,11 +15,11 @@ use opentim_model::enums::{ConvType, ElemType};
 use opentim_model::ids::UserId;
 use opentim_model::message::Message;
 use opentim_protocol::op::send::{SendRequest, SendResponse};
-use opentim_protocol::{Event, InboxEntry, InboxItem};
+use opentim_protocol::{Event, InboxEntry, InboxItem, WireMessage};
 
 use crate::clock::now_secs;
 use crate::config::Config;
-use crate::delivery::{Delivery, Outgoing, SessionId, Topic};
+use crate::delivery::{Delivery, SessionId, Topic};
 use crate::error::{Error, Result};
 use crate::http::metrics::Metrics;
 use crate::store::{MessageStore, NewC2c, Stored};
@@ -44,14 +44,32 @@ pub struct MessageService {
 #[must_use = "run the fan-out after answering the sender"]
 pub struct Fanout {
     delivery: Arc<Delivery>,
-    events: Vec<(Topic, Outgoing, Option<SessionId>)>,
+    events: Vec<Pending>,
+}
+
+/// One inbox event to deliver: built only if someone receives it.
+struct Pending {
+    topic: Topic,
+    cursor: u64,
+    message: Arc<WireMessage>,
+    except: Option<SessionId>,
 }
 
 impl Fanout {
     /// Deliver every event, in the order the messages were stored.
     pub async fn run(self) {
-        for (topic, event, except) in self.events {
-            self.delivery.publish(&topic, event, except).await;
+        for p in self.events {
+            let (cursor, message) = (p.cursor, p.message);
+            self.delivery
+                .publish_with(&p.topic, p.except, || {
+                    Event::Inbox(InboxEntry {
+                        cursor,
+                        item: InboxItem::Message {
+                            message: (*message).clone(),
+                        },
+                    })
+                })
+                .await;
         }
     }
 }
@@ -194,29 +212,28 @@ impl MessageService {
             return;
         }
         self.metrics.messages_stored.fetch_add(1, Ordering::Relaxed);
-        let event = |cursor| {
-            Outgoing::new(Event::Inbox(InboxEntry {
-                cursor,
-                item: InboxItem::Message {
-                    message: s.message.clone(),
-                },
-            }))
-        };
         let (Ok(from), Ok(to)) = (
             UserId::parse_unbounded(&s.message.from),
             UserId::parse_unbounded(&s.message.to),
         ) else {
             return;
         };
+        let message = Arc::new(s.message.clone());
         if from != to {
-            fanout
-                .events
-                .push((Topic::User(to), event(s.to_cursor), None));
+            fanout.events.push(Pending {
+                topic: Topic::User(to),
+                cursor: s.to_cursor,
+                message: message.clone(),
+                except: None,
+            });
         }
         // The sender's other sessions (other devices) see their own message too.
-        fanout
-            .events
-            .push((Topic::User(from), event(s.from_cursor), origin));
+        fanout.events.push(Pending {
+            topic: Topic::User(from),
+            cursor: s.from_cursor,
+            message,
+            except: origin,
+        });
     }
 }
 
