@@ -225,6 +225,11 @@ impl Registry {
     /// event and learns of it from its reply). Encodes the event only if someone receives it.
     /// Returns how many sessions got it.
     pub fn deliver(&self, topic: &Topic, event: &Outgoing, except: Option<SessionId>) -> usize {
+        if !self.has_receivers(topic, except) {
+            return 0;
+        }
+        // Encode outside the lock: every session of the node registers and receives under it.
+        let frame = event.frame();
         let inner = self.lock();
         let Some(list) = inner.topics.get(topic) else {
             return 0;
@@ -234,7 +239,7 @@ impl Registry {
             let Some(e) = inner.sessions.get(id) else {
                 continue;
             };
-            match e.queue.try_send(event.frame()) {
+            match e.queue.try_send(frame.clone()) {
                 Ok(()) => delivered += 1,
                 Err(mpsc::error::TrySendError::Full(_)) => {
                     if e.close.send(CloseReason::SlowReader).is_ok() {

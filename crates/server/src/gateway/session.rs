@@ -126,11 +126,17 @@ async fn session_loop(
                 }
                 let (answers, fanouts) = answer_all(&gw.table, &gw.services, &caller, &texts).await;
                 let logout = answers.iter().any(|a| a.close);
-                let written = send_all(socket, answers.into_iter().map(|a| Utf8Bytes::from(a.text))).await;
-                // The senders are answered; now the receivers hear of it.
-                for f in fanouts {
-                    f.run().await;
-                }
+                // The replies go out while the receivers are told: neither waits for the other
+                // (the writes are durable already), and events keep the order of the writes.
+                let fan_out = async {
+                    for f in fanouts {
+                        f.run().await;
+                    }
+                };
+                let (written, ()) = tokio::join!(
+                    send_all(socket, answers.into_iter().map(|a| Utf8Bytes::from(a.text))),
+                    fan_out
+                );
                 if !written {
                     return;
                 }
