@@ -2,8 +2,22 @@
 //!
 //! This crate is pure data (no I/O) shared by every other opentim crate: the C layer parses the
 //! application's JSON into these types, the SDK and the server pass them around, and the C
-//! layer serialises them back for callbacks. The contract is `spec/api-data.md`; decisions
-//! referred to below are those of `spec/README.md`.
+//! layer serialises them back for callbacks. The facts (enum numbers, JSON keys, error codes)
+//! are those of `spec/tim-data.json`, from which [`tables`] and [`codes`] are generated.
+//!
+//! # Decisions
+//!
+//! Where the Tencent headers of different years disagree, or the seed's examples differ from
+//! them, this crate decides; the code cites these numbers.
+//!
+//! 2. Enum numbering is that of the 4.9.1–5.6 headers (e.g. GroupTips 5, GroupReport 8), and the
+//!    seed's shifted element numbers are read too (see [`elem`]).
+//! 3. Group member roles are 0/200/300/400 on the wire; 1/2/3 are read as aliases.
+//! 4. A group type is also read from its name (`"Public"`).
+//! 5. Custom-info arrays of key/value objects also accept an object: `{}` reads as `[]`.
+//! 6. 64-bit integers are `u64` and never pass through a double.
+//! 7. Output is complete: every documented key present, none `null`.
+//! 9. Settings the Tencent API has no key for use an `opentim_` key in the same object.
 //!
 //! # Design
 //!
