@@ -38,3 +38,6 @@ cargo test --workspace --locked
 
 step "C and C++ programs against a real server"
 tests/c/run.sh
+
+step "fuzz targets (bounded time each)"
+scripts/fuzz.sh

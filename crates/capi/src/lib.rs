@@ -29,3 +29,9 @@ mod ffi;
 mod init;
 mod log;
 mod message;
+
+// The exports, reachable from Rust too (the fuzz targets call them as C would).
+pub use account::*;
+pub use conversation::*;
+pub use init::*;
+pub use message::*;
