@@ -284,6 +284,21 @@ impl Message {
 
     /// Size in bytes of the serialised `message_elem_array` (checked against the message body
     /// size limit).
+    /// What a sender says about a message: its elements, priority, client time, platform,
+    /// online flag and push settings, without the envelope (sender, seq, status, ...) that the
+    /// server assigns.
+    pub fn content(&self) -> Message {
+        Message {
+            elem_array: self.elem_array.clone(),
+            priority: self.priority,
+            client_time: self.client_time,
+            platform: self.platform,
+            is_online_msg: self.is_online_msg,
+            offline_push_config: self.offline_push_config.clone(),
+            ..Message::default()
+        }
+    }
+
     pub fn body_size(&self) -> usize {
         serde_json::to_vec(&self.elem_array)
             .map(|v| v.len())

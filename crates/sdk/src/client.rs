@@ -334,7 +334,7 @@ impl Client {
             conv_id: conv_id.to_owned(),
             conv_type,
             rand,
-            message: content_of(&local),
+            message: local.content(),
         };
         commands
             .send(Command::Send {
@@ -356,18 +356,5 @@ impl Client {
     pub fn conversations(&self) -> Result<Vec<ConvInfo>> {
         let store = self.slot(|s| s.store.clone())?;
         store.conversations()
-    }
-}
-
-/// What the server needs of a message being sent: its content, not the local envelope.
-fn content_of(m: &Message) -> Message {
-    Message {
-        elem_array: m.elem_array.clone(),
-        priority: m.priority,
-        client_time: m.client_time,
-        platform: m.platform,
-        is_online_msg: m.is_online_msg,
-        offline_push_config: m.offline_push_config.clone(),
-        ..Message::default()
     }
 }

@@ -158,10 +158,17 @@ impl Delivery {
         except: Option<SessionId>,
         make: impl FnOnce() -> Event,
     ) {
-        if self.cluster.is_none() && !self.registry.has_receivers(topic, except) {
+        let targets = self.registry.targets(topic, except);
+        if targets.is_empty() && self.cluster.is_none() {
             return;
         }
-        self.publish(topic, Outgoing::new(make()), except).await;
+        let event = Outgoing::new(make());
+        if !targets.is_empty() {
+            self.registry.send(targets, &event.frame());
+        }
+        if let Some(link) = &self.cluster {
+            link.publish(topic, &event).await;
+        }
     }
 
     /// Deliver a frame that came from another node.

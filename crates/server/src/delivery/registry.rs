@@ -64,6 +64,15 @@ pub struct Registry {
     metrics: Arc<Metrics>,
 }
 
+/// The queues an event goes to.
+pub struct Targets(Vec<(SessionId, mpsc::Sender<Arc<str>>)>);
+
+impl Targets {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// What a registration changed, for a cluster transport that follows topics.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct TopicChanges {
@@ -221,32 +230,29 @@ impl Registry {
         self.lock().remove(id)
     }
 
-    /// Queue the event for every session on `topic` but `except` (the session that caused the
-    /// event and learns of it from its reply). Encodes the event only if someone receives it.
-    /// Returns how many sessions got it.
-    pub fn deliver(&self, topic: &Topic, event: &Outgoing, except: Option<SessionId>) -> usize {
-        if !self.has_receivers(topic, except) {
-            return 0;
-        }
-        // Encode outside the lock: every session of the node registers and receives under it.
-        let frame = event.frame();
+    /// The queues of every session on `topic` but `except` (the session that caused the event
+    /// and learns of it from its reply), taken under one lock.
+    pub fn targets(&self, topic: &Topic, except: Option<SessionId>) -> Targets {
         let inner = self.lock();
-        let Some(list) = inner.topics.get(topic) else {
-            return 0;
-        };
+        let queues = inner
+            .topics
+            .get(topic)
+            .into_iter()
+            .flatten()
+            .filter(|id| Some(**id) != except)
+            .filter_map(|id| Some((*id, inner.sessions.get(id)?.queue.clone())))
+            .collect();
+        Targets(queues)
+    }
+
+    /// Queue `frame` for `targets`; a session whose queue is full is told to close. Returns how
+    /// many sessions got it.
+    pub fn send(&self, targets: Targets, frame: &Arc<str>) -> usize {
         let mut delivered = 0;
-        for id in list.iter().filter(|id| Some(**id) != except) {
-            let Some(e) = inner.sessions.get(id) else {
-                continue;
-            };
-            match e.queue.try_send(frame.clone()) {
+        for (id, queue) in targets.0 {
+            match queue.try_send(frame.clone()) {
                 Ok(()) => delivered += 1,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    if e.close.send(CloseReason::SlowReader).is_ok() {
-                        self.metrics.slow_readers.fetch_add(1, Ordering::Relaxed);
-                        tracing::warn!(user = %e.user, session = id, "session queue full; disconnecting slow reader");
-                    }
-                }
+                Err(mpsc::error::TrySendError::Full(_)) => self.slow_reader(id),
                 Err(mpsc::error::TrySendError::Closed(_)) => {}
             }
         }
@@ -256,17 +262,29 @@ impl Registry {
         delivered
     }
 
+    fn slow_reader(&self, id: SessionId) {
+        let inner = self.lock();
+        if let Some(e) = inner.sessions.get(&id) {
+            if e.close.send(CloseReason::SlowReader).is_ok() {
+                self.metrics.slow_readers.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(user = %e.user, session = id, "session queue full; disconnecting slow reader");
+            }
+        }
+    }
+
+    /// Queue the event for every session on `topic` but `except`. The event is encoded only
+    /// if someone receives it, and outside the lock. Returns how many sessions got it.
+    pub fn deliver(&self, topic: &Topic, event: &Outgoing, except: Option<SessionId>) -> usize {
+        let targets = self.targets(topic, except);
+        if targets.is_empty() {
+            return 0;
+        }
+        self.send(targets, &event.frame())
+    }
+
     /// Number of online sessions.
     pub fn session_count(&self) -> usize {
         self.lock().sessions.len()
-    }
-
-    /// Whether a session here other than `except` follows `topic`.
-    pub fn has_receivers(&self, topic: &Topic, except: Option<SessionId>) -> bool {
-        self.lock()
-            .topics
-            .get(topic)
-            .is_some_and(|list| list.iter().any(|s| Some(*s) != except))
     }
 
     /// Whether any session here follows `topic`.

@@ -13,7 +13,6 @@ use opentim_model::codes;
 use opentim_model::elem::Elem;
 use opentim_model::enums::{ConvType, ElemType};
 use opentim_model::ids::UserId;
-use opentim_model::message::Message;
 use opentim_protocol::op::send::{SendRequest, SendResponse};
 use opentim_protocol::{Event, InboxEntry, InboxItem, WireMessage};
 
@@ -156,6 +155,7 @@ impl MessageService {
     ) -> (Vec<Result<SendResponse>>, Fanout) {
         let mut results: Vec<Option<Result<SendResponse>>> = Vec::with_capacity(reqs.len());
         let mut writes = Vec::with_capacity(reqs.len());
+        let mut receivers = Vec::with_capacity(reqs.len());
         let now = now_secs();
         for req in reqs {
             let to = match self.check(&req) {
@@ -170,12 +170,14 @@ impl MessageService {
             };
             writes.push(NewC2c {
                 from: from.as_str().to_owned(),
-                to: to.into_string(),
+                to: to.as_str().to_owned(),
                 client_msg_id: req.client_msg_id,
                 rand: req.rand,
                 server_time: now,
-                message: content_of(req.message),
+                // Keep what the sender says about the content; the envelope is the server's.
+                message: req.message.content(),
             });
+            receivers.push(to);
             results.push(None);
         }
         let mut fanout = Fanout {
@@ -183,10 +185,14 @@ impl MessageService {
             events: Vec::new(),
         };
         let mut stored = self.store.append_c2c_batch(writes).await.into_iter();
+        let mut receivers = receivers.into_iter();
         for slot in results.iter_mut().filter(|r| r.is_none()) {
+            let to = receivers.next();
             let r = match stored.next() {
                 Some(Ok(s)) => {
-                    self.fan_out(&s, origin, &mut fanout);
+                    if let Some(to) = to {
+                        self.fan_out(&s, from, to, origin, &mut fanout);
+                    }
                     Ok(SendResponse {
                         cursor: s.from_cursor,
                         message: s.message,
@@ -206,20 +212,21 @@ impl MessageService {
         (results.into_iter().flatten().collect(), fanout)
     }
 
-    fn fan_out(&self, s: &Stored, origin: Option<SessionId>, fanout: &mut Fanout) {
+    fn fan_out(
+        &self,
+        s: &Stored,
+        from: &UserId,
+        to: UserId,
+        origin: Option<SessionId>,
+        fanout: &mut Fanout,
+    ) {
         if s.duplicate {
             // A retry: the receivers got the first copy.
             return;
         }
         self.metrics.messages_stored.fetch_add(1, Ordering::Relaxed);
-        let (Ok(from), Ok(to)) = (
-            UserId::parse_unbounded(&s.message.from),
-            UserId::parse_unbounded(&s.message.to),
-        ) else {
-            return;
-        };
         let message = Arc::new(s.message.clone());
-        if from != to {
+        if *from != to {
             fanout.events.push(Pending {
                 topic: Topic::User(to),
                 cursor: s.to_cursor,
@@ -229,23 +236,10 @@ impl MessageService {
         }
         // The sender's other sessions (other devices) see their own message too.
         fanout.events.push(Pending {
-            topic: Topic::User(from),
+            topic: Topic::User(from.clone()),
             cursor: s.from_cursor,
             message,
             except: origin,
         });
-    }
-}
-
-/// Keep what the sender says about the content; the envelope fields are the server's.
-fn content_of(m: Message) -> Message {
-    Message {
-        elem_array: m.elem_array,
-        priority: m.priority,
-        client_time: m.client_time,
-        platform: m.platform,
-        is_online_msg: m.is_online_msg,
-        offline_push_config: m.offline_push_config,
-        ..Message::default()
     }
 }
