@@ -40,6 +40,9 @@ pub enum Scenario {
     History,
     /// one2one through the Rust SDK (local cache and all) instead of raw frames.
     Sdk,
+    /// P raw senders blast N messages each at one Rust SDK client: messages per second that
+    /// one client stores in its local cache and announces.
+    SdkReceive,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -369,6 +372,7 @@ async fn run_scenario(
     args: &BenchArgs,
     driver: Arc<dyn Driver>,
     opentim: Option<Arc<opentim::OpentimDriver>>,
+    sdk: Option<Arc<sdk::SdkDriver>>,
     pid: Option<u32>,
 ) -> Result<Report, String> {
     let before = pid.and_then(proc_usage);
@@ -397,6 +401,32 @@ async fn run_scenario(
             .await?;
             (
                 serde_json::json!({"pairs": args.pairs, "messages_per_pair": args.messages, "window": args.window}),
+                delivery_figures(&stats, args.pairs * args.messages),
+            )
+        }
+        Scenario::SdkReceive => {
+            let sdk = sdk.ok_or("sdk-receive needs the opentim driver")?;
+            let raw = opentim
+                .clone()
+                .ok_or("sdk-receive needs the opentim driver")?;
+            let senders: Vec<String> = (0..args.pairs).map(|k| format!("{run_tag}s{k}")).collect();
+            let receiver = format!("{run_tag}r");
+            raw.premint(senders.iter().cloned());
+            let plan = PairPlan {
+                messages: args.messages,
+                rate: None,
+                window: args.window,
+                drain_timeout: drain,
+            };
+            let stats = Arc::new(Stats::new());
+            let ticker = progress(stats.clone(), quiet);
+            let run = sdk
+                .receive_blast(raw, senders, receiver, plan, stats.clone())
+                .await;
+            ticker.abort();
+            run.map_err(|e| format!("opentim-sdk: {e}"))?;
+            (
+                serde_json::json!({"senders": args.pairs, "messages_per_sender": args.messages, "window": args.window}),
                 delivery_figures(&stats, args.pairs * args.messages),
             )
         }
@@ -595,29 +625,40 @@ fn print_table(r: &Report) {
 }
 
 /// Run `opentim bench`.
+/// What a run drives: the scenario's adapter, and for opentim the raw protocol and SDK adapters
+/// and the server under test.
+struct Drivers {
+    driver: Arc<dyn Driver>,
+    raw: Option<Arc<opentim::OpentimDriver>>,
+    sdk: Option<Arc<sdk::SdkDriver>>,
+    server: Option<ServerUnderTest>,
+}
+
 pub async fn run(args: BenchArgs) -> Result<(), String> {
     let clock = Clock::new();
-    let (driver, opentim_driver, server): (
-        Arc<dyn Driver>,
-        Option<Arc<opentim::OpentimDriver>>,
-        Option<ServerUnderTest>,
-    ) = match args.driver {
+    let Drivers {
+        driver,
+        raw: opentim_driver,
+        sdk: sdk_driver,
+        server,
+    } = match args.driver {
         DriverKind::Xmpp => {
             let (host, port) = args
                 .xmpp
                 .rsplit_once(':')
                 .ok_or("--xmpp must be HOST:PORT")?;
             let port = port.parse().map_err(|_| "--xmpp port is not a number")?;
-            (
-                Arc::new(xmpp::XmppDriver::new(
+            Drivers {
+                driver: Arc::new(xmpp::XmppDriver::new(
                     host.into(),
                     port,
                     args.xmpp_domain.clone(),
                     clock,
                 )),
-                None,
-                None,
-            )
+                raw: None,
+                sdk: None,
+                server: None,
+            }
         }
         DriverKind::Opentim => {
             let s = ServerUnderTest::start(&args).await?;
@@ -627,7 +668,7 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
                 secret_key: s.secret_key.clone(),
             };
             let raw = Arc::new(opentim::OpentimDriver::new(target.clone(), clock));
-            let d: Arc<dyn Driver> = if args.scenario == Scenario::Sdk {
+            let sdk = matches!(args.scenario, Scenario::Sdk | Scenario::SdkReceive).then(|| {
                 let cache = s
                     ._dir
                     .as_ref()
@@ -638,10 +679,17 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
                     clock,
                     cache,
                 })
-            } else {
-                raw.clone()
+            });
+            let d: Arc<dyn Driver> = match &sdk {
+                Some(sdk) => sdk.clone(),
+                None => raw.clone(),
             };
-            (d, Some(raw), Some(s))
+            Drivers {
+                driver: d,
+                raw: Some(raw),
+                sdk,
+                server: Some(s),
+            }
         }
     };
     let pid = server.as_ref().and_then(|s| s.pid).or(args.server_pid);
@@ -652,7 +700,7 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
             driver.name()
         );
     }
-    let result = run_scenario(&args, driver, opentim_driver, pid).await;
+    let result = run_scenario(&args, driver, opentim_driver, sdk_driver, pid).await;
     if let Some(s) = server {
         s.stop().await;
     }
@@ -667,10 +715,10 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
             eprintln!("baseline: the same scenario against the bench's WebSocket relay");
         }
         let mut bargs = args.clone();
-        if bargs.scenario == Scenario::Sdk {
+        if matches!(bargs.scenario, Scenario::Sdk | Scenario::SdkReceive) {
             bargs.scenario = Scenario::One2one;
         }
-        let base = run_scenario(&bargs, b, None, Some(std::process::id())).await;
+        let base = run_scenario(&bargs, b, None, None, Some(std::process::id())).await;
         relay.abort();
         report.baseline = Some(Box::new(base?));
     }

@@ -19,7 +19,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use super::driver::{anyhow_like::Result, parse_payload, payload, Driver, Held, PairPlan};
 use super::stats::{Clock, Receipts, Stats};
 
-type Conn = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub type Conn = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Where and as whom to connect.
 #[derive(Clone)]
@@ -85,7 +85,7 @@ impl OpentimDriver {
         })
     }
 
-    async fn connect(&self, user: &str) -> Result<Conn> {
+    pub async fn connect(&self, user: &str) -> Result<Conn> {
         let (mut ws, _) =
             tokio_tungstenite::connect_async_with_config(&self.target.url, None, true)
                 .await
@@ -116,6 +116,61 @@ impl OpentimDriver {
                 None => return Err("closed during login".into()),
             }
         }
+    }
+
+    /// Send `plan.messages` messages from `sender` (logged in on `conn`) to `receiver`, with
+    /// payload seqs `first..first + plan.messages`, pipelined within the window (acks release
+    /// it); returns when every send is answered or the drain timeout has passed after the last.
+    pub async fn blast(
+        &self,
+        conn: Conn,
+        sender: &str,
+        receiver: &str,
+        first: u64,
+        plan: PairPlan,
+        stats: &Arc<Stats>,
+    ) {
+        let n = plan.messages as usize;
+        let (mut sink, mut stream) = conn.split();
+        let window = Arc::new(Semaphore::new(plan.window.max(1)));
+        let ack_window = window.clone();
+        let ack_stats = stats.clone();
+        let mut acks = tokio::spawn(async move {
+            let mut acked = 0usize;
+            while acked < n {
+                let Some(Ok(frame)) = stream.next().await else {
+                    break;
+                };
+                let Ws::Text(t) = frame else { continue };
+                if t.starts_with("{\"reply\":") {
+                    acked += 1;
+                    if t.contains("\"code\":0,") {
+                        ack_stats.acked.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        ack_stats.failures.fetch_add(1, Ordering::Relaxed);
+                    }
+                    ack_window.add_permits(1);
+                }
+            }
+        });
+        let mut pacer = super::stats::Pacer::new(plan.rate);
+        for i in 0..plan.messages {
+            pacer.wait().await;
+            if let Ok(permit) = window.acquire().await {
+                permit.forget();
+            }
+            let now = self.clock.now_ns();
+            let frame = send_frame(i + 2, sender, receiver, i, &payload(first + i, now));
+            stats.on_send(now);
+            if sink.send(Ws::text(frame)).await.is_err() {
+                stats.failures.fetch_add(1, Ordering::Relaxed);
+                break;
+            }
+        }
+        // Every send is answered; wait for the answers (bounded), then stop reading.
+        let _ = tokio::time::timeout(plan.drain_timeout, &mut acks).await;
+        acks.abort();
+        let _ = sink.close().await;
     }
 
     /// Ms per history page: fetch pages of `page` messages backwards through the whole
@@ -236,49 +291,9 @@ impl Driver for OpentimDriver {
             receipts.finish();
             let _ = rx.close(None).await;
         });
-        // Sender: pipelined sends within the window, acks release it.
-        let (mut sink, mut stream) = tx_conn.split();
-        let window = Arc::new(Semaphore::new(plan.window.max(1)));
-        let ack_window = window.clone();
-        let ack_stats = stats.clone();
-        let acks = tokio::spawn(async move {
-            let mut acked = 0usize;
-            while acked < n {
-                let Some(Ok(frame)) = stream.next().await else {
-                    break;
-                };
-                let Ws::Text(t) = frame else { continue };
-                if t.starts_with("{\"reply\":") {
-                    acked += 1;
-                    if t.contains("\"code\":0,") {
-                        ack_stats.acked.fetch_add(1, Ordering::Relaxed);
-                    } else {
-                        ack_stats.failures.fetch_add(1, Ordering::Relaxed);
-                    }
-                    ack_window.add_permits(1);
-                }
-            }
-        });
-        let mut pacer = super::stats::Pacer::new(plan.rate);
-        for i in 0..plan.messages {
-            pacer.wait().await;
-            if let Ok(permit) = window.acquire().await {
-                permit.forget();
-            }
-            let now = clock.now_ns();
-            let frame = send_frame(i + 2, &sender, &receiver, i, &payload(i, now));
-            stats.on_send(now);
-            if sink.send(Ws::text(frame)).await.is_err() {
-                stats.failures.fetch_add(1, Ordering::Relaxed);
-                break;
-            }
-        }
+        self.blast(tx_conn, &sender, &receiver, 0, plan, &stats)
+            .await;
         let _ = receiving.await;
-        // Every send is answered; wait for the answers (bounded), then stop reading.
-        let mut acks = acks;
-        let _ = tokio::time::timeout(plan.drain_timeout, &mut acks).await;
-        acks.abort();
-        let _ = sink.close().await;
         Ok(())
     }
 

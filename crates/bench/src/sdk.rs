@@ -13,7 +13,7 @@ use opentim_model::message::Message;
 use opentim_sdk::{Client, ClientOptions, SdkEvent};
 
 use super::driver::{anyhow_like::Result, parse_payload, payload, Driver, Held, PairPlan};
-use super::opentim::Target;
+use super::opentim::{OpentimDriver, Target};
 use super::stats::{Clock, Pacer, Receipts, Stats};
 
 pub struct SdkDriver {
@@ -80,26 +80,16 @@ impl Driver for SdkDriver {
         let n = plan.messages as usize;
         let rx_stats = stats.clone();
         let receiving = tokio::spawn(async move {
-            let mut receipts = Receipts::new(n, rx_stats.clone(), clock);
             let deadline = tokio::time::Instant::now()
                 + plan.drain_timeout
                 + Duration::from_secs_f64(plan.rate.map(|r| n as f64 / r).unwrap_or(0.0));
-            while !receipts.complete() {
-                let ev = match tokio::time::timeout_at(deadline, events.recv()).await {
-                    Ok(Some(ev)) => ev,
-                    _ => break,
-                };
-                let SdkEvent::NewMessages(msgs) = ev else {
-                    continue;
-                };
-                for m in msgs {
-                    let Some((seq, sent_ns)) = text_of(&m).and_then(parse_payload) else {
-                        continue;
-                    };
-                    receipts.arrived(seq, sent_ns);
-                }
-            }
-            receipts.finish();
+            receive(
+                &mut events,
+                Receipts::new(n, rx_stats, clock),
+                deadline,
+                None,
+            )
+            .await;
             let _ = rx.logout().await;
         });
         let mut pacer = Pacer::new(plan.rate);
@@ -137,6 +127,79 @@ impl Driver for SdkDriver {
 
     async fn hold(&self, user: String) -> Result<Box<dyn Held>> {
         Ok(Box::new(self.login(&user).await?))
+    }
+}
+
+/// Count the messages the SDK announces until every one of `receipts` arrived, the deadline
+/// passed, or (when `idle` is given) nothing arrived for that long.
+async fn receive(
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<SdkEvent>,
+    mut receipts: Receipts,
+    deadline: tokio::time::Instant,
+    idle: Option<Duration>,
+) {
+    while !receipts.complete() {
+        let until = idle.map_or(deadline, |i| deadline.min(tokio::time::Instant::now() + i));
+        let ev = match tokio::time::timeout_at(until, events.recv()).await {
+            Ok(Some(ev)) => ev,
+            _ => break,
+        };
+        let SdkEvent::NewMessages(msgs) = ev else {
+            continue;
+        };
+        for m in msgs {
+            if let Some((seq, sent_ns)) = text_of(&m).and_then(parse_payload) {
+                receipts.arrived(seq, sent_ns);
+            }
+        }
+    }
+    receipts.finish();
+}
+
+impl SdkDriver {
+    /// The sdk-receive scenario: one SDK client, logged in as `receiver`, while `senders` raw
+    /// protocol connections send it `plan.messages` each as fast as their windows allow. What
+    /// it measures is how fast that one client stores and announces what arrives.
+    pub async fn receive_blast(
+        &self,
+        raw: Arc<OpentimDriver>,
+        senders: Vec<String>,
+        receiver: String,
+        plan: PairPlan,
+        stats: Arc<Stats>,
+    ) -> Result<()> {
+        let (rx, mut events) = self.login(&receiver).await?;
+        let mut conns = Vec::with_capacity(senders.len());
+        for s in &senders {
+            conns.push(raw.connect(s).await?);
+        }
+        let total = plan.messages * senders.len() as u64;
+        let receiving = {
+            let (stats, clock) = (stats.clone(), self.clock);
+            // Unpaced: however long the blast takes, give up only when nothing arrives for the
+            // drain window.
+            let far = tokio::time::Instant::now() + Duration::from_secs(3600);
+            let idle = Some(plan.drain_timeout);
+            tokio::spawn(async move {
+                let receipts = Receipts::new(total as usize, stats, clock);
+                receive(&mut events, receipts, far, idle).await;
+                let _ = rx.logout().await;
+            })
+        };
+        let mut blasts = Vec::with_capacity(senders.len());
+        for (k, (sender, conn)) in senders.into_iter().zip(conns).enumerate() {
+            let (raw, receiver, stats) = (raw.clone(), receiver.clone(), stats.clone());
+            let first = k as u64 * plan.messages;
+            blasts.push(tokio::spawn(async move {
+                raw.blast(conn, &sender, &receiver, first, plan, &stats)
+                    .await
+            }));
+        }
+        for b in blasts {
+            let _ = b.await;
+        }
+        let _ = receiving.await;
+        Ok(())
     }
 }
 

@@ -60,7 +60,7 @@ pub fn decode_body<T: DeserializeOwned>(body: Option<&RawValue>) -> Result<T, Fr
 }
 
 #[derive(Serialize)]
-struct RequestOut<'a, T> {
+struct RequestOut<'a, T: ?Sized> {
     op: &'static str,
     id: u64,
     body: &'a T,
@@ -98,6 +98,12 @@ pub fn encode_request<O: Op>(id: u64, body: &O::Request) -> String {
         id,
         body,
     })
+}
+
+/// Encode request `id` of the operation named `op` whose body is already JSON (the SDK's
+/// generic call path encodes the typed body where the caller knows its type).
+pub fn encode_request_raw(op: &'static str, id: u64, body: &RawValue) -> String {
+    to_text(&RequestOut { op, id, body })
 }
 
 /// Encode the successful reply to request `id` of operation `O`.

@@ -40,7 +40,8 @@ mod wire;
 
 pub use event::{Event, InboxEntry, InboxItem};
 pub use frame::{
-    decode_body, encode_reply, encode_reply_error, encode_request, FrameError, Request, ServerFrame,
+    decode_body, encode_reply, encode_reply_error, encode_request, encode_request_raw, FrameError,
+    Request, ServerFrame,
 };
 pub use op::{Op, OPS};
 pub use wire::WireMessage;

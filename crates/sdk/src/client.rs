@@ -13,11 +13,15 @@ use opentim_model::message::Message;
 use tokio::sync::{mpsc, oneshot};
 
 use opentim_model::ids::UserId;
+use opentim_protocol::op::history::{History, HistoryRequest};
 use opentim_protocol::op::send::SendRequest;
+use opentim_protocol::Op;
 
 use crate::connection::{self, Command, Session};
+use crate::convert::to_local;
 use crate::error::{Result, SdkError};
-use crate::local::LocalStore;
+use crate::local::{LocalStore, SqliteStore};
+use crate::state::calls::Call;
 
 /// Settings of a [`Client`].
 #[derive(Clone, Debug)]
@@ -30,7 +34,7 @@ pub struct ClientOptions {
     pub data_dir: PathBuf,
     /// `TIMPlatform` number of this device; one session per user and platform.
     pub platform: i64,
-    /// How long a send may wait for the server's acknowledgement, reconnects included.
+    /// How long a send or a call may wait for the server's answer, reconnects included.
     pub send_timeout: Duration,
     /// How long the first connection of a login may take.
     pub login_timeout: Duration,
@@ -153,7 +157,7 @@ pub(crate) struct SessionSlot {
     pub id: u64,
     pub user: String,
     pub commands: mpsc::UnboundedSender<Command>,
-    pub store: Arc<LocalStore>,
+    pub store: Arc<dyn LocalStore>,
 }
 
 impl Shared {
@@ -249,7 +253,8 @@ impl Client {
                 };
             }
             let o = &self.shared.options;
-            let store = Arc::new(LocalStore::open(&o.data_dir, o.sdkappid, user_id)?);
+            let store: Arc<dyn LocalStore> =
+                Arc::new(SqliteStore::open(&o.data_dir, o.sdkappid, user_id)?);
             let id = self.shared.next_session.fetch_add(1, Ordering::Relaxed);
             let (tx, rx) = mpsc::unbounded_channel();
             let (ready_tx, ready_rx) = oneshot::channel();
@@ -356,5 +361,51 @@ impl Client {
     pub fn conversations(&self) -> Result<Vec<ConvInfo>> {
         let store = self.slot(|s| s.store.clone())?;
         store.conversations()
+    }
+
+    /// Call operation `O` on the server and wait for its answer. Made while the connection is
+    /// down, the request goes out when it is back; without an answer within the send timeout,
+    /// or when the connection drops before the answer, it fails with the network's code.
+    pub async fn call<O: Op>(&self, request: &O::Request) -> Result<O::Response> {
+        let commands = self.slot(|s| s.commands.clone())?;
+        let body = serde_json::value::to_raw_value(request).map_err(|e| {
+            SdkError::new(codes::ERR_SERIALIZE_REQ_FAILED, format!("{}: {e}", O::NAME))
+        })?;
+        let call = Call {
+            op: O::NAME,
+            body,
+            deadline: tokio::time::Instant::now() + self.shared.options.send_timeout,
+        };
+        let (tx, rx) = oneshot::channel();
+        commands
+            .send(Command::Call { call, reply: tx })
+            .map_err(|_| not_logged_in())?;
+        let text = rx.await.unwrap_or_else(|_| Err(not_logged_in()))?;
+        serde_json::from_str(&text).map_err(|e| {
+            SdkError::new(
+                codes::ERR_PARSE_RESPONSE_FAILED,
+                format!("the server's answer to {} is not understood: {e}", O::NAME),
+            )
+        })
+    }
+
+    /// Messages of a conversation stored on the server (roaming history) with a seq below
+    /// `before_seq`, newest first, at most `count`; not cached locally.
+    pub async fn server_history(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+        before_seq: u64,
+        count: u32,
+    ) -> Result<Vec<Message>> {
+        let user = self.slot(|s| s.user.clone())?;
+        let request = HistoryRequest {
+            conv_id: conv_id.to_owned(),
+            conv_type,
+            before_seq,
+            count,
+        };
+        let page = self.call::<History>(&request).await?;
+        Ok(page.messages.iter().map(|w| to_local(&user, w)).collect())
     }
 }

@@ -29,6 +29,7 @@ use crate::client::{SdkEvent, Shared};
 use crate::convert::to_local;
 use crate::error::{Result, SdkError};
 use crate::local::{Applied, LocalStore};
+use crate::state::calls::{Call, CallKey};
 use crate::state::outbox::SendKey;
 use crate::state::{Action, Batch, Core};
 
@@ -44,6 +45,10 @@ pub(crate) enum Command {
         request: SendRequest,
         deadline: Instant,
         reply: oneshot::Sender<Result<Message>>,
+    },
+    Call {
+        call: Call,
+        reply: oneshot::Sender<Result<String>>,
     },
     Logout(oneshot::Sender<()>),
 }
@@ -63,10 +68,11 @@ pub(crate) struct Session {
     id: u64,
     user: String,
     sig: String,
-    store: Arc<LocalStore>,
+    store: Arc<dyn LocalStore>,
     shared: Arc<Shared>,
     core: Core,
     waiting: HashMap<SendKey, Waiting>,
+    calls: HashMap<CallKey, oneshot::Sender<Result<String>>>,
 }
 
 enum End {
@@ -103,7 +109,7 @@ impl Session {
         id: u64,
         user: String,
         sig: String,
-        store: Arc<LocalStore>,
+        store: Arc<dyn LocalStore>,
         shared: Arc<Shared>,
     ) -> Self {
         // The session is the cursor's only writer: read it once.
@@ -116,6 +122,7 @@ impl Session {
             shared,
             core: Core::new(cursor),
             waiting: HashMap::new(),
+            calls: HashMap::new(),
         }
     }
 
@@ -144,6 +151,11 @@ impl Session {
                         reply,
                     },
                 );
+                (actions, None)
+            }
+            Command::Call { call, reply } => {
+                let (key, actions) = self.core.call(call);
+                self.calls.insert(key, reply);
                 (actions, None)
             }
             Command::Logout(done) => (Vec::new(), Some(done)),
@@ -192,6 +204,11 @@ impl Session {
                     }
                 }
                 Action::Failed { key, error } => self.resolve(key, Err(error)),
+                Action::Answered { key, result } => {
+                    if let Some(reply) = self.calls.remove(&key) {
+                        let _ = reply.send(result);
+                    }
+                }
                 Action::Kicked => return Some(End::Kicked),
                 Action::SigExpired => return Some(End::SigExpired),
             }
@@ -379,7 +396,8 @@ pub(crate) async fn run(
                 }
                 backoff = opts.backoff_min;
                 let end = connected(&mut s, ws, &mut commands).await;
-                s.core.disconnected();
+                let lost = s.core.disconnected();
+                let _ = s.perform(None, lost).await;
                 match end {
                     End::Dropped(why) => {
                         tracing::info!(user = %s.user, reason = %why, "disconnected; will reconnect");

@@ -1,13 +1,15 @@
 //! The SDK's session logic without I/O: frames in, actions out.
 //!
 //! [`Core`] holds the inbox cursor, the requests in flight and the outbox. The connection task
-//! feeds it what arrives ([`Core::frame`]), what the API asks ([`Core::send`]) and the clock
+//! feeds it what arrives ([`Core::frame`]), what the API asks ([`Core::send`], [`Core::call`])
+//! and the clock
 //! ([`Core::expire`]); it answers with [`Action`]s: frames to write, sends to resolve, and a
 //! batch of entries to store ([`Core::take_batch`]). Everything that arrived together is stored
 //! in one local transaction, and the reply to this device's own send is that message's inbox
 //! entry, so a sent message is written and announced once. Being pure, all of it is tested
 //! without sockets (see the tests below).
 
+pub mod calls;
 pub mod outbox;
 pub mod sync;
 
@@ -20,11 +22,13 @@ use opentim_protocol::op::send::{SendMessage, SendRequest, SendResponse};
 use opentim_protocol::op::sync::{Sync, SyncRequest, SyncResponse};
 use opentim_protocol::op::Empty;
 use opentim_protocol::{
-    decode_body, encode_request, Event, InboxEntry, InboxItem, ServerFrame, WireMessage,
+    decode_body, encode_request, encode_request_raw, Event, InboxEntry, InboxItem, ServerFrame,
+    WireMessage,
 };
 use tokio::time::Instant;
 
 use crate::error::SdkError;
+use calls::{Call, CallKey, Calls};
 use outbox::{Outbox, SendKey};
 use sync::{SyncState, Verdict};
 
@@ -42,6 +46,11 @@ pub enum Action {
     Acked { key: SendKey, message: WireMessage },
     /// A send failed for good: the server refused it or it expired.
     Failed { key: SendKey, error: SdkError },
+    /// A call is resolved: the reply's body as JSON (`null` when it has none), or why not.
+    Answered {
+        key: CallKey,
+        result: Result<String, SdkError>,
+    },
     /// Another login took this session over.
     Kicked,
     /// The UserSig expired.
@@ -66,6 +75,7 @@ pub struct Batch {
 enum InFlight {
     Sync,
     Send(SendKey),
+    Call(CallKey),
     Other,
 }
 
@@ -74,6 +84,7 @@ enum InFlight {
 pub struct Core {
     sync: SyncState,
     outbox: Outbox,
+    calls: Calls,
     in_flight: HashMap<u64, InFlight>,
     next_id: u64,
     online: bool,
@@ -86,6 +97,7 @@ impl Core {
         Core {
             sync: SyncState::new(cursor),
             outbox: Outbox::default(),
+            calls: Calls::default(),
             in_flight: HashMap::new(),
             next_id: 2,
             online: false,
@@ -127,8 +139,20 @@ impl Core {
         }))
     }
 
-    /// A connection is logged in: sync from the cursor and resend every unacknowledged message
-    /// with its original client message id, oldest first.
+    fn send_calls(&mut self) -> Vec<Action> {
+        let waiting = self.calls.take_waiting();
+        waiting
+            .into_iter()
+            .map(|(key, call)| {
+                self.request(InFlight::Call(key), |id| {
+                    encode_request_raw(call.op, id, &call.body)
+                })
+            })
+            .collect()
+    }
+
+    /// A connection is logged in: sync from the cursor, resend every unacknowledged message
+    /// with its original client message id, oldest first, and send the calls made meanwhile.
     pub fn connected(&mut self) -> Vec<Action> {
         self.online = true;
         self.in_flight.clear();
@@ -137,14 +161,34 @@ impl Core {
         for key in self.outbox.keys() {
             out.extend(self.send_frame(key));
         }
+        out.extend(self.send_calls());
         out
     }
 
-    /// The connection is gone. Requests in flight are forgotten; sends stay queued.
-    pub fn disconnected(&mut self) {
+    /// The connection is gone. Requests in flight are forgotten; sends stay queued; calls in
+    /// flight fail (whether the server did them is unknown).
+    pub fn disconnected(&mut self) -> Vec<Action> {
         self.online = false;
         self.in_flight.clear();
         self.sync.syncing = false;
+        let lost = self.calls.drop_sent();
+        answer_all(lost, || {
+            SdkError::new(
+                codes::ERR_SDK_NET_DISCONNECT,
+                "the connection dropped before the server answered; the request may or may not \
+                 have taken effect",
+            )
+        })
+    }
+
+    /// Make a call; it goes out now when online, else at the next connection.
+    pub fn call(&mut self, call: Call) -> (CallKey, Vec<Action>) {
+        let key = self.calls.push(call);
+        let out = match self.online {
+            true => self.send_calls(),
+            false => Vec::new(),
+        };
+        (key, out)
     }
 
     /// Queue a send; it goes out now when online, else at the next connection.
@@ -169,21 +213,30 @@ impl Core {
         })
     }
 
-    /// Fail every send whose deadline passed.
+    /// Fail every send and call whose deadline passed.
     pub fn expire(&mut self, now: Instant) -> Vec<Action> {
         let keys = self.outbox.expired(now);
-        self.fail(keys, || {
+        let mut out = self.fail(keys, || {
             SdkError::new(
                 codes::ERR_SDK_NET_WAIT_ACK_TIMEOUT,
                 "the server did not acknowledge the message in time",
             )
-        })
+        });
+        out.extend(answer_all(self.calls.expired(now), || {
+            SdkError::new(
+                codes::ERR_REQUEST_TIMEOUT,
+                "the server did not answer in time",
+            )
+        }));
+        out
     }
 
-    /// Fail every queued send (the session ended).
+    /// Fail every queued send and call (the session ended).
     pub fn fail_all(&mut self, error: &SdkError) -> Vec<Action> {
         let keys = self.outbox.keys();
-        self.fail(keys, || error.clone())
+        let mut out = self.fail(keys, || error.clone());
+        out.extend(answer_all(self.calls.drain(), || error.clone()));
+        out
     }
 
     fn fail(&mut self, keys: Vec<SendKey>, error: impl Fn() -> SdkError) -> Vec<Action> {
@@ -295,6 +348,16 @@ impl Core {
                     Err(error) => vec![Action::Failed { key, error }],
                 }
             }
+            Some(InFlight::Call(key)) => {
+                if !self.calls.answered(key) {
+                    return Vec::new(); // Already expired.
+                }
+                let result = match frame.code {
+                    0 => Ok(frame.body.map_or("null", |b| b.get()).to_owned()),
+                    code => Err(SdkError::new(code, frame.desc)),
+                };
+                vec![Action::Answered { key, result }]
+            }
             Some(InFlight::Other) | None => Vec::new(),
         }
     }
@@ -323,6 +386,16 @@ impl Core {
             false => Vec::new(),
         }
     }
+}
+
+/// Fail the calls `keys` with `error`.
+fn answer_all(keys: Vec<CallKey>, error: impl Fn() -> SdkError) -> Vec<Action> {
+    keys.into_iter()
+        .map(|key| Action::Answered {
+            key,
+            result: Err(error()),
+        })
+        .collect()
 }
 
 #[cfg(test)]

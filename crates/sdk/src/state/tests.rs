@@ -295,3 +295,104 @@ fn kicks_expiry_and_unknown_events() {
         .is_empty());
     assert!(core.frame("not json").is_empty());
 }
+
+fn history_call(deadline: Instant) -> Call {
+    use opentim_protocol::op::history::{History, HistoryRequest};
+    let request = HistoryRequest {
+        conv_id: "bob".into(),
+        conv_type: ConvType::C2C,
+        before_seq: 9,
+        count: 20,
+    };
+    Call {
+        op: History::NAME,
+        body: serde_json::value::to_raw_value(&request).unwrap(),
+        deadline,
+    }
+}
+
+fn answers(actions: &[Action]) -> Vec<(CallKey, Result<serde_json::Value, i32>)> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Answered { key, result } => Some((
+                *key,
+                result
+                    .as_ref()
+                    .map(|t| serde_json::from_str(t).unwrap())
+                    .map_err(|e| e.code),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_call_goes_out_with_its_op_and_body_and_its_reply_answers_it() {
+    let mut core = online(0);
+    let later = Instant::now() + Duration::from_secs(60);
+    let (key, actions) = core.call(history_call(later));
+    let reqs = requests(&actions);
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].0, "msg.history");
+    assert_eq!(reqs[0].2["before_seq"], 9);
+    let reply = format!(
+        r#"{{"reply":{},"code":0,"desc":"","body":{{"messages":[]}}}}"#,
+        reqs[0].1
+    );
+    assert_eq!(
+        answers(&core.frame(&reply)),
+        [(key, Ok(serde_json::json!({"messages": []})))]
+    );
+    // A second reply to the same id changes nothing.
+    assert!(core.frame(&reply).is_empty());
+}
+
+#[test]
+fn a_refused_call_carries_the_servers_code() {
+    let mut core = online(0);
+    let (key, actions) = core.call(history_call(Instant::now() + Duration::from_secs(60)));
+    let id = requests(&actions)[0].1;
+    let refusal = encode_reply_error(id, 70107, "no such user");
+    assert_eq!(answers(&core.frame(&refusal)), [(key, Err(70107))]);
+}
+
+#[test]
+fn a_call_made_offline_waits_for_the_connection_and_one_cut_off_fails() {
+    let mut core = Core::new(0);
+    let later = Instant::now() + Duration::from_secs(60);
+    let (first, actions) = core.call(history_call(later));
+    assert!(actions.is_empty(), "nothing to write while offline");
+    let reqs = requests(&core.connected());
+    let ops: Vec<&str> = reqs.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(ops, ["sync", "msg.history"]);
+    // The connection drops before the answer: the call fails; it is not sent again.
+    assert_eq!(
+        answers(&core.disconnected()),
+        [(first, Err(opentim_model::codes::ERR_SDK_NET_DISCONNECT))]
+    );
+    let ops: Vec<String> = requests(&core.connected())
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    assert_eq!(ops, ["sync"]);
+}
+
+#[test]
+fn a_call_past_its_deadline_times_out_online_or_offline() {
+    let now = Instant::now();
+    let mut core = online(0);
+    let (sent, _) = core.call(history_call(now + Duration::from_secs(1)));
+    assert!(answers(&core.expire(now)).is_empty());
+    assert_eq!(
+        answers(&core.expire(now + Duration::from_secs(2))),
+        [(sent, Err(opentim_model::codes::ERR_REQUEST_TIMEOUT))]
+    );
+    let mut offline = Core::new(0);
+    let (waiting, _) = offline.call(history_call(now + Duration::from_secs(1)));
+    assert_eq!(
+        answers(&offline.expire(now + Duration::from_secs(2))),
+        [(waiting, Err(opentim_model::codes::ERR_REQUEST_TIMEOUT))]
+    );
+    assert!(requests(&offline.connected()).iter().all(|r| r.0 == "sync"));
+}

@@ -116,3 +116,41 @@ async fn a_server_configured_for_long_ids_serves_them_end_to_end() {
     assert_eq!(text(&got[0]), "long ids");
     server.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn roaming_history_comes_from_the_server_through_a_typed_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server(&dir.path().join("srv")).await;
+    let alice = login(&server, &dir.path().join("a"), "alice").await;
+    for i in 0..5 {
+        alice.send_text("bob", &format!("h{i}")).await;
+    }
+    // A device that has never seen the conversation pages it from the server.
+    let bob = login(&server, &dir.path().join("b"), "bob").await;
+    let newest = bob
+        .client
+        .server_history("alice", ConvType::C2C, u64::MAX, 3)
+        .await
+        .unwrap();
+    assert_eq!(
+        newest.iter().map(text).collect::<Vec<_>>(),
+        ["h4", "h3", "h2"]
+    );
+    assert!(newest
+        .iter()
+        .all(|m| m.conv_id.as_deref() == Some("alice") && m.is_from_self == Some(false)));
+    let older = bob
+        .client
+        .server_history("alice", ConvType::C2C, newest[2].seq.unwrap(), 3)
+        .await
+        .unwrap();
+    assert_eq!(older.iter().map(text).collect::<Vec<_>>(), ["h1", "h0"]);
+    // The server's refusal comes back with its code.
+    let bad = bob
+        .client
+        .server_history("", ConvType::C2C, u64::MAX, 3)
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code, opentim_model::codes::ERR_INVALID_CONVERSATION);
+    server.stop().await.unwrap();
+}

@@ -1,0 +1,235 @@
+//! The behaviour every [`LocalStore`] must have, written once and run on each implementation.
+//! A case gets a fresh cache and may reopen it (`Reopen`) to check what survives a restart.
+
+use opentim_model::enums::{ConvEvent, ConvType, MsgStatus};
+use opentim_model::message::Message;
+use opentim_protocol::WireMessage;
+
+use super::{LocalStore, SqliteStore};
+use crate::convert::to_local;
+
+/// Opens the cache under test again, as a restarted app would.
+type Reopen<'a> = &'a dyn Fn() -> Box<dyn LocalStore>;
+
+/// A named case of the suite.
+type Case = (&'static str, fn(Reopen));
+
+const ME: &str = "me";
+
+/// A message `from` sent to `to` with server seq `seq` at `time`, as `ME` sees it, with its
+/// client message id.
+fn msg(from: &str, to: &str, seq: u64, time: u64, text: &str) -> (String, Message) {
+    let client_msg_id = format!("{from}-{seq}");
+    let wire = WireMessage {
+        conv_type: ConvType::C2C,
+        from: from.into(),
+        to: to.into(),
+        seq,
+        rand: seq,
+        server_time: time,
+        client_msg_id: client_msg_id.clone(),
+        message: Message::text(to, ConvType::C2C, text),
+    };
+    (client_msg_id, to_local(ME, &wire))
+}
+
+fn texts(messages: &[Message]) -> Vec<String> {
+    messages
+        .iter()
+        .map(|m| serde_json::to_value(&m.elem_array[0]).unwrap()["text_elem_content"].to_string())
+        .map(|t| t.trim_matches('"').to_owned())
+        .collect()
+}
+
+fn state_values(open: Reopen) {
+    let s = open();
+    assert_eq!(s.state("nothing").unwrap(), 0);
+    assert_eq!(s.cursor().unwrap(), 0);
+    s.set_state("k", 7).unwrap();
+    s.set_state("k", 9).unwrap();
+    assert_eq!(s.state("k").unwrap(), 9);
+    drop(s);
+    assert_eq!(open().state("k").unwrap(), 9, "state survives a restart");
+}
+
+fn a_batch_stores_messages_conversations_and_the_cursor(open: Reopen) {
+    let s = open();
+    let batch = vec![
+        msg("ann", ME, 1, 100, "a1"),
+        msg("bob", ME, 2, 101, "b1"),
+        msg("ann", ME, 3, 102, "a2"),
+    ];
+    let applied = s.apply(&batch, 3).unwrap();
+    assert!(applied.iter().all(|a| a.is_new));
+    let events: Vec<ConvEvent> = applied.iter().map(|a| a.conv_event).collect();
+    assert_eq!(events, [ConvEvent::ADD, ConvEvent::ADD, ConvEvent::UPDATE]);
+    let ids: Vec<u64> = applied
+        .iter()
+        .map(|a| a.message.unique_id.unwrap())
+        .collect();
+    assert!(
+        ids[0] < ids[1] && ids[1] < ids[2],
+        "local ids grow: {ids:?}"
+    );
+    assert_eq!(s.cursor().unwrap(), 3);
+    drop(s);
+
+    let s = open();
+    assert_eq!(s.cursor().unwrap(), 3, "the cursor survives a restart");
+    let convs = s.conversations().unwrap();
+    let listed: Vec<(&str, u64)> = convs
+        .iter()
+        .map(|c| (c.conv_id.as_deref().unwrap(), c.unread_num.unwrap()))
+        .collect();
+    assert_eq!(listed, [("ann", 2), ("bob", 1)], "most recent first");
+    let ann = s.conversation("ann", ConvType::C2C).unwrap().unwrap();
+    assert_eq!(ann.active_time, Some(102));
+    assert_eq!(ann.is_has_lastmsg, Some(true));
+    assert_eq!(texts(&[ann.last_msg.unwrap()]), ["a2"]);
+    assert_eq!(
+        texts(&s.history("ann", ConvType::C2C, 10).unwrap()),
+        ["a1", "a2"]
+    );
+    assert_eq!(texts(&s.history("ann", ConvType::C2C, 1).unwrap()), ["a2"]);
+    assert!(s.conversation("carl", ConvType::C2C).unwrap().is_none());
+}
+
+fn a_message_applied_again_is_not_new_and_not_doubled(open: Reopen) {
+    let s = open();
+    let first = msg("ann", ME, 1, 100, "a1");
+    s.apply(std::slice::from_ref(&first), 1).unwrap();
+    let again = s.apply(&[first, msg("ann", ME, 2, 101, "a2")], 2).unwrap();
+    assert!(!again[0].is_new && again[1].is_new);
+    assert_eq!(again[0].conv_event, ConvEvent::UPDATE);
+    let conv = s.conversation("ann", ConvType::C2C).unwrap().unwrap();
+    assert_eq!(conv.unread_num, Some(2), "a duplicate is not unread twice");
+    assert_eq!(
+        texts(&s.history("ann", ConvType::C2C, 10).unwrap()),
+        ["a1", "a2"]
+    );
+}
+
+fn the_last_message_is_the_newest_and_the_later_of_equal_times(open: Reopen) {
+    let s = open();
+    s.apply(&[msg("ann", ME, 1, 200, "new")], 1).unwrap();
+    // An older message arriving later does not replace the last message.
+    s.apply(&[msg("ann", ME, 2, 150, "old")], 2).unwrap();
+    let conv = s.conversation("ann", ConvType::C2C).unwrap().unwrap();
+    assert_eq!(texts(&[conv.last_msg.unwrap()]), ["new"]);
+    assert_eq!(conv.active_time, Some(200));
+    s.apply(
+        &[msg("ann", ME, 3, 200, "x"), msg("ann", ME, 4, 200, "y")],
+        4,
+    )
+    .unwrap();
+    let conv = s.conversation("ann", ConvType::C2C).unwrap().unwrap();
+    assert_eq!(texts(&[conv.last_msg.unwrap()]), ["y"]);
+}
+
+fn an_outgoing_message_is_acked_once_and_its_inbox_copy_merges(open: Reopen) {
+    let s = open();
+    let (cid, sent) = msg(ME, "ann", 5, 300, "hello");
+    let mut pending = sent.clone();
+    pending.status = Some(MsgStatus::SENDING);
+    pending.seq = None;
+    let local_id = s.insert_outgoing(&cid, &pending).unwrap();
+    let history = s.history("ann", ConvType::C2C, 10).unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].status, Some(MsgStatus::SENDING));
+    assert_eq!(history[0].unique_id, Some(local_id));
+
+    let acked = s.apply_ack(&cid, &sent).unwrap();
+    assert!(
+        !acked.is_new,
+        "the ack updates the message stored at send time"
+    );
+    assert_eq!(acked.message.unique_id, Some(local_id));
+    let inbox = s.apply(&[(cid, sent)], 1).unwrap();
+    assert!(
+        !inbox[0].is_new,
+        "the inbox copy of the same message merges with it"
+    );
+    let history = s.history("ann", ConvType::C2C, 10).unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].status, Some(MsgStatus::SEND_SUCC));
+    assert_eq!(history[0].seq, Some(5));
+    let conv = s.conversation("ann", ConvType::C2C).unwrap().unwrap();
+    assert_eq!(conv.unread_num, Some(0), "one's own message is not unread");
+}
+
+fn a_failed_send_is_marked_and_stays_in_history(open: Reopen) {
+    let s = open();
+    let (cid, mut pending) = msg(ME, "ann", 0, 0, "lost");
+    pending.status = Some(MsgStatus::SENDING);
+    pending.seq = None;
+    s.insert_outgoing(&cid, &pending).unwrap();
+    s.mark_failed(&cid).unwrap();
+    s.mark_failed("no-such-message").unwrap();
+    drop(s);
+    let history = open().history("ann", ConvType::C2C, 10).unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].status, Some(MsgStatus::SEND_FAIL));
+}
+
+fn messages_without_a_seq_come_last(open: Reopen) {
+    let s = open();
+    s.apply(&[msg("ann", ME, 1, 100, "in")], 1).unwrap();
+    let (cid, mut pending) = msg(ME, "ann", 0, 0, "out");
+    pending.status = Some(MsgStatus::SENDING);
+    pending.seq = None;
+    s.insert_outgoing(&cid, &pending).unwrap();
+    assert_eq!(
+        texts(&s.history("ann", ConvType::C2C, 10).unwrap()),
+        ["in", "out"]
+    );
+}
+
+/// Every case, each on a fresh cache made by `fresh` (which returns the reopen function).
+fn run_all(fresh: &dyn Fn() -> Box<dyn Fn() -> Box<dyn LocalStore>>) {
+    let cases: &[Case] = &[
+        ("state_values", state_values),
+        (
+            "a_batch_stores_messages_conversations_and_the_cursor",
+            a_batch_stores_messages_conversations_and_the_cursor,
+        ),
+        (
+            "a_message_applied_again_is_not_new_and_not_doubled",
+            a_message_applied_again_is_not_new_and_not_doubled,
+        ),
+        (
+            "the_last_message_is_the_newest_and_the_later_of_equal_times",
+            the_last_message_is_the_newest_and_the_later_of_equal_times,
+        ),
+        (
+            "an_outgoing_message_is_acked_once_and_its_inbox_copy_merges",
+            an_outgoing_message_is_acked_once_and_its_inbox_copy_merges,
+        ),
+        (
+            "a_failed_send_is_marked_and_stays_in_history",
+            a_failed_send_is_marked_and_stays_in_history,
+        ),
+        (
+            "messages_without_a_seq_come_last",
+            messages_without_a_seq_come_last,
+        ),
+    ];
+    for (name, case) in cases {
+        eprintln!("local store conformance: {name}");
+        let open = fresh();
+        case(&*open);
+    }
+}
+
+#[test]
+fn sqlite_store_conforms() {
+    let root = tempfile::tempdir().unwrap();
+    let n = std::cell::Cell::new(0u32);
+    let dir = root.path().to_path_buf();
+    run_all(&|| {
+        n.set(n.get() + 1);
+        let dir = dir.join(n.get().to_string());
+        Box::new(move || {
+            Box::new(SqliteStore::open(&dir, 1400000000, ME).unwrap()) as Box<dyn LocalStore>
+        })
+    });
+}

@@ -1,0 +1,469 @@
+//! [`LocalStore`] on SQLite: one file per user (`<dir>/<sdkappid>/<user>/opentim.db`), so two
+//! processes logged in as different users never share a file.
+//!
+//! A batch of inbox messages costs one transaction with prepared statements: per message an
+//! insert (or, for a message already cached, an update), and per conversation one upsert.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use opentim_model::conv::ConvInfo;
+use opentim_model::enums::{ConvEvent, ConvType, MsgStatus};
+use opentim_model::message::Message;
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{Applied, LocalStore, CURSOR};
+use crate::error::SdkError;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: messages, conversations, key/value state.
+    "CREATE TABLE messages (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        conv_type     INTEGER NOT NULL,
+        conv_id       TEXT    NOT NULL,
+        sender        TEXT    NOT NULL,
+        client_msg_id TEXT    NOT NULL,
+        seq           INTEGER,
+        status        INTEGER NOT NULL,
+        body          TEXT    NOT NULL,
+        UNIQUE (sender, client_msg_id)
+     );
+     CREATE INDEX messages_by_conv ON messages (conv_type, conv_id, seq);
+     CREATE TABLE conversations (
+        conv_type   INTEGER NOT NULL,
+        conv_id     TEXT    NOT NULL,
+        unread      INTEGER NOT NULL,
+        active_time INTEGER NOT NULL,
+        last_msg_id INTEGER,
+        PRIMARY KEY (conv_type, conv_id)
+     );
+     CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+];
+
+fn db(e: rusqlite::Error) -> SdkError {
+    SdkError::new(
+        opentim_model::codes::ERR_DATABASE_OPERATE_FAILED,
+        format!("local database: {e}"),
+    )
+}
+
+/// One user's local cache in SQLite.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+    owner: String,
+}
+
+impl SqliteStore {
+    /// The database path of `user` under `dir`.
+    pub fn path_for(dir: &Path, sdkappid: u64, user: &str) -> PathBuf {
+        dir.join(sdkappid.to_string()).join(user).join("opentim.db")
+    }
+
+    /// Open or create the cache of `user`.
+    pub fn open(dir: &Path, sdkappid: u64, user: &str) -> Result<Self, SdkError> {
+        let path = Self::path_for(dir, sdkappid, user);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                SdkError::new(
+                    opentim_model::codes::ERR_IO_OPERATION_FAILED,
+                    format!(
+                        "cannot create the cache directory {}: {e}",
+                        parent.display()
+                    ),
+                )
+            })?;
+        }
+        let mut conn = Connection::open(&path).map_err(db)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
+        // The server keeps every message; NORMAL loses at most the newest local commits on power
+        // loss, and the cursor rolls back with them, so they are synced again.
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(db)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(db)?;
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(db)?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn.transaction().map_err(db)?;
+            tx.execute_batch(sql).map_err(db)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .map_err(db)?;
+            tx.commit().map_err(db)?;
+        }
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+            path,
+            owner: user.to_owned(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Store `messages` in order, update their conversations once each, and set the cursor
+    /// when given, in one transaction.
+    fn write<'a>(
+        &self,
+        messages: impl ExactSizeIterator<Item = (&'a str, &'a Message)>,
+        cursor: Option<u64>,
+    ) -> Result<Vec<Applied>, SdkError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(db)?;
+        let mut convs = Conversations::default();
+        let mut out = Vec::with_capacity(messages.len());
+        for (client_msg_id, msg) in messages {
+            out.push(store_message(&tx, client_msg_id, msg, &mut convs)?);
+        }
+        convs.write(&tx)?;
+        if let Some(cursor) = cursor {
+            set_state(&tx, CURSOR, cursor)?;
+        }
+        tx.commit().map_err(db)?;
+        Ok(out)
+    }
+
+    fn query_conversations(
+        &self,
+        filter: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<ConvInfo>, SdkError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT c.conv_type, c.conv_id, c.unread, c.active_time, m.id, m.body FROM conversations c
+                 LEFT JOIN messages m ON m.id = c.last_msg_id {filter} ORDER BY c.active_time DESC"
+            ))
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(args, |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, Option<i64>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                ))
+            })
+            .map_err(db)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (conv_type, conv_id, unread, active, id, body) = row.map_err(db)?;
+            let last = match body {
+                Some(b) => {
+                    let mut m: Message = from_json(&b)?;
+                    m.unique_id = id.map(|i| i as u64);
+                    Some(m)
+                }
+                None => None,
+            };
+            out.push(conv_info(
+                &self.owner,
+                ConvType(conv_type),
+                conv_id,
+                unread as u64,
+                active as u64,
+                last,
+            ));
+        }
+        Ok(out)
+    }
+}
+
+impl LocalStore for SqliteStore {
+    fn state(&self, key: &str) -> Result<u64, SdkError> {
+        self.lock()
+            .prepare_cached("SELECT value FROM state WHERE key = ?1")
+            .and_then(|mut s| s.query_row([key], |r| r.get::<_, i64>(0)).optional())
+            .map(|v| v.unwrap_or(0) as u64)
+            .map_err(db)
+    }
+
+    fn set_state(&self, key: &str, value: u64) -> Result<(), SdkError> {
+        set_state(&self.lock(), key, value)
+    }
+
+    fn insert_outgoing(&self, client_msg_id: &str, msg: &Message) -> Result<u64, SdkError> {
+        let conn = self.lock();
+        let conv_type = msg.conv_type.unwrap_or_default().0;
+        let conv_id = msg.conv_id.as_deref().unwrap_or_default();
+        conn.prepare_cached(
+            "INSERT INTO messages (conv_type, conv_id, sender, client_msg_id, seq, status, body)
+             VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                conv_type,
+                conv_id,
+                self.owner,
+                client_msg_id,
+                MsgStatus::SENDING.0,
+                to_json(msg)
+            ])
+        })
+        .map_err(db)?;
+        Ok(conn.last_insert_rowid() as u64)
+    }
+
+    fn mark_failed(&self, client_msg_id: &str) -> Result<(), SdkError> {
+        let conn = self.lock();
+        let body: Option<String> = conn
+            .query_row(
+                "SELECT body FROM messages WHERE sender = ?1 AND client_msg_id = ?2 AND status = ?3",
+                params![self.owner, client_msg_id, MsgStatus::SENDING.0],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?;
+        if let Some(body) = body {
+            let mut msg: Message = from_json(&body)?;
+            msg.status = Some(MsgStatus::SEND_FAIL);
+            conn.execute(
+                "UPDATE messages SET status = ?1, body = ?2 WHERE sender = ?3 AND client_msg_id = ?4",
+                params![MsgStatus::SEND_FAIL.0, to_json(&msg), self.owner, client_msg_id],
+            )
+            .map_err(db)?;
+        }
+        Ok(())
+    }
+
+    fn apply(&self, messages: &[(String, Message)], cursor: u64) -> Result<Vec<Applied>, SdkError> {
+        self.write(messages.iter().map(|(c, m)| (c.as_str(), m)), Some(cursor))
+    }
+
+    fn apply_ack(&self, client_msg_id: &str, msg: &Message) -> Result<Applied, SdkError> {
+        let mut applied = self.write(std::iter::once((client_msg_id, msg)), None)?;
+        applied
+            .pop()
+            .ok_or_else(|| db(rusqlite::Error::QueryReturnedNoRows))
+    }
+
+    fn history(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+        count: u32,
+    ) -> Result<Vec<Message>, SdkError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT id, body FROM messages WHERE conv_type = ?1 AND conv_id = ?2
+                 ORDER BY seq IS NULL DESC, seq DESC, id DESC LIMIT ?3",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(params![conv_type.0, conv_id, count], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(db)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, body) = row.map_err(db)?;
+            let mut m: Message = from_json(&body)?;
+            m.unique_id = Some(id as u64);
+            out.push(m);
+        }
+        out.reverse();
+        Ok(out)
+    }
+
+    fn conversations(&self) -> Result<Vec<ConvInfo>, SdkError> {
+        self.query_conversations("", &[])
+    }
+
+    fn conversation(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+    ) -> Result<Option<ConvInfo>, SdkError> {
+        Ok(self
+            .query_conversations(
+                "WHERE c.conv_type = ?1 AND c.conv_id = ?2",
+                &[&conv_type.0, &conv_id],
+            )?
+            .pop())
+    }
+}
+
+fn conv_info(
+    owner: &str,
+    conv_type: ConvType,
+    conv_id: String,
+    unread: u64,
+    active: u64,
+    last: Option<Message>,
+) -> ConvInfo {
+    ConvInfo {
+        conv_id: Some(conv_id),
+        conv_type: Some(conv_type),
+        owner: Some(owner.to_owned()),
+        unread_num: Some(unread),
+        active_time: Some(active),
+        is_has_lastmsg: Some(last.is_some()),
+        last_msg: last,
+        is_has_draft: Some(false),
+        ..ConvInfo::default()
+    }
+    .complete()
+}
+
+fn to_json(m: &Message) -> String {
+    serde_json::to_string(m).unwrap_or_default()
+}
+
+fn from_json(body: &str) -> Result<Message, SdkError> {
+    serde_json::from_str(body).map_err(|e| {
+        SdkError::new(
+            opentim_model::codes::ERR_DATABASE_OPERATE_FAILED,
+            format!("corrupt cached message: {e}"),
+        )
+    })
+}
+
+fn set_state(conn: &Connection, key: &str, value: u64) -> Result<(), SdkError> {
+    conn.prepare_cached(
+        "INSERT INTO state (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .and_then(|mut s| s.execute(params![key, value as i64]))
+    .map(|_| ())
+    .map_err(db)
+}
+
+/// How a batch changes one conversation, written once at the end of the batch.
+struct ConvChange {
+    /// Messages that count as unread.
+    unread: i64,
+    /// The newest server time in the batch, and the last message in order carrying it.
+    time: i64,
+    last_id: i64,
+}
+
+/// The conversations a batch touches.
+#[derive(Default)]
+struct Conversations(HashMap<(i64, String), ConvChange>);
+
+impl Conversations {
+    /// Count message `id` into its conversation; Add when the message brings the conversation
+    /// into the cache.
+    fn touch(
+        &mut self,
+        tx: &Connection,
+        key: (i64, String),
+        id: i64,
+        time: i64,
+        unread: bool,
+    ) -> Result<ConvEvent, SdkError> {
+        let unread = i64::from(unread);
+        if let Some(c) = self.0.get_mut(&key) {
+            c.unread += unread;
+            if time >= c.time {
+                (c.time, c.last_id) = (time, id);
+            }
+            return Ok(ConvEvent::UPDATE);
+        }
+        let known = tx
+            .prepare_cached("SELECT 1 FROM conversations WHERE conv_type = ?1 AND conv_id = ?2")
+            .and_then(|mut s| s.exists(params![key.0, key.1]))
+            .map_err(db)?;
+        self.0.insert(
+            key,
+            ConvChange {
+                unread,
+                time,
+                last_id: id,
+            },
+        );
+        Ok(if known {
+            ConvEvent::UPDATE
+        } else {
+            ConvEvent::ADD
+        })
+    }
+
+    fn write(self, tx: &Connection) -> Result<(), SdkError> {
+        let mut upsert = tx
+            .prepare_cached(
+                "INSERT INTO conversations (conv_type, conv_id, unread, active_time, last_msg_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (conv_type, conv_id) DO UPDATE SET
+                    unread = unread + ?3,
+                    active_time = MAX(active_time, ?4),
+                    last_msg_id = CASE WHEN ?4 >= active_time THEN ?5 ELSE last_msg_id END",
+            )
+            .map_err(db)?;
+        for ((conv_type, conv_id), c) in self.0 {
+            upsert
+                .execute(params![conv_type, conv_id, c.unread, c.time, c.last_id])
+                .map_err(db)?;
+        }
+        Ok(())
+    }
+}
+
+/// Store one message (insert, or update the copy already cached) and count it into its
+/// conversation.
+fn store_message(
+    tx: &Connection,
+    client_msg_id: &str,
+    msg: &Message,
+    convs: &mut Conversations,
+) -> Result<Applied, SdkError> {
+    let sender = msg.sender.as_deref().unwrap_or_default();
+    let conv_type = msg.conv_type.unwrap_or_default();
+    let conv_id = msg.conv_id.as_deref().unwrap_or_default();
+    let seq = msg.seq.map(|s| s as i64);
+    let status = msg.status.unwrap_or_default().0;
+    let body = to_json(msg);
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO messages (conv_type, conv_id, sender, client_msg_id, seq, status, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (sender, client_msg_id) DO NOTHING",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                conv_type.0,
+                conv_id,
+                sender,
+                client_msg_id,
+                seq,
+                status,
+                body
+            ])
+        })
+        .map_err(db)?;
+    let is_new = inserted == 1;
+    let id = if is_new {
+        tx.last_insert_rowid()
+    } else {
+        tx.prepare_cached(
+            "UPDATE messages SET seq = ?1, status = ?2, body = ?3
+             WHERE sender = ?4 AND client_msg_id = ?5 RETURNING id",
+        )
+        .and_then(|mut s| {
+            s.query_row(params![seq, status, body, sender, client_msg_id], |r| {
+                r.get::<_, i64>(0)
+            })
+        })
+        .map_err(db)?
+    };
+    let unread = is_new && msg.is_from_self != Some(true);
+    let time = msg.server_time.unwrap_or(0) as i64;
+    let conv_event = convs.touch(tx, (conv_type.0, conv_id.to_owned()), id, time, unread)?;
+    let mut message = msg.clone();
+    message.unique_id = Some(id as u64);
+    Ok(Applied {
+        message,
+        is_new,
+        conv_event,
+    })
+}
