@@ -8,8 +8,11 @@
 # the bench moved to its own binary, `opentim-bench` after); each starts its own server process.
 # Each scenario runs ROUNDS times per build (default 2), old and new in turn, and the best round
 # is kept. Figures: one2one delivered/s and server CPU microseconds per message (the bench reads
-# the server's CPU time from /proc), rate p99 latency at RATE msg/s (default 10000), and the
-# Rust SDK scenario (`sdk`, default size): delivered/s, lost.
+# the server's CPU time from /proc), rate p99 latency at RATE msg/s (default 10000), the Rust
+# SDK scenario (`sdk`, default size): delivered/s, lost, and SDK receive throughput
+# (`sdk-receive`: 4 raw senders x 25,000 messages to one SDK client, live and --offline).
+# The build before the bench moved has no sdk-receive: apply bench/patches/8d47cd8-sdk-receive.patch
+# to that checkout first (it ports the scenario, nothing else).
 set -euo pipefail
 OLD_BENCH=${OLD_BENCH:?set OLD_BENCH, e.g. "/tmp/old/target/release/opentim bench"}
 NEW_BENCH=${NEW_BENCH:-target/release/opentim-bench}
@@ -37,6 +40,8 @@ for round in $(seq "$ROUNDS"); do
         run "$side-one2one" "$bench" one2one
         run "$side-rate" "$bench" rate --rate "$RATE"
         run "$side-sdk" "$bench" sdk
+        run "$side-recv" "$bench" sdk-receive --pairs 4 --messages 25000
+        run "$side-recv-offline" "$bench" sdk-receive --pairs 4 --messages 25000 --offline
     done
 done
 
@@ -59,6 +64,9 @@ rows = [
     ("rate p99 ms", "rate", lambda r: fig(r, "latency p99"), min),
     ("sdk delivered/s", "sdk", lambda r: fig(r, "delivered/s"), max),
     ("sdk lost", "sdk", lambda r: fig(r, "lost"), min),
+    ("sdk-receive live: stored/s", "recv", lambda r: fig(r, "delivered/s"), max),
+    ("sdk-receive live: latency p50 ms", "recv", lambda r: fig(r, "latency p50"), min),
+    ("sdk-receive offline sync: stored/s", "recv-offline", lambda r: fig(r, "delivered/s"), max),
 ]
 print("| figure | before | after | after/before |")
 print("|---|---:|---:|---:|")

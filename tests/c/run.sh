@@ -15,8 +15,9 @@
 #          chat / badinput again with -fsanitize=address,undefined;
 #   run:   chat recv + chat send online (20 messages + 1 custom), offline delivery (5 messages
 #          sent while the receiver is logged out, delivered exactly once at its next login),
-#          badinput, then the same under ASan/UBSan with fresh users, and finally a graceful
-#          server stop on SIGTERM.
+#          badinput, then the same under ASan/UBSan with fresh users, 40-byte user ids against
+#          a second server started with --max-user-id-bytes 64, and finally a graceful server
+#          stop on SIGTERM.
 #
 # Environment: KEEP_WORK=1 keeps the temporary directory (logs, databases) even on success.
 set -euo pipefail
@@ -138,22 +139,22 @@ READY="$WORK/ready"
     --secret-key "$SECRET_KEY" --ready-file "$READY" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 
-server_ready() {
-    local i
+server_ready() { # server_ready READY_FILE PID LOG
+    local ready="$1" pid="$2" log="$3" i
     for i in $(seq 1 200); do
         # complete once the line (address + newline) is written
-        if [[ -s "$READY" && -z "$(tail -c 1 "$READY")" ]]; then return 0; fi
-        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+        if [[ -s "$ready" && -z "$(tail -c 1 "$ready")" ]]; then return 0; fi
+        if ! kill -0 "$pid" 2>/dev/null; then
             echo "server exited early:" >&2
-            cat "$WORK/server.log" >&2
+            cat "$log" >&2
             return 1
         fi
         sleep 0.1
     done
-    echo "server did not write $READY within 20 s" >&2
+    echo "server did not write $ready within 20 s" >&2
     return 1
 }
-check "server starts and writes the ready file" server_ready
+check "server starts and writes the ready file" server_ready "$READY" "$SERVER_PID" "$WORK/server.log"
 if [[ ! -s "$READY" ]]; then
     echo "$PASSED passed, $FAILED failed (no server, nothing else can run)"
     exit 1
@@ -264,6 +265,33 @@ if have badinput-asan; then
     check "badinput (ASan+UBSan)" run_badinput badinput-asan "$BIN/badinput-asan" user6 user3
 else
     check "badinput (ASan+UBSan)" skip_fail badinput-asan
+fi
+
+# ---- a server configured for longer user ids ------------------------------------------------------
+# Its SDK must not refuse what the server accepts: 40-byte user ids, end to end through libImSDK.
+LONG_A="opentim-long-user-id-sender-0123456789ab"
+LONG_B="opentim-long-user-id-receiver-0123456789"
+SIG[$LONG_A]="$(sig "$LONG_A")"
+SIG[$LONG_B]="$(sig "$LONG_B")"
+LONG_READY="$WORK/ready-long"
+"$OPENTIM" serve --listen 127.0.0.1:0 --data-dir "$WORK/server-long-data" --sdkappid "$SDKAPPID" \
+    --secret-key "$SECRET_KEY" --max-user-id-bytes 64 --ready-file "$LONG_READY" \
+    >"$WORK/server-long.log" 2>&1 &
+LONG_PID=$!
+BG_PIDS+=("$LONG_PID")
+long_ids() {
+    server_ready "$LONG_READY" "$LONG_PID" "$WORK/server-long.log" || return 1
+    [[ ${#LONG_A} -eq 40 && ${#LONG_B} -eq 40 ]] || { echo "    the test ids are not 40 bytes"; return 1; }
+    local default_server="$SERVER" rc=0
+    SERVER="ws://$(head -n 1 "$LONG_READY")"
+    run_pair long-ids "$BIN/chat" "$LONG_A" "$LONG_B" 5 || rc=$?
+    SERVER="$default_server"
+    return $rc
+}
+if have chat; then
+    check "chat: 40-byte user ids on a server with max_user_id_bytes = 64, 5 messages" long_ids
+else
+    check "chat: 40-byte user ids" skip_fail chat
 fi
 
 # ---- graceful stop ------------------------------------------------------------------------------

@@ -113,6 +113,9 @@ pub struct BenchArgs {
     /// Print one JSON object instead of the table.
     #[arg(long)]
     json: bool,
+    /// sdk-receive: the SDK client logs in only after every message is sent, and syncs them.
+    #[arg(long)]
+    offline: bool,
     /// Seconds to wait for deliveries after the last send before counting the rest as lost.
     #[arg(long, default_value_t = 20.0)]
     drain_timeout: f64,
@@ -421,12 +424,12 @@ async fn run_scenario(
             let stats = Arc::new(Stats::new());
             let ticker = progress(stats.clone(), quiet);
             let run = sdk
-                .receive_blast(raw, senders, receiver, plan, stats.clone())
+                .receive_blast(raw, senders, receiver, plan, args.offline, stats.clone())
                 .await;
             ticker.abort();
             run.map_err(|e| format!("opentim-sdk: {e}"))?;
             (
-                serde_json::json!({"senders": args.pairs, "messages_per_sender": args.messages, "window": args.window}),
+                serde_json::json!({"senders": args.pairs, "messages_per_sender": args.messages, "window": args.window, "offline": args.offline}),
                 delivery_figures(&stats, args.pairs * args.messages),
             )
         }

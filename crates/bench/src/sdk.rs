@@ -157,35 +157,39 @@ async fn receive(
 }
 
 impl SdkDriver {
-    /// The sdk-receive scenario: one SDK client, logged in as `receiver`, while `senders` raw
-    /// protocol connections send it `plan.messages` each as fast as their windows allow. What
-    /// it measures is how fast that one client stores and announces what arrives.
+    /// The sdk-receive scenario: `senders` raw protocol connections send `plan.messages` each,
+    /// as fast as their windows allow, to one SDK client logged in as `receiver`; what it
+    /// measures is how fast that one client stores and announces what arrives. With `offline`
+    /// the client logs in only after every send is stored, and the figure is how fast it syncs
+    /// the backlog (the rate is counted from its login).
     pub async fn receive_blast(
         &self,
         raw: Arc<OpentimDriver>,
         senders: Vec<String>,
         receiver: String,
         plan: PairPlan,
+        offline: bool,
         stats: Arc<Stats>,
     ) -> Result<()> {
-        let (rx, mut events) = self.login(&receiver).await?;
+        let total = plan.messages * senders.len() as u64;
+        // However long the blast takes, give up only when nothing arrives for the drain window.
+        let far = tokio::time::Instant::now() + Duration::from_secs(3600);
+        let idle = Some(plan.drain_timeout);
+        let receiving = match offline {
+            true => None,
+            false => {
+                let receipts = Receipts::new(total as usize, stats.clone(), self.clock);
+                let (rx, mut events) = self.login(&receiver).await?;
+                Some(tokio::spawn(async move {
+                    receive(&mut events, receipts, far, idle).await;
+                    let _ = rx.logout().await;
+                }))
+            }
+        };
         let mut conns = Vec::with_capacity(senders.len());
         for s in &senders {
             conns.push(raw.connect(s).await?);
         }
-        let total = plan.messages * senders.len() as u64;
-        let receiving = {
-            let (stats, clock) = (stats.clone(), self.clock);
-            // Unpaced: however long the blast takes, give up only when nothing arrives for the
-            // drain window.
-            let far = tokio::time::Instant::now() + Duration::from_secs(3600);
-            let idle = Some(plan.drain_timeout);
-            tokio::spawn(async move {
-                let receipts = Receipts::new(total as usize, stats, clock);
-                receive(&mut events, receipts, far, idle).await;
-                let _ = rx.logout().await;
-            })
-        };
         let mut blasts = Vec::with_capacity(senders.len());
         for (k, (sender, conn)) in senders.into_iter().zip(conns).enumerate() {
             let (raw, receiver, stats) = (raw.clone(), receiver.clone(), stats.clone());
@@ -198,7 +202,20 @@ impl SdkDriver {
         for b in blasts {
             let _ = b.await;
         }
-        let _ = receiving.await;
+        match receiving {
+            Some(r) => {
+                let _ = r.await;
+            }
+            None => {
+                let receipts = Receipts::new(total as usize, stats.clone(), self.clock);
+                stats
+                    .first_send_ns
+                    .store(self.clock.now_ns(), Ordering::Relaxed);
+                let (rx, mut events) = self.login(&receiver).await?;
+                receive(&mut events, receipts, far, idle).await;
+                let _ = rx.logout().await;
+            }
+        }
         Ok(())
     }
 }

@@ -65,12 +65,38 @@ impl Event {
     }
 }
 
-/// One entry of a user's inbox.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// One entry of a user's inbox: `{"cursor": n, "type": "message", "message": {...}}`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InboxEntry {
     pub cursor: u64,
     #[serde(flatten)]
     pub item: InboxItem,
+}
+
+// Written out rather than derived: a derived `flatten` buffers the whole entry, message and
+// all, before decoding it again, which was most of the cost of receiving a message.
+impl<'de> Deserialize<'de> for InboxEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Flat {
+            cursor: u64,
+            #[serde(rename = "type")]
+            kind: String,
+            message: Option<WireMessage>,
+        }
+        let flat = Flat::deserialize(d)?;
+        let item = match (flat.kind.as_str(), flat.message) {
+            ("message", Some(message)) => InboxItem::Message { message },
+            ("message", None) => return Err(serde::de::Error::missing_field("message")),
+            (other, _) => {
+                return Err(serde::de::Error::unknown_variant(other, &["message"]));
+            }
+        };
+        Ok(InboxEntry {
+            cursor: flat.cursor,
+            item,
+        })
+    }
 }
 
 /// What an inbox entry holds.
@@ -94,5 +120,24 @@ mod tests {
             assert_eq!(Event::decode(f.event.unwrap(), f.body).unwrap(), Some(e));
         }
         assert_eq!(Event::decode("from_the_future", None).unwrap(), None);
+    }
+
+    #[test]
+    fn an_inbox_entry_keeps_its_flat_wire_shape_both_ways() {
+        let text = r#"{"cursor":4,"type":"message","message":{"conv_type":1,"from":"a","to":"b",
+            "seq":2,"rand":3,"server_time":5,"client_msg_id":"c","message":{"message_elem_array":[]}}}"#;
+        let entry: InboxEntry = serde_json::from_str(text).unwrap();
+        assert_eq!(entry.cursor, 4);
+        let InboxItem::Message { message } = &entry.item;
+        assert_eq!((message.from.as_str(), message.seq), ("a", 2));
+        let again: serde_json::Value = serde_json::to_value(&entry).unwrap();
+        assert_eq!(again, serde_json::from_str::<serde_json::Value>(text).unwrap());
+        for bad in [
+            r#"{"cursor":4,"type":"message"}"#,
+            r#"{"cursor":4,"type":"teleport","message":{}}"#,
+            r#"{"type":"message","message":{}}"#,
+        ] {
+            assert!(serde_json::from_str::<InboxEntry>(bad).is_err(), "{bad}");
+        }
     }
 }

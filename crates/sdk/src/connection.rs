@@ -564,6 +564,11 @@ async fn connected(
                         next = ws.next().now_or_never();
                     }
                 }
+                // What the burst asked for (the next sync page) goes out before the store
+                // works, so the server prepares it meanwhile.
+                if !flush(&mut ws).await {
+                    return End::Dropped("connection lost while syncing".into());
+                }
                 if let Some(end) = s.store_staged(Some(&mut ws)).await {
                     return end;
                 }
