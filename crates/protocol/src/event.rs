@@ -131,7 +131,10 @@ mod tests {
         let InboxItem::Message { message } = &entry.item;
         assert_eq!((message.from.as_str(), message.seq), ("a", 2));
         let again: serde_json::Value = serde_json::to_value(&entry).unwrap();
-        assert_eq!(again, serde_json::from_str::<serde_json::Value>(text).unwrap());
+        assert_eq!(
+            again,
+            serde_json::from_str::<serde_json::Value>(text).unwrap()
+        );
         for bad in [
             r#"{"cursor":4,"type":"message"}"#,
             r#"{"cursor":4,"type":"teleport","message":{}}"#,
