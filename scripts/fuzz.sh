@@ -15,6 +15,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 export RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-$HOME/.cache/opentim-fuzz-target}"
+mkdir -p "$CARGO_TARGET_DIR" # the logs go there before the first build creates it
 for target in frame_decode capi_json; do
     echo "fuzz $target for ${SECONDS_EACH}s"
     log="$CARGO_TARGET_DIR/fuzz-$target.log"
