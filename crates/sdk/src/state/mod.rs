@@ -1,10 +1,9 @@
 //! The SDK's session logic without I/O: frames in, actions out.
 //!
-//! [`Core`] holds the inbox cursor, the requests in flight and the outbox. The connection task
-//! feeds it what arrives ([`Core::frame`]), what the API asks ([`Core::send`], [`Core::call`])
-//! and the clock
-//! ([`Core::expire`]); it answers with [`Action`]s: frames to write, sends to resolve, and a
-//! batch of entries to store ([`Core::take_batch`]). Everything that arrived together is stored
+//! [`Core`] holds the inbox cursor, the requests in flight, the outbox and the calls. The
+//! connection task feeds it what arrives ([`Core::frame`]), what the API asks ([`Core::send`],
+//! [`Core::call`]) and the clock ([`Core::expire`]); it answers with [`Action`]s: frames to
+//! write, sends and calls to resolve, and a batch of entries to store ([`Core::take_batch`]). Everything that arrived together is stored
 //! in one local transaction, and the reply to this device's own send is that message's inbox
 //! entry, so a sent message is written and announced once. Being pure, all of it is tested
 //! without sockets (see the tests below).
