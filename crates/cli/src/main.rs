@@ -86,6 +86,10 @@ struct ServerSettings {
     /// Most writes per SQLite transaction (group commit). Default 512.
     #[arg(long, env = "OPENTIM_WRITE_BATCH")]
     write_batch: Option<usize>,
+    /// Seconds a database operation failing transiently (the database restarting, connections
+    /// refused or reset) is repeated before the request fails with 20004. Default 10.
+    #[arg(long, env = "OPENTIM_STORE_RETRY_SECS")]
+    store_retry_secs: Option<u64>,
     /// PostgreSQL URL (postgres://user@host:5432/db): use PostgreSQL instead of SQLite. Every
     /// node of a cluster points at the same database.
     #[arg(long, env = "OPENTIM_DATABASE_URL", hide_env_values = true)]
@@ -143,6 +147,7 @@ impl ServerSettings {
             max_connections,
             sqlite_synchronous,
             write_batch,
+            store_retry_secs,
             database_pool_size,
             nats_prefix,
             node_id

@@ -600,8 +600,10 @@ async fn connected(
                 }
             }
             _ = ticker.tick() => {
-                let expired = s.core.expire(Instant::now());
-                let _ = s.perform(None, expired).await;
+                let due = s.core.expire(Instant::now());
+                if s.perform(Some(&mut ws), due).await.is_some() || !flush(&mut ws).await {
+                    return End::Dropped("connection lost while sending".into());
+                }
                 if last_rx.elapsed() > ping_every * 3 {
                     return End::Dropped("the server stopped answering".into());
                 }

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::routing::get;
 use axum::serve::ListenerExt;
@@ -101,7 +102,8 @@ pub async fn open_stores(config: &Config) -> Result<Stores, ServerError> {
                 config.database_pool_size,
                 config.database_ca_file.as_deref(),
             )
-            .await?,
+            .await?
+            .with_retry_deadline(Duration::from_secs(config.store_retry_secs)),
         ),
         None => Stores::on(SqliteStore::open(
             &config.data_dir,

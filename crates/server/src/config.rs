@@ -48,6 +48,10 @@ pub struct Config {
     pub database_schema: Option<String>,
     /// Connections in the PostgreSQL pool. Default 16.
     pub database_pool_size: usize,
+    /// Seconds a database operation that fails transiently (connection refused or reset, the
+    /// database restarting, pool timeouts) is repeated before the request fails with
+    /// ERR_SVR_MSG_NET_ERROR (20004, "temporarily unavailable"). Default 10.
+    pub store_retry_secs: u64,
     /// PEM file of the CA that signed the PostgreSQL server's certificate. With
     /// `sslmode=require` in `database_url` the connection is encrypted; with this set, the
     /// server's certificate is also verified against it.
@@ -84,6 +88,7 @@ impl Default for Config {
             max_history_page: 100,
             sqlite_synchronous: "full".into(),
             write_batch: 512,
+            store_retry_secs: 10,
             database_url: None,
             database_schema: None,
             database_pool_size: 16,

@@ -55,6 +55,16 @@ impl Error {
     pub fn to_refusal(&self) -> Refusal {
         match self {
             Error::Refused(r) => r.clone(),
+            Error::Internal {
+                what,
+                source: StoreError::Unavailable(_),
+            } => Refusal::new(
+                codes::ERR_SVR_MSG_NET_ERROR,
+                format!(
+                    "the server could not {what}: its database is temporarily unavailable; \
+                     nothing was changed, repeat the request (the SDK resends messages by itself)"
+                ),
+            ),
             Error::Internal { what, .. } => Refusal::new(
                 codes::ERR_SVR_MSG_INTERNAL_ERROR1,
                 format!("the server could not {what}; retry"),

@@ -157,6 +157,7 @@ impl Core {
         self.in_flight.clear();
         self.sync.syncing = false;
         let mut out = vec![self.start_sync()];
+        self.outbox.take_again(); // every queued send goes now
         for key in self.outbox.keys() {
             out.extend(self.send_frame(key));
         }
@@ -212,7 +213,8 @@ impl Core {
         })
     }
 
-    /// Fail every send and call whose deadline passed.
+    /// The clock ticked: fail every send and call whose deadline passed, and send again what
+    /// the server asked to have repeated.
     pub fn expire(&mut self, now: Instant) -> Vec<Action> {
         let keys = self.outbox.expired(now);
         let mut out = self.fail(keys, || {
@@ -221,6 +223,11 @@ impl Core {
                 "the server did not acknowledge the message in time",
             )
         });
+        if self.online {
+            for key in self.outbox.take_again() {
+                out.extend(self.send_frame(key));
+            }
+        }
         out.extend(answer_all(self.calls.expired(now), || {
             SdkError::new(
                 codes::ERR_REQUEST_TIMEOUT,
@@ -324,6 +331,12 @@ impl Core {
                 Vec::new()
             }
             Some(InFlight::Send(key)) => {
+                if frame.code == codes::ERR_SVR_MSG_NET_ERROR {
+                    // The server's database is down for now; nothing was stored. The send stays
+                    // queued and goes again at the next tick, until its deadline.
+                    self.outbox.again(key);
+                    return Vec::new();
+                }
                 if self.outbox.remove(key).is_none() {
                     // Already expired.
                     return Vec::new();

@@ -18,6 +18,8 @@ pub struct Queued {
     pub request: SendRequest,
     /// When the caller stops waiting for the acknowledgement.
     pub deadline: Instant,
+    /// The server answered "temporarily unavailable": send again at the next tick.
+    pub again: bool,
 }
 
 #[derive(Debug, Default)]
@@ -30,7 +32,14 @@ impl Outbox {
     /// Queue a send; its key.
     pub fn push(&mut self, request: SendRequest, deadline: Instant) -> SendKey {
         self.next += 1;
-        self.queued.insert(self.next, Queued { request, deadline });
+        self.queued.insert(
+            self.next,
+            Queued {
+                request,
+                deadline,
+                again: false,
+            },
+        );
         self.next
     }
 
@@ -46,6 +55,29 @@ impl Outbox {
     /// Every queued key, oldest first.
     pub fn keys(&self) -> Vec<SendKey> {
         self.queued.keys().copied().collect()
+    }
+
+    /// Mark `key` to be sent again at the next tick; false when it is no longer queued.
+    pub fn again(&mut self, key: SendKey) -> bool {
+        match self.queued.get_mut(&key) {
+            Some(q) => {
+                q.again = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Take the keys marked to be sent again, oldest first.
+    pub fn take_again(&mut self) -> Vec<SendKey> {
+        self.queued
+            .iter_mut()
+            .filter(|(_, q)| q.again)
+            .map(|(k, q)| {
+                q.again = false;
+                *k
+            })
+            .collect()
     }
 
     /// Keys whose deadline passed.

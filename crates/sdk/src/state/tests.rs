@@ -396,3 +396,55 @@ fn a_call_past_its_deadline_times_out_online_or_offline() {
     );
     assert!(requests(&offline.connected()).iter().all(|r| r.0 == "sync"));
 }
+
+#[test]
+fn a_send_the_server_could_not_store_for_now_goes_again_at_the_next_tick() {
+    let mut core = online(0);
+    let now = Instant::now();
+    let (key, actions) = core.send(send_request("c1"), now + Duration::from_secs(60));
+    let id = requests(&actions)[0].1;
+    let unavailable = encode_reply_error(
+        id,
+        opentim_model::codes::ERR_SVR_MSG_NET_ERROR,
+        "database temporarily unavailable",
+    );
+    assert!(core.frame(&unavailable).is_empty(), "not failed");
+    assert_eq!(core.outbox().len(), 1, "still queued");
+    let again = requests(&core.expire(now));
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].0, SendMessage::NAME);
+    assert_eq!(again[0].2["client_msg_id"], "c1", "the original client id");
+    assert!(requests(&core.expire(now)).is_empty(), "once per refusal");
+    // Then it is stored: one final result.
+    let reply = encode_reply::<SendMessage>(
+        again[0].1,
+        &SendResponse {
+            cursor: 1,
+            message: wire(1, "c1"),
+        },
+    );
+    core.frame(&reply);
+    let batch = core.take_batch().unwrap();
+    assert_eq!(batch.entries[0].ack, Some(key));
+    assert!(core.outbox().is_empty());
+}
+
+#[test]
+fn a_send_refused_for_now_and_then_cut_off_goes_once_at_the_reconnect() {
+    let mut core = online(0);
+    let now = Instant::now();
+    let (_, actions) = core.send(send_request("c1"), now + Duration::from_secs(60));
+    let id = requests(&actions)[0].1;
+    core.frame(&encode_reply_error(
+        id,
+        opentim_model::codes::ERR_SVR_MSG_NET_ERROR,
+        "later",
+    ));
+    assert!(core.disconnected().is_empty());
+    let sends: Vec<_> = requests(&core.connected())
+        .into_iter()
+        .filter(|r| r.0 == SendMessage::NAME)
+        .collect();
+    assert_eq!(sends.len(), 1);
+    assert!(requests(&core.expire(now)).is_empty(), "not a second time");
+}

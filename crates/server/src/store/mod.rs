@@ -8,9 +8,11 @@
 //! durable.
 
 mod postgres;
+mod retry;
 mod sqlite;
 
 pub use postgres::PgStore;
+pub use retry::DEFAULT_RETRY_DEADLINE;
 pub use sqlite::SqliteStore;
 
 use std::sync::Arc;
@@ -29,6 +31,11 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the store is shut down")]
     Closed,
+    /// The database could not be reached, or kept failing transiently (connection refused or
+    /// reset, an administrator's shutdown, pool timeouts), for longer than the retry deadline.
+    /// Nothing was changed; the request may be repeated.
+    #[error("the database is temporarily unavailable: {0}")]
+    Unavailable(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

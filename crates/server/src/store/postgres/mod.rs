@@ -6,6 +6,11 @@
 //! sequences stay gap-free and strictly increasing. Locks are always taken in one order (the
 //! conversation's counter, then the inbox counters by user id), so two transactions never wait
 //! on each other in a cycle; a serialisation or deadlock failure is retried anyway.
+//!
+//! Every operation rides out a database that blinks: a broken or refused connection, an
+//! administrator's shutdown or a pool timeout is repeated with backoff until the retry deadline
+//! (`store_retry_secs`) passes, and only then reported, as [`StoreError::Unavailable`]. The pool
+//! replaces the connections that broke by itself.
 
 mod tls;
 
@@ -22,6 +27,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::tls::MakeTlsConnect;
 use tokio_postgres::{GenericClient, NoTls, Row, Socket};
 
+use super::retry::{Backoff, DEFAULT_RETRY_DEADLINE};
 use super::{c2c_key, InboxStore, MessageStore, NewC2c, Result, StoreError, StoreHealth, Stored};
 
 /// Numbered migrations, applied in order, one transaction each, under an advisory lock so
@@ -52,23 +58,54 @@ fn pg_err(e: tokio_postgres::Error) -> StoreError {
     }
 }
 
-fn retryable(e: &tokio_postgres::Error) -> bool {
-    matches!(e.code(), Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED)
+/// Whether repeating the operation may succeed: the connection broke or could not be made,
+/// the server is shutting down, starting or out of connections, or the transaction lost a
+/// serialisation race.
+fn transient(e: &tokio_postgres::Error) -> bool {
+    match e.code() {
+        Some(c) => {
+            c.code().starts_with("08") // connection exceptions
+                || [
+                    SqlState::T_R_SERIALIZATION_FAILURE,
+                    SqlState::T_R_DEADLOCK_DETECTED,
+                    SqlState::ADMIN_SHUTDOWN,
+                    SqlState::CRASH_SHUTDOWN,
+                    SqlState::CANNOT_CONNECT_NOW,
+                    SqlState::TOO_MANY_CONNECTIONS,
+                ]
+                .contains(c)
+        }
+        None => {
+            e.is_closed() || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
+        }
+    }
 }
 
-/// Why one write attempt failed.
+/// Why one attempt failed.
 enum Failure {
-    /// A serialisation failure or deadlock: the attempt may simply be repeated.
-    Retry(tokio_postgres::Error),
+    /// Worth repeating (see [`transient`]); the text says what happened.
+    Retry(String),
     Fatal(StoreError),
 }
 
 impl From<tokio_postgres::Error> for Failure {
     fn from(e: tokio_postgres::Error) -> Self {
-        if retryable(&e) {
-            Failure::Retry(e)
+        if transient(&e) {
+            Failure::Retry(pg_err(e).to_string())
         } else {
             Failure::Fatal(pg_err(e))
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for Failure {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        use deadpool_postgres::PoolError;
+        match e {
+            PoolError::Backend(e) => e.into(),
+            PoolError::Timeout(_) => Failure::Retry(format!("no database connection: {e}")),
+            PoolError::Closed => Failure::Fatal(StoreError::Closed),
+            other => Failure::Fatal(db_err(other)),
         }
     }
 }
@@ -81,6 +118,7 @@ fn unique_violation(e: &tokio_postgres::Error) -> bool {
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
+    retry_deadline: Duration,
 }
 
 impl PgStore {
@@ -133,13 +171,48 @@ impl PgStore {
             .max_size(pool_size.max(1))
             .build()
             .map_err(db_err)?;
-        let store = PgStore { pool };
+        let store = PgStore {
+            pool,
+            retry_deadline: DEFAULT_RETRY_DEADLINE,
+        };
         store.migrate().await?;
         tracing::info!(
             schema = schema.unwrap_or("(default)"),
             "PostgreSQL store open"
         );
         Ok(store)
+    }
+
+    /// How long a transiently failing operation is repeated before it fails as
+    /// [`StoreError::Unavailable`].
+    pub fn with_retry_deadline(mut self, deadline: Duration) -> Self {
+        self.retry_deadline = deadline;
+        self
+    }
+
+    /// Run `attempt` until it succeeds, fails for good, or keeps failing transiently past the
+    /// retry deadline.
+    async fn retrying<T, F, Fut>(&self, what: &str, mut attempt: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<T, Failure>>,
+    {
+        let mut backoff = Backoff::new(self.retry_deadline);
+        loop {
+            match attempt().await {
+                Ok(v) => return Ok(v),
+                Err(Failure::Fatal(e)) => return Err(e),
+                Err(Failure::Retry(why)) => {
+                    if backoff.attempts == 1 {
+                        tracing::warn!(%why, what, "database operation failed; retrying");
+                    }
+                    if !backoff.wait().await {
+                        tracing::error!(%why, what, attempts = backoff.attempts, "database unavailable; giving up");
+                        return Err(StoreError::Unavailable(why));
+                    }
+                }
+            }
+        }
     }
 
     async fn migrate(&self) -> Result<()> {
@@ -217,11 +290,7 @@ impl PgStore {
     }
 
     async fn try_append(&self, msg: &NewC2c) -> std::result::Result<Stored, Failure> {
-        let mut client = self
-            .pool
-            .get()
-            .await
-            .map_err(|e| Failure::Fatal(db_err(e)))?;
+        let mut client = self.pool.get().await?;
         if let Some(found) = Self::existing(&**client, msg).await? {
             return Ok(found);
         }
@@ -360,18 +429,38 @@ fn clamp(v: u64) -> i64 {
 #[async_trait]
 impl MessageStore for PgStore {
     async fn append_c2c(&self, msg: NewC2c) -> Result<Stored> {
-        let mut attempt = 0;
-        loop {
-            match self.try_append(&msg).await {
-                Ok(stored) => return Ok(stored),
-                Err(Failure::Retry(e)) if attempt < 5 => {
-                    attempt += 1;
-                    tracing::debug!(error = %e, attempt, "retrying a message write");
-                }
-                Err(Failure::Retry(e)) => return Err(pg_err(e)),
-                Err(Failure::Fatal(e)) => return Err(e),
+        let msg = &msg;
+        let mut attempts = 0;
+        self.retrying("store a message", || {
+            attempts += 1;
+            let retried = attempts > 1;
+            async move {
+                let mut stored = self.try_append(msg).await?;
+                // Found by a repeat of this very call: an earlier attempt committed it but its
+                // answer was lost with the connection. Nobody was told of it yet.
+                stored.duplicate &= !retried;
+                Ok(stored)
             }
+        })
+        .await
+    }
+
+    /// In order, one result each; once the database is found unavailable (the deadline spent
+    /// on one message), the rest fail at once instead of each waiting out the deadline again.
+    async fn append_c2c_batch(&self, msgs: Vec<NewC2c>) -> Vec<Result<Stored>> {
+        let mut out = Vec::with_capacity(msgs.len());
+        let mut down: Option<String> = None;
+        for m in msgs {
+            let r = match &down {
+                Some(why) => Err(StoreError::Unavailable(why.clone())),
+                None => self.append_c2c(m).await,
+            };
+            if let Err(StoreError::Unavailable(why)) = &r {
+                down = Some(why.clone());
+            }
+            out.push(r);
         }
+        out
     }
 
     async fn c2c_history(
@@ -381,17 +470,19 @@ impl MessageStore for PgStore {
         before: u64,
         limit: u32,
     ) -> Result<Vec<WireMessage>> {
-        let client = self.pool.get().await.map_err(db_err)?;
-        let rows = client
-            .query(
-                &format!(
+        let key = c2c_key(a, b);
+        let rows = self
+            .retrying("read the history", || async {
+                let client = self.pool.get().await?;
+                let sql = format!(
                     "SELECT {WIRE_COLUMNS} FROM messages m WHERE m.conv_key = $1 AND m.seq < $2
                      ORDER BY m.seq DESC LIMIT $3"
-                ),
-                &[&c2c_key(a, b), &clamp(before), &i64::from(limit)],
-            )
-            .await
-            .map_err(pg_err)?;
+                );
+                Ok(client
+                    .query(&sql, &[&key, &clamp(before), &i64::from(limit)])
+                    .await?)
+            })
+            .await?;
         rows.iter().map(|r| row_to_wire(r, 0)).collect()
     }
 }
@@ -399,18 +490,19 @@ impl MessageStore for PgStore {
 #[async_trait]
 impl InboxStore for PgStore {
     async fn inbox_after(&self, user: &str, cursor: u64, limit: u32) -> Result<Vec<InboxEntry>> {
-        let client = self.pool.get().await.map_err(db_err)?;
-        let rows = client
-            .query(
-                &format!(
+        let rows = self
+            .retrying("read the inbox", || async {
+                let client = self.pool.get().await?;
+                let sql = format!(
                     "SELECT i.cursor, {WIRE_COLUMNS} FROM inbox i
                      JOIN messages m ON m.conv_key = i.conv_key AND m.seq = i.seq
                      WHERE i.user_id = $1 AND i.cursor > $2 ORDER BY i.cursor LIMIT $3"
-                ),
-                &[&user, &clamp(cursor), &i64::from(limit)],
-            )
-            .await
-            .map_err(pg_err)?;
+                );
+                Ok(client
+                    .query(&sql, &[&user, &clamp(cursor), &i64::from(limit)])
+                    .await?)
+            })
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(InboxEntry {
@@ -424,14 +516,15 @@ impl InboxStore for PgStore {
     }
 
     async fn inbox_head(&self, user: &str) -> Result<u64> {
-        let client = self.pool.get().await.map_err(db_err)?;
-        let row = client
-            .query_opt(
-                "SELECT value FROM counters WHERE name = $1",
-                &[&inbox_counter(user)],
-            )
-            .await
-            .map_err(pg_err)?;
+        let name = inbox_counter(user);
+        let row = self
+            .retrying("read the inbox head", || async {
+                let client = self.pool.get().await?;
+                Ok(client
+                    .query_opt("SELECT value FROM counters WHERE name = $1", &[&name])
+                    .await?)
+            })
+            .await?;
         Ok(row.map(|r| r.get::<_, i64>(0) as u64).unwrap_or(0))
     }
 }

@@ -1,0 +1,276 @@
+//! Faults an operator sees, on real parts: a PostgreSQL of the test's own (initdb in a temp
+//! dir, a free port) that the test restarts mid-stream, without touching the machine's services.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use opentim_model::enums::ConvType;
+use opentim_model::message::Message;
+use opentim_server::Config;
+
+use crate::support::*;
+
+/// A PostgreSQL cluster in a temporary directory, stopped when dropped.
+struct PrivatePg {
+    bin: PathBuf,
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+fn running_as_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+}
+
+impl PrivatePg {
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Run a PostgreSQL tool (as the `postgres` user when this is root: the server refuses
+    /// to run as root).
+    fn tool(bin: &Path, name: &str, args: &[&str]) {
+        let exe = bin.join(name);
+        let mut cmd = if running_as_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&exe);
+            c
+        } else {
+            Command::new(&exe)
+        };
+        let out = cmd.args(args).output().expect("run a PostgreSQL tool");
+        assert!(
+            out.status.success(),
+            "{name} {args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn start() -> Self {
+        let bin = PathBuf::from(std::env::var("OPENTIM_TEST_PG_BINDIR").expect(
+            "OPENTIM_TEST_PG_BINDIR: the directory of initdb and pg_ctl (.ci/run finds it)",
+        ));
+        let dir = tempfile::tempdir().unwrap();
+        if running_as_root() {
+            let ok = Command::new("chown")
+                .args(["-R", "postgres"])
+                .arg(dir.path())
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "chown the cluster directory to postgres");
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let pg = PrivatePg { bin, dir, port };
+        let data = pg.data();
+        let data = data.to_str().unwrap();
+        Self::tool(
+            &pg.bin,
+            "initdb",
+            &[
+                "-D",
+                data,
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
+        );
+        let opts = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            pg.dir.path().display()
+        );
+        let log = pg.dir.path().join("log");
+        Self::tool(
+            &pg.bin,
+            "pg_ctl",
+            &[
+                "-D",
+                data,
+                "-o",
+                &opts,
+                "-l",
+                log.to_str().unwrap(),
+                "-w",
+                "start",
+            ],
+        );
+        pg
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// `pg_ctl restart -m fast`: every connection is cut, the server is down for a moment.
+    fn restart(&self) {
+        Self::restart_at(&self.bin, &self.data());
+    }
+
+    fn restart_at(bin: &Path, data: &Path) {
+        // With a log file: without one the new server would keep this tool's output pipe open.
+        let log = data.with_file_name("log");
+        let data = data.to_str().unwrap();
+        let log = log.to_str().unwrap();
+        Self::tool(
+            bin,
+            "pg_ctl",
+            &["-D", data, "-l", log, "-m", "fast", "-w", "restart"],
+        );
+    }
+}
+
+impl Drop for PrivatePg {
+    fn drop(&mut self) {
+        let data = self.data();
+        let exe = self.bin.join("pg_ctl");
+        let args = ["-D", data.to_str().unwrap(), "-m", "immediate", "stop"];
+        let _ = if running_as_root() {
+            Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(exe)
+                .args(args)
+                .output()
+        } else {
+            Command::new(exe).args(args).output()
+        };
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(pg_bin_tests),
+    ignore = "needs PostgreSQL's programs: set OPENTIM_TEST_PG_BINDIR to the directory of initdb and pg_ctl, e.g. /usr/lib/postgresql/15/bin (.ci/run does)"
+)]
+async fn a_postgresql_restart_mid_stream_costs_latency_not_messages() {
+    // The server repeats what failed until the database is back (deadline 10 s).
+    restart_mid_stream(10).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(pg_bin_tests),
+    ignore = "needs PostgreSQL's programs: set OPENTIM_TEST_PG_BINDIR to the directory of initdb and pg_ctl, e.g. /usr/lib/postgresql/15/bin (.ci/run does)"
+)]
+async fn sends_refused_during_an_outage_longer_than_the_deadline_complete_by_themselves() {
+    // The server gives up at once (20004, temporarily unavailable); the SDK keeps the sends
+    // queued and resends them with their client ids until the database is back.
+    restart_mid_stream(0).await;
+}
+
+/// 100 sends, then a `pg_ctl restart -m fast` while 200 more are on their way: every send
+/// succeeds, every message arrives once.
+async fn restart_mid_stream(store_retry_secs: u64) {
+    let pg = PrivatePg::start();
+    let dir = tempfile::tempdir().unwrap();
+    let server = opentim_server::start(Config {
+        database_url: Some(pg.url()),
+        store_retry_secs,
+        ..config(&dir.path().join("srv"), "127.0.0.1:0")
+    })
+    .await
+    .expect("server starts on the private PostgreSQL");
+    let alice = login(&server, &dir.path().join("a"), "alice").await;
+    let mut bob = login(&server, &dir.path().join("b"), "bob").await;
+
+    let send = |i: usize| {
+        let c = alice.client.clone();
+        tokio::spawn(async move {
+            c.send_message(
+                "bob",
+                ConvType::C2C,
+                Message::text("bob", ConvType::C2C, format!("m{i}")),
+            )
+            .await
+        })
+    };
+    let mut sends: Vec<_> = (0..100).map(send).collect();
+    for s in sends.drain(..) {
+        s.await.unwrap().expect("sent before the restart");
+    }
+    // The database restarts while 200 more sends are on their way.
+    let restart = {
+        let (bin, data) = (pg.bin.clone(), pg.data());
+        tokio::task::spawn_blocking(move || PrivatePg::restart_at(&bin, &data))
+    };
+    for i in 100..300 {
+        sends.push(send(i));
+        if i % 20 == 0 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    restart.await.unwrap();
+    let mut failed = Vec::new();
+    for (i, s) in sends.into_iter().enumerate() {
+        if let Err(e) = s.await.unwrap() {
+            failed.push((i + 100, e.code, e.desc));
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "sends failed across the restart: {failed:?}"
+    );
+
+    let got = bob.receive(300, 30).await;
+    let mut texts: Vec<String> = got.iter().map(text).collect();
+    texts.sort();
+    texts.dedup();
+    assert_eq!(texts.len(), 300, "every message arrives once");
+    assert!(bob.quiet(500).await.is_empty(), "and nothing twice");
+    // A second restart with nothing in flight: the server's pool heals by itself.
+    pg.restart();
+    alice.send_text("bob", "after").await;
+    assert_eq!(text(&bob.receive(1, 10).await[0]), "after");
+    server.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(pg_bin_tests),
+    ignore = "needs PostgreSQL's programs: set OPENTIM_TEST_PG_BINDIR to the directory of initdb and pg_ctl, e.g. /usr/lib/postgresql/15/bin (.ci/run does)"
+)]
+async fn the_store_itself_rides_out_a_restart_with_gap_free_seqs() {
+    use opentim_server::store::{MessageStore, NewC2c, PgStore};
+    let pg = PrivatePg::start();
+    let store = PgStore::connect(&pg.url(), None, 2).await.unwrap();
+    let msg = |i: u64| NewC2c {
+        from: "alice".into(),
+        to: "bob".into(),
+        client_msg_id: format!("c{i}"),
+        rand: i,
+        server_time: 1_700_000_000,
+        message: Message::text("bob", ConvType::C2C, format!("m{i}")),
+    };
+    assert_eq!(store.append_c2c(msg(0)).await.unwrap().message.seq, 1);
+    let restart = {
+        let (bin, data) = (pg.bin.clone(), pg.data());
+        tokio::task::spawn_blocking(move || PrivatePg::restart_at(&bin, &data))
+    };
+    let mut seqs = Vec::new();
+    for i in 1..=60 {
+        let stored = store
+            .append_c2c(msg(i))
+            .await
+            .expect("stored across the restart");
+        assert!(!stored.duplicate);
+        seqs.push(stored.message.seq);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    restart.await.unwrap();
+    assert_eq!(
+        seqs,
+        (2..=61).collect::<Vec<u64>>(),
+        "no seq lost or doubled"
+    );
+}
