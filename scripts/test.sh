@@ -8,6 +8,12 @@ cd "$(dirname "$0")/.."
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# The fault tests run a PostgreSQL of their own (initdb, pg_ctl) that they restart; its
+# programs come from the machine's PostgreSQL installation when there is one.
+if [ -z "${OPENTIM_TEST_PG_BINDIR:-}" ]; then
+    OPENTIM_TEST_PG_BINDIR="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
+fi
+export OPENTIM_TEST_PG_BINDIR
 
 step() { printf '\n==> %s\n' "$*"; }
 

@@ -16,8 +16,9 @@
 #   run:   chat recv + chat send online (20 messages + 1 custom), offline delivery (5 messages
 #          sent while the receiver is logged out, delivered exactly once at its next login),
 #          badinput, then the same under ASan/UBSan with fresh users, 40-byte user ids against
-#          a second server started with --max-user-id-bytes 64, and finally a graceful server
-#          stop on SIGTERM.
+#          a second server started with --max-user-id-bytes 64, 150 messages across a restart
+#          of a PostgreSQL of the script's own (OPENTIM_TEST_PG_BINDIR), and finally a graceful
+#          server stop on SIGTERM.
 #
 # Environment: KEEP_WORK=1 keeps the temporary directory (logs, databases) even on success.
 set -euo pipefail
@@ -79,6 +80,11 @@ BG_PIDS=()
 cleanup() {
     local rc=$?
     local pid
+    if declare -F pg_stop >/dev/null; then
+        pg_stop
+        if [[ "$FAILED" -ne 0 || "${KEEP_WORK:-0}" == 1 ]]; then cp "$PG_ROOT/log" "$WORK/pg.log" 2>/dev/null || true; fi
+        rm -rf "$PG_ROOT"
+    fi
     for pid in "${BG_PIDS[@]}"; do
         kill "$pid" 2>/dev/null || true
     done
@@ -292,6 +298,63 @@ if have chat; then
     check "chat: 40-byte user ids on a server with max_user_id_bytes = 64, 5 messages" long_ids
 else
     check "chat: 40-byte user ids" skip_fail chat
+fi
+
+# ---- a PostgreSQL restart under a C++ app ------------------------------------------------------
+# A server on a PostgreSQL of this script's own (initdb in $WORK, a free port); while chat sends
+# 150 messages one after another, `pg_ctl restart -m fast` cuts every database connection. Every
+# send must succeed and every message arrive once. PostgreSQL's programs come from
+# OPENTIM_TEST_PG_BINDIR (scripts/test.sh finds them); without them the check is not run and says so.
+PG_BIN="${OPENTIM_TEST_PG_BINDIR:-}"
+# Its own directory: $WORK is private to this user, and the server runs as postgres when this is root.
+PG_ROOT="$(mktemp -d "${TMPDIR:-/tmp}/opentim-pg.XXXXXX")"
+PG_DATA="$PG_ROOT/data"
+as_pg() { if [[ "$(id -u)" -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+pg_stop() { [[ -f "$PG_DATA/postmaster.pid" ]] && as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1 || true; }
+pg_restart_mid_stream() {
+    if [[ "$(id -u)" -eq 0 ]]; then chown postgres "$PG_ROOT"; fi
+    as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U postgres -A trust -E UTF8 --no-sync >"$WORK/pg-initdb.log" 2>&1 \
+        || { cat "$WORK/pg-initdb.log"; return 1; }
+    local port
+    port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_ROOT/log" -w \
+        -o "-p $port -k $PG_ROOT -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null \
+        || { cat "$PG_ROOT/log"; return 1; }
+    local ready="$WORK/ready-pg" pid rc=0
+    "$OPENTIM" serve --listen 127.0.0.1:0 --data-dir "$WORK/server-pg-data" --sdkappid "$SDKAPPID" \
+        --secret-key "$SECRET_KEY" --database-url "postgres://postgres@127.0.0.1:$port/postgres" \
+        --ready-file "$ready" >"$WORK/server-pg.log" 2>&1 &
+    pid=$!
+    BG_PIDS+=("$pid")
+    server_ready "$ready" "$pid" "$WORK/server-pg.log" || return 1
+    SIG[pgsender]="$(sig pgsender)"
+    SIG[pgreceiver]="$(sig pgreceiver)"
+    # The restart, once the 40th message is through.
+    (
+        wait_for_line "$WORK/pg-restart-send.log" 'sent "msg 40"' "$$" \
+            && as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_ROOT/log" -m fast -w restart >/dev/null \
+            && touch "$WORK/pg-restarted"
+    ) &
+    BG_PIDS+=("$!")
+    local default_server="$SERVER"
+    SERVER="ws://$(head -n 1 "$ready")"
+    run_pair pg-restart "$BIN/chat" pgsender pgreceiver 150 || rc=$?
+    SERVER="$default_server"
+    if [[ ! -f "$WORK/pg-restarted" ]]; then
+        echo "    PostgreSQL was not restarted during the run"; rc=1
+    elif ! grep -q "received fast shutdown request" "$PG_ROOT/log"; then
+        echo "    the PostgreSQL log shows no restart"; rc=1
+    fi
+    return $rc
+}
+if [[ -z "$PG_BIN" || ! -x "$PG_BIN/initdb" ]]; then
+    echo "NOT RUN: chat across a PostgreSQL restart (needs PostgreSQL's programs: set OPENTIM_TEST_PG_BINDIR," \
+        "e.g. /usr/lib/postgresql/15/bin; scripts/test.sh finds them when PostgreSQL is installed)"
+elif have chat; then
+    check "chat: 150 messages across a PostgreSQL restart (pg_ctl restart -m fast), none failed, each once" pg_restart_mid_stream
+    pg_stop
+else
+    check "chat: across a PostgreSQL restart" skip_fail chat
 fi
 
 # ---- graceful stop ------------------------------------------------------------------------------
