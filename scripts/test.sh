@@ -14,6 +14,11 @@ if [ -z "${OPENTIM_TEST_PG_BINDIR:-}" ]; then
     OPENTIM_TEST_PG_BINDIR="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
 fi
 export OPENTIM_TEST_PG_BINDIR
+# ... and a NATS server of their own that they kill and start again.
+if [ -z "${OPENTIM_TEST_NATS_SERVER:-}" ]; then
+    OPENTIM_TEST_NATS_SERVER="$(command -v nats-server || ls /usr/sbin/nats-server 2>/dev/null || true)"
+fi
+export OPENTIM_TEST_NATS_SERVER
 
 step() { printf '\n==> %s\n' "$*"; }
 

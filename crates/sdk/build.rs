@@ -5,6 +5,11 @@ fn main() {
     println!("cargo:rustc-check-cfg=cfg(pg_tests)");
     println!("cargo:rustc-check-cfg=cfg(nats_tests)");
     println!("cargo:rustc-check-cfg=cfg(pg_bin_tests)");
+    println!("cargo:rustc-check-cfg=cfg(nats_bin_tests)");
+    println!("cargo:rerun-if-env-changed=OPENTIM_TEST_NATS_SERVER");
+    if std::env::var_os("OPENTIM_TEST_NATS_SERVER").is_some_and(|v| !v.is_empty()) {
+        println!("cargo:rustc-cfg=nats_bin_tests");
+    }
     println!("cargo:rerun-if-env-changed=OPENTIM_TEST_PG_BINDIR");
     if std::env::var_os("OPENTIM_TEST_PG_BINDIR").is_some_and(|v| !v.is_empty()) {
         println!("cargo:rustc-cfg=pg_bin_tests");

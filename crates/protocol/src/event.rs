@@ -17,14 +17,18 @@ pub enum Event {
     KickedOffline,
     /// The UserSig of this session expired; the connection closes after this event.
     UserSigExpired,
+    /// Events may have been missed (the node's link to the other nodes was down): sync from
+    /// the cursor. Added in protocol 2 without a version change: older clients skip it.
+    Resync,
 }
 
 const INBOX: &str = "inbox";
 const KICKED_OFFLINE: &str = "kicked_offline";
 const USER_SIG_EXPIRED: &str = "user_sig_expired";
+const RESYNC: &str = "resync";
 
 /// Every event's name.
-pub const EVENTS: &[&str] = &[INBOX, KICKED_OFFLINE, USER_SIG_EXPIRED];
+pub const EVENTS: &[&str] = &[INBOX, KICKED_OFFLINE, USER_SIG_EXPIRED, RESYNC];
 
 #[derive(Serialize)]
 struct EventOut<'a, T> {
@@ -42,6 +46,7 @@ impl Event {
             Event::Inbox(_) => INBOX,
             Event::KickedOffline => KICKED_OFFLINE,
             Event::UserSigExpired => USER_SIG_EXPIRED,
+            Event::Resync => RESYNC,
         }
     }
 
@@ -49,7 +54,9 @@ impl Event {
     pub fn encode(&self) -> String {
         match self {
             Event::Inbox(entry) => encode(INBOX, entry),
-            Event::KickedOffline | Event::UserSigExpired => encode(self.name(), &Empty {}),
+            Event::KickedOffline | Event::UserSigExpired | Event::Resync => {
+                encode(self.name(), &Empty {})
+            }
         }
     }
 
@@ -60,6 +67,7 @@ impl Event {
             INBOX => Event::Inbox(decode_body(body)?),
             KICKED_OFFLINE => Event::KickedOffline,
             USER_SIG_EXPIRED => Event::UserSigExpired,
+            RESYNC => Event::Resync,
             _ => return Ok(None),
         }))
     }
@@ -114,7 +122,7 @@ mod tests {
 
     #[test]
     fn events_round_trip_and_unknown_ones_are_skipped() {
-        for e in [Event::KickedOffline, Event::UserSigExpired] {
+        for e in [Event::KickedOffline, Event::UserSigExpired, Event::Resync] {
             let text = e.encode();
             let f = ServerFrame::decode(&text).unwrap();
             assert_eq!(Event::decode(f.event.unwrap(), f.body).unwrap(), Some(e));

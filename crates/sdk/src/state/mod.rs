@@ -279,6 +279,8 @@ impl Core {
         match event {
             Event::KickedOffline => vec![Action::Kicked],
             Event::UserSigExpired => vec![Action::SigExpired],
+            Event::Resync if !self.sync.syncing => vec![self.start_sync()],
+            Event::Resync => Vec::new(), // the sync under way reads to the head
             Event::Inbox(entry) => self.live(entry, None),
         }
     }

@@ -448,3 +448,21 @@ fn a_send_refused_for_now_and_then_cut_off_goes_once_at_the_reconnect() {
     assert_eq!(sends.len(), 1);
     assert!(requests(&core.expire(now)).is_empty(), "not a second time");
 }
+
+#[test]
+fn a_resync_event_starts_one_sync_from_the_cursor() {
+    let mut core = online(4);
+    let resync = Event::Resync.encode();
+    let reqs = requests(&core.frame(&resync));
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(
+        (reqs[0].0.as_str(), &reqs[0].2["cursor"]),
+        (Sync::NAME, &serde_json::json!(4))
+    );
+    assert!(
+        core.frame(&resync).is_empty(),
+        "no second sync while one runs"
+    );
+    assert!(core.frame(&sync_page(reqs[0].1, 5..=6, false)).is_empty());
+    assert_eq!(staged_cursors(&mut core), vec![5, 6]);
+}

@@ -1,5 +1,6 @@
-//! Faults an operator sees, on real parts: a PostgreSQL of the test's own (initdb in a temp
-//! dir, a free port) that the test restarts mid-stream, without touching the machine's services.
+//! Faults an operator sees, on real parts: a PostgreSQL (initdb in a temp dir, a free port) and
+//! a NATS server of the test's own, restarted or killed mid-stream without touching the
+//! machine's services.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -146,6 +147,117 @@ impl Drop for PrivatePg {
             Command::new(exe).args(args).output()
         };
     }
+}
+
+/// A NATS server of the test's own on a fixed free port, which it can kill and start again.
+struct PrivateNats {
+    exe: PathBuf,
+    port: u16,
+    child: Option<std::process::Child>,
+}
+
+impl PrivateNats {
+    fn start() -> Self {
+        let exe = PathBuf::from(std::env::var("OPENTIM_TEST_NATS_SERVER").expect(
+            "OPENTIM_TEST_NATS_SERVER: the nats-server program (scripts/test.sh finds it)",
+        ));
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut nats = PrivateNats {
+            exe,
+            port,
+            child: None,
+        };
+        nats.up();
+        nats
+    }
+
+    fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// Start the server and wait until it accepts connections.
+    fn up(&mut self) {
+        let child = Command::new(&self.exe)
+            .args(["-a", "127.0.0.1", "-p", &self.port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start nats-server");
+        self.child = Some(child);
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("nats-server did not listen on {}", self.port);
+    }
+
+    /// Kill the server (SIGKILL: no goodbye to its clients).
+    fn down(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for PrivateNats {
+    fn drop(&mut self) {
+        self.down();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(all(pg_bin_tests, nats_bin_tests)),
+    ignore = "needs PostgreSQL's programs and nats-server: set OPENTIM_TEST_PG_BINDIR (e.g. /usr/lib/postgresql/15/bin) and OPENTIM_TEST_NATS_SERVER (e.g. /usr/sbin/nats-server); scripts/test.sh finds both"
+)]
+async fn messages_sent_while_nats_is_down_reach_the_other_node() {
+    let pg = PrivatePg::start();
+    let mut nats = PrivateNats::start();
+    let dir = tempfile::tempdir().unwrap();
+    let node = |name: &str| {
+        opentim_server::start(Config {
+            database_url: Some(pg.url()),
+            nats_url: Some(nats.url()),
+            node_id: name.into(),
+            ..config(&dir.path().join(name), "127.0.0.1:0")
+        })
+    };
+    let a = node("a").await.expect("node a");
+    let b = node("b").await.expect("node b");
+    let alice = login(&a, &dir.path().join("alice"), "alice").await;
+    let mut bob = login(&b, &dir.path().join("bob"), "bob").await;
+    for i in 0..5 {
+        alice.send_text("bob", &format!("before {i}")).await;
+    }
+    assert_eq!(bob.receive(5, 10).await.len(), 5);
+
+    nats.down();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Stored by node a while neither node can reach the other.
+    for i in 0..5 {
+        alice.send_text("bob", &format!("during {i}")).await;
+    }
+    nats.up();
+    let during = bob.receive(5, 20).await;
+    assert_eq!(
+        during.iter().map(text).collect::<Vec<_>>(),
+        (0..5).map(|i| format!("during {i}")).collect::<Vec<_>>(),
+        "the outage's messages arrive without a later message to reveal them"
+    );
+    for i in 0..5 {
+        alice.send_text("bob", &format!("after {i}")).await;
+    }
+    assert_eq!(bob.receive(5, 10).await.len(), 5);
+    assert!(bob.quiet(500).await.is_empty(), "nothing twice");
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,7 +11,9 @@
 //! In a cluster every node subscribes to the NATS subjects of exactly the topics that have a
 //! session on it (before the session's login is answered, so nothing published after the
 //! client's first sync is missed). A node delivers to its own sessions directly and publishes
-//! for the others; it ignores its own publications when they come back.
+//! for the others; it ignores its own publications when they come back. When its NATS link
+//! comes back after an outage, it tells each of its sessions to resync (`Event::Resync`): what
+//! other nodes published meanwhile never reached it, but it is in the store.
 
 mod nats;
 mod registry;
@@ -169,6 +171,17 @@ impl Delivery {
         if let Some(link) = &self.cluster {
             link.publish(topic, &event).await;
         }
+    }
+
+    /// Tell every session on this node to sync from its cursor (events may have been missed).
+    /// Returns how many were told.
+    fn resync_all(&self) -> usize {
+        let everyone = self.registry.everyone();
+        if everyone.is_empty() {
+            return 0;
+        }
+        self.registry
+            .send(everyone, &Outgoing::new(Event::Resync).frame())
     }
 
     /// Deliver a frame that came from another node.

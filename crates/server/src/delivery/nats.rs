@@ -77,6 +77,9 @@ struct Inner {
     /// Publishes go through one task, so events leave in the order they were produced.
     publish: mpsc::Sender<(String, Vec<u8>)>,
     publisher: Mutex<Option<JoinHandle<()>>>,
+    /// Each (re)connection of the client, until [`NatsLink::start`] takes it over.
+    connected: Mutex<Option<mpsc::UnboundedReceiver<()>>>,
+    reconnects: Mutex<Option<JoinHandle<()>>>,
 }
 
 /// A node's link to the other nodes.
@@ -87,8 +90,25 @@ pub struct NatsLink {
 
 impl NatsLink {
     pub async fn connect(url: &str, prefix: &str, node: &str) -> Result<Self, NatsError> {
+        let (connected_tx, connected_rx) = mpsc::unbounded_channel();
         let client = async_nats::ConnectOptions::new()
             .name(format!("opentim {node}"))
+            .event_callback(move |event| {
+                let tx = connected_tx.clone();
+                async move {
+                    match event {
+                        async_nats::Event::Connected => {
+                            let _ = tx.send(());
+                        }
+                        async_nats::Event::Disconnected => {
+                            tracing::warn!(
+                                "NATS link down; reconnecting (events from other nodes wait)"
+                            )
+                        }
+                        _ => {}
+                    }
+                }
+            })
             .connect(url)
             .await
             .map_err(|source| NatsError {
@@ -114,17 +134,47 @@ impl NatsLink {
                 subs: tokio::sync::Mutex::new(HashMap::new()),
                 publish: tx,
                 publisher: Mutex::new(Some(publisher)),
+                connected: Mutex::new(Some(connected_rx)),
+                reconnects: Mutex::new(None),
             }),
         })
     }
 
-    /// Hand what arrives to `delivery`.
+    /// Hand what arrives to `delivery`. After every reconnection, once the client has its
+    /// subscriptions back, every session here is told to resync: events other nodes published
+    /// while the link was down are in the store, not on the wire.
     pub(super) fn start(&self, delivery: Weak<Delivery>) {
         *self
             .inner
             .delivery
             .lock()
             .unwrap_or_else(|p| p.into_inner()) = delivery;
+        let connected = self
+            .inner
+            .connected
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(mut connected) = connected {
+            let link = self.clone();
+            let task = tokio::spawn(async move {
+                while connected.recv().await.is_some() {
+                    // The PONG of a flush comes after the resubscriptions the client sent.
+                    if let Err(e) = link.inner.client.flush().await {
+                        tracing::warn!(error = %e, "NATS flush after reconnecting failed");
+                    }
+                    if let Some(delivery) = link.delivery() {
+                        let n = delivery.resync_all();
+                        tracing::info!(sessions = n, "NATS link up; sessions told to resync");
+                    }
+                }
+            });
+            *self
+                .inner
+                .reconnects
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = Some(task);
+        }
     }
 
     fn delivery(&self) -> Option<Arc<Delivery>> {
@@ -234,14 +284,10 @@ impl NatsLink {
     }
 
     pub(super) fn shutdown(&self) {
-        if let Some(p) = self
-            .inner
-            .publisher
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-        {
-            p.abort();
+        for task in [&self.inner.publisher, &self.inner.reconnects] {
+            if let Some(t) = task.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                t.abort();
+            }
         }
         if let Ok(mut subs) = self.inner.subs.try_lock() {
             for (_, task) in subs.drain() {

@@ -245,6 +245,18 @@ impl Registry {
         Targets(queues)
     }
 
+    /// The queues of every session on this node.
+    pub fn everyone(&self) -> Targets {
+        let inner = self.lock();
+        Targets(
+            inner
+                .sessions
+                .iter()
+                .map(|(id, e)| (*id, e.queue.clone()))
+                .collect(),
+        )
+    }
+
     /// Queue `frame` for `targets`; a session whose queue is full is told to close. Returns how
     /// many sessions got it.
     pub fn send(&self, targets: Targets, frame: &Arc<str>) -> usize {
