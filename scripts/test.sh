@@ -19,6 +19,11 @@ if [ -z "${OPENTIM_TEST_NATS_SERVER:-}" ]; then
     OPENTIM_TEST_NATS_SERVER="$(command -v nats-server || ls /usr/sbin/nats-server 2>/dev/null || true)"
 fi
 export OPENTIM_TEST_NATS_SERVER
+# ... and, as root, a small tmpfs that they fill up.
+if [ -z "${OPENTIM_TEST_SMALL_FS:-}" ] && [ "$(id -u)" -eq 0 ]; then
+    OPENTIM_TEST_SMALL_FS=1
+fi
+export OPENTIM_TEST_SMALL_FS="${OPENTIM_TEST_SMALL_FS:-}"
 
 step() { printf '\n==> %s\n' "$*"; }
 

@@ -6,6 +6,11 @@ fn main() {
     println!("cargo:rustc-check-cfg=cfg(nats_tests)");
     println!("cargo:rustc-check-cfg=cfg(pg_bin_tests)");
     println!("cargo:rustc-check-cfg=cfg(nats_bin_tests)");
+    println!("cargo:rustc-check-cfg=cfg(small_fs_tests)");
+    println!("cargo:rerun-if-env-changed=OPENTIM_TEST_SMALL_FS");
+    if std::env::var_os("OPENTIM_TEST_SMALL_FS").is_some_and(|v| v == "1") {
+        println!("cargo:rustc-cfg=small_fs_tests");
+    }
     println!("cargo:rerun-if-env-changed=OPENTIM_TEST_NATS_SERVER");
     if std::env::var_os("OPENTIM_TEST_NATS_SERVER").is_some_and(|v| !v.is_empty()) {
         println!("cargo:rustc-cfg=nats_bin_tests");

@@ -1,6 +1,6 @@
 //! Faults an operator sees, on real parts: a PostgreSQL (initdb in a temp dir, a free port) and
 //! a NATS server of the test's own, restarted or killed mid-stream without touching the
-//! machine's services.
+//! machine's services, and (as root) a small tmpfs under SQLite that fills up.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -385,4 +385,113 @@ async fn the_store_itself_rides_out_a_restart_with_gap_free_seqs() {
         (2..=61).collect::<Vec<u64>>(),
         "no seq lost or doubled"
     );
+}
+
+/// A tmpfs of `size` mounted on a new temp dir, unmounted when dropped (needs root).
+struct SmallFs {
+    dir: tempfile::TempDir,
+}
+
+impl SmallFs {
+    fn mount(size: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .expect("run mount")
+            .success();
+        assert!(ok, "mount a {size} tmpfs (needs root)");
+        SmallFs { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for SmallFs {
+    fn drop(&mut self) {
+        // Lazily: a server thread may still hold its database open for a moment.
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+/// Fill `dir`'s filesystem up; the filler file's path.
+fn fill(dir: &Path) -> PathBuf {
+    use std::io::Write;
+    let path = dir.join("filler");
+    let mut f = std::fs::File::create(&path).unwrap();
+    let block = vec![0u8; 64 * 1024];
+    while f.write_all(&block).is_ok() {}
+    let one = [0u8; 1];
+    while f.write_all(&one).is_ok() {}
+    let _ = f.sync_all();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(small_fs_tests),
+    ignore = "mounts a small tmpfs, so it needs root: set OPENTIM_TEST_SMALL_FS=1 when running as root (scripts/test.sh does)"
+)]
+async fn a_full_disk_refuses_writes_for_now_and_they_complete_when_space_returns() {
+    let fs = SmallFs::mount("4m");
+    let dir = tempfile::tempdir().unwrap();
+    let server = opentim_server::start(config(&fs.path().join("srv"), "127.0.0.1:0"))
+        .await
+        .expect("server on the small filesystem");
+    let alice = login(&server, &dir.path().join("a"), "alice").await;
+    let mut bob = login(&server, &dir.path().join("b"), "bob").await;
+    for i in 0..5 {
+        alice.send_text("bob", &format!("before {i}")).await;
+    }
+    assert_eq!(bob.receive(5, 10).await.len(), 5);
+
+    let filler = fill(fs.path());
+    // Sends while the disk is full: refused for now (20004), kept queued by the SDK.
+    let sends: Vec<_> = (0..5)
+        .map(|i| {
+            let c = alice.client.clone();
+            tokio::spawn(async move {
+                c.send_message(
+                    "bob",
+                    ConvType::C2C,
+                    Message::text("bob", ConvType::C2C, format!("full {i}")),
+                )
+                .await
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        sends.iter().all(|s| !s.is_finished()),
+        "no send completes (or fails) while the disk is full"
+    );
+    assert!(bob.quiet(200).await.is_empty());
+    std::fs::remove_file(filler).unwrap();
+    for s in sends {
+        s.await.unwrap().expect("sent once space returned");
+    }
+    let got = bob.receive(5, 10).await;
+    let mut texts: Vec<String> = got.iter().map(text).collect();
+    texts.sort();
+    assert_eq!(
+        texts,
+        (0..5).map(|i| format!("full {i}")).collect::<Vec<_>>()
+    );
+    server.stop().await.unwrap();
+    // Nothing is corrupt, and every message is stored once.
+    let db = rusqlite::Connection::open(fs.path().join("srv").join("opentim.db")).unwrap();
+    let check: String = db
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let n: i64 = db
+        .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 10);
 }

@@ -27,8 +27,16 @@ const MIGRATIONS: &[&str] = &[include_str!("../migrations/sqlite/001_messages_in
 /// Inbox entry kinds as stored.
 const KIND_MESSAGE: i64 = 1;
 
+/// A full disk is a passing condition, not a broken database: the transaction rolled back,
+/// nothing changed, and the same write succeeds once space is freed.
 fn db_err(e: rusqlite::Error) -> StoreError {
-    StoreError::Database(e.to_string())
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DiskFull) => {
+            tracing::error!(error = %e, "the disk of the SQLite database is full; writes are refused until space is freed");
+            StoreError::Unavailable(format!("the disk is full: {e}"))
+        }
+        _ => StoreError::Database(e.to_string()),
+    }
 }
 
 fn open(path: &Path, synchronous: &str) -> Result<Connection> {
