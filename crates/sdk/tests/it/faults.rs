@@ -31,18 +31,25 @@ impl PrivatePg {
         self.dir.path().join("data")
     }
 
-    /// Run a PostgreSQL tool (as the `postgres` user when this is root: the server refuses
+    /// A PostgreSQL tool, run as the `postgres` user when this is root (the server refuses
     /// to run as root).
-    fn tool(bin: &Path, name: &str, args: &[&str]) {
+    fn command(bin: &Path, name: &str) -> Command {
         let exe = bin.join(name);
-        let mut cmd = if running_as_root() {
+        if running_as_root() {
             let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(&exe);
+            c.args(["-u", "postgres", "--"]).arg(exe);
             c
         } else {
-            Command::new(&exe)
-        };
-        let out = cmd.args(args).output().expect("run a PostgreSQL tool");
+            Command::new(exe)
+        }
+    }
+
+    /// Run a PostgreSQL tool; it must succeed.
+    fn tool(bin: &Path, name: &str, args: &[&str]) {
+        let out = Self::command(bin, name)
+            .args(args)
+            .output()
+            .expect("run a PostgreSQL tool");
         assert!(
             out.status.success(),
             "{name} {args:?} failed: {}{}",
@@ -53,7 +60,7 @@ impl PrivatePg {
 
     fn start() -> Self {
         let bin = PathBuf::from(std::env::var("OPENTIM_TEST_PG_BINDIR").expect(
-            "OPENTIM_TEST_PG_BINDIR: the directory of initdb and pg_ctl (.ci/run finds it)",
+            "OPENTIM_TEST_PG_BINDIR: the directory of initdb and pg_ctl (scripts/test.sh finds it)",
         ));
         let dir = tempfile::tempdir().unwrap();
         if running_as_root() {
@@ -135,17 +142,9 @@ impl PrivatePg {
 impl Drop for PrivatePg {
     fn drop(&mut self) {
         let data = self.data();
-        let exe = self.bin.join("pg_ctl");
-        let args = ["-D", data.to_str().unwrap(), "-m", "immediate", "stop"];
-        let _ = if running_as_root() {
-            Command::new("runuser")
-                .args(["-u", "postgres", "--"])
-                .arg(exe)
-                .args(args)
-                .output()
-        } else {
-            Command::new(exe).args(args).output()
-        };
+        let _ = Self::command(&self.bin, "pg_ctl")
+            .args(["-D", data.to_str().unwrap(), "-m", "immediate", "stop"])
+            .output();
     }
 }
 
@@ -263,7 +262,7 @@ async fn messages_sent_while_nats_is_down_reach_the_other_node() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(
     not(pg_bin_tests),
-    ignore = "needs PostgreSQL's programs: set OPENTIM_TEST_PG_BINDIR to the directory of initdb and pg_ctl, e.g. /usr/lib/postgresql/15/bin (.ci/run does)"
+    ignore = "needs PostgreSQL's programs: set OPENTIM_TEST_PG_BINDIR to the directory of initdb and pg_ctl, e.g. /usr/lib/postgresql/15/bin (scripts/test.sh finds them)"
 )]
 async fn a_postgresql_restart_mid_stream_costs_latency_not_messages() {
     // The server repeats what failed until the database is back (deadline 10 s).
@@ -273,7 +272,7 @@ async fn a_postgresql_restart_mid_stream_costs_latency_not_messages() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(
     not(pg_bin_tests),
-    ignore = "needs PostgreSQL's programs: set OPENTIM_TEST_PG_BINDIR to the directory of initdb and pg_ctl, e.g. /usr/lib/postgresql/15/bin (.ci/run does)"
+    ignore = "needs PostgreSQL's programs: set OPENTIM_TEST_PG_BINDIR to the directory of initdb and pg_ctl, e.g. /usr/lib/postgresql/15/bin (scripts/test.sh finds them)"
 )]
 async fn sends_refused_during_an_outage_longer_than_the_deadline_complete_by_themselves() {
     // The server gives up at once (20004, temporarily unavailable); the SDK keeps the sends
@@ -350,7 +349,7 @@ async fn restart_mid_stream(store_retry_secs: u64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(
     not(pg_bin_tests),
-    ignore = "needs PostgreSQL's programs: set OPENTIM_TEST_PG_BINDIR to the directory of initdb and pg_ctl, e.g. /usr/lib/postgresql/15/bin (.ci/run does)"
+    ignore = "needs PostgreSQL's programs: set OPENTIM_TEST_PG_BINDIR to the directory of initdb and pg_ctl, e.g. /usr/lib/postgresql/15/bin (scripts/test.sh finds them)"
 )]
 async fn the_store_itself_rides_out_a_restart_with_gap_free_seqs() {
     use opentim_server::store::{MessageStore, NewC2c, PgStore};
