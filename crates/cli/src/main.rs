@@ -80,6 +80,28 @@ struct ServerSettings {
     /// Most concurrent connections. Default 100000.
     #[arg(long, env = "OPENTIM_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+    /// Logins admitted per second on this node; more wait their turn, so a reconnect storm
+    /// does not stall the sessions already here. 0: no limit. Default 1000.
+    #[arg(long, env = "OPENTIM_MAX_LOGINS_PER_SEC")]
+    max_logins_per_sec: Option<u32>,
+    /// Longest a login waits for its turn before it is refused with -10114 (overloaded; the
+    /// client retries). Default 5.
+    #[arg(long, env = "OPENTIM_LOGIN_QUEUE_SECS")]
+    login_queue_secs: Option<f64>,
+    /// Sync pages read at once on this node. Default 16.
+    #[arg(long, env = "OPENTIM_MAX_CONCURRENT_SYNCS")]
+    max_concurrent_syncs: Option<usize>,
+    /// Requests per second one user may make on one node; beyond, -10113. 0: no limit.
+    /// Default 200.
+    #[arg(long, env = "OPENTIM_MAX_FRAMES_PER_SEC")]
+    max_frames_per_sec: Option<u32>,
+    /// Messages per second one user may send on one node; beyond, 60018. 0: no limit.
+    /// Default 100.
+    #[arg(long, env = "OPENTIM_MAX_SENDS_PER_SEC")]
+    max_sends_per_sec: Option<u32>,
+    /// Seconds of the per-user rates a user may spend at once. Default 10.
+    #[arg(long, env = "OPENTIM_RATE_BURST_SECS")]
+    rate_burst_secs: Option<u32>,
     /// SQLite synchronous mode: full (default), extra or normal.
     #[arg(long, env = "OPENTIM_SQLITE_SYNCHRONOUS")]
     sqlite_synchronous: Option<String>,
@@ -145,6 +167,12 @@ impl ServerSettings {
             max_frame_bytes,
             session_queue_len,
             max_connections,
+            max_logins_per_sec,
+            login_queue_secs,
+            max_concurrent_syncs,
+            max_frames_per_sec,
+            max_sends_per_sec,
+            rate_burst_secs,
             sqlite_synchronous,
             write_batch,
             store_retry_secs,

@@ -350,6 +350,10 @@ impl Session {
                 Some(Ok(WsMessage::Text(t))) => {
                     return match ServerFrame::decode(&t) {
                         Ok(f) if f.reply == Some(1) && f.code == 0 => Ok(ws),
+                        // Busy with other logins (a reconnect storm): back off and try again.
+                        Ok(f) if f.code == codes::ERR_SVR_SSO_OVERLOAD => Err(LoginError::Network(
+                            format!("the server is busy: {}", f.desc),
+                        )),
                         Ok(f) if f.reply.is_some() => {
                             Err(LoginError::Refused(SdkError::new(f.code, f.desc)))
                         }

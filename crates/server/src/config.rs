@@ -31,6 +31,23 @@ pub struct Config {
     pub max_connections: usize,
     /// Seconds a new connection has to send its login frame. Default 10.
     pub login_timeout_secs: u64,
+    /// Logins this node admits per second; more wait their turn (a reconnect storm after a node
+    /// dies is spread out, so sessions already here stay responsive). 0: no limit. Default 1000.
+    pub max_logins_per_sec: u32,
+    /// Longest a login waits for its turn; beyond, it is refused at once with
+    /// ERR_SVR_SSO_OVERLOAD (-10114) and the client backs off. Default 5.
+    pub login_queue_secs: f64,
+    /// Sync pages this node reads at once; more wait. Default 16.
+    pub max_concurrent_syncs: usize,
+    /// Requests (frames) one user may make per second on one node; beyond, a request is answered
+    /// with ERR_SVR_SSO_FREQ_LIMIT (-10113) unserved. 0: no limit. Default 200.
+    pub max_frames_per_sec: u32,
+    /// Messages one user may send per second on one node; beyond, a send is refused with
+    /// ERR_SVR_COMM_REQ_FREQ_LIMIT (60018) and nothing is stored. 0: no limit. Default 100.
+    pub max_sends_per_sec: u32,
+    /// Seconds of `max_frames_per_sec` and `max_sends_per_sec` a user may use at once (a client
+    /// flushing what it queued offline is not refused). Default 10.
+    pub rate_burst_secs: u32,
     /// Inbox entries returned per sync page. Default 200.
     pub sync_page: u32,
     /// Most messages per history page. Default 100.
@@ -84,6 +101,12 @@ impl Default for Config {
             session_queue_len: 4096,
             max_connections: 100_000,
             login_timeout_secs: 10,
+            max_logins_per_sec: 1000,
+            login_queue_secs: 5.0,
+            max_concurrent_syncs: 16,
+            max_frames_per_sec: 200,
+            max_sends_per_sec: 100,
+            rate_burst_secs: 10,
             sync_page: 200,
             max_history_page: 100,
             sqlite_synchronous: "full".into(),
@@ -141,7 +164,14 @@ impl Config {
         if self.nats_prefix.is_empty() || self.nats_prefix.contains(['*', '>', ' ']) {
             return Err("nats_prefix must be a plain NATS subject token".into());
         }
-        if self.max_message_bytes == 0 || self.max_user_id_bytes == 0 || self.session_queue_len == 0
+        if !(self.login_queue_secs.is_finite() && self.login_queue_secs >= 0.0) {
+            return Err("login_queue_secs must be a number of seconds, 0 or more".into());
+        }
+        if self.max_message_bytes == 0
+            || self.max_user_id_bytes == 0
+            || self.session_queue_len == 0
+            || self.max_concurrent_syncs == 0
+            || self.rate_burst_secs == 0
         {
             return Err("limits must be greater than zero".into());
         }

@@ -88,6 +88,16 @@ pub struct Core {
     next_id: u64,
     online: bool,
     staged: Vec<Staged>,
+    /// The last sync was refused for now (the server busy or throttling): sync at the next tick.
+    sync_again: bool,
+}
+
+/// Codes that refuse a request for now, not for good: the same request may succeed later.
+fn busy(code: i32) -> bool {
+    matches!(
+        code,
+        codes::ERR_SVR_MSG_NET_ERROR | codes::ERR_SVR_SSO_FREQ_LIMIT | codes::ERR_SVR_SSO_OVERLOAD
+    )
 }
 
 impl Core {
@@ -101,6 +111,7 @@ impl Core {
             next_id: 2,
             online: false,
             staged: Vec::new(),
+            sync_again: false,
         }
     }
 
@@ -156,6 +167,7 @@ impl Core {
         self.online = true;
         self.in_flight.clear();
         self.sync.syncing = false;
+        self.sync_again = false;
         let mut out = vec![self.start_sync()];
         self.outbox.take_again(); // every queued send goes now
         for key in self.outbox.keys() {
@@ -224,6 +236,10 @@ impl Core {
             )
         });
         if self.online {
+            if self.sync_again && !self.sync.syncing {
+                self.sync_again = false;
+                out.push(self.start_sync());
+            }
             for key in self.outbox.take_again() {
                 out.extend(self.send_frame(key));
             }
@@ -313,7 +329,10 @@ impl Core {
                 self.sync.syncing = false;
                 let page = match frame.code {
                     0 => decode_body::<SyncResponse>(frame.body).map_err(|e| e.to_string()),
-                    _ => Err(format!("{} {}", frame.code, frame.desc)),
+                    code => {
+                        self.sync_again = busy(code);
+                        Err(format!("{} {}", frame.code, frame.desc))
+                    }
                 };
                 match page {
                     Ok(page) => {
@@ -325,6 +344,9 @@ impl Core {
                         if self.sync.behind(page.more) {
                             return vec![self.start_sync()];
                         }
+                    }
+                    Err(why) if self.sync_again => {
+                        tracing::info!(%why, "sync refused for now; it is retried at the next tick")
                     }
                     Err(why) => {
                         tracing::warn!(%why, "sync failed; it is retried on the next event or reconnect")

@@ -466,3 +466,50 @@ fn a_resync_event_starts_one_sync_from_the_cursor() {
     assert!(core.frame(&sync_page(reqs[0].1, 5..=6, false)).is_empty());
     assert_eq!(staged_cursors(&mut core), vec![5, 6]);
 }
+
+#[test]
+fn a_sync_refused_for_now_goes_again_at_the_next_tick() {
+    let mut core = Core::new(7);
+    let first = requests(&core.connected());
+    let busy = encode_reply_error(
+        first[0].1,
+        opentim_model::codes::ERR_SVR_SSO_FREQ_LIMIT,
+        "too many requests",
+    );
+    assert!(core.frame(&busy).is_empty());
+    let again = requests(&core.expire(Instant::now()));
+    assert_eq!(again.len(), 1);
+    assert_eq!(
+        (again[0].0.as_str(), &again[0].2["cursor"]),
+        (Sync::NAME, &7.into())
+    );
+    assert!(
+        requests(&core.expire(Instant::now())).is_empty(),
+        "once per refusal"
+    );
+}
+
+#[test]
+fn a_send_refused_for_the_users_rate_fails_with_that_code() {
+    let mut core = online(0);
+    let now = Instant::now();
+    let (key, actions) = core.send(send_request("c1"), now + Duration::from_secs(60));
+    let id = requests(&actions)[0].1;
+    let throttled = encode_reply_error(
+        id,
+        opentim_model::codes::ERR_SVR_COMM_REQ_FREQ_LIMIT,
+        "more than 100 messages a second",
+    );
+    match core.frame(&throttled).as_slice() {
+        [Action::Failed { key: k, error }] => {
+            assert_eq!(*k, key);
+            assert_eq!(
+                error.code,
+                opentim_model::codes::ERR_SVR_COMM_REQ_FREQ_LIMIT
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(core.outbox().is_empty());
+    assert!(requests(&core.expire(now)).is_empty(), "not sent again");
+}

@@ -19,6 +19,7 @@ use opentim_protocol::op::Empty;
 use opentim_protocol::{decode_body, encode_reply, encode_reply_error, FrameError, Op, Request};
 use serde_json::value::RawValue;
 
+use super::admission::{allowance, SharedAllowance};
 use crate::clock::now_secs;
 use crate::delivery::SessionId;
 use crate::error::Error;
@@ -171,12 +172,14 @@ impl Default for Table {
     }
 }
 
-/// Answer frames in order. Consecutive sends go to the message service as one batch; their
-/// fan-out is returned to run after the replies are written.
+/// Answer frames in order, within the caller's `allowance` (a refused request is answered at
+/// once, ahead of a batch still being collected). Consecutive sends go to the message service
+/// as one batch; their fan-out is returned to run after the replies are written.
 pub async fn answer_all(
     table: &Table,
     services: &Arc<Services>,
     caller: &Caller,
+    allowed: &SharedAllowance,
     texts: &[String],
 ) -> (Vec<Answer>, Vec<Fanout>) {
     let mut out = Vec::with_capacity(texts.len());
@@ -199,9 +202,25 @@ pub async fn answer_all(
                 continue;
             }
         };
+        // A logout is always served, so a throttled client can still leave cleanly.
+        if req.op != Logout::NAME {
+            if let Some(refusal) = allowance(allowed).frame(req.id) {
+                out.push(Answer {
+                    text: refusal,
+                    close: false,
+                });
+                continue;
+            }
+        }
         if req.op == SendMessage::NAME {
             match req.body::<SendMessage>() {
-                Ok(body) => batch.push((req.id, body)),
+                Ok(body) => match allowance(allowed).send(req.id) {
+                    None => batch.push((req.id, body)),
+                    Some(refusal) => out.push(Answer {
+                        text: refusal,
+                        close: false,
+                    }),
+                },
                 Err(e) => {
                     flush(services, caller, &mut batch, &mut out, &mut fanouts).await;
                     out.push(Answer {

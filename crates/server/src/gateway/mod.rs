@@ -6,6 +6,7 @@
 //! connection when delivery says so (kicked, slow reader), when the UserSig expires, or when the
 //! server shuts down.
 
+mod admission;
 mod dispatch;
 mod login;
 mod session;
@@ -39,6 +40,7 @@ pub struct Gateway {
     pub(crate) services: Arc<Services>,
     pub(crate) delivery: Arc<Delivery>,
     table: Table,
+    admission: admission::Admission,
     connections: Arc<Semaphore>,
     shutdown: watch::Receiver<bool>,
     /// Abort handles of live sessions, for a simulated crash.
@@ -56,6 +58,7 @@ impl Gateway {
     ) -> Self {
         Gateway {
             connections: Arc::new(Semaphore::new(config.max_connections)),
+            admission: admission::Admission::new(config.clone(), metrics.clone()),
             config,
             metrics,
             services,

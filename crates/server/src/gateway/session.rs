@@ -10,10 +10,13 @@ use opentim_protocol::op::login::{Login, LoginResponse};
 use opentim_protocol::{encode_reply, Event};
 use tokio::sync::watch;
 
+use super::admission::SharedAllowance;
 use super::dispatch::{answer_all, Caller};
-use super::{login, Gateway};
+use super::{login, reply_for, Gateway};
 use crate::clock::now_secs;
 use crate::delivery::{CloseReason, Registration};
+use crate::error::Error;
+use opentim_model::codes;
 
 /// Most frames read or written in one go before the session loop looks at its other inputs.
 const MAX_PIPELINE: usize = 256;
@@ -72,7 +75,21 @@ pub async fn serve(gw: Arc<Gateway>, mut socket: WebSocket, mut shutdown: watch:
             return;
         }
     };
+    if let Err(o) = gw.admission.login().await {
+        let e = Error::refused(
+            codes::ERR_SVR_SSO_OVERLOAD,
+            format!(
+                "this server has more logins waiting than it takes in {:.1} s \
+                 (max_logins_per_sec); try again in a few seconds",
+                o.queue.as_secs_f64()
+            ),
+        );
+        send_text(&mut socket, reply_for(id, &e)).await;
+        close(&mut socket, 1013, "overloaded; try again later").await;
+        return;
+    }
     let mut reg = gw.delivery.open_session(&ok.user, ok.platform).await;
+    let allowance = gw.admission.user(&ok.user);
     gw.metrics.logins.fetch_add(1, Ordering::Relaxed);
     tracing::info!(user = %ok.user, platform = ok.platform, session = reg.id, node = %gw.config.node_id, "logged in");
     let reply = encode_reply::<Login>(
@@ -82,9 +99,18 @@ pub async fn serve(gw: Arc<Gateway>, mut socket: WebSocket, mut shutdown: watch:
         },
     );
     if send_text(&mut socket, reply).await {
-        session_loop(&gw, &mut socket, &mut reg, ok.expires_at, &mut shutdown).await;
+        session_loop(
+            &gw,
+            &mut socket,
+            &mut reg,
+            &allowance,
+            ok.expires_at,
+            &mut shutdown,
+        )
+        .await;
     }
     gw.delivery.close_session(reg.id).await;
+    gw.admission.release(&reg.user, allowance);
     tracing::info!(user = %reg.user, session = reg.id, "session ended");
 }
 
@@ -92,6 +118,7 @@ async fn session_loop(
     gw: &Arc<Gateway>,
     socket: &mut WebSocket,
     reg: &mut Registration,
+    allowance: &SharedAllowance,
     expires_at: u64,
     shutdown: &mut watch::Receiver<bool>,
 ) {
@@ -124,7 +151,7 @@ async fn session_loop(
                         None => break,
                     }
                 }
-                let (answers, fanouts) = answer_all(&gw.table, &gw.services, &caller, &texts).await;
+                let (answers, fanouts) = answer_all(&gw.table, &gw.services, &caller, allowance, &texts).await;
                 let logout = answers.iter().any(|a| a.close);
                 // The replies go out while the receivers are told: neither waits for the other
                 // (the writes are durable already), and events keep the order of the writes.

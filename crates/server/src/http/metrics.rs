@@ -15,6 +15,9 @@ pub struct Metrics {
     pub sync_entries: AtomicU64,
     pub kicked: AtomicU64,
     pub slow_readers: AtomicU64,
+    pub logins_overloaded: AtomicU64,
+    pub throttled_requests: AtomicU64,
+    pub throttled_sends: AtomicU64,
 }
 
 impl Metrics {
@@ -87,6 +90,24 @@ impl Metrics {
             "counter",
             "Sessions cut off for a full queue.",
             get(&self.slow_readers),
+        );
+        put(
+            "opentim_logins_overloaded_total",
+            "counter",
+            "Logins refused because the login queue was full (max_logins_per_sec, login_queue_secs).",
+            get(&self.logins_overloaded),
+        );
+        put(
+            "opentim_throttled_requests_total",
+            "counter",
+            "Requests refused for a user's frame rate (max_frames_per_sec).",
+            get(&self.throttled_requests),
+        );
+        put(
+            "opentim_throttled_sends_total",
+            "counter",
+            "Sends refused for a user's message rate (max_sends_per_sec).",
+            get(&self.throttled_sends),
         );
         out
     }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use opentim_model::ids::UserId;
 use opentim_protocol::op::sync::{SyncRequest, SyncResponse};
+use tokio::sync::Semaphore;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -13,6 +14,9 @@ use crate::store::InboxStore;
 
 pub struct SyncService {
     config: Arc<Config>,
+    /// Pages read at once (`max_concurrent_syncs`): a storm of reconnecting clients queues here
+    /// instead of crowding out everyone else's requests.
+    reading: Semaphore,
     inbox: Arc<dyn InboxStore>,
     metrics: Arc<Metrics>,
 }
@@ -20,6 +24,7 @@ pub struct SyncService {
 impl SyncService {
     pub fn new(config: Arc<Config>, inbox: Arc<dyn InboxStore>, metrics: Arc<Metrics>) -> Self {
         SyncService {
+            reading: Semaphore::new(config.max_concurrent_syncs),
             config,
             inbox,
             metrics,
@@ -29,6 +34,7 @@ impl SyncService {
     /// Entries of `user`'s inbox after the request's cursor, at most `sync_page`.
     pub async fn page(&self, user: &UserId, req: SyncRequest) -> Result<SyncResponse> {
         let limit = req.limit.clamp(1, self.config.sync_page);
+        let _turn = self.reading.acquire().await.ok(); // never closed
         let mut entries = self
             .inbox
             .inbox_after(user.as_str(), req.cursor, limit + 1)
