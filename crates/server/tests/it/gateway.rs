@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message as Ws;
 
-const KEY: &str = "gateway-test-key";
+pub(crate) const KEY: &str = "gateway-test-key";
 
 async fn server(dir: &std::path::Path) -> RunningServer {
     opentim_server::start(Config {
@@ -23,10 +23,10 @@ async fn server(dir: &std::path::Path) -> RunningServer {
     .unwrap()
 }
 
-type Conn =
+pub(crate) type Conn =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn connect(s: &RunningServer) -> Conn {
+pub(crate) async fn connect(s: &RunningServer) -> Conn {
     tokio_tungstenite::connect_async(format!("ws://{}/ws", s.addr))
         .await
         .unwrap()
@@ -34,7 +34,7 @@ async fn connect(s: &RunningServer) -> Conn {
 }
 
 /// The next frame, as JSON.
-async fn next_frame(c: &mut Conn) -> Option<Value> {
+pub(crate) async fn next_frame(c: &mut Conn) -> Option<Value> {
     loop {
         match tokio::time::timeout(std::time::Duration::from_secs(5), c.next())
             .await
@@ -47,7 +47,7 @@ async fn next_frame(c: &mut Conn) -> Option<Value> {
     }
 }
 
-async fn logged_in(s: &RunningServer, user: &str) -> Conn {
+pub(crate) async fn logged_in(s: &RunningServer, user: &str) -> Conn {
     let mut c = connect(s).await;
     let sig = opentim_server::auth::mint(
         KEY,
@@ -145,7 +145,7 @@ async fn frames_over_the_limit_close_the_connection() {
     s.stop().await.unwrap();
 }
 
-async fn http_get(s: &RunningServer, path: &str) -> String {
+pub(crate) async fn http_get(s: &RunningServer, path: &str) -> String {
     let mut tcp = tokio::net::TcpStream::connect(s.addr).await.unwrap();
     tcp.write_all(
         format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes(),

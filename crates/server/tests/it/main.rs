@@ -2,4 +2,5 @@
 //! WebSocket and HTTP connections to a server on 127.0.0.1:0.
 
 mod gateway;
+mod limits;
 mod store;
