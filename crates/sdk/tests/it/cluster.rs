@@ -20,14 +20,14 @@ fn unique() -> String {
 }
 
 /// One test's cluster: a schema and a NATS subject prefix of its own.
-struct Cluster {
+pub(crate) struct Cluster {
     schema: String,
     prefix: String,
-    dir: tempfile::TempDir,
+    pub dir: tempfile::TempDir,
 }
 
 impl Cluster {
-    fn new() -> Self {
+    pub fn new() -> Self {
         let id = unique();
         Cluster {
             schema: format!("c_{id}"),
@@ -37,7 +37,14 @@ impl Cluster {
     }
 
     async fn node(&self, name: &str) -> RunningServer {
-        let config = Config {
+        opentim_server::start(self.node_config(name))
+            .await
+            .expect("node starts")
+    }
+
+    /// The settings of node `name` of this cluster.
+    pub fn node_config(&self, name: &str) -> Config {
+        Config {
             database_url: Some(
                 std::env::var("OPENTIM_TEST_POSTGRES_URL").expect("OPENTIM_TEST_POSTGRES_URL"),
             ),
@@ -46,8 +53,7 @@ impl Cluster {
             nats_prefix: self.prefix.clone(),
             node_id: name.into(),
             ..config(&self.dir.path().join(name), "127.0.0.1:0")
-        };
-        opentim_server::start(config).await.expect("node starts")
+        }
     }
 
     async fn client(&self, servers: &[&RunningServer], user: &str, cache: &str) -> TestClient {

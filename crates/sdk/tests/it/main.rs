@@ -8,4 +8,5 @@ mod cluster;
 mod faults;
 mod messaging;
 mod session;
+mod storm;
 mod tls;

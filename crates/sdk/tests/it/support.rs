@@ -60,7 +60,13 @@ pub struct TestClient {
 }
 
 pub fn options(server: &RunningServer, cache: &Path) -> ClientOptions {
-    let mut o = ClientOptions::new(APPID, format!("ws://{}", server.addr), cache);
+    options_for(&[format!("ws://{}", server.addr)], cache)
+}
+
+/// Options for a client of `servers`, tried in turn.
+pub fn options_for(servers: &[String], cache: &Path) -> ClientOptions {
+    let mut o = ClientOptions::new(APPID, servers[0].clone(), cache);
+    o.servers = servers.to_vec();
     o.backoff_min = Duration::from_millis(50);
     o.backoff_max = Duration::from_millis(300);
     o.login_timeout = Duration::from_secs(3);

@@ -71,7 +71,11 @@ async fn calm_sends(s: &RunningServer, from: &str, secs: f64) -> Vec<Duration> {
         c.send(Ws::text(send_frame(id, "friend", "hello")))
             .await
             .unwrap();
-        assert_eq!(codes_of(&mut c, 1).await, [0], "the calm user is never throttled");
+        assert_eq!(
+            codes_of(&mut c, 1).await,
+            [0],
+            "the calm user is never throttled"
+        );
         took.push(t.elapsed());
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -120,8 +124,7 @@ async fn a_user_sending_ten_times_its_rate_is_throttled_and_others_keep_their_la
         codes.extend(codes_of(&mut flood, rest).await);
         (sent, codes, start.elapsed())
     };
-    let ((sent, codes, took), during) =
-        tokio::join!(flooding, calm_sends(&s, "calm2", SECS - 0.5));
+    let ((sent, codes, took), during) = tokio::join!(flooding, calm_sends(&s, "calm2", SECS - 0.5));
     let during = p99(during);
     let ok = codes.iter().filter(|c| **c == 0).count() as f64;
     let throttled = codes
@@ -136,7 +139,11 @@ async fn a_user_sending_ten_times_its_rate_is_throttled_and_others_keep_their_la
         sent as f64 >= 9.5 * f64::from(RATE) * SECS,
         "the flood reached {sent}"
     );
-    assert_eq!(ok as usize + throttled, codes.len(), "only the two outcomes: {codes:?}");
+    assert_eq!(
+        ok as usize + throttled,
+        codes.len(),
+        "only the two outcomes: {codes:?}"
+    );
     // The allowance: a burst of one second's worth, then RATE a second.
     let allowed = f64::from(RATE) * (1.0 + took.as_secs_f64());
     assert!(
@@ -202,7 +209,9 @@ async fn requests_beyond_the_frame_rate_are_refused_unserved() {
             .await
             .unwrap();
     }
-    c.send(Ws::text(r#"{"op":"account.logout","id":400}"#)).await.unwrap();
+    c.send(Ws::text(r#"{"op":"account.logout","id":400}"#))
+        .await
+        .unwrap();
     let mut logout = None;
     while let Some(f) = next_frame(&mut c).await {
         if f["reply"] == 400 {
@@ -251,11 +260,7 @@ async fn a_burst_of_logins_is_admitted_at_the_login_rate() {
         }
     });
     let results = futures_util::future::join_all(logins).await;
-    let admitted: Vec<Duration> = results
-        .iter()
-        .filter(|r| r.0 == 0)
-        .map(|r| r.1)
-        .collect();
+    let admitted: Vec<Duration> = results.iter().filter(|r| r.0 == 0).map(|r| r.1).collect();
     let refused = results
         .iter()
         .filter(|r| r.0 == i64::from(codes::ERR_SVR_SSO_OVERLOAD))
