@@ -19,6 +19,14 @@ struct PrivatePg {
     port: u16,
 }
 
+/// The server options of a private PostgreSQL in `dir` on `port`.
+fn pg_options(dir: &Path, port: u16) -> String {
+    format!(
+        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+        dir.display()
+    )
+}
+
 fn running_as_root() -> bool {
     Command::new("id")
         .arg("-u")
@@ -95,10 +103,7 @@ impl PrivatePg {
                 "--no-sync",
             ],
         );
-        let opts = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
-            pg.dir.path().display()
-        );
+        let opts = pg_options(pg.dir.path(), port);
         let log = pg.dir.path().join("log");
         Self::tool(
             &pg.bin,
@@ -124,6 +129,29 @@ impl PrivatePg {
     /// `pg_ctl restart -m fast`: every connection is cut, the server is down for a moment.
     fn restart(&self) {
         Self::restart_at(&self.bin, &self.data());
+    }
+
+    /// `pg_ctl stop -m fast`, or `start` again.
+    fn ctl(&self, action: &str) {
+        let data = self.data();
+        let log = data.with_file_name("log");
+        let opts = pg_options(self.dir.path(), self.port);
+        Self::tool(
+            &self.bin,
+            "pg_ctl",
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-o",
+                &opts,
+                "-l",
+                log.to_str().unwrap(),
+                "-m",
+                "fast",
+                "-w",
+                action,
+            ],
+        );
     }
 
     fn restart_at(bin: &Path, data: &Path) {
@@ -493,4 +521,84 @@ async fn a_full_disk_refuses_writes_for_now_and_they_complete_when_space_returns
         .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, 10);
+}
+
+/// The status line of `GET /readyz`.
+async fn readyz(server: &opentim_server::RunningServer) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    tcp.write_all(b"GET /readyz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut out = String::new();
+    tcp.read_to_string(&mut out).await.unwrap();
+    out.lines().next().unwrap_or_default().to_owned()
+        + " "
+        + out.rsplit("\r\n\r\n").next().unwrap_or_default().trim()
+}
+
+/// Poll `/readyz` until its answer starts with `status` (within 15 s); the answer.
+async fn ready_becomes(server: &opentim_server::RunningServer, status: &str) -> String {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let got = readyz(server).await;
+        if got.starts_with(status) || tokio::time::Instant::now() > deadline {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(all(pg_bin_tests, nats_bin_tests)),
+    ignore = "needs PostgreSQL's programs and nats-server: set OPENTIM_TEST_PG_BINDIR (e.g. /usr/lib/postgresql/15/bin) and OPENTIM_TEST_NATS_SERVER (e.g. /usr/sbin/nats-server); scripts/test.sh finds them"
+)]
+async fn a_node_is_not_ready_while_its_database_or_its_bus_is_down() {
+    let pg = PrivatePg::start();
+    let mut nats = PrivateNats::start();
+    let dir = tempfile::tempdir().unwrap();
+    let node = opentim_server::start(Config {
+        database_url: Some(pg.url()),
+        nats_url: Some(nats.url()),
+        ..config(&dir.path().join("srv"), "127.0.0.1:0")
+    })
+    .await
+    .expect("node starts");
+    let ok = "HTTP/1.1 200";
+    let down = "HTTP/1.1 503";
+    assert!(readyz(&node).await.starts_with(ok));
+
+    nats.down();
+    let answer = ready_becomes(&node, down).await;
+    assert!(
+        answer.starts_with(down) && answer.contains("bus"),
+        "{answer}"
+    );
+    nats.up();
+    let answer = ready_becomes(&node, ok).await;
+    assert!(
+        answer.starts_with(ok),
+        "ready again once NATS is back: {answer}"
+    );
+
+    pg.ctl("stop");
+    let t = std::time::Instant::now();
+    let answer = readyz(&node).await;
+    assert!(
+        answer.starts_with(down) && answer.contains("store"),
+        "{answer}"
+    );
+    assert!(
+        t.elapsed() < Duration::from_secs(3),
+        "answered at once, not after the store's retries: {:?}",
+        t.elapsed()
+    );
+    pg.ctl("start");
+    let answer = ready_becomes(&node, ok).await;
+    assert!(
+        answer.starts_with(ok),
+        "ready again once PostgreSQL is back: {answer}"
+    );
+    node.stop().await.unwrap();
 }
