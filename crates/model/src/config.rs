@@ -18,6 +18,10 @@ json_struct! {
         /// **opentim extension**: a PEM file of extra CA certificates to trust for `wss://`
         /// servers, besides the system's (for a self-signed deployment).
         opentim_tls_ca_file: String = ("", "opentim_tls_ca_file"),
+        /// **opentim extension**: seconds a message may wait for the server's acknowledgement,
+        /// reconnects and outages included, before its callback reports it failed (9520,
+        /// ERR_SDK_NET_WAIT_ACK_TIMEOUT). Default 60.
+        opentim_send_timeout_secs: u64 = ("", "opentim_send_timeout_secs"),
     }
 }
 

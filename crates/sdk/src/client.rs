@@ -97,6 +97,9 @@ impl ClientOptions {
             .unwrap_or_else(default_data_dir);
         let mut options = ClientOptions::new(sdkappid, "", data_dir);
         options.servers = servers;
+        if let Some(secs) = config.opentim_send_timeout_secs.filter(|s| *s > 0) {
+            options.send_timeout = Duration::from_secs(secs);
+        }
         options.tls_ca_file = config
             .opentim_tls_ca_file
             .clone()
@@ -407,5 +410,27 @@ impl Client {
         };
         let page = self.call::<History>(&request).await?;
         Ok(page.messages.iter().map(|w| to_local(&user, w)).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sdk_config_sets_how_long_a_message_may_wait() {
+        let parse = |json: &str| {
+            let config: SdkConfig = serde_json::from_str(json).unwrap();
+            ClientOptions::from_sdk_config(1, &config).send_timeout
+        };
+        assert_eq!(
+            parse(r#"{"opentim_send_timeout_secs": 300}"#),
+            Duration::from_secs(300)
+        );
+        assert_eq!(parse("{}"), Duration::from_secs(60), "the default");
+        assert_eq!(
+            parse(r#"{"opentim_send_timeout_secs": 0}"#),
+            Duration::from_secs(60)
+        );
     }
 }

@@ -365,7 +365,11 @@ fn complete_emits_every_documented_key() {
     check(
         SdkConfig::complete,
         SdkConfig::KEYS,
-        &["opentim_server_address", "opentim_tls_ca_file"],
+        &[
+            "opentim_server_address",
+            "opentim_tls_ca_file",
+            "opentim_send_timeout_secs",
+        ],
     );
     check(
         SetConfig::complete,
