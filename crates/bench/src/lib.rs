@@ -11,6 +11,7 @@ mod driver;
 mod opentim;
 mod sdk;
 mod stats;
+mod storm;
 mod xmpp;
 
 use std::sync::atomic::Ordering;
@@ -43,6 +44,10 @@ pub enum Scenario {
     /// P raw senders blast N messages each at one Rust SDK client: messages per second that
     /// one client stores in its local cache and announces.
     SdkReceive,
+    /// Two nodes on PostgreSQL + NATS: C sessions lose node a at once and reconnect to b;
+    /// time until all have resynced and b's ping p99 meanwhile, beside C fresh logins to b
+    /// (needs --database-url and --nats-url).
+    Storm,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -73,7 +78,7 @@ pub struct BenchArgs {
     /// Unacknowledged sends per sender.
     #[arg(long, default_value_t = 64)]
     window: usize,
-    /// Connections (login, idle).
+    /// Connections (login, idle; sessions per phase of storm).
     #[arg(long, default_value_t = 2000)]
     connections: u64,
     /// Logins or connects in flight at once (login, idle).
@@ -116,6 +121,12 @@ pub struct BenchArgs {
     /// sdk-receive: the SDK client logs in only after every message is sent, and syncs them.
     #[arg(long)]
     offline: bool,
+    /// PostgreSQL URL for the two nodes of `storm` (they get a schema of their own).
+    #[arg(long)]
+    database_url: Option<String>,
+    /// NATS URL for the two nodes of `storm` (they get a subject prefix of their own).
+    #[arg(long)]
+    nats_url: Option<String>,
     /// Seconds to wait for deliveries after the last send before counting the rest as lost.
     #[arg(long, default_value_t = 20.0)]
     drain_timeout: f64,
@@ -200,11 +211,19 @@ impl ServerUnderTest {
                 _dir: None,
             });
         }
+        Self::spawn(args, &[], false).await
+    }
+
+    /// Start the `opentim` binary with `extra` flags. The bench measures capacity, so the
+    /// per-user rates are off (its senders stand for many users), and so is the node's login
+    /// rate unless `login_limit` (the storm scenario measures it at its default).
+    async fn spawn(args: &BenchArgs, extra: &[String], login_limit: bool) -> Result<Self, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let ready = dir.path().join("ready");
         let key = format!("bench-{}", std::process::id());
         let exe = opentim_exe(args.opentim.as_deref())?;
-        let child = tokio::process::Command::new(&exe)
+        let mut command = tokio::process::Command::new(&exe);
+        command
             .args(["serve", "--listen", "127.0.0.1:0", "--ready-file"])
             .arg(&ready)
             .arg("--data-dir")
@@ -216,11 +235,20 @@ impl ServerUnderTest {
                 &args.sdkappid.to_string(),
             ])
             .args(["--max-connections", "1000000"])
+            .args(extra)
             .env("OPENTIM_LOG", "warn")
+            // Environment, not flags, so a server older than these settings still starts.
+            .env("OPENTIM_MAX_SENDS_PER_SEC", "0")
+            .env("OPENTIM_MAX_FRAMES_PER_SEC", "0")
             .env_remove("OPENTIM_DATABASE_URL")
             .env_remove("OPENTIM_NATS_URL")
             .env_remove("OPENTIM_CONFIG")
-            .kill_on_drop(true)
+            .kill_on_drop(true);
+        match login_limit {
+            true => command.env_remove("OPENTIM_MAX_LOGINS_PER_SEC"),
+            false => command.env("OPENTIM_MAX_LOGINS_PER_SEC", "0"),
+        };
+        let child = command
             .spawn()
             .map_err(|e| format!("cannot start the server {}: {e}", exe.display()))?;
         let pid = child.id();
@@ -244,6 +272,14 @@ impl ServerUnderTest {
             child: Some(child),
             _dir: Some(dir),
         })
+    }
+
+    /// SIGKILL, as a crash would.
+    async fn kill(&mut self) {
+        if let Some(c) = self.child.as_mut() {
+            let _ = c.start_kill();
+            let _ = c.wait().await;
+        }
     }
 
     async fn stop(mut self) {
@@ -562,6 +598,7 @@ async fn run_scenario(
             }
             (serde_json::json!({"messages": args.history}), figures)
         }
+        Scenario::Storm => return Err("storm starts its own nodes (see storm::run)".into()),
         Scenario::Group => {
             return Err("the group scenario needs group conversations, which this server does not serve yet".into());
         }
@@ -638,6 +675,9 @@ struct Drivers {
 }
 
 pub async fn run(args: BenchArgs) -> Result<(), String> {
+    if args.scenario == Scenario::Storm {
+        return run_storm(&args).await;
+    }
     let clock = Clock::new();
     let Drivers {
         driver,
@@ -749,6 +789,39 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         return Err(format!("{lost} messages lost and {dups} duplicated"));
     }
     Ok(())
+}
+
+async fn run_storm(args: &BenchArgs) -> Result<(), String> {
+    if args.driver != DriverKind::Opentim || args.server.is_some() || args.baseline {
+        return Err("storm starts two opentim nodes itself: no --driver xmpp, --server or --baseline (its baseline is the fresh logins of the same run)".into());
+    }
+    if !args.json {
+        eprintln!(
+            "opentim bench storm: {} sessions per phase",
+            args.connections
+        );
+    }
+    let tag = format!("st{:x}", std::process::id());
+    let (params, figures) = storm::run(args, &tag, args.json).await?;
+    let report = Report {
+        scenario: Scenario::Storm,
+        driver: "opentim".into(),
+        params,
+        figures,
+        server: None,
+        baseline: None,
+    };
+    match args.json {
+        true => println!(
+            "{}",
+            serde_json::to_string(&report).map_err(|e| e.to_string())?
+        ),
+        false => print_table(&report),
+    }
+    match report.figures.iter().find(|f| f.name == "failures") {
+        Some(f) if f.value > 0.0 => Err(format!("{} sessions failed", f.value)),
+        _ => Ok(()),
+    }
 }
 
 /// The `opentim` binary that serves the bench: the one given, else the one next to this

@@ -229,7 +229,7 @@ impl OpentimDriver {
 
 /// A send frame written directly (user ids and payloads of the bench need no escaping): the
 /// load generator must not spend its CPU on serialisation. A test checks it decodes.
-fn send_frame(id: u64, from: &str, to: &str, n: u64, text: &str) -> String {
+pub(crate) fn send_frame(id: u64, from: &str, to: &str, n: u64, text: &str) -> String {
     format!(
         "{{\"op\":\"msg.send\",\"id\":{id},\"body\":{{\"client_msg_id\":\"{from}-{n}\",\"conv_id\":\"{to}\",\"conv_type\":1,\"rand\":{n},\
          \"message\":{{\"message_elem_array\":[{{\"elem_type\":0,\"text_elem_content\":\"{text}\"}}]}}}}}}"
