@@ -127,6 +127,9 @@ pub struct BenchArgs {
     /// NATS URL for the two nodes of `storm` (they get a subject prefix of their own).
     #[arg(long)]
     nats_url: Option<String>,
+    /// `storm`: the nodes' max_logins_per_sec (0: no admission). Default: the server's default.
+    #[arg(long)]
+    max_logins_per_sec: Option<u32>,
     /// Seconds to wait for deliveries after the last send before counting the rest as lost.
     #[arg(long, default_value_t = 20.0)]
     drain_timeout: f64,
