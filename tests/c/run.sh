@@ -17,8 +17,9 @@
 #          sent while the receiver is logged out, delivered exactly once at its next login),
 #          badinput, then the same under ASan/UBSan with fresh users, 40-byte user ids against
 #          a second server started with --max-user-id-bytes 64, 150 messages across a restart
-#          of a PostgreSQL of the script's own (OPENTIM_TEST_PG_BINDIR), and finally a graceful
-#          server stop on SIGTERM.
+#          of a PostgreSQL of the script's own (OPENTIM_TEST_PG_BINDIR), 150 messages from one
+#          node to another across a kill and restart of a nats-server of the script's own
+#          (OPENTIM_TEST_NATS_SERVER), and finally a graceful server stop on SIGTERM.
 #
 # Environment: KEEP_WORK=1 keeps the temporary directory (logs, databases) even on success.
 set -euo pipefail
@@ -192,12 +193,13 @@ wait_for_line() {
     return 1
 }
 
-# run_pair TAG CHAT SENDER RECEIVER COUNT: receiver online first, then the sender.
+# run_pair TAG CHAT SENDER RECEIVER COUNT: receiver online first, then the sender (the receiver
+# on $RECV_SERVER when that is set).
 run_pair() {
     local tag="$1" chat="$2" from="$3" to="$4" count="$5"
     local rlog="$WORK/$tag-recv.log" slog="$WORK/$tag-send.log"
     local rpid rrc=0 src=0
-    timeout 90 "$chat" recv "$to" "${SIG[$to]}" "$SERVER" "$WORK/$tag-$to-data" "$count" "$from" >"$rlog" 2>&1 &
+    timeout 90 "$chat" recv "$to" "${SIG[$to]}" "${RECV_SERVER:-$SERVER}" "$WORK/$tag-$to-data" "$count" "$from" >"$rlog" 2>&1 &
     rpid=$!
     BG_PIDS+=("$rpid")
     if ! wait_for_line "$rlog" "^login ok" "$rpid"; then
@@ -315,8 +317,8 @@ pg_restart_mid_stream() {
     if [[ "$(id -u)" -eq 0 ]]; then chown postgres "$PG_ROOT"; fi
     as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U postgres -A trust -E UTF8 --no-sync >"$WORK/pg-initdb.log" 2>&1 \
         || { cat "$WORK/pg-initdb.log"; return 1; }
-    local port
-    port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    PG_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    local port="$PG_PORT"
     as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_ROOT/log" -w \
         -o "-p $port -k $PG_ROOT -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null \
         || { cat "$PG_ROOT/log"; return 1; }
@@ -352,10 +354,61 @@ if [[ -z "$PG_BIN" || ! -x "$PG_BIN/initdb" ]]; then
         "e.g. /usr/lib/postgresql/15/bin; scripts/test.sh finds them when PostgreSQL is installed)"
 elif have chat; then
     check "chat: 150 messages across a PostgreSQL restart (pg_ctl restart -m fast), none failed, each once" pg_restart_mid_stream
-    pg_stop
 else
     check "chat: across a PostgreSQL restart" skip_fail chat
 fi
+
+# ---- a NATS restart between two nodes under a C++ app --------------------------------------------
+# Two nodes on the PostgreSQL above and a nats-server of this script's own (a free port); the
+# sender is on node a, the receiver on node b. While chat sends 150 messages, NATS is killed
+# (SIGKILL) and started again a second later: every send must succeed and every message reach
+# the other node once (the nodes tell their sessions to resync when the link is back).
+NATS_BIN="${OPENTIM_TEST_NATS_SERVER:-}"
+nats_restart_mid_stream() {
+    local nport rc=0 node ready
+    nport="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    "$NATS_BIN" -a 127.0.0.1 -p "$nport" >"$WORK/nats.log" 2>&1 &
+    echo $! >"$WORK/nats.pid"
+    BG_PIDS+=("$(cat "$WORK/nats.pid")")
+    for node in a b; do
+        ready="$WORK/ready-nats-$node"
+        "$OPENTIM" serve --listen 127.0.0.1:0 --data-dir "$WORK/server-nats-$node" --sdkappid "$SDKAPPID" \
+            --secret-key "$SECRET_KEY" --database-url "postgres://postgres@127.0.0.1:$PG_PORT/postgres" \
+            --database-schema nats_c --nats-url "nats://127.0.0.1:$nport" --node-id "$node" \
+            --ready-file "$ready" >"$WORK/server-nats-$node.log" 2>&1 &
+        BG_PIDS+=("$!")
+        server_ready "$ready" "$!" "$WORK/server-nats-$node.log" || return 1
+    done
+    SIG[natsender]="$(sig natsender)"
+    SIG[natreceiver]="$(sig natreceiver)"
+    (
+        wait_for_line "$WORK/nats-restart-send.log" 'sent "msg 40"' "$$" \
+            && kill -KILL "$(cat "$WORK/nats.pid")" && sleep 1 \
+            && { "$NATS_BIN" -a 127.0.0.1 -p "$nport" >>"$WORK/nats.log" 2>&1 & echo $! >"$WORK/nats.pid"; } \
+            && touch "$WORK/nats-restarted"
+    ) &
+    BG_PIDS+=("$!")
+    local default_server="$SERVER"
+    SERVER="ws://$(head -n 1 "$WORK/ready-nats-a")"
+    RECV_SERVER="ws://$(head -n 1 "$WORK/ready-nats-b")"
+    run_pair nats-restart "$BIN/chat" natsender natreceiver 150 || rc=$?
+    SERVER="$default_server"
+    unset RECV_SERVER
+    kill "$(cat "$WORK/nats.pid")" 2>/dev/null || true
+    if [[ ! -f "$WORK/nats-restarted" ]]; then
+        echo "    NATS was not restarted during the run"; rc=1
+    fi
+    return $rc
+}
+if [[ -z "$PG_BIN" || ! -x "$PG_BIN/initdb" || -z "$NATS_BIN" || ! -x "$NATS_BIN" ]]; then
+    echo "NOT RUN: chat across a NATS restart (needs PostgreSQL's programs and nats-server: set" \
+        "OPENTIM_TEST_PG_BINDIR and OPENTIM_TEST_NATS_SERVER; scripts/test.sh finds them when installed)"
+elif have chat; then
+    check "chat: 150 messages from node a to node b across a NATS restart (SIGKILL), none failed, each once" nats_restart_mid_stream
+else
+    check "chat: across a NATS restart" skip_fail chat
+fi
+pg_stop
 
 # ---- graceful stop ------------------------------------------------------------------------------
 stop_server() {
