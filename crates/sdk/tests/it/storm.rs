@@ -199,7 +199,7 @@ async fn two_thousand_sessions_losing_their_node_resync_on_the_other_and_a_bysta
 
     let missing = arrived.iter().filter(|a| a.is_none()).count();
     let slowest = arrived.iter().flatten().max().copied().unwrap_or_default();
-    let mut sorted = rtts.clone();
+    let mut sorted = rtts;
     sorted.sort();
     let p99 = sorted[sorted.len() * 99 / 100];
     let max = *sorted.last().unwrap();
