@@ -315,6 +315,22 @@ int main(int argc, char** argv) {
     expect_rejected("TIMMsgSendNewMsg before init",
         TIMMsgSendNewMsg(peer, kTIMConv_C2C, text_msg, must_not_fire, "send-preinit"),
         TIM_ERR_SDKUNINIT, "send-preinit");
+    expect_rc("TIMGetLoginStatus before init", TIMGetLoginStatus(), kTIMLoginStatus_UnLogined);
+    expect_rc("TIMGetLoginUserID(NULL) before init", TIMGetLoginUserID(NULL), TIM_ERR_PARAM);
+    {
+        char id[128];
+        expect_rc("TIMGetLoginUserID before init", TIMGetLoginUserID(id), TIM_ERR_SDKUNINIT);
+    }
+    g_cases++;
+    if (TIMGetServerTime() < 1700000000u) {
+        fail("TIMGetServerTime before init", "returned %llu", (unsigned long long)TIMGetServerTime());
+    } else {
+        printf("ok   TIMGetServerTime before init -> the local clock\n");
+    }
+    expect_rejected("callExperimentalAPI before init",
+        callExperimentalAPI("{\"request_internal_operation\":\"internal_operation_set_ui_platform\"}", must_not_fire,
+            "experimental-preinit"),
+        TIM_ERR_SDKUNINIT, "experimental-preinit");
 
     /* ---- TIMInit with bad configuration -------------------------------------------------- */
     expect_rc("TIMInit(\"{\")", TIMInit(sdk_app_id(), "{"), TIM_ERR_JSON);
@@ -353,6 +369,15 @@ int main(int argc, char** argv) {
     expect_rejected("TIMMsgSendNewMsg before login",
         TIMMsgSendNewMsg(peer, kTIMConv_C2C, text_msg, must_not_fire, "send-prelogin"),
         TIM_ERR_NOTLOGIN, "send-prelogin");
+    expect_rejected("callExperimentalAPI(NULL)", callExperimentalAPI(NULL, must_not_fire, "experimental-null"),
+        TIM_ERR_PARAM, "experimental-null");
+    expect_rejected("callExperimentalAPI(\"{\")", callExperimentalAPI("{", must_not_fire, "experimental-bad"),
+        TIM_ERR_JSON, "experimental-bad");
+    expect_rejected("callExperimentalAPI({}) (no operation)",
+        callExperimentalAPI("{}", must_not_fire, "experimental-empty"), TIM_ERR_JSON, "experimental-empty");
+    expect_rejected("callExperimentalAPI(invalid UTF-8)",
+        callExperimentalAPI("{\"request_internal_operation\":\"\xff\"}", must_not_fire, "experimental-utf8"),
+        TIM_ERR_PARAM, "experimental-utf8");
 
     /* ---- TIMSetConfig ------------------------------------------------------------------- */
     expect_rejected("TIMSetConfig(\"{\")", TIMSetConfig("{", must_not_fire, "setconfig-bad"),

@@ -43,6 +43,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -239,7 +240,51 @@ bool InitSdk(const std::string& server, const std::string& data_dir) {
     return true;
 }
 
+// The synchronous session functions and callExperimentalAPI, after login (logged_in) or
+// before it.
+void CheckSession(const std::string& user, bool logged_in) {
+    char id[128];
+    memset(id, 'x', sizeof id);
+    int status = TIMGetLoginStatus();
+    int rc = TIMGetLoginUserID(id);
+    if (!logged_in) {
+        if (status != kTIMLoginStatus_UnLogined) FAILF("TIMGetLoginStatus before login: %d", status);
+        if (rc != TIM_ERR_NOTLOGIN) FAILF("TIMGetLoginUserID before login returned %d", rc);
+        return;
+    }
+    if (status != kTIMLoginStatus_Logined) FAILF("TIMGetLoginStatus after login: %d", status);
+    if (rc != TIM_SUCC || user != id) FAILF("TIMGetLoginUserID returned %d, \"%.127s\"", rc, id);
+    long long skew = static_cast<long long>(TIMGetServerTime()) - static_cast<long long>(time(nullptr));
+    if (skew < -60 || skew > 60) FAILF("TIMGetServerTime is %lld s off the local clock", skew);
+
+    Json::Value req;
+    req[kTIMRequestInternalOperation] = "internal_operation_set_ui_platform";
+    req[kTIMRequestSetUIPlatformParam] = 27;
+    Pending ui;
+    ui.what = "callExperimentalAPI(set_ui_platform)";
+    std::string json = ToJson(req);
+    rc = callExperimentalAPI(json.c_str(), OnComm, &ui);
+    if (rc != TIM_SUCC) FAILF("callExperimentalAPI returned %d", rc);
+    Json::Value answer;
+    std::string error;
+    if (WaitOk(ui) && (!ParseJson(ui.json.c_str(), answer, error) ||
+                       answer[kTIMResponseInternalOperation].asString() != "internal_operation_set_ui_platform")) {
+        FAILF("callExperimentalAPI answered %s", ui.json.c_str());
+    }
+    req.clear();
+    req[kTIMRequestInternalOperation] = "internal_operation_userid_tinyid";
+    Pending tiny;
+    tiny.what = "callExperimentalAPI(userid_tinyid)";
+    json = ToJson(req);
+    if (callExperimentalAPI(json.c_str(), OnComm, &tiny) != TIM_SUCC || !tiny.Wait(kWaitSeconds) ||
+        tiny.code != ERR_INVALID_PARAMETERS) {
+        FAILF("callExperimentalAPI(userid_tinyid): code %d \"%s\", expected 6017", tiny.code, tiny.desc.c_str());
+    }
+    logf("session ok: status %d, user id %s, server time skew %lld s, experimental API answered", status, id, skew);
+}
+
 bool Login(const std::string& user, const std::string& sig, Pending& pending, TIMCommCallback cb) {
+    CheckSession(user, false);
     pending.what = "TIMLogin";
     int rc = TIMLogin(user.c_str(), sig.c_str(), cb, &pending);
     if (rc != TIM_SUCC) {
@@ -248,6 +293,7 @@ bool Login(const std::string& user, const std::string& sig, Pending& pending, TI
     }
     if (!WaitOk(pending)) return false;
     if (pending.json != "") FAILF("TIMLogin callback json is \"%s\", expected \"\"", pending.json.c_str());
+    CheckSession(user, true);
     logf("login ok as %s", user.c_str());
     return !g_failed;
 }

@@ -43,5 +43,12 @@ int header_smoke(void) {
     }
     TIMRemoveRecvNewMsgCallback(on_new_msg);
     (void)TIMGetSDKVersion();
+    {
+        char id[128];
+        enum TIMLoginStatus status = TIMGetLoginStatus();
+        TIMLoginStatus same = status;
+        rc += TIMGetLoginUserID(id) + (int)same + (int)(TIMGetServerTime() % 2u);
+        rc += callExperimentalAPI("{}", cb, NULL);
+    }
     return rc + (int)type + (int)err + (int)flag + (key[0] == 'm') + ((unsigned)owner == 0x80000000u);
 }

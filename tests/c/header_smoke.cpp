@@ -26,6 +26,9 @@ int header_smoke() {
     int rc = TIMSetConfig(NULL, on_done, nullptr);
     rc += TIMLogin("alice", "sig", on_done, nullptr);
     const char* version = TIMGetSDKVersion();
+    TIMLoginStatus status = TIMGetLoginStatus();
+    rc += static_cast<int>(status) + static_cast<int>(TIMGetServerTime() % 2u);
+    rc += callExperimentalAPI("{}", on_done, nullptr);
     static_assert(kTIMMemberRole_Owner == 400, "decision 3");
     static_assert(kTIMElem_Invalid == -1, "invalid elem");
     static_assert(static_cast<unsigned long long>(kTIMGroupModifyInfoFlag_Owner) == 0x80000000ull, "bit 31");

@@ -93,6 +93,25 @@ TIM_DECL const char* TIMGetSDKVersion(void);
  */
 TIM_DECL int TIMSetConfig(const char* json_config, TIMCommCallback cb, const void* user_data);
 
+/*
+ * The server's clock, in seconds since 1970, estimated from the last login
+ * reply (clock offset applied to the local clock). Before the first login it
+ * is the local clock.
+ */
+TIM_DECL uint64_t TIMGetServerTime();
+
+/*
+ * Internal operations (json_param is a ReqeustParam object). Answered with 0
+ * and a ReponseInfo naming the operation: internal_operation_set_ui_platform
+ * (the tag is logged), internal_operation_set_env (opentim has one
+ * environment, the server it is pointed at: response_set_env_res is always
+ * false) and internal_operation_set_ipv6_prior (the address family follows
+ * name resolution). Every other operation gets 6017 (ERR_INVALID_PARAMETERS)
+ * with a text naming it. Returns TIM_ERR_JSON when json_param is not a JSON
+ * object with request_internal_operation.
+ */
+TIM_DECL int callExperimentalAPI(const char* json_param, TIMCommCallback cb, const void* user_data);
+
 /* ========================================================================== */
 /* Login                                                                      */
 /* ========================================================================== */
@@ -113,6 +132,25 @@ TIM_DECL int TIMLogin(const char* user_id, const char* user_sig, TIMCommCallback
  * user). On success json_params is "".
  */
 TIM_DECL int TIMLogout(TIMCommCallback cb, const void* user_data);
+
+/* The enum by its bare name, as the prototype below spells it (C needs the typedef). */
+typedef enum TIMLoginStatus TIMLoginStatus;
+
+/*
+ * Where the login stands, at once: kTIMLoginStatus_Logining while TIMLogin
+ * runs, kTIMLoginStatus_Logined once it succeeded (also while reconnecting),
+ * kTIMLoginStatus_Logouting during TIMLogout, kTIMLoginStatus_UnLogined
+ * otherwise (before TIMInit too).
+ */
+TIM_DECL TIMLoginStatus TIMGetLoginStatus();
+
+/*
+ * Copy the logged-in user id, NUL-terminated, into user_id_buffer, which
+ * must hold at least 128 bytes. Returns TIM_SUCC, TIM_ERR_PARAM (NULL
+ * buffer, or an id of 128 bytes or more), TIM_ERR_SDKUNINIT or
+ * TIM_ERR_NOTLOGIN.
+ */
+TIM_DECL int TIMGetLoginUserID(char* user_id_buffer);
 
 /* ========================================================================== */
 /* Messages                                                                   */

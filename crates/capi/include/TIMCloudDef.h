@@ -376,6 +376,14 @@ enum TIMOfflinePushFlag {
     kTIMOfflinePushFlag_NoPush  = 1  /* Do not push. */
 };
 
+/* TIMLoginStatus: Login state answered by TIMGetLoginStatus (2021 API; values as of 6.1.2155). */
+enum TIMLoginStatus {
+    kTIMLoginStatus_Logined   = 1, /* Logged in. */
+    kTIMLoginStatus_Logining  = 2, /* Logging in. */
+    kTIMLoginStatus_UnLogined = 3, /* Not logged in. */
+    kTIMLoginStatus_Logouting = 4  /* Logging out. */
+};
+
 /* ------------------------------------------------------------------------ */
 /* JSON key names, grouped by the JSON object they belong to. Each macro     */
 /* expands to the exact key string (typos included, they are part of the    */
@@ -983,6 +991,29 @@ enum TIMOfflinePushFlag {
 #define kTIMFriendshipCheckFriendTypeResultRelation   "friendship_check_friendtype_result_relation"   /* uint (TIMFriendCheckRelation); out; since 4.5.45 */
 #define kTIMFriendshipCheckFriendTypeResultCode       "friendship_check_friendtype_result_code"       /* int (error code); out; since 4.5.45 */
 #define kTIMFriendshipCheckFriendTypeResultDesc       "friendship_check_friendtype_result_desc"       /* string; out; since 4.5.45 */
+
+/* ReqeustParam: Input of callExperimentalAPI (the header's spelling). request_internal_operation is one of: internal_operation_sso_data, internal_operation_userid_tinyid, internal_operation_tinyid_userid, internal_operation_set_env, internal_operation_set_ipv6_prior, internal_operation_set_max_retry_count, internal_operation_set_custom_server_info, internal_operation_set_sm4_gcm_callback, internal_operation_init_local_storage, internal_operation_set_cos_save_region_for_conversation, internal_operation_set_ui_platform, internal_operation_set_database_encrypt_info, internal_operation_is_commercial_ability_enabled. */
+#define kTIMRequestInternalOperation                    "request_internal_operation"                         /* string; in (req); 6.1.2155+ */
+#define kTIMRequestSSODataParam                         "request_sso_data_param"                             /* object SSODataParam; in (opt); 6.1.2155+ */
+#define kTIMRequestUserId2TinyIdParam                   "request_userid_tinyid_param"                        /* array of string; in (opt); 6.1.2155+ */
+#define kTIMRequestTinyId2UserIdParam                   "request_tinyid_userid_param"                        /* array of uint64; in (opt); 6.1.2155+ */
+#define kTIMRequestSetEnvParam                          "request_set_env_param"                              /* bool; in (opt); 6.1.2155+ */
+#define kTIMRequestSetIPv6PriorParam                    "request_set_ipv6_prior_param"                       /* bool; in (opt); 6.1.2155+ */
+#define kTIMRequestSetMaxRetryCountParam                "request_set_max_retry_count_param"                  /* uint32; in (opt); 6.1.2155+ */
+#define kTIMRequestSetCustomServerInfoParam             "request_set_custom_server_info_param"               /* object CustomServerInfo; in (opt); 6.1.2155+ */
+#define kTIMRequestSetSM4GCMCallbackParam               "request_set_sm4_gcm_callback_param"                 /* object SM4GCMCallbackParam; in (opt); 6.1.2155+ */
+#define kTIMRequestInitLocalStorageParam                "request_init_local_storage_user_id_param"           /* string; in (opt); 6.1.2155+ */
+#define kTIMRequestSetCosSaveRegionForConversationParam "request_set_cos_save_region_for_conversation_param" /* object CosSaveRegionForConversationParam; in (opt); 6.1.2155+ */
+#define kTIMRequestSetUIPlatformParam                   "request_set_ui_platform_param"                      /* uint32; in (opt); 6.1.2155+ */
+#define kTIMRequestSetDatabaseEncryptInfoParam          "request_set_database_encrypt_info_param"            /* object DatabaseEncryptInfo; in (opt); 6.1.2155+ */
+#define kTIMRequestIsCommercialAbilityEnabledParam      "request_is_commercial_ability_enabled_param"        /* uint64; in (opt); 6.1.2155+ */
+
+/* ReponseInfo: Answer of callExperimentalAPI (the header's spelling). */
+#define kTIMResponseInternalOperation "response_internal_operation" /* string; out (req); 6.1.2155+ */
+#define kTIMResponseSSODataRes        "response_sso_data_res"       /* object SSODataRes; out (opt); 6.1.2155+ */
+#define kTIMResponseUserId2TinyIdRes  "response_userid_tinyid_res"  /* array of UserInfo; out (opt); 6.1.2155+ */
+#define kTIMResponseTinyId2UserIdRes  "response_tinyid_userid_res"  /* array of UserInfo; out (opt); 6.1.2155+ */
+#define kTIMResponseSetEvnRes         "response_set_env_res"        /* bool; out (opt); 6.1.2155+ */
 
 /* ------------------------------------------------------------------------ */
 /* TIMErrCode: the code given to callbacks. 6xxx-9xxx come from the SDK,     */

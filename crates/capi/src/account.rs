@@ -2,9 +2,10 @@
 
 use std::ffi::{c_char, c_void};
 
-use opentim_model::codes::TIM_ERR_PARAM;
+use opentim_model::codes::{TIM_ERR_NOTLOGIN, TIM_ERR_PARAM, TIM_ERR_SDKUNINIT, TIM_SUCC};
+use opentim_model::enums::LoginStatus;
 
-use crate::call::{spawn_call, Needs};
+use crate::call::{sdk, spawn_call, Needs};
 use crate::callbacks::{
     set_slot, TIMCommCallback, TIMKickedOfflineCallback, TIMNetworkStatusListenerCallback,
     TIMUserSigExpiredCallback,
@@ -62,4 +63,43 @@ pub extern "C" fn TIMSetUserSigExpiredCallback(
     user_data: *const c_void,
 ) {
     set_slot(|r| &mut r.sig_expired, cb, user_data);
+}
+
+/// Room the caller's buffer of `TIMGetLoginUserID` is documented to have, NUL included.
+const USER_ID_BUFFER: usize = 128;
+
+/// Where the login stands: `kTIMLoginStatus_UnLogined` before `TIMInit` or any login.
+#[no_mangle]
+pub extern "C" fn TIMGetLoginStatus() -> i32 {
+    guard(LoginStatus::UNLOGINED.0 as i32, || {
+        sdk()
+            .map_or(LoginStatus::UNLOGINED, |s| s.client.login_status())
+            .0 as i32
+    })
+}
+
+/// Copy the logged-in user id, NUL-terminated, into `user_id_buffer` (at least 128 bytes).
+#[no_mangle]
+pub unsafe extern "C" fn TIMGetLoginUserID(user_id_buffer: *mut c_char) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        if user_id_buffer.is_null() {
+            return TIM_ERR_PARAM;
+        }
+        let Some(sdk) = sdk() else {
+            return TIM_ERR_SDKUNINIT;
+        };
+        let Some(user) = sdk.client.login_user() else {
+            return TIM_ERR_NOTLOGIN;
+        };
+        if user.len() >= USER_ID_BUFFER {
+            return TIM_ERR_PARAM;
+        }
+        // SAFETY: the caller's buffer holds at least 128 bytes (the documented contract), and
+        // the id and its NUL fit in that.
+        unsafe {
+            std::ptr::copy_nonoverlapping(user.as_ptr(), user_id_buffer.cast::<u8>(), user.len());
+            *user_id_buffer.add(user.len()) = 0;
+        }
+        TIM_SUCC
+    })
 }

@@ -5,14 +5,16 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use opentim_model::codes::{self, TIM_ERR_PARAM, TIM_ERR_SDKUNINIT, TIM_SUCC};
+use opentim_model::codes::{
+    self, ERR_INVALID_PARAMETERS, TIM_ERR_JSON, TIM_ERR_PARAM, TIM_ERR_SDKUNINIT, TIM_SUCC,
+};
 use opentim_model::config::{SdkConfig, SetConfig};
-use opentim_sdk::{Client, ClientOptions};
+use opentim_sdk::{Client, ClientOptions, SdkError};
 
-use crate::call::{Sdk, SDK};
+use crate::call::{sdk, spawn_call, Needs, Sdk, SDK};
 use crate::callbacks::{complete, deliver, registry, TIMCommCallback, TIMLogCallback};
 use crate::dispatch;
-use crate::ffi::{guard, json_arg, UserData};
+use crate::ffi::{guard, json_arg, json_required, UserData};
 use crate::log;
 
 static CONFIG: Mutex<Option<SetConfig>> = Mutex::new(None);
@@ -164,5 +166,70 @@ pub extern "C" fn TIMSetLogCallback(cb: TIMLogCallback, user_data: *const c_void
     guard((), || {
         log::install();
         registry().log = cb.map(|f| (f, UserData(user_data)));
+    })
+}
+
+/// The server's clock in seconds (the local clock before the first login).
+#[no_mangle]
+pub extern "C" fn TIMGetServerTime() -> u64 {
+    guard(0, || {
+        let local = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        sdk().map_or(local, |s| s.client.server_time())
+    })
+}
+
+/// Internal operations `callExperimentalAPI` carries out (they only inform or have nothing to
+/// change here): setting the UI platform tag, the environment, an IPv6 preference.
+const ACCEPTED_OPERATIONS: &[&str] = &[
+    "internal_operation_set_ui_platform",
+    "internal_operation_set_env",
+    "internal_operation_set_ipv6_prior",
+];
+
+#[derive(serde::Deserialize)]
+struct ExperimentalRequest {
+    request_internal_operation: Option<String>,
+    request_set_env_param: Option<bool>,
+    request_set_ui_platform_param: Option<u32>,
+}
+
+/// Answer the documented internal operations that make sense here with 0; every other one
+/// (tiny ids, SSO data, custom servers, encryption, ...) with ERR_INVALID_PARAMETERS (6017) and
+/// a text naming it.
+#[no_mangle]
+pub unsafe extern "C" fn callExperimentalAPI(
+    json_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: the caller passes NULL or a valid C string.
+        let req: ExperimentalRequest = match unsafe { json_required(json_param) } {
+            Ok(r) => r,
+            Err(code) => return code,
+        };
+        let Some(op) = req.request_internal_operation else {
+            return TIM_ERR_JSON;
+        };
+        spawn_call(Needs::Init, cb, UserData(user_data), move |_| async move {
+            if !ACCEPTED_OPERATIONS.contains(&op.as_str()) {
+                return Err(SdkError::new(
+                    ERR_INVALID_PARAMETERS,
+                    format!("internal operation {op:?} is not supported by opentim"),
+                ));
+            }
+            if let Some(p) = req.request_set_ui_platform_param {
+                tracing::info!(ui_platform = p, "UI platform set");
+            }
+            let mut answer = serde_json::json!({ "response_internal_operation": op });
+            if op == "internal_operation_set_env" {
+                // One environment only, the server of opentim_server_address: never "test".
+                tracing::info!(requested_test = ?req.request_set_env_param, "environment kept");
+                answer["response_set_env_res"] = false.into();
+            }
+            Ok(answer.to_string())
+        })
     })
 }

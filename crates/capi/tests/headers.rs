@@ -206,6 +206,12 @@ fn parse_key_defines(src: &str) -> Vec<(String, String)> {
     keys
 }
 
+/// Whether `name` is a function of the C API: `TIM…`, and the one the header spells with a
+/// lower-case c, `callExperimentalAPI`.
+fn is_api_name(name: &str) -> bool {
+    name.starts_with("TIM") || name == "callExperimentalAPI"
+}
+
 /// Names of the functions declared `TIM_DECL` (preprocessor lines excluded).
 fn parse_decl_functions(src: &str) -> BTreeSet<String> {
     let code: String = src
@@ -228,7 +234,7 @@ fn parse_decl_functions(src: &str) -> BTreeSet<String> {
             .rev()
             .collect();
         assert!(
-            name.starts_with("TIM"),
+            is_api_name(&name),
             "TIM_DECL declaration with unexpected name {name:?}: {before_paren:?}"
         );
         assert!(names.insert(name.clone()), "{name} declared TIM_DECL twice");
@@ -480,6 +486,7 @@ fn rust_newtypes() -> Vec<(&'static str, &'static [(&'static str, i64)])> {
         TimResult,
         LogLevel,
         NetworkStatus,
+        LoginStatus,
         ConvEvent,
         Platform,
         ConvType,
@@ -654,7 +661,7 @@ fn exported_symbols_match_declarations() {
             continue;
         };
         let name = name.split('@').next().unwrap_or(name);
-        if name.starts_with("TIM") {
+        if is_api_name(name) {
             assert!(
                 matches!(*kind, "T" | "W" | "i"),
                 "{name} is exported as symbol type {kind}, not a function, in {}",

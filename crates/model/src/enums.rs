@@ -200,6 +200,16 @@ tim_enum! {
 }
 
 tim_enum! {
+    /// What `TIMGetLoginStatus` answers.
+    pub struct LoginStatus("TIMLoginStatus") {
+        LOGINED = ("kTIMLoginStatus_Logined", 1),
+        LOGINING = ("kTIMLoginStatus_Logining", 2),
+        UNLOGINED = ("kTIMLoginStatus_UnLogined", 3),
+        LOGOUTING = ("kTIMLoginStatus_Logouting", 4),
+    }
+}
+
+tim_enum! {
     /// Argument of the conversation-event callback.
     pub struct ConvEvent("TIMConvEvent") {
         ADD = ("kTIMConvEvent_Add", 0),
@@ -578,6 +588,7 @@ pub const ALL_ENUMS: &[(&str, &[(&str, i64)])] = &[
     (TimResult::C_NAME, TimResult::MEMBERS),
     (LogLevel::C_NAME, LogLevel::MEMBERS),
     (NetworkStatus::C_NAME, NetworkStatus::MEMBERS),
+    (LoginStatus::C_NAME, LoginStatus::MEMBERS),
     (ConvEvent::C_NAME, ConvEvent::MEMBERS),
     (Platform::C_NAME, Platform::MEMBERS),
     (ConvType::C_NAME, ConvType::MEMBERS),

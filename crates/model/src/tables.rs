@@ -291,6 +291,12 @@ pub static ENUMS: &[(&str, &[(&str, i64)])] = &[
         ("kTIMOfflinePushFlag_Default", 0),
         ("kTIMOfflinePushFlag_NoPush", 1),
     ]),
+    ("TIMLoginStatus", &[
+        ("kTIMLoginStatus_Logined", 1),
+        ("kTIMLoginStatus_Logining", 2),
+        ("kTIMLoginStatus_UnLogined", 3),
+        ("kTIMLoginStatus_Logouting", 4),
+    ]),
 ];
 
 /// Every JSON key macro of the C header: constant name -> JSON key string.
@@ -814,6 +820,27 @@ pub static JSON_KEYS: &[(&str, &str)] = &[
     ("kTIMFriendshipCheckFriendTypeResultRelation", "friendship_check_friendtype_result_relation"),
     ("kTIMFriendshipCheckFriendTypeResultCode", "friendship_check_friendtype_result_code"),
     ("kTIMFriendshipCheckFriendTypeResultDesc", "friendship_check_friendtype_result_desc"),
+    // ReqeustParam
+    ("kTIMRequestInternalOperation", "request_internal_operation"),
+    ("kTIMRequestSSODataParam", "request_sso_data_param"),
+    ("kTIMRequestUserId2TinyIdParam", "request_userid_tinyid_param"),
+    ("kTIMRequestTinyId2UserIdParam", "request_tinyid_userid_param"),
+    ("kTIMRequestSetEnvParam", "request_set_env_param"),
+    ("kTIMRequestSetIPv6PriorParam", "request_set_ipv6_prior_param"),
+    ("kTIMRequestSetMaxRetryCountParam", "request_set_max_retry_count_param"),
+    ("kTIMRequestSetCustomServerInfoParam", "request_set_custom_server_info_param"),
+    ("kTIMRequestSetSM4GCMCallbackParam", "request_set_sm4_gcm_callback_param"),
+    ("kTIMRequestInitLocalStorageParam", "request_init_local_storage_user_id_param"),
+    ("kTIMRequestSetCosSaveRegionForConversationParam", "request_set_cos_save_region_for_conversation_param"),
+    ("kTIMRequestSetUIPlatformParam", "request_set_ui_platform_param"),
+    ("kTIMRequestSetDatabaseEncryptInfoParam", "request_set_database_encrypt_info_param"),
+    ("kTIMRequestIsCommercialAbilityEnabledParam", "request_is_commercial_ability_enabled_param"),
+    // ReponseInfo
+    ("kTIMResponseInternalOperation", "response_internal_operation"),
+    ("kTIMResponseSSODataRes", "response_sso_data_res"),
+    ("kTIMResponseUserId2TinyIdRes", "response_userid_tinyid_res"),
+    ("kTIMResponseTinyId2UserIdRes", "response_tinyid_userid_res"),
+    ("kTIMResponseSetEvnRes", "response_set_env_res"),
 ];
 
 /// The TIMErrCode enum: name -> number, in header order.

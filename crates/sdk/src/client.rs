@@ -1,14 +1,14 @@
 //! The public async API.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use opentim_model::codes;
 use opentim_model::config::SdkConfig;
 use opentim_model::conv::ConvInfo;
-use opentim_model::enums::{ConvEvent, ConvType, NetworkStatus};
+use opentim_model::enums::{ConvEvent, ConvType, LoginStatus, NetworkStatus};
 use opentim_model::message::Message;
 use tokio::sync::{mpsc, oneshot};
 
@@ -154,11 +154,14 @@ pub(crate) struct Shared {
     pub events: mpsc::UnboundedSender<SdkEvent>,
     pub session: Mutex<Option<SessionSlot>>,
     pub next_session: AtomicU64,
+    /// Server clock minus local clock, in seconds, as of the last login reply.
+    pub clock_offset: AtomicI64,
 }
 
 pub(crate) struct SessionSlot {
     pub id: u64,
     pub user: String,
+    pub status: LoginStatus,
     pub commands: mpsc::UnboundedSender<Command>,
     pub store: Arc<dyn LocalStore>,
 }
@@ -168,6 +171,19 @@ impl Shared {
         let _ = self.events.send(event);
     }
 
+    /// The server's clock was `server_time` (seconds) just now.
+    pub fn server_clock(&self, server_time: u64) {
+        let offset = i64::try_from(server_time).unwrap_or(i64::MAX) - local_secs() as i64;
+        self.clock_offset.store(offset, Ordering::Relaxed);
+    }
+
+    fn set_status(&self, id: u64, status: LoginStatus) {
+        let mut slot = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = slot.as_mut().filter(|s| s.id == id) {
+            s.status = status;
+        }
+    }
+
     /// Forget session `id` if it is still the current one.
     pub fn end_session(&self, id: u64) {
         let mut slot = self.session.lock().unwrap_or_else(|p| p.into_inner());
@@ -175,6 +191,13 @@ impl Shared {
             *slot = None;
         }
     }
+}
+
+fn local_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// One SDK instance: at most one logged-in user at a time.
@@ -199,6 +222,7 @@ impl Client {
             events: tx,
             session: Mutex::new(None),
             next_session: AtomicU64::new(1),
+            clock_offset: AtomicI64::new(0),
         });
         (Client { shared }, rx)
     }
@@ -219,6 +243,18 @@ impl Client {
     /// The logged-in user, if any.
     pub fn login_user(&self) -> Option<String> {
         self.slot(|s| s.user.clone()).ok()
+    }
+
+    /// Where the login stands (`TIMGetLoginStatus`).
+    pub fn login_status(&self) -> LoginStatus {
+        self.slot(|s| s.status).unwrap_or(LoginStatus::UNLOGINED)
+    }
+
+    /// The server's clock in seconds, as estimated from the last login reply (the local clock
+    /// before the first login).
+    pub fn server_time(&self) -> u64 {
+        let offset = self.shared.clock_offset.load(Ordering::Relaxed);
+        local_secs().saturating_add_signed(offset)
     }
 
     /// Log in as `user_id`. Resolves once the server accepted the UserSig; or, when the server is
@@ -264,6 +300,7 @@ impl Client {
             *slot = Some(SessionSlot {
                 id,
                 user: user_id.to_owned(),
+                status: LoginStatus::LOGINING,
                 commands: tx,
                 store: store.clone(),
             });
@@ -278,7 +315,10 @@ impl Client {
             (id, ready_rx)
         };
         match ready.await {
-            Ok(Ok(())) => Ok(()),
+            Ok(Ok(())) => {
+                self.shared.set_status(id, LoginStatus::LOGINED);
+                Ok(())
+            }
             Ok(Err(e)) => {
                 self.shared.end_session(id);
                 Err(e)
@@ -295,7 +335,8 @@ impl Client {
 
     /// Log out: tell the server, close the connection, fail what is still unsent.
     pub async fn logout(&self) -> Result<()> {
-        let commands = self.slot(|s| s.commands.clone())?;
+        let (commands, id) = self.slot(|s| (s.commands.clone(), s.id))?;
+        self.shared.set_status(id, LoginStatus::LOGOUTING);
         let (tx, rx) = oneshot::channel();
         if commands.send(Command::Logout(tx)).is_ok() {
             let _ = rx.await;

@@ -16,9 +16,11 @@ use opentim_model::codes;
 use opentim_model::conv::ConvInfo;
 use opentim_model::enums::{ConvEvent, ConvType, NetworkStatus};
 use opentim_model::message::Message;
-use opentim_protocol::op::login::{Login, LoginRequest};
+use opentim_protocol::op::login::{Login, LoginRequest, LoginResponse};
 use opentim_protocol::op::send::SendRequest;
-use opentim_protocol::{encode_request, InboxItem, ServerFrame, PROTOCOL_VERSION, WS_PATH};
+use opentim_protocol::{
+    decode_body, encode_request, InboxItem, ServerFrame, PROTOCOL_VERSION, WS_PATH,
+};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -349,7 +351,12 @@ impl Session {
             match ws.next().await {
                 Some(Ok(WsMessage::Text(t))) => {
                     return match ServerFrame::decode(&t) {
-                        Ok(f) if f.reply == Some(1) && f.code == 0 => Ok(ws),
+                        Ok(f) if f.reply == Some(1) && f.code == 0 => {
+                            if let Ok(r) = decode_body::<LoginResponse>(f.body) {
+                                self.shared.server_clock(r.server_time);
+                            }
+                            Ok(ws)
+                        }
                         // Busy with other logins (a reconnect storm): back off and try again.
                         Ok(f) if f.code == codes::ERR_SVR_SSO_OVERLOAD => Err(LoginError::Network(
                             format!("the server is busy: {}", f.desc),

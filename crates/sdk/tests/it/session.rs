@@ -187,3 +187,31 @@ fn options_for_addr(c: &TestClient) -> opentim_sdk::ClientOptions {
     o.login_timeout = Duration::from_secs(1);
     o
 }
+
+#[tokio::test]
+async fn login_status_and_server_time_follow_the_session() {
+    use opentim_model::enums::LoginStatus;
+    let dir = tempfile::tempdir().unwrap();
+    let server = server(&dir.path().join("srv")).await;
+    let c = client_with(options(&server, &dir.path().join("a")), "alice");
+    assert_eq!(c.client.login_status(), LoginStatus::UNLOGINED);
+    let login = {
+        let client = c.client.clone();
+        tokio::spawn(async move { client.login("alice", &sig("alice")).await })
+    };
+    // While the login runs it is "logging in"; afterwards "logged in".
+    let mut seen_logining = false;
+    while !login.is_finished() {
+        seen_logining |= c.client.login_status() == LoginStatus::LOGINING;
+        tokio::task::yield_now().await;
+    }
+    login.await.unwrap().unwrap();
+    assert!(seen_logining, "the status passed through LOGINING");
+    assert_eq!(c.client.login_status(), LoginStatus::LOGINED);
+    assert_eq!(c.client.login_user().as_deref(), Some("alice"));
+    assert!(c.client.server_time().abs_diff(now()) <= 2);
+    c.client.logout().await.unwrap();
+    assert_eq!(c.client.login_status(), LoginStatus::UNLOGINED);
+    assert_eq!(c.client.login_user(), None);
+    server.stop().await.unwrap();
+}
