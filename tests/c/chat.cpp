@@ -96,6 +96,15 @@ bool ParseJson(const char* text, Json::Value& out, std::string& error) {
     return true;
 }
 
+// Whether `value` is an object with exactly the keys `keys[0..n)`.
+bool SameKeys(const Json::Value& value, const char* const* keys, size_t n) {
+    if (!value.isObject() || value.size() != n) return false;
+    for (size_t i = 0; i < n; i++) {
+        if (!value.isMember(keys[i])) return false;
+    }
+    return true;
+}
+
 std::string ToJson(const Json::Value& value) {
     Json::StreamWriterBuilder builder;
     builder["indentation"] = "";
@@ -689,8 +698,20 @@ int RunSend(const std::string& user, const std::string& sig, const std::string& 
     if (!g_failed && WaitOk(config)) {
         Json::Value cfg;
         std::string error;
-        if (!ParseJson(config.json.c_str(), cfg, error) || !cfg.isMember(kTIMSetConfigLogLevel)) {
-            FAILF("TIMSetConfig (nested) callback json lacks %s: %s", kTIMSetConfigLogLevel, config.json.c_str());
+        // The key set of the seed's TIMCommCallback Example 1 (TIMSetConfig), nested objects too.
+        static const char* const kTop[] = {"set_config_callback_log_level", "set_config_is_log_output_console",
+                                           "set_config_log_level", "set_config_proxy_info", "set_config_user_config"};
+        static const char* const kUser[] = {"user_config_group_getinfo_option", "user_config_group_member_getinfo_option",
+                                            "user_config_is_ingore_grouptips_unread", "user_config_is_read_receipt",
+                                            "user_config_is_sync_report"};
+        static const char* const kOption[] = {"get_info_option_custom_array", "get_info_option_info_flag",
+                                              "get_info_option_role_flag"};
+        static const char* const kProxy[] = {"proxy_info_ip", "proxy_info_port"};
+        if (!ParseJson(config.json.c_str(), cfg, error) || !SameKeys(cfg, kTop, 5) ||
+            !SameKeys(cfg["set_config_user_config"], kUser, 5) || !SameKeys(cfg["set_config_proxy_info"], kProxy, 2) ||
+            !SameKeys(cfg["set_config_user_config"]["user_config_group_getinfo_option"], kOption, 3) ||
+            !SameKeys(cfg["set_config_user_config"]["user_config_group_member_getinfo_option"], kOption, 3)) {
+            FAILF("TIMSetConfig (nested) answer has not the key set of the seed's example: %s", config.json.c_str());
         } else {
             logf("re-entrant TIMSetConfig from the login callback ok");
         }

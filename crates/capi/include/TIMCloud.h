@@ -87,8 +87,12 @@ TIM_DECL const char* TIMGetSDKVersion(void);
  * Change runtime settings. json_config is a SetConfig object; only the keys
  * present are changed (log levels, console logging, user config, proxies,
  * user-define data). NULL or "" changes nothing, which makes the call a pure
- * query. On completion cb receives a SetConfig object holding the whole
- * current configuration. cb may be NULL. Works before TIMInit too (proxies
+ * query. On completion cb receives the current configuration with the key
+ * set the Tencent SDK answers with: set_config_log_level,
+ * set_config_callback_log_level, set_config_is_log_output_console,
+ * set_config_proxy_info and set_config_user_config, whose two info options
+ * carry get_info_option_info_flag / _role_flag / _custom_array (those names
+ * and the group_(member_)get_info_option_* names are both read on input). cb may be NULL. Works before TIMInit too (proxies
  * and user-define data are meant to be set before it).
  */
 TIM_DECL int TIMSetConfig(const char* json_config, TIMCommCallback cb, const void* user_data);

@@ -101,7 +101,7 @@ fn config_json() -> String {
         log::CALLBACK_LEVEL.load(Ordering::Relaxed),
     )));
     cfg.is_log_output_console = Some(log::CONSOLE.load(Ordering::Relaxed));
-    serde_json::to_string(&cfg.complete()).unwrap_or_else(|_| "{}".into())
+    serde_json::to_string(&cfg.answer()).unwrap_or_else(|_| "{}".into())
 }
 
 /// Keys present in `update` replace those of `current`; the others stay.

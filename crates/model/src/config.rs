@@ -90,8 +90,11 @@ impl Socks5ProxyInfo {
 json_struct! {
     /// Default options for fetching group info (`GroupGetInfoOption`).
     pub struct GroupGetInfoOption {
-        /// Bit mask of `TIMGroupGetInfoFlag` (default 0xffffffff, all fields).
+        /// Bit mask of `TIMGroupGetInfoFlag` (default 0xffffffff, all fields). Also read under
+        /// the SDK's own answer's name (see [`GetInfoOption`]).
+        #[serde(alias = "get_info_option_info_flag")]
         info_flag: u64 = ("kTIMGroupGetInfoOptionInfoFlag", "group_get_info_option_info_flag"),
+        #[serde(alias = "get_info_option_custom_array")]
         custom_array: Vec<String> = ("kTIMGroupGetInfoOptionCustomArray", "group_get_info_option_custom_array"),
     }
 }
@@ -107,10 +110,14 @@ impl GroupGetInfoOption {
 json_struct! {
     /// Default options for fetching group members (`GroupMemberGetInfoOption`).
     pub struct GroupMemberGetInfoOption {
-        /// Bit mask of `TIMGroupMemberInfoFlag` (default 0xffffffff, all fields).
+        /// Bit mask of `TIMGroupMemberInfoFlag` (default 0xffffffff, all fields). Also read under
+        /// the SDK's own answer's names (see [`GetInfoOption`]), as are the other two.
+        #[serde(alias = "get_info_option_info_flag")]
         info_flag: u64 = ("kTIMGroupMemberGetInfoOptionInfoFlag", "group_member_get_info_option_info_flag"),
         /// Bit mask of `TIMGroupMemberRoleFlag` (default 0, all roles).
+        #[serde(alias = "get_info_option_role_flag")]
         role_flag: u64 = ("kTIMGroupMemberGetInfoOptionRoleFlag", "group_member_get_info_option_role_flag"),
+        #[serde(alias = "get_info_option_custom_array")]
         custom_array: Vec<String> = ("kTIMGroupMemberGetInfoOptionCustomArray", "group_member_get_info_option_custom_array"),
     }
 }
@@ -175,5 +182,71 @@ impl SetConfig {
             socks5_proxy_info => Socks5ProxyInfo::complete, is_only_local_dns_source);
         self.proxy_info = self.proxy_info.map(ProxyInfo::complete);
         self
+    }
+}
+
+/// A group (member) info option as `TIMSetConfig`'s answer spells it: the SDK answers with
+/// `get_info_option_*` keys, not the `group_get_info_option_*` / `group_member_get_info_option_*`
+/// keys of the input objects (both are accepted on input).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct GetInfoOption {
+    pub get_info_option_custom_array: Vec<String>,
+    pub get_info_option_info_flag: u64,
+    pub get_info_option_role_flag: u64,
+}
+
+/// The `user_config` part of [`SetConfigAnswer`].
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct UserConfigAnswer {
+    pub user_config_group_getinfo_option: GetInfoOption,
+    pub user_config_group_member_getinfo_option: GetInfoOption,
+    /// "ingore": the SDK's spelling.
+    pub user_config_is_ingore_grouptips_unread: bool,
+    pub user_config_is_read_receipt: bool,
+    pub user_config_is_sync_report: bool,
+}
+
+/// What `TIMSetConfig`'s callback carries: the key set of the SDK's own answer (log levels,
+/// console output, the early proxy object, the user config), filled from the current settings.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct SetConfigAnswer {
+    pub set_config_callback_log_level: LogLevel,
+    pub set_config_is_log_output_console: bool,
+    pub set_config_log_level: LogLevel,
+    pub set_config_proxy_info: ProxyInfo,
+    pub set_config_user_config: UserConfigAnswer,
+}
+
+impl SetConfig {
+    /// The answer for this configuration (completed with the defaults first).
+    pub fn answer(&self) -> SetConfigAnswer {
+        let c = self.clone().complete();
+        let user = c.user_config.unwrap_or_default().complete();
+        let group = user.group_getinfo_option.unwrap_or_default();
+        let member = user.group_member_getinfo_option.unwrap_or_default();
+        SetConfigAnswer {
+            set_config_callback_log_level: c.callback_log_level.unwrap_or_default(),
+            set_config_is_log_output_console: c.is_log_output_console.unwrap_or(true),
+            set_config_log_level: c.log_level.unwrap_or_default(),
+            set_config_proxy_info: c.proxy_info.unwrap_or_default().complete(),
+            set_config_user_config: UserConfigAnswer {
+                user_config_group_getinfo_option: GetInfoOption {
+                    get_info_option_custom_array: group.custom_array.unwrap_or_default(),
+                    get_info_option_info_flag: group.info_flag.unwrap_or(0xffff_ffff),
+                    // The group-info option has no role filter: 0, all roles.
+                    get_info_option_role_flag: 0,
+                },
+                user_config_group_member_getinfo_option: GetInfoOption {
+                    get_info_option_custom_array: member.custom_array.unwrap_or_default(),
+                    get_info_option_info_flag: member.info_flag.unwrap_or(0xffff_ffff),
+                    get_info_option_role_flag: member.role_flag.unwrap_or(0),
+                },
+                user_config_is_ingore_grouptips_unread: user
+                    .is_ignore_grouptips_unread
+                    .unwrap_or(false),
+                user_config_is_read_receipt: user.is_read_receipt.unwrap_or(false),
+                user_config_is_sync_report: user.is_sync_report.unwrap_or(false),
+            },
+        }
     }
 }

@@ -7,7 +7,8 @@
 
 use opentim_model::{
     ConvInfo, Elem, ElemType, FriendAddPendency, FriendProfileUpdate, GroupMemberInfo,
-    GroupMemberRole, GroupReportType, GroupTipType, Message, MsgStatus, SetConfig, UserProfile,
+    GroupMemberRole, GroupReportType, GroupTipType, Message, MsgStatus, SetConfig, UserConfig,
+    UserProfile,
 };
 use serde_json::{json, Value};
 
@@ -172,36 +173,39 @@ fn friend_add_request() {
     assert_eq!(pendencies[0].identifier.as_deref(), Some("v222"));
 }
 
-/// TIMCommCallback Example 1 (TIMSetConfig): keeps the removed `set_config_proxy_info`, and
-/// ignores the non-era `get_info_option_*` keys (decision 7).
+/// TIMCommCallback Example 1 (TIMSetConfig): the answer has exactly the example's keys and
+/// values (`set_config_proxy_info` included, the options under their `get_info_option_*`
+/// names), and those names are read on input too.
 #[test]
 fn set_config() {
     let (name, text) = fixture!("set_config");
     let input: Value = serde_json::from_str(text).unwrap();
     let config: SetConfig = serde_json::from_str(text).unwrap();
-    let output = serde_json::to_value(&config).unwrap();
-
-    let unknown = |p: &String| {
-        p.rsplit('/')
-            .next()
-            .unwrap()
-            .starts_with("get_info_option_")
-    };
-    let expected_keys: Vec<_> = key_paths(&input)
-        .into_iter()
-        .filter(|p| !unknown(p))
-        .collect();
-    let output_keys: Vec<_> = key_paths(&output).into_iter().collect();
-    assert_eq!(expected_keys, output_keys, "{name}");
-    let expected_leaves: Vec<_> = leaves(&input)
-        .into_iter()
-        .filter(|(p, _)| !unknown(p))
-        .collect();
-    let output_leaves: Vec<_> = leaves(&output).into_iter().collect();
-    assert_eq!(expected_leaves, output_leaves, "{name}");
+    let answer = serde_json::to_value(config.answer()).unwrap();
+    assert_eq!(key_paths(&input), key_paths(&answer), "{name}");
+    assert_eq!(leaves(&input), leaves(&answer), "{name}");
 
     assert_eq!(config.proxy_info.as_ref().unwrap().port, Some(0));
     let user = config.user_config.as_ref().unwrap();
     assert_eq!(user.is_ignore_grouptips_unread, Some(false));
-    assert_eq!(user.group_getinfo_option, Some(Default::default()));
+    let member = user.group_member_getinfo_option.as_ref().unwrap();
+    assert_eq!(
+        member.info_flag,
+        Some(0xffff_ffff),
+        "read from get_info_option_info_flag"
+    );
+    assert_eq!(member.role_flag, Some(0));
+    assert_eq!(member.custom_array, Some(vec![]));
+    // The spec's names are read as well, and win over nothing: both spellings mean one field.
+    let spec: UserConfig = serde_json::from_str(
+        r#"{"user_config_group_member_getinfo_option": {"group_member_get_info_option_role_flag": 4}}"#,
+    )
+    .unwrap();
+    assert_eq!(spec.group_member_getinfo_option.unwrap().role_flag, Some(4));
+    let default = serde_json::to_value(SetConfig::default().answer()).unwrap();
+    assert_eq!(
+        key_paths(&input),
+        key_paths(&default),
+        "the default answer has the same keys"
+    );
 }
