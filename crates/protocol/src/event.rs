@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use opentim_model::enums::ConvType;
+
 use crate::frame::{decode_body, FrameError};
 use crate::op::Empty;
 use crate::WireMessage;
@@ -85,23 +87,56 @@ pub struct InboxEntry {
 // all, before decoding it again, which was most of the cost of receiving a message.
 impl<'de> Deserialize<'de> for InboxEntry {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
         #[derive(Deserialize)]
         struct Flat {
             cursor: u64,
             #[serde(rename = "type")]
             kind: String,
             message: Option<WireMessage>,
+            conv_type: Option<ConvType>,
+            conv_id: Option<String>,
+            read_seq: Option<u64>,
+            unread: Option<u64>,
+            time: Option<u64>,
         }
-        let flat = Flat::deserialize(d)?;
-        let item = match (flat.kind.as_str(), flat.message) {
-            ("message", Some(message)) => InboxItem::Message { message },
-            ("message", None) => return Err(serde::de::Error::missing_field("message")),
-            (other, _) => {
-                return Err(serde::de::Error::unknown_variant(other, &["message"]));
+        let f = Flat::deserialize(d)?;
+        let conv = |f: &Flat| -> Result<(ConvType, String), D::Error> {
+            Ok((
+                f.conv_type
+                    .ok_or_else(|| Error::missing_field("conv_type"))?,
+                f.conv_id
+                    .clone()
+                    .ok_or_else(|| Error::missing_field("conv_id"))?,
+            ))
+        };
+        let read_seq = |f: &Flat| f.read_seq.ok_or_else(|| Error::missing_field("read_seq"));
+        let item = match f.kind.as_str() {
+            "message" => InboxItem::Message {
+                message: f.message.ok_or_else(|| Error::missing_field("message"))?,
+            },
+            "read" => {
+                let (conv_type, conv_id) = conv(&f)?;
+                InboxItem::Read {
+                    conv_type,
+                    conv_id,
+                    read_seq: read_seq(&f)?,
+                    unread: f.unread.unwrap_or(0),
+                }
             }
+            "peer_read" => {
+                let (conv_type, conv_id) = conv(&f)?;
+                InboxItem::PeerRead {
+                    conv_type,
+                    conv_id,
+                    read_seq: read_seq(&f)?,
+                    time: f.time.unwrap_or(0),
+                }
+            }
+            _ => InboxItem::Unknown,
         };
         Ok(InboxEntry {
-            cursor: flat.cursor,
+            cursor: f.cursor,
             item,
         })
     }
@@ -113,6 +148,26 @@ impl<'de> Deserialize<'de> for InboxEntry {
 pub enum InboxItem {
     /// A C2C message the user sent or received.
     Message { message: WireMessage },
+    /// The user read a conversation up to `read_seq` (on any of their devices); `unread`
+    /// messages of the conversation are left unread. `conv_id` is the peer.
+    Read {
+        conv_type: ConvType,
+        conv_id: String,
+        read_seq: u64,
+        unread: u64,
+    },
+    /// The peer `conv_id` read this user's messages of the conversation up to `read_seq`, at
+    /// `time` (Unix seconds): a read receipt.
+    PeerRead {
+        conv_type: ConvType,
+        conv_id: String,
+        read_seq: u64,
+        time: u64,
+    },
+    /// An entry of a kind this side does not know (from a newer server): nothing to apply,
+    /// but its cursor counts.
+    #[serde(other)]
+    Unknown,
 }
 
 #[cfg(test)]
@@ -136,7 +191,9 @@ mod tests {
             "seq":2,"rand":3,"server_time":5,"client_msg_id":"c","message":{"message_elem_array":[]}}}"#;
         let entry: InboxEntry = serde_json::from_str(text).unwrap();
         assert_eq!(entry.cursor, 4);
-        let InboxItem::Message { message } = &entry.item;
+        let InboxItem::Message { message } = &entry.item else {
+            panic!("{entry:?}")
+        };
         assert_eq!((message.from.as_str(), message.seq), ("a", 2));
         let again: serde_json::Value = serde_json::to_value(&entry).unwrap();
         assert_eq!(
@@ -145,10 +202,39 @@ mod tests {
         );
         for bad in [
             r#"{"cursor":4,"type":"message"}"#,
-            r#"{"cursor":4,"type":"teleport","message":{}}"#,
+            r#"{"cursor":4,"type":"read","conv_id":"b","read_seq":3}"#,
             r#"{"type":"message","message":{}}"#,
         ] {
             assert!(serde_json::from_str::<InboxEntry>(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn read_entries_round_trip_and_unknown_kinds_keep_their_cursor() {
+        for item in [
+            InboxItem::Read {
+                conv_type: ConvType::C2C,
+                conv_id: "b".into(),
+                read_seq: 7,
+                unread: 2,
+            },
+            InboxItem::PeerRead {
+                conv_type: ConvType::C2C,
+                conv_id: "a".into(),
+                read_seq: 7,
+                time: 1_700_000_000,
+            },
+        ] {
+            let entry = InboxEntry { cursor: 9, item };
+            let text = serde_json::to_string(&entry).unwrap();
+            assert_eq!(
+                serde_json::from_str::<InboxEntry>(&text).unwrap(),
+                entry,
+                "{text}"
+            );
+        }
+        let newer: InboxEntry =
+            serde_json::from_str(r#"{"cursor":5,"type":"teleport","where":"mars"}"#).unwrap();
+        assert_eq!((newer.cursor, newer.item), (5, InboxItem::Unknown));
     }
 }

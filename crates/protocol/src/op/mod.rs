@@ -2,6 +2,7 @@
 //! named on the wire by [`Op::NAME`]; [`OPS`] lists every name, and the server's dispatch table
 //! is checked against it.
 
+pub mod conv;
 pub mod history;
 pub mod login;
 pub mod logout;
@@ -30,6 +31,8 @@ pub const OPS: &[&str] = &[
     send::SendMessage::NAME,
     sync::Sync::NAME,
     history::History::NAME,
+    conv::ConvList::NAME,
+    conv::MarkRead::NAME,
 ];
 
 /// A body with nothing in it (`{}`).

@@ -99,6 +99,48 @@ pub trait InboxStore: Send + Sync + 'static {
     async fn inbox_head(&self, user: &str) -> Result<u64>;
 }
 
+/// One conversation of a user, from the user's side.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConvRow {
+    pub conv_type: opentim_model::enums::ConvType,
+    /// The peer (C2C).
+    pub peer: String,
+    /// The newest message.
+    pub last: Option<WireMessage>,
+    /// Unix seconds of the newest message.
+    pub active_time: u64,
+    /// Messages from the peer after `read_seq`.
+    pub unread: u64,
+    pub read_seq: u64,
+    /// The peer has read the user's messages up to this seq.
+    pub peer_read_seq: u64,
+}
+
+/// Where a conversation's read mark stands after [`ConversationStore::mark_c2c_read`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadMark {
+    pub read_seq: u64,
+    pub unread: u64,
+    /// The owner's inbox entry recording the mark, when it moved.
+    pub owner_cursor: Option<u64>,
+    /// The peer's read-receipt entry, when the mark moved past messages the peer sent.
+    pub peer_cursor: Option<u64>,
+}
+
+/// Conversations and read marks, kept with the messages.
+#[async_trait]
+pub trait ConversationStore: Send + Sync + 'static {
+    /// The `limit` most recently active conversations of `owner`, newest first, and the
+    /// owner's inbox cursor they are current to (read together, as one snapshot).
+    async fn conversations(&self, owner: &str, limit: u32) -> Result<(Vec<ConvRow>, u64)>;
+    /// Mark the C2C conversation of `owner` with `peer` read up to `seq` (0 or past the newest
+    /// message: up to the newest). A mark never moves back. When it moves, an inbox entry tells
+    /// the owner's devices (`read`, with the unread count left) and, when the peer has
+    /// messages up to the mark, one tells the peer (`peer_read`, at `time`).
+    async fn mark_c2c_read(&self, owner: &str, peer: &str, seq: u64, time: u64)
+        -> Result<ReadMark>;
+}
+
 /// Reachability of the database.
 #[async_trait]
 pub trait StoreHealth: Send + Sync + 'static {
@@ -107,14 +149,15 @@ pub trait StoreHealth: Send + Sync + 'static {
 }
 
 /// One backend's implementation of every store trait.
-pub trait Backend: MessageStore + InboxStore + StoreHealth {}
-impl<T: MessageStore + InboxStore + StoreHealth> Backend for T {}
+pub trait Backend: MessageStore + InboxStore + ConversationStore + StoreHealth {}
+impl<T: MessageStore + InboxStore + ConversationStore + StoreHealth> Backend for T {}
 
 /// The stores of one node, one handle per domain.
 #[derive(Clone)]
 pub struct Stores {
     pub messages: Arc<dyn MessageStore>,
     pub inbox: Arc<dyn InboxStore>,
+    pub conversations: Arc<dyn ConversationStore>,
     pub health: Arc<dyn StoreHealth>,
 }
 
@@ -125,10 +168,16 @@ impl Stores {
         Stores {
             messages: b.clone(),
             inbox: b.clone(),
+            conversations: b.clone(),
             health: b,
         }
     }
 }
+
+/// Inbox entry kinds as stored (both backends).
+pub(crate) const KIND_MESSAGE: i64 = 1;
+pub(crate) const KIND_READ: i64 = 2;
+pub(crate) const KIND_PEER_READ: i64 = 3;
 
 /// The key of the C2C conversation between `a` and `b`, the same from both sides.
 pub fn c2c_key(a: &str, b: &str) -> String {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use opentim_model::enums::ConvType;
 use opentim_model::message::Message;
 use opentim_protocol::InboxItem;
-use opentim_server::store::{Backend as Store, InboxStore, MessageStore, NewC2c};
+use opentim_server::store::{Backend as Store, InboxStore, MessageStore, NewC2c, ReadMark};
 
 fn msg(from: &str, to: &str, id: &str) -> NewC2c {
     NewC2c {
@@ -105,6 +105,7 @@ pub async fn inbox_pages_in_cursor_order(store: Arc<dyn Store>) {
         .chain(page2.iter())
         .map(|e| match &e.item {
             InboxItem::Message { message } => message.client_msg_id.clone(),
+            other => panic!("only messages were stored: {other:?}"),
         })
         .collect();
     assert_eq!(ids, (0..10).map(|i| format!("p{i}")).collect::<Vec<_>>());
@@ -173,6 +174,145 @@ pub async fn self_messages_take_one_inbox_entry(store: Arc<dyn Store>) {
     assert_eq!(store.inbox_after("alice", 0, 10).await.unwrap().len(), 1);
 }
 
+fn at(mut m: NewC2c, time: u64) -> NewC2c {
+    m.server_time = time;
+    m
+}
+
+pub async fn conversations_follow_messages_on_both_sides(store: Arc<dyn Store>) {
+    store
+        .append_c2c(at(msg("alice", "bob", "a1"), 100))
+        .await
+        .unwrap();
+    store
+        .append_c2c(at(msg("bob", "alice", "b1"), 101))
+        .await
+        .unwrap();
+    store
+        .append_c2c(at(msg("alice", "bob", "a2"), 102))
+        .await
+        .unwrap();
+    store
+        .append_c2c(at(msg("carol", "bob", "c1"), 103))
+        .await
+        .unwrap();
+    store
+        .append_c2c(at(msg("alice", "alice", "note"), 90))
+        .await
+        .unwrap();
+
+    let (bobs, head) = store.conversations("bob", 100).await.unwrap();
+    assert_eq!(head, store.inbox_head("bob").await.unwrap());
+    let view: Vec<_> = bobs
+        .iter()
+        .map(|c| {
+            (
+                c.peer.as_str(),
+                c.unread,
+                c.active_time,
+                c.last.as_ref().map(|m| m.seq),
+            )
+        })
+        .collect();
+    assert_eq!(
+        view,
+        [("carol", 1, 103, Some(1)), ("alice", 2, 102, Some(3))],
+        "newest first; unread counts only the peer's messages"
+    );
+    let (alices, _) = store.conversations("alice", 100).await.unwrap();
+    let view: Vec<_> = alices.iter().map(|c| (c.peer.as_str(), c.unread)).collect();
+    assert_eq!(
+        view,
+        [("bob", 1), ("alice", 0)],
+        "a note to oneself is never unread"
+    );
+    assert_eq!(
+        store.conversations("bob", 1).await.unwrap().0.len(),
+        1,
+        "the limit holds"
+    );
+    assert!(store
+        .conversations("nobody", 10)
+        .await
+        .unwrap()
+        .0
+        .is_empty());
+}
+
+pub async fn read_marks_move_forward_and_tell_both_sides(store: Arc<dyn Store>) {
+    for i in 0..3 {
+        store
+            .append_c2c(msg("alice", "bob", &format!("a{i}")))
+            .await
+            .unwrap();
+    }
+    store.append_c2c(msg("bob", "alice", "b0")).await.unwrap(); // seq 4
+    let bob_head = store.inbox_head("bob").await.unwrap();
+    let alice_head = store.inbox_head("alice").await.unwrap();
+
+    // Bob reads up to seq 2: one of alice's messages is left.
+    let m = store.mark_c2c_read("bob", "alice", 2, 500).await.unwrap();
+    assert_eq!((m.read_seq, m.unread), (2, 1));
+    assert_eq!(m.owner_cursor, Some(bob_head + 1));
+    assert_eq!(m.peer_cursor, Some(alice_head + 1));
+    let bob_entries = store.inbox_after("bob", bob_head, 10).await.unwrap();
+    assert_eq!(bob_entries.len(), 1);
+    assert_eq!(
+        bob_entries[0].item,
+        InboxItem::Read {
+            conv_type: ConvType::C2C,
+            conv_id: "alice".into(),
+            read_seq: 2,
+            unread: 1
+        }
+    );
+    let alice_entries = store.inbox_after("alice", alice_head, 10).await.unwrap();
+    assert_eq!(
+        alice_entries[0].item,
+        InboxItem::PeerRead {
+            conv_type: ConvType::C2C,
+            conv_id: "bob".into(),
+            read_seq: 2,
+            time: 500
+        }
+    );
+    // A mark never moves back, and repeating it writes nothing.
+    let again = store.mark_c2c_read("bob", "alice", 1, 501).await.unwrap();
+    assert_eq!(
+        again,
+        ReadMark {
+            read_seq: 2,
+            unread: 1,
+            owner_cursor: None,
+            peer_cursor: None
+        }
+    );
+    // Up to the newest (seq 0): nothing left; bob's own message at seq 4 was never unread.
+    let all = store.mark_c2c_read("bob", "alice", 0, 502).await.unwrap();
+    assert_eq!((all.read_seq, all.unread), (4, 0));
+    let (list, _) = store.conversations("bob", 10).await.unwrap();
+    assert_eq!((list[0].read_seq, list[0].unread), (4, 0));
+    let (list, _) = store.conversations("alice", 10).await.unwrap();
+    assert_eq!(list[0].peer_read_seq, 4, "alice sees how far bob read");
+    assert_eq!(list[0].unread, 1, "alice has not read bob's message");
+    // Alice reads: bob sent seq 4, so bob gets a receipt; nothing of alice's is involved.
+    let a = store.mark_c2c_read("alice", "bob", 0, 503).await.unwrap();
+    assert_eq!((a.read_seq, a.unread), (4, 0));
+    assert!(a.peer_cursor.is_some());
+    // Cursors stay gap-free with the new kinds.
+    let cursors: Vec<u64> = store
+        .inbox_after("bob", 0, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.cursor)
+        .collect();
+    assert_eq!(cursors, (1..=cursors.len() as u64).collect::<Vec<_>>());
+    // A conversation that does not exist has nothing to mark.
+    let none = store.mark_c2c_read("bob", "nobody", 0, 1).await.unwrap();
+    assert_eq!((none.read_seq, none.owner_cursor), (0, None));
+}
+
 macro_rules! conformance {
     ($backend:ident, $make:path, #[$attr:meta]) => {
         mod $backend {
@@ -182,7 +322,9 @@ macro_rules! conformance {
                 inbox_pages_in_cursor_order,
                 history_pages_newest_first,
                 a_batch_is_stored_in_order_with_one_result_each,
-                self_messages_take_one_inbox_entry);
+                self_messages_take_one_inbox_entry,
+                conversations_follow_messages_on_both_sides,
+                read_marks_move_forward_and_tell_both_sides);
         }
     };
     (@each $make:path, $attr:meta; $($name:ident),*) => {

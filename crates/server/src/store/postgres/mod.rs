@@ -28,18 +28,24 @@ use tokio_postgres::tls::MakeTlsConnect;
 use tokio_postgres::{GenericClient, NoTls, Row, Socket};
 
 use super::retry::{Backoff, DEFAULT_RETRY_DEADLINE};
-use super::{c2c_key, InboxStore, MessageStore, NewC2c, Result, StoreError, StoreHealth, Stored};
+use super::{
+    c2c_key, ConvRow, ConversationStore, InboxStore, MessageStore, NewC2c, ReadMark, Result,
+    StoreError, StoreHealth, Stored,
+};
 
 /// Numbered migrations, applied in order, one transaction each, under an advisory lock so
 /// nodes starting together do not race.
-const MIGRATIONS: &[&str] = &[include_str!(
-    "../migrations/postgres/001_messages_inbox_counters.sql"
-)];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/postgres/001_messages_inbox_counters.sql"),
+    include_str!("../migrations/postgres/002_conversations.sql"),
+];
 
 /// Advisory lock key guarding migrations ("opentim" in ASCII).
 const MIGRATION_LOCK: i64 = 0x006f_7065_6e74_696d;
 
-const KIND_MESSAGE: i32 = 1;
+const KIND_MESSAGE: i32 = super::KIND_MESSAGE as i32;
+const KIND_READ: i32 = super::KIND_READ as i32;
+const KIND_PEER_READ: i32 = super::KIND_PEER_READ as i32;
 
 fn db_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Database(e.to_string())
@@ -364,6 +370,19 @@ impl PgStore {
             }
             Err(e) => return Err(e.into()),
         }
+        // Both sides' conversation: its newest message, and one more unread for the receiver.
+        let upsert = "INSERT INTO conversations (owner, conv_key, conv_type, peer, last_seq, last_time, unread)
+                      VALUES ($1, $2, 1, $3, $4, $5, $6)
+                      ON CONFLICT (owner, conv_key) DO UPDATE SET last_seq = EXCLUDED.last_seq,
+                         last_time = EXCLUDED.last_time, unread = conversations.unread + EXCLUDED.unread";
+        let time = msg.server_time as i64;
+        let unread = i64::from(msg.from != msg.to);
+        tx.execute(upsert, &[&msg.to, &key, &msg.from, &seq, &time, &unread])
+            .await?;
+        if msg.from != msg.to {
+            tx.execute(upsert, &[&msg.from, &key, &msg.to, &seq, &time, &0i64])
+                .await?;
+        }
         tx.commit().await?;
         Ok(Stored {
             message: WireMessage {
@@ -380,6 +399,176 @@ impl PgStore {
             to_cursor: to_cursor as u64,
             duplicate: false,
         })
+    }
+}
+
+impl PgStore {
+    async fn try_mark_read(
+        &self,
+        owner: &str,
+        peer: &str,
+        seq: u64,
+        time: u64,
+    ) -> std::result::Result<ReadMark, Failure> {
+        let mut client = self.pool.get().await?;
+        let key = c2c_key(owner, peer);
+        let tx = client.transaction().await?;
+        // The conversation's counter first, as every send to it takes it first: the mark and
+        // the sends of the conversation are serialised in one lock order.
+        tx.query_opt(
+            "SELECT value FROM counters WHERE name = $1 FOR UPDATE",
+            &[&key],
+        )
+        .await?;
+        let row = tx
+            .query_opt(
+                "SELECT read_seq, last_seq, unread FROM conversations WHERE owner = $1 AND conv_key = $2",
+                &[&owner, &key],
+            )
+            .await?;
+        let Some(row) = row else {
+            return Ok(ReadMark {
+                read_seq: 0,
+                unread: 0,
+                owner_cursor: None,
+                peer_cursor: None,
+            });
+        };
+        let (read, last, unread): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+        let target = match clamp(seq) {
+            s if s <= 0 || s > last => last,
+            s => s,
+        };
+        if target <= read {
+            return Ok(ReadMark {
+                read_seq: read as u64,
+                unread: unread as u64,
+                owner_cursor: None,
+                peer_cursor: None,
+            });
+        }
+        let count = "SELECT COUNT(*) FROM messages WHERE conv_key = $1 AND seq > $2 AND seq <= $3
+                     AND sender = $4 AND sender <> $5";
+        let left: i64 = tx
+            .query_one(count, &[&key, &target, &i64::MAX, &peer, &owner])
+            .await?
+            .get(0);
+        let theirs: i64 = tx
+            .query_one(count, &[&key, &read, &target, &peer, &owner])
+            .await?
+            .get(0);
+        tx.execute(
+            "UPDATE conversations SET read_seq = $3, unread = $4 WHERE owner = $1 AND conv_key = $2",
+            &[&owner, &key, &target, &left],
+        )
+        .await?;
+        // Inbox counters in user-id order, as sends take them; only those that get an entry.
+        let next = "INSERT INTO counters (name, value) VALUES ($1, 1)
+                    ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value";
+        let mut users = vec![owner];
+        if theirs > 0 {
+            users.push(peer);
+        }
+        users.sort_unstable();
+        let mut cursors = std::collections::HashMap::new();
+        for u in users {
+            let c: i64 = tx.query_one(next, &[&inbox_counter(u)]).await?.get(0);
+            cursors.insert(u, c);
+        }
+        let insert = "INSERT INTO inbox (user_id, cursor, kind, conv_key, seq, extra)
+                      VALUES ($1, $2, $3, $4, $5, $6)";
+        let owner_cursor = cursors[owner];
+        tx.execute(
+            insert,
+            &[&owner, &owner_cursor, &KIND_READ, &key, &target, &left],
+        )
+        .await?;
+        let mut peer_cursor = None;
+        if let Some(&c) = cursors.get(peer).filter(|_| theirs > 0) {
+            tx.execute(
+                "UPDATE conversations SET peer_read_seq = GREATEST(peer_read_seq, $3)
+                 WHERE owner = $1 AND conv_key = $2",
+                &[&peer, &key, &target],
+            )
+            .await?;
+            tx.execute(
+                insert,
+                &[&peer, &c, &KIND_PEER_READ, &key, &target, &(time as i64)],
+            )
+            .await?;
+            peer_cursor = Some(c as u64);
+        }
+        tx.commit().await?;
+        Ok(ReadMark {
+            read_seq: target as u64,
+            unread: left as u64,
+            owner_cursor: Some(owner_cursor as u64),
+            peer_cursor,
+        })
+    }
+}
+
+#[async_trait]
+impl ConversationStore for PgStore {
+    async fn conversations(&self, owner: &str, limit: u32) -> Result<(Vec<ConvRow>, u64)> {
+        let name = inbox_counter(owner);
+        let (rows, head) = self
+            .retrying("read the conversations", || async {
+                let mut client = self.pool.get().await?;
+                // One snapshot for the list and the cursor.
+                let tx = client
+                    .build_transaction()
+                    .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+                    .read_only(true)
+                    .start()
+                    .await?;
+                let sql = format!(
+                    "SELECT c.conv_type, c.peer, c.last_time, c.unread, c.read_seq, c.peer_read_seq,
+                            m.seq IS NOT NULL, {WIRE_COLUMNS}
+                     FROM conversations c
+                     LEFT JOIN messages m ON m.conv_key = c.conv_key AND m.seq = c.last_seq
+                     WHERE c.owner = $1 ORDER BY c.last_time DESC, c.conv_key LIMIT $2"
+                );
+                let rows = tx.query(&sql, &[&owner, &i64::from(limit)]).await?;
+                let head = tx
+                    .query_opt("SELECT value FROM counters WHERE name = $1", &[&name])
+                    .await?
+                    .map_or(0, |r| r.get::<_, i64>(0) as u64);
+                tx.commit().await?;
+                Ok((rows, head))
+            })
+            .await?;
+        let list = rows
+            .iter()
+            .map(|r| {
+                Ok(ConvRow {
+                    conv_type: ConvType(i64::from(r.get::<_, i32>(0))),
+                    peer: r.get(1),
+                    active_time: r.get::<_, i64>(2) as u64,
+                    unread: r.get::<_, i64>(3) as u64,
+                    read_seq: r.get::<_, i64>(4) as u64,
+                    peer_read_seq: r.get::<_, i64>(5) as u64,
+                    last: match r.get::<_, bool>(6) {
+                        true => Some(row_to_wire(r, 7)?),
+                        false => None,
+                    },
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((list, head))
+    }
+
+    async fn mark_c2c_read(
+        &self,
+        owner: &str,
+        peer: &str,
+        seq: u64,
+        time: u64,
+    ) -> Result<ReadMark> {
+        self.retrying("mark a conversation read", || {
+            self.try_mark_read(owner, peer, seq, time)
+        })
+        .await
     }
 }
 
@@ -494,8 +683,12 @@ impl InboxStore for PgStore {
             .retrying("read the inbox", || async {
                 let client = self.pool.get().await?;
                 let sql = format!(
-                    "SELECT i.cursor, {WIRE_COLUMNS} FROM inbox i
-                     JOIN messages m ON m.conv_key = i.conv_key AND m.seq = i.seq
+                    "SELECT i.cursor, i.kind, i.seq, i.extra, c.conv_type, c.peer, {WIRE_COLUMNS}
+                     FROM inbox i
+                     LEFT JOIN messages m ON i.kind = {KIND_MESSAGE} AND m.conv_key = i.conv_key
+                                          AND m.seq = i.seq
+                     LEFT JOIN conversations c ON i.kind <> {KIND_MESSAGE} AND c.owner = i.user_id
+                                               AND c.conv_key = i.conv_key
                      WHERE i.user_id = $1 AND i.cursor > $2 ORDER BY i.cursor LIMIT $3"
                 );
                 Ok(client
@@ -505,11 +698,43 @@ impl InboxStore for PgStore {
             .await?;
         rows.iter()
             .map(|r| {
+                let conv = || -> Result<(ConvType, String)> {
+                    let t: Option<i32> = r.get(4);
+                    let peer: Option<String> = r.get(5);
+                    match (t, peer) {
+                        (Some(t), Some(p)) => Ok((ConvType(i64::from(t)), p)),
+                        _ => Err(StoreError::Corrupt(
+                            "an inbox entry names a conversation that is not there".into(),
+                        )),
+                    }
+                };
+                let item = match r.get::<_, i32>(1) {
+                    KIND_MESSAGE => InboxItem::Message {
+                        message: row_to_wire(r, 6)?,
+                    },
+                    KIND_READ => {
+                        let (conv_type, conv_id) = conv()?;
+                        InboxItem::Read {
+                            conv_type,
+                            conv_id,
+                            read_seq: r.get::<_, i64>(2) as u64,
+                            unread: r.get::<_, i64>(3) as u64,
+                        }
+                    }
+                    KIND_PEER_READ => {
+                        let (conv_type, conv_id) = conv()?;
+                        InboxItem::PeerRead {
+                            conv_type,
+                            conv_id,
+                            read_seq: r.get::<_, i64>(2) as u64,
+                            time: r.get::<_, i64>(3) as u64,
+                        }
+                    }
+                    _ => InboxItem::Unknown,
+                };
                 Ok(InboxEntry {
                     cursor: r.get::<_, i64>(0) as u64,
-                    item: InboxItem::Message {
-                        message: row_to_wire(r, 1)?,
-                    },
+                    item,
                 })
             })
             .collect()

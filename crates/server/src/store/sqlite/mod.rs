@@ -18,14 +18,17 @@ use opentim_protocol::{InboxEntry, InboxItem, WireMessage};
 use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{c2c_key, InboxStore, MessageStore, NewC2c, Result, StoreError, StoreHealth, Stored};
+use super::{
+    c2c_key, ConvRow, ConversationStore, InboxStore, MessageStore, NewC2c, ReadMark, Result,
+    StoreError, StoreHealth, Stored, KIND_MESSAGE, KIND_PEER_READ, KIND_READ,
+};
 
 /// Numbered migrations (`store/migrations/sqlite/NNN_*.sql`), applied in order, one transaction
 /// each; `PRAGMA user_version` holds how many are applied.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/sqlite/001_messages_inbox.sql")];
-
-/// Inbox entry kinds as stored.
-const KIND_MESSAGE: i64 = 1;
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/sqlite/001_messages_inbox.sql"),
+    include_str!("../migrations/sqlite/002_conversations.sql"),
+];
 
 /// A full disk is a passing condition, not a broken database: the transaction rolled back,
 /// nothing changed, and the same write succeeds once space is freed.
@@ -310,6 +313,26 @@ impl Writer {
                     .map_err(db_err)?;
             }
         }
+        {
+            // Both sides' conversation: its newest message, and one more unread for the receiver.
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "INSERT INTO conversations (owner, conv_key, conv_type, peer, last_seq, last_time, unread)
+                     VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (owner, conv_key) DO UPDATE SET last_seq = excluded.last_seq,
+                        last_time = excluded.last_time, unread = unread + excluded.unread",
+                )
+                .map_err(db_err)?;
+            let time = msg.server_time as i64;
+            let unread = i64::from(msg.from != msg.to);
+            stmt.execute(params![msg.to, key, msg.from, seq, time, unread])
+                .map_err(db_err)?;
+            if msg.from != msg.to {
+                stmt.execute(params![msg.from, key, msg.to, seq, time, 0])
+                    .map_err(db_err)?;
+            }
+        }
         self.seqs.insert(key, seq);
         self.cursors.insert(msg.to.clone(), to_cursor);
         self.cursors.insert(msg.from.clone(), from_cursor);
@@ -327,6 +350,104 @@ impl Writer {
             from_cursor: from_cursor as u64,
             to_cursor: to_cursor as u64,
             duplicate: false,
+        })
+    }
+
+    /// Move a read mark inside the open transaction (see [`ConversationStore::mark_c2c_read`]).
+    fn mark_c2c_read(&mut self, r: &MarkRead) -> Result<ReadMark> {
+        let key = c2c_key(&r.owner, &r.peer);
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT read_seq, last_seq, unread FROM conversations WHERE owner = ?1 AND conv_key = ?2",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_row(params![r.owner, key], |row| {
+                    Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
+                })
+                .optional()
+            })
+            .map_err(db_err)?;
+        let Some((read, last, unread)) = row else {
+            return Ok(ReadMark {
+                read_seq: 0,
+                unread: 0,
+                owner_cursor: None,
+                peer_cursor: None,
+            });
+        };
+        let target = match r.seq as i64 {
+            s if s <= 0 || s > last => last,
+            s => s,
+        };
+        if target <= read {
+            return Ok(ReadMark {
+                read_seq: read as u64,
+                unread: unread as u64,
+                owner_cursor: None,
+                peer_cursor: None,
+            });
+        }
+        let count = |w: &Writer, from: i64, to: i64| -> Result<i64> {
+            w.conn
+                .prepare_cached(
+                    "SELECT COUNT(*) FROM messages WHERE conv_key = ?1 AND seq > ?2 AND seq <= ?3
+                     AND sender = ?4 AND sender <> ?5",
+                )
+                .and_then(|mut stmt| {
+                    stmt.query_row(params![key, from, to, r.peer, r.owner], |row| row.get(0))
+                })
+                .map_err(db_err)
+        };
+        let left = count(self, target, i64::MAX)?;
+        let theirs = count(self, read, target)?;
+        self.conn
+            .prepare_cached(
+                "UPDATE conversations SET read_seq = ?3, unread = ?4 WHERE owner = ?1 AND conv_key = ?2",
+            )
+            .and_then(|mut stmt| stmt.execute(params![r.owner, key, target, left]))
+            .map_err(db_err)?;
+        let owner_cursor = self.last_cursor(&r.owner).map_err(db_err)? + 1;
+        let insert = "INSERT INTO inbox (user_id, cursor, kind, conv_key, seq, extra)
+                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+        self.conn
+            .prepare_cached(insert)
+            .and_then(|mut stmt| {
+                stmt.execute(params![r.owner, owner_cursor, KIND_READ, key, target, left])
+            })
+            .map_err(db_err)?;
+        let mut peer_cursor = None;
+        if theirs > 0 {
+            self.conn
+                .prepare_cached(
+                    "UPDATE conversations SET peer_read_seq = MAX(peer_read_seq, ?3)
+                     WHERE owner = ?1 AND conv_key = ?2",
+                )
+                .and_then(|mut stmt| stmt.execute(params![r.peer, key, target]))
+                .map_err(db_err)?;
+            let c = self.last_cursor(&r.peer).map_err(db_err)? + 1;
+            self.conn
+                .prepare_cached(insert)
+                .and_then(|mut stmt| {
+                    stmt.execute(params![
+                        r.peer,
+                        c,
+                        KIND_PEER_READ,
+                        key,
+                        target,
+                        r.time as i64
+                    ])
+                })
+                .map_err(db_err)?;
+            self.cursors.insert(r.peer.clone(), c);
+            peer_cursor = Some(c as u64);
+        }
+        self.cursors.insert(r.owner.clone(), owner_cursor);
+        Ok(ReadMark {
+            read_seq: target as u64,
+            unread: left as u64,
+            owner_cursor: Some(owner_cursor as u64),
+            peer_cursor,
         })
     }
 
@@ -369,6 +490,14 @@ impl Writer {
         let _ = self.conn.execute_batch("ROLLBACK");
         self.forget_counters();
     }
+}
+
+/// A read mark to move (the writer's job item).
+struct MarkRead {
+    owner: String,
+    peer: String,
+    seq: u64,
+    time: u64,
 }
 
 /// How often the WAL is copied back into the database file.
@@ -527,16 +656,45 @@ impl InboxStore for SqliteStore {
         let user = user.to_owned();
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(&format!(
-                "SELECT i.cursor, {WIRE_COLUMNS} FROM inbox i
-                 JOIN messages m ON m.conv_key = i.conv_key AND m.seq = i.seq
+                "SELECT i.cursor, i.kind, i.seq, i.extra, c.conv_type, c.peer, {WIRE_COLUMNS}
+                 FROM inbox i
+                 LEFT JOIN messages m ON i.kind = {KIND_MESSAGE} AND m.conv_key = i.conv_key AND m.seq = i.seq
+                 LEFT JOIN conversations c ON i.kind <> {KIND_MESSAGE} AND c.owner = i.user_id
+                                           AND c.conv_key = i.conv_key
                  WHERE i.user_id = ?1 AND i.cursor > ?2 ORDER BY i.cursor LIMIT ?3"
             ))?;
             let rows = stmt.query_map(params![user, cursor as i64, limit], |r| {
+                let kind: i64 = r.get(1)?;
+                let conv = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(ConvType, String)> {
+                    Ok((ConvType(r.get(4)?), r.get(5)?))
+                };
+                let item = match kind {
+                    KIND_MESSAGE => InboxItem::Message {
+                        message: row_to_wire(r, 6)?,
+                    },
+                    KIND_READ => {
+                        let (conv_type, conv_id) = conv(r)?;
+                        InboxItem::Read {
+                            conv_type,
+                            conv_id,
+                            read_seq: r.get::<_, i64>(2)? as u64,
+                            unread: r.get::<_, i64>(3)? as u64,
+                        }
+                    }
+                    KIND_PEER_READ => {
+                        let (conv_type, conv_id) = conv(r)?;
+                        InboxItem::PeerRead {
+                            conv_type,
+                            conv_id,
+                            read_seq: r.get::<_, i64>(2)? as u64,
+                            time: r.get::<_, i64>(3)? as u64,
+                        }
+                    }
+                    _ => InboxItem::Unknown,
+                };
                 Ok(InboxEntry {
                     cursor: r.get::<_, i64>(0)? as u64,
-                    item: InboxItem::Message {
-                        message: row_to_wire(r, 1)?,
-                    },
+                    item,
                 })
             })?;
             rows.collect()
@@ -552,6 +710,66 @@ impl InboxStore for SqliteStore {
                 .map(|v| v as u64)
         })
         .await
+    }
+}
+
+#[async_trait]
+impl ConversationStore for SqliteStore {
+    async fn conversations(&self, owner: &str, limit: u32) -> Result<(Vec<ConvRow>, u64)> {
+        let owner = owner.to_owned();
+        self.read(move |conn| {
+            // One read transaction: the list and the cursor are one snapshot.
+            let tx = conn.unchecked_transaction()?;
+            let list = {
+                let mut stmt = tx.prepare_cached(&format!(
+                    "SELECT c.conv_type, c.peer, c.last_time, c.unread, c.read_seq, c.peer_read_seq,
+                            m.seq IS NOT NULL, {WIRE_COLUMNS}
+                     FROM conversations c
+                     LEFT JOIN messages m ON m.conv_key = c.conv_key AND m.seq = c.last_seq
+                     WHERE c.owner = ?1 ORDER BY c.last_time DESC, c.conv_key LIMIT ?2"
+                ))?;
+                let rows = stmt.query_map(params![owner, limit], |r| {
+                    Ok(ConvRow {
+                        conv_type: ConvType(r.get(0)?),
+                        peer: r.get(1)?,
+                        active_time: r.get::<_, i64>(2)? as u64,
+                        unread: r.get::<_, i64>(3)? as u64,
+                        read_seq: r.get::<_, i64>(4)? as u64,
+                        peer_read_seq: r.get::<_, i64>(5)? as u64,
+                        last: match r.get::<_, bool>(6)? {
+                            true => Some(row_to_wire(r, 7)?),
+                            false => None,
+                        },
+                    })
+                })?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()?
+            };
+            let head = tx
+                .prepare_cached("SELECT COALESCE(MAX(cursor), 0) FROM inbox WHERE user_id = ?1")?
+                .query_row([&owner], |r| r.get::<_, i64>(0))? as u64;
+            tx.commit()?;
+            Ok((list, head))
+        })
+        .await
+    }
+
+    async fn mark_c2c_read(
+        &self,
+        owner: &str,
+        peer: &str,
+        seq: u64,
+        time: u64,
+    ) -> Result<ReadMark> {
+        let job = MarkRead {
+            owner: owner.to_owned(),
+            peer: peer.to_owned(),
+            seq,
+            time,
+        };
+        self.write(vec![job], Writer::mark_c2c_read)
+            .await
+            .pop()
+            .unwrap_or(Err(StoreError::Closed))
     }
 }
 

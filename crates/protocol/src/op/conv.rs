@@ -1,0 +1,73 @@
+//! The conversation list and read marks, as the server keeps them.
+
+use opentim_model::enums::ConvType;
+use serde::{Deserialize, Serialize};
+
+use super::Op;
+use crate::WireMessage;
+
+/// Every conversation of the user, most recently active first, with its last message and
+/// unread count: what a device that has never seen the account starts from.
+pub struct ConvList;
+
+impl Op for ConvList {
+    const NAME: &'static str = "conv.list";
+    const SERVES: &'static [&'static str] = &["TIMConvGetConvList", "TIMLogin"];
+    type Request = ConvListRequest;
+    type Response = ConvListResponse;
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConvListRequest {}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConvListResponse {
+    pub conversations: Vec<ConvSummary>,
+    /// The user's inbox cursor the list is current to: entries after it come by sync.
+    pub cursor: u64,
+}
+
+/// One conversation as the server knows it, from its owner's side.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConvSummary {
+    pub conv_type: ConvType,
+    /// The peer (C2C).
+    pub conv_id: String,
+    /// The newest message, if it is still there.
+    pub last_message: Option<WireMessage>,
+    /// Unix seconds of the newest message.
+    pub active_time: u64,
+    /// Messages from the peer after `read_seq`.
+    pub unread: u64,
+    /// The owner has read up to this seq.
+    pub read_seq: u64,
+    /// The peer has read the owner's messages up to this seq.
+    pub peer_read_seq: u64,
+}
+
+/// Mark a conversation read, up to a message or (seq 0) up to its newest one. The user's other
+/// devices are told (their unread count follows) and so is the peer (a read receipt).
+pub struct MarkRead;
+
+impl Op for MarkRead {
+    const NAME: &'static str = "msg.read";
+    const SERVES: &'static [&'static str] = &["TIMMsgReportReaded", "TIMMsgMarkAllMessageAsRead"];
+    type Request = MarkReadRequest;
+    type Response = MarkReadResponse;
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MarkReadRequest {
+    pub conv_id: String,
+    pub conv_type: ConvType,
+    /// Read up to this seq; 0: up to the newest message.
+    pub seq: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MarkReadResponse {
+    pub read_seq: u64,
+    pub unread: u64,
+    /// The inbox cursor of the user's own read entry (0 when nothing changed).
+    pub cursor: u64,
+}
