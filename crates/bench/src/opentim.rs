@@ -327,7 +327,9 @@ mod tests {
         };
         let frame = opentim_protocol::Event::Inbox(opentim_protocol::InboxEntry {
             cursor: 1,
-            item: opentim_protocol::InboxItem::Message { message: wire },
+            item: opentim_protocol::InboxItem::Message {
+                message: Box::new(wire),
+            },
         })
         .encode();
         assert!(frame.contains("\"from\":\"s1\""));

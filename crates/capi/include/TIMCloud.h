@@ -171,6 +171,53 @@ TIM_DECL int TIMGetLoginUserID(char* user_id_buffer);
  */
 TIM_DECL int TIMMsgSendNewMsg(const char* conv_id, enum TIMConvType conv_type, const char* json_msg_param, TIMCommCallback cb, const void* user_data);
 
+/*
+ * Mark a conversation read, on the server: up to the message json_msg_param
+ * (a Message with its message_seq, as the SDK handed it out), or, when it is
+ * NULL or "", up to the conversation's newest message. The unread count of
+ * the conversation follows on every device of this user (TIMConvEventCallback
+ * with kTIMConvEvent_Update, TIMConvTotalUnreadMessageCountChangedCallback),
+ * and the peer's devices get a read receipt (TIMMsgReadedReceiptCallback;
+ * their copies of the messages carry message_is_peer_read). A NULL or ""
+ * conv_id marks every conversation of conv_type read. On success json_params
+ * is "". A mark never moves back: reporting an older message changes nothing.
+ */
+TIM_DECL int TIMMsgReportReaded(const char* conv_id, enum TIMConvType conv_type, const char* json_msg_param, TIMCommCallback cb, const void* user_data);
+
+/*
+ * Mark every conversation read (2021 API), as TIMMsgReportReaded does for
+ * each one with unread messages. On success json_params is "".
+ */
+TIM_DECL int TIMMsgMarkAllMessageAsRead(TIMCommCallback cb, const void* user_data);
+
+/* ========================================================================== */
+/* Conversations                                                              */
+/* ========================================================================== */
+
+/*
+ * The conversation list, from the local cache (works offline): a JSON array
+ * of ConvInfo, most recently active first, each with its last message and
+ * unread count. A device that has never seen the account gets the list from
+ * the server when it logs in (announced with kTIMConvEvent_Add), without
+ * downloading every message.
+ */
+TIM_DECL int TIMConvGetConvList(TIMCommCallback cb, const void* user_data);
+
+/*
+ * The conversations named in json_get_conv_list_param, a JSON array of
+ * GetConversationListParam objects (2021 API); json_params is the array of
+ * the ConvInfo found in the local cache, in the order asked (conversations
+ * not found are left out). TIM_ERR_PARAM for NULL, TIM_ERR_JSON when the
+ * argument is not such an array.
+ */
+TIM_DECL int TIMConvGetConvInfo(const char* json_get_conv_list_param, TIMCommCallback cb, const void* user_data);
+
+/*
+ * The sum of the unread counts of all conversations (2021 API), as a
+ * GetTotalUnreadNumberResult object.
+ */
+TIM_DECL int TIMConvGetTotalUnreadMessageCount(TIMCommCallback cb, const void* user_data);
+
 /* ========================================================================== */
 /* Event callbacks                                                            */
 /* ========================================================================== */
@@ -199,6 +246,19 @@ TIM_DECL void TIMRemoveRecvNewMsgCallback(TIMRecvNewMsgCallback cb);
  * count); json_conv_array is a JSON array of ConvInfo objects.
  */
 TIM_DECL void TIMSetConvEventCallback(TIMConvEventCallback cb, const void* user_data);
+
+/*
+ * Read receipts: the peer of a C2C conversation read this user's messages
+ * (on any of the peer's devices). json_msg_readed_receipt_array is a JSON
+ * array of MessageReceipt objects (conversation and time of the read).
+ */
+TIM_DECL void TIMSetMsgReadedReceiptCallback(TIMMsgReadedReceiptCallback cb, const void* user_data);
+
+/*
+ * The total unread count of all conversations changed (a message arrived, a
+ * conversation was read here or on another device of this user) (2021 API).
+ */
+TIM_DECL void TIMSetConvTotalUnreadMessageCountChangedCallback(TIMConvTotalUnreadMessageCountChangedCallback cb, const void* user_data);
 
 /* Connection state changes between the library and the server. */
 TIM_DECL void TIMSetNetworkStatusListenerCallback(TIMNetworkStatusListenerCallback cb, const void* user_data);

@@ -80,6 +80,10 @@ typedef void (*TIMLogCallback)(enum TIMLogLevel level, const char* log, const vo
    json_msg_array: JSON array of Message objects in their new form. */
 typedef void (*TIMMsgUpdateCallback)(const char* json_msg_array, const void* user_data);
 
+/* The sum of the unread counts of all conversations changed (2021 API).
+   total_unread_count: the new total. */
+typedef void (*TIMConvTotalUnreadMessageCountChangedCallback)(int total_unread_count, const void* user_data);
+
 /* ---- Completion of an asynchronous API call ---- */
 
 /* Called once for each call that returned TIM_SUCC, and never when the call

@@ -1015,6 +1015,13 @@ enum TIMLoginStatus {
 #define kTIMResponseTinyId2UserIdRes  "response_tinyid_userid_res"  /* array of UserInfo; out (opt); 6.1.2155+ */
 #define kTIMResponseSetEvnRes         "response_set_env_res"        /* bool; out (opt); 6.1.2155+ */
 
+/* GetConversationListParam: One conversation to look up, in the array TIMConvGetConvInfo takes (2021 API). */
+#define kTIMGetConversationListParamConvId   "get_conversation_list_param_conv_id"   /* string; in; 6.1.2155+ */
+#define kTIMGetConversationListParamConvType "get_conversation_list_param_conv_type" /* uint (TIMConvType); in; 6.1.2155+ */
+
+/* GetTotalUnreadNumberResult: Answer of TIMConvGetTotalUnreadMessageCount (2021 API). */
+#define kTIMConvGetTotalUnreadMessageCountResultUnreadCount "conv_get_total_unread_message_count_result_unread_count" /* int; out; 6.1.2155+ */
+
 /* ------------------------------------------------------------------------ */
 /* TIMErrCode: the code given to callbacks. 6xxx-9xxx come from the SDK,     */
 /* the other ranges (negative, 1xxxx ... 11xxxx) from the server side.       */

@@ -17,12 +17,16 @@ pub type TIMCommCallback =
     Option<unsafe extern "C" fn(i32, *const c_char, *const c_char, *const c_void)>;
 pub type TIMRecvNewMsgCallback = Option<RecvFn>;
 pub type TIMConvEventCallback = Option<ConvEventFn>;
+pub type TIMMsgReadedReceiptCallback = Option<JsonFn>;
+pub type TIMConvTotalUnreadMessageCountChangedCallback = Option<CountFn>;
 pub type TIMNetworkStatusListenerCallback = Option<NetworkFn>;
 pub type TIMKickedOfflineCallback = Option<PlainFn>;
 pub type TIMUserSigExpiredCallback = Option<PlainFn>;
 pub type TIMLogCallback = Option<LogFn>;
 
 pub type RecvFn = unsafe extern "C" fn(*const c_char, *const c_void);
+pub type JsonFn = unsafe extern "C" fn(*const c_char, *const c_void);
+pub type CountFn = unsafe extern "C" fn(i32, *const c_void);
 pub type ConvEventFn = unsafe extern "C" fn(i32, *const c_char, *const c_void);
 pub type NetworkFn = unsafe extern "C" fn(i32, i32, *const c_char, *const c_void);
 pub type PlainFn = unsafe extern "C" fn(*const c_void);
@@ -35,6 +39,8 @@ pub type Slot<F> = Option<(F, UserData)>;
 pub struct Registry {
     pub recv_new_msg: Vec<(RecvFn, UserData)>,
     pub conv_event: Slot<ConvEventFn>,
+    pub receipt: Slot<JsonFn>,
+    pub total_unread: Slot<CountFn>,
     pub network: Slot<NetworkFn>,
     pub kicked: Slot<PlainFn>,
     pub sig_expired: Slot<PlainFn>,
@@ -44,6 +50,8 @@ pub struct Registry {
 pub static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     recv_new_msg: Vec::new(),
     conv_event: None,
+    receipt: None,
+    total_unread: None,
     network: None,
     kicked: None,
     sig_expired: None,
@@ -94,6 +102,22 @@ pub fn deliver(event: SdkEvent) {
                 let json = cstring(to_json(&convs));
                 // SAFETY: as above.
                 unsafe { cb(kind.0 as i32, json.as_ptr(), ud.ptr()) };
+            }
+        }
+        SdkEvent::Receipts(receipts) => {
+            let target = registry().receipt;
+            if let Some((cb, ud)) = target {
+                let json = cstring(to_json(&receipts));
+                // SAFETY: as above.
+                unsafe { cb(json.as_ptr(), ud.ptr()) };
+            }
+        }
+        SdkEvent::TotalUnread(total) => {
+            let target = registry().total_unread;
+            if let Some((cb, ud)) = target {
+                let total = i32::try_from(total).unwrap_or(i32::MAX);
+                // SAFETY: as above.
+                unsafe { cb(total, ud.ptr()) };
             }
         }
         SdkEvent::Network { status, code, desc } => {

@@ -7,8 +7,10 @@ use opentim_model::enums::ConvType;
 use opentim_model::message::Message;
 
 use crate::call::{spawn_call, Needs};
-use crate::callbacks::{registry, TIMCommCallback, TIMRecvNewMsgCallback};
-use crate::ffi::{arg, guard, json_required, to_json, UserData};
+use crate::callbacks::{
+    registry, set_slot, TIMCommCallback, TIMMsgReadedReceiptCallback, TIMRecvNewMsgCallback,
+};
+use crate::ffi::{arg, guard, json_arg, json_required, to_json, UserData};
 
 /// The conversation types the API knows (the server decides which it serves).
 pub fn conv_type(n: i32) -> Result<ConvType, i32> {
@@ -47,6 +49,63 @@ pub unsafe extern "C" fn TIMMsgSendNewMsg(
             Ok(to_json(&sent))
         })
     })
+}
+
+/// Mark a conversation read up to a message (NULL or "": up to its newest one); a NULL or ""
+/// `conv_id` marks every conversation of `conv_type` read.
+#[no_mangle]
+pub unsafe extern "C" fn TIMMsgReportReaded(
+    conv_id: *const c_char,
+    conv_type: i32,
+    json_msg_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: the caller passes NULL or valid C strings.
+        let Ok(conv) = (unsafe { arg(conv_id) }) else {
+            return TIM_ERR_PARAM;
+        };
+        let conv = conv.filter(|c| !c.is_empty()).map(str::to_owned);
+        let conv_type = match self::conv_type(conv_type) {
+            Ok(t) => t,
+            Err(code) => return code,
+        };
+        // SAFETY: as above.
+        let up_to: Message = match unsafe { json_arg(json_msg_param) } {
+            Ok(m) => m,
+            Err(code) => return code,
+        };
+        spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
+            match conv {
+                Some(conv) => {
+                    let seq = up_to.seq.unwrap_or(0);
+                    client.mark_read(&conv, conv_type, seq).await?
+                }
+                None => client.mark_all_read(Some(conv_type)).await?,
+            }
+            Ok(String::new())
+        })
+    })
+}
+
+/// Mark every conversation read.
+#[no_mangle]
+pub extern "C" fn TIMMsgMarkAllMessageAsRead(cb: TIMCommCallback, user_data: *const c_void) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
+            client.mark_all_read(None).await?;
+            Ok(String::new())
+        })
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn TIMSetMsgReadedReceiptCallback(
+    cb: TIMMsgReadedReceiptCallback,
+    user_data: *const c_void,
+) {
+    set_slot(|r| &mut r.receipt, cb, user_data);
 }
 
 #[no_mangle]

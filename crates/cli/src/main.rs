@@ -408,12 +408,28 @@ async fn chat(args: ChatArgs) -> Result<(), String> {
         "logged in as {} on {}; type a line to send it to {}",
         args.user, args.server, args.peer
     );
+    let reader = client.clone();
     tokio::spawn(async move {
         while let Some(ev) = events.recv().await {
             match ev {
                 SdkEvent::NewMessages(msgs) => {
+                    let mut shown = Vec::new();
                     for m in msgs.into_iter().filter(|m| m.is_from_self != Some(true)) {
                         println!("{}: {}", m.sender.clone().unwrap_or_default(), text_of(&m));
+                        shown.extend(m.conv_id.clone().zip(m.seq));
+                    }
+                    // Shown is read: the peer gets a receipt, this user's other devices
+                    // clear their unread count.
+                    if let Some((conv, seq)) = shown.pop() {
+                        let reader = reader.clone();
+                        tokio::spawn(async move {
+                            let _ = reader.mark_read(&conv, ConvType::C2C, seq).await;
+                        });
+                    }
+                }
+                SdkEvent::Receipts(receipts) => {
+                    for r in receipts {
+                        eprintln!("(read by {})", r.conv_id.unwrap_or_default());
                     }
                 }
                 SdkEvent::Network { status, desc, .. } => eprintln!(
@@ -424,7 +440,7 @@ async fn chat(args: ChatArgs) -> Result<(), String> {
                 ),
                 SdkEvent::KickedOffline => eprintln!("(kicked: this user logged in elsewhere)"),
                 SdkEvent::UserSigExpired => eprintln!("(UserSig expired)"),
-                SdkEvent::Conversations(..) => {}
+                SdkEvent::Conversations(..) | SdkEvent::TotalUnread(_) => {}
             }
         }
     });

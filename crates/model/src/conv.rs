@@ -77,3 +77,19 @@ impl MsgLocator {
         self
     }
 }
+
+json_struct! {
+    /// One conversation to look up (`GetConversationListParam`), in the array
+    /// `TIMConvGetConvInfo` takes.
+    pub struct GetConversationListParam {
+        conv_id: String = ("kTIMGetConversationListParamConvId", "get_conversation_list_param_conv_id"),
+        conv_type: ConvType = ("kTIMGetConversationListParamConvType", "get_conversation_list_param_conv_type"),
+    }
+}
+
+json_struct! {
+    /// The answer of `TIMConvGetTotalUnreadMessageCount` (`GetTotalUnreadNumberResult`).
+    pub struct GetTotalUnreadNumberResult {
+        unread_count: u64 = ("kTIMConvGetTotalUnreadMessageCountResultUnreadCount", "conv_get_total_unread_message_count_result_unread_count"),
+    }
+}

@@ -65,7 +65,7 @@ pub use config::{
     GroupGetInfoOption, GroupMemberGetInfoOption, HttpProxyInfo, ProxyInfo, SdkConfig, SetConfig,
     Socks5ProxyInfo, UserConfig,
 };
-pub use conv::{ConvInfo, Draft, MsgLocator};
+pub use conv::{ConvInfo, Draft, GetConversationListParam, GetTotalUnreadNumberResult, MsgLocator};
 pub use elem::{
     CustomElem, Elem, FaceElem, FileElem, FriendChangeElem, GroupReportElem,
     GroupTipGroupChangeInfo, GroupTipMemberChangeInfo, GroupTipsElem, ImageElem, LocationElem,
@@ -73,7 +73,9 @@ pub use elem::{
 };
 pub use enums::*;
 pub use group::{GroupMemberInfo, GroupMemberInfoCustomString};
-pub use message::{AndroidOfflinePushConfig, IosOfflinePushConfig, Message, OfflinePushConfig};
+pub use message::{
+    AndroidOfflinePushConfig, IosOfflinePushConfig, Message, MessageReceipt, OfflinePushConfig,
+};
 pub use profile::{
     FriendAddPendency, FriendProfileCustomStringInfo, FriendProfileItem, FriendProfileUpdate,
     UserProfile, UserProfileCustomStringInfo, UserProfileItem,
@@ -93,6 +95,7 @@ pub const ALL_KEYS: &[(&str, &[(&str, &str)])] = &[
     ("AndroidOfflinePushConfig", AndroidOfflinePushConfig::KEYS),
     ("OfflinePushConfig", OfflinePushConfig::KEYS),
     ("Message", Message::KEYS),
+    ("MessageReceipt", MessageReceipt::KEYS),
     ("TextElem", TextElem::KEYS),
     ("ImageElem", ImageElem::KEYS),
     ("SoundElem", SoundElem::KEYS),
@@ -109,6 +112,11 @@ pub const ALL_KEYS: &[(&str, &[(&str, &str)])] = &[
     ("ProfileChangeElem", ProfileChangeElem::KEYS),
     ("Draft", Draft::KEYS),
     ("ConvInfo", ConvInfo::KEYS),
+    ("GetConversationListParam", GetConversationListParam::KEYS),
+    (
+        "GetTotalUnreadNumberResult",
+        GetTotalUnreadNumberResult::KEYS,
+    ),
     ("MsgLocator", MsgLocator::KEYS),
     (
         "GroupMemberInfoCustomString",

@@ -320,3 +320,13 @@ impl Message {
         }
     }
 }
+
+json_struct! {
+    /// A read receipt (`MessageReceipt`): the peer of `conv_id` read this user's messages of
+    /// the conversation, at `time_stamp`. The array of `TIMMsgReadedReceiptCallback`.
+    pub struct MessageReceipt {
+        conv_id: String = ("kTIMMsgReceiptConvId", "msg_receipt_conv_id"),
+        conv_type: ConvType = ("kTIMMsgReceiptConvType", "msg_receipt_conv_type"),
+        time_stamp: u64 = ("kTIMMsgReceiptTimeStamp", "msg_receipt_time_stamp"),
+    }
+}

@@ -841,6 +841,11 @@ pub static JSON_KEYS: &[(&str, &str)] = &[
     ("kTIMResponseUserId2TinyIdRes", "response_userid_tinyid_res"),
     ("kTIMResponseTinyId2UserIdRes", "response_tinyid_userid_res"),
     ("kTIMResponseSetEvnRes", "response_set_env_res"),
+    // GetConversationListParam
+    ("kTIMGetConversationListParamConvId", "get_conversation_list_param_conv_id"),
+    ("kTIMGetConversationListParamConvType", "get_conversation_list_param_conv_type"),
+    // GetTotalUnreadNumberResult
+    ("kTIMConvGetTotalUnreadMessageCountResultUnreadCount", "conv_get_total_unread_message_count_result_unread_count"),
 ];
 
 /// The TIMErrCode enum: name -> number, in header order.

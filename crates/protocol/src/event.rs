@@ -93,7 +93,7 @@ impl<'de> Deserialize<'de> for InboxEntry {
             cursor: u64,
             #[serde(rename = "type")]
             kind: String,
-            message: Option<WireMessage>,
+            message: Option<Box<WireMessage>>,
             conv_type: Option<ConvType>,
             conv_id: Option<String>,
             read_seq: Option<u64>,
@@ -147,7 +147,7 @@ impl<'de> Deserialize<'de> for InboxEntry {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum InboxItem {
     /// A C2C message the user sent or received.
-    Message { message: WireMessage },
+    Message { message: Box<WireMessage> },
     /// The user read a conversation up to `read_seq` (on any of their devices); `unread`
     /// messages of the conversation are left unread. `conv_id` is the peer.
     Read {

@@ -13,6 +13,7 @@ use opentim_model::message::Message;
 use tokio::sync::{mpsc, oneshot};
 
 use opentim_model::ids::UserId;
+use opentim_protocol::op::conv::{MarkRead, MarkReadRequest};
 use opentim_protocol::op::history::{History, HistoryRequest};
 use opentim_protocol::op::send::SendRequest;
 use opentim_protocol::Op;
@@ -20,7 +21,7 @@ use opentim_protocol::Op;
 use crate::connection::{self, Command, Session};
 use crate::convert::to_local;
 use crate::error::{Result, SdkError};
-use crate::local::{LocalStore, SqliteStore};
+use crate::local::{LocalStore, Mark, MarkAt, SqliteStore};
 use crate::state::calls::Call;
 
 /// Settings of a [`Client`].
@@ -45,6 +46,10 @@ pub struct ClientOptions {
     pub ping_interval: Duration,
     /// Extra CA certificates (PEM) to trust for `wss://` servers, besides the system's.
     pub tls_ca_file: Option<PathBuf>,
+    /// A device new to the account starts from the server's conversation list and fetches at
+    /// most this many unread messages of each conversation (announced as new messages); older
+    /// ones stay in the server's history. 0 fetches none.
+    pub backfill_unread: u32,
 }
 
 impl ClientOptions {
@@ -60,6 +65,7 @@ impl ClientOptions {
             backoff_max: Duration::from_secs(5),
             ping_interval: Duration::from_secs(20),
             tls_ca_file: None,
+            backfill_unread: 100,
         }
     }
 }
@@ -143,6 +149,11 @@ pub enum SdkEvent {
         code: i32,
         desc: String,
     },
+    /// The peer read this user's messages (`TIMMsgReadedReceiptCallback`).
+    Receipts(Vec<opentim_model::message::MessageReceipt>),
+    /// The total unread count of all conversations changed, or may have
+    /// (`TIMConvTotalUnreadMessageCountChangedCallback`).
+    TotalUnread(u64),
     /// Another login of this user on this platform took over; the session is over.
     KickedOffline,
     /// The UserSig expired; log in again with a new one.
@@ -405,6 +416,68 @@ impl Client {
     pub fn conversations(&self) -> Result<Vec<ConvInfo>> {
         let store = self.slot(|s| s.store.clone())?;
         store.conversations()
+    }
+
+    /// One cached conversation. Works offline.
+    pub fn conversation(&self, conv_id: &str, conv_type: ConvType) -> Result<Option<ConvInfo>> {
+        let store = self.slot(|s| s.store.clone())?;
+        store.conversation(conv_id, conv_type)
+    }
+
+    /// The unread messages of every conversation together (the server's count as of the last
+    /// sync). Works offline.
+    pub fn total_unread(&self) -> Result<u64> {
+        let store = self.slot(|s| s.store.clone())?;
+        store.total_unread()
+    }
+
+    /// Mark a conversation read up to the message with seq `up_to`, or (0) up to its newest
+    /// message. The server keeps the mark: the user's other devices clear their count and the
+    /// peer gets a read receipt. Resolves once the server has it, with this cache updated.
+    pub async fn mark_read(&self, conv_id: &str, conv_type: ConvType, up_to: u64) -> Result<()> {
+        let store = self.slot(|s| s.store.clone())?;
+        let request = MarkReadRequest {
+            conv_id: conv_id.to_owned(),
+            conv_type,
+            seq: up_to,
+        };
+        let answer = self.call::<MarkRead>(&request).await?;
+        if answer.cursor == 0 {
+            return Ok(()); // nothing was left to read
+        }
+        let mark = Mark::Read {
+            conv_type,
+            conv_id: conv_id.to_owned(),
+            read_seq: answer.read_seq,
+            unread: answer.unread,
+        };
+        // The inbox entry of the mark follows to every session; applied now, the app sees the
+        // count cleared when its callback runs.
+        if store.apply_mark(&mark, MarkAt::Ahead(answer.cursor))? {
+            if let Some(info) = store.conversation(conv_id, conv_type)? {
+                self.shared
+                    .emit(SdkEvent::Conversations(ConvEvent::UPDATE, vec![info]));
+            }
+            self.shared
+                .emit(SdkEvent::TotalUnread(store.total_unread()?));
+        }
+        Ok(())
+    }
+
+    /// Mark every cached conversation of `conv_type` (every type when `None`) that has unread
+    /// messages read.
+    pub async fn mark_all_read(&self, conv_type: Option<ConvType>) -> Result<()> {
+        let convs = self.conversations()?;
+        for c in convs {
+            let (Some(id), Some(t)) = (c.conv_id.as_deref(), c.conv_type) else {
+                continue;
+            };
+            if c.unread_num.unwrap_or(0) == 0 || conv_type.is_some_and(|want| want != t) {
+                continue;
+            }
+            self.mark_read(id, t, 0).await?;
+        }
+        Ok(())
     }
 
     /// Call operation `O` on the server and wait for its answer. Made while the connection is

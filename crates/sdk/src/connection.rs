@@ -15,7 +15,9 @@ use futures_util::{FutureExt, SinkExt, StreamExt};
 use opentim_model::codes;
 use opentim_model::conv::ConvInfo;
 use opentim_model::enums::{ConvEvent, ConvType, NetworkStatus};
-use opentim_model::message::Message;
+use opentim_model::message::{Message, MessageReceipt};
+use opentim_protocol::op::conv::ConvListResponse;
+use opentim_protocol::op::history::{History, HistoryRequest, HistoryResponse};
 use opentim_protocol::op::login::{Login, LoginRequest, LoginResponse};
 use opentim_protocol::op::send::SendRequest;
 use opentim_protocol::{
@@ -30,10 +32,10 @@ use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 use crate::client::{SdkEvent, Shared};
 use crate::convert::to_local;
 use crate::error::{Result, SdkError};
-use crate::local::{Applied, LocalStore};
+use crate::local::{Applied, LocalStore, Mark, MarkAt, Seed, BOOTSTRAPPED};
 use crate::state::calls::{Call, CallKey};
 use crate::state::outbox::SendKey;
-use crate::state::{Action, Batch, Core};
+use crate::state::{Action, Batch, Core, Staged};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -53,6 +55,65 @@ pub(crate) enum Command {
         reply: oneshot::Sender<Result<String>>,
     },
     Logout(oneshot::Sender<()>),
+}
+
+/// Fill in each conversation's unread messages from the server's history (`jobs`: the request
+/// and the conversation's read mark) and announce them as new messages.
+async fn backfill(
+    shared: Arc<Shared>,
+    store: Arc<dyn LocalStore>,
+    user: String,
+    commands: mpsc::UnboundedSender<Command>,
+    jobs: Vec<(HistoryRequest, u64)>,
+) {
+    for (request, read_seq) in jobs {
+        let Ok(body) = serde_json::value::to_raw_value(&request) else {
+            continue;
+        };
+        let call = Call {
+            op: <History as opentim_protocol::Op>::NAME,
+            body,
+            deadline: Instant::now() + shared.options.send_timeout,
+        };
+        let (tx, rx) = oneshot::channel();
+        if commands.send(Command::Call { call, reply: tx }).is_err() {
+            return; // the session ended
+        }
+        let page = match rx.await {
+            Ok(Ok(text)) => {
+                serde_json::from_str::<HistoryResponse>(&text).map_err(|e| e.to_string())
+            }
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => return,
+        };
+        let page = match page {
+            Ok(page) => page,
+            Err(why) => {
+                tracing::warn!(conv = %request.conv_id, %why, "could not fetch the unread messages of a conversation; they stay in its history on the server");
+                continue;
+            }
+        };
+        // Newest first from the server; stored and announced oldest first.
+        let rows: Vec<(String, Message)> = page
+            .messages
+            .iter()
+            .rev()
+            .map(|w| (w.client_msg_id.clone(), to_local(&user, w)))
+            .collect();
+        match store.backfill(&rows) {
+            Ok(applied) => {
+                let unread: Vec<Message> = applied
+                    .into_iter()
+                    .map(|a| a.message)
+                    .filter(|m| m.is_from_self != Some(true) && m.seq.unwrap_or(0) > read_seq)
+                    .collect();
+                if !unread.is_empty() {
+                    shared.emit(SdkEvent::NewMessages(unread));
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "could not store fetched unread messages"),
+        }
+    }
 }
 
 /// A new client message id: 128 random bits in hex.
@@ -114,15 +175,17 @@ impl Session {
         store: Arc<dyn LocalStore>,
         shared: Arc<Shared>,
     ) -> Self {
-        // The session is the cursor's only writer: read it once.
+        // The session is the cursor's only writer: read it once. A cache that never synced and
+        // was never started from the server's list starts from the list, at the inbox head.
         let cursor = store.cursor().unwrap_or(0);
+        let fresh = cursor == 0 && store.state(BOOTSTRAPPED).unwrap_or(0) == 0;
         Session {
             id,
             user,
             sig,
             store,
             shared,
-            core: Core::new(cursor),
+            core: Core::starting(cursor, fresh),
             waiting: HashMap::new(),
             calls: HashMap::new(),
         }
@@ -178,8 +241,13 @@ impl Session {
     /// Do what the core asked, writing frames to `ws` (without flushing) when connected.
     /// Returns how the connection ends, if it does.
     async fn perform(&mut self, mut ws: Option<&mut Ws>, actions: Vec<Action>) -> Option<End> {
-        for action in actions {
+        let mut queue: std::collections::VecDeque<Action> = actions.into();
+        while let Some(action) = queue.pop_front() {
             match action {
+                Action::Bootstrap(list) => {
+                    let after = self.bootstrap(list);
+                    queue.extend(after);
+                }
                 Action::Send(text) => {
                     if let Some(ws) = ws.as_deref_mut() {
                         if let Err(e) = ws.feed(WsMessage::text(text)).await {
@@ -225,35 +293,223 @@ impl Session {
         self.perform(ws, actions).await
     }
 
-    fn store_batch(&mut self, batch: &Batch) -> Vec<Action> {
-        let rows: Vec<(String, Message)> = batch
-            .entries
+    /// Start a new device's cache from the server's conversation list; the actions that follow
+    /// (the sync from the list's cursor).
+    fn bootstrap(&mut self, list: ConvListResponse) -> Vec<Action> {
+        let seeds: Vec<Seed> = list
+            .conversations
             .iter()
-            .map(|s| {
-                let InboxItem::Message { message } = &s.entry.item;
-                (message.client_msg_id.clone(), to_local(&self.user, message))
+            .map(|c| Seed {
+                conv_type: c.conv_type,
+                conv_id: c.conv_id.clone(),
+                last: c
+                    .last_message
+                    .as_ref()
+                    .map(|m| (m.client_msg_id.clone(), to_local(&self.user, m))),
+                active_time: c.active_time,
+                unread: c.unread,
+                read_seq: c.read_seq,
+                peer_read_seq: c.peer_read_seq,
             })
             .collect();
-        match self.store.apply(&rows, batch.cursor) {
+        match self.store.bootstrap(&seeds, list.cursor) {
+            Ok(()) => {
+                let infos: Vec<ConvInfo> = seeds
+                    .iter()
+                    .filter_map(|s| self.conversation(&s.conv_id, s.conv_type))
+                    .collect();
+                tracing::info!(user = %self.user, conversations = infos.len(), cursor = list.cursor, "started from the server's conversation list");
+                if !infos.is_empty() {
+                    self.shared
+                        .emit(SdkEvent::Conversations(ConvEvent::ADD, infos));
+                    self.unread_changed();
+                }
+                self.start_backfill(&seeds);
+                self.core.bootstrapped(list.cursor)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not store the conversation list; syncing the inbox instead");
+                self.core.bootstrapped(0)
+            }
+        }
+    }
+
+    /// Fetch the unread messages behind the conversation list (at most
+    /// `backfill_unread` per conversation) in the background: they reach the app as new
+    /// messages, as they would have had this device been online.
+    fn start_backfill(&self, seeds: &[Seed]) {
+        let cap = u64::from(self.shared.options.backfill_unread);
+        let jobs: Vec<(HistoryRequest, u64)> = seeds
+            .iter()
+            .filter(|s| s.unread > 0 && cap > 0)
+            .filter_map(|s| {
+                let last_seq = s.last.as_ref()?.1.seq?;
+                let request = HistoryRequest {
+                    conv_id: s.conv_id.clone(),
+                    conv_type: s.conv_type,
+                    before_seq: last_seq.saturating_add(1),
+                    count: s.unread.min(cap) as u32,
+                };
+                Some((request, s.read_seq))
+            })
+            .collect();
+        let commands = {
+            let slot = self
+                .shared
+                .session
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            slot.as_ref()
+                .filter(|s| s.id == self.id)
+                .map(|s| s.commands.clone())
+        };
+        if let (false, Some(commands)) = (jobs.is_empty(), commands) {
+            let (shared, store, user) =
+                (self.shared.clone(), self.store.clone(), self.user.clone());
+            tokio::spawn(backfill(shared, store, user, commands, jobs));
+        }
+    }
+
+    /// Report the total unread count.
+    fn unread_changed(&self) {
+        if let Ok(total) = self.store.total_unread() {
+            self.shared.emit(SdkEvent::TotalUnread(total));
+        }
+    }
+
+    /// Store a batch: runs of messages in one transaction each (normally the whole batch), and
+    /// each mark (read mark, receipt, unknown kind) in order between them.
+    fn store_batch(&mut self, batch: &Batch) -> Vec<Action> {
+        let mut start = 0;
+        let entries = &batch.entries;
+        while start < entries.len() {
+            let is_message = |s: &Staged| matches!(s.entry.item, InboxItem::Message { .. });
+            if !is_message(&entries[start]) {
+                if let Err(actions) = self.store_mark(&entries[start]) {
+                    return actions;
+                }
+                start += 1;
+                continue;
+            }
+            let end = entries[start..]
+                .iter()
+                .position(|s| !is_message(s))
+                .map_or(entries.len(), |p| start + p);
+            let cursor = match end == entries.len() {
+                true => batch.cursor,
+                false => entries[end - 1].entry.cursor,
+            };
+            if let Err(actions) = self.store_messages(&entries[start..end], cursor) {
+                return actions;
+            }
+            start = end;
+        }
+        self.core.stored(batch);
+        Vec::new()
+    }
+
+    /// Apply one non-message entry; on a local failure, what the core says to do.
+    fn store_mark(&mut self, staged: &Staged) -> std::result::Result<(), Vec<Action>> {
+        let (mark, conv) = match &staged.entry.item {
+            InboxItem::Read {
+                conv_type,
+                conv_id,
+                read_seq,
+                unread,
+            } => (
+                Mark::Read {
+                    conv_type: *conv_type,
+                    conv_id: conv_id.clone(),
+                    read_seq: *read_seq,
+                    unread: *unread,
+                },
+                Some((*conv_type, conv_id.clone(), None)),
+            ),
+            InboxItem::PeerRead {
+                conv_type,
+                conv_id,
+                read_seq,
+                time,
+            } => (
+                Mark::PeerRead {
+                    conv_type: *conv_type,
+                    conv_id: conv_id.clone(),
+                    read_seq: *read_seq,
+                },
+                Some((*conv_type, conv_id.clone(), Some(*time))),
+            ),
+            InboxItem::Message { .. } | InboxItem::Unknown => (Mark::Skip, None),
+        };
+        let changed = match self
+            .store
+            .apply_mark(&mark, MarkAt::Entry(staged.entry.cursor))
+        {
+            Ok(changed) => changed,
+            Err(e) => {
+                tracing::error!(error = %e, "could not store a read mark; it is synced again");
+                return Err(self.core.store_failed());
+            }
+        };
+        if let Some((conv_type, conv_id, receipt)) = conv.filter(|_| changed) {
+            if let Some(time) = receipt {
+                self.shared.emit(SdkEvent::Receipts(vec![MessageReceipt {
+                    conv_id: Some(conv_id.clone()),
+                    conv_type: Some(conv_type),
+                    time_stamp: Some(time),
+                }]));
+            }
+            if let Some(info) = self.conversation(&conv_id, conv_type) {
+                self.shared
+                    .emit(SdkEvent::Conversations(ConvEvent::UPDATE, vec![info]));
+            }
+            if receipt.is_none() {
+                self.unread_changed();
+            }
+        }
+        Ok(())
+    }
+
+    /// Store consecutive message entries and move the cursor to `cursor`, in one transaction.
+    fn store_messages(
+        &mut self,
+        entries: &[Staged],
+        cursor: u64,
+    ) -> std::result::Result<(), Vec<Action>> {
+        let rows: Vec<(String, Message)> = entries
+            .iter()
+            .filter_map(|s| match &s.entry.item {
+                InboxItem::Message { message } => {
+                    Some((message.client_msg_id.clone(), to_local(&self.user, message)))
+                }
+                _ => None,
+            })
+            .collect();
+        match self.store.apply(&rows, cursor) {
             Ok(applied) => {
-                self.core.stored(batch);
-                let acks: Vec<bool> = batch.entries.iter().map(|s| s.ack.is_some()).collect();
+                let acks: Vec<bool> = entries.iter().map(|s| s.ack.is_some()).collect();
+                let new_unread = applied
+                    .iter()
+                    .zip(&acks)
+                    .any(|(a, own)| a.is_new && !own && a.message.is_from_self != Some(true));
                 self.announce(&applied, &acks);
-                for (staged, a) in batch.entries.iter().zip(applied) {
+                if new_unread {
+                    self.unread_changed();
+                }
+                for (staged, a) in entries.iter().zip(applied) {
                     if let Some(key) = staged.ack {
                         self.resolve(key, Ok(a.message));
                     }
                 }
-                Vec::new()
+                Ok(())
             }
             Err(e) => {
                 tracing::error!(error = %e, "could not store synced messages; they are synced again");
-                for (staged, (_, local)) in batch.entries.iter().zip(rows) {
+                for (staged, (_, local)) in entries.iter().zip(rows) {
                     if let Some(key) = staged.ack {
                         self.resolve(key, Ok(local));
                     }
                 }
-                self.core.store_failed()
+                Err(self.core.store_failed())
             }
         }
     }

@@ -52,6 +52,8 @@ pub struct Config {
     pub sync_page: u32,
     /// Most messages per history page. Default 100.
     pub max_history_page: u32,
+    /// Most conversations a conversation list holds (the most recently active). Default 1000.
+    pub max_conversations: u32,
     /// SQLite `synchronous` mode: "full" (default; an ack means the message survived power
     /// loss) or "normal" (survives a process crash, may lose the last commits on power loss).
     pub sqlite_synchronous: String,
@@ -109,6 +111,7 @@ impl Default for Config {
             rate_burst_secs: 10,
             sync_page: 200,
             max_history_page: 100,
+            max_conversations: 1000,
             sqlite_synchronous: "full".into(),
             write_batch: 512,
             store_retry_secs: 10,

@@ -57,6 +57,11 @@ pub trait LocalStore: Send + Sync {
     /// message id; one already stored (the same sender and client id) is updated, not doubled.
     fn apply(&self, messages: &[(String, Message)], cursor: u64) -> Result<Vec<Applied>, SdkError>;
 
+    /// Store older messages fetched from the server's history (a new device filling in the
+    /// unread messages behind the conversation list): the cursor and the unread counts stay as
+    /// they are; a message already cached is updated, not doubled.
+    fn backfill(&self, messages: &[(String, Message)]) -> Result<Vec<Applied>, SdkError>;
+
     /// Record the server's acknowledgement of a message this device sent (outside the inbox
     /// order: the inbox entry of the same message may come before or after it).
     fn apply_ack(&self, client_msg_id: &str, msg: &Message) -> Result<Applied, SdkError>;
@@ -73,13 +78,79 @@ pub trait LocalStore: Send + Sync {
     /// Every conversation, most recently active first.
     fn conversations(&self) -> Result<Vec<ConvInfo>, SdkError>;
 
+    /// The sum of the unread counts of every conversation.
+    fn total_unread(&self) -> Result<u64, SdkError> {
+        Ok(self
+            .conversations()?
+            .iter()
+            .map(|c| c.unread_num.unwrap_or(0))
+            .sum())
+    }
+
     /// One conversation, if it exists.
     fn conversation(
         &self,
         conv_id: &str,
         conv_type: ConvType,
     ) -> Result<Option<ConvInfo>, SdkError>;
+
+    /// Apply an inbox entry that is not a message (a read mark, a receipt, a kind this SDK does
+    /// not know), in one transaction with what `at` says about the cursor. True when it changed
+    /// what the cache held (a mark already there, or older than the cached one, changes nothing).
+    fn apply_mark(&self, mark: &Mark, at: MarkAt) -> Result<bool, SdkError>;
+
+    /// Start the cache of a device new to the account from the server's conversation list:
+    /// the conversations with their last messages, unread counts and marks, and the cursor the
+    /// list is current to (never moving the cursor back), in one transaction.
+    fn bootstrap(&self, seeds: &[Seed], cursor: u64) -> Result<(), SdkError>;
+}
+
+/// A non-message inbox entry to apply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mark {
+    /// This user read the conversation up to `read_seq`; `unread` is what the server counts
+    /// as left.
+    Read {
+        conv_type: ConvType,
+        conv_id: String,
+        read_seq: u64,
+        unread: u64,
+    },
+    /// The peer read this user's messages up to `read_seq`.
+    PeerRead {
+        conv_type: ConvType,
+        conv_id: String,
+        read_seq: u64,
+    },
+    /// An entry of a kind this SDK does not know: only its cursor counts.
+    Skip,
+}
+
+/// Where a [`Mark`] comes from, and so what happens to the cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkAt {
+    /// The inbox entry at this cursor: apply it and move the cursor there.
+    Entry(u64),
+    /// The server's answer to this device's own request, whose inbox entry at this cursor is
+    /// still to come: apply it now unless the cache is already past the cursor (the entry, or
+    /// what followed it, is then in the cache already); the cursor stays.
+    Ahead(u64),
+}
+
+/// One conversation of the server's list, for [`LocalStore::bootstrap`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seed {
+    pub conv_type: ConvType,
+    pub conv_id: String,
+    /// The last message (its client message id, and the message from the owner's side).
+    pub last: Option<(String, Message)>,
+    pub active_time: u64,
+    pub unread: u64,
+    pub read_seq: u64,
+    pub peer_read_seq: u64,
 }
 
 /// The state key of the inbox cursor.
 pub const CURSOR: &str = "cursor";
+/// The state key set once the cache was started from the server's conversation list.
+pub const BOOTSTRAPPED: &str = "bootstrapped";

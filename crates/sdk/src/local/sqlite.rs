@@ -13,7 +13,7 @@ use opentim_model::enums::{ConvEvent, ConvType, MsgStatus};
 use opentim_model::message::Message;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{Applied, LocalStore, CURSOR};
+use super::{Applied, LocalStore, Mark, MarkAt, Seed, CURSOR};
 use crate::error::SdkError;
 
 const MIGRATIONS: &[&str] = &[
@@ -39,6 +39,9 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (conv_type, conv_id)
      );
      CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+    // 2: read marks: how far this user and the peer have read each conversation.
+    "ALTER TABLE conversations ADD COLUMN read_seq INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE conversations ADD COLUMN peer_read_seq INTEGER NOT NULL DEFAULT 0;",
 ];
 
 fn db(e: rusqlite::Error) -> SdkError {
@@ -115,10 +118,14 @@ impl SqliteStore {
         &self,
         messages: impl ExactSizeIterator<Item = (&'a str, &'a Message)>,
         cursor: Option<u64>,
+        backfill: bool,
     ) -> Result<Vec<Applied>, SdkError> {
         let mut conn = self.lock();
         let tx = conn.transaction().map_err(db)?;
-        let mut convs = Conversations::default();
+        let mut convs = Conversations {
+            backfill,
+            ..Default::default()
+        };
         let mut out = Vec::with_capacity(messages.len());
         for (client_msg_id, msg) in messages {
             out.push(store_message(&tx, client_msg_id, msg, &mut convs)?);
@@ -139,7 +146,8 @@ impl SqliteStore {
         let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(&format!(
-                "SELECT c.conv_type, c.conv_id, c.unread, c.active_time, m.id, m.body FROM conversations c
+                "SELECT c.conv_type, c.conv_id, c.unread, c.active_time, m.id, m.body, c.read_seq,
+                        c.peer_read_seq FROM conversations c
                  LEFT JOIN messages m ON m.id = c.last_msg_id {filter} ORDER BY c.active_time DESC"
             ))
             .map_err(db)?;
@@ -152,16 +160,20 @@ impl SqliteStore {
                     r.get::<_, i64>(3)?,
                     r.get::<_, Option<i64>>(4)?,
                     r.get::<_, Option<String>>(5)?,
+                    r.get::<_, i64>(6)?,
+                    r.get::<_, i64>(7)?,
                 ))
             })
             .map_err(db)?;
         let mut out = Vec::new();
         for row in rows {
-            let (conv_type, conv_id, unread, active, id, body) = row.map_err(db)?;
+            let (conv_type, conv_id, unread, active, id, body, read, peer_read) =
+                row.map_err(db)?;
             let last = match body {
                 Some(b) => {
                     let mut m: Message = from_json(&b)?;
                     m.unique_id = id.map(|i| i as u64);
+                    mark_flags(&mut m, read as u64, peer_read as u64);
                     Some(m)
                 }
                 None => None,
@@ -181,11 +193,7 @@ impl SqliteStore {
 
 impl LocalStore for SqliteStore {
     fn state(&self, key: &str) -> Result<u64, SdkError> {
-        self.lock()
-            .prepare_cached("SELECT value FROM state WHERE key = ?1")
-            .and_then(|mut s| s.query_row([key], |r| r.get::<_, i64>(0)).optional())
-            .map(|v| v.unwrap_or(0) as u64)
-            .map_err(db)
+        get_state(&self.lock(), key)
     }
 
     fn set_state(&self, key: &str, value: u64) -> Result<(), SdkError> {
@@ -237,11 +245,19 @@ impl LocalStore for SqliteStore {
     }
 
     fn apply(&self, messages: &[(String, Message)], cursor: u64) -> Result<Vec<Applied>, SdkError> {
-        self.write(messages.iter().map(|(c, m)| (c.as_str(), m)), Some(cursor))
+        self.write(
+            messages.iter().map(|(c, m)| (c.as_str(), m)),
+            Some(cursor),
+            false,
+        )
+    }
+
+    fn backfill(&self, messages: &[(String, Message)]) -> Result<Vec<Applied>, SdkError> {
+        self.write(messages.iter().map(|(c, m)| (c.as_str(), m)), None, true)
     }
 
     fn apply_ack(&self, client_msg_id: &str, msg: &Message) -> Result<Applied, SdkError> {
-        let mut applied = self.write(std::iter::once((client_msg_id, msg)), None)?;
+        let mut applied = self.write(std::iter::once((client_msg_id, msg)), None, false)?;
         applied
             .pop()
             .ok_or_else(|| db(rusqlite::Error::QueryReturnedNoRows))
@@ -254,6 +270,7 @@ impl LocalStore for SqliteStore {
         count: u32,
     ) -> Result<Vec<Message>, SdkError> {
         let conn = self.lock();
+        let (read, peer_read) = marks(&conn, conv_type, conv_id)?;
         let mut stmt = conn
             .prepare_cached(
                 "SELECT id, body FROM messages WHERE conv_type = ?1 AND conv_id = ?2
@@ -270,6 +287,7 @@ impl LocalStore for SqliteStore {
             let (id, body) = row.map_err(db)?;
             let mut m: Message = from_json(&body)?;
             m.unique_id = Some(id as u64);
+            mark_flags(&mut m, read, peer_read);
             out.push(m);
         }
         out.reverse();
@@ -278,6 +296,98 @@ impl LocalStore for SqliteStore {
 
     fn conversations(&self) -> Result<Vec<ConvInfo>, SdkError> {
         self.query_conversations("", &[])
+    }
+
+    fn apply_mark(&self, mark: &Mark, at: MarkAt) -> Result<bool, SdkError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(db)?;
+        if let MarkAt::Ahead(cursor) = at {
+            if get_state(&tx, CURSOR)? >= cursor {
+                return Ok(false);
+            }
+        }
+        let changed = match mark {
+            Mark::Read {
+                conv_type,
+                conv_id,
+                read_seq,
+                unread,
+            } => {
+                tx.prepare_cached(
+                    "UPDATE conversations SET read_seq = ?3, unread = ?4
+                     WHERE conv_type = ?1 AND conv_id = ?2 AND read_seq <= ?3
+                       AND (read_seq < ?3 OR unread != ?4)",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        conv_type.0,
+                        conv_id,
+                        *read_seq as i64,
+                        *unread as i64
+                    ])
+                })
+                .map_err(db)?
+                    > 0
+            }
+            Mark::PeerRead {
+                conv_type,
+                conv_id,
+                read_seq,
+            } => {
+                tx.prepare_cached(
+                    "UPDATE conversations SET peer_read_seq = ?3
+                     WHERE conv_type = ?1 AND conv_id = ?2 AND peer_read_seq < ?3",
+                )
+                .and_then(|mut s| s.execute(params![conv_type.0, conv_id, *read_seq as i64]))
+                .map_err(db)?
+                    > 0
+            }
+            Mark::Skip => false,
+        };
+        if let MarkAt::Entry(cursor) = at {
+            set_state(&tx, CURSOR, cursor)?;
+        }
+        tx.commit().map_err(db)?;
+        Ok(changed)
+    }
+
+    fn bootstrap(&self, seeds: &[Seed], cursor: u64) -> Result<(), SdkError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(db)?;
+        for seed in seeds {
+            let last_id = match &seed.last {
+                Some((client_msg_id, m)) => {
+                    let mut convs = Conversations::default();
+                    let applied = store_message(&tx, client_msg_id, m, &mut convs)?;
+                    applied.message.unique_id.map(|i| i as i64)
+                }
+                None => None,
+            };
+            tx.prepare_cached(
+                "INSERT INTO conversations (conv_type, conv_id, unread, active_time, last_msg_id,
+                                            read_seq, peer_read_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (conv_type, conv_id) DO UPDATE SET unread = ?3,
+                    active_time = MAX(active_time, ?4), last_msg_id = COALESCE(?5, last_msg_id),
+                    read_seq = MAX(read_seq, ?6), peer_read_seq = MAX(peer_read_seq, ?7)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    seed.conv_type.0,
+                    seed.conv_id,
+                    seed.unread as i64,
+                    seed.active_time as i64,
+                    last_id,
+                    seed.read_seq as i64,
+                    seed.peer_read_seq as i64
+                ])
+            })
+            .map_err(db)?;
+        }
+        let current = get_state(&tx, CURSOR)?;
+        set_state(&tx, CURSOR, cursor.max(current))?;
+        set_state(&tx, super::BOOTSTRAPPED, 1)?;
+        tx.commit().map_err(db)
     }
 
     fn conversation(
@@ -316,6 +426,29 @@ fn conv_info(
     .complete()
 }
 
+/// The read marks of a conversation (0, 0 when it is not cached).
+fn marks(conn: &Connection, conv_type: ConvType, conv_id: &str) -> Result<(u64, u64), SdkError> {
+    conn.prepare_cached(
+        "SELECT read_seq, peer_read_seq FROM conversations WHERE conv_type = ?1 AND conv_id = ?2",
+    )
+    .and_then(|mut s| {
+        s.query_row(params![conv_type.0, conv_id], |r| {
+            Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
+        })
+        .optional()
+    })
+    .map(Option::unwrap_or_default)
+    .map_err(db)
+}
+
+/// `message_is_read` and `message_is_peer_read` from the conversation's marks.
+fn mark_flags(m: &mut Message, read_seq: u64, peer_read_seq: u64) {
+    let seq = m.seq.unwrap_or(0);
+    let own = m.is_from_self == Some(true);
+    m.is_read = Some(own || (seq > 0 && seq <= read_seq));
+    m.is_peer_read = Some(own && seq > 0 && seq <= peer_read_seq);
+}
+
 fn to_json(m: &Message) -> String {
     serde_json::to_string(m).unwrap_or_default()
 }
@@ -327,6 +460,13 @@ fn from_json(body: &str) -> Result<Message, SdkError> {
             format!("corrupt cached message: {e}"),
         )
     })
+}
+
+fn get_state(conn: &Connection, key: &str) -> Result<u64, SdkError> {
+    conn.prepare_cached("SELECT value FROM state WHERE key = ?1")
+        .and_then(|mut s| s.query_row([key], |r| r.get::<_, i64>(0)).optional())
+        .map(|v| v.unwrap_or(0) as u64)
+        .map_err(db)
 }
 
 fn set_state(conn: &Connection, key: &str, value: u64) -> Result<(), SdkError> {
@@ -350,7 +490,11 @@ struct ConvChange {
 
 /// The conversations a batch touches.
 #[derive(Default)]
-struct Conversations(HashMap<(i64, String), ConvChange>);
+struct Conversations {
+    changes: HashMap<(i64, String), ConvChange>,
+    /// Older messages filled in behind the server's counts: they count as read.
+    backfill: bool,
+}
 
 impl Conversations {
     /// Count message `id` into its conversation; Add when the message brings the conversation
@@ -363,8 +507,8 @@ impl Conversations {
         time: i64,
         unread: bool,
     ) -> Result<ConvEvent, SdkError> {
-        let unread = i64::from(unread);
-        if let Some(c) = self.0.get_mut(&key) {
+        let unread = i64::from(unread && !self.backfill);
+        if let Some(c) = self.changes.get_mut(&key) {
             c.unread += unread;
             if time >= c.time {
                 (c.time, c.last_id) = (time, id);
@@ -375,7 +519,7 @@ impl Conversations {
             .prepare_cached("SELECT 1 FROM conversations WHERE conv_type = ?1 AND conv_id = ?2")
             .and_then(|mut s| s.exists(params![key.0, key.1]))
             .map_err(db)?;
-        self.0.insert(
+        self.changes.insert(
             key,
             ConvChange {
                 unread,
@@ -401,7 +545,7 @@ impl Conversations {
                     last_msg_id = CASE WHEN ?4 >= active_time THEN ?5 ELSE last_msg_id END",
             )
             .map_err(db)?;
-        for ((conv_type, conv_id), c) in self.0 {
+        for ((conv_type, conv_id), c) in self.changes {
             upsert
                 .execute(params![conv_type, conv_id, c.unread, c.time, c.last_id])
                 .map_err(db)?;

@@ -15,6 +15,7 @@ pub mod sync;
 use std::collections::HashMap;
 
 use opentim_model::codes;
+use opentim_protocol::op::conv::{ConvList, ConvListRequest, ConvListResponse};
 use opentim_protocol::op::logout::Logout;
 use opentim_protocol::op::ping::Ping;
 use opentim_protocol::op::send::{SendMessage, SendRequest, SendResponse};
@@ -50,6 +51,9 @@ pub enum Action {
         key: CallKey,
         result: Result<String, SdkError>,
     },
+    /// The server's conversation list for a device new to the account: store it (with the
+    /// cursor it is current to), then call [`Core::bootstrapped`].
+    Bootstrap(ConvListResponse),
     /// Another login took this session over.
     Kicked,
     /// The UserSig expired.
@@ -73,6 +77,7 @@ pub struct Batch {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum InFlight {
     Sync,
+    Bootstrap,
     Send(SendKey),
     Call(CallKey),
     Other,
@@ -90,6 +95,9 @@ pub struct Core {
     staged: Vec<Staged>,
     /// The last sync was refused for now (the server busy or throttling): sync at the next tick.
     sync_again: bool,
+    /// This device has never started from the server's conversation list: it does so at the
+    /// next connection instead of replaying the whole inbox.
+    bootstrap: bool,
 }
 
 /// Codes that refuse a request for now, not for good: the same request may succeed later.
@@ -101,9 +109,18 @@ fn busy(code: i32) -> bool {
 }
 
 impl Core {
-    /// A session whose local store holds everything up to `cursor`.
+    /// A session whose local store holds everything up to `cursor` (a device that was started
+    /// from the server's list, or one that syncs the inbox from the start).
+    #[cfg(test)]
     pub fn new(cursor: u64) -> Self {
+        Self::starting(cursor, false)
+    }
+
+    /// A session that first fetches the conversation list when `bootstrap` (a device new to
+    /// the account), and syncs from the cursor that list is current to.
+    pub fn starting(cursor: u64, bootstrap: bool) -> Self {
         Core {
+            bootstrap,
             sync: SyncState::new(cursor),
             outbox: Outbox::default(),
             calls: Calls::default(),
@@ -168,7 +185,15 @@ impl Core {
         self.in_flight.clear();
         self.sync.syncing = false;
         self.sync_again = false;
-        let mut out = vec![self.start_sync()];
+        let mut out = if self.bootstrap {
+            // Live entries wait (as during a sync) until the list says where the cursor is.
+            self.sync.syncing = true;
+            vec![self.request(InFlight::Bootstrap, |id| {
+                encode_request::<ConvList>(id, &ConvListRequest {})
+            })]
+        } else {
+            vec![self.start_sync()]
+        };
         self.outbox.take_again(); // every queued send goes now
         for key in self.outbox.keys() {
             out.extend(self.send_frame(key));
@@ -223,6 +248,17 @@ impl Core {
         self.request(InFlight::Other, |id| {
             encode_request::<Logout>(id, &Empty {})
         })
+    }
+
+    /// The conversation list of [`Action::Bootstrap`] is stored, current to `cursor`: the
+    /// inbox is synced from there.
+    pub fn bootstrapped(&mut self, cursor: u64) -> Vec<Action> {
+        self.bootstrap = false;
+        self.sync.jump(cursor);
+        match self.online {
+            true => vec![self.start_sync()],
+            false => Vec::new(),
+        }
     }
 
     /// The clock ticked: fail every send and call whose deadline passed, and send again what
@@ -310,10 +346,12 @@ impl Core {
             }
             verdict => {
                 let mut out = Vec::new();
-                if let Some(key) = ack {
+                if let (Some(key), InboxItem::Message { message }) = (ack, entry.item) {
                     // Resolve the send now; the entry is applied in order later (or was).
-                    let InboxItem::Message { message } = entry.item;
-                    out.push(Action::Acked { key, message });
+                    out.push(Action::Acked {
+                        key,
+                        message: *message,
+                    });
                 }
                 if verdict == Verdict::Gap && !self.sync.syncing {
                     out.push(self.start_sync());
@@ -325,6 +363,21 @@ impl Core {
 
     fn reply(&mut self, id: u64, frame: ServerFrame<'_>) -> Vec<Action> {
         match self.in_flight.remove(&id) {
+            Some(InFlight::Bootstrap) => {
+                let list = match frame.code {
+                    0 => decode_body::<ConvListResponse>(frame.body).map_err(|e| e.to_string()),
+                    _ => Err(format!("{} {}", frame.code, frame.desc)),
+                };
+                match list {
+                    Ok(list) => vec![Action::Bootstrap(list)],
+                    Err(why) => {
+                        // A server without the list: sync the inbox from the start instead.
+                        tracing::warn!(%why, "no conversation list; syncing the whole inbox");
+                        self.bootstrap = false;
+                        vec![self.start_sync()]
+                    }
+                }
+            }
             Some(InFlight::Sync) => {
                 self.sync.syncing = false;
                 let page = match frame.code {
@@ -377,7 +430,9 @@ impl Core {
                     Ok(SendResponse { message, cursor }) => self.live(
                         InboxEntry {
                             cursor,
-                            item: InboxItem::Message { message },
+                            item: InboxItem::Message {
+                                message: Box::new(message),
+                            },
                         },
                         Some(key),
                     ),

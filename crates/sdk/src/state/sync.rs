@@ -78,6 +78,15 @@ impl SyncState {
         more || self.max_seen > self.cursor
     }
 
+    /// The local store was started at `cursor` (from the server's conversation list): continue
+    /// from there, never going back. Ends the wait that [`SyncState::syncing`] imposed.
+    pub fn jump(&mut self, cursor: u64) {
+        self.cursor = self.cursor.max(cursor);
+        self.stored = self.stored.max(cursor);
+        self.max_seen = self.max_seen.max(self.cursor);
+        self.syncing = false;
+    }
+
     /// The local store committed everything staged up to `cursor`.
     pub fn stored(&mut self, cursor: u64) {
         self.stored = self.stored.max(cursor);

@@ -28,7 +28,7 @@ fn entry(cursor: u64) -> InboxEntry {
     InboxEntry {
         cursor,
         item: InboxItem::Message {
-            message: wire(cursor, &format!("m{cursor}")),
+            message: Box::new(wire(cursor, &format!("m{cursor}"))),
         },
     }
 }

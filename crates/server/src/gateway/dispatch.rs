@@ -9,6 +9,7 @@ use futures_util::future::{ready, BoxFuture};
 use futures_util::FutureExt;
 use opentim_model::codes;
 use opentim_model::ids::UserId;
+use opentim_protocol::op::conv::{ConvList, MarkRead};
 use opentim_protocol::op::history::History;
 use opentim_protocol::op::login::Login;
 use opentim_protocol::op::logout::Logout;
@@ -129,6 +130,12 @@ impl Table {
             }),
             route::<History, _, _>(false, |services, caller, req| async move {
                 services.conversation.history(&caller.user, req).await
+            }),
+            route::<ConvList, _, _>(false, |services, caller, _| async move {
+                services.conversation.list(&caller.user).await
+            }),
+            route::<MarkRead, _, _>(false, |services, caller, req| async move {
+                services.conversation.mark_read(&caller.user, req).await
             }),
         ];
         Table {

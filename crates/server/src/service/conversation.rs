@@ -1,41 +1,131 @@
-//! Conversations: today, paging back through one's stored messages (roaming history).
+//! Conversations: the list each user has (last message, unread count, read marks), read
+//! marks and receipts, and paging back through stored messages (roaming history).
 
 use std::sync::Arc;
 
 use opentim_model::codes;
 use opentim_model::enums::ConvType;
 use opentim_model::ids::UserId;
+use opentim_protocol::op::conv::{
+    ConvListResponse, ConvSummary, MarkReadRequest, MarkReadResponse,
+};
 use opentim_protocol::op::history::{HistoryRequest, HistoryResponse};
+use opentim_protocol::{Event, InboxEntry, InboxItem};
 
+use crate::clock::now_secs;
 use crate::config::Config;
+use crate::delivery::{Delivery, Topic};
 use crate::error::{Error, Result};
-use crate::store::MessageStore;
+use crate::store::{ConversationStore, MessageStore};
 
 pub struct ConversationService {
     config: Arc<Config>,
     messages: Arc<dyn MessageStore>,
+    conversations: Arc<dyn ConversationStore>,
+    delivery: Arc<Delivery>,
 }
 
 impl ConversationService {
-    pub fn new(config: Arc<Config>, messages: Arc<dyn MessageStore>) -> Self {
-        ConversationService { config, messages }
+    pub fn new(
+        config: Arc<Config>,
+        messages: Arc<dyn MessageStore>,
+        conversations: Arc<dyn ConversationStore>,
+        delivery: Arc<Delivery>,
+    ) -> Self {
+        ConversationService {
+            config,
+            messages,
+            conversations,
+            delivery,
+        }
+    }
+
+    /// The peer of a C2C conversation request.
+    fn c2c_peer(&self, conv_type: ConvType, conv_id: &str) -> Result<UserId> {
+        if conv_type != ConvType::C2C {
+            return Err(Error::refused(
+                codes::ERR_INVALID_CONVERSATION,
+                format!("conv_type {} is not served yet; C2C (1) is", conv_type.0),
+            ));
+        }
+        UserId::parse(conv_id, self.config.max_user_id_bytes)
+            .map_err(|e| Error::refused(codes::ERR_INVALID_CONVERSATION, format!("conv_id: {e}")))
+    }
+
+    /// The user's conversations, most recently active first (at most `max_conversations`),
+    /// and the inbox cursor the list is current to.
+    pub async fn list(&self, user: &UserId) -> Result<ConvListResponse> {
+        let (rows, cursor) = self
+            .conversations
+            .conversations(user.as_str(), self.config.max_conversations)
+            .await
+            .map_err(Error::internal("read the conversations"))?;
+        let conversations = rows
+            .into_iter()
+            .map(|r| ConvSummary {
+                conv_type: r.conv_type,
+                conv_id: r.peer,
+                last_message: r.last,
+                active_time: r.active_time,
+                unread: r.unread,
+                read_seq: r.read_seq,
+                peer_read_seq: r.peer_read_seq,
+            })
+            .collect();
+        Ok(ConvListResponse {
+            conversations,
+            cursor,
+        })
+    }
+
+    /// Mark a conversation of `user` read (up to `req.seq`, or all of it). Every session of the
+    /// user learns the new mark as an inbox entry (the calling one too: the entry keeps its
+    /// cursor in order), and the peer gets a receipt when messages of theirs were read.
+    pub async fn mark_read(&self, user: &UserId, req: MarkReadRequest) -> Result<MarkReadResponse> {
+        let peer = self.c2c_peer(req.conv_type, &req.conv_id)?;
+        let now = now_secs();
+        let mark = self
+            .conversations
+            .mark_c2c_read(user.as_str(), peer.as_str(), req.seq, now)
+            .await
+            .map_err(Error::internal("mark the conversation read"))?;
+        if let Some(cursor) = mark.owner_cursor {
+            let item = InboxItem::Read {
+                conv_type: ConvType::C2C,
+                conv_id: peer.as_str().to_owned(),
+                read_seq: mark.read_seq,
+                unread: mark.unread,
+            };
+            self.delivery
+                .publish_with(&Topic::User(user.clone()), None, || {
+                    Event::Inbox(InboxEntry { cursor, item })
+                })
+                .await;
+        }
+        if let Some(cursor) = mark.peer_cursor.filter(|_| peer != *user) {
+            let item = InboxItem::PeerRead {
+                conv_type: ConvType::C2C,
+                conv_id: user.as_str().to_owned(),
+                read_seq: mark.read_seq,
+                time: now,
+            };
+            self.delivery
+                .publish_with(&Topic::User(peer), None, || {
+                    Event::Inbox(InboxEntry { cursor, item })
+                })
+                .await;
+        }
+        Ok(MarkReadResponse {
+            read_seq: mark.read_seq,
+            unread: mark.unread,
+            cursor: mark.owner_cursor.unwrap_or(0),
+        })
     }
 
     /// Up to `count` (at most `max_history_page`) messages of a conversation of `user`, with
     /// seq below `before_seq`, newest first.
     pub async fn history(&self, user: &UserId, req: HistoryRequest) -> Result<HistoryResponse> {
-        if req.conv_type != ConvType::C2C {
-            return Err(Error::refused(
-                codes::ERR_INVALID_CONVERSATION,
-                format!(
-                    "conv_type {} has no history yet; C2C (1) has",
-                    req.conv_type.0
-                ),
-            ));
-        }
-        let peer = UserId::parse(&req.conv_id, self.config.max_user_id_bytes).map_err(|e| {
-            Error::refused(codes::ERR_INVALID_CONVERSATION, format!("conv_id: {e}"))
-        })?;
+        let peer = self.c2c_peer(req.conv_type, &req.conv_id)?;
         let count = req.count.clamp(1, self.config.max_history_page);
         let messages = self
             .messages

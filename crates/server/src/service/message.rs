@@ -64,7 +64,7 @@ impl Fanout {
                     Event::Inbox(InboxEntry {
                         cursor,
                         item: InboxItem::Message {
-                            message: (*message).clone(),
+                            message: Box::new((*message).clone()),
                         },
                     })
                 })

@@ -40,11 +40,16 @@ impl Services {
             message: MessageService::new(
                 config.clone(),
                 stores.messages.clone(),
-                delivery,
+                delivery.clone(),
                 metrics.clone(),
             ),
             sync: SyncService::new(config.clone(), stores.inbox.clone(), metrics),
-            conversation: ConversationService::new(config, stores.messages.clone()),
+            conversation: ConversationService::new(
+                config,
+                stores.messages.clone(),
+                stores.conversations.clone(),
+                delivery,
+            ),
             stores,
         }
     }

@@ -710,7 +710,7 @@ impl InboxStore for PgStore {
                 };
                 let item = match r.get::<_, i32>(1) {
                     KIND_MESSAGE => InboxItem::Message {
-                        message: row_to_wire(r, 6)?,
+                        message: Box::new(row_to_wire(r, 6)?),
                     },
                     KIND_READ => {
                         let (conv_type, conv_id) = conv()?;

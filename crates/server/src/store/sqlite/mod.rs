@@ -670,7 +670,7 @@ impl InboxStore for SqliteStore {
                 };
                 let item = match kind {
                     KIND_MESSAGE => InboxItem::Message {
-                        message: row_to_wire(r, 6)?,
+                        message: Box::new(row_to_wire(r, 6)?),
                     },
                     KIND_READ => {
                         let (conv_type, conv_id) = conv(r)?;
