@@ -369,6 +369,12 @@ int main(int argc, char** argv) {
     expect_rejected("TIMMsgSendNewMsg before login",
         TIMMsgSendNewMsg(peer, kTIMConv_C2C, text_msg, must_not_fire, "send-prelogin"),
         TIM_ERR_NOTLOGIN, "send-prelogin");
+    expect_rejected("TIMConvGetConvList before login", TIMConvGetConvList(must_not_fire, "convlist-prelogin"),
+        TIM_ERR_NOTLOGIN, "convlist-prelogin");
+    expect_rejected("TIMMsgReportReaded before login",
+        TIMMsgReportReaded(peer, kTIMConv_C2C, NULL, must_not_fire, "read-prelogin"), TIM_ERR_NOTLOGIN, "read-prelogin");
+    expect_rejected("TIMConvGetTotalUnreadMessageCount before login",
+        TIMConvGetTotalUnreadMessageCount(must_not_fire, "unread-prelogin"), TIM_ERR_NOTLOGIN, "unread-prelogin");
     expect_rejected("callExperimentalAPI(NULL)", callExperimentalAPI(NULL, must_not_fire, "experimental-null"),
         TIM_ERR_PARAM, "experimental-null");
     expect_rejected("callExperimentalAPI(\"{\")", callExperimentalAPI("{", must_not_fire, "experimental-bad"),
@@ -452,6 +458,33 @@ int main(int argc, char** argv) {
     expect_rejected("TIMMsgSendNewMsg(NULL json)",
         TIMMsgSendNewMsg(peer, kTIMConv_C2C, NULL, must_not_fire, "send-null-json"),
         TIM_ERR_PARAM, "send-null-json");
+
+    /* ---- reading and conversation argument checks ------------------------------------- */
+    expect_rejected("TIMMsgReportReaded(\"\\xff\\xfe\" conv_id)",
+        TIMMsgReportReaded("\xff\xfe", kTIMConv_C2C, NULL, must_not_fire, "read-bad-utf8"), TIM_ERR_PARAM,
+        "read-bad-utf8");
+    expect_rejected("TIMMsgReportReaded(conv_type 99)",
+        TIMMsgReportReaded(peer, (enum TIMConvType)99, NULL, must_not_fire, "read-conv99"), TIM_ERR_CONV, "read-conv99");
+    expect_rejected("TIMMsgReportReaded(json \"{\")",
+        TIMMsgReportReaded(peer, kTIMConv_C2C, "{", must_not_fire, "read-bad-json"), TIM_ERR_JSON, "read-bad-json");
+    expect_rejected("TIMConvGetConvInfo(NULL)", TIMConvGetConvInfo(NULL, must_not_fire, "convinfo-null"),
+        TIM_ERR_PARAM, "convinfo-null");
+    expect_rejected("TIMConvGetConvInfo(\"{}\") (not an array)",
+        TIMConvGetConvInfo("{}", must_not_fire, "convinfo-object"), TIM_ERR_JSON, "convinfo-object");
+    waiter_init(&w);
+    rc = TIMConvGetConvInfo("[]", on_comm, &w);
+    expect_async("TIMConvGetConvInfo([])", rc, &w, 0);
+    g_cases++;
+    if (rc == TIM_SUCC && w.fired && w.json != NULL && strcmp(w.json, "[]") == 0) {
+        printf("ok   TIMConvGetConvInfo([]) -> []\n");
+    } else {
+        fail("TIMConvGetConvInfo([]) json", "is %s", w.json ? w.json : "(null)");
+    }
+    waiter_destroy(&w);
+    waiter_init(&w);
+    rc = TIMMsgReportReaded("nobody-talked-to-me", kTIMConv_C2C, NULL, on_comm, &w);
+    expect_async("TIMMsgReportReaded(a conversation that does not exist)", rc, &w, 0);
+    waiter_destroy(&w);
 
     snprintf(image_msg, sizeof image_msg, "{\"%s\":[{\"%s\":%d,\"%s\":\"/nonexistent/badinput.png\",\"%s\":%d}]}",
              kTIMMsgElemArray, kTIMElemType, (int)kTIMElem_Image, kTIMImageElemOrigPath, kTIMImageElemLevel,

@@ -25,6 +25,12 @@
 //   custom element after the texts. Waits one more second to catch late duplicates, then prints
 //   "recv ok COUNT", logs out, calls TIMUninit and exits 0.
 //
+// recv also checks the unread counts (TIMConvGetTotalUnreadMessageCount, TIMConvGetConvList with
+//   the seed's ConvInfo key set), reads the conversation (TIMMsgReportReaded) and sees the
+//   count drop to 0 (TIMSetConvTotalUnreadMessageCountChangedCallback, TIMConvGetConvInfo). send,
+//   with CHAT_EXPECT_RECEIPT=1, then waits for the receiver's read receipt
+//   (TIMSetMsgReadedReceiptCallback) before it prints "send ok".
+//
 // Both modes also check the thread rule of the headers: every callback ran on one library
 // thread, never on the calling thread.
 //
@@ -483,6 +489,104 @@ void CheckConvEvents(const std::string& peer, bool fresh) {
     if (!g_failed) logf("recv conv events ok (%d for %s, first %s)", seen, peer.c_str(), fresh ? "Add" : "Update");
 }
 
+// Total unread counts reported through TIMSetConvTotalUnreadMessageCountChangedCallback.
+struct UnreadState {
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::vector<int> totals;
+};
+
+UnreadState g_unread;
+
+void OnTotalUnread(int total_unread_count, const void* user_data) {
+    NoteCallbackThread("TIMConvTotalUnreadMessageCountChangedCallback");
+    UnreadState* state = static_cast<UnreadState*>(const_cast<void*>(user_data));
+    std::lock_guard<std::mutex> lock(state->mutex);
+    state->totals.push_back(total_unread_count);
+    state->cv.notify_all();
+}
+
+// The result JSON of a TIMCommCallback call, parsed; false (after FAILF) when it failed.
+bool CallJson(Pending& pending, int rc, Json::Value& out) {
+    if (rc != TIM_SUCC) {
+        FAILF("%s returned %d", pending.what, rc);
+        return false;
+    }
+    if (!WaitOk(pending)) return false;
+    std::string error;
+    if (!ParseJson(pending.json.c_str(), out, error)) {
+        FAILF("%s: result does not parse: %s (%s)", pending.what, error.c_str(), pending.json.c_str());
+        return false;
+    }
+    return true;
+}
+
+// After every message arrived: `unread` unread in the conversation with `peer` and in all,
+// the list with the seed's ConvInfo key set; TIMMsgReportReaded clears the count, which the
+// count callback, TIMConvGetConvInfo and TIMConvGetTotalUnreadMessageCount then show.
+void CheckReading(const std::string& peer, uint64_t unread) {
+    Json::Value total;
+    Pending total_call;
+    total_call.what = "TIMConvGetTotalUnreadMessageCount";
+    if (!CallJson(total_call, TIMConvGetTotalUnreadMessageCount(OnComm, &total_call), total)) return;
+    if (total[kTIMConvGetTotalUnreadMessageCountResultUnreadCount].asUInt64() != unread) {
+        FAILF("recv: total unread %s, expected %llu", total_call.json.c_str(), static_cast<unsigned long long>(unread));
+    }
+    Json::Value list;
+    Pending list_call;
+    list_call.what = "TIMConvGetConvList";
+    if (!CallJson(list_call, TIMConvGetConvList(OnComm, &list_call), list)) return;
+    // The key set of the seed's ConvInfo examples (TIMCommCallback Examples 2 and 3).
+    static const char* const kConv[] = {kTIMConvActiveTime, kTIMConvId, kTIMConvIsHasDraft, kTIMConvIsHasLastMsg,
+                                        kTIMConvLastMsg, kTIMConvOwner, kTIMConvType, kTIMConvUnReadNum};
+    bool found = false;
+    for (Json::ArrayIndex i = 0; list.isArray() && i < list.size(); i++) {
+        if (!SameKeys(list[i], kConv, 8)) FAILF("recv: ConvInfo has not the seed's key set: %s", ToJson(list[i]).c_str());
+        if (list[i][kTIMConvId].asString() == peer) {
+            found = true;
+            if (list[i][kTIMConvUnReadNum].asUInt64() != unread) FAILF("recv: conversation list shows %s", ToJson(list[i]).c_str());
+        }
+    }
+    if (!found) FAILF("recv: TIMConvGetConvList lacks %s: %s", peer.c_str(), list_call.json.c_str());
+
+    Pending read;
+    read.what = "TIMMsgReportReaded";
+    int rc = TIMMsgReportReaded(peer.c_str(), kTIMConv_C2C, nullptr, OnComm, &read);
+    if (rc != TIM_SUCC) {
+        FAILF("TIMMsgReportReaded returned %d", rc);
+        return;
+    }
+    if (!WaitOk(read)) return;
+    if (read.json != "") FAILF("TIMMsgReportReaded result is \"%s\", expected \"\"", read.json.c_str());
+    {
+        std::unique_lock<std::mutex> lock(g_unread.mutex);
+        bool zero = g_unread.cv.wait_for(lock, std::chrono::seconds(kWaitSeconds), [] {
+            return !g_unread.totals.empty() && g_unread.totals.back() == 0;
+        });
+        if (!zero) FAILF("recv: no total unread count of 0 after TIMMsgReportReaded");
+    }
+    Json::Value wanted(Json::arrayValue);
+    Json::Value one;
+    one[kTIMGetConversationListParamConvId] = peer;
+    one[kTIMGetConversationListParamConvType] = static_cast<int>(kTIMConv_C2C);
+    wanted.append(one);
+    std::string json = ToJson(wanted);
+    Json::Value info;
+    Pending info_call;
+    info_call.what = "TIMConvGetConvInfo";
+    if (!CallJson(info_call, TIMConvGetConvInfo(json.c_str(), OnComm, &info_call), info)) return;
+    if (!info.isArray() || info.size() != 1 || info[0][kTIMConvUnReadNum].asUInt64() != 0) {
+        FAILF("recv: TIMConvGetConvInfo after reading: %s", info_call.json.c_str());
+    }
+    Pending after;
+    after.what = "TIMConvGetTotalUnreadMessageCount (after reading)";
+    if (CallJson(after, TIMConvGetTotalUnreadMessageCount(OnComm, &after), total) &&
+        total[kTIMConvGetTotalUnreadMessageCountResultUnreadCount].asUInt64() != 0) {
+        FAILF("recv: total unread after reading: %s", after.json.c_str());
+    }
+    if (!g_failed) logf("recv read ok (%llu unread, then 0)", static_cast<unsigned long long>(unread));
+}
+
 int RunRecv(const std::string& user, const std::string& sig, const std::string& server,
             const std::string& data_dir, int count, const std::string& peer_arg) {
     // Whether this device has a cache for the user already (then the conversation is known).
@@ -492,6 +596,7 @@ int RunRecv(const std::string& user, const std::string& sig, const std::string& 
     if (!InitSdk(server, data_dir)) return 1;
     TIMAddRecvNewMsgCallback(OnRecvNewMsg, &g_recv);
     TIMSetConvEventCallback(OnConvEvent, &g_conv);
+    TIMSetConvTotalUnreadMessageCountChangedCallback(OnTotalUnread, &g_unread);
     TIMSetNetworkStatusListenerCallback(OnNetworkStatus, &g_recv);
 
     Pending login;
@@ -553,11 +658,14 @@ int RunRecv(const std::string& user, const std::string& sig, const std::string& 
     if (customs != 1) FAILF("recv: got %d custom messages, expected exactly 1", customs);
     CheckConvEvents(peer, fresh);
     if (g_failed) return 1;
+    CheckReading(peer, count + 1);
+    if (g_failed) return 1;
 
     logf("recv custom ok (%d custom message)", customs);
     logf("recv ok %d", count);
     TIMRemoveRecvNewMsgCallback(OnRecvNewMsg);
     TIMSetConvEventCallback(nullptr, nullptr);
+    TIMSetConvTotalUnreadMessageCountChangedCallback(nullptr, nullptr);
     TIMSetNetworkStatusListenerCallback(nullptr, nullptr);
     return 0;
 }
@@ -577,6 +685,52 @@ struct SendCtx {
 };
 
 SendCtx g_send;
+
+// Read receipts (TIMSetMsgReadedReceiptCallback): the conversation ids they name.
+struct ReceiptState {
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::vector<std::string> conv_ids;
+    std::vector<std::string> errors;
+};
+
+ReceiptState g_receipts;
+
+void OnReceipts(const char* json_msg_readed_receipt_array, const void* user_data) {
+    NoteCallbackThread("TIMMsgReadedReceiptCallback");
+    ReceiptState* state = static_cast<ReceiptState*>(const_cast<void*>(user_data));
+    std::lock_guard<std::mutex> lock(state->mutex);
+    Json::Value receipts;
+    std::string error;
+    static const char* const kReceipt[] = {kTIMMsgReceiptConvId, kTIMMsgReceiptConvType, kTIMMsgReceiptTimeStamp};
+    if (!ParseJson(json_msg_readed_receipt_array, receipts, error) || !receipts.isArray()) {
+        state->errors.push_back(std::string("receipt array does not parse: ") + json_msg_readed_receipt_array);
+    }
+    for (Json::ArrayIndex i = 0; receipts.isArray() && i < receipts.size(); i++) {
+        if (!SameKeys(receipts[i], kReceipt, 3) || receipts[i][kTIMMsgReceiptTimeStamp].asUInt64() == 0) {
+            state->errors.push_back("MessageReceipt: " + ToJson(receipts[i]));
+        }
+        state->conv_ids.push_back(receipts[i][kTIMMsgReceiptConvId].asString());
+    }
+    state->cv.notify_all();
+}
+
+// With CHAT_EXPECT_RECEIPT=1 (the receiver is online and reads what it got): wait for its read
+// receipt.
+void CheckReceipt(const std::string& peer) {
+    const char* expect = std::getenv("CHAT_EXPECT_RECEIPT");
+    if (expect == nullptr || std::strcmp(expect, "1") != 0) return;
+    std::unique_lock<std::mutex> lock(g_receipts.mutex);
+    bool got = g_receipts.cv.wait_for(lock, std::chrono::seconds(kWaitSeconds), [&peer] {
+        for (const std::string& id : g_receipts.conv_ids) {
+            if (id == peer) return true;
+        }
+        return false;
+    });
+    for (const std::string& e : g_receipts.errors) FAILF("send: %s", e.c_str());
+    if (!got) FAILF("send: no read receipt from %s within %d s", peer.c_str(), kWaitSeconds);
+    if (!g_failed) logf("send receipt ok (%s read the messages)", peer.c_str());
+}
 
 struct TextPending {
     Pending pending;
@@ -688,6 +842,7 @@ int RunSend(const std::string& user, const std::string& sig, const std::string& 
 
     if (!InitSdk(server, data_dir)) return 1;
     TIMSetNetworkStatusListenerCallback(OnNetworkStatus, nullptr);
+    TIMSetMsgReadedReceiptCallback(OnReceipts, &g_receipts);
 
     Pending login;
     if (!Login(user, sig, login, OnLoginReentrant)) return 1;
@@ -796,8 +951,11 @@ int RunSend(const std::string& user, const std::string& sig, const std::string& 
     if (g_failed) return 1;
     logf("sent custom message seq %llu (re-entrant send from a callback ok)", static_cast<unsigned long long>(seq));
 
+    CheckReceipt(peer);
+    if (g_failed) return 1;
     logf("send ok %d", count);
     TIMSetNetworkStatusListenerCallback(nullptr, nullptr);
+    TIMSetMsgReadedReceiptCallback(nullptr, nullptr);
     return 0;
 }
 

@@ -207,7 +207,7 @@ run_pair() {
         wait "$rpid" 2>/dev/null || true
         return 1
     fi
-    timeout 90 "$chat" send "$from" "${SIG[$from]}" "$SERVER" "$WORK/$tag-$from-data" "$to" "$count" >"$slog" 2>&1 || src=$?
+    CHAT_EXPECT_RECEIPT=1 timeout 90 "$chat" send "$from" "${SIG[$from]}" "$SERVER" "$WORK/$tag-$from-data" "$to" "$count" >"$slog" 2>&1 || src=$?
     wait "$rpid" || rrc=$?
     if [[ $src -ne 0 || $rrc -ne 0 ]] || ! grep -q "^send ok $count\$" "$slog" || ! grep -q "^recv ok $count\$" "$rlog"; then
         echo "--- $tag: send exit $src:"; cat "$slog"

@@ -5,7 +5,7 @@ use opentim_model::enums::{ConvEvent, ConvType, MsgStatus};
 use opentim_model::message::Message;
 use opentim_protocol::WireMessage;
 
-use super::{LocalStore, SqliteStore};
+use super::{LocalStore, Mark, MarkAt, Seed, SqliteStore, BOOTSTRAPPED};
 use crate::convert::to_local;
 
 /// Opens the cache under test again, as a restarted app would.
@@ -184,6 +184,145 @@ fn messages_without_a_seq_come_last(open: Reopen) {
     );
 }
 
+fn read(conv: &str, read_seq: u64, unread: u64) -> Mark {
+    Mark::Read {
+        conv_type: ConvType::C2C,
+        conv_id: conv.into(),
+        read_seq,
+        unread,
+    }
+}
+
+fn read_marks_move_forward_and_flag_messages(open: Reopen) {
+    let s = open();
+    let batch = vec![
+        msg("ann", ME, 1, 100, "a1"),
+        msg(ME, "ann", 2, 101, "mine"),
+        msg("ann", ME, 3, 102, "a2"),
+    ];
+    s.apply(&batch, 3).unwrap();
+    assert_eq!(s.total_unread().unwrap(), 2);
+    assert!(s.apply_mark(&read("ann", 1, 1), MarkAt::Entry(4)).unwrap());
+    assert_eq!(s.cursor().unwrap(), 4, "an entry moves the cursor");
+    assert!(
+        !s.apply_mark(&read("ann", 1, 1), MarkAt::Entry(5)).unwrap(),
+        "the same mark changes nothing"
+    );
+    assert_eq!(s.cursor().unwrap(), 5);
+    assert!(
+        !s.apply_mark(&read("ann", 0, 2), MarkAt::Entry(6)).unwrap(),
+        "an older mark changes nothing"
+    );
+    let peer = Mark::PeerRead {
+        conv_type: ConvType::C2C,
+        conv_id: "ann".into(),
+        read_seq: 2,
+    };
+    assert!(s.apply_mark(&peer, MarkAt::Entry(7)).unwrap());
+    assert!(
+        !s.apply_mark(&peer, MarkAt::Entry(8)).unwrap(),
+        "a receipt counts once"
+    );
+    assert!(!s.apply_mark(&Mark::Skip, MarkAt::Entry(9)).unwrap());
+    assert_eq!(
+        s.cursor().unwrap(),
+        9,
+        "an unknown entry still moves the cursor"
+    );
+    drop(s);
+    let s = open();
+    let h = s.history("ann", ConvType::C2C, 10).unwrap();
+    let flags: Vec<(bool, bool)> = h
+        .iter()
+        .map(|m| (m.is_read == Some(true), m.is_peer_read == Some(true)))
+        .collect();
+    assert_eq!(
+        flags,
+        [(true, false), (true, true), (false, false)],
+        "after a restart"
+    );
+    assert_eq!(
+        s.conversation("ann", ConvType::C2C)
+            .unwrap()
+            .unwrap()
+            .unread_num,
+        Some(1)
+    );
+    assert_eq!(s.total_unread().unwrap(), 1);
+}
+
+fn a_mark_ahead_of_its_entry_applies_once_and_keeps_the_cursor(open: Reopen) {
+    let s = open();
+    s.apply(
+        &[msg("ann", ME, 1, 100, "a1"), msg("ann", ME, 2, 101, "a2")],
+        2,
+    )
+    .unwrap();
+    assert!(s.apply_mark(&read("ann", 2, 0), MarkAt::Ahead(3)).unwrap());
+    assert_eq!(s.cursor().unwrap(), 2, "the cursor waits for the entry");
+    assert!(!s.apply_mark(&read("ann", 2, 0), MarkAt::Entry(3)).unwrap());
+    // Once the cache is past the entry, a late answer (with a count since overtaken) is ignored.
+    s.apply(&[msg("ann", ME, 3, 102, "a3")], 4).unwrap();
+    assert!(!s.apply_mark(&read("ann", 2, 0), MarkAt::Ahead(3)).unwrap());
+    assert_eq!(
+        s.conversation("ann", ConvType::C2C)
+            .unwrap()
+            .unwrap()
+            .unread_num,
+        Some(1)
+    );
+}
+
+fn a_new_device_starts_from_the_list_and_backfills_without_counting_twice(open: Reopen) {
+    let s = open();
+    let (id, last) = msg("ann", ME, 5, 105, "a5");
+    let seeds = [
+        Seed {
+            conv_type: ConvType::C2C,
+            conv_id: "ann".into(),
+            last: Some((id, last)),
+            active_time: 105,
+            unread: 2,
+            read_seq: 3,
+            peer_read_seq: 0,
+        },
+        Seed {
+            conv_type: ConvType::C2C,
+            conv_id: "bob".into(),
+            last: None,
+            active_time: 90,
+            unread: 0,
+            read_seq: 0,
+            peer_read_seq: 0,
+        },
+    ];
+    s.bootstrap(&seeds, 40).unwrap();
+    assert_eq!(s.cursor().unwrap(), 40);
+    assert_eq!(s.state(BOOTSTRAPPED).unwrap(), 1);
+    let convs = s.conversations().unwrap();
+    let ids: Vec<_> = convs.iter().map(|c| c.conv_id.clone().unwrap()).collect();
+    assert_eq!(ids, ["ann", "bob"], "most recently active first");
+    assert_eq!(convs[0].unread_num, Some(2));
+    // The unread messages fetched behind the list: stored, the last one not doubled, the
+    // count left at the server's.
+    let applied = s
+        .backfill(&[msg("ann", ME, 4, 104, "a4"), msg("ann", ME, 5, 105, "a5")])
+        .unwrap();
+    assert_eq!(
+        applied.iter().map(|a| a.is_new).collect::<Vec<_>>(),
+        [true, false]
+    );
+    assert_eq!(
+        texts(&s.history("ann", ConvType::C2C, 10).unwrap()),
+        ["a4", "a5"]
+    );
+    assert_eq!(s.total_unread().unwrap(), 2);
+    assert_eq!(s.cursor().unwrap(), 40, "a backfill leaves the cursor");
+    // A list never moves the cursor back.
+    s.bootstrap(&seeds, 10).unwrap();
+    assert_eq!(s.cursor().unwrap(), 40);
+}
+
 /// Every case, each on a fresh cache made by `fresh` (which returns the reopen function).
 fn run_all(fresh: &dyn Fn() -> Box<dyn Fn() -> Box<dyn LocalStore>>) {
     let cases: &[Case] = &[
@@ -211,6 +350,18 @@ fn run_all(fresh: &dyn Fn() -> Box<dyn Fn() -> Box<dyn LocalStore>>) {
         (
             "messages_without_a_seq_come_last",
             messages_without_a_seq_come_last,
+        ),
+        (
+            "read_marks_move_forward_and_flag_messages",
+            read_marks_move_forward_and_flag_messages,
+        ),
+        (
+            "a_mark_ahead_of_its_entry_applies_once_and_keeps_the_cursor",
+            a_mark_ahead_of_its_entry_applies_once_and_keeps_the_cursor,
+        ),
+        (
+            "a_new_device_starts_from_the_list_and_backfills_without_counting_twice",
+            a_new_device_starts_from_the_list_and_backfills_without_counting_twice,
         ),
     ];
     for (name, case) in cases {

@@ -513,3 +513,41 @@ fn a_send_refused_for_the_users_rate_fails_with_that_code() {
     assert!(core.outbox().is_empty());
     assert!(requests(&core.expire(now)).is_empty(), "not sent again");
 }
+
+#[test]
+fn a_new_device_starts_from_the_list_then_syncs_from_its_cursor() {
+    use opentim_protocol::op::conv::{ConvList, ConvListResponse};
+    let mut core = Core::starting(0, true);
+    let first = requests(&core.connected());
+    assert_eq!(first[0].0, ConvList::NAME, "the list first, not the inbox");
+    assert!(!first.iter().any(|r| r.0 == Sync::NAME));
+    // Live entries wait while the list is on its way.
+    assert!(core.frame(&event(41)).is_empty());
+    assert!(core.take_batch().is_none());
+    let list = ConvListResponse {
+        conversations: Vec::new(),
+        cursor: 40,
+    };
+    let actions = core.frame(&encode_reply::<ConvList>(first[0].1, &list));
+    assert!(matches!(&actions[..], [Action::Bootstrap(l)] if l.cursor == 40));
+    let next = requests(&core.bootstrapped(40));
+    assert_eq!(next[0].0, Sync::NAME);
+    assert_eq!(
+        next[0].2["cursor"], 40,
+        "the sync starts where the list is current"
+    );
+    assert!(core.frame(&sync_page(next[0].1, 41..=41, false)).is_empty());
+    assert_eq!(staged_cursors(&mut core), vec![41]);
+}
+
+#[test]
+fn without_a_list_a_new_device_syncs_the_whole_inbox() {
+    use opentim_protocol::op::conv::ConvList;
+    let mut core = Core::starting(0, true);
+    let first = requests(&core.connected());
+    let reply = encode_reply_error(first[0].1, 20004, "temporarily unavailable");
+    let next = requests(&core.frame(&reply));
+    assert_eq!(first[0].0, ConvList::NAME);
+    assert_eq!(next[0].0, Sync::NAME);
+    assert_eq!(next[0].2["cursor"], 0);
+}

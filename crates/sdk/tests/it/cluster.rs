@@ -36,7 +36,7 @@ impl Cluster {
         }
     }
 
-    async fn node(&self, name: &str) -> RunningServer {
+    pub async fn node(&self, name: &str) -> RunningServer {
         opentim_server::start(self.node_config(name))
             .await
             .expect("node starts")

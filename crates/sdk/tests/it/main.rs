@@ -5,6 +5,7 @@ mod support;
 
 mod bad_input;
 mod cluster;
+mod conversations;
 mod faults;
 mod messaging;
 mod session;

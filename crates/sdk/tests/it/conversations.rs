@@ -1,0 +1,185 @@
+//! The conversation list, unread counts and read receipts across a user's devices and their
+//! peers: on one node (SQLite) and across two nodes (PostgreSQL and NATS).
+
+use std::path::Path;
+
+use opentim_model::conv::ConvInfo;
+use opentim_model::enums::{ConvEvent, ConvType};
+use opentim_sdk::SdkEvent;
+use opentim_server::RunningServer;
+
+use crate::cluster::Cluster;
+use crate::support::*;
+
+/// A logged-in client of `server` on `platform`, its cache under `dir/cache`.
+async fn device(
+    server: &RunningServer,
+    dir: &Path,
+    user: &str,
+    cache: &str,
+    platform: i64,
+) -> TestClient {
+    let mut o = options(server, &dir.join(cache));
+    o.platform = platform;
+    let c = client_with(o, user);
+    c.client.login(user, &sig(user)).await.expect("login");
+    c
+}
+
+impl TestClient {
+    /// Wait until the conversation with `peer` is reported (added or updated) with `unread`.
+    async fn conv_unread(&mut self, peer: &str, unread: u64) -> Option<ConvInfo> {
+        self.wait_for(10, |e| match e {
+            SdkEvent::Conversations(_, convs) => convs
+                .into_iter()
+                .find(|c| c.conv_id.as_deref() == Some(peer) && c.unread_num == Some(unread)),
+            _ => None,
+        })
+        .await
+    }
+
+    async fn total_unread(&mut self, total: u64) -> bool {
+        self.wait_for(10, |e| (e == SdkEvent::TotalUnread(total)).then_some(()))
+            .await
+            .is_some()
+    }
+
+    fn cached(&self, peer: &str) -> ConvInfo {
+        self.client
+            .conversation(peer, ConvType::C2C)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{} has no conversation with {peer}", self.user))
+    }
+}
+
+/// Alice writes to bob, who has one device on `s0` and gets new ones on `s1`.
+async fn read_marks_follow_every_device(s0: &RunningServer, s1: &RunningServer, dir: &Path) {
+    let mut alice = device(s0, dir, "alice", "alice", 0).await;
+    let mut bob1 = device(s0, dir, "bob", "bob1", 0).await;
+    let mut sent = Vec::new();
+    for i in 0..3 {
+        sent.push(alice.send_text("bob", &format!("m{i}")).await);
+    }
+    assert_eq!(bob1.receive(3, 10).await.len(), 3);
+    assert!(bob1.total_unread(3).await, "bob1 counts 3 unread");
+    assert_eq!(bob1.cached("alice").unread_num, Some(3));
+
+    // A device that never saw the account starts from the server's list: the conversation,
+    // its last message, its unread count, and the unread messages announced once.
+    let mut bob2 = device(s1, dir, "bob", "bob2", 2).await;
+    let news = bob2.receive(3, 10).await;
+    assert_eq!(
+        news.iter().map(text).collect::<Vec<_>>(),
+        ["m0", "m1", "m2"],
+        "the unread messages reach the new device as new messages"
+    );
+    assert!(bob2.quiet(300).await.is_empty(), "and only once");
+    let conv = bob2.cached("alice");
+    assert_eq!(conv.unread_num, Some(3));
+    let last = conv.last_msg.expect("the last message comes with the list");
+    assert_eq!(text(&last), "m2");
+    assert_eq!(
+        bob2.client
+            .history("alice", ConvType::C2C, 10)
+            .unwrap()
+            .len(),
+        3
+    );
+
+    // bob reads up to m1 on his first device: the count follows on the second, and alice
+    // learns it as a receipt with her copies marked read by the peer.
+    let m1 = sent[1].seq.expect("a sent message has its seq");
+    bob1.client
+        .mark_read("alice", ConvType::C2C, m1)
+        .await
+        .unwrap();
+    assert_eq!(
+        bob1.cached("alice").unread_num,
+        Some(1),
+        "at once on the reading device"
+    );
+    assert!(bob2.conv_unread("alice", 1).await.is_some(), "bob2 follows");
+    assert!(bob2.total_unread(1).await);
+    let receipt = alice
+        .wait_for(10, |e| match e {
+            SdkEvent::Receipts(r) => r.into_iter().next(),
+            _ => None,
+        })
+        .await
+        .expect("alice gets a read receipt");
+    assert_eq!(receipt.conv_id.as_deref(), Some("bob"));
+    let peer_read: Vec<bool> = alice
+        .client
+        .history("bob", ConvType::C2C, 10)
+        .unwrap()
+        .iter()
+        .map(|m| m.is_peer_read == Some(true))
+        .collect();
+    assert_eq!(peer_read, [true, true, false]);
+    let read: Vec<bool> = bob1
+        .client
+        .history("alice", ConvType::C2C, 10)
+        .unwrap()
+        .iter()
+        .map(|m| m.is_read == Some(true))
+        .collect();
+    assert_eq!(read, [true, true, false], "bob's copies say what he read");
+
+    // Reading everything on the second device clears the first; an older mark changes nothing.
+    bob2.client.mark_all_read(None).await.unwrap();
+    assert!(bob1.conv_unread("alice", 0).await.is_some());
+    assert!(bob1.total_unread(0).await);
+    bob1.client
+        .mark_read("alice", ConvType::C2C, 1)
+        .await
+        .unwrap();
+    assert_eq!(bob1.cached("alice").unread_num, Some(0));
+    assert_eq!(bob2.cached("alice").unread_num, Some(0));
+
+    // A third new device: everything is read, so nothing is announced, and the list is there.
+    let mut bob3 = device(s1, dir, "bob", "bob3", 3).await;
+    let added = bob3
+        .wait_for(10, |e| match e {
+            SdkEvent::Conversations(ConvEvent::ADD, c) => Some(c),
+            _ => None,
+        })
+        .await
+        .expect("the list is announced");
+    assert_eq!(added.len(), 1);
+    assert_eq!(added[0].unread_num, Some(0));
+    assert!(
+        bob3.quiet(300).await.is_empty(),
+        "read messages are not new"
+    );
+    let convs = bob3.client.conversations().unwrap();
+    assert_eq!(convs.len(), 1);
+    assert_eq!(text(convs[0].last_msg.as_ref().unwrap()), "m2");
+    assert_eq!(bob3.client.total_unread().unwrap(), 0);
+
+    // New traffic after the start: counted on every device of bob.
+    alice.send_text("bob", "m3").await;
+    for d in [&mut bob1, &mut bob2, &mut bob3] {
+        assert!(d.total_unread(1).await, "{} counts the new message", d.user);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_marks_follow_every_device_on_one_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(&dir.path().join("server")).await;
+    read_marks_follow_every_device(&s, &s, dir.path()).await;
+    s.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(all(pg_tests, nats_tests)),
+    ignore = "needs PostgreSQL and NATS: set OPENTIM_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test and OPENTIM_TEST_NATS_URL=nats://127.0.0.1:4222 (.ci/run does)"
+)]
+async fn read_marks_follow_every_device_across_nodes() {
+    let c = Cluster::new();
+    let (a, b) = (c.node("a").await, c.node("b").await);
+    read_marks_follow_every_device(&a, &b, c.dir.path()).await;
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
+}
