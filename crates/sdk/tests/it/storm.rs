@@ -26,8 +26,11 @@ use crate::support::*;
 const SESSIONS: usize = 2_000;
 /// Every session must have resynced this long after its node died.
 const RESYNC_BOUND: Duration = Duration::from_secs(30);
-/// The bystander's slowest ping during the storm.
-const PING_BOUND: Duration = Duration::from_millis(100);
+/// The bystander's 99th-percentile ping during the storm: the node keeps serving.
+const PING_P99_BOUND: Duration = Duration::from_millis(50);
+/// Its slowest ping. Looser: on a 2-core machine whose other tests run beside this one, the
+/// single slowest of a thousand pings measures the OS scheduler as much as the node.
+const PING_MAX_BOUND: Duration = Duration::from_millis(500);
 
 /// A node on a runtime of its own.
 struct Node {
@@ -215,7 +218,11 @@ async fn two_thousand_sessions_losing_their_node_resync_on_the_other_and_a_bysta
         "sessions that did not resync within {RESYNC_BOUND:?}"
     );
     assert!(
-        max < PING_BOUND,
+        p99 < PING_P99_BOUND,
+        "the bystander's p99 ping was {p99:?} (max {max:?})"
+    );
+    assert!(
+        max < PING_MAX_BOUND,
         "the bystander's ping reached {max:?} (p99 {p99:?})"
     );
     drop(clients);
