@@ -467,6 +467,12 @@ int main(int argc, char** argv) {
         TIMMsgReportReaded(peer, (enum TIMConvType)99, NULL, must_not_fire, "read-conv99"), TIM_ERR_CONV, "read-conv99");
     expect_rejected("TIMMsgReportReaded(json \"{\")",
         TIMMsgReportReaded(peer, kTIMConv_C2C, "{", must_not_fire, "read-bad-json"), TIM_ERR_JSON, "read-bad-json");
+    expect_rejected("TIMMsgRevoke(NULL json)", TIMMsgRevoke(peer, kTIMConv_C2C, NULL, must_not_fire, "revoke-null"),
+        TIM_ERR_PARAM, "revoke-null");
+    expect_rejected("TIMMsgRevoke(a message without message_seq)",
+        TIMMsgRevoke(peer, kTIMConv_C2C, text_msg, must_not_fire, "revoke-noseq"), TIM_ERR_PARAM, "revoke-noseq");
+    expect_rejected("TIMMsgRevoke(json \"{\")", TIMMsgRevoke(peer, kTIMConv_C2C, "{", must_not_fire, "revoke-bad"),
+        TIM_ERR_JSON, "revoke-bad");
     expect_rejected("TIMConvGetConvInfo(NULL)", TIMConvGetConvInfo(NULL, must_not_fire, "convinfo-null"),
         TIM_ERR_PARAM, "convinfo-null");
     expect_rejected("TIMConvGetConvInfo(\"{}\") (not an array)",

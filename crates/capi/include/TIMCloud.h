@@ -185,6 +185,17 @@ TIM_DECL int TIMMsgSendNewMsg(const char* conv_id, enum TIMConvType conv_type, c
 TIM_DECL int TIMMsgReportReaded(const char* conv_id, enum TIMConvType conv_type, const char* json_msg_param, TIMCommCallback cb, const void* user_data);
 
 /*
+ * Recall a message this user sent: json_msg_param is the Message as the SDK
+ * handed it out (its message_seq names it; TIM_ERR_PARAM without one). Only
+ * the sender may recall, within the server's revoke_window_secs of sending
+ * (default 120 s; later: 20016, ERR_SVR_MSG_REVOKE_TIME_LIMIT). The message
+ * stays in history with message_status kTIMMsg_Revoked on every device of
+ * both users, each told through TIMMsgRevokeCallback. On success
+ * json_params is "". Recalling a message recalled already succeeds.
+ */
+TIM_DECL int TIMMsgRevoke(const char* conv_id, enum TIMConvType conv_type, const char* json_msg_param, TIMCommCallback cb, const void* user_data);
+
+/*
  * Mark every conversation read (2021 API), as TIMMsgReportReaded does for
  * each one with unread messages. On success json_params is "".
  */
@@ -253,6 +264,14 @@ TIM_DECL void TIMSetConvEventCallback(TIMConvEventCallback cb, const void* user_
  * array of MessageReceipt objects (conversation and time of the read).
  */
 TIM_DECL void TIMSetMsgReadedReceiptCallback(TIMMsgReadedReceiptCallback cb, const void* user_data);
+
+/*
+ * Messages were recalled by their sender: json_msg_locator_array is a JSON
+ * array of MsgLocator objects (message_locator_is_revoked true). Every device
+ * of both users hears of each recall once, the one that called TIMMsgRevoke
+ * too (message_locator_is_self tells the sender's devices).
+ */
+TIM_DECL void TIMSetMsgRevokeCallback(TIMMsgRevokeCallback cb, const void* user_data);
 
 /*
  * The total unread count of all conversations changed (a message arrived, a

@@ -18,6 +18,7 @@ pub type TIMCommCallback =
 pub type TIMRecvNewMsgCallback = Option<RecvFn>;
 pub type TIMConvEventCallback = Option<ConvEventFn>;
 pub type TIMMsgReadedReceiptCallback = Option<JsonFn>;
+pub type TIMMsgRevokeCallback = Option<JsonFn>;
 pub type TIMConvTotalUnreadMessageCountChangedCallback = Option<CountFn>;
 pub type TIMNetworkStatusListenerCallback = Option<NetworkFn>;
 pub type TIMKickedOfflineCallback = Option<PlainFn>;
@@ -40,6 +41,7 @@ pub struct Registry {
     pub recv_new_msg: Vec<(RecvFn, UserData)>,
     pub conv_event: Slot<ConvEventFn>,
     pub receipt: Slot<JsonFn>,
+    pub revoke: Slot<JsonFn>,
     pub total_unread: Slot<CountFn>,
     pub network: Slot<NetworkFn>,
     pub kicked: Slot<PlainFn>,
@@ -51,6 +53,7 @@ pub static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     recv_new_msg: Vec::new(),
     conv_event: None,
     receipt: None,
+    revoke: None,
     total_unread: None,
     network: None,
     kicked: None,
@@ -108,6 +111,14 @@ pub fn deliver(event: SdkEvent) {
             let target = registry().receipt;
             if let Some((cb, ud)) = target {
                 let json = cstring(to_json(&receipts));
+                // SAFETY: as above.
+                unsafe { cb(json.as_ptr(), ud.ptr()) };
+            }
+        }
+        SdkEvent::Revoked(locators) => {
+            let target = registry().revoke;
+            if let Some((cb, ud)) = target {
+                let json = cstring(to_json(&locators));
                 // SAFETY: as above.
                 unsafe { cb(json.as_ptr(), ud.ptr()) };
             }

@@ -8,7 +8,8 @@ use opentim_model::message::Message;
 
 use crate::call::{spawn_call, Needs};
 use crate::callbacks::{
-    registry, set_slot, TIMCommCallback, TIMMsgReadedReceiptCallback, TIMRecvNewMsgCallback,
+    registry, set_slot, TIMCommCallback, TIMMsgReadedReceiptCallback, TIMMsgRevokeCallback,
+    TIMRecvNewMsgCallback,
 };
 use crate::ffi::{arg, guard, json_arg, json_required, to_json, UserData};
 
@@ -87,6 +88,45 @@ pub unsafe extern "C" fn TIMMsgReportReaded(
             Ok(String::new())
         })
     })
+}
+
+/// Recall a message this user sent (one the SDK handed out: its `message_seq` names it).
+#[no_mangle]
+pub unsafe extern "C" fn TIMMsgRevoke(
+    conv_id: *const c_char,
+    conv_type: i32,
+    json_msg_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: the caller passes NULL or valid C strings.
+        let Ok(Some(conv)) = (unsafe { arg(conv_id) }) else {
+            return TIM_ERR_PARAM;
+        };
+        let conv_type = match self::conv_type(conv_type) {
+            Ok(t) => t,
+            Err(code) => return code,
+        };
+        // SAFETY: as above.
+        let message: Message = match unsafe { json_required(json_msg_param) } {
+            Ok(m) => m,
+            Err(code) => return code,
+        };
+        let Some(seq) = message.seq.filter(|s| *s > 0) else {
+            return TIM_ERR_PARAM; // not a message the server stored
+        };
+        let conv = conv.to_owned();
+        spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
+            client.revoke(&conv, conv_type, seq).await?;
+            Ok(String::new())
+        })
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn TIMSetMsgRevokeCallback(cb: TIMMsgRevokeCallback, user_data: *const c_void) {
+    set_slot(|r| &mut r.revoke, cb, user_data);
 }
 
 /// Mark every conversation read.

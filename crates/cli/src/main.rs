@@ -440,6 +440,14 @@ async fn chat(args: ChatArgs) -> Result<(), String> {
                 ),
                 SdkEvent::KickedOffline => eprintln!("(kicked: this user logged in elsewhere)"),
                 SdkEvent::UserSigExpired => eprintln!("(UserSig expired)"),
+                SdkEvent::Revoked(locators) => {
+                    for l in locators {
+                        eprintln!(
+                            "(a message of {} was recalled)",
+                            l.conv_id.unwrap_or_default()
+                        );
+                    }
+                }
                 SdkEvent::Conversations(..) | SdkEvent::TotalUnread(_) => {}
             }
         }

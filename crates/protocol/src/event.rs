@@ -99,6 +99,9 @@ impl<'de> Deserialize<'de> for InboxEntry {
             read_seq: Option<u64>,
             unread: Option<u64>,
             time: Option<u64>,
+            seq: Option<u64>,
+            rand: Option<u64>,
+            from: Option<String>,
         }
         let f = Flat::deserialize(d)?;
         let conv = |f: &Flat| -> Result<(ConvType, String), D::Error> {
@@ -133,6 +136,17 @@ impl<'de> Deserialize<'de> for InboxEntry {
                     time: f.time.unwrap_or(0),
                 }
             }
+            "revoke" => {
+                let (conv_type, conv_id) = conv(&f)?;
+                InboxItem::Revoke {
+                    conv_type,
+                    conv_id,
+                    seq: f.seq.ok_or_else(|| Error::missing_field("seq"))?,
+                    rand: f.rand.unwrap_or(0),
+                    time: f.time.unwrap_or(0),
+                    from: f.from.clone().ok_or_else(|| Error::missing_field("from"))?,
+                }
+            }
             _ => InboxItem::Unknown,
         };
         Ok(InboxEntry {
@@ -163,6 +177,16 @@ pub enum InboxItem {
         conv_id: String,
         read_seq: u64,
         time: u64,
+    },
+    /// Message `seq` of the conversation (sent by `from` at `time` with `rand`) was recalled
+    /// by its sender.
+    Revoke {
+        conv_type: ConvType,
+        conv_id: String,
+        seq: u64,
+        rand: u64,
+        time: u64,
+        from: String,
     },
     /// An entry of a kind this side does not know (from a newer server): nothing to apply,
     /// but its cursor counts.

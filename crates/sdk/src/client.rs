@@ -13,7 +13,7 @@ use opentim_model::message::Message;
 use tokio::sync::{mpsc, oneshot};
 
 use opentim_model::ids::UserId;
-use opentim_protocol::op::conv::{MarkRead, MarkReadRequest};
+use opentim_protocol::op::conv::{MarkRead, MarkReadRequest, RevokeMessage, RevokeRequest};
 use opentim_protocol::op::history::{History, HistoryRequest};
 use opentim_protocol::op::send::SendRequest;
 use opentim_protocol::Op;
@@ -151,6 +151,8 @@ pub enum SdkEvent {
     },
     /// The peer read this user's messages (`TIMMsgReadedReceiptCallback`).
     Receipts(Vec<opentim_model::message::MessageReceipt>),
+    /// Messages were recalled by their sender (`TIMMsgRevokeCallback`).
+    Revoked(Vec<opentim_model::conv::MsgLocator>),
     /// The total unread count of all conversations changed, or may have
     /// (`TIMConvTotalUnreadMessageCountChangedCallback`).
     TotalUnread(u64),
@@ -460,6 +462,34 @@ impl Client {
             }
             self.shared
                 .emit(SdkEvent::TotalUnread(store.total_unread()?));
+        }
+        Ok(())
+    }
+
+    /// Recall message `seq` of a conversation, one this user sent (within the server's recall
+    /// window, else 20016). Every device of both users sees it recalled; resolves once the
+    /// server has it, with this cache updated.
+    pub async fn revoke(&self, conv_id: &str, conv_type: ConvType, seq: u64) -> Result<()> {
+        let store = self.slot(|s| s.store.clone())?;
+        let request = RevokeRequest {
+            conv_id: conv_id.to_owned(),
+            conv_type,
+            seq,
+        };
+        let answer = self.call::<RevokeMessage>(&request).await?;
+        if answer.cursor == 0 {
+            return Ok(()); // recalled already
+        }
+        let mark = Mark::Revoke {
+            conv_type,
+            conv_id: conv_id.to_owned(),
+            seq,
+        };
+        if store.apply_mark(&mark, MarkAt::Ahead(answer.cursor))? {
+            if let Some(info) = store.conversation(conv_id, conv_type)? {
+                self.shared
+                    .emit(SdkEvent::Conversations(ConvEvent::UPDATE, vec![info]));
+            }
         }
         Ok(())
     }

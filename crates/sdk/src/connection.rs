@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use opentim_model::codes;
-use opentim_model::conv::ConvInfo;
+use opentim_model::conv::{ConvInfo, MsgLocator};
 use opentim_model::enums::{ConvEvent, ConvType, NetworkStatus};
 use opentim_model::message::{Message, MessageReceipt};
 use opentim_protocol::op::conv::ConvListResponse;
@@ -438,6 +438,32 @@ impl Session {
                 },
                 Some((*conv_type, conv_id.clone(), Some(*time))),
             ),
+            InboxItem::Revoke {
+                conv_type,
+                conv_id,
+                seq,
+                rand,
+                time,
+                from,
+            } => {
+                let mark = Mark::Revoke {
+                    conv_type: *conv_type,
+                    conv_id: conv_id.clone(),
+                    seq: *seq,
+                };
+                let locator = MsgLocator {
+                    conv_id: Some(conv_id.clone()),
+                    conv_type: Some(*conv_type),
+                    is_revoked: Some(true),
+                    time: Some(*time),
+                    seq: Some(*seq),
+                    is_self: Some(*from == self.user),
+                    rand: Some(*rand),
+                    unique_id: None,
+                }
+                .complete();
+                return self.store_revoke(&mark, staged.entry.cursor, locator);
+            }
             InboxItem::Message { .. } | InboxItem::Unknown => (Mark::Skip, None),
         };
         let changed = match self
@@ -464,6 +490,34 @@ impl Session {
             }
             if receipt.is_none() {
                 self.unread_changed();
+            }
+        }
+        Ok(())
+    }
+
+    /// Apply a recall; when it changed the cache, tell the app (the revoke callback, and the
+    /// conversation, whose last message may be the recalled one).
+    fn store_revoke(
+        &mut self,
+        mark: &Mark,
+        cursor: u64,
+        locator: MsgLocator,
+    ) -> std::result::Result<(), Vec<Action>> {
+        let changed = match self.store.apply_mark(mark, MarkAt::Entry(cursor)) {
+            Ok(changed) => changed,
+            Err(e) => {
+                tracing::error!(error = %e, "could not store a recall; it is synced again");
+                return Err(self.core.store_failed());
+            }
+        };
+        // Announced once per inbox entry, so on every device of both users exactly once, the
+        // recalling one too (whether or not its own answer updated the cache first).
+        let (conv_id, conv_type) = (locator.conv_id.clone(), locator.conv_type);
+        self.shared.emit(SdkEvent::Revoked(vec![locator]));
+        if let (true, Some(id), Some(t)) = (changed, conv_id, conv_type) {
+            if let Some(info) = self.conversation(&id, t) {
+                self.shared
+                    .emit(SdkEvent::Conversations(ConvEvent::UPDATE, vec![info]));
             }
         }
         Ok(())

@@ -20,7 +20,10 @@ pub fn to_local(me: &str, wire: &WireMessage) -> Message {
     m.is_from_self = Some(from_self);
     m.is_read = Some(from_self);
     m.is_peer_read = Some(false);
-    m.status = Some(MsgStatus::SEND_SUCC);
+    m.status = Some(match wire.message.status {
+        Some(MsgStatus::REVOKED) => MsgStatus::REVOKED,
+        _ => MsgStatus::SEND_SUCC,
+    });
     m.seq = Some(wire.seq);
     m.rand = Some(wire.rand);
     m.server_time = Some(wire.server_time);

@@ -54,6 +54,9 @@ pub struct Config {
     pub max_history_page: u32,
     /// Most conversations a conversation list holds (the most recently active). Default 1000.
     pub max_conversations: u32,
+    /// How long after sending its sender may recall a message, in seconds (past it: 20016).
+    /// Default 120.
+    pub revoke_window_secs: u64,
     /// SQLite `synchronous` mode: "full" (default; an ack means the message survived power
     /// loss) or "normal" (survives a process crash, may lose the last commits on power loss).
     pub sqlite_synchronous: String,
@@ -112,6 +115,7 @@ impl Default for Config {
             sync_page: 200,
             max_history_page: 100,
             max_conversations: 1000,
+            revoke_window_secs: 120,
             sqlite_synchronous: "full".into(),
             write_batch: 512,
             store_retry_secs: 10,

@@ -71,3 +71,27 @@ pub struct MarkReadResponse {
     /// The inbox cursor of the user's own read entry (0 when nothing changed).
     pub cursor: u64,
 }
+
+/// Recall a message the caller sent, within the server's recall window. Both users' devices
+/// learn it as a `revoke` inbox entry.
+pub struct RevokeMessage;
+
+impl Op for RevokeMessage {
+    const NAME: &'static str = "msg.revoke";
+    const SERVES: &'static [&'static str] = &["TIMMsgRevoke"];
+    type Request = RevokeRequest;
+    type Response = RevokeResponse;
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RevokeRequest {
+    pub conv_id: String,
+    pub conv_type: ConvType,
+    pub seq: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RevokeResponse {
+    /// The inbox cursor of the caller's own `revoke` entry (0 when it was recalled already).
+    pub cursor: u64,
+}

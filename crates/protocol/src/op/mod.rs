@@ -33,6 +33,7 @@ pub const OPS: &[&str] = &[
     history::History::NAME,
     conv::ConvList::NAME,
     conv::MarkRead::NAME,
+    conv::RevokeMessage::NAME,
 ];
 
 /// A body with nothing in it (`{}`).

@@ -122,6 +122,12 @@ pub enum Mark {
         conv_id: String,
         read_seq: u64,
     },
+    /// Message `seq` of the conversation was recalled by its sender.
+    Revoke {
+        conv_type: ConvType,
+        conv_id: String,
+        seq: u64,
+    },
     /// An entry of a kind this SDK does not know: only its cursor counts.
     Skip,
 }

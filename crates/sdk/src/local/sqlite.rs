@@ -342,6 +342,26 @@ impl LocalStore for SqliteStore {
                 .map_err(db)?
                     > 0
             }
+            Mark::Revoke {
+                conv_type,
+                conv_id,
+                seq,
+            } => {
+                tx.prepare_cached(
+                    "UPDATE messages SET status = ?4, body = json_set(body, '$.message_status', ?4)
+                     WHERE conv_type = ?1 AND conv_id = ?2 AND seq = ?3 AND status <> ?4",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        conv_type.0,
+                        conv_id,
+                        *seq as i64,
+                        MsgStatus::REVOKED.0
+                    ])
+                })
+                .map_err(db)?
+                    > 0
+            }
             Mark::Skip => false,
         };
         if let MarkAt::Entry(cursor) = at {

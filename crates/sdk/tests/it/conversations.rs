@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use opentim_model::conv::ConvInfo;
-use opentim_model::enums::{ConvEvent, ConvType};
+use opentim_model::enums::{ConvEvent, ConvType, MsgStatus};
 use opentim_sdk::SdkEvent;
 use opentim_server::RunningServer;
 
@@ -182,4 +182,125 @@ async fn read_marks_follow_every_device_across_nodes() {
     read_marks_follow_every_device(&a, &b, c.dir.path()).await;
     a.stop().await.unwrap();
     b.stop().await.unwrap();
+}
+
+/// Alice recalls a message from one of her two devices: each device of both users is told once
+/// and sees it recalled; only the sender may recall.
+async fn a_recall_reaches_every_device(s0: &RunningServer, s1: &RunningServer, dir: &Path) {
+    let mut alice1 = device(s0, dir, "alice", "alice1", 0).await;
+    let mut alice2 = device(s1, dir, "alice", "alice2", 2).await;
+    let mut bob = device(s1, dir, "bob", "bob", 0).await;
+    let oops = alice1.send_text("bob", "oops").await;
+    alice1.send_text("bob", "fine").await;
+    assert_eq!(bob.receive(2, 10).await.len(), 2);
+    assert_eq!(alice2.receive(2, 10).await.len(), 2);
+    let seq = oops.seq.unwrap();
+
+    let refused = bob
+        .client
+        .revoke("alice", ConvType::C2C, seq)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.code,
+        opentim_model::codes::ERR_INVALID_PARAMETERS,
+        "{refused}"
+    );
+
+    alice1
+        .client
+        .revoke("bob", ConvType::C2C, seq)
+        .await
+        .unwrap();
+    let status = |c: &TestClient, peer: &str| -> Vec<MsgStatus> {
+        c.client
+            .history(peer, ConvType::C2C, 10)
+            .unwrap()
+            .iter()
+            .map(|m| m.status.unwrap())
+            .collect()
+    };
+    let recalled = [MsgStatus::REVOKED, MsgStatus::SEND_SUCC];
+    assert_eq!(
+        status(&alice1, "bob"),
+        recalled,
+        "at once on the recalling device"
+    );
+    for (d, peer, is_self) in [
+        (&mut bob, "alice", false),
+        (&mut alice2, "bob", true),
+        (&mut alice1, "bob", true),
+    ] {
+        let l = d
+            .wait_for(10, |e| match e {
+                SdkEvent::Revoked(l) => l.into_iter().next(),
+                _ => None,
+            })
+            .await
+            .unwrap_or_else(|| panic!("{} hears of the recall", d.user));
+        assert_eq!(
+            (l.conv_id.as_deref(), l.seq, l.is_self, l.is_revoked),
+            (Some(peer), Some(seq), Some(is_self), Some(true))
+        );
+        assert_eq!(status(d, peer), recalled, "{}'s copy", d.user);
+    }
+    // Once each: recalling again succeeds and tells nobody anything new.
+    alice1
+        .client
+        .revoke("bob", ConvType::C2C, seq)
+        .await
+        .unwrap();
+    for d in [&mut alice1, &mut alice2, &mut bob] {
+        let again = d
+            .wait_for(1, |e| matches!(e, SdkEvent::Revoked(_)).then_some(()))
+            .await;
+        assert!(again.is_none(), "{} is told once", d.user);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recall_reaches_every_device_on_one_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(&dir.path().join("server")).await;
+    a_recall_reaches_every_device(&s, &s, dir.path()).await;
+    s.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(all(pg_tests, nats_tests)),
+    ignore = "needs PostgreSQL and NATS: set OPENTIM_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test and OPENTIM_TEST_NATS_URL=nats://127.0.0.1:4222 (.ci/run does)"
+)]
+async fn a_recall_reaches_every_device_across_nodes() {
+    let c = Cluster::new();
+    let (a, b) = (c.node("a").await, c.node("b").await);
+    a_recall_reaches_every_device(&a, &b, c.dir.path()).await;
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_past_the_recall_window_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = opentim_server::Config {
+        revoke_window_secs: 0,
+        ..config(&dir.path().join("server"), "127.0.0.1:0")
+    };
+    let s = opentim_server::start(config).await.unwrap();
+    let alice = device(&s, dir.path(), "alice", "alice", 0).await;
+    let sent = alice.send_text("bob", "too late").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let e = alice
+        .client
+        .revoke("bob", ConvType::C2C, sent.seq.unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code,
+        opentim_model::codes::ERR_SVR_MSG_REVOKE_TIME_LIMIT,
+        "{e}"
+    );
+    let h = alice.client.history("bob", ConvType::C2C, 10).unwrap();
+    assert_eq!(h[0].status, Some(MsgStatus::SEND_SUCC));
+    s.stop().await.unwrap();
 }

@@ -9,7 +9,7 @@ use futures_util::future::{ready, BoxFuture};
 use futures_util::FutureExt;
 use opentim_model::codes;
 use opentim_model::ids::UserId;
-use opentim_protocol::op::conv::{ConvList, MarkRead};
+use opentim_protocol::op::conv::{ConvList, MarkRead, RevokeMessage};
 use opentim_protocol::op::history::History;
 use opentim_protocol::op::login::Login;
 use opentim_protocol::op::logout::Logout;
@@ -136,6 +136,9 @@ impl Table {
             }),
             route::<MarkRead, _, _>(false, |services, caller, req| async move {
                 services.conversation.mark_read(&caller.user, req).await
+            }),
+            route::<RevokeMessage, _, _>(false, |services, caller, req| async move {
+                services.conversation.revoke(&caller.user, req).await
             }),
         ];
         Table {

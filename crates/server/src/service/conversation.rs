@@ -7,7 +7,7 @@ use opentim_model::codes;
 use opentim_model::enums::ConvType;
 use opentim_model::ids::UserId;
 use opentim_protocol::op::conv::{
-    ConvListResponse, ConvSummary, MarkReadRequest, MarkReadResponse,
+    ConvListResponse, ConvSummary, MarkReadRequest, MarkReadResponse, RevokeRequest, RevokeResponse,
 };
 use opentim_protocol::op::history::{HistoryRequest, HistoryResponse};
 use opentim_protocol::{Event, InboxEntry, InboxItem};
@@ -120,6 +120,66 @@ impl ConversationService {
             unread: mark.unread,
             cursor: mark.owner_cursor.unwrap_or(0),
         })
+    }
+
+    /// Recall message `req.seq` of a conversation of `user`: only its sender may, within
+    /// `revoke_window_secs` of sending it. Both users' sessions learn it (inbox `revoke`
+    /// entries); a message recalled already is answered as done.
+    pub async fn revoke(&self, user: &UserId, req: RevokeRequest) -> Result<RevokeResponse> {
+        let peer = self.c2c_peer(req.conv_type, &req.conv_id)?;
+        let message = self
+            .messages
+            .c2c_message(user.as_str(), peer.as_str(), req.seq)
+            .await
+            .map_err(Error::internal("read the message to recall"))?
+            .ok_or_else(|| {
+                Error::refused(
+                    codes::ERR_INVALID_PARAMETERS,
+                    format!("no message with seq {} with {}", req.seq, peer.as_str()),
+                )
+            })?;
+        if message.from != user.as_str() {
+            return Err(Error::refused(
+                codes::ERR_INVALID_PARAMETERS,
+                "only the sender of a message may recall it",
+            ));
+        }
+        let window = self.config.revoke_window_secs;
+        if now_secs() > message.server_time.saturating_add(window) {
+            return Err(Error::refused(
+                codes::ERR_SVR_MSG_REVOKE_TIME_LIMIT,
+                format!("a message may be recalled within {window} s of sending it"),
+            ));
+        }
+        let Some(done) = self
+            .messages
+            .revoke_c2c(user.as_str(), peer.as_str(), req.seq)
+            .await
+            .map_err(Error::internal("recall the message"))?
+        else {
+            return Ok(RevokeResponse { cursor: 0 });
+        };
+        let mut own = 0;
+        for (who, cursor) in done.cursors {
+            let (topic, conv_id) = if who == user.as_str() {
+                own = cursor;
+                (Topic::User(user.clone()), peer.as_str().to_owned())
+            } else {
+                (Topic::User(peer.clone()), user.as_str().to_owned())
+            };
+            let item = InboxItem::Revoke {
+                conv_type: ConvType::C2C,
+                conv_id,
+                seq: message.seq,
+                rand: message.rand,
+                time: message.server_time,
+                from: message.from.clone(),
+            };
+            self.delivery
+                .publish_with(&topic, None, || Event::Inbox(InboxEntry { cursor, item }))
+                .await;
+        }
+        Ok(RevokeResponse { cursor: own })
     }
 
     /// Up to `count` (at most `max_history_page`) messages of a conversation of `user`, with

@@ -88,6 +88,19 @@ pub trait MessageStore: Send + Sync + 'static {
         before: u64,
         limit: u32,
     ) -> Result<Vec<WireMessage>>;
+    /// Message `seq` of the C2C conversation of `a` and `b`, if stored.
+    async fn c2c_message(&self, a: &str, b: &str, seq: u64) -> Result<Option<WireMessage>>;
+    /// Recall message `seq` of the C2C conversation of `a` and `b`: mark it revoked (its row
+    /// stays; history shows it recalled) and write a `revoke` inbox entry for each of the two
+    /// users (one when they are the same). `None` when there is no such message or it was
+    /// recalled already: nothing changes then.
+    async fn revoke_c2c(&self, a: &str, b: &str, seq: u64) -> Result<Option<Revoked>>;
+}
+
+/// What [`MessageStore::revoke_c2c`] wrote: each user's `revoke` inbox entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Revoked {
+    pub cursors: Vec<(String, u64)>,
 }
 
 /// Inboxes: what concerns each user, in cursor order.
@@ -178,6 +191,7 @@ impl Stores {
 pub(crate) const KIND_MESSAGE: i64 = 1;
 pub(crate) const KIND_READ: i64 = 2;
 pub(crate) const KIND_PEER_READ: i64 = 3;
+pub(crate) const KIND_REVOKE: i64 = 4;
 
 /// The key of the C2C conversation between `a` and `b`, the same from both sides.
 pub fn c2c_key(a: &str, b: &str) -> String {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use opentim_model::enums::ConvType;
+use opentim_model::enums::{ConvType, MsgStatus};
 use opentim_model::message::Message;
 use opentim_protocol::InboxItem;
 use opentim_server::store::{Backend as Store, InboxStore, MessageStore, NewC2c, ReadMark};
@@ -313,6 +313,85 @@ pub async fn read_marks_move_forward_and_tell_both_sides(store: Arc<dyn Store>) 
     assert_eq!((none.read_seq, none.owner_cursor), (0, None));
 }
 
+pub async fn a_recalled_message_stays_marked_and_both_sides_are_told(store: Arc<dyn Store>) {
+    let sent = store.append_c2c(msg("alice", "bob", "oops")).await.unwrap();
+    store.append_c2c(msg("alice", "bob", "fine")).await.unwrap();
+    let (alice_head, bob_head) = (
+        store.inbox_head("alice").await.unwrap(),
+        store.inbox_head("bob").await.unwrap(),
+    );
+    let seq = sent.message.seq;
+    let done = store
+        .revoke_c2c("alice", "bob", seq)
+        .await
+        .unwrap()
+        .expect("recalled");
+    let mut cursors = done.cursors.clone();
+    cursors.sort();
+    assert_eq!(
+        cursors,
+        [
+            ("alice".to_owned(), alice_head + 1),
+            ("bob".to_owned(), bob_head + 1)
+        ]
+    );
+    for (user, head, peer) in [("alice", alice_head, "bob"), ("bob", bob_head, "alice")] {
+        let entries = store.inbox_after(user, head, 10).await.unwrap();
+        assert_eq!(
+            entries[0].item,
+            InboxItem::Revoke {
+                conv_type: ConvType::C2C,
+                conv_id: peer.into(),
+                seq,
+                rand: sent.message.rand,
+                time: sent.message.server_time,
+                from: "alice".into()
+            },
+            "{user}'s revoke entry"
+        );
+    }
+    // The row stays, marked; the other message is untouched.
+    let history = store
+        .c2c_history("bob", "alice", u64::MAX, 10)
+        .await
+        .unwrap();
+    let status: Vec<_> = history.iter().map(|m| m.message.status).collect();
+    assert_eq!(status, [None, Some(MsgStatus::REVOKED)]);
+    let one = store
+        .c2c_message("alice", "bob", seq)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(one.message.status, Some(MsgStatus::REVOKED));
+    // The message entry in the inbox shows it recalled too (a device syncing late).
+    let first = store.inbox_after("bob", 0, 1).await.unwrap();
+    let InboxItem::Message { message } = &first[0].item else {
+        panic!("a message entry first");
+    };
+    assert_eq!(message.message.status, Some(MsgStatus::REVOKED));
+    // Twice, or a message that is not there: nothing changes.
+    assert_eq!(store.revoke_c2c("alice", "bob", seq).await.unwrap(), None);
+    assert_eq!(store.revoke_c2c("alice", "bob", 99).await.unwrap(), None);
+    assert_eq!(store.inbox_head("bob").await.unwrap(), bob_head + 1);
+    assert!(store
+        .c2c_message("alice", "bob", 99)
+        .await
+        .unwrap()
+        .is_none());
+    // A message to oneself: one entry.
+    let own = store
+        .append_c2c(msg("carol", "carol", "note"))
+        .await
+        .unwrap();
+    let head = store.inbox_head("carol").await.unwrap();
+    let done = store
+        .revoke_c2c("carol", "carol", own.message.seq)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(done.cursors, [("carol".to_owned(), head + 1)]);
+}
+
 macro_rules! conformance {
     ($backend:ident, $make:path, #[$attr:meta]) => {
         mod $backend {
@@ -324,7 +403,8 @@ macro_rules! conformance {
                 a_batch_is_stored_in_order_with_one_result_each,
                 self_messages_take_one_inbox_entry,
                 conversations_follow_messages_on_both_sides,
-                read_marks_move_forward_and_tell_both_sides);
+                read_marks_move_forward_and_tell_both_sides,
+                a_recalled_message_stays_marked_and_both_sides_are_told);
         }
     };
     (@each $make:path, $attr:meta; $($name:ident),*) => {

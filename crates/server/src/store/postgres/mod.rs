@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use opentim_model::enums::ConvType;
+use opentim_model::enums::{ConvType, MsgStatus};
 use opentim_model::message::Message;
 use opentim_protocol::{InboxEntry, InboxItem, WireMessage};
 use tokio_postgres::config::SslMode;
@@ -30,7 +30,7 @@ use tokio_postgres::{GenericClient, NoTls, Row, Socket};
 use super::retry::{Backoff, DEFAULT_RETRY_DEADLINE};
 use super::{
     c2c_key, ConvRow, ConversationStore, InboxStore, MessageStore, NewC2c, ReadMark, Result,
-    StoreError, StoreHealth, Stored,
+    Revoked, StoreError, StoreHealth, Stored,
 };
 
 /// Numbered migrations, applied in order, one transaction each, under an advisory lock so
@@ -38,6 +38,7 @@ use super::{
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/001_messages_inbox_counters.sql"),
     include_str!("../migrations/postgres/002_conversations.sql"),
+    include_str!("../migrations/postgres/003_revoke.sql"),
 ];
 
 /// Advisory lock key guarding migrations ("opentim" in ASCII).
@@ -46,6 +47,7 @@ const MIGRATION_LOCK: i64 = 0x006f_7065_6e74_696d;
 const KIND_MESSAGE: i32 = super::KIND_MESSAGE as i32;
 const KIND_READ: i32 = super::KIND_READ as i32;
 const KIND_PEER_READ: i32 = super::KIND_PEER_READ as i32;
+const KIND_REVOKE: i32 = super::KIND_REVOKE as i32;
 
 fn db_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Database(e.to_string())
@@ -403,6 +405,55 @@ impl PgStore {
 }
 
 impl PgStore {
+    async fn try_revoke(
+        &self,
+        a: &str,
+        b: &str,
+        seq: u64,
+    ) -> std::result::Result<Option<Revoked>, Failure> {
+        let mut client = self.pool.get().await?;
+        let key = c2c_key(a, b);
+        let tx = client.transaction().await?;
+        // The conversation's counter first, then the inbox counters in user-id order, as sends
+        // take them.
+        tx.query_opt(
+            "SELECT value FROM counters WHERE name = $1 FOR UPDATE",
+            &[&key],
+        )
+        .await?;
+        let changed = tx
+            .execute(
+                "UPDATE messages SET revoked = 1 WHERE conv_key = $1 AND seq = $2 AND revoked = 0",
+                &[&key, &clamp(seq)],
+            )
+            .await?;
+        if changed == 0 {
+            return Ok(None);
+        }
+        let mut users = vec![a, b];
+        users.sort_unstable();
+        users.dedup();
+        let mut cursors = Vec::new();
+        for u in users {
+            let c: i64 = tx
+                .query_one(
+                    "INSERT INTO counters (name, value) VALUES ($1, 1)
+                     ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
+                    &[&inbox_counter(u)],
+                )
+                .await?
+                .get(0);
+            tx.execute(
+                "INSERT INTO inbox (user_id, cursor, kind, conv_key, seq) VALUES ($1, $2, $3, $4, $5)",
+                &[&u, &c, &KIND_REVOKE, &key, &clamp(seq)],
+            )
+            .await?;
+            cursors.push((u.to_owned(), c as u64));
+        }
+        tx.commit().await?;
+        Ok(Some(Revoked { cursors }))
+    }
+
     async fn try_mark_read(
         &self,
         owner: &str,
@@ -596,6 +647,10 @@ fn inbox_counter(user: &str) -> String {
 fn row_to_wire(r: &Row, offset: usize) -> Result<WireMessage> {
     let message: Message = serde_json::from_str(r.get::<_, &str>(offset + 7))
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut message = message;
+    if r.get::<_, i64>(offset + 8) != 0 {
+        message.status = Some(MsgStatus::REVOKED);
+    }
     Ok(WireMessage {
         conv_type: ConvType(i64::from(r.get::<_, i32>(offset))),
         from: r.get(offset + 1),
@@ -608,8 +663,8 @@ fn row_to_wire(r: &Row, offset: usize) -> Result<WireMessage> {
     })
 }
 
-const WIRE_COLUMNS: &str =
-    "m.conv_type, m.sender, m.receiver, m.seq, m.rand, m.server_time, m.client_msg_id, m.body";
+const WIRE_COLUMNS: &str = "m.conv_type, m.sender, m.receiver, m.seq, m.rand, m.server_time,
+     m.client_msg_id, m.body, m.revoked";
 
 fn clamp(v: u64) -> i64 {
     v.min(i64::MAX as u64) as i64
@@ -674,6 +729,25 @@ impl MessageStore for PgStore {
             .await?;
         rows.iter().map(|r| row_to_wire(r, 0)).collect()
     }
+
+    async fn c2c_message(&self, a: &str, b: &str, seq: u64) -> Result<Option<WireMessage>> {
+        let key = c2c_key(a, b);
+        let row = self
+            .retrying("read a message", || async {
+                let client = self.pool.get().await?;
+                let sql = format!(
+                    "SELECT {WIRE_COLUMNS} FROM messages m WHERE m.conv_key = $1 AND m.seq = $2"
+                );
+                Ok(client.query_opt(&sql, &[&key, &clamp(seq)]).await?)
+            })
+            .await?;
+        row.map(|r| row_to_wire(&r, 0)).transpose()
+    }
+
+    async fn revoke_c2c(&self, a: &str, b: &str, seq: u64) -> Result<Option<Revoked>> {
+        self.retrying("recall a message", || self.try_revoke(a, b, seq))
+            .await
+    }
 }
 
 #[async_trait]
@@ -685,8 +759,8 @@ impl InboxStore for PgStore {
                 let sql = format!(
                     "SELECT i.cursor, i.kind, i.seq, i.extra, c.conv_type, c.peer, {WIRE_COLUMNS}
                      FROM inbox i
-                     LEFT JOIN messages m ON i.kind = {KIND_MESSAGE} AND m.conv_key = i.conv_key
-                                          AND m.seq = i.seq
+                     LEFT JOIN messages m ON i.kind IN ({KIND_MESSAGE}, {KIND_REVOKE})
+                                          AND m.conv_key = i.conv_key AND m.seq = i.seq
                      LEFT JOIN conversations c ON i.kind <> {KIND_MESSAGE} AND c.owner = i.user_id
                                                AND c.conv_key = i.conv_key
                      WHERE i.user_id = $1 AND i.cursor > $2 ORDER BY i.cursor LIMIT $3"
@@ -728,6 +802,18 @@ impl InboxStore for PgStore {
                             conv_id,
                             read_seq: r.get::<_, i64>(2) as u64,
                             time: r.get::<_, i64>(3) as u64,
+                        }
+                    }
+                    KIND_REVOKE => {
+                        let (conv_type, conv_id) = conv()?;
+                        let m = row_to_wire(r, 6)?;
+                        InboxItem::Revoke {
+                            conv_type,
+                            conv_id,
+                            seq: m.seq,
+                            rand: m.rand,
+                            time: m.server_time,
+                            from: m.from,
                         }
                     }
                     _ => InboxItem::Unknown,

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use async_trait::async_trait;
-use opentim_model::enums::ConvType;
+use opentim_model::enums::{ConvType, MsgStatus};
 use opentim_model::message::Message;
 use opentim_protocol::{InboxEntry, InboxItem, WireMessage};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -20,7 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{
     c2c_key, ConvRow, ConversationStore, InboxStore, MessageStore, NewC2c, ReadMark, Result,
-    StoreError, StoreHealth, Stored, KIND_MESSAGE, KIND_PEER_READ, KIND_READ,
+    Revoked, StoreError, StoreHealth, Stored, KIND_MESSAGE, KIND_PEER_READ, KIND_READ, KIND_REVOKE,
 };
 
 /// Numbered migrations (`store/migrations/sqlite/NNN_*.sql`), applied in order, one transaction
@@ -28,6 +28,7 @@ use super::{
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/001_messages_inbox.sql"),
     include_str!("../migrations/sqlite/002_conversations.sql"),
+    include_str!("../migrations/sqlite/003_revoke.sql"),
 ];
 
 /// A full disk is a passing condition, not a broken database: the transaction rolled back,
@@ -451,6 +452,35 @@ impl Writer {
         })
     }
 
+    fn revoke_c2c(&mut self, r: &Revoke) -> Result<Option<Revoked>> {
+        let key = c2c_key(&r.a, &r.b);
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE messages SET revoked = 1 WHERE conv_key = ?1 AND seq = ?2 AND revoked = 0",
+            )
+            .and_then(|mut stmt| stmt.execute(params![key, r.seq as i64]))
+            .map_err(db_err)?;
+        if changed == 0 {
+            return Ok(None);
+        }
+        let mut users = vec![r.a.clone(), r.b.clone()];
+        users.dedup();
+        let mut cursors = Vec::new();
+        for u in users {
+            let c = self.last_cursor(&u).map_err(db_err)? + 1;
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO inbox (user_id, cursor, kind, conv_key, seq) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .and_then(|mut stmt| stmt.execute(params![u, c, KIND_REVOKE, key, r.seq as i64]))
+                .map_err(db_err)?;
+            self.cursors.insert(u.clone(), c);
+            cursors.push((u, c as u64));
+        }
+        Ok(Some(Revoked { cursors }))
+    }
+
     /// Run every job in one transaction. False when a write or the commit failed (all of it
     /// rolled back).
     fn commit_jobs(&mut self, jobs: &mut [Box<dyn Job>]) -> bool {
@@ -490,6 +520,13 @@ impl Writer {
         let _ = self.conn.execute_batch("ROLLBACK");
         self.forget_counters();
     }
+}
+
+/// A message to recall (the writer's job item).
+struct Revoke {
+    a: String,
+    b: String,
+    seq: u64,
 }
 
 /// A read mark to move (the writer's job item).
@@ -599,6 +636,10 @@ fn row_to_wire(r: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<WireMes
             Box::new(e),
         )
     })?;
+    let mut message = message;
+    if r.get::<_, i64>(offset + 8)? != 0 {
+        message.status = Some(MsgStatus::REVOKED);
+    }
     Ok(WireMessage {
         conv_type: ConvType(r.get(offset)?),
         from: r.get(offset + 1)?,
@@ -611,8 +652,8 @@ fn row_to_wire(r: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<WireMes
     })
 }
 
-const WIRE_COLUMNS: &str =
-    "m.conv_type, m.sender, m.receiver, m.seq, m.rand, m.server_time, m.client_msg_id, m.body";
+const WIRE_COLUMNS: &str = "m.conv_type, m.sender, m.receiver, m.seq, m.rand, m.server_time,
+     m.client_msg_id, m.body, m.revoked";
 
 #[async_trait]
 impl MessageStore for SqliteStore {
@@ -648,6 +689,32 @@ impl MessageStore for SqliteStore {
         })
         .await
     }
+
+    async fn c2c_message(&self, a: &str, b: &str, seq: u64) -> Result<Option<WireMessage>> {
+        let key = c2c_key(a, b);
+        self.read(move |conn| {
+            conn.prepare_cached(&format!(
+                "SELECT {WIRE_COLUMNS} FROM messages m WHERE m.conv_key = ?1 AND m.seq = ?2"
+            ))?
+            .query_row(params![key, seq.min(i64::MAX as u64) as i64], |r| {
+                row_to_wire(r, 0)
+            })
+            .optional()
+        })
+        .await
+    }
+
+    async fn revoke_c2c(&self, a: &str, b: &str, seq: u64) -> Result<Option<Revoked>> {
+        let job = Revoke {
+            a: a.to_owned(),
+            b: b.to_owned(),
+            seq,
+        };
+        self.write(vec![job], Writer::revoke_c2c)
+            .await
+            .pop()
+            .unwrap_or(Err(StoreError::Closed))
+    }
 }
 
 #[async_trait]
@@ -658,7 +725,8 @@ impl InboxStore for SqliteStore {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT i.cursor, i.kind, i.seq, i.extra, c.conv_type, c.peer, {WIRE_COLUMNS}
                  FROM inbox i
-                 LEFT JOIN messages m ON i.kind = {KIND_MESSAGE} AND m.conv_key = i.conv_key AND m.seq = i.seq
+                 LEFT JOIN messages m ON i.kind IN ({KIND_MESSAGE}, {KIND_REVOKE})
+                                      AND m.conv_key = i.conv_key AND m.seq = i.seq
                  LEFT JOIN conversations c ON i.kind <> {KIND_MESSAGE} AND c.owner = i.user_id
                                            AND c.conv_key = i.conv_key
                  WHERE i.user_id = ?1 AND i.cursor > ?2 ORDER BY i.cursor LIMIT ?3"
@@ -688,6 +756,18 @@ impl InboxStore for SqliteStore {
                             conv_id,
                             read_seq: r.get::<_, i64>(2)? as u64,
                             time: r.get::<_, i64>(3)? as u64,
+                        }
+                    }
+                    KIND_REVOKE => {
+                        let (conv_type, conv_id) = conv(r)?;
+                        let m = row_to_wire(r, 6)?;
+                        InboxItem::Revoke {
+                            conv_type,
+                            conv_id,
+                            seq: m.seq,
+                            rand: m.rand,
+                            time: m.server_time,
+                            from: m.from,
                         }
                     }
                     _ => InboxItem::Unknown,
