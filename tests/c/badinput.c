@@ -473,6 +473,16 @@ int main(int argc, char** argv) {
         TIMMsgRevoke(peer, kTIMConv_C2C, text_msg, must_not_fire, "revoke-noseq"), TIM_ERR_PARAM, "revoke-noseq");
     expect_rejected("TIMMsgRevoke(json \"{\")", TIMMsgRevoke(peer, kTIMConv_C2C, "{", must_not_fire, "revoke-bad"),
         TIM_ERR_JSON, "revoke-bad");
+    expect_rejected("TIMMsgGetMsgList(NULL conv_id)",
+        TIMMsgGetMsgList(NULL, kTIMConv_C2C, NULL, must_not_fire, "getmsg-null-conv"), TIM_ERR_PARAM, "getmsg-null-conv");
+    expect_rejected("TIMMsgGetMsgList(json \"{\")",
+        TIMMsgGetMsgList(peer, kTIMConv_C2C, "{", must_not_fire, "getmsg-bad"), TIM_ERR_JSON, "getmsg-bad");
+    {
+        char param[512];
+        snprintf(param, sizeof param, "{\"%s\":%s}", kTIMMsgGetMsgListParamLastMsg, text_msg);
+        expect_rejected("TIMMsgGetMsgList(an anchor without message_seq)",
+            TIMMsgGetMsgList(peer, kTIMConv_C2C, param, must_not_fire, "getmsg-noseq"), TIM_ERR_PARAM, "getmsg-noseq");
+    }
     expect_rejected("TIMConvGetConvInfo(NULL)", TIMConvGetConvInfo(NULL, must_not_fire, "convinfo-null"),
         TIM_ERR_PARAM, "convinfo-null");
     expect_rejected("TIMConvGetConvInfo(\"{}\") (not an array)",

@@ -587,6 +587,48 @@ void CheckReading(const std::string& peer, uint64_t unread) {
     if (!g_failed) logf("recv read ok (%llu unread, then 0)", static_cast<unsigned long long>(unread));
 }
 
+// The newest messages again through TIMMsgGetMsgList: the custom one, then the texts newest
+// first, in pages of 5 that follow each other by their anchors.
+void CheckHistory(const std::string& peer, int count) {
+    std::vector<std::string> seen;  // "custom" or the text, newest first
+    Json::Value anchor;
+    for (int round = 0; round < 100 && static_cast<int>(seen.size()) < count + 1; ++round) {
+        Json::Value param;
+        param[kTIMMsgGetMsgListParamCount] = 5;
+        param[kTIMMsgGetMsgListParamIsRamble] = true;
+        param[kTIMMsgGetMsgListParamIsForward] = false;
+        if (!anchor.isNull()) param[kTIMMsgGetMsgListParamLastMsg] = anchor;
+        std::string json = ToJson(param);
+        Pending page_call;
+        page_call.what = "TIMMsgGetMsgList";
+        Json::Value page;
+        if (!CallJson(page_call, TIMMsgGetMsgList(peer.c_str(), kTIMConv_C2C, json.c_str(), OnComm, &page_call), page)) {
+            return;
+        }
+        if (!page.isArray() || page.size() == 0) break;
+        for (Json::ArrayIndex i = 0; i < page.size(); i++) {
+            const Json::Value& elem = page[i][kTIMMsgElemArray][0];
+            seen.push_back(elem[kTIMElemType].asUInt() == static_cast<uint32_t>(TIMElemType::kTIMElem_Custom)
+                               ? std::string("custom")
+                               : elem[kTIMTextElemContent].asString());
+        }
+        anchor = page[page.size() - 1];
+    }
+    if (static_cast<int>(seen.size()) < count + 1 || seen[0] != "custom") {
+        FAILF("recv: TIMMsgGetMsgList gave %zu messages, the first \"%s\"", seen.size(),
+              seen.empty() ? "" : seen[0].c_str());
+        return;
+    }
+    for (int i = 0; i < count; ++i) {
+        std::string want = "msg " + std::to_string(count - 1 - i);
+        if (seen[1 + i] != want) {
+            FAILF("recv: history message %d is \"%s\", expected \"%s\"", 1 + i, seen[1 + i].c_str(), want.c_str());
+            return;
+        }
+    }
+    logf("recv history ok (%d messages newest first, in pages of 5)", count + 1);
+}
+
 int RunRecv(const std::string& user, const std::string& sig, const std::string& server,
             const std::string& data_dir, int count, const std::string& peer_arg) {
     // Whether this device has a cache for the user already (then the conversation is known).
@@ -659,6 +701,8 @@ int RunRecv(const std::string& user, const std::string& sig, const std::string& 
     CheckConvEvents(peer, fresh);
     if (g_failed) return 1;
     CheckReading(peer, count + 1);
+    if (g_failed) return 1;
+    CheckHistory(peer, count);
     if (g_failed) return 1;
 
     logf("recv custom ok (%d custom message)", customs);

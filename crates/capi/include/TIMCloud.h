@@ -185,6 +185,20 @@ TIM_DECL int TIMMsgSendNewMsg(const char* conv_id, enum TIMConvType conv_type, c
 TIM_DECL int TIMMsgReportReaded(const char* conv_id, enum TIMConvType conv_type, const char* json_msg_param, TIMCommCallback cb, const void* user_data);
 
 /*
+ * A page of a conversation's history. json_get_msg_param (MsgGetMsgListParam;
+ * NULL or "" for the defaults): msg_getmsglist_param_last_msg is the anchor,
+ * a Message the SDK handed out (absent: from the newest message; the anchor
+ * itself is left out; one without message_seq is TIM_ERR_PARAM),
+ * msg_getmsglist_param_count how many (default 20, at most 100),
+ * msg_getmsglist_param_is_forward true for newer messages (oldest first)
+ * instead of older ones (newest first), and msg_getmsglist_param_is_remble
+ * true to complete an older page the local cache cannot fill from the
+ * server's history (the fetched messages are then cached). json_params is
+ * the array of Message objects.
+ */
+TIM_DECL int TIMMsgGetMsgList(const char* conv_id, enum TIMConvType conv_type, const char* json_get_msg_param, TIMCommCallback cb, const void* user_data);
+
+/*
  * Recall a message this user sent: json_msg_param is the Message as the SDK
  * handed it out (its message_seq names it; TIM_ERR_PARAM without one). Only
  * the sender may recall, within the server's revoke_window_secs of sending

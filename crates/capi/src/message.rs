@@ -4,7 +4,7 @@ use std::ffi::{c_char, c_void};
 
 use opentim_model::codes::{TIM_ERR_CONV, TIM_ERR_PARAM};
 use opentim_model::enums::ConvType;
-use opentim_model::message::Message;
+use opentim_model::message::{Message, MsgGetMsgListParam};
 
 use crate::call::{spawn_call, Needs};
 use crate::callbacks::{
@@ -128,6 +128,54 @@ pub unsafe extern "C" fn TIMMsgRevoke(
 pub extern "C" fn TIMSetMsgRevokeCallback(cb: TIMMsgRevokeCallback, user_data: *const c_void) {
     set_slot(|r| &mut r.revoke, cb, user_data);
 }
+
+/// A page of a conversation's history (`MsgGetMsgListParam`), from the cache, completed from
+/// the server with `msg_getmsglist_param_is_remble`.
+#[no_mangle]
+pub unsafe extern "C" fn TIMMsgGetMsgList(
+    conv_id: *const c_char,
+    conv_type: i32,
+    json_get_msg_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: the caller passes NULL or valid C strings.
+        let Ok(Some(conv)) = (unsafe { arg(conv_id) }) else {
+            return TIM_ERR_PARAM;
+        };
+        let conv_type = match self::conv_type(conv_type) {
+            Ok(t) => t,
+            Err(code) => return code,
+        };
+        // SAFETY: as above.
+        let param: MsgGetMsgListParam = match unsafe { json_arg(json_get_msg_param) } {
+            Ok(p) => p,
+            Err(code) => return code,
+        };
+        let anchor = param.last_msg.as_ref().and_then(|m| m.seq);
+        if param.last_msg.is_some() && anchor.is_none() {
+            return TIM_ERR_PARAM; // an anchor the server never stored
+        }
+        let count = param.count.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+        let (forward, roaming) = (
+            param.is_forward.unwrap_or(false),
+            param.is_remble.unwrap_or(false),
+        );
+        let conv = conv.to_owned();
+        spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
+            let page = client
+                .message_page(&conv, conv_type, anchor, forward, count, roaming)
+                .await?;
+            Ok(to_json(&page))
+        })
+    })
+}
+
+/// Messages per `TIMMsgGetMsgList` page when `msg_getmsglist_param_count` is absent, and the
+/// most one page holds.
+const DEFAULT_PAGE: u32 = 20;
+const MAX_PAGE: u32 = 100;
 
 /// Mark every conversation read.
 #[no_mangle]

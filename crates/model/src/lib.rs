@@ -74,7 +74,8 @@ pub use elem::{
 pub use enums::*;
 pub use group::{GroupMemberInfo, GroupMemberInfoCustomString};
 pub use message::{
-    AndroidOfflinePushConfig, IosOfflinePushConfig, Message, MessageReceipt, OfflinePushConfig,
+    AndroidOfflinePushConfig, IosOfflinePushConfig, Message, MessageReceipt, MsgGetMsgListParam,
+    OfflinePushConfig,
 };
 pub use profile::{
     FriendAddPendency, FriendProfileCustomStringInfo, FriendProfileItem, FriendProfileUpdate,
@@ -96,6 +97,7 @@ pub const ALL_KEYS: &[(&str, &[(&str, &str)])] = &[
     ("OfflinePushConfig", OfflinePushConfig::KEYS),
     ("Message", Message::KEYS),
     ("MessageReceipt", MessageReceipt::KEYS),
+    ("MsgGetMsgListParam", MsgGetMsgListParam::KEYS),
     ("TextElem", TextElem::KEYS),
     ("ImageElem", ImageElem::KEYS),
     ("SoundElem", SoundElem::KEYS),

@@ -330,3 +330,15 @@ json_struct! {
         time_stamp: u64 = ("kTIMMsgReceiptTimeStamp", "msg_receipt_time_stamp"),
     }
 }
+
+json_struct! {
+    /// What `TIMMsgGetMsgList` pages (`MsgGetMsgListParam`): from an anchor message (the
+    /// newest when absent, the anchor itself left out), `count` messages older (or, with
+    /// `is_forward`, newer); `is_remble` (sic) fetches from the server what the cache lacks.
+    pub struct MsgGetMsgListParam {
+        last_msg: Message = ("kTIMMsgGetMsgListParamLastMsg", "msg_getmsglist_param_last_msg"),
+        count: u32 = ("kTIMMsgGetMsgListParamCount", "msg_getmsglist_param_count"),
+        is_remble: bool = ("kTIMMsgGetMsgListParamIsRamble", "msg_getmsglist_param_is_remble"),
+        is_forward: bool = ("kTIMMsgGetMsgListParamIsForward", "msg_getmsglist_param_is_forward"),
+    }
+}

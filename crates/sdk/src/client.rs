@@ -414,6 +414,50 @@ impl Client {
         store.history(conv_id, conv_type, count)
     }
 
+    /// A page of a conversation's history from the message with seq `anchor` (the newest
+    /// when `None`; the anchor left out): `count` older messages, newest first, or with
+    /// `forward` newer ones, oldest first. From the cache; with `roaming`, an older page the
+    /// cache cannot fill is completed from the server's history (and cached).
+    pub async fn message_page(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+        anchor: Option<u64>,
+        forward: bool,
+        count: u32,
+        roaming: bool,
+    ) -> Result<Vec<Message>> {
+        let (store, user) = self.slot(|s| (s.store.clone(), s.user.clone()))?;
+        let mut page = store.page(conv_id, conv_type, anchor, forward, count)?;
+        let missing = count.saturating_sub(page.len() as u32);
+        if forward || !roaming || missing == 0 {
+            return Ok(page);
+        }
+        // Older than the oldest the cache gave (or than the anchor).
+        let before = page
+            .iter()
+            .filter_map(|m| m.seq)
+            .min()
+            .or(anchor)
+            .unwrap_or(u64::MAX);
+        let request = HistoryRequest {
+            conv_id: conv_id.to_owned(),
+            conv_type,
+            before_seq: before,
+            count: missing,
+        };
+        let older = self.call::<History>(&request).await?;
+        let rows: Vec<(String, Message)> = older
+            .messages
+            .iter()
+            .map(|w| (w.client_msg_id.clone(), to_local(&user, w)))
+            .collect();
+        store.backfill(&rows)?;
+        // Read again: the cache now holds the page, with each message's read flags.
+        page = store.page(conv_id, conv_type, anchor, false, count)?;
+        Ok(page)
+    }
+
     /// Cached conversations, most recently active first. Works offline.
     pub fn conversations(&self) -> Result<Vec<ConvInfo>> {
         let store = self.slot(|s| s.store.clone())?;

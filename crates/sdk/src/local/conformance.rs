@@ -184,6 +184,40 @@ fn messages_without_a_seq_come_last(open: Reopen) {
     );
 }
 
+fn pages_go_outward_from_their_anchor(open: Reopen) {
+    let s = open();
+    let batch: Vec<_> = (1..=5)
+        .map(|i| msg("ann", ME, i, 100 + i, &format!("a{i}")))
+        .collect();
+    s.apply(&batch, 5).unwrap();
+    let (cid, mut pending) = msg(ME, "ann", 0, 0, "out");
+    pending.seq = None;
+    s.insert_outgoing(&cid, &pending).unwrap();
+    let page = |anchor, forward, count| {
+        texts(
+            &s.page("ann", ConvType::C2C, anchor, forward, count)
+                .unwrap(),
+        )
+    };
+    assert_eq!(
+        page(None, false, 3),
+        ["out", "a5", "a4"],
+        "newest first, unsent first"
+    );
+    assert_eq!(
+        page(Some(4), false, 10),
+        ["a3", "a2", "a1"],
+        "the anchor left out"
+    );
+    assert_eq!(
+        page(Some(2), true, 2),
+        ["a3", "a4"],
+        "forward: oldest first"
+    );
+    assert_eq!(page(None, true, 2), ["a1", "a2"]);
+    assert!(page(Some(1), false, 10).is_empty());
+}
+
 fn read(conv: &str, read_seq: u64, unread: u64) -> Mark {
     Mark::Read {
         conv_type: ConvType::C2C,
@@ -350,6 +384,10 @@ fn run_all(fresh: &dyn Fn() -> Box<dyn Fn() -> Box<dyn LocalStore>>) {
         (
             "messages_without_a_seq_come_last",
             messages_without_a_seq_come_last,
+        ),
+        (
+            "pages_go_outward_from_their_anchor",
+            pages_go_outward_from_their_anchor,
         ),
         (
             "read_marks_move_forward_and_flag_messages",

@@ -75,6 +75,19 @@ pub trait LocalStore: Send + Sync {
         count: u32,
     ) -> Result<Vec<Message>, SdkError>;
 
+    /// A page of a conversation's messages from the one with seq `anchor` outward (the anchor
+    /// left out): at most `count` older ones, newest first, or with `forward` newer ones,
+    /// oldest first. Without an anchor, backward pages start at the newest message (those
+    /// still without a seq first) and forward ones at the oldest.
+    fn page(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+        anchor: Option<u64>,
+        forward: bool,
+        count: u32,
+    ) -> Result<Vec<Message>, SdkError>;
+
     /// Every conversation, most recently active first.
     fn conversations(&self) -> Result<Vec<ConvInfo>, SdkError>;
 

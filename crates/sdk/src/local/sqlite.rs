@@ -294,6 +294,51 @@ impl LocalStore for SqliteStore {
         Ok(out)
     }
 
+    fn page(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+        anchor: Option<u64>,
+        forward: bool,
+        count: u32,
+    ) -> Result<Vec<Message>, SdkError> {
+        let conn = self.lock();
+        let (read, peer_read) = marks(&conn, conv_type, conv_id)?;
+        let (filter, order) = match (forward, anchor) {
+            (false, None) => (
+                "seq IS NULL OR seq < ?3",
+                "seq IS NULL DESC, seq DESC, id DESC",
+            ),
+            (false, Some(_)) => ("seq < ?3", "seq DESC"),
+            (true, _) => ("seq > ?3", "seq ASC"),
+        };
+        let anchor = match (forward, anchor) {
+            (false, None) => i64::MAX,
+            (true, None) => 0,
+            (_, Some(a)) => a.min(i64::MAX as u64) as i64,
+        };
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT id, body FROM messages WHERE conv_type = ?1 AND conv_id = ?2 AND ({filter})
+                 ORDER BY {order} LIMIT ?4"
+            ))
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(params![conv_type.0, conv_id, anchor, count], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(db)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, body) = row.map_err(db)?;
+            let mut m: Message = from_json(&body)?;
+            m.unique_id = Some(id as u64);
+            mark_flags(&mut m, read, peer_read);
+            out.push(m);
+        }
+        Ok(out)
+    }
+
     fn conversations(&self) -> Result<Vec<ConvInfo>, SdkError> {
         self.query_conversations("", &[])
     }

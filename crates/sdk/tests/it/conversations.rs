@@ -304,3 +304,99 @@ async fn a_message_past_the_recall_window_stays() {
     assert_eq!(h[0].status, Some(MsgStatus::SEND_SUCC));
     s.stop().await.unwrap();
 }
+
+/// History pages from the cache, completed from the server's history where the cache has no
+/// older messages (a new device keeps only the newest).
+async fn history_pages_come_from_the_cache_then_the_server(
+    s0: &RunningServer,
+    s1: &RunningServer,
+    dir: &Path,
+) {
+    let alice = device(s0, dir, "alice", "alice", 0).await;
+    let mut seqs = Vec::new();
+    for i in 0..25 {
+        seqs.push(alice.send_text("bob", &format!("m{i}")).await.seq.unwrap());
+    }
+    let mut o = options(s1, &dir.join("bob"));
+    o.backfill_unread = 5;
+    let mut bob = client_with(o, "bob");
+    bob.client.login("bob", &sig("bob")).await.unwrap();
+    assert_eq!(
+        bob.receive(5, 10).await.len(),
+        5,
+        "the newest five come with the start"
+    );
+    let texts = |page: &[opentim_model::message::Message]| -> Vec<String> {
+        page.iter().map(text).collect()
+    };
+    let names = |r: std::ops::RangeInclusive<usize>, rev: bool| -> Vec<String> {
+        let mut v: Vec<String> = r.map(|i| format!("m{i}")).collect();
+        if rev {
+            v.reverse();
+        }
+        v
+    };
+    let c = &bob.client;
+    let local = c
+        .message_page("alice", ConvType::C2C, None, false, 10, false)
+        .await
+        .unwrap();
+    assert_eq!(texts(&local), names(20..=24, true), "the cache alone");
+    let page = c
+        .message_page("alice", ConvType::C2C, None, false, 10, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        texts(&page),
+        names(15..=24, true),
+        "completed from the server"
+    );
+    assert!(
+        page.iter().all(|m| m.is_read == Some(false)),
+        "unread stays unread"
+    );
+    let older = c
+        .message_page("alice", ConvType::C2C, Some(seqs[15]), false, 10, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        texts(&older),
+        names(5..=14, true),
+        "paging back from an anchor"
+    );
+    let newer = c
+        .message_page("alice", ConvType::C2C, Some(seqs[5]), true, 3, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        texts(&newer),
+        names(6..=8, false),
+        "forward, from the cache now"
+    );
+    let end = c
+        .message_page("alice", ConvType::C2C, Some(seqs[0]), false, 10, true)
+        .await
+        .unwrap();
+    assert!(end.is_empty(), "nothing before the first message");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_pages_come_from_the_cache_then_the_server_on_one_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(&dir.path().join("server")).await;
+    history_pages_come_from_the_cache_then_the_server(&s, &s, dir.path()).await;
+    s.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(all(pg_tests, nats_tests)),
+    ignore = "needs PostgreSQL and NATS: set OPENTIM_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test and OPENTIM_TEST_NATS_URL=nats://127.0.0.1:4222 (.ci/run does)"
+)]
+async fn history_pages_come_from_the_cache_then_the_server_across_nodes() {
+    let c = Cluster::new();
+    let (a, b) = (c.node("a").await, c.node("b").await);
+    history_pages_come_from_the_cache_then_the_server(&a, &b, c.dir.path()).await;
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
+}
