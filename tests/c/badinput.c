@@ -315,6 +315,7 @@ int main(int argc, char** argv) {
     expect_rejected("TIMMsgSendNewMsg before init",
         TIMMsgSendNewMsg(peer, kTIMConv_C2C, text_msg, must_not_fire, "send-preinit"),
         TIM_ERR_SDKUNINIT, "send-preinit");
+    expect_rc("TIMConvCancelDraft before init", TIMConvCancelDraft(peer, kTIMConv_C2C), TIM_ERR_SDKUNINIT);
     expect_rc("TIMGetLoginStatus before init", TIMGetLoginStatus(), kTIMLoginStatus_UnLogined);
     expect_rc("TIMGetLoginUserID(NULL) before init", TIMGetLoginUserID(NULL), TIM_ERR_PARAM);
     {
@@ -369,6 +370,7 @@ int main(int argc, char** argv) {
     expect_rejected("TIMMsgSendNewMsg before login",
         TIMMsgSendNewMsg(peer, kTIMConv_C2C, text_msg, must_not_fire, "send-prelogin"),
         TIM_ERR_NOTLOGIN, "send-prelogin");
+    expect_rc("TIMConvSetDraft before login", TIMConvSetDraft(peer, kTIMConv_C2C, "{}"), TIM_ERR_NOTLOGIN);
     expect_rejected("TIMConvGetConvList before login", TIMConvGetConvList(must_not_fire, "convlist-prelogin"),
         TIM_ERR_NOTLOGIN, "convlist-prelogin");
     expect_rejected("TIMMsgReportReaded before login",
@@ -483,6 +485,19 @@ int main(int argc, char** argv) {
         expect_rejected("TIMMsgGetMsgList(an anchor without message_seq)",
             TIMMsgGetMsgList(peer, kTIMConv_C2C, param, must_not_fire, "getmsg-noseq"), TIM_ERR_PARAM, "getmsg-noseq");
     }
+    expect_rc("TIMConvSetDraft(NULL conv_id)", TIMConvSetDraft(NULL, kTIMConv_C2C, "{}"), TIM_ERR_PARAM);
+    expect_rc("TIMConvSetDraft(json \"{\")", TIMConvSetDraft(peer, kTIMConv_C2C, "{"), TIM_ERR_JSON);
+    expect_rc("TIMConvSetDraft(a conversation not in the list)",
+        TIMConvSetDraft("nobody-talked-to-me", kTIMConv_C2C, "{}"), TIM_ERR_CONV);
+    expect_rc("TIMConvCancelDraft(conv_type 99)", TIMConvCancelDraft(peer, (enum TIMConvType)99), TIM_ERR_CONV);
+    expect_rejected("TIMConvDelete(NULL conv_id)", TIMConvDelete(NULL, kTIMConv_C2C, must_not_fire, "convdel-null"),
+        TIM_ERR_PARAM, "convdel-null");
+    expect_rejected("TIMConvCreate(\"\\xff\" conv_id)",
+        TIMConvCreate("\xff", kTIMConv_C2C, must_not_fire, "convcreate-utf8"), TIM_ERR_PARAM, "convcreate-utf8");
+    waiter_init(&w);
+    rc = TIMConvDelete("nobody-talked-to-me", kTIMConv_C2C, on_comm, &w);
+    expect_async("TIMConvDelete(a conversation not in the list)", rc, &w, 6004 /* ERR_INVALID_CONVERSATION */);
+    waiter_destroy(&w);
     expect_rejected("TIMConvGetConvInfo(NULL)", TIMConvGetConvInfo(NULL, must_not_fire, "convinfo-null"),
         TIM_ERR_PARAM, "convinfo-null");
     expect_rejected("TIMConvGetConvInfo(\"{}\") (not an array)",

@@ -238,6 +238,36 @@ TIM_DECL int TIMConvGetConvList(TIMCommCallback cb, const void* user_data);
 TIM_DECL int TIMConvGetConvInfo(const char* json_get_conv_list_param, TIMCommCallback cb, const void* user_data);
 
 /*
+ * The conversation with conv_id (a user ID for kTIMConv_C2C), added to this
+ * device's list when it is not there yet (empty, active now; reported with
+ * kTIMConvEvent_Add). json_params is its ConvInfo.
+ */
+TIM_DECL int TIMConvCreate(const char* conv_id, enum TIMConvType conv_type, TIMCommCallback cb, const void* user_data);
+
+/*
+ * Take a conversation off this device's list (reported with
+ * kTIMConvEvent_Del; its cached messages stay readable through
+ * TIMMsgGetMsgList, and a new message brings the conversation back). In this
+ * version the deletion is local to the device. 6004
+ * (ERR_INVALID_CONVERSATION) when the conversation is not in the list. On
+ * success json_params is "".
+ */
+TIM_DECL int TIMConvDelete(const char* conv_id, enum TIMConvType conv_type, TIMCommCallback cb, const void* user_data);
+
+/*
+ * Store a draft (a Draft object: draft_msg, draft_user_define,
+ * draft_edit_time) on a conversation of the list, kept in this device's
+ * cache across restarts; ConvInfo then carries conv_is_has_draft true and
+ * conv_draft. Synchronous: TIM_SUCC, TIM_ERR_CONV when the conversation is
+ * not in the list, TIM_ERR_JSON / TIM_ERR_PARAM for a bad argument,
+ * TIM_ERR_NOTLOGIN before login. The conversation is reported updated.
+ */
+TIM_DECL int TIMConvSetDraft(const char* conv_id, enum TIMConvType conv_type, const char* json_draft_param);
+
+/* Drop the conversation's draft; the same return values as TIMConvSetDraft. */
+TIM_DECL int TIMConvCancelDraft(const char* conv_id, enum TIMConvType conv_type);
+
+/*
  * The sum of the unread counts of all conversations (2021 API), as a
  * GetTotalUnreadNumberResult object.
  */

@@ -2,14 +2,17 @@
 
 use std::ffi::{c_char, c_void};
 
-use opentim_model::codes::TIM_ERR_PARAM;
-use opentim_model::conv::{GetConversationListParam, GetTotalUnreadNumberResult};
+use opentim_model::codes::{
+    TIM_ERR_CONV, TIM_ERR_NOTLOGIN, TIM_ERR_PARAM, TIM_ERR_SDKUNINIT, TIM_SUCC,
+};
+use opentim_model::conv::{Draft, GetConversationListParam, GetTotalUnreadNumberResult};
+use opentim_model::enums::ConvType;
 
-use crate::call::{spawn_call, Needs};
+use crate::call::{sdk, spawn_call, Needs};
 use crate::callbacks::{
     set_slot, TIMCommCallback, TIMConvEventCallback, TIMConvTotalUnreadMessageCountChangedCallback,
 };
-use crate::ffi::{guard, json_required, to_json, UserData};
+use crate::ffi::{arg, guard, json_required, to_json, UserData};
 
 #[no_mangle]
 pub extern "C" fn TIMSetConvEventCallback(cb: TIMConvEventCallback, user_data: *const c_void) {
@@ -71,5 +74,115 @@ pub extern "C" fn TIMConvGetTotalUnreadMessageCount(
             };
             Ok(to_json(&answer))
         })
+    })
+}
+
+/// The conversation's id and type arguments, checked.
+///
+/// # Safety
+/// `conv_id` is NULL or a valid C string.
+unsafe fn conv_args(conv_id: *const c_char, conv_type: i32) -> Result<(String, ConvType), i32> {
+    // SAFETY: forwarded from the caller's contract.
+    let Ok(Some(id)) = (unsafe { arg(conv_id) }) else {
+        return Err(TIM_ERR_PARAM);
+    };
+    if id.is_empty() {
+        return Err(TIM_ERR_PARAM);
+    }
+    Ok((id.to_owned(), crate::message::conv_type(conv_type)?))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvCreate(
+    conv_id: *const c_char,
+    conv_type: i32,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: the caller passes NULL or a valid C string.
+        let (id, t) = match unsafe { conv_args(conv_id, conv_type) } {
+            Ok(a) => a,
+            Err(code) => return code,
+        };
+        spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
+            Ok(to_json(&client.create_conversation(&id, t)?))
+        })
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvDelete(
+    conv_id: *const c_char,
+    conv_type: i32,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: the caller passes NULL or a valid C string.
+        let (id, t) = match unsafe { conv_args(conv_id, conv_type) } {
+            Ok(a) => a,
+            Err(code) => return code,
+        };
+        spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
+            client.delete_conversation(&id, t)?;
+            Ok(String::new())
+        })
+    })
+}
+
+/// The logged-in client, or the `TIMResult` saying why there is none.
+fn logged_in() -> Result<opentim_sdk::Client, i32> {
+    let sdk = sdk().ok_or(TIM_ERR_SDKUNINIT)?;
+    match sdk.client.login_user() {
+        Some(_) => Ok(sdk.client.clone()),
+        None => Err(TIM_ERR_NOTLOGIN),
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvSetDraft(
+    conv_id: *const c_char,
+    conv_type: i32,
+    json_draft_param: *const c_char,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: the caller passes NULL or valid C strings.
+        let (id, t) = match unsafe { conv_args(conv_id, conv_type) } {
+            Ok(a) => a,
+            Err(code) => return code,
+        };
+        // SAFETY: as above.
+        let draft: Draft = match unsafe { json_required(json_draft_param) } {
+            Ok(d) => d,
+            Err(code) => return code,
+        };
+        let client = match logged_in() {
+            Ok(c) => c,
+            Err(code) => return code,
+        };
+        match client.set_draft(&id, t, Some(&draft)) {
+            Ok(()) => TIM_SUCC,
+            Err(_) => TIM_ERR_CONV,
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvCancelDraft(conv_id: *const c_char, conv_type: i32) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: the caller passes NULL or a valid C string.
+        let (id, t) = match unsafe { conv_args(conv_id, conv_type) } {
+            Ok(a) => a,
+            Err(code) => return code,
+        };
+        let client = match logged_in() {
+            Ok(c) => c,
+            Err(code) => return code,
+        };
+        match client.set_draft(&id, t, None) {
+            Ok(()) => TIM_SUCC,
+            Err(_) => TIM_ERR_CONV,
+        }
     })
 }

@@ -226,6 +226,13 @@ fn not_logged_in() -> SdkError {
     )
 }
 
+fn no_conversation(conv_id: &str) -> SdkError {
+    SdkError::new(
+        codes::ERR_INVALID_CONVERSATION,
+        format!("there is no conversation {conv_id:?} on this device"),
+    )
+}
+
 impl Client {
     /// A client and the receiver of its events. Nothing connects until [`Client::login`].
     pub fn new(options: ClientOptions) -> (Client, mpsc::UnboundedReceiver<SdkEvent>) {
@@ -468,6 +475,55 @@ impl Client {
     pub fn conversation(&self, conv_id: &str, conv_type: ConvType) -> Result<Option<ConvInfo>> {
         let store = self.slot(|s| s.store.clone())?;
         store.conversation(conv_id, conv_type)
+    }
+
+    /// Set (`Some`) or clear (`None`) the draft of a cached conversation, kept on this
+    /// device; the conversation is reported updated.
+    pub fn set_draft(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+        draft: Option<&opentim_model::conv::Draft>,
+    ) -> Result<()> {
+        let store = self.slot(|s| s.store.clone())?;
+        if !store.set_draft(conv_id, conv_type, draft)? {
+            return Err(no_conversation(conv_id));
+        }
+        if let Some(info) = store.conversation(conv_id, conv_type)? {
+            self.shared
+                .emit(SdkEvent::Conversations(ConvEvent::UPDATE, vec![info]));
+        }
+        Ok(())
+    }
+
+    /// The conversation with `conv_id`, added to the list (empty, active now) when it is not
+    /// there yet, which is then reported added.
+    pub fn create_conversation(&self, conv_id: &str, conv_type: ConvType) -> Result<ConvInfo> {
+        let store = self.slot(|s| s.store.clone())?;
+        let created = store.create_conversation(conv_id, conv_type, self.server_time())?;
+        let info = store
+            .conversation(conv_id, conv_type)?
+            .ok_or_else(|| no_conversation(conv_id))?;
+        if created {
+            self.shared
+                .emit(SdkEvent::Conversations(ConvEvent::ADD, vec![info.clone()]));
+        }
+        Ok(info)
+    }
+
+    /// Take a conversation off this device's list (its cached messages stay for history; a
+    /// new message brings it back); it is reported deleted.
+    pub fn delete_conversation(&self, conv_id: &str, conv_type: ConvType) -> Result<()> {
+        let store = self.slot(|s| s.store.clone())?;
+        let info = store
+            .conversation(conv_id, conv_type)?
+            .ok_or_else(|| no_conversation(conv_id))?;
+        store.delete_conversation(conv_id, conv_type)?;
+        self.shared
+            .emit(SdkEvent::Conversations(ConvEvent::DEL, vec![info]));
+        self.shared
+            .emit(SdkEvent::TotalUnread(store.total_unread()?));
+        Ok(())
     }
 
     /// The unread messages of every conversation together (the server's count as of the last

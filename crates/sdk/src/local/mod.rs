@@ -13,7 +13,7 @@
 mod conformance;
 mod sqlite;
 
-use opentim_model::conv::ConvInfo;
+use opentim_model::conv::{ConvInfo, Draft};
 use opentim_model::enums::{ConvEvent, ConvType};
 use opentim_model::message::Message;
 
@@ -87,6 +87,26 @@ pub trait LocalStore: Send + Sync {
         forward: bool,
         count: u32,
     ) -> Result<Vec<Message>, SdkError>;
+
+    /// Set (or with `None` clear) the draft of a conversation; false when it is not cached.
+    fn set_draft(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+        draft: Option<&Draft>,
+    ) -> Result<bool, SdkError>;
+
+    /// Add an empty conversation active at `time`; false when it exists already.
+    fn create_conversation(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+        time: u64,
+    ) -> Result<bool, SdkError>;
+
+    /// Remove a conversation from the list (its messages stay, for history); false when it
+    /// was not there. A later message brings it back.
+    fn delete_conversation(&self, conv_id: &str, conv_type: ConvType) -> Result<bool, SdkError>;
 
     /// Every conversation, most recently active first.
     fn conversations(&self) -> Result<Vec<ConvInfo>, SdkError>;

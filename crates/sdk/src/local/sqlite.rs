@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use opentim_model::conv::ConvInfo;
+use opentim_model::conv::{ConvInfo, Draft};
 use opentim_model::enums::{ConvEvent, ConvType, MsgStatus};
 use opentim_model::message::Message;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -42,6 +42,8 @@ const MIGRATIONS: &[&str] = &[
     // 2: read marks: how far this user and the peer have read each conversation.
     "ALTER TABLE conversations ADD COLUMN read_seq INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE conversations ADD COLUMN peer_read_seq INTEGER NOT NULL DEFAULT 0;",
+    // 3: each conversation's draft (a Draft as JSON), kept on this device.
+    "ALTER TABLE conversations ADD COLUMN draft TEXT;",
 ];
 
 fn db(e: rusqlite::Error) -> SdkError {
@@ -147,7 +149,7 @@ impl SqliteStore {
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT c.conv_type, c.conv_id, c.unread, c.active_time, m.id, m.body, c.read_seq,
-                        c.peer_read_seq FROM conversations c
+                        c.peer_read_seq, c.draft FROM conversations c
                  LEFT JOIN messages m ON m.id = c.last_msg_id {filter} ORDER BY c.active_time DESC"
             ))
             .map_err(db)?;
@@ -162,13 +164,15 @@ impl SqliteStore {
                     r.get::<_, Option<String>>(5)?,
                     r.get::<_, i64>(6)?,
                     r.get::<_, i64>(7)?,
+                    r.get::<_, Option<String>>(8)?,
                 ))
             })
             .map_err(db)?;
         let mut out = Vec::new();
         for row in rows {
-            let (conv_type, conv_id, unread, active, id, body, read, peer_read) =
+            let (conv_type, conv_id, unread, active, id, body, read, peer_read, draft) =
                 row.map_err(db)?;
+            let draft: Option<Draft> = draft.as_deref().map(draft_from_json).transpose()?;
             let last = match body {
                 Some(b) => {
                     let mut m: Message = from_json(&b)?;
@@ -185,6 +189,7 @@ impl SqliteStore {
                 unread as u64,
                 active as u64,
                 last,
+                draft,
             ));
         }
         Ok(out)
@@ -339,6 +344,49 @@ impl LocalStore for SqliteStore {
         Ok(out)
     }
 
+    fn set_draft(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+        draft: Option<&Draft>,
+    ) -> Result<bool, SdkError> {
+        let text = draft.map(|d| serde_json::to_string(d).unwrap_or_default());
+        let n = self
+            .lock()
+            .prepare_cached(
+                "UPDATE conversations SET draft = ?3 WHERE conv_type = ?1 AND conv_id = ?2",
+            )
+            .and_then(|mut s| s.execute(params![conv_type.0, conv_id, text]))
+            .map_err(db)?;
+        Ok(n > 0)
+    }
+
+    fn create_conversation(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+        time: u64,
+    ) -> Result<bool, SdkError> {
+        let n = self
+            .lock()
+            .prepare_cached(
+                "INSERT INTO conversations (conv_type, conv_id, unread, active_time) VALUES (?1, ?2, 0, ?3)
+                 ON CONFLICT (conv_type, conv_id) DO NOTHING",
+            )
+            .and_then(|mut s| s.execute(params![conv_type.0, conv_id, time as i64]))
+            .map_err(db)?;
+        Ok(n > 0)
+    }
+
+    fn delete_conversation(&self, conv_id: &str, conv_type: ConvType) -> Result<bool, SdkError> {
+        let n = self
+            .lock()
+            .prepare_cached("DELETE FROM conversations WHERE conv_type = ?1 AND conv_id = ?2")
+            .and_then(|mut s| s.execute(params![conv_type.0, conv_id]))
+            .map_err(db)?;
+        Ok(n > 0)
+    }
+
     fn conversations(&self) -> Result<Vec<ConvInfo>, SdkError> {
         self.query_conversations("", &[])
     }
@@ -476,6 +524,7 @@ fn conv_info(
     unread: u64,
     active: u64,
     last: Option<Message>,
+    draft: Option<Draft>,
 ) -> ConvInfo {
     ConvInfo {
         conv_id: Some(conv_id),
@@ -485,8 +534,8 @@ fn conv_info(
         active_time: Some(active),
         is_has_lastmsg: Some(last.is_some()),
         last_msg: last,
-        is_has_draft: Some(false),
-        ..ConvInfo::default()
+        is_has_draft: Some(draft.is_some()),
+        draft,
     }
     .complete()
 }
@@ -519,12 +568,18 @@ fn to_json(m: &Message) -> String {
 }
 
 fn from_json(body: &str) -> Result<Message, SdkError> {
-    serde_json::from_str(body).map_err(|e| {
-        SdkError::new(
-            opentim_model::codes::ERR_DATABASE_OPERATE_FAILED,
-            format!("corrupt cached message: {e}"),
-        )
-    })
+    serde_json::from_str(body).map_err(corrupt)
+}
+
+fn draft_from_json(text: &str) -> Result<Draft, SdkError> {
+    serde_json::from_str(text).map_err(corrupt)
+}
+
+fn corrupt(e: serde_json::Error) -> SdkError {
+    SdkError::new(
+        opentim_model::codes::ERR_DATABASE_OPERATE_FAILED,
+        format!("corrupt cached data: {e}"),
+    )
 }
 
 fn get_state(conn: &Connection, key: &str) -> Result<u64, SdkError> {

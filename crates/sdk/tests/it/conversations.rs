@@ -400,3 +400,116 @@ async fn history_pages_come_from_the_cache_then_the_server_across_nodes() {
     a.stop().await.unwrap();
     b.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conversations_are_created_drafted_and_deleted_on_the_device() {
+    use opentim_model::conv::Draft;
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(&dir.path().join("server")).await;
+    let alice = device(&s, dir.path(), "alice", "alice", 0).await;
+    let mut bob = device(&s, dir.path(), "bob", "bob", 0).await;
+    let conv = bob
+        .client
+        .create_conversation("alice", ConvType::C2C)
+        .unwrap();
+    assert_eq!(
+        (conv.unread_num, conv.is_has_lastmsg),
+        (Some(0), Some(false))
+    );
+    assert!(bob
+        .wait_for(5, |e| matches!(
+            e,
+            SdkEvent::Conversations(ConvEvent::ADD, _)
+        )
+        .then_some(()))
+        .await
+        .is_some());
+    let again = bob
+        .client
+        .create_conversation("alice", ConvType::C2C)
+        .unwrap();
+    assert_eq!(
+        again.conv_id, conv.conv_id,
+        "creating it again answers the same one"
+    );
+
+    let draft = Draft {
+        msg: Some(opentim_model::message::Message::text(
+            "alice",
+            ConvType::C2C,
+            "half a thought",
+        )),
+        user_define: Some("cursor at 4".into()),
+        edit_time: Some(1_700_000_000),
+    };
+    bob.client
+        .set_draft("alice", ConvType::C2C, Some(&draft))
+        .unwrap();
+    let updated = bob
+        .wait_for(5, |e| match e {
+            SdkEvent::Conversations(ConvEvent::UPDATE, c) => c.into_iter().next(),
+            _ => None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(updated.is_has_draft, Some(true));
+    assert!(bob
+        .client
+        .set_draft("nobody", ConvType::C2C, Some(&draft))
+        .is_err());
+    // The draft survives a restart of the app.
+    bob.client.logout().await.unwrap();
+    let mut bob = device(&s, dir.path(), "bob", "bob", 0).await;
+    let cached = bob.cached("alice");
+    assert_eq!(cached.is_has_draft, Some(true));
+    let kept = cached.draft.unwrap();
+    assert_eq!(kept.user_define.as_deref(), Some("cursor at 4"));
+    assert_eq!(text(kept.msg.as_ref().unwrap()), "half a thought");
+    bob.client.set_draft("alice", ConvType::C2C, None).unwrap();
+    assert_eq!(bob.cached("alice").is_has_draft, Some(false));
+
+    // Deleted: off the list, its messages kept; a new message brings it back.
+    alice.send_text("bob", "hi").await;
+    assert_eq!(bob.receive(1, 10).await.len(), 1);
+    bob.client
+        .delete_conversation("alice", ConvType::C2C)
+        .unwrap();
+    assert!(bob
+        .wait_for(5, |e| matches!(
+            e,
+            SdkEvent::Conversations(ConvEvent::DEL, _)
+        )
+        .then_some(()))
+        .await
+        .is_some());
+    assert!(bob
+        .client
+        .conversation("alice", ConvType::C2C)
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        bob.client
+            .history("alice", ConvType::C2C, 10)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(bob
+        .client
+        .delete_conversation("alice", ConvType::C2C)
+        .is_err());
+    alice.send_text("bob", "still there?").await;
+    assert!(bob
+        .wait_for(10, |e| matches!(
+            e,
+            SdkEvent::Conversations(ConvEvent::ADD, _)
+        )
+        .then_some(()))
+        .await
+        .is_some());
+    assert_eq!(
+        text(bob.cached("alice").last_msg.as_ref().unwrap()),
+        "still there?"
+    );
+    s.stop().await.unwrap();
+}
