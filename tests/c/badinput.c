@@ -498,6 +498,10 @@ int main(int argc, char** argv) {
     rc = TIMConvDelete("nobody-talked-to-me", kTIMConv_C2C, on_comm, &w);
     expect_async("TIMConvDelete(a conversation not in the list)", rc, &w, 6004 /* ERR_INVALID_CONVERSATION */);
     waiter_destroy(&w);
+    expect_rejected("TIMMsgFindByMsgLocatorList(NULL)",
+        TIMMsgFindByMsgLocatorList(peer, kTIMConv_C2C, NULL, must_not_fire, "find-null"), TIM_ERR_PARAM, "find-null");
+    expect_rejected("TIMMsgFindByMsgLocatorList(\"{}\") (not an array)",
+        TIMMsgFindByMsgLocatorList(peer, kTIMConv_C2C, "{}", must_not_fire, "find-object"), TIM_ERR_JSON, "find-object");
     expect_rejected("TIMConvGetConvInfo(NULL)", TIMConvGetConvInfo(NULL, must_not_fire, "convinfo-null"),
         TIM_ERR_PARAM, "convinfo-null");
     expect_rejected("TIMConvGetConvInfo(\"{}\") (not an array)",

@@ -199,6 +199,15 @@ TIM_DECL int TIMMsgReportReaded(const char* conv_id, enum TIMConvType conv_type,
 TIM_DECL int TIMMsgGetMsgList(const char* conv_id, enum TIMConvType conv_type, const char* json_get_msg_param, TIMCommCallback cb, const void* user_data);
 
 /*
+ * The messages of conversation conv_id that json_msg_Locator_array (a JSON
+ * array of MsgLocator objects, such as TIMMsgRevokeCallback delivers) names,
+ * found in the local cache by message_locator_seq, in the order asked;
+ * locators of messages this device does not have are left out. json_params
+ * is the array of Message objects.
+ */
+TIM_DECL int TIMMsgFindByMsgLocatorList(const char* conv_id, enum TIMConvType conv_type, const char* json_msg_Locator_array, TIMCommCallback cb, const void* user_data);
+
+/*
  * Recall a message this user sent: json_msg_param is the Message as the SDK
  * handed it out (its message_seq names it; TIM_ERR_PARAM without one). Only
  * the sender may recall, within the server's revoke_window_secs of sending

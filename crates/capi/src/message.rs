@@ -3,6 +3,7 @@
 use std::ffi::{c_char, c_void};
 
 use opentim_model::codes::{TIM_ERR_CONV, TIM_ERR_PARAM};
+use opentim_model::conv::MsgLocator;
 use opentim_model::enums::ConvType;
 use opentim_model::message::{Message, MsgGetMsgListParam};
 
@@ -168,6 +169,37 @@ pub unsafe extern "C" fn TIMMsgGetMsgList(
                 .message_page(&conv, conv_type, anchor, forward, count, roaming)
                 .await?;
             Ok(to_json(&page))
+        })
+    })
+}
+
+/// The cached messages of one conversation that the locators name (by `message_locator_seq`).
+#[no_mangle]
+pub unsafe extern "C" fn TIMMsgFindByMsgLocatorList(
+    conv_id: *const c_char,
+    conv_type: i32,
+    json_msg_locator_array: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: the caller passes NULL or valid C strings.
+        let Ok(Some(conv)) = (unsafe { arg(conv_id) }) else {
+            return TIM_ERR_PARAM;
+        };
+        let conv_type = match self::conv_type(conv_type) {
+            Ok(t) => t,
+            Err(code) => return code,
+        };
+        // SAFETY: as above.
+        let locators: Vec<MsgLocator> = match unsafe { json_required(json_msg_locator_array) } {
+            Ok(l) => l,
+            Err(code) => return code,
+        };
+        let seqs: Vec<u64> = locators.iter().filter_map(|l| l.seq).collect();
+        let conv = conv.to_owned();
+        spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
+            Ok(to_json(&client.find_by_seqs(&conv, conv_type, &seqs)?))
         })
     })
 }

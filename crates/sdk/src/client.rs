@@ -465,6 +465,22 @@ impl Client {
         Ok(page)
     }
 
+    /// The cached messages of a conversation with these server seqs, in the order asked;
+    /// seqs this device does not have are left out. Works offline.
+    pub fn find_by_seqs(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+        seqs: &[u64],
+    ) -> Result<Vec<Message>> {
+        let store = self.slot(|s| s.store.clone())?;
+        let mut out = Vec::new();
+        for &seq in seqs {
+            out.extend(store.by_seq(conv_id, conv_type, seq)?);
+        }
+        Ok(out)
+    }
+
     /// Cached conversations, most recently active first. Works offline.
     pub fn conversations(&self) -> Result<Vec<ConvInfo>> {
         let store = self.slot(|s| s.store.clone())?;

@@ -108,6 +108,14 @@ pub trait LocalStore: Send + Sync {
     /// was not there. A later message brings it back.
     fn delete_conversation(&self, conv_id: &str, conv_type: ConvType) -> Result<bool, SdkError>;
 
+    /// The cached message of a conversation with server seq `seq`, if any.
+    fn by_seq(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+        seq: u64,
+    ) -> Result<Option<Message>, SdkError>;
+
     /// Every conversation, most recently active first.
     fn conversations(&self) -> Result<Vec<ConvInfo>, SdkError>;
 

@@ -344,6 +344,35 @@ impl LocalStore for SqliteStore {
         Ok(out)
     }
 
+    fn by_seq(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+        seq: u64,
+    ) -> Result<Option<Message>, SdkError> {
+        let conn = self.lock();
+        let (read, peer_read) = marks(&conn, conv_type, conv_id)?;
+        let row = conn
+            .prepare_cached(
+                "SELECT id, body FROM messages WHERE conv_type = ?1 AND conv_id = ?2 AND seq = ?3",
+            )
+            .and_then(|mut s| {
+                s.query_row(
+                    params![conv_type.0, conv_id, seq.min(i64::MAX as u64) as i64],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+                )
+                .optional()
+            })
+            .map_err(db)?;
+        let Some((id, body)) = row else {
+            return Ok(None);
+        };
+        let mut m: Message = from_json(&body)?;
+        m.unique_id = Some(id as u64);
+        mark_flags(&mut m, read, peer_read);
+        Ok(Some(m))
+    }
+
     fn set_draft(
         &self,
         conv_id: &str,

@@ -243,6 +243,12 @@ async fn a_recall_reaches_every_device(s0: &RunningServer, s1: &RunningServer, d
             (Some(peer), Some(seq), Some(is_self), Some(true))
         );
         assert_eq!(status(d, peer), recalled, "{}'s copy", d.user);
+        let found = d
+            .client
+            .find_by_seqs(peer, ConvType::C2C, &[seq, 999])
+            .unwrap();
+        assert_eq!(found.len(), 1, "the locator names the recalled message");
+        assert_eq!(found[0].status, Some(MsgStatus::REVOKED));
     }
     // Once each: recalling again succeeds and tells nobody anything new.
     alice1
