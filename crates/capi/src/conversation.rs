@@ -12,7 +12,8 @@ use crate::call::{sdk, spawn_call, Needs};
 use crate::callbacks::{
     set_slot, TIMCommCallback, TIMConvEventCallback, TIMConvTotalUnreadMessageCountChangedCallback,
 };
-use crate::ffi::{arg, guard, json_required, to_json, UserData};
+use crate::ffi::{guard, json_required, to_json, UserData};
+use crate::message::conv_args;
 
 #[no_mangle]
 pub extern "C" fn TIMSetConvEventCallback(cb: TIMConvEventCallback, user_data: *const c_void) {
@@ -77,21 +78,6 @@ pub extern "C" fn TIMConvGetTotalUnreadMessageCount(
     })
 }
 
-/// The conversation's id and type arguments, checked.
-///
-/// # Safety
-/// `conv_id` is NULL or a valid C string.
-unsafe fn conv_args(conv_id: *const c_char, conv_type: i32) -> Result<(String, ConvType), i32> {
-    // SAFETY: forwarded from the caller's contract.
-    let Ok(Some(id)) = (unsafe { arg(conv_id) }) else {
-        return Err(TIM_ERR_PARAM);
-    };
-    if id.is_empty() {
-        return Err(TIM_ERR_PARAM);
-    }
-    Ok((id.to_owned(), crate::message::conv_type(conv_type)?))
-}
-
 #[no_mangle]
 pub unsafe extern "C" fn TIMConvCreate(
     conv_id: *const c_char,
@@ -140,6 +126,18 @@ fn logged_in() -> Result<opentim_sdk::Client, i32> {
     }
 }
 
+/// Set or clear a draft for the synchronous draft exports.
+fn draft_result(id: &str, t: ConvType, draft: Option<&Draft>) -> i32 {
+    let client = match logged_in() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    match client.set_draft(id, t, draft) {
+        Ok(()) => TIM_SUCC,
+        Err(_) => TIM_ERR_CONV,
+    }
+}
+
 #[no_mangle]
 pub unsafe extern "C" fn TIMConvSetDraft(
     conv_id: *const c_char,
@@ -157,14 +155,7 @@ pub unsafe extern "C" fn TIMConvSetDraft(
             Ok(d) => d,
             Err(code) => return code,
         };
-        let client = match logged_in() {
-            Ok(c) => c,
-            Err(code) => return code,
-        };
-        match client.set_draft(&id, t, Some(&draft)) {
-            Ok(()) => TIM_SUCC,
-            Err(_) => TIM_ERR_CONV,
-        }
+        draft_result(&id, t, Some(&draft))
     })
 }
 
@@ -172,17 +163,9 @@ pub unsafe extern "C" fn TIMConvSetDraft(
 pub unsafe extern "C" fn TIMConvCancelDraft(conv_id: *const c_char, conv_type: i32) -> i32 {
     guard(TIM_ERR_PARAM, || {
         // SAFETY: the caller passes NULL or a valid C string.
-        let (id, t) = match unsafe { conv_args(conv_id, conv_type) } {
-            Ok(a) => a,
-            Err(code) => return code,
-        };
-        let client = match logged_in() {
-            Ok(c) => c,
-            Err(code) => return code,
-        };
-        match client.set_draft(&id, t, None) {
-            Ok(()) => TIM_SUCC,
-            Err(_) => TIM_ERR_CONV,
+        match unsafe { conv_args(conv_id, conv_type) } {
+            Ok((id, t)) => draft_result(&id, t, None),
+            Err(code) => code,
         }
     })
 }

@@ -23,6 +23,19 @@ pub fn conv_type(n: i32) -> Result<ConvType, i32> {
     }
 }
 
+/// The conversation id and type arguments of an export: a non-empty UTF-8 id and a type the
+/// API knows.
+///
+/// # Safety
+/// `conv_id` is NULL or a valid C string.
+pub unsafe fn conv_args(conv_id: *const c_char, conv_type: i32) -> Result<(String, ConvType), i32> {
+    // SAFETY: forwarded from the caller's contract.
+    match unsafe { arg(conv_id) } {
+        Ok(Some(id)) if !id.is_empty() => Ok((id.to_owned(), self::conv_type(conv_type)?)),
+        _ => Err(TIM_ERR_PARAM),
+    }
+}
+
 #[no_mangle]
 pub unsafe extern "C" fn TIMMsgSendNewMsg(
     conv_id: *const c_char,
@@ -33,11 +46,8 @@ pub unsafe extern "C" fn TIMMsgSendNewMsg(
 ) -> i32 {
     guard(TIM_ERR_PARAM, || {
         // SAFETY: the caller passes NULL or valid C strings.
-        let Ok(Some(conv)) = (unsafe { arg(conv_id) }) else {
-            return TIM_ERR_PARAM;
-        };
-        let conv_type = match self::conv_type(conv_type) {
-            Ok(t) => t,
+        let (conv, conv_type) = match unsafe { conv_args(conv_id, conv_type) } {
+            Ok(a) => a,
             Err(code) => return code,
         };
         // SAFETY: as above.
@@ -45,7 +55,6 @@ pub unsafe extern "C" fn TIMMsgSendNewMsg(
             Ok(m) => m,
             Err(code) => return code,
         };
-        let conv = conv.to_owned();
         spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
             let sent = client.send_message(&conv, conv_type, message).await?;
             Ok(to_json(&sent))
@@ -102,11 +111,8 @@ pub unsafe extern "C" fn TIMMsgRevoke(
 ) -> i32 {
     guard(TIM_ERR_PARAM, || {
         // SAFETY: the caller passes NULL or valid C strings.
-        let Ok(Some(conv)) = (unsafe { arg(conv_id) }) else {
-            return TIM_ERR_PARAM;
-        };
-        let conv_type = match self::conv_type(conv_type) {
-            Ok(t) => t,
+        let (conv, conv_type) = match unsafe { conv_args(conv_id, conv_type) } {
+            Ok(a) => a,
             Err(code) => return code,
         };
         // SAFETY: as above.
@@ -117,7 +123,6 @@ pub unsafe extern "C" fn TIMMsgRevoke(
         let Some(seq) = message.seq.filter(|s| *s > 0) else {
             return TIM_ERR_PARAM; // not a message the server stored
         };
-        let conv = conv.to_owned();
         spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
             client.revoke(&conv, conv_type, seq).await?;
             Ok(String::new())
@@ -142,11 +147,8 @@ pub unsafe extern "C" fn TIMMsgGetMsgList(
 ) -> i32 {
     guard(TIM_ERR_PARAM, || {
         // SAFETY: the caller passes NULL or valid C strings.
-        let Ok(Some(conv)) = (unsafe { arg(conv_id) }) else {
-            return TIM_ERR_PARAM;
-        };
-        let conv_type = match self::conv_type(conv_type) {
-            Ok(t) => t,
+        let (conv, conv_type) = match unsafe { conv_args(conv_id, conv_type) } {
+            Ok(a) => a,
             Err(code) => return code,
         };
         // SAFETY: as above.
@@ -163,7 +165,6 @@ pub unsafe extern "C" fn TIMMsgGetMsgList(
             param.is_forward.unwrap_or(false),
             param.is_remble.unwrap_or(false),
         );
-        let conv = conv.to_owned();
         spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
             let page = client
                 .message_page(&conv, conv_type, anchor, forward, count, roaming)
@@ -184,11 +185,8 @@ pub unsafe extern "C" fn TIMMsgFindByMsgLocatorList(
 ) -> i32 {
     guard(TIM_ERR_PARAM, || {
         // SAFETY: the caller passes NULL or valid C strings.
-        let Ok(Some(conv)) = (unsafe { arg(conv_id) }) else {
-            return TIM_ERR_PARAM;
-        };
-        let conv_type = match self::conv_type(conv_type) {
-            Ok(t) => t,
+        let (conv, conv_type) = match unsafe { conv_args(conv_id, conv_type) } {
+            Ok(a) => a,
             Err(code) => return code,
         };
         // SAFETY: as above.
@@ -197,7 +195,6 @@ pub unsafe extern "C" fn TIMMsgFindByMsgLocatorList(
             Err(code) => return code,
         };
         let seqs: Vec<u64> = locators.iter().filter_map(|l| l.seq).collect();
-        let conv = conv.to_owned();
         spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
             Ok(to_json(&client.find_by_seqs(&conv, conv_type, &seqs)?))
         })

@@ -119,14 +119,9 @@ pub trait LocalStore: Send + Sync {
     /// Every conversation, most recently active first.
     fn conversations(&self) -> Result<Vec<ConvInfo>, SdkError>;
 
-    /// The sum of the unread counts of every conversation.
-    fn total_unread(&self) -> Result<u64, SdkError> {
-        Ok(self
-            .conversations()?
-            .iter()
-            .map(|c| c.unread_num.unwrap_or(0))
-            .sum())
-    }
+    /// The sum of the unread counts of every conversation (asked after each batch that adds
+    /// unread messages: one query, not the whole list).
+    fn total_unread(&self) -> Result<u64, SdkError>;
 
     /// One conversation, if it exists.
     fn conversation(

@@ -274,27 +274,8 @@ impl LocalStore for SqliteStore {
         conv_type: ConvType,
         count: u32,
     ) -> Result<Vec<Message>, SdkError> {
-        let conn = self.lock();
-        let (read, peer_read) = marks(&conn, conv_type, conv_id)?;
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT id, body FROM messages WHERE conv_type = ?1 AND conv_id = ?2
-                 ORDER BY seq IS NULL DESC, seq DESC, id DESC LIMIT ?3",
-            )
-            .map_err(db)?;
-        let rows = stmt
-            .query_map(params![conv_type.0, conv_id, count], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-            })
-            .map_err(db)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, body) = row.map_err(db)?;
-            let mut m: Message = from_json(&body)?;
-            m.unique_id = Some(id as u64);
-            mark_flags(&mut m, read, peer_read);
-            out.push(m);
-        }
+        // The newest page, oldest first (and so what is still unsent last).
+        let mut out = self.page(conv_id, conv_type, None, false, count)?;
         out.reverse();
         Ok(out)
     }
@@ -344,33 +325,23 @@ impl LocalStore for SqliteStore {
         Ok(out)
     }
 
+    fn total_unread(&self) -> Result<u64, SdkError> {
+        self.lock()
+            .prepare_cached("SELECT COALESCE(SUM(unread), 0) FROM conversations")
+            .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)))
+            .map(|v| v as u64)
+            .map_err(db)
+    }
+
     fn by_seq(
         &self,
         conv_id: &str,
         conv_type: ConvType,
         seq: u64,
     ) -> Result<Option<Message>, SdkError> {
-        let conn = self.lock();
-        let (read, peer_read) = marks(&conn, conv_type, conv_id)?;
-        let row = conn
-            .prepare_cached(
-                "SELECT id, body FROM messages WHERE conv_type = ?1 AND conv_id = ?2 AND seq = ?3",
-            )
-            .and_then(|mut s| {
-                s.query_row(
-                    params![conv_type.0, conv_id, seq.min(i64::MAX as u64) as i64],
-                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
-                )
-                .optional()
-            })
-            .map_err(db)?;
-        let Some((id, body)) = row else {
-            return Ok(None);
-        };
-        let mut m: Message = from_json(&body)?;
-        m.unique_id = Some(id as u64);
-        mark_flags(&mut m, read, peer_read);
-        Ok(Some(m))
+        // The first message after seq - 1, if it is that one.
+        let next = self.page(conv_id, conv_type, Some(seq.saturating_sub(1)), true, 1)?;
+        Ok(next.into_iter().find(|m| m.seq == Some(seq)))
     }
 
     fn set_draft(
