@@ -502,6 +502,53 @@ int main(int argc, char** argv) {
         TIMMsgFindByMsgLocatorList(peer, kTIMConv_C2C, NULL, must_not_fire, "find-null"), TIM_ERR_PARAM, "find-null");
     expect_rejected("TIMMsgFindByMsgLocatorList(\"{}\") (not an array)",
         TIMMsgFindByMsgLocatorList(peer, kTIMConv_C2C, "{}", must_not_fire, "find-object"), TIM_ERR_JSON, "find-object");
+    /* ---- messages by id, local messages, deletion ---------------------------------------- */
+    {
+        char id_buffer[128];
+        expect_rejected("TIMMsgSendMessage(NULL conv_id)",
+            TIMMsgSendMessage(NULL, kTIMConv_C2C, text_msg, id_buffer, must_not_fire, "sendmsg-null"), TIM_ERR_PARAM,
+            "sendmsg-null");
+        expect_rejected("TIMMsgSendMessage(json \"{\")",
+            TIMMsgSendMessage(peer, kTIMConv_C2C, "{", id_buffer, must_not_fire, "sendmsg-bad"), TIM_ERR_JSON,
+            "sendmsg-bad");
+    }
+    expect_rejected("TIMMsgSendNewMsgEx(conv_type 99)",
+        TIMMsgSendNewMsgEx(peer, (enum TIMConvType)99, text_msg, must_not_fire, must_not_fire, "sendex-conv99"),
+        TIM_ERR_CONV, "sendex-conv99");
+    expect_rejected("TIMMsgCancelSend(NULL message_id)",
+        TIMMsgCancelSend(peer, kTIMConv_C2C, NULL, must_not_fire, "cancel-null"), TIM_ERR_PARAM, "cancel-null");
+    waiter_init(&w);
+    rc = TIMMsgCancelSend(peer, kTIMConv_C2C, "no-such-message", on_comm, &w);
+    expect_async("TIMMsgCancelSend(an unknown id)", rc, &w, 8020 /* ERR_SDK_INVALID_CANCEL_MESSAGE */);
+    waiter_destroy(&w);
+    expect_rejected("TIMMsgFindMessages(\"{}\") (not an array)",
+        TIMMsgFindMessages("{}", must_not_fire, "findmsg-object"), TIM_ERR_JSON, "findmsg-object");
+    expect_rejected("TIMMsgFindMessages(\"[1]\") (not strings)",
+        TIMMsgFindMessages("[1]", must_not_fire, "findmsg-ints"), TIM_ERR_JSON, "findmsg-ints");
+    expect_rejected("TIMMsgSetLocalCustomData(a message without message_msg_id)",
+        TIMMsgSetLocalCustomData(text_msg, must_not_fire, "custom-noid"), TIM_ERR_PARAM, "custom-noid");
+    expect_rejected("TIMMsgSaveMsg(NULL json)", TIMMsgSaveMsg(peer, kTIMConv_C2C, NULL, must_not_fire, "save-null"),
+        TIM_ERR_PARAM, "save-null");
+    expect_rejected("TIMMsgImportMsgList(\"[]\")",
+        TIMMsgImportMsgList(peer, kTIMConv_C2C, "[]", must_not_fire, "import-empty"), TIM_ERR_PARAM, "import-empty");
+    expect_rejected("TIMMsgBatchSend(\"{}\") (no recipients)", TIMMsgBatchSend("{}", must_not_fire, "batch-empty"),
+        TIM_ERR_PARAM, "batch-empty");
+    expect_rejected("TIMMsgDelete(json \"{\")", TIMMsgDelete(peer, kTIMConv_C2C, "{", must_not_fire, "delete-bad"),
+        TIM_ERR_JSON, "delete-bad");
+    expect_rejected("TIMMsgListDelete(\"[]\")",
+        TIMMsgListDelete(peer, kTIMConv_C2C, "[]", must_not_fire, "listdel-empty"), TIM_ERR_PARAM, "listdel-empty");
+    expect_rejected("TIMMsgClearHistoryMessage(\"\" conv_id)",
+        TIMMsgClearHistoryMessage("", kTIMConv_C2C, must_not_fire, "clear-empty"), TIM_ERR_PARAM, "clear-empty");
+    waiter_init(&w);
+    rc = TIMMsgFindMessages("[\"no-such-message\"]", on_comm, &w);
+    expect_async("TIMMsgFindMessages(an unknown id)", rc, &w, 0);
+    g_cases++;
+    if (rc == TIM_SUCC && w.fired && w.json != NULL && strcmp(w.json, "[]") == 0) {
+        printf("ok   TIMMsgFindMessages(an unknown id) -> []\n");
+    } else {
+        fail("TIMMsgFindMessages json", "is %s", w.json ? w.json : "(null)");
+    }
+    waiter_destroy(&w);
     expect_rejected("TIMConvGetConvInfo(NULL)", TIMConvGetConvInfo(NULL, must_not_fire, "convinfo-null"),
         TIM_ERR_PARAM, "convinfo-null");
     expect_rejected("TIMConvGetConvInfo(\"{}\") (not an array)",

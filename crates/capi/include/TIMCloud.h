@@ -224,6 +224,98 @@ TIM_DECL int TIMMsgRevoke(const char* conv_id, enum TIMConvType conv_type, const
  */
 TIM_DECL int TIMMsgMarkAllMessageAsRead(TIMCommCallback cb, const void* user_data);
 
+/*
+ * Send a message as TIMMsgSendNewMsg does, and write its message ID (the
+ * message_msg_id every Message the SDK hands out carries), NUL-terminated,
+ * into message_id_buffer before returning. The buffer must hold at least
+ * 128 bytes; it may be NULL.
+ */
+TIM_DECL int TIMMsgSendMessage(const char* conv_id, enum TIMConvType conv_type, const char* json_msg_param, char* message_id_buffer, TIMCommCallback cb, const void* user_data);
+
+/*
+ * Send a message as TIMMsgSendNewMsg does; msgid_cb is called first, with
+ * code 0 and the message ID as its json_params string, then res_cb with the
+ * result of the send. Both receive user_data.
+ */
+TIM_DECL int TIMMsgSendNewMsgEx(const char* conv_id, enum TIMConvType conv_type, const char* json_msg_param, TIMCommCallback msgid_cb, TIMCommCallback res_cb, const void* user_data);
+
+/*
+ * Cancel the send of message message_id while it has not left this device
+ * (sent while offline, or waiting to be sent again): its send callback then
+ * reports 8021 (ERR_SDK_SEND_MESSAGE_FAILED_WITH_CANCEL) and its status
+ * becomes kTIMMsg_Cancel. A message already written to the server may be
+ * stored there and is not cancelled: 8020 (ERR_SDK_INVALID_CANCEL_MESSAGE),
+ * as for an unknown ID. On success json_params is "".
+ */
+TIM_DECL int TIMMsgCancelSend(const char* conv_id, enum TIMConvType conv_type, const char* message_id, TIMCommCallback cb, const void* user_data);
+
+/*
+ * The cached messages whose message_msg_id json_message_id_array (a JSON
+ * array of strings) names, from any conversation, in the order asked; IDs
+ * this device does not have are left out. json_params is the array of
+ * Message objects.
+ */
+TIM_DECL int TIMMsgFindMessages(const char* json_message_id_array, TIMCommCallback cb, const void* user_data);
+
+/*
+ * Keep message_custom_int and message_custom_str of json_msg_param (a
+ * Message as the SDK handed it out; its message_msg_id names it) with the
+ * cached message. They stay on this device, are never sent, and survive
+ * every later update of the message; TIMMsgUpdateCallback reports the
+ * message. On success json_params is "".
+ */
+TIM_DECL int TIMMsgSetLocalCustomData(const char* json_msg_param, TIMCommCallback cb, const void* user_data);
+
+/*
+ * Keep a caller-built Message in conversation conv_id of this device without
+ * sending it: status kTIMMsg_LocalImported, never unread, the
+ * conversation's last message when newest. A message that carries a
+ * message_msg_id replaces the one saved under that ID. On success
+ * json_params is "".
+ */
+TIM_DECL int TIMMsgSaveMsg(const char* conv_id, enum TIMConvType conv_type, const char* json_msg_param, TIMCommCallback cb, const void* user_data);
+
+/*
+ * TIMMsgSaveMsg for each Message of the JSON array json_msg_array, in one
+ * transaction. On success json_params is "".
+ */
+TIM_DECL int TIMMsgImportMsgList(const char* conv_id, enum TIMConvType conv_type, const char* json_msg_array, TIMCommCallback cb, const void* user_data);
+
+/*
+ * Send msg_batch_send_param_msg to every user of
+ * msg_batch_send_param_identifier_array (1 to 500) as separate C2C
+ * messages. json_params is an array of MsgBatchSendResult, one per
+ * recipient in order: code 0 and the sent Message, or the code and text
+ * that refused that recipient (the others are sent regardless).
+ */
+TIM_DECL int TIMMsgBatchSend(const char* json_batch_send_param, TIMCommCallback cb, const void* user_data);
+
+/*
+ * Delete from this device the message msg_delete_param_msg (a Message as
+ * the SDK handed it out, named by message_msg_id) or, without it, every
+ * message of the conversation. The server and other devices keep theirs;
+ * msg_delete_param_is_remble is ignored (as since 5.0.6; TIMMsgListDelete
+ * deletes everywhere). A deleted message stays deleted when it is synced or
+ * fetched again. On success json_params is "".
+ */
+TIM_DECL int TIMMsgDelete(const char* conv_id, enum TIMConvType conv_type, const char* json_msgdel_param, TIMCommCallback cb, const void* user_data);
+
+/*
+ * Delete the messages of json_msg_array (Messages as the SDK handed them out;
+ * at most the server's max_delete_messages, default 30, else 6017) for this
+ * user: from the server's history and on every device of the user, each
+ * told through its sync. The peer keeps theirs. Messages that never reached
+ * the server are deleted on this device only. On success json_params is "".
+ */
+TIM_DECL int TIMMsgListDelete(const char* conv_id, enum TIMConvType conv_type, const char* json_msg_array, TIMCommCallback cb, const void* user_data);
+
+/*
+ * Clear the conversation's history for this user, on the server and on
+ * every device of the user; the peer keeps theirs. The conversation stays
+ * in the list, read, without a last message. On success json_params is "".
+ */
+TIM_DECL int TIMMsgClearHistoryMessage(const char* conv_id, enum TIMConvType conv_type, TIMCommCallback cb, const void* user_data);
+
 /* ========================================================================== */
 /* Conversations                                                              */
 /* ========================================================================== */
@@ -325,6 +417,13 @@ TIM_DECL void TIMSetMsgReadedReceiptCallback(TIMMsgReadedReceiptCallback cb, con
  * too (message_locator_is_self tells the sender's devices).
  */
 TIM_DECL void TIMSetMsgRevokeCallback(TIMMsgRevokeCallback cb, const void* user_data);
+
+/*
+ * Cached messages changed after they were reported: recalled, failed or
+ * cancelled while sending, or given local custom data. json_msg_array is a
+ * JSON array of the Message objects as they now are.
+ */
+TIM_DECL void TIMSetMsgUpdateCallback(TIMMsgUpdateCallback cb, const void* user_data);
 
 /*
  * The total unread count of all conversations changed (a message arrived, a

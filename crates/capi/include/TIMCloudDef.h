@@ -489,6 +489,8 @@ enum TIMLoginStatus {
 #define kTIMMsgSenderGroupMemberInfo "message_sender_group_member_info" /* object GroupMemberInfo; in/out (opt); since 4.6.51 */
 #define kTIMMsgOfflinePushConfig     "message_offlie_push_config"       /* object OfflinePushConfig; in/out (opt); since 4.6.51 */
 #define kTIMMsgCustom                "message_custom"                   /* string; in/out (opt); 4.2.0 to 4.3.118 (removed in 4.3.135) */
+#define kTIMMsgMsgId                 "message_msg_id"                   /* string; out; (later) 6.1.2155+; opentim fills it on every message */
+#define kTIMMsgCloudCustomStr        "message_cloud_custom_str"         /* string; in/out (opt); (later) 6.1.2155+ */
 
 /* MessageReceipt: Items of the read-receipt callback array (C2C). */
 #define kTIMMsgReceiptConvId    "msg_receipt_conv_id"    /* string; out */

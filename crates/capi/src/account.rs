@@ -10,7 +10,7 @@ use crate::callbacks::{
     set_slot, TIMCommCallback, TIMKickedOfflineCallback, TIMNetworkStatusListenerCallback,
     TIMUserSigExpiredCallback,
 };
-use crate::ffi::{arg, guard, UserData};
+use crate::ffi::{arg, guard, write_c_buffer, UserData};
 
 #[no_mangle]
 pub unsafe extern "C" fn TIMLogin(
@@ -91,15 +91,10 @@ pub unsafe extern "C" fn TIMGetLoginUserID(user_id_buffer: *mut c_char) -> i32 {
         let Some(user) = sdk.client.login_user() else {
             return TIM_ERR_NOTLOGIN;
         };
-        if user.len() >= USER_ID_BUFFER {
-            return TIM_ERR_PARAM;
+        // SAFETY: the caller's buffer holds at least 128 bytes (the documented contract).
+        match unsafe { write_c_buffer(user_id_buffer, USER_ID_BUFFER, &user) } {
+            true => TIM_SUCC,
+            false => TIM_ERR_PARAM,
         }
-        // SAFETY: the caller's buffer holds at least 128 bytes (the documented contract), and
-        // the id and its NUL fit in that.
-        unsafe {
-            std::ptr::copy_nonoverlapping(user.as_ptr(), user_id_buffer.cast::<u8>(), user.len());
-            *user_id_buffer.add(user.len()) = 0;
-        }
-        TIM_SUCC
     })
 }

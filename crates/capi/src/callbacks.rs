@@ -19,6 +19,7 @@ pub type TIMRecvNewMsgCallback = Option<RecvFn>;
 pub type TIMConvEventCallback = Option<ConvEventFn>;
 pub type TIMMsgReadedReceiptCallback = Option<JsonFn>;
 pub type TIMMsgRevokeCallback = Option<JsonFn>;
+pub type TIMMsgUpdateCallback = Option<JsonFn>;
 pub type TIMConvTotalUnreadMessageCountChangedCallback = Option<CountFn>;
 pub type TIMNetworkStatusListenerCallback = Option<NetworkFn>;
 pub type TIMKickedOfflineCallback = Option<PlainFn>;
@@ -42,6 +43,7 @@ pub struct Registry {
     pub conv_event: Slot<ConvEventFn>,
     pub receipt: Slot<JsonFn>,
     pub revoke: Slot<JsonFn>,
+    pub msg_update: Slot<JsonFn>,
     pub total_unread: Slot<CountFn>,
     pub network: Slot<NetworkFn>,
     pub kicked: Slot<PlainFn>,
@@ -54,6 +56,7 @@ pub static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     conv_event: None,
     receipt: None,
     revoke: None,
+    msg_update: None,
     total_unread: None,
     network: None,
     kicked: None,
@@ -107,22 +110,9 @@ pub fn deliver(event: SdkEvent) {
                 unsafe { cb(kind.0 as i32, json.as_ptr(), ud.ptr()) };
             }
         }
-        SdkEvent::Receipts(receipts) => {
-            let target = registry().receipt;
-            if let Some((cb, ud)) = target {
-                let json = cstring(to_json(&receipts));
-                // SAFETY: as above.
-                unsafe { cb(json.as_ptr(), ud.ptr()) };
-            }
-        }
-        SdkEvent::Revoked(locators) => {
-            let target = registry().revoke;
-            if let Some((cb, ud)) = target {
-                let json = cstring(to_json(&locators));
-                // SAFETY: as above.
-                unsafe { cb(json.as_ptr(), ud.ptr()) };
-            }
-        }
+        SdkEvent::Receipts(receipts) => json_to(registry().receipt, &receipts),
+        SdkEvent::Revoked(locators) => json_to(registry().revoke, &locators),
+        SdkEvent::Updated(msgs) => json_to(registry().msg_update, &msgs),
         SdkEvent::TotalUnread(total) => {
             let target = registry().total_unread;
             if let Some((cb, ud)) = target {
@@ -154,4 +144,13 @@ pub fn deliver(event: SdkEvent) {
             }
         }
     });
+}
+
+/// Call a JSON callback, if one is registered, with `value` as JSON (on the callback thread).
+fn json_to<T: serde::Serialize>(target: Slot<JsonFn>, value: &T) {
+    if let Some((cb, ud)) = target {
+        let json = cstring(to_json(value));
+        // SAFETY: registered by the application; json lives until it returns.
+        unsafe { cb(json.as_ptr(), ud.ptr()) };
+    }
 }

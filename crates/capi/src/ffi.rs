@@ -91,3 +91,20 @@ fn parse<T: DeserializeOwned>(s: &str) -> Result<T, i32> {
 pub fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "{}".into())
 }
+
+/// Copy `s` and a NUL into a caller's buffer documented to hold `cap` bytes; false (nothing
+/// written) when `buf` is NULL or `s` does not fit.
+///
+/// # Safety
+/// `buf` is NULL or points to at least `cap` writable bytes.
+pub unsafe fn write_c_buffer(buf: *mut c_char, cap: usize, s: &str) -> bool {
+    if buf.is_null() || s.len() >= cap {
+        return false;
+    }
+    // SAFETY: the buffer holds `cap` bytes (the caller's contract); `s` and its NUL fit.
+    unsafe {
+        std::ptr::copy_nonoverlapping(s.as_ptr(), buf.cast::<u8>(), s.len());
+        *buf.add(s.len()) = 0;
+    }
+    true
+}

@@ -15,8 +15,8 @@
 //! Strings handed to callbacks are borrowed and valid only until the callback returns.
 //!
 //! One file per section of `TIMCloud.h`: [`init`] (init, config, version, log), [`account`]
-//! (login, logout, session events), [`message`] (sending, receiving), [`conversation`]
-//! (conversation events).
+//! (login, logout, session events), [`message`] (sending, receiving), [`history`] (stored
+//! messages: by id, kept locally, deleted), [`conversation`] (conversation events).
 
 #![allow(clippy::missing_safety_doc)] // Safety contracts are documented in TIMCloud.h.
 
@@ -26,6 +26,7 @@ mod callbacks;
 mod conversation;
 mod dispatch;
 mod ffi;
+mod history;
 mod init;
 mod log;
 mod message;
@@ -33,5 +34,6 @@ mod message;
 // The exports, reachable from Rust too (the fuzz targets call them as C would).
 pub use account::*;
 pub use conversation::*;
+pub use history::*;
 pub use init::*;
 pub use message::*;

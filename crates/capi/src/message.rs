@@ -2,17 +2,20 @@
 
 use std::ffi::{c_char, c_void};
 
-use opentim_model::codes::{TIM_ERR_CONV, TIM_ERR_PARAM};
+use opentim_model::codes::{
+    ERR_SUCC, TIM_ERR_CONV, TIM_ERR_NOTLOGIN, TIM_ERR_PARAM, TIM_ERR_SDKUNINIT,
+};
 use opentim_model::conv::MsgLocator;
 use opentim_model::enums::ConvType;
-use opentim_model::message::{Message, MsgGetMsgListParam};
+use opentim_model::message::{Message, MsgBatchSendParam, MsgGetMsgListParam};
+use opentim_sdk::Client;
 
-use crate::call::{spawn_call, Needs};
+use crate::call::{sdk, spawn_call, Needs};
 use crate::callbacks::{
-    registry, set_slot, TIMCommCallback, TIMMsgReadedReceiptCallback, TIMMsgRevokeCallback,
-    TIMRecvNewMsgCallback,
+    complete, registry, set_slot, TIMCommCallback, TIMMsgReadedReceiptCallback,
+    TIMMsgRevokeCallback, TIMRecvNewMsgCallback,
 };
-use crate::ffi::{arg, guard, json_arg, json_required, to_json, UserData};
+use crate::ffi::{arg, guard, json_arg, json_required, to_json, write_c_buffer, UserData};
 
 /// The conversation types the API knows (the server decides which it serves).
 pub fn conv_type(n: i32) -> Result<ConvType, i32> {
@@ -242,5 +245,158 @@ pub extern "C" fn TIMRemoveRecvNewMsgCallback(cb: TIMRecvNewMsgCallback) {
         registry()
             .recv_new_msg
             .retain(|(f, _)| *f as usize != cb as usize);
+    })
+}
+
+/// Room the caller's buffer of `TIMMsgSendMessage` is documented to have, NUL included.
+const MESSAGE_ID_BUFFER: usize = 128;
+
+/// The send of `TIMMsgSendMessage` and `TIMMsgSendNewMsgEx`: check the arguments, give the
+/// message its id (handed to `with_id` before anything is sent), and send it.
+///
+/// # Safety
+/// `conv_id` and `json_msg_param` are NULL or valid C strings.
+unsafe fn send_with_id(
+    conv_id: *const c_char,
+    conv_type: i32,
+    json_msg_param: *const c_char,
+    with_id: impl FnOnce(&str) -> Result<(), i32>,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    // SAFETY: forwarded from the caller's contract.
+    let (conv, conv_type) = match unsafe { conv_args(conv_id, conv_type) } {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    // SAFETY: as above.
+    let message: Message = match unsafe { json_required(json_msg_param) } {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    let Some(sdk) = sdk() else {
+        return TIM_ERR_SDKUNINIT;
+    };
+    if sdk.client.login_user().is_none() {
+        return TIM_ERR_NOTLOGIN;
+    }
+    let id = Client::new_message_id();
+    if let Err(code) = with_id(&id) {
+        return code;
+    }
+    spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
+        let sent = client
+            .send_message_with_id(&conv, conv_type, message, id)
+            .await?;
+        Ok(to_json(&sent))
+    })
+}
+
+/// Send a message, writing its id (`message_msg_id`, NUL-terminated) into
+/// `message_id_buffer` (at least 128 bytes; may be NULL) before returning.
+#[no_mangle]
+pub unsafe extern "C" fn TIMMsgSendMessage(
+    conv_id: *const c_char,
+    conv_type: i32,
+    json_msg_param: *const c_char,
+    message_id_buffer: *mut c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        let write = |id: &str| {
+            if message_id_buffer.is_null() {
+                return Ok(());
+            }
+            // SAFETY: a non-NULL buffer holds at least 128 bytes (the documented contract).
+            match unsafe { write_c_buffer(message_id_buffer, MESSAGE_ID_BUFFER, id) } {
+                true => Ok(()),
+                false => Err(TIM_ERR_PARAM),
+            }
+        };
+        // SAFETY: the caller passes NULL or valid C strings.
+        unsafe { send_with_id(conv_id, conv_type, json_msg_param, write, cb, user_data) }
+    })
+}
+
+/// Send a message; `msgid_cb` gets its id (as the JSON string argument, code 0) before
+/// `res_cb` gets the result of the send.
+#[no_mangle]
+pub unsafe extern "C" fn TIMMsgSendNewMsgEx(
+    conv_id: *const c_char,
+    conv_type: i32,
+    json_msg_param: *const c_char,
+    msgid_cb: TIMCommCallback,
+    res_cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        let report = |id: &str| {
+            let ud = UserData(user_data);
+            complete(msgid_cb, ud, ERR_SUCC, String::new(), id.to_owned());
+            Ok(())
+        };
+        // SAFETY: the caller passes NULL or valid C strings.
+        unsafe {
+            send_with_id(
+                conv_id,
+                conv_type,
+                json_msg_param,
+                report,
+                res_cb,
+                user_data,
+            )
+        }
+    })
+}
+
+/// Cancel the send of a message (by its `message_msg_id`) that has not left this device yet;
+/// its send callback then reports 8021 and it becomes `kTIMMsg_Cancel`. Too late: 8020.
+#[no_mangle]
+pub unsafe extern "C" fn TIMMsgCancelSend(
+    conv_id: *const c_char,
+    conv_type: i32,
+    message_id: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: the caller passes NULL or valid C strings.
+        if let Err(code) = unsafe { conv_args(conv_id, conv_type) } {
+            return code;
+        }
+        // SAFETY: as above.
+        let id = match unsafe { arg(message_id) } {
+            Ok(Some(id)) if !id.is_empty() => id.to_owned(),
+            _ => return TIM_ERR_PARAM,
+        };
+        spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
+            client.cancel_send(&id).await?;
+            Ok(String::new())
+        })
+    })
+}
+
+/// Send one message to many users as separate C2C messages (`MsgBatchSendParam`); the
+/// callback gets one `MsgBatchSendResult` per recipient, in order.
+#[no_mangle]
+pub unsafe extern "C" fn TIMMsgBatchSend(
+    json_batch_send_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: the caller passes NULL or a valid C string.
+        let param: MsgBatchSendParam = match unsafe { json_required(json_batch_send_param) } {
+            Ok(p) => p,
+            Err(code) => return code,
+        };
+        let (Some(recipients), Some(message)) = (param.identifier_array, param.msg) else {
+            return TIM_ERR_PARAM;
+        };
+        spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
+            let results = client.batch_send(&recipients, message).await?;
+            Ok(to_json(&results))
+        })
     })
 }

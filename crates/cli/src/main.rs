@@ -448,7 +448,7 @@ async fn chat(args: ChatArgs) -> Result<(), String> {
                         );
                     }
                 }
-                SdkEvent::Conversations(..) | SdkEvent::TotalUnread(_) => {}
+                SdkEvent::Conversations(..) | SdkEvent::TotalUnread(_) | SdkEvent::Updated(_) => {}
             }
         }
     });

@@ -74,8 +74,8 @@ pub use elem::{
 pub use enums::*;
 pub use group::{GroupMemberInfo, GroupMemberInfoCustomString};
 pub use message::{
-    AndroidOfflinePushConfig, IosOfflinePushConfig, Message, MessageReceipt, MsgGetMsgListParam,
-    OfflinePushConfig,
+    AndroidOfflinePushConfig, IosOfflinePushConfig, Message, MessageReceipt, MsgBatchSendParam,
+    MsgBatchSendResult, MsgDeleteParam, MsgGetMsgListParam, OfflinePushConfig,
 };
 pub use profile::{
     FriendAddPendency, FriendProfileCustomStringInfo, FriendProfileItem, FriendProfileUpdate,
@@ -98,6 +98,9 @@ pub const ALL_KEYS: &[(&str, &[(&str, &str)])] = &[
     ("Message", Message::KEYS),
     ("MessageReceipt", MessageReceipt::KEYS),
     ("MsgGetMsgListParam", MsgGetMsgListParam::KEYS),
+    ("MsgBatchSendParam", MsgBatchSendParam::KEYS),
+    ("MsgBatchSendResult", MsgBatchSendResult::KEYS),
+    ("MsgDeleteParam", MsgDeleteParam::KEYS),
     ("TextElem", TextElem::KEYS),
     ("ImageElem", ImageElem::KEYS),
     ("SoundElem", SoundElem::KEYS),

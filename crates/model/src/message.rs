@@ -221,6 +221,24 @@ pub struct Message {
         skip_serializing_if = "Option::is_none"
     )]
     pub offline_push_config: Option<OfflinePushConfig>,
+    /// `message_msg_id`: the message's id, unique across users and devices, known from the
+    /// moment the message is created (`TIMMsgSendMessage` writes it to its buffer) and used by
+    /// `TIMMsgFindMessages` and `TIMMsgCancelSend`. The SDK sets it on every message it hands
+    /// out; [`Message::complete`] leaves it as it is.
+    #[serde(
+        rename = "message_msg_id",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub msg_id: Option<String>,
+    /// `message_cloud_custom_str`: app data stored with the message and delivered to the peer
+    /// (unlike `message_custom_str`, which stays on the device). Absent unless set.
+    #[serde(
+        rename = "message_cloud_custom_str",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cloud_custom_str: Option<String>,
 }
 
 impl Message {
@@ -250,6 +268,8 @@ impl Message {
             "message_sender_group_member_info",
         ),
         ("kTIMMsgOfflinePushConfig", "message_offlie_push_config"),
+        ("kTIMMsgMsgId", "message_msg_id"),
+        ("kTIMMsgCloudCustomStr", "message_cloud_custom_str"),
     ];
 
     /// A one-element text message to `conv_id`; every other field is unset.
@@ -282,10 +302,8 @@ impl Message {
         self
     }
 
-    /// Size in bytes of the serialised `message_elem_array` (checked against the message body
-    /// size limit).
     /// What a sender says about a message: its elements, priority, client time, platform,
-    /// online flag and push settings, without the envelope (sender, seq, status, ...) that the
+    /// online flag, push settings and cloud custom data, without the envelope (sender, seq, status, ...) that the
     /// server assigns.
     pub fn content(&self) -> Message {
         Message {
@@ -295,14 +313,18 @@ impl Message {
             platform: self.platform,
             is_online_msg: self.is_online_msg,
             offline_push_config: self.offline_push_config.clone(),
+            cloud_custom_str: self.cloud_custom_str.clone(),
             ..Message::default()
         }
     }
 
+    /// Size in bytes of the serialised `message_elem_array` plus the cloud custom data
+    /// (checked against the message body size limit).
     pub fn body_size(&self) -> usize {
-        serde_json::to_vec(&self.elem_array)
+        let elems = serde_json::to_vec(&self.elem_array)
             .map(|v| v.len())
-            .unwrap_or(0)
+            .unwrap_or(0);
+        elems + self.cloud_custom_str.as_ref().map_or(0, String::len)
     }
 
     /// The locator of this message (revoke / find-by-locator): conversation, server time, seq,
@@ -340,5 +362,35 @@ json_struct! {
         count: u32 = ("kTIMMsgGetMsgListParamCount", "msg_getmsglist_param_count"),
         is_remble: bool = ("kTIMMsgGetMsgListParamIsRamble", "msg_getmsglist_param_is_remble"),
         is_forward: bool = ("kTIMMsgGetMsgListParamIsForward", "msg_getmsglist_param_is_forward"),
+    }
+}
+
+json_struct! {
+    /// What `TIMMsgBatchSend` takes (`MsgBatchSendParam`): one message for each recipient, sent
+    /// as separate C2C messages.
+    pub struct MsgBatchSendParam {
+        identifier_array: Vec<String> = ("kTIMMsgBatchSendParamIdentifierArray", "msg_batch_send_param_identifier_array"),
+        msg: Message = ("kTIMMsgBatchSendParamMsg", "msg_batch_send_param_msg"),
+    }
+}
+
+json_struct! {
+    /// One recipient's result of `TIMMsgBatchSend` (`MsgBatchSendResult`): the code and text of
+    /// its send (0 and "" when it was sent) and the message as sent to it.
+    pub struct MsgBatchSendResult {
+        identifier: String = ("kTIMMsgBatchSendResultIdentifier", "msg_batch_send_result_identifier"),
+        code: i32 = ("kTIMMsgBatchSendResultCode", "msg_batch_send_result_code"),
+        desc: String = ("kTIMMsgBatchSendResultDesc", "msg_batch_send_result_desc"),
+        msg: Message = ("kTIMMsgBatchSendResultMsg", "msg_batch_send_result_msg"),
+    }
+}
+
+json_struct! {
+    /// What `TIMMsgDelete` takes (`MsgDeleteParam`): one message, or with none every message
+    /// of the conversation, deleted from this device. `is_remble` (sic) is read and ignored, as
+    /// the SDK has done since 5.0.6: deleting from the server is `TIMMsgListDelete`.
+    pub struct MsgDeleteParam {
+        msg: Message = ("kTIMMsgDeleteParamMsg", "msg_delete_param_msg"),
+        is_remble: bool = ("kTIMMsgDeleteParamIsRamble", "msg_delete_param_is_remble"),
     }
 }

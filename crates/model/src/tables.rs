@@ -387,6 +387,8 @@ pub static JSON_KEYS: &[(&str, &str)] = &[
     ("kTIMMsgSenderGroupMemberInfo", "message_sender_group_member_info"),
     ("kTIMMsgOfflinePushConfig", "message_offlie_push_config"),
     ("kTIMMsgCustom", "message_custom"),
+    ("kTIMMsgMsgId", "message_msg_id"),
+    ("kTIMMsgCloudCustomStr", "message_cloud_custom_str"),
     // MessageReceipt
     ("kTIMMsgReceiptConvId", "msg_receipt_conv_id"),
     ("kTIMMsgReceiptConvType", "msg_receipt_conv_type"),

@@ -147,6 +147,22 @@ impl<'de> Deserialize<'de> for InboxEntry {
                     from: f.from.clone().ok_or_else(|| Error::missing_field("from"))?,
                 }
             }
+            "delete" | "clear" => {
+                let (conv_type, conv_id) = conv(&f)?;
+                let seq = f.seq.ok_or_else(|| Error::missing_field("seq"))?;
+                match f.kind.as_str() {
+                    "delete" => InboxItem::Delete {
+                        conv_type,
+                        conv_id,
+                        seq,
+                    },
+                    _ => InboxItem::Clear {
+                        conv_type,
+                        conv_id,
+                        seq,
+                    },
+                }
+            }
             _ => InboxItem::Unknown,
         };
         Ok(InboxEntry {
@@ -187,6 +203,18 @@ pub enum InboxItem {
         rand: u64,
         time: u64,
         from: String,
+    },
+    /// The user deleted message `seq` of the conversation for themself (the peer keeps it).
+    Delete {
+        conv_type: ConvType,
+        conv_id: String,
+        seq: u64,
+    },
+    /// The user cleared the conversation's history, up to and including `seq`, for themself.
+    Clear {
+        conv_type: ConvType,
+        conv_id: String,
+        seq: u64,
     },
     /// An entry of a kind this side does not know (from a newer server): nothing to apply,
     /// but its cursor counts.
@@ -247,6 +275,24 @@ mod tests {
                 conv_id: "a".into(),
                 read_seq: 7,
                 time: 1_700_000_000,
+            },
+            InboxItem::Revoke {
+                conv_type: ConvType::C2C,
+                conv_id: "a".into(),
+                seq: 3,
+                rand: 4,
+                time: 5,
+                from: "a".into(),
+            },
+            InboxItem::Delete {
+                conv_type: ConvType::C2C,
+                conv_id: "a".into(),
+                seq: 3,
+            },
+            InboxItem::Clear {
+                conv_type: ConvType::C2C,
+                conv_id: "a".into(),
+                seq: 8,
             },
         ] {
             let entry = InboxEntry { cursor: 9, item };

@@ -14,7 +14,7 @@ use std::time::Duration;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use opentim_model::codes;
 use opentim_model::conv::{ConvInfo, MsgLocator};
-use opentim_model::enums::{ConvEvent, ConvType, NetworkStatus};
+use opentim_model::enums::{ConvEvent, ConvType, MsgStatus, NetworkStatus};
 use opentim_model::message::{Message, MessageReceipt};
 use opentim_protocol::op::conv::ConvListResponse;
 use opentim_protocol::op::history::{History, HistoryRequest, HistoryResponse};
@@ -53,6 +53,11 @@ pub(crate) enum Command {
     Call {
         call: Call,
         reply: oneshot::Sender<Result<String>>,
+    },
+    /// Cancel the send of this client message id, if it never left the device.
+    Cancel {
+        client_msg_id: String,
+        reply: oneshot::Sender<Result<()>>,
     },
     Logout(oneshot::Sender<()>),
 }
@@ -223,15 +228,48 @@ impl Session {
                 self.calls.insert(key, reply);
                 (actions, None)
             }
+            Command::Cancel {
+                client_msg_id,
+                reply,
+            } => {
+                let key = self
+                    .waiting
+                    .iter()
+                    .find(|(_, w)| w.client_msg_id == client_msg_id)
+                    .map(|(k, _)| *k);
+                let result = match key {
+                    Some(key) => self.core.cancel(key),
+                    None => Err(SdkError::new(
+                        codes::ERR_SDK_INVALID_CANCEL_MESSAGE,
+                        "no message with this id is being sent",
+                    )),
+                };
+                match result {
+                    Ok(actions) => {
+                        let _ = reply.send(Ok(()));
+                        (actions, None)
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e));
+                        (Vec::new(), None)
+                    }
+                }
+            }
             Command::Logout(done) => (Vec::new(), Some(done)),
         }
     }
 
     fn resolve(&mut self, key: SendKey, result: Result<Message>) {
         if let Some(w) = self.waiting.remove(&key) {
-            if result.is_err() {
-                if let Err(e) = self.store.mark_failed(&w.client_msg_id) {
-                    tracing::warn!(error = %e, "could not mark a message failed");
+            if let Err(e) = &result {
+                let status = match e.code {
+                    codes::ERR_SDK_SEND_MESSAGE_FAILED_WITH_CANCEL => MsgStatus::CANCEL,
+                    _ => MsgStatus::SEND_FAIL,
+                };
+                match self.store.mark_unsent(&w.client_msg_id, status) {
+                    Ok(Some(m)) => self.shared.emit(SdkEvent::Updated(vec![m])),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "could not mark a message failed"),
                 }
             }
             let _ = w.reply.send(result);
@@ -464,6 +502,30 @@ impl Session {
                 .complete();
                 return self.store_revoke(&mark, staged.entry.cursor, locator);
             }
+            InboxItem::Delete {
+                conv_type,
+                conv_id,
+                seq,
+            } => (
+                Mark::Deleted {
+                    conv_type: *conv_type,
+                    conv_id: conv_id.clone(),
+                    seq: *seq,
+                },
+                Some((*conv_type, conv_id.clone(), None)),
+            ),
+            InboxItem::Clear {
+                conv_type,
+                conv_id,
+                seq,
+            } => (
+                Mark::Cleared {
+                    conv_type: *conv_type,
+                    conv_id: conv_id.clone(),
+                    seq: *seq,
+                },
+                Some((*conv_type, conv_id.clone(), None)),
+            ),
             InboxItem::Message { .. } | InboxItem::Unknown => (Mark::Skip, None),
         };
         let changed = match self
@@ -512,9 +574,12 @@ impl Session {
         };
         // Announced once per inbox entry, so on every device of both users exactly once, the
         // recalling one too (whether or not its own answer updated the cache first).
-        let (conv_id, conv_type) = (locator.conv_id.clone(), locator.conv_type);
+        let (conv_id, conv_type, seq) = (locator.conv_id.clone(), locator.conv_type, locator.seq);
         self.shared.emit(SdkEvent::Revoked(vec![locator]));
         if let (true, Some(id), Some(t)) = (changed, conv_id, conv_type) {
+            if let Ok(Some(m)) = self.store.by_seq(&id, t, seq.unwrap_or(0)) {
+                self.shared.emit(SdkEvent::Updated(vec![m]));
+            }
             if let Some(info) = self.conversation(&id, t) {
                 self.shared
                     .emit(SdkEvent::Conversations(ConvEvent::UPDATE, vec![info]));

@@ -30,6 +30,7 @@ pub fn to_local(me: &str, wire: &WireMessage) -> Message {
     if m.client_time.is_none() {
         m.client_time = Some(wire.server_time);
     }
+    m.msg_id = Some(wire.client_msg_id.clone());
     m.complete()
 }
 

@@ -57,6 +57,8 @@ pub struct Config {
     /// How long after sending its sender may recall a message, in seconds (past it: 20016).
     /// Default 120.
     pub revoke_window_secs: u64,
+    /// Most messages one request may delete (`TIMMsgListDelete`). Default 30.
+    pub max_delete_messages: u32,
     /// SQLite `synchronous` mode: "full" (default; an ack means the message survived power
     /// loss) or "normal" (survives a process crash, may lose the last commits on power loss).
     pub sqlite_synchronous: String,
@@ -116,6 +118,7 @@ impl Default for Config {
             max_history_page: 100,
             max_conversations: 1000,
             revoke_window_secs: 120,
+            max_delete_messages: 30,
             sqlite_synchronous: "full".into(),
             write_batch: 512,
             store_retry_secs: 10,

@@ -231,7 +231,7 @@ fn custom_info_shapes() {
 fn unknown_keys_are_ignored() {
     let m: Message = serde_json::from_value(json!({
         "message_conv_id": "a",
-        "message_msg_id": "later key",
+        "message_is_forward_message": true,
         "message_elem_array": [{"elem_type": 0, "text_elem_content": "x", "text_elem_extra": 1}],
     }))
     .unwrap();
@@ -306,6 +306,8 @@ fn complete_emits_every_documented_key() {
             "message_sender_profile",
             "message_sender_group_member_info",
             "message_offlie_push_config",
+            "message_msg_id",
+            "message_cloud_custom_str",
         ],
     );
     check(TextElem::complete, TextElem::KEYS, &[]);

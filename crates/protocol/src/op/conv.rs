@@ -95,3 +95,54 @@ pub struct RevokeResponse {
     /// The inbox cursor of the caller's own `revoke` entry (0 when it was recalled already).
     pub cursor: u64,
 }
+
+/// Delete messages of a conversation for the caller only, on every device of theirs (the peer
+/// keeps them): they leave the caller's history on the server, and each is a `delete` inbox
+/// entry.
+pub struct DeleteMessages;
+
+impl Op for DeleteMessages {
+    const NAME: &'static str = "msg.delete";
+    const SERVES: &'static [&'static str] = &["TIMMsgListDelete"];
+    type Request = DeleteRequest;
+    type Response = DeleteResponse;
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeleteRequest {
+    pub conv_id: String,
+    pub conv_type: ConvType,
+    /// The seqs of the messages to delete.
+    pub seqs: Vec<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeleteResponse {
+    /// The inbox cursor of the caller's last `delete` entry (0 when nothing was deleted).
+    pub cursor: u64,
+}
+
+/// Clear a conversation's history for the caller only, on every device of theirs: every message
+/// up to the newest leaves the caller's history, as one `clear` inbox entry.
+pub struct ClearHistory;
+
+impl Op for ClearHistory {
+    const NAME: &'static str = "msg.clear";
+    const SERVES: &'static [&'static str] = &["TIMMsgClearHistoryMessage"];
+    type Request = ClearRequest;
+    type Response = ClearResponse;
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClearRequest {
+    pub conv_id: String,
+    pub conv_type: ConvType,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClearResponse {
+    /// History is cleared up to and including this seq (0: there was none).
+    pub seq: u64,
+    /// The inbox cursor of the caller's `clear` entry (0 when nothing changed).
+    pub cursor: u64,
+}

@@ -34,6 +34,8 @@ pub const OPS: &[&str] = &[
     conv::ConvList::NAME,
     conv::MarkRead::NAME,
     conv::RevokeMessage::NAME,
+    conv::DeleteMessages::NAME,
+    conv::ClearHistory::NAME,
 ];
 
 /// A body with nothing in it (`{}`).

@@ -5,7 +5,7 @@ use opentim_model::enums::{ConvEvent, ConvType, MsgStatus};
 use opentim_model::message::Message;
 use opentim_protocol::WireMessage;
 
-use super::{LocalStore, Mark, MarkAt, Seed, SqliteStore, BOOTSTRAPPED};
+use super::{Deletion, LocalStore, Mark, MarkAt, Seed, SqliteStore, BOOTSTRAPPED};
 use crate::convert::to_local;
 
 /// Opens the cache under test again, as a restarted app would.
@@ -358,6 +358,129 @@ fn a_new_device_starts_from_the_list_and_backfills_without_counting_twice(open: 
 }
 
 /// Every case, each on a fresh cache made by `fresh` (which returns the reopen function).
+fn deleted_messages_stay_deleted(open: Reopen) {
+    let s = open();
+    let batch = vec![
+        msg("ann", ME, 1, 100, "a1"),
+        msg("ann", ME, 2, 101, "a2"),
+        msg("ann", ME, 3, 102, "a3"),
+    ];
+    s.apply(&batch, 3).unwrap();
+    let gone = s
+        .delete_messages("ann", ConvType::C2C, &Deletion::Seqs(vec![3, 99]))
+        .unwrap();
+    assert_eq!(gone, 1, "only messages that are there count");
+    assert_eq!(
+        texts(&s.history("ann", ConvType::C2C, 10).unwrap()),
+        ["a1", "a2"]
+    );
+    let conv = s.conversation("ann", ConvType::C2C).unwrap().unwrap();
+    assert_eq!(
+        text_of(conv.last_msg.as_ref()),
+        "a2",
+        "the newest left is last"
+    );
+    let again = s.apply(&[batch[2].clone()], 4).unwrap();
+    assert!(
+        !again[0].is_new,
+        "synced again, a deleted message is not new"
+    );
+    assert_eq!(s.history("ann", ConvType::C2C, 10).unwrap().len(), 2);
+    let a1_id = batch[0].0.clone();
+    s.delete_messages("ann", ConvType::C2C, &Deletion::Ids(vec![a1_id.clone()]))
+        .unwrap();
+    assert!(s.by_msg_ids(&[a1_id]).unwrap().is_empty());
+    let mark = Mark::Cleared {
+        conv_type: ConvType::C2C,
+        conv_id: "ann".into(),
+        seq: 3,
+    };
+    assert!(s.apply_mark(&mark, MarkAt::Entry(5)).unwrap());
+    assert!(!s.apply_mark(&mark, MarkAt::Entry(6)).unwrap(), "once");
+    drop(s);
+    let s = open();
+    assert!(s.history("ann", ConvType::C2C, 10).unwrap().is_empty());
+    let conv = s.conversation("ann", ConvType::C2C).unwrap().unwrap();
+    assert_eq!(
+        (conv.unread_num, conv.is_has_lastmsg),
+        (Some(0), Some(false)),
+        "a cleared conversation stays, read, without a last message"
+    );
+    assert_eq!(s.cursor().unwrap(), 6);
+}
+
+fn text_of(m: Option<&Message>) -> String {
+    texts(m.map(std::slice::from_ref).unwrap_or_default())
+        .pop()
+        .unwrap_or_default()
+}
+
+fn local_custom_data_survives_the_servers_copy(open: Reopen) {
+    let s = open();
+    let (cid, sent) = msg(ME, "ann", 5, 300, "hello");
+    let mut pending = sent.clone();
+    pending.status = Some(MsgStatus::SENDING);
+    pending.seq = None;
+    s.insert_outgoing(&cid, &pending).unwrap();
+    let m = s
+        .set_local_custom(&cid, Some(7), Some("mine"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (m.custom_int, m.custom_str.as_deref()),
+        (Some(7), Some("mine"))
+    );
+    assert!(s.set_local_custom("nope", Some(1), None).unwrap().is_none());
+    let acked = s.apply_ack(&cid, &sent).unwrap();
+    assert_eq!(acked.message.custom_int, Some(7), "the ack keeps it");
+    s.set_local_custom(&cid, None, Some("changed")).unwrap();
+    drop(s);
+    let found = open().by_msg_ids(&[cid.clone(), "nope".into()]).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].msg_id.as_deref(), Some(cid.as_str()));
+    assert_eq!(
+        (
+            found[0].custom_int,
+            found[0].custom_str.as_deref(),
+            found[0].seq
+        ),
+        (Some(7), Some("changed"), Some(5))
+    );
+}
+
+fn imported_messages_join_their_conversation_read(open: Reopen) {
+    let s = open();
+    s.apply(&[msg("ann", ME, 1, 100, "a1")], 1).unwrap();
+    let (cid, mut tip) = msg("ann", ME, 0, 200, "a local tip");
+    tip.seq = None;
+    tip.status = Some(MsgStatus::LOCAL_IMPORTED);
+    let applied = s.import(&[(cid.clone(), tip.clone())]).unwrap();
+    assert!(applied[0].is_new);
+    assert!(!s.import(&[(cid, tip)]).unwrap()[0].is_new, "not doubled");
+    let conv = s.conversation("ann", ConvType::C2C).unwrap().unwrap();
+    assert_eq!(
+        conv.unread_num,
+        Some(1),
+        "only the received message is unread"
+    );
+    assert_eq!(text_of(conv.last_msg.as_ref()), "a local tip");
+    let h = s.history("ann", ConvType::C2C, 10).unwrap();
+    assert_eq!(h.len(), 2);
+    assert_eq!(h[1].status, Some(MsgStatus::LOCAL_IMPORTED));
+    let (cid2, mut pending) = msg(ME, "ann", 0, 0, "never sent");
+    pending.status = Some(MsgStatus::SENDING);
+    pending.seq = None;
+    s.insert_outgoing(&cid2, &pending).unwrap();
+    let cancelled = s.mark_unsent(&cid2, MsgStatus::CANCEL).unwrap().unwrap();
+    assert_eq!(cancelled.status, Some(MsgStatus::CANCEL));
+    assert!(
+        s.mark_unsent(&cid2, MsgStatus::SEND_FAIL)
+            .unwrap()
+            .is_none(),
+        "only a message still sending"
+    );
+}
+
 fn run_all(fresh: &dyn Fn() -> Box<dyn Fn() -> Box<dyn LocalStore>>) {
     let cases: &[Case] = &[
         ("state_values", state_values),
@@ -400,6 +523,18 @@ fn run_all(fresh: &dyn Fn() -> Box<dyn Fn() -> Box<dyn LocalStore>>) {
         (
             "a_new_device_starts_from_the_list_and_backfills_without_counting_twice",
             a_new_device_starts_from_the_list_and_backfills_without_counting_twice,
+        ),
+        (
+            "deleted_messages_stay_deleted",
+            deleted_messages_stay_deleted,
+        ),
+        (
+            "local_custom_data_survives_the_servers_copy",
+            local_custom_data_survives_the_servers_copy,
+        ),
+        (
+            "imported_messages_join_their_conversation_read",
+            imported_messages_join_their_conversation_read,
         ),
     ];
     for (name, case) in cases {

@@ -14,7 +14,7 @@ mod conformance;
 mod sqlite;
 
 use opentim_model::conv::{ConvInfo, Draft};
-use opentim_model::enums::{ConvEvent, ConvType};
+use opentim_model::enums::{ConvEvent, ConvType, MsgStatus};
 use opentim_model::message::Message;
 
 use crate::error::SdkError;
@@ -50,7 +50,49 @@ pub trait LocalStore: Send + Sync {
     fn insert_outgoing(&self, client_msg_id: &str, msg: &Message) -> Result<u64, SdkError>;
 
     /// Mark an outgoing message that is still sending as failed.
-    fn mark_failed(&self, client_msg_id: &str) -> Result<(), SdkError>;
+    fn mark_failed(&self, client_msg_id: &str) -> Result<(), SdkError> {
+        self.mark_unsent(client_msg_id, MsgStatus::SEND_FAIL)
+            .map(drop)
+    }
+
+    /// Give an outgoing message that is still sending its final status (failed, cancelled);
+    /// the message as it now is, or `None` when no message of this device with that id is
+    /// still sending.
+    fn mark_unsent(
+        &self,
+        client_msg_id: &str,
+        status: MsgStatus,
+    ) -> Result<Option<Message>, SdkError>;
+
+    /// The cached messages with these ids (`message_msg_id`), in the order asked, from any
+    /// conversation; ids not cached (or deleted here) are left out.
+    fn by_msg_ids(&self, ids: &[String]) -> Result<Vec<Message>, SdkError>;
+
+    /// Keep `message_custom_int` / `message_custom_str` (each when given) with a cached
+    /// message; they stay on this device and survive every later update of the message. The
+    /// message as it now is, or `None` when it is not cached.
+    fn set_local_custom(
+        &self,
+        msg_id: &str,
+        custom_int: Option<u32>,
+        custom_str: Option<&str>,
+    ) -> Result<Option<Message>, SdkError>;
+
+    /// Store messages made on this device and never sent (`TIMMsgSaveMsg`,
+    /// `TIMMsgImportMsgList`), each with its message id: they join their conversations (as
+    /// their last message when newest) without counting as unread; one already stored is
+    /// updated, not doubled.
+    fn import(&self, messages: &[(String, Message)]) -> Result<Vec<Applied>, SdkError>;
+
+    /// Delete messages of a conversation from this device; how many were deleted. A deleted
+    /// message stays deleted: the same message synced or fetched again is not shown again.
+    /// The conversation's last message becomes the newest one left.
+    fn delete_messages(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+        which: &Deletion,
+    ) -> Result<usize, SdkError>;
 
     /// Apply inbox messages in order and advance the cursor to `cursor`, in one transaction.
     /// `messages` are complete messages from the owner's point of view, each with its client
@@ -164,8 +206,33 @@ pub enum Mark {
         conv_id: String,
         seq: u64,
     },
+    /// This user deleted message `seq` of the conversation (on another device, or this one).
+    Deleted {
+        conv_type: ConvType,
+        conv_id: String,
+        seq: u64,
+    },
+    /// This user cleared the conversation's history up to `seq`.
+    Cleared {
+        conv_type: ConvType,
+        conv_id: String,
+        seq: u64,
+    },
     /// An entry of a kind this SDK does not know: only its cursor counts.
     Skip,
+}
+
+/// Which messages of a conversation [`LocalStore::delete_messages`] deletes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Deletion {
+    /// These messages (by `message_msg_id`).
+    Ids(Vec<String>),
+    /// The messages with these server seqs.
+    Seqs(Vec<u64>),
+    /// Every message with a server seq up to this one.
+    UpTo(u64),
+    /// Every message, sent or not.
+    All,
 }
 
 /// Where a [`Mark`] comes from, and so what happens to the cursor.

@@ -13,7 +13,7 @@ use opentim_model::enums::{ConvEvent, ConvType, MsgStatus};
 use opentim_model::message::Message;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{Applied, LocalStore, Mark, MarkAt, Seed, CURSOR};
+use super::{Applied, Deletion, LocalStore, Mark, MarkAt, Seed, CURSOR};
 use crate::error::SdkError;
 
 const MIGRATIONS: &[&str] = &[
@@ -44,7 +44,16 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE conversations ADD COLUMN peer_read_seq INTEGER NOT NULL DEFAULT 0;",
     // 3: each conversation's draft (a Draft as JSON), kept on this device.
     "ALTER TABLE conversations ADD COLUMN draft TEXT;",
+    // 4: messages found by their id (`message_msg_id`, the client message id), which every
+    // cached message now carries in its body.
+    "CREATE INDEX messages_by_msg_id ON messages (client_msg_id);
+     UPDATE messages SET body = json_set(body, '$.message_msg_id', client_msg_id)
+     WHERE json_extract(body, '$.message_msg_id') IS NULL;",
 ];
+
+/// `messages.status` of a message deleted from this device: the row stays (a tombstone), so the
+/// same message synced or fetched again stays deleted.
+const DELETED: i64 = MsgStatus::DELETED.0;
 
 fn db(e: rusqlite::Error) -> SdkError {
     SdkError::new(
@@ -227,26 +236,112 @@ impl LocalStore for SqliteStore {
         Ok(conn.last_insert_rowid() as u64)
     }
 
-    fn mark_failed(&self, client_msg_id: &str) -> Result<(), SdkError> {
+    fn mark_unsent(
+        &self,
+        client_msg_id: &str,
+        status: MsgStatus,
+    ) -> Result<Option<Message>, SdkError> {
         let conn = self.lock();
-        let body: Option<String> = conn
-            .query_row(
-                "SELECT body FROM messages WHERE sender = ?1 AND client_msg_id = ?2 AND status = ?3",
-                params![self.owner, client_msg_id, MsgStatus::SENDING.0],
-                |r| r.get(0),
+        let row = conn
+            .prepare_cached(
+                "UPDATE messages SET status = ?4, body = json_set(body, '$.message_status', ?4)
+                 WHERE sender = ?1 AND client_msg_id = ?2 AND status = ?3 RETURNING id, body",
             )
-            .optional()
+            .and_then(|mut st| {
+                st.query_row(
+                    params![self.owner, client_msg_id, MsgStatus::SENDING.0, status.0],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+                )
+                .optional()
+            })
             .map_err(db)?;
-        if let Some(body) = body {
-            let mut msg: Message = from_json(&body)?;
-            msg.status = Some(MsgStatus::SEND_FAIL);
-            conn.execute(
-                "UPDATE messages SET status = ?1, body = ?2 WHERE sender = ?3 AND client_msg_id = ?4",
-                params![MsgStatus::SEND_FAIL.0, to_json(&msg), self.owner, client_msg_id],
-            )
-            .map_err(db)?;
+        row.map(|(id, body)| cached(id, &body)).transpose()
+    }
+
+    fn by_msg_ids(&self, ids: &[String]) -> Result<Vec<Message>, SdkError> {
+        let conn = self.lock();
+        let mut out = Vec::with_capacity(ids.len());
+        for msg_id in ids {
+            let row = conn
+                .prepare_cached(
+                    "SELECT id, conv_type, conv_id, body FROM messages
+                     WHERE client_msg_id = ?1 AND status <> ?2 ORDER BY id LIMIT 1",
+                )
+                .and_then(|mut st| {
+                    st.query_row(params![msg_id, DELETED], |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, i64>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?,
+                        ))
+                    })
+                    .optional()
+                })
+                .map_err(db)?;
+            if let Some((id, conv_type, conv_id, body)) = row {
+                let mut m = cached(id, &body)?;
+                let (read, peer_read) = marks(&conn, ConvType(conv_type), &conv_id)?;
+                mark_flags(&mut m, read, peer_read);
+                out.push(m);
+            }
         }
-        Ok(())
+        Ok(out)
+    }
+
+    fn set_local_custom(
+        &self,
+        msg_id: &str,
+        custom_int: Option<u32>,
+        custom_str: Option<&str>,
+    ) -> Result<Option<Message>, SdkError> {
+        let conn = self.lock();
+        let row = conn
+            .prepare_cached(
+                "UPDATE messages SET body = json_set(body,
+                    '$.message_custom_int', COALESCE(?2, json_extract(body, '$.message_custom_int'), 0),
+                    '$.message_custom_str', COALESCE(?3, json_extract(body, '$.message_custom_str'), ''))
+                 WHERE id = (SELECT id FROM messages WHERE client_msg_id = ?1 AND status <> ?4
+                             ORDER BY id LIMIT 1)
+                 RETURNING id, conv_type, conv_id, body",
+            )
+            .and_then(|mut st| {
+                st.query_row(params![msg_id, custom_int, custom_str, DELETED], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                    ))
+                })
+                .optional()
+            })
+            .map_err(db)?;
+        let Some((id, conv_type, conv_id, body)) = row else {
+            return Ok(None);
+        };
+        let mut m = cached(id, &body)?;
+        let (read, peer_read) = marks(&conn, ConvType(conv_type), &conv_id)?;
+        mark_flags(&mut m, read, peer_read);
+        Ok(Some(m))
+    }
+
+    fn import(&self, messages: &[(String, Message)]) -> Result<Vec<Applied>, SdkError> {
+        // Stored like older messages filled in from the server: never unread.
+        self.write(messages.iter().map(|(c, m)| (c.as_str(), m)), None, true)
+    }
+
+    fn delete_messages(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+        which: &Deletion,
+    ) -> Result<usize, SdkError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(db)?;
+        let n = delete_in(&tx, conv_id, conv_type, which)?;
+        tx.commit().map_err(db)?;
+        Ok(n)
     }
 
     fn apply(&self, messages: &[(String, Message)], cursor: u64) -> Result<Vec<Applied>, SdkError> {
@@ -305,8 +400,8 @@ impl LocalStore for SqliteStore {
         };
         let mut stmt = conn
             .prepare_cached(&format!(
-                "SELECT id, body FROM messages WHERE conv_type = ?1 AND conv_id = ?2 AND ({filter})
-                 ORDER BY {order} LIMIT ?4"
+                "SELECT id, body FROM messages WHERE conv_type = ?1 AND conv_id = ?2
+                 AND status <> {DELETED} AND ({filter}) ORDER BY {order} LIMIT ?4"
             ))
             .map_err(db)?;
         let rows = stmt
@@ -440,10 +535,11 @@ impl LocalStore for SqliteStore {
                 conv_id,
                 seq,
             } => {
-                tx.prepare_cached(
+                tx.prepare_cached(&format!(
                     "UPDATE messages SET status = ?4, body = json_set(body, '$.message_status', ?4)
-                     WHERE conv_type = ?1 AND conv_id = ?2 AND seq = ?3 AND status <> ?4",
-                )
+                     WHERE conv_type = ?1 AND conv_id = ?2 AND seq = ?3
+                       AND status NOT IN (?4, {DELETED})"
+                ))
                 .and_then(|mut s| {
                     s.execute(params![
                         conv_type.0,
@@ -454,6 +550,27 @@ impl LocalStore for SqliteStore {
                 })
                 .map_err(db)?
                     > 0
+            }
+            Mark::Deleted {
+                conv_type,
+                conv_id,
+                seq,
+            } => delete_in(&tx, conv_id, *conv_type, &Deletion::Seqs(vec![*seq]))? > 0,
+            Mark::Cleared {
+                conv_type,
+                conv_id,
+                seq,
+            } => {
+                // What was cleared is read, as the server counts it.
+                let marked = tx
+                    .prepare_cached(
+                        "UPDATE conversations SET read_seq = MAX(read_seq, ?3), unread = 0
+                         WHERE conv_type = ?1 AND conv_id = ?2 AND (read_seq < ?3 OR unread <> 0)",
+                    )
+                    .and_then(|mut s| s.execute(params![conv_type.0, conv_id, *seq as i64]))
+                    .map_err(db)?;
+                let deleted = delete_in(&tx, conv_id, *conv_type, &Deletion::UpTo(*seq))?;
+                marked + deleted > 0
             }
             Mark::Skip => false,
         };
@@ -561,6 +678,58 @@ fn mark_flags(m: &mut Message, read_seq: u64, peer_read_seq: u64) {
     let own = m.is_from_self == Some(true);
     m.is_read = Some(own || (seq > 0 && seq <= read_seq));
     m.is_peer_read = Some(own && seq > 0 && seq <= peer_read_seq);
+}
+
+/// Delete messages of a conversation inside the open transaction `tx` (see
+/// [`LocalStore::delete_messages`]).
+fn delete_in(
+    tx: &Connection,
+    conv_id: &str,
+    conv_type: ConvType,
+    which: &Deletion,
+) -> Result<usize, SdkError> {
+    let tombstone = "UPDATE messages SET status = ?3, body = json_set(body, '$.message_status', ?3)
+                     WHERE conv_type = ?1 AND conv_id = ?2 AND status <> ?3";
+    let mut n = 0;
+    let mut each = |filter: &str, value: &dyn rusqlite::ToSql| -> Result<(), SdkError> {
+        n += tx
+            .prepare_cached(&format!("{tombstone} AND {filter}"))
+            .and_then(|mut st| st.execute(params![conv_type.0, conv_id, DELETED, value]))
+            .map_err(db)?;
+        Ok(())
+    };
+    match which {
+        Deletion::Ids(ids) => {
+            for id in ids {
+                each("client_msg_id = ?4", id)?;
+            }
+        }
+        Deletion::Seqs(seqs) => {
+            for seq in seqs {
+                each("seq = ?4", &(*seq as i64))?;
+            }
+        }
+        Deletion::UpTo(seq) => each("seq <= ?4", &(*seq as i64))?,
+        Deletion::All => each("?4 = ?4", &0)?,
+    }
+    if n > 0 {
+        tx.prepare_cached(
+            "UPDATE conversations SET last_msg_id = (
+                SELECT id FROM messages WHERE conv_type = ?1 AND conv_id = ?2 AND status <> ?3
+                ORDER BY seq IS NULL DESC, seq DESC, id DESC LIMIT 1)
+             WHERE conv_type = ?1 AND conv_id = ?2",
+        )
+        .and_then(|mut st| st.execute(params![conv_type.0, conv_id, DELETED]))
+        .map_err(db)?;
+    }
+    Ok(n)
+}
+
+/// A cached message from its row: the body, with its local id.
+fn cached(id: i64, body: &str) -> Result<Message, SdkError> {
+    let mut m = from_json(body)?;
+    m.unique_id = Some(id as u64);
+    Ok(m)
 }
 
 fn to_json(m: &Message) -> String {
@@ -706,25 +875,43 @@ fn store_message(
         })
         .map_err(db)?;
     let is_new = inserted == 1;
-    let id = if is_new {
-        tx.last_insert_rowid()
+    let (id, message) = if is_new {
+        let mut message = msg.clone();
+        let id = tx.last_insert_rowid();
+        message.unique_id = Some(id as u64);
+        (id, message)
     } else {
-        tx.prepare_cached(
-            "UPDATE messages SET seq = ?1, status = ?2, body = ?3
-             WHERE sender = ?4 AND client_msg_id = ?5 RETURNING id",
-        )
-        .and_then(|mut s| {
-            s.query_row(params![seq, status, body, sender, client_msg_id], |r| {
-                r.get::<_, i64>(0)
+        // The server's copy replaces the cached one, but what only this device knows stays:
+        // the local custom data, and a deletion.
+        let (id, body) = tx
+            .prepare_cached(
+                "UPDATE messages SET seq = ?1,
+                    status = CASE WHEN status = ?6 THEN status ELSE ?2 END,
+                    body = CASE WHEN status = ?6 THEN body ELSE json_set(?3,
+                        '$.message_custom_int', COALESCE(json_extract(body, '$.message_custom_int'), 0),
+                        '$.message_custom_str', COALESCE(json_extract(body, '$.message_custom_str'), ''))
+                    END
+                 WHERE sender = ?4 AND client_msg_id = ?5 RETURNING id, body",
+            )
+            .and_then(|mut s| {
+                s.query_row(
+                    params![seq, status, body, sender, client_msg_id, DELETED],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+                )
             })
-        })
-        .map_err(db)?
+            .map_err(db)?;
+        (id, cached(id, &body)?)
     };
+    if message.status == Some(MsgStatus::DELETED) {
+        return Ok(Applied {
+            message,
+            is_new: false,
+            conv_event: ConvEvent::UPDATE,
+        });
+    }
     let unread = is_new && msg.is_from_self != Some(true);
     let time = msg.server_time.unwrap_or(0) as i64;
     let conv_event = convs.touch(tx, (conv_type.0, conv_id.to_owned()), id, time, unread)?;
-    let mut message = msg.clone();
-    message.unique_id = Some(id as u64);
     Ok(Applied {
         message,
         is_new,

@@ -160,7 +160,9 @@ impl Core {
     }
 
     fn send_frame(&mut self, key: SendKey) -> Option<Action> {
-        let request = self.outbox.get(key)?.request.clone();
+        let queued = self.outbox.get_mut(key)?;
+        queued.written = true;
+        let request = queued.request.clone();
         Some(self.request(InFlight::Send(key), |id| {
             encode_request::<SendMessage>(id, &request)
         }))
@@ -236,6 +238,32 @@ impl Core {
             false => Vec::new(),
         };
         (key, out)
+    }
+
+    /// Cancel a queued send that never left this device; it fails with
+    /// `ERR_SDK_SEND_MESSAGE_FAILED_WITH_CANCEL`. A send already written to a connection may be
+    /// stored by the server, so it is not cancelled: `ERR_SDK_INVALID_CANCEL_MESSAGE`.
+    pub fn cancel(&mut self, key: SendKey) -> Result<Vec<Action>, SdkError> {
+        match self.outbox.get(key) {
+            Some(q) if !q.written => {
+                self.outbox.remove(key);
+                Ok(vec![Action::Failed {
+                    key,
+                    error: SdkError::new(
+                        codes::ERR_SDK_SEND_MESSAGE_FAILED_WITH_CANCEL,
+                        "the message was cancelled before it was sent",
+                    ),
+                }])
+            }
+            Some(_) => Err(SdkError::new(
+                codes::ERR_SDK_INVALID_CANCEL_MESSAGE,
+                "the message already went to the server; it can no longer be cancelled",
+            )),
+            None => Err(SdkError::new(
+                codes::ERR_SDK_INVALID_CANCEL_MESSAGE,
+                "no message with this id is being sent",
+            )),
+        }
     }
 
     /// A keep-alive request.

@@ -20,6 +20,9 @@ pub struct Queued {
     pub deadline: Instant,
     /// The server answered "temporarily unavailable": send again at the next tick.
     pub again: bool,
+    /// A frame of it was handed to a connection: the server may have it, so it can no longer
+    /// be cancelled.
+    pub written: bool,
 }
 
 #[derive(Debug, Default)]
@@ -38,6 +41,7 @@ impl Outbox {
                 request,
                 deadline,
                 again: false,
+                written: false,
             },
         );
         self.next
@@ -45,6 +49,10 @@ impl Outbox {
 
     pub fn get(&self, key: SendKey) -> Option<&Queued> {
         self.queued.get(&key)
+    }
+
+    pub fn get_mut(&mut self, key: SendKey) -> Option<&mut Queued> {
+        self.queued.get_mut(&key)
     }
 
     /// Take a send out (acknowledged, refused or expired).

@@ -216,6 +216,38 @@ fn unacknowledged_sends_are_resent_with_their_original_client_id() {
 }
 
 #[test]
+fn only_a_send_that_never_left_the_device_can_be_cancelled() {
+    let mut core = online(0);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (written, _) = core.send(send_request("c-1"), deadline);
+    core.disconnected();
+    let (queued, offline) = core.send(send_request("c-2"), deadline);
+    assert!(offline.is_empty());
+    let e = core.cancel(written).unwrap_err();
+    assert_eq!(
+        e.code,
+        codes::ERR_SDK_INVALID_CANCEL_MESSAGE,
+        "the server may have it"
+    );
+    let actions = core.cancel(queued).unwrap();
+    assert!(matches!(
+        &actions[..],
+        [Action::Failed { key, error }]
+            if *key == queued && error.code == codes::ERR_SDK_SEND_MESSAGE_FAILED_WITH_CANCEL
+    ));
+    assert_eq!(
+        core.cancel(queued).unwrap_err().code,
+        codes::ERR_SDK_INVALID_CANCEL_MESSAGE
+    );
+    let resent: Vec<_> = requests(&core.connected())
+        .into_iter()
+        .filter(|r| r.0 == SendMessage::NAME)
+        .collect();
+    assert_eq!(resent.len(), 1, "the cancelled send never goes out");
+    assert_eq!(resent[0].2["client_msg_id"], "c-1");
+}
+
+#[test]
 fn the_reply_to_a_send_is_its_inbox_entry_stored_once() {
     let mut core = online(0);
     let (key, actions) = core.send(

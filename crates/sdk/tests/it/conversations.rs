@@ -11,21 +11,6 @@ use opentim_server::RunningServer;
 use crate::cluster::Cluster;
 use crate::support::*;
 
-/// A logged-in client of `server` on `platform`, its cache under `dir/cache`.
-async fn device(
-    server: &RunningServer,
-    dir: &Path,
-    user: &str,
-    cache: &str,
-    platform: i64,
-) -> TestClient {
-    let mut o = options(server, &dir.join(cache));
-    o.platform = platform;
-    let c = client_with(o, user);
-    c.client.login(user, &sig(user)).await.expect("login");
-    c
-}
-
 impl TestClient {
     /// Wait until the conversation with `peer` is reported (added or updated) with `unread`.
     async fn conv_unread(&mut self, peer: &str, unread: u64) -> Option<ConvInfo> {

@@ -92,6 +92,21 @@ pub async fn login(server: &RunningServer, cache: &Path, user: &str) -> TestClie
     c
 }
 
+/// A logged-in client of `server` on `platform`, its cache under `dir/cache`.
+pub async fn device(
+    server: &RunningServer,
+    dir: &Path,
+    user: &str,
+    cache: &str,
+    platform: i64,
+) -> TestClient {
+    let mut o = options(server, &dir.join(cache));
+    o.platform = platform;
+    let c = client_with(o, user);
+    c.client.login(user, &sig(user)).await.expect("login");
+    c
+}
+
 impl TestClient {
     pub async fn send_text(&self, to: &str, text: &str) -> Message {
         self.client

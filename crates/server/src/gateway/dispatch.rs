@@ -9,7 +9,7 @@ use futures_util::future::{ready, BoxFuture};
 use futures_util::FutureExt;
 use opentim_model::codes;
 use opentim_model::ids::UserId;
-use opentim_protocol::op::conv::{ConvList, MarkRead, RevokeMessage};
+use opentim_protocol::op::conv::{ClearHistory, ConvList, DeleteMessages, MarkRead, RevokeMessage};
 use opentim_protocol::op::history::History;
 use opentim_protocol::op::login::Login;
 use opentim_protocol::op::logout::Logout;
@@ -139,6 +139,12 @@ impl Table {
             }),
             route::<RevokeMessage, _, _>(false, |services, caller, req| async move {
                 services.conversation.revoke(&caller.user, req).await
+            }),
+            route::<DeleteMessages, _, _>(false, |services, caller, req| async move {
+                services.conversation.delete(&caller.user, req).await
+            }),
+            route::<ClearHistory, _, _>(false, |services, caller, req| async move {
+                services.conversation.clear(&caller.user, req).await
             }),
         ];
         Table {

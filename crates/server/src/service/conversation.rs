@@ -7,7 +7,8 @@ use opentim_model::codes;
 use opentim_model::enums::ConvType;
 use opentim_model::ids::UserId;
 use opentim_protocol::op::conv::{
-    ConvListResponse, ConvSummary, MarkReadRequest, MarkReadResponse, RevokeRequest, RevokeResponse,
+    ClearRequest, ClearResponse, ConvListResponse, ConvSummary, DeleteRequest, DeleteResponse,
+    MarkReadRequest, MarkReadResponse, RevokeRequest, RevokeResponse,
 };
 use opentim_protocol::op::history::{HistoryRequest, HistoryResponse};
 use opentim_protocol::{Event, InboxEntry, InboxItem};
@@ -180,6 +181,70 @@ impl ConversationService {
                 .await;
         }
         Ok(RevokeResponse { cursor: own })
+    }
+
+    /// Delete messages of a conversation for `user` only (the peer keeps them), at most
+    /// `max_delete_messages` per request. Each message newly deleted is a `delete` entry for
+    /// every session of the user; seqs already deleted, or naming nothing, change nothing.
+    pub async fn delete(&self, user: &UserId, req: DeleteRequest) -> Result<DeleteResponse> {
+        let peer = self.c2c_peer(req.conv_type, &req.conv_id)?;
+        let max = self.config.max_delete_messages as usize;
+        if req.seqs.is_empty() || req.seqs.len() > max {
+            return Err(Error::refused(
+                codes::ERR_INVALID_PARAMETERS,
+                format!(
+                    "{} messages named; delete 1 to {max} (max_delete_messages) per request",
+                    req.seqs.len()
+                ),
+            ));
+        }
+        let deleted = self
+            .conversations
+            .delete_c2c(user.as_str(), peer.as_str(), req.seqs)
+            .await
+            .map_err(Error::internal("delete the messages"))?;
+        let mut last = 0;
+        for (seq, cursor) in deleted {
+            last = cursor;
+            let item = InboxItem::Delete {
+                conv_type: ConvType::C2C,
+                conv_id: peer.as_str().to_owned(),
+                seq,
+            };
+            self.delivery
+                .publish_with(&Topic::User(user.clone()), None, || {
+                    Event::Inbox(InboxEntry { cursor, item })
+                })
+                .await;
+        }
+        Ok(DeleteResponse { cursor: last })
+    }
+
+    /// Clear a conversation's history for `user` only, up to its newest message; every session
+    /// of the user gets the `clear` entry.
+    pub async fn clear(&self, user: &UserId, req: ClearRequest) -> Result<ClearResponse> {
+        let peer = self.c2c_peer(req.conv_type, &req.conv_id)?;
+        let cleared = self
+            .conversations
+            .clear_c2c(user.as_str(), peer.as_str())
+            .await
+            .map_err(Error::internal("clear the history"))?;
+        if let Some(cursor) = cleared.cursor {
+            let item = InboxItem::Clear {
+                conv_type: ConvType::C2C,
+                conv_id: peer.as_str().to_owned(),
+                seq: cleared.seq,
+            };
+            self.delivery
+                .publish_with(&Topic::User(user.clone()), None, || {
+                    Event::Inbox(InboxEntry { cursor, item })
+                })
+                .await;
+        }
+        Ok(ClearResponse {
+            seq: cleared.seq,
+            cursor: cleared.cursor.unwrap_or(0),
+        })
     }
 
     /// Up to `count` (at most `max_history_page`) messages of a conversation of `user`, with

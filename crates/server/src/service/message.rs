@@ -29,7 +29,10 @@ pub const MAX_CLIENT_MSG_ID_BYTES: usize = 64;
 /// Element types a client may send today. Media elements arrive with the media issue; group tips
 /// and reports are produced by the server only.
 fn sendable(elem: &Elem) -> bool {
-    matches!(elem.elem_type(), ElemType::TEXT | ElemType::CUSTOM)
+    matches!(
+        elem.elem_type(),
+        ElemType::TEXT | ElemType::CUSTOM | ElemType::FACE | ElemType::LOCATION
+    )
 }
 
 pub struct MessageService {
@@ -126,7 +129,7 @@ impl MessageService {
             return Err(Error::refused(
                 codes::ERR_INVALID_MSG_ELEM,
                 format!(
-                    "elem_type {} cannot be sent yet; text (0) and custom (3) elements can",
+                    "elem_type {} cannot be sent yet; text (0), custom (3), face (6) and location (7) elements can",
                     bad.elem_type().0
                 ),
             ));

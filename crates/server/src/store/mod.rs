@@ -80,7 +80,8 @@ pub trait MessageStore: Send + Sync + 'static {
         }
         out
     }
-    /// Messages of a C2C conversation with seq below `before` (newest first), at most `limit`.
+    /// Messages of a C2C conversation with seq below `before` (newest first), at most `limit`,
+    /// as `a` sees them: what `a` deleted or cleared for themself is left out.
     async fn c2c_history(
         &self,
         a: &str,
@@ -152,6 +153,24 @@ pub trait ConversationStore: Send + Sync + 'static {
     /// messages up to the mark, one tells the peer (`peer_read`, at `time`).
     async fn mark_c2c_read(&self, owner: &str, peer: &str, seq: u64, time: u64)
         -> Result<ReadMark>;
+    /// Delete messages `seqs` of the C2C conversation of `owner` with `peer` for the owner only
+    /// (the peer keeps them): they leave the owner's history and conversation list, and each
+    /// one newly deleted gets a `delete` entry in the owner's inbox. Seqs that name no message,
+    /// or one deleted or cleared already, change nothing. The `(seq, cursor)` of each entry.
+    async fn delete_c2c(&self, owner: &str, peer: &str, seqs: Vec<u64>) -> Result<Vec<(u64, u64)>>;
+    /// Clear the owner's history of the C2C conversation with `peer` up to its newest message,
+    /// for the owner only: the conversation stays in the list, read, without a last message,
+    /// and one `clear` inbox entry tells the owner's devices.
+    async fn clear_c2c(&self, owner: &str, peer: &str) -> Result<Cleared>;
+}
+
+/// What [`ConversationStore::clear_c2c`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cleared {
+    /// History is cleared up to and including this seq (0: there was none).
+    pub seq: u64,
+    /// The owner's `clear` entry, when something was cleared.
+    pub cursor: Option<u64>,
 }
 
 /// Reachability of the database.
@@ -192,6 +211,8 @@ pub(crate) const KIND_MESSAGE: i64 = 1;
 pub(crate) const KIND_READ: i64 = 2;
 pub(crate) const KIND_PEER_READ: i64 = 3;
 pub(crate) const KIND_REVOKE: i64 = 4;
+pub(crate) const KIND_DELETE: i64 = 5;
+pub(crate) const KIND_CLEAR: i64 = 6;
 
 /// The key of the C2C conversation between `a` and `b`, the same from both sides.
 pub fn c2c_key(a: &str, b: &str) -> String {

@@ -392,6 +392,97 @@ pub async fn a_recalled_message_stays_marked_and_both_sides_are_told(store: Arc<
     assert_eq!(done.cursors, [("carol".to_owned(), head + 1)]);
 }
 
+pub async fn deleting_and_clearing_are_for_the_owner_only(store: Arc<dyn Store>) {
+    let mut seqs = Vec::new();
+    for i in 0..5 {
+        let s = store
+            .append_c2c(at(msg("alice", "bob", &format!("d{i}")), 100 + i))
+            .await
+            .unwrap();
+        seqs.push(s.message.seq);
+    }
+    let history = |who: &'static str, peer: &'static str| {
+        let store = store.clone();
+        async move {
+            let page = store.c2c_history(who, peer, u64::MAX, 10).await.unwrap();
+            page.iter().map(|m| m.seq).collect::<Vec<_>>()
+        }
+    };
+    let head = store.inbox_head("alice").await.unwrap();
+    let done = store
+        .delete_c2c("alice", "bob", vec![seqs[1], seqs[4], seqs[1], 999])
+        .await
+        .unwrap();
+    assert_eq!(
+        done,
+        [(seqs[1], head + 1), (seqs[4], head + 2)],
+        "one entry per message newly deleted"
+    );
+    assert_eq!(history("alice", "bob").await, [seqs[3], seqs[2], seqs[0]]);
+    assert_eq!(history("bob", "alice").await.len(), 5, "bob keeps his");
+    let entries = store.inbox_after("alice", head, 10).await.unwrap();
+    assert_eq!(
+        entries[0].item,
+        InboxItem::Delete {
+            conv_type: ConvType::C2C,
+            conv_id: "bob".into(),
+            seq: seqs[1]
+        }
+    );
+    let (alice_convs, _) = store.conversations("alice", 10).await.unwrap();
+    assert_eq!(
+        alice_convs[0].last.as_ref().map(|m| m.seq),
+        Some(seqs[3]),
+        "the newest message left is the last"
+    );
+    let (bob_convs, _) = store.conversations("bob", 10).await.unwrap();
+    assert_eq!(bob_convs[0].last.as_ref().map(|m| m.seq), Some(seqs[4]));
+    assert!(store
+        .delete_c2c("alice", "bob", vec![seqs[1]])
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .delete_c2c("alice", "nobody", vec![1])
+        .await
+        .unwrap()
+        .is_empty());
+
+    let head = store.inbox_head("alice").await.unwrap();
+    let cleared = store.clear_c2c("alice", "bob").await.unwrap();
+    assert_eq!((cleared.seq, cleared.cursor), (seqs[4], Some(head + 1)));
+    assert!(history("alice", "bob").await.is_empty());
+    assert_eq!(history("bob", "alice").await.len(), 5);
+    let entries = store.inbox_after("alice", head, 10).await.unwrap();
+    assert_eq!(
+        entries[0].item,
+        InboxItem::Clear {
+            conv_type: ConvType::C2C,
+            conv_id: "bob".into(),
+            seq: seqs[4]
+        }
+    );
+    let (alice_convs, _) = store.conversations("alice", 10).await.unwrap();
+    assert_eq!(
+        (alice_convs[0].last.is_none(), alice_convs[0].unread),
+        (true, 0)
+    );
+    let again = store.clear_c2c("alice", "bob").await.unwrap();
+    assert_eq!(again.cursor, None, "nothing new to clear");
+    // Bob's unread messages to alice are cleared as read for her, not for him.
+    let later = store
+        .append_c2c(at(msg("bob", "alice", "after"), 200))
+        .await
+        .unwrap();
+    assert_eq!(history("alice", "bob").await, [later.message.seq]);
+    let (alice_convs, _) = store.conversations("alice", 10).await.unwrap();
+    assert_eq!(alice_convs[0].unread, 1);
+    assert_eq!(
+        alice_convs[0].last.as_ref().map(|m| m.seq),
+        Some(later.message.seq)
+    );
+}
+
 macro_rules! conformance {
     ($backend:ident, $make:path, #[$attr:meta]) => {
         mod $backend {
@@ -404,7 +495,8 @@ macro_rules! conformance {
                 self_messages_take_one_inbox_entry,
                 conversations_follow_messages_on_both_sides,
                 read_marks_move_forward_and_tell_both_sides,
-                a_recalled_message_stays_marked_and_both_sides_are_told);
+                a_recalled_message_stays_marked_and_both_sides_are_told,
+                deleting_and_clearing_are_for_the_owner_only);
         }
     };
     (@each $make:path, $attr:meta; $($name:ident),*) => {

@@ -29,8 +29,8 @@ use tokio_postgres::{GenericClient, NoTls, Row, Socket};
 
 use super::retry::{Backoff, DEFAULT_RETRY_DEADLINE};
 use super::{
-    c2c_key, ConvRow, ConversationStore, InboxStore, MessageStore, NewC2c, ReadMark, Result,
-    Revoked, StoreError, StoreHealth, Stored,
+    c2c_key, Cleared, ConvRow, ConversationStore, InboxStore, MessageStore, NewC2c, ReadMark,
+    Result, Revoked, StoreError, StoreHealth, Stored,
 };
 
 /// Numbered migrations, applied in order, one transaction each, under an advisory lock so
@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/001_messages_inbox_counters.sql"),
     include_str!("../migrations/postgres/002_conversations.sql"),
     include_str!("../migrations/postgres/003_revoke.sql"),
+    include_str!("../migrations/postgres/004_delete.sql"),
 ];
 
 /// Advisory lock key guarding migrations ("opentim" in ASCII).
@@ -48,6 +49,8 @@ const KIND_MESSAGE: i32 = super::KIND_MESSAGE as i32;
 const KIND_READ: i32 = super::KIND_READ as i32;
 const KIND_PEER_READ: i32 = super::KIND_PEER_READ as i32;
 const KIND_REVOKE: i32 = super::KIND_REVOKE as i32;
+const KIND_DELETE: i32 = super::KIND_DELETE as i32;
+const KIND_CLEAR: i32 = super::KIND_CLEAR as i32;
 
 fn db_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Database(e.to_string())
@@ -435,20 +438,8 @@ impl PgStore {
         users.dedup();
         let mut cursors = Vec::new();
         for u in users {
-            let c: i64 = tx
-                .query_one(
-                    "INSERT INTO counters (name, value) VALUES ($1, 1)
-                     ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
-                    &[&inbox_counter(u)],
-                )
-                .await?
-                .get(0);
-            tx.execute(
-                "INSERT INTO inbox (user_id, cursor, kind, conv_key, seq) VALUES ($1, $2, $3, $4, $5)",
-                &[&u, &c, &KIND_REVOKE, &key, &clamp(seq)],
-            )
-            .await?;
-            cursors.push((u.to_owned(), c as u64));
+            let c = inbox_entry(&tx, u, KIND_REVOKE, &key, clamp(seq)).await?;
+            cursors.push((u.to_owned(), c));
         }
         tx.commit().await?;
         Ok(Some(Revoked { cursors }))
@@ -559,6 +550,128 @@ impl PgStore {
     }
 }
 
+impl PgStore {
+    /// See [`ConversationStore::delete_c2c`].
+    async fn try_delete(
+        &self,
+        owner: &str,
+        peer: &str,
+        seqs: &[u64],
+    ) -> std::result::Result<Vec<(u64, u64)>, Failure> {
+        let mut client = self.pool.get().await?;
+        let key = c2c_key(owner, peer);
+        let tx = client.transaction().await?;
+        // The lock order of sends: the conversation's counter, then the inbox counter.
+        tx.query_opt(
+            "SELECT value FROM counters WHERE name = $1 FOR UPDATE",
+            &[&key],
+        )
+        .await?;
+        let Some(cleared) = tx
+            .query_opt(
+                "SELECT cleared_seq FROM conversations WHERE owner = $1 AND conv_key = $2",
+                &[&owner, &key],
+            )
+            .await?
+            .map(|r| r.get::<_, i64>(0))
+        else {
+            return Ok(Vec::new()); // not a conversation of the owner
+        };
+        let mut out = Vec::new();
+        for &seq in seqs {
+            let seq = clamp(seq);
+            if seq <= cleared {
+                continue;
+            }
+            let hidden = tx
+                .execute(
+                    "INSERT INTO hidden_messages (owner, conv_key, seq)
+                     SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM messages WHERE conv_key = $2 AND seq = $3)
+                     ON CONFLICT DO NOTHING",
+                    &[&owner, &key, &seq],
+                )
+                .await?;
+            if hidden > 0 {
+                let c = inbox_entry(&tx, owner, KIND_DELETE, &key, seq).await?;
+                out.push((seq as u64, c));
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// See [`ConversationStore::clear_c2c`].
+    async fn try_clear(&self, owner: &str, peer: &str) -> std::result::Result<Cleared, Failure> {
+        let mut client = self.pool.get().await?;
+        let key = c2c_key(owner, peer);
+        let tx = client.transaction().await?;
+        tx.query_opt(
+            "SELECT value FROM counters WHERE name = $1 FOR UPDATE",
+            &[&key],
+        )
+        .await?;
+        let row = tx
+            .query_opt(
+                "SELECT last_seq, cleared_seq FROM conversations WHERE owner = $1 AND conv_key = $2",
+                &[&owner, &key],
+            )
+            .await?;
+        let Some((last, cleared)) = row.map(|r| (r.get::<_, i64>(0), r.get::<_, i64>(1))) else {
+            return Ok(Cleared {
+                seq: 0,
+                cursor: None,
+            });
+        };
+        if last <= cleared {
+            return Ok(Cleared {
+                seq: cleared as u64,
+                cursor: None,
+            });
+        }
+        tx.execute(
+            "UPDATE conversations SET cleared_seq = $3, read_seq = GREATEST(read_seq, $3), unread = 0
+             WHERE owner = $1 AND conv_key = $2",
+            &[&owner, &key, &last],
+        )
+        .await?;
+        tx.execute(
+            "DELETE FROM hidden_messages WHERE owner = $1 AND conv_key = $2 AND seq <= $3",
+            &[&owner, &key, &last],
+        )
+        .await?;
+        let c = inbox_entry(&tx, owner, KIND_CLEAR, &key, last).await?;
+        tx.commit().await?;
+        Ok(Cleared {
+            seq: last as u64,
+            cursor: Some(c),
+        })
+    }
+}
+
+/// An inbox entry of `user` with the next cursor of their inbox counter, inside `tx`.
+async fn inbox_entry(
+    tx: &tokio_postgres::Transaction<'_>,
+    user: &str,
+    kind: i32,
+    key: &str,
+    seq: i64,
+) -> std::result::Result<u64, tokio_postgres::Error> {
+    let c: i64 = tx
+        .query_one(
+            "INSERT INTO counters (name, value) VALUES ($1, 1)
+             ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
+            &[&inbox_counter(user)],
+        )
+        .await?
+        .get(0);
+    tx.execute(
+        "INSERT INTO inbox (user_id, cursor, kind, conv_key, seq) VALUES ($1, $2, $3, $4, $5)",
+        &[&user, &c, &kind, &key, &seq],
+    )
+    .await?;
+    Ok(c as u64)
+}
+
 #[async_trait]
 impl ConversationStore for PgStore {
     async fn conversations(&self, owner: &str, limit: u32) -> Result<(Vec<ConvRow>, u64)> {
@@ -577,7 +690,12 @@ impl ConversationStore for PgStore {
                     "SELECT c.conv_type, c.peer, c.last_time, c.unread, c.read_seq, c.peer_read_seq,
                             m.seq IS NOT NULL, {WIRE_COLUMNS}
                      FROM conversations c
-                     LEFT JOIN messages m ON m.conv_key = c.conv_key AND m.seq = c.last_seq
+                     LEFT JOIN messages m ON m.conv_key = c.conv_key AND m.seq = (
+                        SELECT v.seq FROM messages v WHERE v.conv_key = c.conv_key
+                          AND v.seq <= c.last_seq AND v.seq > c.cleared_seq
+                          AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.owner = c.owner
+                                          AND h.conv_key = c.conv_key AND h.seq = v.seq)
+                        ORDER BY v.seq DESC LIMIT 1)
                      WHERE c.owner = $1 ORDER BY c.last_time DESC, c.conv_key LIMIT $2"
                 );
                 let rows = tx.query(&sql, &[&owner, &i64::from(limit)]).await?;
@@ -620,6 +738,16 @@ impl ConversationStore for PgStore {
             self.try_mark_read(owner, peer, seq, time)
         })
         .await
+    }
+
+    async fn delete_c2c(&self, owner: &str, peer: &str, seqs: Vec<u64>) -> Result<Vec<(u64, u64)>> {
+        self.retrying("delete messages", || self.try_delete(owner, peer, &seqs))
+            .await
+    }
+
+    async fn clear_c2c(&self, owner: &str, peer: &str) -> Result<Cleared> {
+        self.retrying("clear a history", || self.try_clear(owner, peer))
+            .await
     }
 }
 
@@ -720,10 +848,14 @@ impl MessageStore for PgStore {
                 let client = self.pool.get().await?;
                 let sql = format!(
                     "SELECT {WIRE_COLUMNS} FROM messages m WHERE m.conv_key = $1 AND m.seq < $2
+                     AND m.seq > COALESCE((SELECT cleared_seq FROM conversations
+                                           WHERE owner = $4 AND conv_key = $1), 0)
+                     AND NOT EXISTS (SELECT 1 FROM hidden_messages h
+                                     WHERE h.owner = $4 AND h.conv_key = $1 AND h.seq = m.seq)
                      ORDER BY m.seq DESC LIMIT $3"
                 );
                 Ok(client
-                    .query(&sql, &[&key, &clamp(before), &i64::from(limit)])
+                    .query(&sql, &[&key, &clamp(before), &i64::from(limit), &a])
                     .await?)
             })
             .await?;
@@ -814,6 +946,22 @@ impl InboxStore for PgStore {
                             rand: m.rand,
                             time: m.server_time,
                             from: m.from,
+                        }
+                    }
+                    KIND_DELETE | KIND_CLEAR => {
+                        let (conv_type, conv_id) = conv()?;
+                        let seq = r.get::<_, i64>(2) as u64;
+                        match r.get::<_, i32>(1) {
+                            KIND_DELETE => InboxItem::Delete {
+                                conv_type,
+                                conv_id,
+                                seq,
+                            },
+                            _ => InboxItem::Clear {
+                                conv_type,
+                                conv_id,
+                                seq,
+                            },
                         }
                     }
                     _ => InboxItem::Unknown,

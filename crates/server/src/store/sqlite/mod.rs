@@ -19,8 +19,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    c2c_key, ConvRow, ConversationStore, InboxStore, MessageStore, NewC2c, ReadMark, Result,
-    Revoked, StoreError, StoreHealth, Stored, KIND_MESSAGE, KIND_PEER_READ, KIND_READ, KIND_REVOKE,
+    c2c_key, Cleared, ConvRow, ConversationStore, InboxStore, MessageStore, NewC2c, ReadMark,
+    Result, Revoked, StoreError, StoreHealth, Stored, KIND_CLEAR, KIND_DELETE, KIND_MESSAGE,
+    KIND_PEER_READ, KIND_READ, KIND_REVOKE,
 };
 
 /// Numbered migrations (`store/migrations/sqlite/NNN_*.sql`), applied in order, one transaction
@@ -29,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/001_messages_inbox.sql"),
     include_str!("../migrations/sqlite/002_conversations.sql"),
     include_str!("../migrations/sqlite/003_revoke.sql"),
+    include_str!("../migrations/sqlite/004_delete.sql"),
 ];
 
 /// A full disk is a passing condition, not a broken database: the transaction rolled back,
@@ -468,17 +470,107 @@ impl Writer {
         users.dedup();
         let mut cursors = Vec::new();
         for u in users {
-            let c = self.last_cursor(&u).map_err(db_err)? + 1;
-            self.conn
-                .prepare_cached(
-                    "INSERT INTO inbox (user_id, cursor, kind, conv_key, seq) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )
-                .and_then(|mut stmt| stmt.execute(params![u, c, KIND_REVOKE, key, r.seq as i64]))
-                .map_err(db_err)?;
-            self.cursors.insert(u.clone(), c);
-            cursors.push((u, c as u64));
+            let c = self.entry(&u, KIND_REVOKE, &key, r.seq as i64)?;
+            cursors.push((u, c));
         }
         Ok(Some(Revoked { cursors }))
+    }
+
+    /// An inbox entry of `user` with the next cursor, inside the open transaction.
+    fn entry(&mut self, user: &str, kind: i64, key: &str, seq: i64) -> Result<u64> {
+        let c = self.last_cursor(user).map_err(db_err)? + 1;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO inbox (user_id, cursor, kind, conv_key, seq) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .and_then(|mut stmt| stmt.execute(params![user, c, kind, key, seq]))
+            .map_err(db_err)?;
+        self.cursors.insert(user.to_owned(), c);
+        Ok(c as u64)
+    }
+
+    /// See [`ConversationStore::delete_c2c`].
+    fn delete_c2c(&mut self, d: &Hide) -> Result<Vec<(u64, u64)>> {
+        let key = c2c_key(&d.owner, &d.peer);
+        let cleared: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT cleared_seq FROM conversations WHERE owner = ?1 AND conv_key = ?2",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_row(params![d.owner, key], |r| r.get(0))
+                    .optional()
+            })
+            .map_err(db_err)?;
+        let Some(cleared) = cleared else {
+            return Ok(Vec::new()); // not a conversation of the owner
+        };
+        let mut out = Vec::new();
+        for &seq in &d.seqs {
+            let seq = seq.min(i64::MAX as u64) as i64;
+            if seq <= cleared {
+                continue;
+            }
+            let hidden = self
+                .conn
+                .prepare_cached(
+                    "INSERT INTO hidden_messages (owner, conv_key, seq)
+                     SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM messages WHERE conv_key = ?2 AND seq = ?3)
+                     ON CONFLICT DO NOTHING",
+                )
+                .and_then(|mut stmt| stmt.execute(params![d.owner, key, seq]))
+                .map_err(db_err)?;
+            if hidden > 0 {
+                let cursor = self.entry(&d.owner, KIND_DELETE, &key, seq)?;
+                out.push((seq as u64, cursor));
+            }
+        }
+        Ok(out)
+    }
+
+    /// See [`ConversationStore::clear_c2c`].
+    fn clear_c2c(&mut self, c: &ClearJob) -> Result<Cleared> {
+        let key = c2c_key(&c.owner, &c.peer);
+        let row: Option<(i64, i64)> = self
+            .conn
+            .prepare_cached(
+                "SELECT last_seq, cleared_seq FROM conversations WHERE owner = ?1 AND conv_key = ?2",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_row(params![c.owner, key], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
+            .map_err(db_err)?;
+        let Some((last, cleared)) = row else {
+            return Ok(Cleared {
+                seq: 0,
+                cursor: None,
+            });
+        };
+        if last <= cleared {
+            return Ok(Cleared {
+                seq: cleared as u64,
+                cursor: None,
+            });
+        }
+        self.conn
+            .prepare_cached(
+                "UPDATE conversations SET cleared_seq = ?3, read_seq = MAX(read_seq, ?3), unread = 0
+                 WHERE owner = ?1 AND conv_key = ?2",
+            )
+            .and_then(|mut stmt| stmt.execute(params![c.owner, key, last]))
+            .map_err(db_err)?;
+        self.conn
+            .prepare_cached(
+                "DELETE FROM hidden_messages WHERE owner = ?1 AND conv_key = ?2 AND seq <= ?3",
+            )
+            .and_then(|mut stmt| stmt.execute(params![c.owner, key, last]))
+            .map_err(db_err)?;
+        let cursor = self.entry(&c.owner, KIND_CLEAR, &key, last)?;
+        Ok(Cleared {
+            seq: last as u64,
+            cursor: Some(cursor),
+        })
     }
 
     /// Run every job in one transaction. False when a write or the commit failed (all of it
@@ -527,6 +619,19 @@ struct Revoke {
     a: String,
     b: String,
     seq: u64,
+}
+
+/// Messages to delete for their owner (the writer's job item).
+struct Hide {
+    owner: String,
+    peer: String,
+    seqs: Vec<u64>,
+}
+
+/// A history to clear for its owner (the writer's job item).
+struct ClearJob {
+    owner: String,
+    peer: String,
 }
 
 /// A read mark to move (the writer's job item).
@@ -676,13 +781,18 @@ impl MessageStore for SqliteStore {
         limit: u32,
     ) -> Result<Vec<WireMessage>> {
         let key = c2c_key(a, b);
+        let owner = a.to_owned();
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {WIRE_COLUMNS} FROM messages m WHERE m.conv_key = ?1 AND m.seq < ?2
+                 AND m.seq > COALESCE((SELECT cleared_seq FROM conversations
+                                       WHERE owner = ?4 AND conv_key = ?1), 0)
+                 AND NOT EXISTS (SELECT 1 FROM hidden_messages h
+                                 WHERE h.owner = ?4 AND h.conv_key = ?1 AND h.seq = m.seq)
                  ORDER BY m.seq DESC LIMIT ?3"
             ))?;
             let rows = stmt.query_map(
-                params![key, before.min(i64::MAX as u64) as i64, limit],
+                params![key, before.min(i64::MAX as u64) as i64, limit, owner],
                 |r| row_to_wire(r, 0),
             )?;
             rows.collect()
@@ -770,6 +880,22 @@ impl InboxStore for SqliteStore {
                             from: m.from,
                         }
                     }
+                    KIND_DELETE | KIND_CLEAR => {
+                        let (conv_type, conv_id) = conv(r)?;
+                        let seq = r.get::<_, i64>(2)? as u64;
+                        match kind {
+                            KIND_DELETE => InboxItem::Delete {
+                                conv_type,
+                                conv_id,
+                                seq,
+                            },
+                            _ => InboxItem::Clear {
+                                conv_type,
+                                conv_id,
+                                seq,
+                            },
+                        }
+                    }
                     _ => InboxItem::Unknown,
                 };
                 Ok(InboxEntry {
@@ -805,7 +931,12 @@ impl ConversationStore for SqliteStore {
                     "SELECT c.conv_type, c.peer, c.last_time, c.unread, c.read_seq, c.peer_read_seq,
                             m.seq IS NOT NULL, {WIRE_COLUMNS}
                      FROM conversations c
-                     LEFT JOIN messages m ON m.conv_key = c.conv_key AND m.seq = c.last_seq
+                     LEFT JOIN messages m ON m.conv_key = c.conv_key AND m.seq = (
+                        SELECT v.seq FROM messages v WHERE v.conv_key = c.conv_key
+                          AND v.seq <= c.last_seq AND v.seq > c.cleared_seq
+                          AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.owner = c.owner
+                                          AND h.conv_key = c.conv_key AND h.seq = v.seq)
+                        ORDER BY v.seq DESC LIMIT 1)
                      WHERE c.owner = ?1 ORDER BY c.last_time DESC, c.conv_key LIMIT ?2"
                 ))?;
                 let rows = stmt.query_map(params![owner, limit], |r| {
@@ -847,6 +978,29 @@ impl ConversationStore for SqliteStore {
             time,
         };
         self.write(vec![job], Writer::mark_c2c_read)
+            .await
+            .pop()
+            .unwrap_or(Err(StoreError::Closed))
+    }
+
+    async fn delete_c2c(&self, owner: &str, peer: &str, seqs: Vec<u64>) -> Result<Vec<(u64, u64)>> {
+        let job = Hide {
+            owner: owner.to_owned(),
+            peer: peer.to_owned(),
+            seqs,
+        };
+        self.write(vec![job], Writer::delete_c2c)
+            .await
+            .pop()
+            .unwrap_or(Err(StoreError::Closed))
+    }
+
+    async fn clear_c2c(&self, owner: &str, peer: &str) -> Result<Cleared> {
+        let job = ClearJob {
+            owner: owner.to_owned(),
+            peer: peer.to_owned(),
+        };
+        self.write(vec![job], Writer::clear_c2c)
             .await
             .pop()
             .unwrap_or(Err(StoreError::Closed))

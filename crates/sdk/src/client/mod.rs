@@ -1,5 +1,7 @@
 //! The public async API.
 
+mod messages;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -153,6 +155,9 @@ pub enum SdkEvent {
     Receipts(Vec<opentim_model::message::MessageReceipt>),
     /// Messages were recalled by their sender (`TIMMsgRevokeCallback`).
     Revoked(Vec<opentim_model::conv::MsgLocator>),
+    /// Cached messages changed after they were reported (recalled, failed or cancelled, local
+    /// custom data set): each as it now is (`TIMMsgUpdateCallback`).
+    Updated(Vec<Message>),
     /// The total unread count of all conversations changed, or may have
     /// (`TIMConvTotalUnreadMessageCountChangedCallback`).
     TotalUnread(u64),
@@ -376,10 +381,29 @@ impl Client {
         conv_type: ConvType,
         message: Message,
     ) -> Result<Message> {
+        let id = Self::new_message_id();
+        self.send_message_with_id(conv_id, conv_type, message, id)
+            .await
+    }
+
+    /// A new message id (`message_msg_id`), unique across users and devices: 128 random bits.
+    pub fn new_message_id() -> String {
+        connection::new_client_msg_id()
+    }
+
+    /// [`Client::send_message`] with the message id chosen by the caller (from
+    /// [`Client::new_message_id`]), so it is known before the send resolves
+    /// (`TIMMsgSendMessage`, `TIMMsgCancelSend`).
+    pub async fn send_message_with_id(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+        message: Message,
+        client_msg_id: String,
+    ) -> Result<Message> {
         let (commands, store, user) =
             self.slot(|s| (s.commands.clone(), s.store.clone(), s.user.clone()))?;
         // What may be sent is the server's rule: its code and text come back in the reply.
-        let client_msg_id = connection::new_client_msg_id();
         let rand = u64::from(rand::random::<u32>());
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -395,6 +419,7 @@ impl Client {
         local.rand = Some(rand);
         local.client_time = Some(local.client_time.unwrap_or(now));
         local.platform = Some(opentim_model::enums::Platform(self.shared.options.platform));
+        local.msg_id = Some(client_msg_id.clone());
         store.insert_outgoing(&client_msg_id, &local)?;
         let (tx, rx) = oneshot::channel();
         let deadline = tokio::time::Instant::now() + self.shared.options.send_timeout;

@@ -1,0 +1,252 @@
+//! Messages by id, local-only messages, batch sends and deletion: the message API beyond
+//! sending, paging and recall.
+
+use opentim_model::codes;
+use opentim_model::enums::{ConvEvent, ConvType, MsgStatus};
+use opentim_model::message::{Message, MsgBatchSendResult};
+use opentim_protocol::op::conv::{ClearHistory, ClearRequest, DeleteMessages, DeleteRequest};
+use tokio::sync::oneshot;
+
+use super::{not_logged_in, Client, SdkEvent};
+use crate::connection::Command;
+use crate::error::{Result, SdkError};
+use crate::local::{Deletion, LocalStore, Mark, MarkAt};
+
+/// Most recipients of one batch send (the REST API's `batchsendmsg` allows as many).
+pub const MAX_BATCH_RECIPIENTS: usize = 500;
+
+impl Client {
+    /// Report a cached conversation changed, and the total unread count with it.
+    fn conversation_changed(&self, store: &dyn LocalStore, conv_id: &str, conv_type: ConvType) {
+        if let Ok(Some(info)) = store.conversation(conv_id, conv_type) {
+            self.shared
+                .emit(SdkEvent::Conversations(ConvEvent::UPDATE, vec![info]));
+        }
+        if let Ok(total) = store.total_unread() {
+            self.shared.emit(SdkEvent::TotalUnread(total));
+        }
+    }
+
+    /// The cached messages with these ids (`message_msg_id`), in the order asked, from any
+    /// conversation; ids not cached here are left out. Works offline.
+    pub fn find_messages(&self, ids: &[String]) -> Result<Vec<Message>> {
+        let store = self.slot(|s| s.store.clone())?;
+        store.by_msg_ids(ids)
+    }
+
+    /// Keep `message_custom_int` and `message_custom_str` of `message` (named by its
+    /// `message_msg_id`) with the cached message, on this device only; the message is reported
+    /// updated.
+    pub fn set_local_custom_data(&self, message: &Message) -> Result<Message> {
+        let store = self.slot(|s| s.store.clone())?;
+        let Some(id) = message.msg_id.as_deref().filter(|id| !id.is_empty()) else {
+            return Err(SdkError::new(
+                codes::ERR_INVALID_PARAMETERS,
+                "message_msg_id is missing: pass a message the SDK handed out",
+            ));
+        };
+        let updated = store
+            .set_local_custom(id, message.custom_int, message.custom_str.as_deref())?
+            .ok_or_else(|| {
+                SdkError::new(
+                    codes::ERR_INVALID_PARAMETERS,
+                    format!("no message with id {id:?} on this device"),
+                )
+            })?;
+        self.shared.emit(SdkEvent::Updated(vec![updated.clone()]));
+        Ok(updated)
+    }
+
+    /// Cancel the send of message `msg_id` while it has not left this device (queued while
+    /// offline, or waiting to be sent again): its send fails with 8021 and the message becomes
+    /// `kTIMMsg_Cancel`. A message the server may already have cannot be cancelled (8020).
+    pub async fn cancel_send(&self, msg_id: &str) -> Result<()> {
+        let commands = self.slot(|s| s.commands.clone())?;
+        let (tx, rx) = oneshot::channel();
+        commands
+            .send(Command::Cancel {
+                client_msg_id: msg_id.to_owned(),
+                reply: tx,
+            })
+            .map_err(|_| not_logged_in())?;
+        rx.await.unwrap_or_else(|_| Err(not_logged_in()))
+    }
+
+    /// Store messages in a conversation of this device without sending them
+    /// (`TIMMsgSaveMsg`, `TIMMsgImportMsgList`): each gets the status `kTIMMsg_LocalImported`,
+    /// a message id (its own `message_msg_id` when it has one: importing it again updates it)
+    /// and a local unique id. The sender is the message's or this user; nothing counts as
+    /// unread. The stored messages, in order.
+    pub fn import_messages(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+        messages: Vec<Message>,
+    ) -> Result<Vec<Message>> {
+        let (store, user) = self.slot(|s| (s.store.clone(), s.user.clone()))?;
+        let now = self.server_time();
+        let rows: Vec<(String, Message)> = messages
+            .into_iter()
+            .map(|mut m| {
+                let id = m
+                    .msg_id
+                    .clone()
+                    .filter(|id| !id.is_empty())
+                    .unwrap_or_else(Self::new_message_id);
+                m.conv_id = Some(conv_id.to_owned());
+                m.conv_type = Some(conv_type);
+                let sender = m.sender.clone().filter(|s| !s.is_empty());
+                m.is_from_self = Some(sender.as_deref().is_none_or(|s| s == user));
+                m.sender = Some(sender.unwrap_or_else(|| user.clone()));
+                m.status = Some(MsgStatus::LOCAL_IMPORTED);
+                m.seq = None;
+                m.client_time = Some(m.client_time.unwrap_or(now));
+                m.server_time = Some(m.server_time.unwrap_or(now));
+                m.msg_id = Some(id.clone());
+                (id, m.complete())
+            })
+            .collect();
+        let applied = store.import(&rows)?;
+        if let Some(info) = store.conversation(conv_id, conv_type)? {
+            let added = applied.iter().any(|a| a.conv_event == ConvEvent::ADD);
+            let event = if added {
+                ConvEvent::ADD
+            } else {
+                ConvEvent::UPDATE
+            };
+            self.shared.emit(SdkEvent::Conversations(event, vec![info]));
+        }
+        Ok(applied.into_iter().map(|a| a.message).collect())
+    }
+
+    /// Send one message to each of `recipients` as separate C2C messages, all at once; one
+    /// result per recipient, in order (a refused recipient carries its code and text, the
+    /// others their sent message).
+    pub async fn batch_send(
+        &self,
+        recipients: &[String],
+        message: Message,
+    ) -> Result<Vec<MsgBatchSendResult>> {
+        self.slot(|_| ())?;
+        if recipients.is_empty() || recipients.len() > MAX_BATCH_RECIPIENTS {
+            return Err(SdkError::new(
+                codes::ERR_INVALID_PARAMETERS,
+                format!(
+                    "{} recipients; a batch send has 1 to {MAX_BATCH_RECIPIENTS}",
+                    recipients.len()
+                ),
+            ));
+        }
+        let sends = recipients.iter().map(|to| {
+            let message = message.clone();
+            async move {
+                let result = self.send_message(to, ConvType::C2C, message.clone()).await;
+                let (code, desc, msg) = match result {
+                    Ok(m) => (0, String::new(), m),
+                    Err(e) => {
+                        let mut m = message;
+                        m.conv_id = Some(to.clone());
+                        m.conv_type = Some(ConvType::C2C);
+                        m.status = Some(MsgStatus::SEND_FAIL);
+                        (e.code, e.desc, m.complete())
+                    }
+                };
+                MsgBatchSendResult {
+                    identifier: Some(to.clone()),
+                    code: Some(code),
+                    desc: Some(desc),
+                    msg: Some(msg),
+                }
+            }
+        });
+        Ok(futures_util::future::join_all(sends).await)
+    }
+
+    /// Delete from this device one message (by its `message_msg_id`) or, with `None`, every
+    /// message of the conversation (`TIMMsgDelete`). The server and other devices keep theirs.
+    pub fn delete_local(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+        msg_id: Option<&str>,
+    ) -> Result<()> {
+        let store = self.slot(|s| s.store.clone())?;
+        let which = match msg_id {
+            Some(id) => Deletion::Ids(vec![id.to_owned()]),
+            None => Deletion::All,
+        };
+        if store.delete_messages(conv_id, conv_type, &which)? > 0 {
+            self.conversation_changed(&*store, conv_id, conv_type);
+        }
+        Ok(())
+    }
+
+    /// Delete messages for this user on every device of theirs and in their history on the
+    /// server (`TIMMsgListDelete`); the peer keeps them. Messages that never reached the server
+    /// (failed, cancelled, imported) are deleted here only.
+    pub async fn delete_messages(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+        messages: &[Message],
+    ) -> Result<()> {
+        let store = self.slot(|s| s.store.clone())?;
+        let seqs: Vec<u64> = messages
+            .iter()
+            .filter_map(|m| m.seq.filter(|s| *s > 0))
+            .collect();
+        let local: Vec<String> = messages
+            .iter()
+            .filter(|m| m.seq.unwrap_or(0) == 0)
+            .filter_map(|m| m.msg_id.clone())
+            .collect();
+        if seqs.is_empty() && local.is_empty() {
+            return Err(SdkError::new(
+                codes::ERR_INVALID_PARAMETERS,
+                "no message to delete: pass messages the SDK handed out",
+            ));
+        }
+        if !seqs.is_empty() {
+            let request = DeleteRequest {
+                conv_id: conv_id.to_owned(),
+                conv_type,
+                seqs: seqs.clone(),
+            };
+            self.call::<DeleteMessages>(&request).await?;
+        }
+        // The inbox entries follow and change nothing more.
+        let mut n = store.delete_messages(conv_id, conv_type, &Deletion::Seqs(seqs))?;
+        n += store.delete_messages(conv_id, conv_type, &Deletion::Ids(local))?;
+        if n > 0 {
+            self.conversation_changed(&*store, conv_id, conv_type);
+        }
+        Ok(())
+    }
+
+    /// Clear a conversation's history for this user on every device of theirs and on the
+    /// server (`TIMMsgClearHistoryMessage`); the peer keeps theirs. The conversation stays,
+    /// read and without a last message.
+    pub async fn clear_history(&self, conv_id: &str, conv_type: ConvType) -> Result<()> {
+        let store = self.slot(|s| s.store.clone())?;
+        let request = ClearRequest {
+            conv_id: conv_id.to_owned(),
+            conv_type,
+        };
+        let answer = self.call::<ClearHistory>(&request).await?;
+        let mut changed = false;
+        if answer.cursor > 0 {
+            let mark = Mark::Cleared {
+                conv_type,
+                conv_id: conv_id.to_owned(),
+                seq: answer.seq,
+            };
+            changed |= store.apply_mark(&mark, MarkAt::Ahead(answer.cursor))?;
+        }
+        // What this device alone holds (unsent, imported) goes too.
+        changed |= store.delete_messages(conv_id, conv_type, &Deletion::All)? > 0;
+        if changed {
+            self.conversation_changed(&*store, conv_id, conv_type);
+        }
+        Ok(())
+    }
+}
