@@ -549,6 +549,15 @@ int main(int argc, char** argv) {
         fail("TIMMsgFindMessages json", "is %s", w.json ? w.json : "(null)");
     }
     waiter_destroy(&w);
+    expect_rejected("TIMConvPinConversation(NULL conv_id)",
+        TIMConvPinConversation(NULL, kTIMConv_C2C, (bool)1, must_not_fire, "pin-null"), TIM_ERR_PARAM, "pin-null");
+    expect_rejected("TIMConvPinConversation(conv_type 99)",
+        TIMConvPinConversation(peer, (enum TIMConvType)99, (bool)1, must_not_fire, "pin-conv99"), TIM_ERR_CONV,
+        "pin-conv99");
+    waiter_init(&w);
+    rc = TIMConvPinConversation("nobody-talked-to-me", kTIMConv_C2C, (bool)1, on_comm, &w);
+    expect_async("TIMConvPinConversation(a conversation not in the list)", rc, &w, 6004 /* ERR_INVALID_CONVERSATION */);
+    waiter_destroy(&w);
     expect_rejected("TIMConvGetConvInfo(NULL)", TIMConvGetConvInfo(NULL, must_not_fire, "convinfo-null"),
         TIM_ERR_PARAM, "convinfo-null");
     expect_rejected("TIMConvGetConvInfo(\"{}\") (not an array)",

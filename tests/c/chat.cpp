@@ -776,6 +776,119 @@ void CheckReceipt(const std::string& peer) {
     if (!g_failed) logf("send receipt ok (%s read the messages)", peer.c_str());
 }
 
+// What TIMMsgRevokeCallback and TIMMsgUpdateCallback delivered (JSON arrays, in order).
+struct RecallState {
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::vector<Json::Value> locators;
+    std::vector<Json::Value> updates;
+};
+
+RecallState g_recall;
+
+void OnRevoke(const char* json_msg_locator_array, const void* user_data) {
+    NoteCallbackThread("TIMMsgRevokeCallback");
+    RecallState* state = static_cast<RecallState*>(const_cast<void*>(user_data));
+    Json::Value array;
+    std::string error;
+    std::lock_guard<std::mutex> lock(state->mutex);
+    if (ParseJson(json_msg_locator_array, array, error) && array.isArray()) {
+        for (Json::ArrayIndex i = 0; i < array.size(); i++) state->locators.push_back(array[i]);
+    }
+    state->cv.notify_all();
+}
+
+void OnMsgUpdate(const char* json_msg_array, const void* user_data) {
+    NoteCallbackThread("TIMMsgUpdateCallback");
+    RecallState* state = static_cast<RecallState*>(const_cast<void*>(user_data));
+    Json::Value array;
+    std::string error;
+    std::lock_guard<std::mutex> lock(state->mutex);
+    if (ParseJson(json_msg_array, array, error) && array.isArray()) {
+        for (Json::ArrayIndex i = 0; i < array.size(); i++) state->updates.push_back(array[i]);
+    }
+    state->cv.notify_all();
+}
+
+// Send a message with TIMMsgSendMessage (its id is in the buffer before the call returns),
+// find it by that id, recall it, and check the recall reaches TIMMsgRevokeCallback (with the
+// seed's MsgLocator keys) and TIMMsgUpdateCallback, with the recalled message. To oneself, so
+// the receiver of the main run sees nothing more.
+void CheckRecall(const std::string& peer) {
+    TIMSetMsgRevokeCallback(OnRevoke, &g_recall);
+    TIMSetMsgUpdateCallback(OnMsgUpdate, &g_recall);
+    Json::Value msg;
+    Json::Value elem;
+    elem[kTIMElemType] = static_cast<int>(TIMElemType::kTIMElem_Text);
+    elem[kTIMTextElemContent] = "to be recalled";
+    msg[kTIMMsgElemArray].append(elem);
+    std::string json = ToJson(msg);
+    char id[128];
+    std::memset(id, 0, sizeof id);
+    Pending sent;
+    sent.what = "TIMMsgSendMessage(text)";
+    int rc = TIMMsgSendMessage(peer.c_str(), kTIMConv_C2C, json.c_str(), id, OnComm, &sent);
+    if (rc != TIM_SUCC || id[0] == '\0') {
+        FAILF("TIMMsgSendMessage returned %d with id \"%s\"", rc, id);
+        return;
+    }
+    if (!WaitOk(sent)) return;
+    Json::Value message;
+    std::string error;
+    ParseJson(sent.json.c_str(), message, error);
+    if (message[kTIMMsgMsgId].asString() != id) {
+        FAILF("TIMMsgSendMessage: buffer id %s, message_msg_id %s", id, message[kTIMMsgMsgId].asString().c_str());
+        return;
+    }
+    Json::Value ids;
+    ids.append(id);
+    std::string ids_json = ToJson(ids);
+    Pending found;
+    found.what = "TIMMsgFindMessages";
+    Json::Value list;
+    if (!CallJson(found, TIMMsgFindMessages(ids_json.c_str(), OnComm, &found), list)) return;
+    if (!list.isArray() || list.size() != 1 || list[0][kTIMMsgSeq].asUInt64() != message[kTIMMsgSeq].asUInt64()) {
+        FAILF("TIMMsgFindMessages([%s]) answered %s", id, found.json.c_str());
+        return;
+    }
+    Pending revoked;
+    revoked.what = "TIMMsgRevoke";
+    rc = TIMMsgRevoke(peer.c_str(), kTIMConv_C2C, sent.json.c_str(), OnComm, &revoked);
+    if (rc != TIM_SUCC) {
+        FAILF("TIMMsgRevoke returned %d", rc);
+        return;
+    }
+    if (!WaitOk(revoked)) return;
+    std::unique_lock<std::mutex> lock(g_recall.mutex);
+    bool got = g_recall.cv.wait_for(lock, std::chrono::seconds(kWaitSeconds),
+                                    [] { return !g_recall.locators.empty() && !g_recall.updates.empty(); });
+    if (!got) {
+        FAILF("TIMMsgRevoke: %zu revoke and %zu update callbacks within %d s", g_recall.locators.size(),
+              g_recall.updates.size(), kWaitSeconds);
+        return;
+    }
+    // The keys the seed's TIMMsgRevokeCallback example reads.
+    static const char* const kLocator[] = {kTIMMsgLocatorConvId, kTIMMsgLocatorConvType, kTIMMsgLocatorIsRevoked,
+                                           kTIMMsgLocatorTime,   kTIMMsgLocatorSeq,      kTIMMsgLocatorRand,
+                                           kTIMMsgLocatorIsSelf};
+    const Json::Value& l = g_recall.locators[0];
+    for (const char* key : kLocator) {
+        if (!l.isMember(key)) FAILF("TIMMsgRevokeCallback: the locator lacks %s: %s", key, ToJson(l).c_str());
+    }
+    if (l[kTIMMsgLocatorSeq].asUInt64() != message[kTIMMsgSeq].asUInt64() || !l[kTIMMsgLocatorIsRevoked].asBool() ||
+        !l[kTIMMsgLocatorIsSelf].asBool() || l[kTIMMsgLocatorConvId].asString() != peer) {
+        FAILF("TIMMsgRevokeCallback: locator %s for message %s", ToJson(l).c_str(), sent.json.c_str());
+    }
+    const Json::Value& u = g_recall.updates[0];
+    if (u[kTIMMsgMsgId].asString() != id || u[kTIMMsgStatus].asUInt() != static_cast<unsigned>(kTIMMsg_Revoked)) {
+        FAILF("TIMMsgUpdateCallback: %s", ToJson(u).c_str());
+    }
+    lock.unlock();
+    TIMSetMsgRevokeCallback(nullptr, nullptr);
+    TIMSetMsgUpdateCallback(nullptr, nullptr);
+    if (!g_failed) logf("send recall ok (TIMMsgSendMessage id %s found, recalled, callbacks seen)", id);
+}
+
 struct TextPending {
     Pending pending;
     bool last = false;
@@ -996,6 +1109,8 @@ int RunSend(const std::string& user, const std::string& sig, const std::string& 
     logf("sent custom message seq %llu (re-entrant send from a callback ok)", static_cast<unsigned long long>(seq));
 
     CheckReceipt(peer);
+    if (g_failed) return 1;
+    CheckRecall(user);
     if (g_failed) return 1;
     logf("send ok %d", count);
     TIMSetNetworkStatusListenerCallback(nullptr, nullptr);

@@ -310,6 +310,23 @@ TIM_DECL int TIMMsgDelete(const char* conv_id, enum TIMConvType conv_type, const
 TIM_DECL int TIMMsgListDelete(const char* conv_id, enum TIMConvType conv_type, const char* json_msg_array, TIMCommCallback cb, const void* user_data);
 
 /*
+ * Search this device's cached messages (json_search_message_param is a
+ * MessageSearchParam): up to 5 keywords, each found anywhere in a message's
+ * text, custom, face, location or file element (any of them, or all with
+ * TIMKeywordListMatchType_And; keywords of three characters or more use the
+ * full-text index, shorter ones a scan of it), element types, senders, one
+ * conversation, and a time window. With msg_search_param_conv_id,
+ * json_params is a MessageSearchResult whose total count is the number of
+ * matching messages and whose one item holds them (paged by
+ * msg_search_param_page_index / _page_size, 0 meaning all); without it, the
+ * count is of matching conversations and each item gives one conversation's
+ * number of matches, with the message when there is exactly one. Newest
+ * first. 6017 without keywords, types or senders, or with more than 5
+ * keywords.
+ */
+TIM_DECL int TIMMsgSearchLocalMessages(const char* json_search_message_param, TIMCommCallback cb, const void* user_data);
+
+/*
  * Clear the conversation's history for this user, on the server and on
  * every device of the user; the peer keeps theirs. The conversation stays
  * in the list, read, without a last message. On success json_params is "".
@@ -346,14 +363,24 @@ TIM_DECL int TIMConvGetConvInfo(const char* json_get_conv_list_param, TIMCommCal
 TIM_DECL int TIMConvCreate(const char* conv_id, enum TIMConvType conv_type, TIMCommCallback cb, const void* user_data);
 
 /*
- * Take a conversation off this device's list (reported with
- * kTIMConvEvent_Del; its cached messages stay readable through
- * TIMMsgGetMsgList, and a new message brings the conversation back). In this
- * version the deletion is local to the device. 6004
+ * Take a conversation off the list on every device of this user (each
+ * reports kTIMConvEvent_Del; a device new to the account does not list it).
+ * Its messages stay readable through TIMMsgGetMsgList, what was unread
+ * counts as read, and a new message brings the conversation back. 6004
  * (ERR_INVALID_CONVERSATION) when the conversation is not in the list. On
  * success json_params is "".
  */
 TIM_DECL int TIMConvDelete(const char* conv_id, enum TIMConvType conv_type, TIMCommCallback cb, const void* user_data);
+
+/*
+ * Pin a conversation (is_pinned true) to the top of the list, or unpin it,
+ * on every device of this user (each reports kTIMConvEvent_Update). A pinned
+ * conversation's ConvInfo carries "conv_is_pinned": true; an unpinned one
+ * leaves the key out. The list is pinned conversations first, then by
+ * conv_active_time. 6004 (ERR_INVALID_CONVERSATION) when the conversation is
+ * not in the list. On success json_params is "".
+ */
+TIM_DECL int TIMConvPinConversation(const char* conv_id, enum TIMConvType conv_type, bool is_pinned, TIMCommCallback cb, const void* user_data);
 
 /*
  * Store a draft (a Draft object: draft_msg, draft_user_define,

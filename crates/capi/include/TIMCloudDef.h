@@ -384,6 +384,19 @@ enum TIMLoginStatus {
     kTIMLoginStatus_Logouting = 4  /* Logging out. */
 };
 
+/* TIMReceiveMessageOpt: How messages from a user (C2C) are received (2021 API; values as of 6.1.2155). */
+enum TIMReceiveMessageOpt {
+    kTIMRecvMsgOpt_Receive     = 0, /* Receive and notify. */
+    kTIMRecvMsgOpt_Not_Receive = 1, /* Do not receive. */
+    kTIMRecvMsgOpt_Not_Notify  = 2  /* Receive silently. */
+};
+
+/* TIMKeywordListMatchType: How the keywords of a local message search combine (values as of 6.1.2155). */
+enum TIMKeywordListMatchType {
+    TIMKeywordListMatchType_Or  = 0, /* Any keyword. */
+    TIMKeywordListMatchType_And = 1  /* All keywords. */
+};
+
 /* ------------------------------------------------------------------------ */
 /* JSON key names, grouped by the JSON object they belong to. Each macro     */
 /* expands to the exact key string (typos included, they are part of the    */
@@ -693,6 +706,7 @@ enum TIMLoginStatus {
 #define kTIMConvLastMsg      "conv_last_msg"       /* object Message; out */
 #define kTIMConvIsHasDraft   "conv_is_has_draft"   /* bool; out */
 #define kTIMConvDraft        "conv_draft"          /* object Draft; out (opt) */
+#define kTIMConvIsPinned     "conv_is_pinned"      /* bool; out (opt); (later) 6.1.2155+; opentim writes it only for a pinned conversation */
 
 /* GroupMemberInfoCustemString: Items of group_member_info_custom_info etc. ("Custem" is the header spelling of the struct). */
 #define kTIMGroupMemberInfoCustemStringInfoKey   "group_member_info_custom_string_info_key"   /* string; in/out; since 4.4.716 */
@@ -1023,6 +1037,32 @@ enum TIMLoginStatus {
 
 /* GetTotalUnreadNumberResult: Answer of TIMConvGetTotalUnreadMessageCount (2021 API). */
 #define kTIMConvGetTotalUnreadMessageCountResultUnreadCount "conv_get_total_unread_message_count_result_unread_count" /* int; out; 6.1.2155+ */
+
+/* GetC2CRecvMsgOptResult: Items of the answer of TIMMsgGetC2CReceiveMessageOpt. */
+#define kTIMMsgGetC2CRecvMsgOptResultIdentifier "msg_recv_msg_opt_result_identifier" /* string; out; 6.1.2155+ */
+#define kTIMMsgGetC2CRecvMsgOptResultOpt        "msg_recv_msg_opt_result_opt"        /* uint (TIMReceiveMessageOpt); out; 6.1.2155+ */
+
+/* MessageSearchParam: Parameter of TIMMsgSearchLocalMessages. */
+#define kTIMMsgSearchParamKeywordArray          "msg_search_param_keyword_array"           /* array of string; in (req); 6.1.2155+ */
+#define kTIMMsgSearchParamMessageTypeArray      "msg_search_param_message_type_array"      /* array of TIMElemType; in (opt); 6.1.2155+ */
+#define kTIMMsgSearchParamConvId                "msg_search_param_conv_id"                 /* string; in (opt); 6.1.2155+ */
+#define kTIMMsgSearchParamConvType              "msg_search_param_conv_type"               /* uint (TIMConvType); in (opt); 6.1.2155+ */
+#define kTIMMsgSearchParamSearchTimePosition    "msg_search_param_search_time_position"    /* uint64; in (opt); 6.1.2155+ */
+#define kTIMMsgSearchParamSearchTimePeriod      "msg_search_param_search_time_period"      /* uint64; in (opt); 6.1.2155+ */
+#define kTIMMsgSearchParamPageIndex             "msg_search_param_page_index"              /* uint; in (opt); 6.1.2155+ */
+#define kTIMMsgSearchParamPageSize              "msg_search_param_page_size"               /* uint; in (opt); 6.1.2155+ */
+#define kTIMMsgSearchParamKeywordListMatchType  "msg_search_param_keyword_list_match_type" /* uint (TIMKeywordListMatchType); in; 6.1.2155+ */
+#define kTIMMsgSearchParamSenderIdentifierArray "msg_search_param_send_indentifier_array"  /* array of string; in; 6.1.2155+ */
+
+/* MessageSearchResultItem: One conversation's matches in a MessageSearchResult. */
+#define kTIMMsgSearchResultItemConvId            "msg_search_result_item_conv_id"             /* string; out; 6.1.2155+ */
+#define kTIMMsgSearchResultItemConvType          "msg_search_result_item_conv_type"           /* uint (TIMConvType); out; 6.1.2155+ */
+#define kTIMMsgSearchResultItemTotalMessageCount "msg_search_result_item_total_message_count" /* uint; out; 6.1.2155+ */
+#define kTIMMsgSearchResultItemMessageArray      "msg_search_result_item_message_array"       /* array of Message; out; 6.1.2155+ */
+
+/* MessageSearchResult: Answer of TIMMsgSearchLocalMessages. */
+#define kTIMMsgSearchResultTotalCount "msg_search_result_total_count" /* uint; out; 6.1.2155+ */
+#define kTIMMsgSearchResultItemArray  "msg_search_result_item_array"  /* array of MessageSearchResultItem; out; 6.1.2155+ */
 
 /* ------------------------------------------------------------------------ */
 /* TIMErrCode: the code given to callbacks. 6xxx-9xxx come from the SDK,     */

@@ -111,7 +111,29 @@ pub unsafe extern "C" fn TIMConvDelete(
             Err(code) => return code,
         };
         spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
-            client.delete_conversation(&id, t)?;
+            client.delete_conversation(&id, t).await?;
+            Ok(String::new())
+        })
+    })
+}
+
+/// Pin a conversation to the top of the list, or unpin it, on every device of this user.
+#[no_mangle]
+pub unsafe extern "C" fn TIMConvPinConversation(
+    conv_id: *const c_char,
+    conv_type: i32,
+    is_pinned: bool,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: the caller passes NULL or a valid C string.
+        let (id, t) = match unsafe { conv_args(conv_id, conv_type) } {
+            Ok(a) => a,
+            Err(code) => return code,
+        };
+        spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
+            client.pin_conversation(&id, t, is_pinned).await?;
             Ok(String::new())
         })
     })

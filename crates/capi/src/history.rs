@@ -4,7 +4,7 @@
 use std::ffi::{c_char, c_void};
 
 use opentim_model::codes::TIM_ERR_PARAM;
-use opentim_model::message::{Message, MsgDeleteParam};
+use opentim_model::message::{Message, MessageSearchParam, MsgDeleteParam};
 
 use crate::call::{spawn_call, Needs};
 use crate::callbacks::{set_slot, TIMCommCallback, TIMMsgUpdateCallback};
@@ -207,6 +207,26 @@ pub unsafe extern "C" fn TIMMsgClearHistoryMessage(
         spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
             client.clear_history(&conv, conv_type).await?;
             Ok(String::new())
+        })
+    })
+}
+
+/// Search the cached messages (`MessageSearchParam`); the callback gets a
+/// `MessageSearchResult`.
+#[no_mangle]
+pub unsafe extern "C" fn TIMMsgSearchLocalMessages(
+    json_search_message_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: the caller passes NULL or a valid C string.
+        let param: MessageSearchParam = match unsafe { json_required(json_search_message_param) } {
+            Ok(p) => p,
+            Err(code) => return code,
+        };
+        spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
+            Ok(to_json(&client.search_local(&param)?))
         })
     })
 }

@@ -487,6 +487,8 @@ fn rust_newtypes() -> Vec<(&'static str, &'static [(&'static str, i64)])> {
         LogLevel,
         NetworkStatus,
         LoginStatus,
+        ReceiveMessageOpt,
+        KeywordListMatchType,
         ConvEvent,
         Platform,
         ConvType,

@@ -34,6 +34,9 @@ json_struct! {
         /// Whether `conv_draft` is present.
         is_has_draft: bool = ("kTIMConvIsHasDraft", "conv_is_has_draft"),
         draft: Draft = ("kTIMConvDraft", "conv_draft"),
+        /// `true` for a pinned conversation (listed first); absent otherwise, so an unpinned
+        /// conversation has the seed's key set.
+        is_pinned: bool = ("kTIMConvIsPinned", "conv_is_pinned"),
     }
 }
 

@@ -210,6 +210,23 @@ tim_enum! {
 }
 
 tim_enum! {
+    /// How messages from a user are received (`TIMMsgSetC2CReceiveMessageOpt`).
+    pub struct ReceiveMessageOpt("TIMReceiveMessageOpt") {
+        RECEIVE = ("kTIMRecvMsgOpt_Receive", 0),
+        NOT_RECEIVE = ("kTIMRecvMsgOpt_Not_Receive", 1),
+        NOT_NOTIFY = ("kTIMRecvMsgOpt_Not_Notify", 2),
+    }
+}
+
+tim_enum! {
+    /// How the keywords of a local message search combine.
+    pub struct KeywordListMatchType("TIMKeywordListMatchType") {
+        OR = ("TIMKeywordListMatchType_Or", 0),
+        AND = ("TIMKeywordListMatchType_And", 1),
+    }
+}
+
+tim_enum! {
     /// Argument of the conversation-event callback.
     pub struct ConvEvent("TIMConvEvent") {
         ADD = ("kTIMConvEvent_Add", 0),
@@ -589,6 +606,8 @@ pub const ALL_ENUMS: &[(&str, &[(&str, i64)])] = &[
     (LogLevel::C_NAME, LogLevel::MEMBERS),
     (NetworkStatus::C_NAME, NetworkStatus::MEMBERS),
     (LoginStatus::C_NAME, LoginStatus::MEMBERS),
+    (ReceiveMessageOpt::C_NAME, ReceiveMessageOpt::MEMBERS),
+    (KeywordListMatchType::C_NAME, KeywordListMatchType::MEMBERS),
     (ConvEvent::C_NAME, ConvEvent::MEMBERS),
     (Platform::C_NAME, Platform::MEMBERS),
     (ConvType::C_NAME, ConvType::MEMBERS),

@@ -101,6 +101,16 @@ pub const ALL_KEYS: &[(&str, &[(&str, &str)])] = &[
     ("MsgBatchSendParam", MsgBatchSendParam::KEYS),
     ("MsgBatchSendResult", MsgBatchSendResult::KEYS),
     ("MsgDeleteParam", MsgDeleteParam::KEYS),
+    ("MessageSearchParam", message::MessageSearchParam::KEYS),
+    (
+        "MessageSearchResultItem",
+        message::MessageSearchResultItem::KEYS,
+    ),
+    ("MessageSearchResult", message::MessageSearchResult::KEYS),
+    (
+        "GetC2CRecvMsgOptResult",
+        message::GetC2CRecvMsgOptResult::KEYS,
+    ),
     ("TextElem", TextElem::KEYS),
     ("ImageElem", ImageElem::KEYS),
     ("SoundElem", SoundElem::KEYS),

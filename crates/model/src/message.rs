@@ -394,3 +394,51 @@ json_struct! {
         is_remble: bool = ("kTIMMsgDeleteParamIsRamble", "msg_delete_param_is_remble"),
     }
 }
+
+json_struct! {
+    /// What `TIMMsgSearchLocalMessages` looks for (`MessageSearchParam`): messages containing
+    /// the keywords (any, or with `keyword_list_match_type` And all of them), optionally only of
+    /// some element types, senders, one conversation, and a time window ending at
+    /// `search_time_position` (0: now) and reaching back `search_time_period` seconds (0: all).
+    pub struct MessageSearchParam {
+        keyword_array: Vec<String> = ("kTIMMsgSearchParamKeywordArray", "msg_search_param_keyword_array"),
+        message_type_array: Vec<crate::enums::ElemType> = ("kTIMMsgSearchParamMessageTypeArray", "msg_search_param_message_type_array"),
+        conv_id: String = ("kTIMMsgSearchParamConvId", "msg_search_param_conv_id"),
+        conv_type: ConvType = ("kTIMMsgSearchParamConvType", "msg_search_param_conv_type"),
+        search_time_position: u64 = ("kTIMMsgSearchParamSearchTimePosition", "msg_search_param_search_time_position"),
+        search_time_period: u64 = ("kTIMMsgSearchParamSearchTimePeriod", "msg_search_param_search_time_period"),
+        page_index: u32 = ("kTIMMsgSearchParamPageIndex", "msg_search_param_page_index"),
+        page_size: u32 = ("kTIMMsgSearchParamPageSize", "msg_search_param_page_size"),
+        keyword_list_match_type: crate::enums::KeywordListMatchType = ("kTIMMsgSearchParamKeywordListMatchType", "msg_search_param_keyword_list_match_type"),
+        /// The SDK's spelling, "indentifier".
+        sender_identifier_array: Vec<String> = ("kTIMMsgSearchParamSenderIdentifierArray", "msg_search_param_send_indentifier_array"),
+    }
+}
+
+json_struct! {
+    /// One conversation's matches (`MessageSearchResultItem`).
+    pub struct MessageSearchResultItem {
+        conv_id: String = ("kTIMMsgSearchResultItemConvId", "msg_search_result_item_conv_id"),
+        conv_type: ConvType = ("kTIMMsgSearchResultItemConvType", "msg_search_result_item_conv_type"),
+        total_message_count: u32 = ("kTIMMsgSearchResultItemTotalMessageCount", "msg_search_result_item_total_message_count"),
+        message_array: Vec<Message> = ("kTIMMsgSearchResultItemMessageArray", "msg_search_result_item_message_array"),
+    }
+}
+
+json_struct! {
+    /// The answer of `TIMMsgSearchLocalMessages` (`MessageSearchResult`): the number of matching
+    /// messages in one conversation, or of matching conversations when searching them all, and
+    /// the matches grouped by conversation.
+    pub struct MessageSearchResult {
+        total_count: u32 = ("kTIMMsgSearchResultTotalCount", "msg_search_result_total_count"),
+        item_array: Vec<MessageSearchResultItem> = ("kTIMMsgSearchResultItemArray", "msg_search_result_item_array"),
+    }
+}
+
+json_struct! {
+    /// A user's receive option (`GetC2CRecvMsgOptResult`).
+    pub struct GetC2CRecvMsgOptResult {
+        identifier: String = ("kTIMMsgGetC2CRecvMsgOptResultIdentifier", "msg_recv_msg_opt_result_identifier"),
+        opt: crate::enums::ReceiveMessageOpt = ("kTIMMsgGetC2CRecvMsgOptResultOpt", "msg_recv_msg_opt_result_opt"),
+    }
+}

@@ -297,6 +297,15 @@ pub static ENUMS: &[(&str, &[(&str, i64)])] = &[
         ("kTIMLoginStatus_UnLogined", 3),
         ("kTIMLoginStatus_Logouting", 4),
     ]),
+    ("TIMReceiveMessageOpt", &[
+        ("kTIMRecvMsgOpt_Receive", 0),
+        ("kTIMRecvMsgOpt_Not_Receive", 1),
+        ("kTIMRecvMsgOpt_Not_Notify", 2),
+    ]),
+    ("TIMKeywordListMatchType", &[
+        ("TIMKeywordListMatchType_Or", 0),
+        ("TIMKeywordListMatchType_And", 1),
+    ]),
 ];
 
 /// Every JSON key macro of the C header: constant name -> JSON key string.
@@ -565,6 +574,7 @@ pub static JSON_KEYS: &[(&str, &str)] = &[
     ("kTIMConvLastMsg", "conv_last_msg"),
     ("kTIMConvIsHasDraft", "conv_is_has_draft"),
     ("kTIMConvDraft", "conv_draft"),
+    ("kTIMConvIsPinned", "conv_is_pinned"),
     // GroupMemberInfoCustemString
     ("kTIMGroupMemberInfoCustemStringInfoKey", "group_member_info_custom_string_info_key"),
     ("kTIMGroupMemberInfoCustemStringInfoValue", "group_member_info_custom_string_info_value"),
@@ -848,6 +858,28 @@ pub static JSON_KEYS: &[(&str, &str)] = &[
     ("kTIMGetConversationListParamConvType", "get_conversation_list_param_conv_type"),
     // GetTotalUnreadNumberResult
     ("kTIMConvGetTotalUnreadMessageCountResultUnreadCount", "conv_get_total_unread_message_count_result_unread_count"),
+    // GetC2CRecvMsgOptResult
+    ("kTIMMsgGetC2CRecvMsgOptResultIdentifier", "msg_recv_msg_opt_result_identifier"),
+    ("kTIMMsgGetC2CRecvMsgOptResultOpt", "msg_recv_msg_opt_result_opt"),
+    // MessageSearchParam
+    ("kTIMMsgSearchParamKeywordArray", "msg_search_param_keyword_array"),
+    ("kTIMMsgSearchParamMessageTypeArray", "msg_search_param_message_type_array"),
+    ("kTIMMsgSearchParamConvId", "msg_search_param_conv_id"),
+    ("kTIMMsgSearchParamConvType", "msg_search_param_conv_type"),
+    ("kTIMMsgSearchParamSearchTimePosition", "msg_search_param_search_time_position"),
+    ("kTIMMsgSearchParamSearchTimePeriod", "msg_search_param_search_time_period"),
+    ("kTIMMsgSearchParamPageIndex", "msg_search_param_page_index"),
+    ("kTIMMsgSearchParamPageSize", "msg_search_param_page_size"),
+    ("kTIMMsgSearchParamKeywordListMatchType", "msg_search_param_keyword_list_match_type"),
+    ("kTIMMsgSearchParamSenderIdentifierArray", "msg_search_param_send_indentifier_array"),
+    // MessageSearchResultItem
+    ("kTIMMsgSearchResultItemConvId", "msg_search_result_item_conv_id"),
+    ("kTIMMsgSearchResultItemConvType", "msg_search_result_item_conv_type"),
+    ("kTIMMsgSearchResultItemTotalMessageCount", "msg_search_result_item_total_message_count"),
+    ("kTIMMsgSearchResultItemMessageArray", "msg_search_result_item_message_array"),
+    // MessageSearchResult
+    ("kTIMMsgSearchResultTotalCount", "msg_search_result_total_count"),
+    ("kTIMMsgSearchResultItemArray", "msg_search_result_item_array"),
 ];
 
 /// The TIMErrCode enum: name -> number, in header order.

@@ -22,15 +22,20 @@ pub enum Event {
     /// Events may have been missed (the node's link to the other nodes was down): sync from
     /// the cursor. Added in protocol 2 without a version change: older clients skip it.
     Resync,
+    /// An online-only message (`message_is_online_msg`): never stored, so it has no seq and
+    /// no inbox cursor, and only the sessions online when it was sent get it. Older clients
+    /// skip it.
+    Online(Box<WireMessage>),
 }
 
 const INBOX: &str = "inbox";
 const KICKED_OFFLINE: &str = "kicked_offline";
 const USER_SIG_EXPIRED: &str = "user_sig_expired";
 const RESYNC: &str = "resync";
+const ONLINE: &str = "online";
 
 /// Every event's name.
-pub const EVENTS: &[&str] = &[INBOX, KICKED_OFFLINE, USER_SIG_EXPIRED, RESYNC];
+pub const EVENTS: &[&str] = &[INBOX, KICKED_OFFLINE, USER_SIG_EXPIRED, RESYNC, ONLINE];
 
 #[derive(Serialize)]
 struct EventOut<'a, T> {
@@ -49,6 +54,7 @@ impl Event {
             Event::KickedOffline => KICKED_OFFLINE,
             Event::UserSigExpired => USER_SIG_EXPIRED,
             Event::Resync => RESYNC,
+            Event::Online(_) => ONLINE,
         }
     }
 
@@ -56,6 +62,7 @@ impl Event {
     pub fn encode(&self) -> String {
         match self {
             Event::Inbox(entry) => encode(INBOX, entry),
+            Event::Online(message) => encode(ONLINE, message),
             Event::KickedOffline | Event::UserSigExpired | Event::Resync => {
                 encode(self.name(), &Empty {})
             }
@@ -70,6 +77,7 @@ impl Event {
             KICKED_OFFLINE => Event::KickedOffline,
             USER_SIG_EXPIRED => Event::UserSigExpired,
             RESYNC => Event::Resync,
+            ONLINE => Event::Online(decode_body(body)?),
             _ => return Ok(None),
         }))
     }
@@ -102,6 +110,7 @@ impl<'de> Deserialize<'de> for InboxEntry {
             seq: Option<u64>,
             rand: Option<u64>,
             from: Option<String>,
+            pinned: Option<bool>,
         }
         let f = Flat::deserialize(d)?;
         let conv = |f: &Flat| -> Result<(ConvType, String), D::Error> {
@@ -163,6 +172,18 @@ impl<'de> Deserialize<'de> for InboxEntry {
                     },
                 }
             }
+            "pin" => {
+                let (conv_type, conv_id) = conv(&f)?;
+                InboxItem::Pin {
+                    conv_type,
+                    conv_id,
+                    pinned: f.pinned.ok_or_else(|| Error::missing_field("pinned"))?,
+                }
+            }
+            "conv_delete" => {
+                let (conv_type, conv_id) = conv(&f)?;
+                InboxItem::ConvDelete { conv_type, conv_id }
+            }
             _ => InboxItem::Unknown,
         };
         Ok(InboxEntry {
@@ -215,6 +236,18 @@ pub enum InboxItem {
         conv_type: ConvType,
         conv_id: String,
         seq: u64,
+    },
+    /// The user pinned (or unpinned) the conversation.
+    Pin {
+        conv_type: ConvType,
+        conv_id: String,
+        pinned: bool,
+    },
+    /// The user took the conversation off their list (its messages stay; a new one brings it
+    /// back).
+    ConvDelete {
+        conv_type: ConvType,
+        conv_id: String,
     },
     /// An entry of a kind this side does not know (from a newer server): nothing to apply,
     /// but its cursor counts.
@@ -293,6 +326,15 @@ mod tests {
                 conv_type: ConvType::C2C,
                 conv_id: "a".into(),
                 seq: 8,
+            },
+            InboxItem::Pin {
+                conv_type: ConvType::C2C,
+                conv_id: "a".into(),
+                pinned: true,
+            },
+            InboxItem::ConvDelete {
+                conv_type: ConvType::C2C,
+                conv_id: "a".into(),
             },
         ] {
             let entry = InboxEntry { cursor: 9, item };

@@ -293,6 +293,10 @@ impl Session {
                         }
                     }
                 }
+                Action::Online(message) => {
+                    self.shared
+                        .emit(SdkEvent::NewMessages(vec![to_local(&self.user, &message)]));
+                }
                 Action::Acked { key, message } => {
                     let Some(client_msg_id) =
                         self.waiting.get(&key).map(|w| w.client_msg_id.clone())
@@ -300,6 +304,11 @@ impl Session {
                         continue;
                     };
                     let local = to_local(&self.user, &message);
+                    if message.message.is_online_msg == Some(true) {
+                        // Never stored, here or on the server.
+                        self.resolve(key, Ok(local));
+                        continue;
+                    }
                     match self.store.apply_ack(&client_msg_id, &local) {
                         Ok(applied) => {
                             self.announce(std::slice::from_ref(&applied), &[true]);
@@ -348,6 +357,7 @@ impl Session {
                 unread: c.unread,
                 read_seq: c.read_seq,
                 peer_read_seq: c.peer_read_seq,
+                pinned: c.pinned,
             })
             .collect();
         match self.store.bootstrap(&seeds, list.cursor) {
@@ -526,6 +536,43 @@ impl Session {
                 },
                 Some((*conv_type, conv_id.clone(), None)),
             ),
+            InboxItem::Pin {
+                conv_type,
+                conv_id,
+                pinned,
+            } => (
+                Mark::Pin {
+                    conv_type: *conv_type,
+                    conv_id: conv_id.clone(),
+                    pinned: *pinned,
+                },
+                Some((*conv_type, conv_id.clone(), None)),
+            ),
+            InboxItem::ConvDelete { conv_type, conv_id } => {
+                let before = self.conversation(conv_id, *conv_type);
+                let mark = Mark::ConvDeleted {
+                    conv_type: *conv_type,
+                    conv_id: conv_id.clone(),
+                };
+                match self
+                    .store
+                    .apply_mark(&mark, MarkAt::Entry(staged.entry.cursor))
+                {
+                    Ok(true) => {
+                        self.shared.emit(SdkEvent::Conversations(
+                            ConvEvent::DEL,
+                            before.into_iter().collect(),
+                        ));
+                        self.unread_changed();
+                    }
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::error!(error = %e, "could not store a conversation deletion; it is synced again");
+                        return Err(self.core.store_failed());
+                    }
+                }
+                return Ok(());
+            }
             InboxItem::Message { .. } | InboxItem::Unknown => (Mark::Skip, None),
         };
         let changed = match self

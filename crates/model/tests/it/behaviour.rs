@@ -360,7 +360,7 @@ fn complete_emits_every_documented_key() {
     check(
         ConvInfo::complete,
         ConvInfo::KEYS,
-        &["conv_last_msg", "conv_draft"],
+        &["conv_last_msg", "conv_draft", "conv_is_pinned"],
     );
     check(Draft::complete, Draft::KEYS, &[]);
     check(MsgLocator::complete, MsgLocator::KEYS, &[]);

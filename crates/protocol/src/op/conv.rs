@@ -43,6 +43,9 @@ pub struct ConvSummary {
     pub read_seq: u64,
     /// The peer has read the owner's messages up to this seq.
     pub peer_read_seq: u64,
+    /// The owner pinned the conversation (it lists first).
+    #[serde(default)]
+    pub pinned: bool,
 }
 
 /// Mark a conversation read, up to a message or (seq 0) up to its newest one. The user's other
@@ -144,5 +147,48 @@ pub struct ClearResponse {
     /// History is cleared up to and including this seq (0: there was none).
     pub seq: u64,
     /// The inbox cursor of the caller's `clear` entry (0 when nothing changed).
+    pub cursor: u64,
+}
+
+/// Pin a conversation to the top of the caller's list, or unpin it, on every device of theirs
+/// (a `pin` inbox entry).
+pub struct PinConversation;
+
+impl Op for PinConversation {
+    const NAME: &'static str = "conv.pin";
+    const SERVES: &'static [&'static str] = &["TIMConvPinConversation"];
+    type Request = PinRequest;
+    type Response = EntryResponse;
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PinRequest {
+    pub conv_id: String,
+    pub conv_type: ConvType,
+    pub pinned: bool,
+}
+
+/// Take a conversation off the caller's list on every device of theirs (a `conv_delete` inbox
+/// entry); its messages stay in history, and a new message brings it back.
+pub struct DeleteConversation;
+
+impl Op for DeleteConversation {
+    const NAME: &'static str = "conv.delete";
+    const SERVES: &'static [&'static str] = &["TIMConvDelete"];
+    type Request = ConvRequest;
+    type Response = EntryResponse;
+}
+
+/// One conversation of the caller.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConvRequest {
+    pub conv_id: String,
+    pub conv_type: ConvType,
+}
+
+/// The answer of a request that writes one inbox entry of the caller.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EntryResponse {
+    /// The cursor of that entry (0 when nothing changed).
     pub cursor: u64,
 }

@@ -36,6 +36,8 @@ pub const OPS: &[&str] = &[
     conv::RevokeMessage::NAME,
     conv::DeleteMessages::NAME,
     conv::ClearHistory::NAME,
+    conv::PinConversation::NAME,
+    conv::DeleteConversation::NAME,
 ];
 
 /// A body with nothing in it (`{}`).

@@ -2,15 +2,17 @@
 //! sending, paging and recall.
 
 use opentim_model::codes;
-use opentim_model::enums::{ConvEvent, ConvType, MsgStatus};
-use opentim_model::message::{Message, MsgBatchSendResult};
+use opentim_model::enums::{ConvEvent, ConvType, KeywordListMatchType, MsgStatus};
+use opentim_model::message::{
+    Message, MessageSearchParam, MessageSearchResult, MessageSearchResultItem, MsgBatchSendResult,
+};
 use opentim_protocol::op::conv::{ClearHistory, ClearRequest, DeleteMessages, DeleteRequest};
 use tokio::sync::oneshot;
 
 use super::{not_logged_in, Client, SdkEvent};
 use crate::connection::Command;
 use crate::error::{Result, SdkError};
-use crate::local::{Deletion, LocalStore, Mark, MarkAt};
+use crate::local::{Deletion, LocalStore, Mark, MarkAt, Search, SearchGroup};
 
 /// Most recipients of one batch send (the REST API's `batchsendmsg` allows as many).
 pub const MAX_BATCH_RECIPIENTS: usize = 500;
@@ -248,5 +250,108 @@ impl Client {
             self.conversation_changed(&*store, conv_id, conv_type);
         }
         Ok(())
+    }
+}
+
+/// Most keywords of one local search.
+pub const MAX_SEARCH_KEYWORDS: usize = 5;
+
+impl Client {
+    /// Search the cached messages (`TIMMsgSearchLocalMessages`): in one conversation, the
+    /// matches (`total_count` of them) as one item, paged by `page_index` and `page_size` (0:
+    /// all); across every conversation, one item per conversation with matches
+    /// (`total_count` of them, paged the same way), each with its number of matches and, when
+    /// that is one, the message. Newest first. Works offline.
+    pub fn search_local(&self, param: &MessageSearchParam) -> Result<MessageSearchResult> {
+        let store = self.slot(|s| s.store.clone())?;
+        let keywords = param.keyword_array.clone().unwrap_or_default();
+        let elem_types = param.message_type_array.clone().unwrap_or_default();
+        let senders = param.sender_identifier_array.clone().unwrap_or_default();
+        if keywords.len() > MAX_SEARCH_KEYWORDS {
+            return Err(SdkError::new(
+                codes::ERR_INVALID_PARAMETERS,
+                format!(
+                    "{} keywords; a search takes at most {MAX_SEARCH_KEYWORDS}",
+                    keywords.len()
+                ),
+            ));
+        }
+        if keywords.iter().all(|k| k.trim().is_empty())
+            && elem_types.is_empty()
+            && senders.is_empty()
+        {
+            return Err(SdkError::new(
+                codes::ERR_INVALID_PARAMETERS,
+                "say what to look for: keywords, element types or senders",
+            ));
+        }
+        let until = match param.search_time_position.unwrap_or(0) {
+            0 => u64::MAX,
+            t => t,
+        };
+        let since = match param.search_time_period.unwrap_or(0) {
+            0 => 0,
+            p => until.min(self.server_time()).saturating_sub(p),
+        };
+        let conv = param
+            .conv_id
+            .clone()
+            .filter(|id| !id.is_empty())
+            .map(|id| (param.conv_type.unwrap_or(ConvType::C2C), id));
+        let search = Search {
+            keywords,
+            all_keywords: param.keyword_list_match_type == Some(KeywordListMatchType::AND),
+            elem_types,
+            senders,
+            conv: conv.clone(),
+            since,
+            until,
+        };
+        let groups = store.search(&search)?;
+        let page = |n: usize| -> (usize, usize) {
+            match param.page_size.unwrap_or(0) as usize {
+                0 => (0, n),
+                size => (param.page_index.unwrap_or(0) as usize * size, size),
+            }
+        };
+        let item = |g: SearchGroup, messages: Vec<Message>| MessageSearchResultItem {
+            conv_id: Some(g.conv_id),
+            conv_type: Some(g.conv_type),
+            total_message_count: Some(g.messages.len() as u32),
+            message_array: Some(messages),
+        };
+        if conv.is_some() {
+            let Some(g) = groups.into_iter().next() else {
+                return Ok(MessageSearchResult {
+                    total_count: Some(0),
+                    item_array: Some(Vec::new()),
+                });
+            };
+            let total = g.messages.len();
+            let (skip, take) = page(total);
+            let messages = g.messages.iter().skip(skip).take(take).cloned().collect();
+            return Ok(MessageSearchResult {
+                total_count: Some(total as u32),
+                item_array: Some(vec![item(g, messages)]),
+            });
+        }
+        let total = groups.len();
+        let (skip, take) = page(total);
+        let items = groups
+            .into_iter()
+            .skip(skip)
+            .take(take)
+            .map(|g| {
+                let messages = match g.messages.len() {
+                    1 => g.messages.clone(),
+                    _ => Vec::new(),
+                };
+                item(g, messages)
+            })
+            .collect();
+        Ok(MessageSearchResult {
+            total_count: Some(total as u32),
+            item_array: Some(items),
+        })
     }
 }

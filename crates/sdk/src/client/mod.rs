@@ -15,7 +15,10 @@ use opentim_model::message::Message;
 use tokio::sync::{mpsc, oneshot};
 
 use opentim_model::ids::UserId;
-use opentim_protocol::op::conv::{MarkRead, MarkReadRequest, RevokeMessage, RevokeRequest};
+use opentim_protocol::op::conv::{
+    ConvRequest, DeleteConversation, MarkRead, MarkReadRequest, PinConversation, PinRequest,
+    RevokeMessage, RevokeRequest,
+};
 use opentim_protocol::op::history::{History, HistoryRequest};
 use opentim_protocol::op::send::SendRequest;
 use opentim_protocol::Op;
@@ -420,7 +423,10 @@ impl Client {
         local.client_time = Some(local.client_time.unwrap_or(now));
         local.platform = Some(opentim_model::enums::Platform(self.shared.options.platform));
         local.msg_id = Some(client_msg_id.clone());
-        store.insert_outgoing(&client_msg_id, &local)?;
+        // An online-only message is never stored, on the server or here.
+        if local.is_online_msg != Some(true) {
+            store.insert_outgoing(&client_msg_id, &local)?;
+        }
         let (tx, rx) = oneshot::channel();
         let deadline = tokio::time::Instant::now() + self.shared.options.send_timeout;
         let request = SendRequest {
@@ -552,19 +558,68 @@ impl Client {
         Ok(info)
     }
 
-    /// Take a conversation off this device's list (its cached messages stay for history; a
-    /// new message brings it back); it is reported deleted.
-    pub fn delete_conversation(&self, conv_id: &str, conv_type: ConvType) -> Result<()> {
+    /// Take a conversation off the list on every device of this user (its messages stay for
+    /// history; a new message brings it back, and what was unread counts as read); it is
+    /// reported deleted. A conversation only this device has (created here, never written
+    /// in) is deleted here.
+    pub async fn delete_conversation(&self, conv_id: &str, conv_type: ConvType) -> Result<()> {
         let store = self.slot(|s| s.store.clone())?;
         let info = store
             .conversation(conv_id, conv_type)?
             .ok_or_else(|| no_conversation(conv_id))?;
-        store.delete_conversation(conv_id, conv_type)?;
-        self.shared
-            .emit(SdkEvent::Conversations(ConvEvent::DEL, vec![info]));
-        self.shared
-            .emit(SdkEvent::TotalUnread(store.total_unread()?));
+        let request = ConvRequest {
+            conv_id: conv_id.to_owned(),
+            conv_type,
+        };
+        self.call::<DeleteConversation>(&request).await?;
+        // Unless the inbox entry, arriving first, did it already.
+        if store.delete_conversation(conv_id, conv_type)? {
+            self.shared
+                .emit(SdkEvent::Conversations(ConvEvent::DEL, vec![info]));
+            self.shared
+                .emit(SdkEvent::TotalUnread(store.total_unread()?));
+        }
         Ok(())
+    }
+
+    /// Pin a conversation to the top of the list (or unpin it), on every device of this user;
+    /// it is reported updated. A conversation only this device has is pinned here.
+    pub async fn pin_conversation(
+        &self,
+        conv_id: &str,
+        conv_type: ConvType,
+        pinned: bool,
+    ) -> Result<ConvInfo> {
+        let store = self.slot(|s| s.store.clone())?;
+        if store.conversation(conv_id, conv_type)?.is_none() {
+            return Err(no_conversation(conv_id));
+        }
+        let request = PinRequest {
+            conv_id: conv_id.to_owned(),
+            conv_type,
+            pinned,
+        };
+        let answer = self.call::<PinConversation>(&request).await?;
+        let mark = Mark::Pin {
+            conv_type,
+            conv_id: conv_id.to_owned(),
+            pinned,
+        };
+        let at = match answer.cursor {
+            0 => MarkAt::Local,
+            c => MarkAt::Ahead(c),
+        };
+        let changed = store.apply_mark(&mark, at)?;
+        let info = store
+            .conversation(conv_id, conv_type)?
+            .ok_or_else(|| no_conversation(conv_id))?;
+        if changed {
+            self.shared.emit(SdkEvent::Conversations(
+                ConvEvent::UPDATE,
+                vec![info.clone()],
+            ));
+        }
+        Ok(info)
     }
 
     /// The unread messages of every conversation together (the server's count as of the last
@@ -627,6 +682,9 @@ impl Client {
             seq,
         };
         if store.apply_mark(&mark, MarkAt::Ahead(answer.cursor))? {
+            if let Some(m) = store.by_seq(conv_id, conv_type, seq)? {
+                self.shared.emit(SdkEvent::Updated(vec![m]));
+            }
             if let Some(info) = store.conversation(conv_id, conv_type)? {
                 self.shared
                     .emit(SdkEvent::Conversations(ConvEvent::UPDATE, vec![info]));

@@ -5,7 +5,7 @@ use opentim_model::enums::{ConvEvent, ConvType, MsgStatus};
 use opentim_model::message::Message;
 use opentim_protocol::WireMessage;
 
-use super::{Deletion, LocalStore, Mark, MarkAt, Seed, SqliteStore, BOOTSTRAPPED};
+use super::{Deletion, LocalStore, Mark, MarkAt, Search, Seed, SqliteStore, BOOTSTRAPPED};
 use crate::convert::to_local;
 
 /// Opens the cache under test again, as a restarted app would.
@@ -319,6 +319,7 @@ fn a_new_device_starts_from_the_list_and_backfills_without_counting_twice(open: 
             unread: 2,
             read_seq: 3,
             peer_read_seq: 0,
+            pinned: false,
         },
         Seed {
             conv_type: ConvType::C2C,
@@ -328,6 +329,7 @@ fn a_new_device_starts_from_the_list_and_backfills_without_counting_twice(open: 
             unread: 0,
             read_seq: 0,
             peer_read_seq: 0,
+            pinned: false,
         },
     ];
     s.bootstrap(&seeds, 40).unwrap();
@@ -407,6 +409,148 @@ fn deleted_messages_stay_deleted(open: Reopen) {
         "a cleared conversation stays, read, without a last message"
     );
     assert_eq!(s.cursor().unwrap(), 6);
+}
+
+fn pinned_conversations_list_first_and_a_deleted_one_comes_back(open: Reopen) {
+    let s = open();
+    s.apply(
+        &[msg("ann", ME, 1, 100, "a1"), msg("bob", ME, 2, 200, "b1")],
+        2,
+    )
+    .unwrap();
+    let order = |s: &dyn LocalStore| -> Vec<(String, Option<bool>)> {
+        s.conversations()
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.conv_id.unwrap(), c.is_pinned))
+            .collect()
+    };
+    assert_eq!(order(&*s), [("bob".into(), None), ("ann".into(), None)]);
+    let pin = Mark::Pin {
+        conv_type: ConvType::C2C,
+        conv_id: "ann".into(),
+        pinned: true,
+    };
+    assert!(s.apply_mark(&pin, MarkAt::Entry(3)).unwrap());
+    assert!(
+        !s.apply_mark(&pin, MarkAt::Entry(4)).unwrap(),
+        "pinned already"
+    );
+    drop(s);
+    let s = open();
+    assert_eq!(
+        order(&*s),
+        [("ann".into(), Some(true)), ("bob".into(), None)]
+    );
+    let gone = Mark::ConvDeleted {
+        conv_type: ConvType::C2C,
+        conv_id: "bob".into(),
+    };
+    assert!(s.apply_mark(&gone, MarkAt::Entry(5)).unwrap());
+    assert_eq!(order(&*s), [("ann".into(), Some(true))]);
+    assert_eq!(
+        s.history("bob", ConvType::C2C, 10).unwrap().len(),
+        1,
+        "its messages stay"
+    );
+    let back = s.apply(&[msg("bob", ME, 3, 300, "b2")], 6).unwrap();
+    assert_eq!(
+        back[0].conv_event,
+        ConvEvent::ADD,
+        "a new message brings it back"
+    );
+    assert_eq!(order(&*s).len(), 2);
+}
+
+fn search_finds_one_message_among_ten_thousand(open: Reopen) {
+    let s = open();
+    let mut batch = Vec::new();
+    for i in 0..10_000u64 {
+        let from = if i % 2 == 0 { "ann" } else { "bob" };
+        batch.push(msg(
+            from,
+            ME,
+            i + 1,
+            1_000 + i,
+            &format!("filler number {i} 你好世界"),
+        ));
+    }
+    batch[4321] = msg("bob", ME, 4322, 5_321, "where is the Needle, 针在这里");
+    s.apply(&batch, 10_000).unwrap();
+    let mut custom = msg("ann", ME, 10_001, 20_000, "");
+    custom.1.elem_array = vec![opentim_model::elem::Elem::Custom(
+        opentim_model::elem::CustomElem {
+            data: Some("payload".into()),
+            desc: Some("a needle in custom".into()),
+            ..Default::default()
+        },
+    )];
+    s.apply(&[custom], 10_001).unwrap();
+    let find = |q: Search| -> Vec<(String, Vec<u64>)> {
+        s.search(&q)
+            .unwrap()
+            .into_iter()
+            .map(|g| {
+                (
+                    g.conv_id,
+                    g.messages.iter().map(|m| m.seq.unwrap()).collect(),
+                )
+            })
+            .collect()
+    };
+    let all = Search {
+        keywords: vec!["needle".into()],
+        until: u64::MAX,
+        ..Search::default()
+    };
+    assert_eq!(
+        find(all.clone()),
+        [("ann".into(), vec![10_001]), ("bob".into(), vec![4322])],
+        "case-insensitive, newest first, grouped by conversation"
+    );
+    let cjk = Search {
+        keywords: vec!["针在".into()],
+        ..all.clone()
+    };
+    assert_eq!(
+        find(cjk),
+        [("bob".into(), vec![4322])],
+        "two characters, by scan"
+    );
+    let text_only = Search {
+        elem_types: vec![opentim_model::enums::ElemType::TEXT],
+        ..all.clone()
+    };
+    assert_eq!(find(text_only), [("bob".into(), vec![4322])]);
+    let from_ann = Search {
+        senders: vec!["ann".into()],
+        ..all.clone()
+    };
+    assert_eq!(find(from_ann), [("ann".into(), vec![10_001])]);
+    let window = Search {
+        since: 5_000,
+        until: 6_000,
+        ..all.clone()
+    };
+    assert_eq!(find(window), [("bob".into(), vec![4322])]);
+    let both = Search {
+        keywords: vec!["needle".into(), "where".into()],
+        all_keywords: true,
+        ..all.clone()
+    };
+    assert_eq!(find(both), [("bob".into(), vec![4322])]);
+    let either = Search {
+        keywords: vec!["needle".into(), "number 9999 ".into()],
+        ..all.clone()
+    };
+    assert_eq!(find(either).iter().map(|g| g.1.len()).sum::<usize>(), 3);
+    s.delete_messages("bob", ConvType::C2C, &Deletion::Seqs(vec![4322]))
+        .unwrap();
+    assert_eq!(
+        find(all),
+        [("ann".into(), vec![10_001])],
+        "deleted is not found"
+    );
 }
 
 fn text_of(m: Option<&Message>) -> String {
@@ -527,6 +671,14 @@ fn run_all(fresh: &dyn Fn() -> Box<dyn Fn() -> Box<dyn LocalStore>>) {
         (
             "deleted_messages_stay_deleted",
             deleted_messages_stay_deleted,
+        ),
+        (
+            "search_finds_one_message_among_ten_thousand",
+            search_finds_one_message_among_ten_thousand,
+        ),
+        (
+            "pinned_conversations_list_first_and_a_deleted_one_comes_back",
+            pinned_conversations_list_first_and_a_deleted_one_comes_back,
         ),
         (
             "local_custom_data_survives_the_servers_copy",

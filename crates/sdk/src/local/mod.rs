@@ -84,6 +84,13 @@ pub trait LocalStore: Send + Sync {
     /// updated, not doubled.
     fn import(&self, messages: &[(String, Message)]) -> Result<Vec<Applied>, SdkError>;
 
+    /// The cached messages matching `search` (deleted ones never), newest first, grouped by
+    /// conversation. Keywords are looked up in a full-text index of each message's text
+    /// (text, custom, face, location and file elements), so the cost follows the matches, not
+    /// the size of the history; a keyword shorter than three characters is matched by a scan
+    /// of that index.
+    fn search(&self, search: &Search) -> Result<Vec<SearchGroup>, SdkError>;
+
     /// Delete messages of a conversation from this device; how many were deleted. A deleted
     /// message stays deleted: the same message synced or fetched again is not shown again.
     /// The conversation's last message becomes the newest one left.
@@ -218,8 +225,46 @@ pub enum Mark {
         conv_id: String,
         seq: u64,
     },
+    /// This user pinned (or unpinned) the conversation.
+    Pin {
+        conv_type: ConvType,
+        conv_id: String,
+        pinned: bool,
+    },
+    /// This user took the conversation off their list (its messages stay).
+    ConvDeleted {
+        conv_type: ConvType,
+        conv_id: String,
+    },
     /// An entry of a kind this SDK does not know: only its cursor counts.
     Skip,
+}
+
+/// What [`LocalStore::search`] looks for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Search {
+    /// Words the message's text holds (any of them, or with `all_keywords` every one); none:
+    /// every message the other filters let through.
+    pub keywords: Vec<String>,
+    pub all_keywords: bool,
+    /// Only messages with an element of one of these types (none: any).
+    pub elem_types: Vec<opentim_model::enums::ElemType>,
+    /// Only messages of these senders (none: any).
+    pub senders: Vec<String>,
+    /// Only this conversation (none: every one).
+    pub conv: Option<(ConvType, String)>,
+    /// Server times from `since` to `until`, inclusive.
+    pub since: u64,
+    pub until: u64,
+}
+
+/// The matches of a [`Search`], newest first, grouped by conversation (the conversation of
+/// the newest match first).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchGroup {
+    pub conv_type: ConvType,
+    pub conv_id: String,
+    pub messages: Vec<Message>,
 }
 
 /// Which messages of a conversation [`LocalStore::delete_messages`] deletes.
@@ -244,6 +289,9 @@ pub enum MarkAt {
     /// still to come: apply it now unless the cache is already past the cursor (the entry, or
     /// what followed it, is then in the cache already); the cursor stays.
     Ahead(u64),
+    /// A change made on this device alone (no inbox entry comes for it): apply it; the cursor
+    /// stays.
+    Local,
 }
 
 /// One conversation of the server's list, for [`LocalStore::bootstrap`].
@@ -257,6 +305,7 @@ pub struct Seed {
     pub unread: u64,
     pub read_seq: u64,
     pub peer_read_seq: u64,
+    pub pinned: bool,
 }
 
 /// The state key of the inbox cursor.

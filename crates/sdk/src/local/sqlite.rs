@@ -13,8 +13,39 @@ use opentim_model::enums::{ConvEvent, ConvType, MsgStatus};
 use opentim_model::message::Message;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{Applied, Deletion, LocalStore, Mark, MarkAt, Seed, CURSOR};
+use super::{Applied, Deletion, LocalStore, Mark, MarkAt, Search, SearchGroup, Seed, CURSOR};
 use crate::error::SdkError;
+
+/// The searchable text of a message body (SQL over the JSON column `$b`): the words of its
+/// text, custom, face, location and file elements.
+macro_rules! body_text {
+    ($b:literal) => {
+        concat!(
+            "(SELECT group_concat(v, ' ') FROM (SELECT ",
+            "COALESCE(json_extract(e.value, '$.text_elem_content'), '') || ' ' || ",
+            "COALESCE(json_extract(e.value, '$.custom_elem_data'), '') || ' ' || ",
+            "COALESCE(json_extract(e.value, '$.custom_elem_desc'), '') || ' ' || ",
+            "COALESCE(json_extract(e.value, '$.custom_elem_ext'), '') || ' ' || ",
+            "COALESCE(json_extract(e.value, '$.face_elem_buf'), '') || ' ' || ",
+            "COALESCE(json_extract(e.value, '$.location_elem_desc'), '') || ' ' || ",
+            "COALESCE(json_extract(e.value, '$.file_elem_file_name'), '') AS v ",
+            "FROM json_each(",
+            $b,
+            ", '$.message_elem_array') e))"
+        )
+    };
+}
+
+/// The element types of a message body as a bit mask (bit n: an element of type n).
+macro_rules! body_mask {
+    ($b:literal) => {
+        concat!(
+            "COALESCE((SELECT SUM(DISTINCT 1 << json_extract(e.value, '$.elem_type')) FROM json_each(",
+            $b,
+            ", '$.message_elem_array') e), 0)"
+        )
+    };
+}
 
 const MIGRATIONS: &[&str] = &[
     // 1: messages, conversations, key/value state.
@@ -49,6 +80,39 @@ const MIGRATIONS: &[&str] = &[
     "CREATE INDEX messages_by_msg_id ON messages (client_msg_id);
      UPDATE messages SET body = json_set(body, '$.message_msg_id', client_msg_id)
      WHERE json_extract(body, '$.message_msg_id') IS NULL;",
+    // 5: pinned conversations (listed first).
+    "ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;",
+    // 6: local search: a trigram full-text index of each message's text (any substring of three
+    // characters or more, in any script), with its element types, kept by triggers in the
+    // transaction of every write.
+    concat!(
+        "CREATE VIRTUAL TABLE message_text USING fts5(text, mask UNINDEXED, tokenize = 'trigram');
+         CREATE TRIGGER message_text_insert AFTER INSERT ON messages BEGIN
+            INSERT INTO message_text (rowid, text, mask) VALUES (new.id, ",
+        body_text!("new.body"),
+        ", ",
+        body_mask!("new.body"),
+        ");
+         END;
+         CREATE TRIGGER message_text_update AFTER UPDATE OF body ON messages
+         WHEN json_extract(old.body, '$.message_elem_array') IS NOT json_extract(new.body, '$.message_elem_array')
+         BEGIN
+            DELETE FROM message_text WHERE rowid = old.id;
+            INSERT INTO message_text (rowid, text, mask) VALUES (new.id, ",
+        body_text!("new.body"),
+        ", ",
+        body_mask!("new.body"),
+        ");
+         END;
+         CREATE TRIGGER message_text_delete AFTER DELETE ON messages BEGIN
+            DELETE FROM message_text WHERE rowid = old.id;
+         END;
+         INSERT INTO message_text (rowid, text, mask) SELECT id, ",
+        body_text!("body"),
+        ", ",
+        body_mask!("body"),
+        " FROM messages;"
+    ),
 ];
 
 /// `messages.status` of a message deleted from this device: the row stays (a tombstone), so the
@@ -158,8 +222,9 @@ impl SqliteStore {
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT c.conv_type, c.conv_id, c.unread, c.active_time, m.id, m.body, c.read_seq,
-                        c.peer_read_seq, c.draft FROM conversations c
-                 LEFT JOIN messages m ON m.id = c.last_msg_id {filter} ORDER BY c.active_time DESC"
+                        c.peer_read_seq, c.draft, c.pinned FROM conversations c
+                 LEFT JOIN messages m ON m.id = c.last_msg_id {filter}
+                 ORDER BY c.pinned DESC, c.active_time DESC"
             ))
             .map_err(db)?;
         let rows = stmt
@@ -174,12 +239,13 @@ impl SqliteStore {
                     r.get::<_, i64>(6)?,
                     r.get::<_, i64>(7)?,
                     r.get::<_, Option<String>>(8)?,
+                    r.get::<_, bool>(9)?,
                 ))
             })
             .map_err(db)?;
         let mut out = Vec::new();
         for row in rows {
-            let (conv_type, conv_id, unread, active, id, body, read, peer_read, draft) =
+            let (conv_type, conv_id, unread, active, id, body, read, peer_read, draft, pinned) =
                 row.map_err(db)?;
             let draft: Option<Draft> = draft.as_deref().map(draft_from_json).transpose()?;
             let last = match body {
@@ -191,15 +257,21 @@ impl SqliteStore {
                 }
                 None => None,
             };
-            out.push(conv_info(
-                &self.owner,
-                ConvType(conv_type),
-                conv_id,
-                unread as u64,
-                active as u64,
-                last,
-                draft,
-            ));
+            out.push(
+                ConvInfo {
+                    conv_id: Some(conv_id),
+                    conv_type: Some(ConvType(conv_type)),
+                    owner: Some(self.owner.clone()),
+                    unread_num: Some(unread as u64),
+                    active_time: Some(active as u64),
+                    is_has_lastmsg: Some(last.is_some()),
+                    last_msg: last,
+                    is_has_draft: Some(draft.is_some()),
+                    draft,
+                    is_pinned: pinned.then_some(true),
+                }
+                .complete(),
+            );
         }
         Ok(out)
     }
@@ -329,6 +401,121 @@ impl LocalStore for SqliteStore {
     fn import(&self, messages: &[(String, Message)]) -> Result<Vec<Applied>, SdkError> {
         // Stored like older messages filled in from the server: never unread.
         self.write(messages.iter().map(|(c, m)| (c.as_str(), m)), None, true)
+    }
+
+    fn search(&self, search: &Search) -> Result<Vec<SearchGroup>, SdkError> {
+        let mut sql = format!(
+            "SELECT m.id, m.conv_type, m.conv_id, m.body FROM messages m
+             JOIN message_text t ON t.rowid = m.id
+             WHERE m.status <> {DELETED}
+               AND json_extract(m.body, '$.message_server_time') BETWEEN ?1 AND ?2"
+        );
+        let clamp = |v: u64| v.min(i64::MAX as u64) as i64;
+        let mut args: Vec<Box<dyn rusqlite::ToSql>> =
+            vec![Box::new(clamp(search.since)), Box::new(clamp(search.until))];
+        let mut arg = |sql: &mut String, fragment: &str, value: Box<dyn rusqlite::ToSql>| {
+            args.push(value);
+            sql.push_str(&fragment.replace('?', &format!("?{}", args.len())));
+        };
+        let keywords: Vec<&str> = search
+            .keywords
+            .iter()
+            .map(|k| k.trim())
+            .filter(|k| !k.is_empty())
+            .collect();
+        let join = if search.all_keywords { " AND " } else { " OR " };
+        if keywords.iter().all(|k| k.chars().count() >= 3) && !keywords.is_empty() {
+            // The index answers: each keyword a quoted phrase.
+            let phrases: Vec<String> = keywords
+                .iter()
+                .map(|k| format!("\"{}\"", k.replace('"', "\"\"")))
+                .collect();
+            arg(
+                &mut sql,
+                " AND t.rowid IN (SELECT rowid FROM message_text WHERE message_text MATCH ?)",
+                Box::new(phrases.join(join)),
+            );
+        } else if !keywords.is_empty() {
+            sql.push_str(" AND (");
+            for (i, k) in keywords.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(join);
+                }
+                let escaped = k
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                arg(
+                    &mut sql,
+                    "t.text LIKE ? ESCAPE '\\'",
+                    Box::new(format!("%{escaped}%")),
+                );
+            }
+            sql.push(')');
+        }
+        if !search.elem_types.is_empty() {
+            let mask: i64 = search
+                .elem_types
+                .iter()
+                .filter(|t| (0..63).contains(&t.0))
+                .fold(0, |m, t| m | (1 << t.0));
+            arg(&mut sql, " AND (t.mask & ?) <> 0", Box::new(mask));
+        }
+        if !search.senders.is_empty() {
+            sql.push_str(" AND m.sender IN (");
+            for (i, who) in search.senders.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                arg(&mut sql, "?", Box::new(who.clone()));
+            }
+            sql.push(')');
+        }
+        if let Some((conv_type, conv_id)) = &search.conv {
+            arg(&mut sql, " AND m.conv_type = ?", Box::new(conv_type.0));
+            arg(&mut sql, " AND m.conv_id = ?", Box::new(conv_id.clone()));
+        }
+        sql.push_str(" ORDER BY json_extract(m.body, '$.message_server_time') DESC, m.id DESC");
+        let conn = self.lock();
+        let mut stmt = conn.prepare(&sql).map_err(db)?;
+        let params: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a.as_ref()).collect();
+        let rows = stmt
+            .query_map(params.as_slice(), |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .map_err(db)?;
+        let mut groups: Vec<SearchGroup> = Vec::new();
+        let mut index: HashMap<(i64, String), usize> = HashMap::new();
+        let mut marks_of: HashMap<(i64, String), (u64, u64)> = HashMap::new();
+        for row in rows {
+            let (id, conv_type, conv_id, body) = row.map_err(db)?;
+            let mut m = cached(id, &body)?;
+            let key = (conv_type, conv_id);
+            let (read, peer_read) = match marks_of.get(&key) {
+                Some(v) => *v,
+                None => {
+                    let v = marks(&conn, ConvType(key.0), &key.1)?;
+                    marks_of.insert(key.clone(), v);
+                    v
+                }
+            };
+            mark_flags(&mut m, read, peer_read);
+            let slot = *index.entry(key.clone()).or_insert_with(|| {
+                groups.push(SearchGroup {
+                    conv_type: ConvType(key.0),
+                    conv_id: key.1.clone(),
+                    messages: Vec::new(),
+                });
+                groups.len() - 1
+            });
+            groups[slot].messages.push(m);
+        }
+        Ok(groups)
     }
 
     fn delete_messages(
@@ -572,6 +759,25 @@ impl LocalStore for SqliteStore {
                 let deleted = delete_in(&tx, conv_id, *conv_type, &Deletion::UpTo(*seq))?;
                 marked + deleted > 0
             }
+            Mark::Pin {
+                conv_type,
+                conv_id,
+                pinned,
+            } => {
+                tx.prepare_cached(
+                    "UPDATE conversations SET pinned = ?3
+                     WHERE conv_type = ?1 AND conv_id = ?2 AND pinned <> ?3",
+                )
+                .and_then(|mut s| s.execute(params![conv_type.0, conv_id, pinned]))
+                .map_err(db)?
+                    > 0
+            }
+            Mark::ConvDeleted { conv_type, conv_id } => {
+                tx.prepare_cached("DELETE FROM conversations WHERE conv_type = ?1 AND conv_id = ?2")
+                    .and_then(|mut s| s.execute(params![conv_type.0, conv_id]))
+                    .map_err(db)?
+                    > 0
+            }
             Mark::Skip => false,
         };
         if let MarkAt::Entry(cursor) = at {
@@ -595,11 +801,12 @@ impl LocalStore for SqliteStore {
             };
             tx.prepare_cached(
                 "INSERT INTO conversations (conv_type, conv_id, unread, active_time, last_msg_id,
-                                            read_seq, peer_read_seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                                            read_seq, peer_read_seq, pinned)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (conv_type, conv_id) DO UPDATE SET unread = ?3,
                     active_time = MAX(active_time, ?4), last_msg_id = COALESCE(?5, last_msg_id),
-                    read_seq = MAX(read_seq, ?6), peer_read_seq = MAX(peer_read_seq, ?7)",
+                    read_seq = MAX(read_seq, ?6), peer_read_seq = MAX(peer_read_seq, ?7),
+                    pinned = ?8",
             )
             .and_then(|mut s| {
                 s.execute(params![
@@ -609,7 +816,8 @@ impl LocalStore for SqliteStore {
                     seed.active_time as i64,
                     last_id,
                     seed.read_seq as i64,
-                    seed.peer_read_seq as i64
+                    seed.peer_read_seq as i64,
+                    seed.pinned
                 ])
             })
             .map_err(db)?;
@@ -632,29 +840,6 @@ impl LocalStore for SqliteStore {
             )?
             .pop())
     }
-}
-
-fn conv_info(
-    owner: &str,
-    conv_type: ConvType,
-    conv_id: String,
-    unread: u64,
-    active: u64,
-    last: Option<Message>,
-    draft: Option<Draft>,
-) -> ConvInfo {
-    ConvInfo {
-        conv_id: Some(conv_id),
-        conv_type: Some(conv_type),
-        owner: Some(owner.to_owned()),
-        unread_num: Some(unread),
-        active_time: Some(active),
-        is_has_lastmsg: Some(last.is_some()),
-        last_msg: last,
-        is_has_draft: Some(draft.is_some()),
-        draft,
-    }
-    .complete()
 }
 
 /// The read marks of a conversation (0, 0 when it is not cached).

@@ -54,6 +54,8 @@ pub enum Action {
     /// The server's conversation list for a device new to the account: store it (with the
     /// cursor it is current to), then call [`Core::bootstrapped`].
     Bootstrap(ConvListResponse),
+    /// An online-only message: report it as new, store nothing (it has no seq or cursor).
+    Online(Box<WireMessage>),
     /// Another login took this session over.
     Kicked,
     /// The UserSig expired.
@@ -362,6 +364,7 @@ impl Core {
             Event::Resync if !self.sync.syncing => vec![self.start_sync()],
             Event::Resync => Vec::new(), // the sync under way reads to the head
             Event::Inbox(entry) => self.live(entry, None),
+            Event::Online(message) => vec![Action::Online(message)],
         }
     }
 

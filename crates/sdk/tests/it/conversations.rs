@@ -464,6 +464,7 @@ async fn conversations_are_created_drafted_and_deleted_on_the_device() {
     assert_eq!(bob.receive(1, 10).await.len(), 1);
     bob.client
         .delete_conversation("alice", ConvType::C2C)
+        .await
         .unwrap();
     assert!(bob
         .wait_for(5, |e| matches!(
@@ -488,6 +489,7 @@ async fn conversations_are_created_drafted_and_deleted_on_the_device() {
     assert!(bob
         .client
         .delete_conversation("alice", ConvType::C2C)
+        .await
         .is_err());
     alice.send_text("bob", "still there?").await;
     assert!(bob
@@ -503,4 +505,119 @@ async fn conversations_are_created_drafted_and_deleted_on_the_device() {
         "still there?"
     );
     s.stop().await.unwrap();
+}
+
+/// The conversation ids of a device's list, in order, each with its pinned flag.
+fn listed(c: &TestClient) -> Vec<(String, bool)> {
+    c.client
+        .conversations()
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.conv_id.unwrap(), c.is_pinned == Some(true)))
+        .collect()
+}
+
+/// Wait until a device lists `want`.
+async fn lists(c: &mut TestClient, want: &[(&str, bool)]) -> bool {
+    let want: Vec<(String, bool)> = want.iter().map(|(c, p)| (c.to_string(), *p)).collect();
+    for _ in 0..100 {
+        if listed(c) == want {
+            return true;
+        }
+        let _ = c.wait_for(0, |_| None::<()>).await;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
+
+/// Alice pins one conversation and deletes another on one device: her other device and a
+/// device new to the account list them the same way.
+async fn pins_and_deletions_follow_every_device(
+    s0: &RunningServer,
+    s1: &RunningServer,
+    dir: &Path,
+) {
+    let mut alice1 = device(s0, dir, "alice", "alice1", 0).await;
+    let mut alice2 = device(s1, dir, "alice", "alice2", 2).await;
+    let bob = device(s0, dir, "bob", "bob", 0).await;
+    let carol = device(s1, dir, "carol", "carol", 0).await;
+    bob.send_text("alice", "from bob").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await; // a later active time
+    carol.send_text("alice", "from carol").await;
+    let both = [("carol", false), ("bob", false)];
+    assert!(lists(&mut alice1, &both).await, "{:?}", listed(&alice1));
+    assert!(lists(&mut alice2, &both).await);
+
+    let info = alice1
+        .client
+        .pin_conversation("bob", ConvType::C2C, true)
+        .await
+        .unwrap();
+    assert_eq!(info.is_pinned, Some(true));
+    let pinned = [("bob", true), ("carol", false)];
+    assert!(lists(&mut alice1, &pinned).await, "pinned first, at once");
+    assert!(lists(&mut alice2, &pinned).await, "{:?}", listed(&alice2));
+    let e = alice1
+        .client
+        .pin_conversation("nobody", ConvType::C2C, true)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, opentim_model::codes::ERR_INVALID_CONVERSATION);
+
+    alice2
+        .client
+        .delete_conversation("carol", ConvType::C2C)
+        .await
+        .unwrap();
+    let deleted = alice1
+        .wait_for(10, |e| match e {
+            SdkEvent::Conversations(ConvEvent::DEL, c) => c.into_iter().next(),
+            _ => None,
+        })
+        .await
+        .expect("alice1 hears of the deletion");
+    assert_eq!(deleted.conv_id.as_deref(), Some("carol"));
+    assert_eq!(listed(&alice1), [("bob".to_owned(), true)]);
+
+    let mut alice3 = device(s0, dir, "alice", "alice3", 4).await;
+    assert!(
+        lists(&mut alice3, &[("bob", true)]).await,
+        "a new device starts from the same list: {:?}",
+        listed(&alice3)
+    );
+    carol.send_text("alice", "again").await;
+    for d in [&mut alice1, &mut alice2, &mut alice3] {
+        assert!(
+            lists(d, &[("bob", true), ("carol", false)]).await,
+            "a new message brings it back on {}",
+            d.user
+        );
+    }
+    alice1
+        .client
+        .pin_conversation("bob", ConvType::C2C, false)
+        .await
+        .unwrap();
+    assert!(lists(&mut alice2, &[("carol", false), ("bob", false)]).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pins_and_deletions_follow_every_device_on_one_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(&dir.path().join("server")).await;
+    pins_and_deletions_follow_every_device(&s, &s, dir.path()).await;
+    s.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(all(pg_tests, nats_tests)),
+    ignore = "needs PostgreSQL and NATS: set OPENTIM_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test and OPENTIM_TEST_NATS_URL=nats://127.0.0.1:4222 (.ci/run does)"
+)]
+async fn pins_and_deletions_follow_every_device_across_nodes() {
+    let c = Cluster::new();
+    let (a, b) = (c.node("a").await, c.node("b").await);
+    pins_and_deletions_follow_every_device(&a, &b, c.dir.path()).await;
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
 }

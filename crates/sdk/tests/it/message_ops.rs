@@ -354,3 +354,127 @@ async fn a_batch_send_has_one_result_per_recipient() {
     assert_eq!(texts(&carol.receive(1, 10).await), ["to all"]);
     s.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn online_only_messages_reach_who_is_online_and_are_never_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(&dir.path().join("server")).await;
+    let alice = device(&s, dir.path(), "alice", "alice", 0).await;
+    let mut bob = device(&s, dir.path(), "bob", "bob", 0).await;
+    let typing = || {
+        let mut m = Message::text("", ConvType::C2C, "typing...");
+        m.is_online_msg = Some(true);
+        m
+    };
+    let sent = alice
+        .client
+        .send_message("bob", ConvType::C2C, typing())
+        .await
+        .unwrap();
+    assert_eq!(
+        (sent.status, sent.is_online_msg),
+        (Some(MsgStatus::SEND_SUCC), Some(true))
+    );
+    let got = bob.receive(1, 10).await;
+    assert_eq!(texts(&got), ["typing..."]);
+    assert_eq!(got[0].is_online_msg, Some(true));
+    assert!(bob
+        .client
+        .history("alice", ConvType::C2C, 10)
+        .unwrap()
+        .is_empty());
+    assert!(alice
+        .client
+        .history("bob", ConvType::C2C, 10)
+        .unwrap()
+        .is_empty());
+    assert!(bob.server_texts("alice").await.is_empty(), "not stored");
+
+    // Nobody online: nobody ever gets it.
+    alice
+        .client
+        .send_message("dave", ConvType::C2C, typing())
+        .await
+        .unwrap();
+    alice.send_text("dave", "stored").await;
+    let mut dave = device(&s, dir.path(), "dave", "dave", 0).await;
+    assert_eq!(texts(&dave.receive(1, 10).await), ["stored"]);
+    assert!(
+        dave.quiet(500).await.is_empty(),
+        "the online message never comes"
+    );
+    s.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_search_finds_messages_by_keyword_conversation_and_page() {
+    use opentim_model::message::MessageSearchParam;
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(&dir.path().join("server")).await;
+    let alice = device(&s, dir.path(), "alice", "alice", 0).await;
+    let carol = device(&s, dir.path(), "carol", "carol", 0).await;
+    let mut bob = device(&s, dir.path(), "bob", "bob", 0).await;
+    for i in 0..6 {
+        alice.send_text("bob", &format!("lunch plan {i}")).await;
+    }
+    carol.send_text("bob", "Lunch with carol?").await;
+    carol.send_text("bob", "unrelated").await;
+    assert_eq!(bob.receive(8, 10).await.len(), 8);
+    let param = |conv: Option<&str>, page: u32| MessageSearchParam {
+        keyword_array: Some(vec!["lunch".into()]),
+        conv_id: conv.map(str::to_owned),
+        conv_type: conv.map(|_| ConvType::C2C),
+        page_size: Some(4),
+        page_index: Some(page),
+        ..Default::default()
+    };
+    let everywhere = bob.client.search_local(&param(None, 0)).unwrap();
+    assert_eq!(everywhere.total_count, Some(2), "two conversations match");
+    let items = everywhere.item_array.unwrap();
+    let counts: Vec<(Option<String>, Option<u32>, usize)> = items
+        .iter()
+        .map(|i| {
+            (
+                i.conv_id.clone(),
+                i.total_message_count,
+                i.message_array.as_ref().map_or(0, Vec::len),
+            )
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            (Some("carol".into()), Some(1), 1),
+            (Some("alice".into()), Some(6), 0)
+        ],
+        "newest first; the message itself when it is the only match"
+    );
+    let first = bob.client.search_local(&param(Some("alice"), 0)).unwrap();
+    assert_eq!(first.total_count, Some(6));
+    let page1 = &first.item_array.unwrap()[0];
+    assert_eq!(
+        texts(page1.message_array.as_ref().unwrap()),
+        [
+            "lunch plan 5",
+            "lunch plan 4",
+            "lunch plan 3",
+            "lunch plan 2"
+        ]
+    );
+    let second = bob.client.search_local(&param(Some("alice"), 1)).unwrap();
+    assert_eq!(
+        texts(
+            second.item_array.unwrap()[0]
+                .message_array
+                .as_ref()
+                .unwrap()
+        ),
+        ["lunch plan 1", "lunch plan 0"]
+    );
+    let nothing = MessageSearchParam::default();
+    assert_eq!(
+        bob.client.search_local(&nothing).unwrap_err().code,
+        codes::ERR_INVALID_PARAMETERS
+    );
+    s.stop().await.unwrap();
+}

@@ -9,7 +9,10 @@ use futures_util::future::{ready, BoxFuture};
 use futures_util::FutureExt;
 use opentim_model::codes;
 use opentim_model::ids::UserId;
-use opentim_protocol::op::conv::{ClearHistory, ConvList, DeleteMessages, MarkRead, RevokeMessage};
+use opentim_protocol::op::conv::{
+    ClearHistory, ConvList, DeleteConversation, DeleteMessages, MarkRead, PinConversation,
+    RevokeMessage,
+};
 use opentim_protocol::op::history::History;
 use opentim_protocol::op::login::Login;
 use opentim_protocol::op::logout::Logout;
@@ -145,6 +148,15 @@ impl Table {
             }),
             route::<ClearHistory, _, _>(false, |services, caller, req| async move {
                 services.conversation.clear(&caller.user, req).await
+            }),
+            route::<PinConversation, _, _>(false, |services, caller, req| async move {
+                services.conversation.pin(&caller.user, req).await
+            }),
+            route::<DeleteConversation, _, _>(false, |services, caller, req| async move {
+                services
+                    .conversation
+                    .delete_conversation(&caller.user, req)
+                    .await
             }),
         ];
         Table {

@@ -11,6 +11,7 @@ pub struct Metrics {
     pub login_failures: AtomicU64,
     pub messages_stored: AtomicU64,
     pub messages_rejected: AtomicU64,
+    pub online_messages: AtomicU64,
     pub deliveries: AtomicU64,
     pub sync_entries: AtomicU64,
     pub kicked: AtomicU64,
@@ -66,6 +67,12 @@ impl Metrics {
             "counter",
             "Sends refused.",
             get(&self.messages_rejected),
+        );
+        put(
+            "opentim_online_messages_total",
+            "counter",
+            "Online-only messages handed to the sessions online (never stored).",
+            get(&self.online_messages),
         );
         put(
             "opentim_deliveries_total",

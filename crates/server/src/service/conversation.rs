@@ -7,8 +7,9 @@ use opentim_model::codes;
 use opentim_model::enums::ConvType;
 use opentim_model::ids::UserId;
 use opentim_protocol::op::conv::{
-    ClearRequest, ClearResponse, ConvListResponse, ConvSummary, DeleteRequest, DeleteResponse,
-    MarkReadRequest, MarkReadResponse, RevokeRequest, RevokeResponse,
+    ClearRequest, ClearResponse, ConvListResponse, ConvRequest, ConvSummary, DeleteRequest,
+    DeleteResponse, EntryResponse, MarkReadRequest, MarkReadResponse, PinRequest, RevokeRequest,
+    RevokeResponse,
 };
 use opentim_protocol::op::history::{HistoryRequest, HistoryResponse};
 use opentim_protocol::{Event, InboxEntry, InboxItem};
@@ -71,6 +72,7 @@ impl ConversationService {
                 unread: r.unread,
                 read_seq: r.read_seq,
                 peer_read_seq: r.peer_read_seq,
+                pinned: r.pinned,
             })
             .collect();
         Ok(ConvListResponse {
@@ -97,11 +99,7 @@ impl ConversationService {
                 read_seq: mark.read_seq,
                 unread: mark.unread,
             };
-            self.delivery
-                .publish_with(&Topic::User(user.clone()), None, || {
-                    Event::Inbox(InboxEntry { cursor, item })
-                })
-                .await;
+            self.tell(user, cursor, item).await;
         }
         if let Some(cursor) = mark.peer_cursor.filter(|_| peer != *user) {
             let item = InboxItem::PeerRead {
@@ -211,11 +209,7 @@ impl ConversationService {
                 conv_id: peer.as_str().to_owned(),
                 seq,
             };
-            self.delivery
-                .publish_with(&Topic::User(user.clone()), None, || {
-                    Event::Inbox(InboxEntry { cursor, item })
-                })
-                .await;
+            self.tell(user, cursor, item).await;
         }
         Ok(DeleteResponse { cursor: last })
     }
@@ -235,15 +229,66 @@ impl ConversationService {
                 conv_id: peer.as_str().to_owned(),
                 seq: cleared.seq,
             };
-            self.delivery
-                .publish_with(&Topic::User(user.clone()), None, || {
-                    Event::Inbox(InboxEntry { cursor, item })
-                })
-                .await;
+            self.tell(user, cursor, item).await;
         }
         Ok(ClearResponse {
             seq: cleared.seq,
             cursor: cleared.cursor.unwrap_or(0),
+        })
+    }
+
+    /// Tell every session of `user` an entry of theirs.
+    async fn tell(&self, user: &UserId, cursor: u64, item: InboxItem) {
+        self.delivery
+            .publish_with(&Topic::User(user.clone()), None, || {
+                Event::Inbox(InboxEntry { cursor, item })
+            })
+            .await;
+    }
+
+    /// Pin or unpin a conversation of `user`; every session of the user gets the `pin` entry.
+    pub async fn pin(&self, user: &UserId, req: PinRequest) -> Result<EntryResponse> {
+        let peer = self.c2c_peer(req.conv_type, &req.conv_id)?;
+        let cursor = self
+            .conversations
+            .pin_c2c(user.as_str(), peer.as_str(), req.pinned)
+            .await
+            .map_err(Error::internal("pin the conversation"))?;
+        if let Some(cursor) = cursor {
+            let item = InboxItem::Pin {
+                conv_type: ConvType::C2C,
+                conv_id: peer.as_str().to_owned(),
+                pinned: req.pinned,
+            };
+            self.tell(user, cursor, item).await;
+        }
+        Ok(EntryResponse {
+            cursor: cursor.unwrap_or(0),
+        })
+    }
+
+    /// Take a conversation off the list of `user` (until a newer message); every session of
+    /// the user gets the `conv_delete` entry.
+    pub async fn delete_conversation(
+        &self,
+        user: &UserId,
+        req: ConvRequest,
+    ) -> Result<EntryResponse> {
+        let peer = self.c2c_peer(req.conv_type, &req.conv_id)?;
+        let cursor = self
+            .conversations
+            .hide_c2c(user.as_str(), peer.as_str())
+            .await
+            .map_err(Error::internal("delete the conversation"))?;
+        if let Some(cursor) = cursor {
+            let item = InboxItem::ConvDelete {
+                conv_type: ConvType::C2C,
+                conv_id: peer.as_str().to_owned(),
+            };
+            self.tell(user, cursor, item).await;
+        }
+        Ok(EntryResponse {
+            cursor: cursor.unwrap_or(0),
         })
     }
 

@@ -49,10 +49,12 @@ pub struct Fanout {
     events: Vec<Pending>,
 }
 
-/// One inbox event to deliver: built only if someone receives it.
+/// One event to deliver: built only if someone receives it.
 struct Pending {
     topic: Topic,
-    cursor: u64,
+    /// The message's inbox cursor for this topic's user; `None` for an online-only message,
+    /// which has none.
+    cursor: Option<u64>,
     message: Arc<WireMessage>,
     except: Option<SessionId>,
 }
@@ -64,12 +66,14 @@ impl Fanout {
             let (cursor, message) = (p.cursor, p.message);
             self.delivery
                 .publish_with(&p.topic, p.except, || {
-                    Event::Inbox(InboxEntry {
-                        cursor,
-                        item: InboxItem::Message {
-                            message: Box::new((*message).clone()),
-                        },
-                    })
+                    let message = Box::new((*message).clone());
+                    match cursor {
+                        Some(cursor) => Event::Inbox(InboxEntry {
+                            cursor,
+                            item: InboxItem::Message { message },
+                        }),
+                        None => Event::Online(message),
+                    }
                 })
                 .await;
         }
@@ -160,6 +164,10 @@ impl MessageService {
         let mut writes = Vec::with_capacity(reqs.len());
         let mut receivers = Vec::with_capacity(reqs.len());
         let now = now_secs();
+        let mut fanout = Fanout {
+            delivery: self.delivery.clone(),
+            events: Vec::new(),
+        };
         for req in reqs {
             let to = match self.check(&req) {
                 Ok(to) => to,
@@ -171,6 +179,11 @@ impl MessageService {
                     continue;
                 }
             };
+            if req.message.is_online_msg == Some(true) {
+                let r = self.online(from, to, origin, req, now, &mut fanout);
+                results.push(Some(Ok(r)));
+                continue;
+            }
             writes.push(NewC2c {
                 from: from.as_str().to_owned(),
                 to: to.as_str().to_owned(),
@@ -183,10 +196,6 @@ impl MessageService {
             receivers.push(to);
             results.push(None);
         }
-        let mut fanout = Fanout {
-            delivery: self.delivery.clone(),
-            events: Vec::new(),
-        };
         let mut stored = self.store.append_c2c_batch(writes).await.into_iter();
         let mut receivers = receivers.into_iter();
         for slot in results.iter_mut().filter(|r| r.is_none()) {
@@ -215,6 +224,46 @@ impl MessageService {
         (results.into_iter().flatten().collect(), fanout)
     }
 
+    /// An online-only message: never stored (no seq, no inbox entry), handed to the sessions of
+    /// the receiver and the sender's other sessions that are online now, and answered at once.
+    fn online(
+        &self,
+        from: &UserId,
+        to: UserId,
+        origin: Option<SessionId>,
+        req: SendRequest,
+        now: u64,
+        fanout: &mut Fanout,
+    ) -> SendResponse {
+        self.metrics.online_messages.fetch_add(1, Ordering::Relaxed);
+        let message = WireMessage {
+            conv_type: ConvType::C2C,
+            from: from.as_str().to_owned(),
+            to: to.as_str().to_owned(),
+            seq: 0,
+            rand: req.rand,
+            server_time: now,
+            client_msg_id: req.client_msg_id,
+            message: req.message.content(),
+        };
+        let shared = Arc::new(message.clone());
+        if *from != to {
+            fanout.events.push(Pending {
+                topic: Topic::User(to),
+                cursor: None,
+                message: shared.clone(),
+                except: None,
+            });
+        }
+        fanout.events.push(Pending {
+            topic: Topic::User(from.clone()),
+            cursor: None,
+            message: shared,
+            except: origin,
+        });
+        SendResponse { cursor: 0, message }
+    }
+
     fn fan_out(
         &self,
         s: &Stored,
@@ -232,7 +281,7 @@ impl MessageService {
         if *from != to {
             fanout.events.push(Pending {
                 topic: Topic::User(to),
-                cursor: s.to_cursor,
+                cursor: Some(s.to_cursor),
                 message: message.clone(),
                 except: None,
             });
@@ -240,7 +289,7 @@ impl MessageService {
         // The sender's other sessions (other devices) see their own message too.
         fanout.events.push(Pending {
             topic: Topic::User(from.clone()),
-            cursor: s.from_cursor,
+            cursor: Some(s.from_cursor),
             message,
             except: origin,
         });

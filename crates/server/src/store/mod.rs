@@ -128,6 +128,8 @@ pub struct ConvRow {
     pub read_seq: u64,
     /// The peer has read the user's messages up to this seq.
     pub peer_read_seq: u64,
+    /// The user pinned it.
+    pub pinned: bool,
 }
 
 /// Where a conversation's read mark stands after [`ConversationStore::mark_c2c_read`].
@@ -162,6 +164,13 @@ pub trait ConversationStore: Send + Sync + 'static {
     /// for the owner only: the conversation stays in the list, read, without a last message,
     /// and one `clear` inbox entry tells the owner's devices.
     async fn clear_c2c(&self, owner: &str, peer: &str) -> Result<Cleared>;
+    /// Pin (or unpin) the owner's C2C conversation with `peer`: the cursor of the owner's `pin`
+    /// inbox entry, or `None` when there is no such conversation or it is so already.
+    async fn pin_c2c(&self, owner: &str, peer: &str, pinned: bool) -> Result<Option<u64>>;
+    /// Take the owner's C2C conversation with `peer` off their list until a newer message
+    /// arrives (the messages stay, counted as read): the cursor of the owner's `conv_delete` inbox entry, or
+    /// `None` when there is no such conversation or it is off the list already.
+    async fn hide_c2c(&self, owner: &str, peer: &str) -> Result<Option<u64>>;
 }
 
 /// What [`ConversationStore::clear_c2c`] did.
@@ -213,6 +222,8 @@ pub(crate) const KIND_PEER_READ: i64 = 3;
 pub(crate) const KIND_REVOKE: i64 = 4;
 pub(crate) const KIND_DELETE: i64 = 5;
 pub(crate) const KIND_CLEAR: i64 = 6;
+pub(crate) const KIND_PIN: i64 = 7;
+pub(crate) const KIND_CONV_DELETE: i64 = 8;
 
 /// The key of the C2C conversation between `a` and `b`, the same from both sides.
 pub fn c2c_key(a: &str, b: &str) -> String {

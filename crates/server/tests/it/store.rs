@@ -483,6 +483,89 @@ pub async fn deleting_and_clearing_are_for_the_owner_only(store: Arc<dyn Store>)
     );
 }
 
+pub async fn pinned_conversations_list_first_and_deleted_ones_until_a_new_message(
+    store: Arc<dyn Store>,
+) {
+    store
+        .append_c2c(at(msg("bob", "alice", "b"), 100))
+        .await
+        .unwrap();
+    store
+        .append_c2c(at(msg("carol", "alice", "c"), 200))
+        .await
+        .unwrap();
+    let list = |store: Arc<dyn Store>| async move {
+        let (rows, _) = store.conversations("alice", 10).await.unwrap();
+        rows.into_iter()
+            .map(|r| (r.peer, r.pinned, r.unread))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        list(store.clone()).await,
+        [("carol".into(), false, 1), ("bob".into(), false, 1)]
+    );
+    let head = store.inbox_head("alice").await.unwrap();
+    assert_eq!(
+        store.pin_c2c("alice", "bob", true).await.unwrap(),
+        Some(head + 1)
+    );
+    assert_eq!(
+        store.pin_c2c("alice", "bob", true).await.unwrap(),
+        None,
+        "so already"
+    );
+    assert_eq!(store.pin_c2c("alice", "nobody", true).await.unwrap(), None);
+    let entries = store.inbox_after("alice", head, 10).await.unwrap();
+    assert_eq!(
+        entries[0].item,
+        InboxItem::Pin {
+            conv_type: ConvType::C2C,
+            conv_id: "bob".into(),
+            pinned: true
+        }
+    );
+    assert_eq!(
+        list(store.clone()).await,
+        [("bob".into(), true, 1), ("carol".into(), false, 1)]
+    );
+    let (bob_rows, _) = store.conversations("bob", 10).await.unwrap();
+    assert!(!bob_rows[0].pinned, "for the owner only");
+
+    let head = store.inbox_head("alice").await.unwrap();
+    assert_eq!(
+        store.hide_c2c("alice", "carol").await.unwrap(),
+        Some(head + 1)
+    );
+    assert_eq!(store.hide_c2c("alice", "carol").await.unwrap(), None);
+    let entries = store.inbox_after("alice", head, 10).await.unwrap();
+    assert_eq!(
+        entries[0].item,
+        InboxItem::ConvDelete {
+            conv_type: ConvType::C2C,
+            conv_id: "carol".into()
+        }
+    );
+    assert_eq!(list(store.clone()).await, [("bob".into(), true, 1)]);
+    assert_eq!(
+        store
+            .c2c_history("alice", "carol", u64::MAX, 10)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "the messages stay"
+    );
+    store
+        .append_c2c(at(msg("carol", "alice", "c2"), 300))
+        .await
+        .unwrap();
+    assert_eq!(
+        list(store.clone()).await,
+        [("bob".into(), true, 1), ("carol".into(), false, 1)],
+        "a new message brings it back, only it unread"
+    );
+}
+
 macro_rules! conformance {
     ($backend:ident, $make:path, #[$attr:meta]) => {
         mod $backend {
@@ -496,7 +579,8 @@ macro_rules! conformance {
                 conversations_follow_messages_on_both_sides,
                 read_marks_move_forward_and_tell_both_sides,
                 a_recalled_message_stays_marked_and_both_sides_are_told,
-                deleting_and_clearing_are_for_the_owner_only);
+                deleting_and_clearing_are_for_the_owner_only,
+                pinned_conversations_list_first_and_deleted_ones_until_a_new_message);
         }
     };
     (@each $make:path, $attr:meta; $($name:ident),*) => {

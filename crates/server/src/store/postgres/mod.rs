@@ -40,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/002_conversations.sql"),
     include_str!("../migrations/postgres/003_revoke.sql"),
     include_str!("../migrations/postgres/004_delete.sql"),
+    include_str!("../migrations/postgres/005_pin_hide.sql"),
 ];
 
 /// Advisory lock key guarding migrations ("opentim" in ASCII).
@@ -51,6 +52,8 @@ const KIND_PEER_READ: i32 = super::KIND_PEER_READ as i32;
 const KIND_REVOKE: i32 = super::KIND_REVOKE as i32;
 const KIND_DELETE: i32 = super::KIND_DELETE as i32;
 const KIND_CLEAR: i32 = super::KIND_CLEAR as i32;
+const KIND_PIN: i32 = super::KIND_PIN as i32;
+const KIND_CONV_DELETE: i32 = super::KIND_CONV_DELETE as i32;
 
 fn db_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Database(e.to_string())
@@ -438,7 +441,7 @@ impl PgStore {
         users.dedup();
         let mut cursors = Vec::new();
         for u in users {
-            let c = inbox_entry(&tx, u, KIND_REVOKE, &key, clamp(seq)).await?;
+            let c = inbox_entry(&tx, u, (KIND_REVOKE, &key, clamp(seq), 0)).await?;
             cursors.push((u.to_owned(), c));
         }
         tx.commit().await?;
@@ -592,7 +595,7 @@ impl PgStore {
                 )
                 .await?;
             if hidden > 0 {
-                let c = inbox_entry(&tx, owner, KIND_DELETE, &key, seq).await?;
+                let c = inbox_entry(&tx, owner, (KIND_DELETE, &key, seq, 0)).await?;
                 out.push((seq as u64, c));
             }
         }
@@ -639,7 +642,7 @@ impl PgStore {
             &[&owner, &key, &last],
         )
         .await?;
-        let c = inbox_entry(&tx, owner, KIND_CLEAR, &key, last).await?;
+        let c = inbox_entry(&tx, owner, (KIND_CLEAR, &key, last, 0)).await?;
         tx.commit().await?;
         Ok(Cleared {
             seq: last as u64,
@@ -648,13 +651,67 @@ impl PgStore {
     }
 }
 
-/// An inbox entry of `user` with the next cursor of their inbox counter, inside `tx`.
+impl PgStore {
+    /// See [`ConversationStore::pin_c2c`].
+    async fn try_pin(
+        &self,
+        owner: &str,
+        peer: &str,
+        pinned: bool,
+    ) -> std::result::Result<Option<u64>, Failure> {
+        let mut client = self.pool.get().await?;
+        let key = c2c_key(owner, peer);
+        let pinned = i64::from(pinned);
+        let tx = client.transaction().await?;
+        let changed = tx
+            .execute(
+                "UPDATE conversations SET pinned = $3 WHERE owner = $1 AND conv_key = $2 AND pinned <> $3",
+                &[&owner, &key, &pinned],
+            )
+            .await?;
+        if changed == 0 {
+            return Ok(None);
+        }
+        let c = inbox_entry(&tx, owner, (KIND_PIN, &key, 0, pinned)).await?;
+        tx.commit().await?;
+        Ok(Some(c))
+    }
+
+    /// See [`ConversationStore::hide_c2c`].
+    async fn try_hide(&self, owner: &str, peer: &str) -> std::result::Result<Option<u64>, Failure> {
+        let mut client = self.pool.get().await?;
+        let key = c2c_key(owner, peer);
+        let tx = client.transaction().await?;
+        // The lock order of sends: the conversation's counter, then the inbox counter.
+        tx.query_opt(
+            "SELECT value FROM counters WHERE name = $1 FOR UPDATE",
+            &[&key],
+        )
+        .await?;
+        let Some(last) = tx
+            .query_opt(
+                "UPDATE conversations SET deleted_seq = last_seq,
+                    read_seq = GREATEST(read_seq, last_seq), unread = 0
+                 WHERE owner = $1 AND conv_key = $2 AND deleted_seq < last_seq RETURNING last_seq",
+                &[&owner, &key],
+            )
+            .await?
+            .map(|r| r.get::<_, i64>(0))
+        else {
+            return Ok(None);
+        };
+        let c = inbox_entry(&tx, owner, (KIND_CONV_DELETE, &key, last, 0)).await?;
+        tx.commit().await?;
+        Ok(Some(c))
+    }
+}
+
+/// An inbox entry of `user` (kind, conversation, seq and second number) with the next cursor
+/// of their inbox counter, inside `tx`.
 async fn inbox_entry(
     tx: &tokio_postgres::Transaction<'_>,
     user: &str,
-    kind: i32,
-    key: &str,
-    seq: i64,
+    (kind, key, seq, extra): (i32, &str, i64, i64),
 ) -> std::result::Result<u64, tokio_postgres::Error> {
     let c: i64 = tx
         .query_one(
@@ -665,8 +722,8 @@ async fn inbox_entry(
         .await?
         .get(0);
     tx.execute(
-        "INSERT INTO inbox (user_id, cursor, kind, conv_key, seq) VALUES ($1, $2, $3, $4, $5)",
-        &[&user, &c, &kind, &key, &seq],
+        "INSERT INTO inbox (user_id, cursor, kind, conv_key, seq, extra) VALUES ($1, $2, $3, $4, $5, $6)",
+        &[&user, &c, &kind, &key, &seq, &extra],
     )
     .await?;
     Ok(c as u64)
@@ -688,7 +745,7 @@ impl ConversationStore for PgStore {
                     .await?;
                 let sql = format!(
                     "SELECT c.conv_type, c.peer, c.last_time, c.unread, c.read_seq, c.peer_read_seq,
-                            m.seq IS NOT NULL, {WIRE_COLUMNS}
+                            c.pinned, m.seq IS NOT NULL, {WIRE_COLUMNS}
                      FROM conversations c
                      LEFT JOIN messages m ON m.conv_key = c.conv_key AND m.seq = (
                         SELECT v.seq FROM messages v WHERE v.conv_key = c.conv_key
@@ -696,7 +753,8 @@ impl ConversationStore for PgStore {
                           AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.owner = c.owner
                                           AND h.conv_key = c.conv_key AND h.seq = v.seq)
                         ORDER BY v.seq DESC LIMIT 1)
-                     WHERE c.owner = $1 ORDER BY c.last_time DESC, c.conv_key LIMIT $2"
+                     WHERE c.owner = $1 AND c.last_seq > c.deleted_seq
+                     ORDER BY c.pinned DESC, c.last_time DESC, c.conv_key LIMIT $2"
                 );
                 let rows = tx.query(&sql, &[&owner, &i64::from(limit)]).await?;
                 let head = tx
@@ -717,8 +775,9 @@ impl ConversationStore for PgStore {
                     unread: r.get::<_, i64>(3) as u64,
                     read_seq: r.get::<_, i64>(4) as u64,
                     peer_read_seq: r.get::<_, i64>(5) as u64,
-                    last: match r.get::<_, bool>(6) {
-                        true => Some(row_to_wire(r, 7)?),
+                    pinned: r.get::<_, i64>(6) != 0,
+                    last: match r.get::<_, bool>(7) {
+                        true => Some(row_to_wire(r, 8)?),
                         false => None,
                     },
                 })
@@ -747,6 +806,16 @@ impl ConversationStore for PgStore {
 
     async fn clear_c2c(&self, owner: &str, peer: &str) -> Result<Cleared> {
         self.retrying("clear a history", || self.try_clear(owner, peer))
+            .await
+    }
+
+    async fn pin_c2c(&self, owner: &str, peer: &str, pinned: bool) -> Result<Option<u64>> {
+        self.retrying("pin a conversation", || self.try_pin(owner, peer, pinned))
+            .await
+    }
+
+    async fn hide_c2c(&self, owner: &str, peer: &str) -> Result<Option<u64>> {
+        self.retrying("delete a conversation", || self.try_hide(owner, peer))
             .await
     }
 }
@@ -963,6 +1032,18 @@ impl InboxStore for PgStore {
                                 seq,
                             },
                         }
+                    }
+                    KIND_PIN => {
+                        let (conv_type, conv_id) = conv()?;
+                        InboxItem::Pin {
+                            conv_type,
+                            conv_id,
+                            pinned: r.get::<_, i64>(3) != 0,
+                        }
+                    }
+                    KIND_CONV_DELETE => {
+                        let (conv_type, conv_id) = conv()?;
+                        InboxItem::ConvDelete { conv_type, conv_id }
                     }
                     _ => InboxItem::Unknown,
                 };

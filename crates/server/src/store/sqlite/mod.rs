@@ -20,8 +20,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{
     c2c_key, Cleared, ConvRow, ConversationStore, InboxStore, MessageStore, NewC2c, ReadMark,
-    Result, Revoked, StoreError, StoreHealth, Stored, KIND_CLEAR, KIND_DELETE, KIND_MESSAGE,
-    KIND_PEER_READ, KIND_READ, KIND_REVOKE,
+    Result, Revoked, StoreError, StoreHealth, Stored, KIND_CLEAR, KIND_CONV_DELETE, KIND_DELETE,
+    KIND_MESSAGE, KIND_PEER_READ, KIND_PIN, KIND_READ, KIND_REVOKE,
 };
 
 /// Numbered migrations (`store/migrations/sqlite/NNN_*.sql`), applied in order, one transaction
@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/002_conversations.sql"),
     include_str!("../migrations/sqlite/003_revoke.sql"),
     include_str!("../migrations/sqlite/004_delete.sql"),
+    include_str!("../migrations/sqlite/005_pin_hide.sql"),
 ];
 
 /// A full disk is a passing condition, not a broken database: the transaction rolled back,
@@ -478,12 +479,25 @@ impl Writer {
 
     /// An inbox entry of `user` with the next cursor, inside the open transaction.
     fn entry(&mut self, user: &str, kind: i64, key: &str, seq: i64) -> Result<u64> {
+        self.entry_with(user, kind, key, seq, 0)
+    }
+
+    /// [`Writer::entry`] with the entry's second number (`extra`).
+    fn entry_with(
+        &mut self,
+        user: &str,
+        kind: i64,
+        key: &str,
+        seq: i64,
+        extra: i64,
+    ) -> Result<u64> {
         let c = self.last_cursor(user).map_err(db_err)? + 1;
         self.conn
             .prepare_cached(
-                "INSERT INTO inbox (user_id, cursor, kind, conv_key, seq) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO inbox (user_id, cursor, kind, conv_key, seq, extra)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )
-            .and_then(|mut stmt| stmt.execute(params![user, c, kind, key, seq]))
+            .and_then(|mut stmt| stmt.execute(params![user, c, kind, key, seq, extra]))
             .map_err(db_err)?;
         self.cursors.insert(user.to_owned(), c);
         Ok(c as u64)
@@ -573,6 +587,42 @@ impl Writer {
         })
     }
 
+    /// See [`ConversationStore::pin_c2c`].
+    fn pin_c2c(&mut self, p: &Pin) -> Result<Option<u64>> {
+        let key = c2c_key(&p.owner, &p.peer);
+        let pinned = i64::from(p.pinned);
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE conversations SET pinned = ?3 WHERE owner = ?1 AND conv_key = ?2 AND pinned <> ?3",
+            )
+            .and_then(|mut stmt| stmt.execute(params![p.owner, key, pinned]))
+            .map_err(db_err)?;
+        if changed == 0 {
+            return Ok(None);
+        }
+        self.entry_with(&p.owner, KIND_PIN, &key, 0, pinned)
+            .map(Some)
+    }
+
+    /// See [`ConversationStore::hide_c2c`].
+    fn hide_c2c(&mut self, c: &ClearJob) -> Result<Option<u64>> {
+        let key = c2c_key(&c.owner, &c.peer);
+        let last: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "UPDATE conversations SET deleted_seq = last_seq, read_seq = MAX(read_seq, last_seq),
+                    unread = 0
+                 WHERE owner = ?1 AND conv_key = ?2 AND deleted_seq < last_seq RETURNING last_seq",
+            )
+            .and_then(|mut stmt| stmt.query_row(params![c.owner, key], |r| r.get(0)).optional())
+            .map_err(db_err)?;
+        match last {
+            Some(last) => self.entry(&c.owner, KIND_CONV_DELETE, &key, last).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// Run every job in one transaction. False when a write or the commit failed (all of it
     /// rolled back).
     fn commit_jobs(&mut self, jobs: &mut [Box<dyn Job>]) -> bool {
@@ -628,7 +678,15 @@ struct Hide {
     seqs: Vec<u64>,
 }
 
-/// A history to clear for its owner (the writer's job item).
+/// A conversation to pin or unpin (the writer's job item).
+struct Pin {
+    owner: String,
+    peer: String,
+    pinned: bool,
+}
+
+/// A history to clear, or a conversation to take off the list, for its owner (the writer's
+/// job item).
 struct ClearJob {
     owner: String,
     peer: String,
@@ -896,6 +954,18 @@ impl InboxStore for SqliteStore {
                             },
                         }
                     }
+                    KIND_PIN => {
+                        let (conv_type, conv_id) = conv(r)?;
+                        InboxItem::Pin {
+                            conv_type,
+                            conv_id,
+                            pinned: r.get::<_, i64>(3)? != 0,
+                        }
+                    }
+                    KIND_CONV_DELETE => {
+                        let (conv_type, conv_id) = conv(r)?;
+                        InboxItem::ConvDelete { conv_type, conv_id }
+                    }
                     _ => InboxItem::Unknown,
                 };
                 Ok(InboxEntry {
@@ -929,7 +999,7 @@ impl ConversationStore for SqliteStore {
             let list = {
                 let mut stmt = tx.prepare_cached(&format!(
                     "SELECT c.conv_type, c.peer, c.last_time, c.unread, c.read_seq, c.peer_read_seq,
-                            m.seq IS NOT NULL, {WIRE_COLUMNS}
+                            c.pinned, m.seq IS NOT NULL, {WIRE_COLUMNS}
                      FROM conversations c
                      LEFT JOIN messages m ON m.conv_key = c.conv_key AND m.seq = (
                         SELECT v.seq FROM messages v WHERE v.conv_key = c.conv_key
@@ -937,7 +1007,8 @@ impl ConversationStore for SqliteStore {
                           AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.owner = c.owner
                                           AND h.conv_key = c.conv_key AND h.seq = v.seq)
                         ORDER BY v.seq DESC LIMIT 1)
-                     WHERE c.owner = ?1 ORDER BY c.last_time DESC, c.conv_key LIMIT ?2"
+                     WHERE c.owner = ?1 AND c.last_seq > c.deleted_seq
+                     ORDER BY c.pinned DESC, c.last_time DESC, c.conv_key LIMIT ?2"
                 ))?;
                 let rows = stmt.query_map(params![owner, limit], |r| {
                     Ok(ConvRow {
@@ -947,8 +1018,9 @@ impl ConversationStore for SqliteStore {
                         unread: r.get::<_, i64>(3)? as u64,
                         read_seq: r.get::<_, i64>(4)? as u64,
                         peer_read_seq: r.get::<_, i64>(5)? as u64,
-                        last: match r.get::<_, bool>(6)? {
-                            true => Some(row_to_wire(r, 7)?),
+                        pinned: r.get::<_, i64>(6)? != 0,
+                        last: match r.get::<_, bool>(7)? {
+                            true => Some(row_to_wire(r, 8)?),
                             false => None,
                         },
                     })
@@ -1001,6 +1073,29 @@ impl ConversationStore for SqliteStore {
             peer: peer.to_owned(),
         };
         self.write(vec![job], Writer::clear_c2c)
+            .await
+            .pop()
+            .unwrap_or(Err(StoreError::Closed))
+    }
+
+    async fn pin_c2c(&self, owner: &str, peer: &str, pinned: bool) -> Result<Option<u64>> {
+        let job = Pin {
+            owner: owner.to_owned(),
+            peer: peer.to_owned(),
+            pinned,
+        };
+        self.write(vec![job], Writer::pin_c2c)
+            .await
+            .pop()
+            .unwrap_or(Err(StoreError::Closed))
+    }
+
+    async fn hide_c2c(&self, owner: &str, peer: &str) -> Result<Option<u64>> {
+        let job = ClearJob {
+            owner: owner.to_owned(),
+            peer: peer.to_owned(),
+        };
+        self.write(vec![job], Writer::hide_c2c)
             .await
             .pop()
             .unwrap_or(Err(StoreError::Closed))
