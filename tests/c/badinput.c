@@ -558,6 +558,20 @@ int main(int argc, char** argv) {
     rc = TIMConvPinConversation("nobody-talked-to-me", kTIMConv_C2C, (bool)1, on_comm, &w);
     expect_async("TIMConvPinConversation(a conversation not in the list)", rc, &w, 6004 /* ERR_INVALID_CONVERSATION */);
     waiter_destroy(&w);
+    expect_rejected("TIMMsgSetC2CReceiveMessageOpt(NULL)",
+        TIMMsgSetC2CReceiveMessageOpt(NULL, kTIMRecvMsgOpt_Receive, must_not_fire, "recvopt-null"), TIM_ERR_PARAM,
+        "recvopt-null");
+    expect_rejected("TIMMsgSetC2CReceiveMessageOpt(opt 7)",
+        TIMMsgSetC2CReceiveMessageOpt("[\"someone\"]", (enum TIMReceiveMessageOpt)7, must_not_fire, "recvopt-7"),
+        TIM_ERR_PARAM, "recvopt-7");
+    expect_rejected("TIMMsgGetC2CReceiveMessageOpt(\"[]\")",
+        TIMMsgGetC2CReceiveMessageOpt("[]", must_not_fire, "recvopt-empty"), TIM_ERR_PARAM, "recvopt-empty");
+    expect_rejected("TIMMsgSearchLocalMessages(json \"{\")",
+        TIMMsgSearchLocalMessages("{", must_not_fire, "search-bad"), TIM_ERR_JSON, "search-bad");
+    waiter_init(&w);
+    rc = TIMMsgSearchLocalMessages("{}", on_comm, &w);
+    expect_async("TIMMsgSearchLocalMessages(nothing to look for)", rc, &w, 6017 /* ERR_INVALID_PARAMETERS */);
+    waiter_destroy(&w);
     expect_rejected("TIMConvGetConvInfo(NULL)", TIMConvGetConvInfo(NULL, must_not_fire, "convinfo-null"),
         TIM_ERR_PARAM, "convinfo-null");
     expect_rejected("TIMConvGetConvInfo(\"{}\") (not an array)",

@@ -327,6 +327,26 @@ TIM_DECL int TIMMsgListDelete(const char* conv_id, enum TIMConvType conv_type, c
 TIM_DECL int TIMMsgSearchLocalMessages(const char* json_search_message_param, TIMCommCallback cb, const void* user_data);
 
 /*
+ * Set how this user receives C2C messages from each user of
+ * json_identifier_array (a JSON array of 1 to 30 user IDs; the server's
+ * max_receive_opt_users): kTIMRecvMsgOpt_Receive, kTIMRecvMsgOpt_Not_Receive
+ * (the server stores nothing of theirs for this user: no new message, no
+ * history, on any device; their sends still succeed) or
+ * kTIMRecvMsgOpt_Not_Notify (received as usual; this server sends no offline
+ * push). Kept on the server for every device. TIM_ERR_PARAM for an empty
+ * array or an unknown option; 6017 past the limit. On success json_params
+ * is "".
+ */
+TIM_DECL int TIMMsgSetC2CReceiveMessageOpt(const char* json_identifier_array, enum TIMReceiveMessageOpt opt, TIMCommCallback cb, const void* user_data);
+
+/*
+ * How this user receives C2C messages from each user of
+ * json_identifier_array: json_params is an array of GetC2CRecvMsgOptResult,
+ * in the order asked (kTIMRecvMsgOpt_Receive for users never set).
+ */
+TIM_DECL int TIMMsgGetC2CReceiveMessageOpt(const char* json_identifier_array, TIMCommCallback cb, const void* user_data);
+
+/*
  * Clear the conversation's history for this user, on the server and on
  * every device of the user; the peer keeps theirs. The conversation stays
  * in the list, read, without a last message. On success json_params is "".

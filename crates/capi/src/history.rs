@@ -4,6 +4,7 @@
 use std::ffi::{c_char, c_void};
 
 use opentim_model::codes::TIM_ERR_PARAM;
+use opentim_model::enums::ReceiveMessageOpt;
 use opentim_model::message::{Message, MessageSearchParam, MsgDeleteParam};
 
 use crate::call::{spawn_call, Needs};
@@ -227,6 +228,55 @@ pub unsafe extern "C" fn TIMMsgSearchLocalMessages(
         };
         spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
             Ok(to_json(&client.search_local(&param)?))
+        })
+    })
+}
+
+/// Set how this user receives C2C messages from the users of `json_identifier_array` (on the
+/// server, for every device).
+#[no_mangle]
+pub unsafe extern "C" fn TIMMsgSetC2CReceiveMessageOpt(
+    json_identifier_array: *const c_char,
+    opt: i32,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: the caller passes NULL or a valid C string.
+        let peers: Vec<String> = match unsafe { json_required(json_identifier_array) } {
+            Ok(p) => p,
+            Err(code) => return code,
+        };
+        let opt = ReceiveMessageOpt(i64::from(opt));
+        if peers.is_empty() || !ReceiveMessageOpt::MEMBERS.iter().any(|(_, v)| *v == opt.0) {
+            return TIM_ERR_PARAM;
+        }
+        spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
+            client.set_c2c_receive_opt(&peers, opt).await?;
+            Ok(String::new())
+        })
+    })
+}
+
+/// How this user receives C2C messages from the users of `json_identifier_array`: an array of
+/// `GetC2CRecvMsgOptResult`.
+#[no_mangle]
+pub unsafe extern "C" fn TIMMsgGetC2CReceiveMessageOpt(
+    json_identifier_array: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: the caller passes NULL or a valid C string.
+        let peers: Vec<String> = match unsafe { json_required(json_identifier_array) } {
+            Ok(p) => p,
+            Err(code) => return code,
+        };
+        if peers.is_empty() {
+            return TIM_ERR_PARAM;
+        }
+        spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
+            Ok(to_json(&client.c2c_receive_opts(&peers).await?))
         })
     })
 }

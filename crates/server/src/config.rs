@@ -59,6 +59,9 @@ pub struct Config {
     pub revoke_window_secs: u64,
     /// Most messages one request may delete (`TIMMsgListDelete`). Default 30.
     pub max_delete_messages: u32,
+    /// Most users one request may set or read the receive option of
+    /// (`TIMMsgSetC2CReceiveMessageOpt`). Default 30.
+    pub max_receive_opt_users: u32,
     /// SQLite `synchronous` mode: "full" (default; an ack means the message survived power
     /// loss) or "normal" (survives a process crash, may lose the last commits on power loss).
     pub sqlite_synchronous: String,
@@ -119,6 +122,7 @@ impl Default for Config {
             max_conversations: 1000,
             revoke_window_secs: 120,
             max_delete_messages: 30,
+            max_receive_opt_users: 30,
             sqlite_synchronous: "full".into(),
             write_batch: 512,
             store_retry_secs: 10,

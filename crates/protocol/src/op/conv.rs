@@ -192,3 +192,41 @@ pub struct EntryResponse {
     /// The cursor of that entry (0 when nothing changed).
     pub cursor: u64,
 }
+
+/// Set how the caller receives C2C messages from some users (`kTIMRecvMsgOpt_*`: 0 receive,
+/// 1 do not receive, 2 receive without notification). The server keeps it and enforces 1.
+pub struct SetReceiveOpt;
+
+impl Op for SetReceiveOpt {
+    const NAME: &'static str = "msg.set_receive_opt";
+    const SERVES: &'static [&'static str] = &["TIMMsgSetC2CReceiveMessageOpt"];
+    type Request = ReceiveOptRequest;
+    type Response = crate::op::Empty;
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReceiveOptRequest {
+    pub peers: Vec<String>,
+    pub opt: i64,
+}
+
+/// How the caller receives C2C messages from some users.
+pub struct GetReceiveOpt;
+
+impl Op for GetReceiveOpt {
+    const NAME: &'static str = "msg.get_receive_opt";
+    const SERVES: &'static [&'static str] = &["TIMMsgGetC2CReceiveMessageOpt"];
+    type Request = PeersRequest;
+    type Response = ReceiveOptResponse;
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PeersRequest {
+    pub peers: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReceiveOptResponse {
+    /// One option per user asked, in order.
+    pub opts: Vec<i64>,
+}

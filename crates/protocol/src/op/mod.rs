@@ -38,6 +38,8 @@ pub const OPS: &[&str] = &[
     conv::ClearHistory::NAME,
     conv::PinConversation::NAME,
     conv::DeleteConversation::NAME,
+    conv::SetReceiveOpt::NAME,
+    conv::GetReceiveOpt::NAME,
 ];
 
 /// A body with nothing in it (`{}`).

@@ -2,11 +2,17 @@
 //! sending, paging and recall.
 
 use opentim_model::codes;
-use opentim_model::enums::{ConvEvent, ConvType, KeywordListMatchType, MsgStatus};
-use opentim_model::message::{
-    Message, MessageSearchParam, MessageSearchResult, MessageSearchResultItem, MsgBatchSendResult,
+use opentim_model::enums::{
+    ConvEvent, ConvType, KeywordListMatchType, MsgStatus, ReceiveMessageOpt,
 };
-use opentim_protocol::op::conv::{ClearHistory, ClearRequest, DeleteMessages, DeleteRequest};
+use opentim_model::message::{
+    GetC2CRecvMsgOptResult, Message, MessageSearchParam, MessageSearchResult,
+    MessageSearchResultItem, MsgBatchSendResult,
+};
+use opentim_protocol::op::conv::{
+    ClearHistory, ClearRequest, DeleteMessages, DeleteRequest, GetReceiveOpt, PeersRequest,
+    ReceiveOptRequest, SetReceiveOpt,
+};
 use tokio::sync::oneshot;
 
 use super::{not_logged_in, Client, SdkEvent};
@@ -353,5 +359,39 @@ impl Client {
             total_count: Some(total as u32),
             item_array: Some(items),
         })
+    }
+}
+
+impl Client {
+    /// Set how this user receives C2C messages from `peers` (the server keeps it, on every
+    /// device): receive, do not receive (the server stores nothing for this user from them),
+    /// or receive without notification.
+    pub async fn set_c2c_receive_opt(
+        &self,
+        peers: &[String],
+        opt: ReceiveMessageOpt,
+    ) -> Result<()> {
+        let request = ReceiveOptRequest {
+            peers: peers.to_vec(),
+            opt: opt.0,
+        };
+        self.call::<SetReceiveOpt>(&request).await?;
+        Ok(())
+    }
+
+    /// How this user receives C2C messages from each of `peers`, in order.
+    pub async fn c2c_receive_opts(&self, peers: &[String]) -> Result<Vec<GetC2CRecvMsgOptResult>> {
+        let request = PeersRequest {
+            peers: peers.to_vec(),
+        };
+        let answer = self.call::<GetReceiveOpt>(&request).await?;
+        Ok(peers
+            .iter()
+            .zip(answer.opts)
+            .map(|(p, opt)| GetC2CRecvMsgOptResult {
+                identifier: Some(p.clone()),
+                opt: Some(ReceiveMessageOpt(opt)),
+            })
+            .collect())
     }
 }

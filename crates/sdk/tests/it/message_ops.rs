@@ -478,3 +478,71 @@ async fn the_local_search_finds_messages_by_keyword_conversation_and_page() {
     );
     s.stop().await.unwrap();
 }
+
+/// Bob stops receiving alice's messages from one device: the server keeps alice's sends from
+/// him on every device, until he receives her again.
+async fn a_peer_not_received_reaches_no_device(s0: &RunningServer, s1: &RunningServer, dir: &Path) {
+    use opentim_model::enums::ReceiveMessageOpt;
+    let alice = device(s0, dir, "alice", "alice", 0).await;
+    let mut bob1 = device(s0, dir, "bob", "bob1", 0).await;
+    let mut bob2 = device(s1, dir, "bob", "bob2", 2).await;
+    let peers = ["alice".to_owned(), "carol".to_owned()];
+    bob1.client
+        .set_c2c_receive_opt(&peers[..1], ReceiveMessageOpt::NOT_RECEIVE)
+        .await
+        .unwrap();
+    let opts = bob2.client.c2c_receive_opts(&peers).await.unwrap();
+    let opts: Vec<_> = opts
+        .iter()
+        .map(|o| (o.identifier.clone().unwrap(), o.opt.unwrap()))
+        .collect();
+    assert_eq!(
+        opts,
+        [
+            ("alice".into(), ReceiveMessageOpt::NOT_RECEIVE),
+            ("carol".into(), ReceiveMessageOpt::RECEIVE)
+        ],
+        "the server keeps it for every device"
+    );
+    let sent = alice.send_text("bob", "are you there?").await;
+    assert_eq!(sent.status, Some(MsgStatus::SEND_SUCC), "the send succeeds");
+    assert!(bob1.quiet(500).await.is_empty());
+    assert!(bob2.quiet(100).await.is_empty());
+    assert!(bob1.server_texts("alice").await.is_empty());
+    assert_eq!(alice.server_texts("bob").await, ["are you there?"]);
+
+    bob2.client
+        .set_c2c_receive_opt(&peers[..1], ReceiveMessageOpt::RECEIVE)
+        .await
+        .unwrap();
+    alice.send_text("bob", "now?").await;
+    assert_eq!(texts(&bob1.receive(1, 10).await), ["now?"]);
+    assert_eq!(texts(&bob2.receive(1, 10).await), ["now?"]);
+    let e = bob1
+        .client
+        .set_c2c_receive_opt(&[], ReceiveMessageOpt::RECEIVE)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, codes::ERR_INVALID_PARAMETERS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_not_received_reaches_no_device_on_one_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(&dir.path().join("server")).await;
+    a_peer_not_received_reaches_no_device(&s, &s, dir.path()).await;
+    s.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(all(pg_tests, nats_tests)),
+    ignore = "needs PostgreSQL and NATS: set OPENTIM_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test and OPENTIM_TEST_NATS_URL=nats://127.0.0.1:4222 (.ci/run does)"
+)]
+async fn a_peer_not_received_reaches_no_device_across_nodes() {
+    let c = Cluster::new();
+    let (a, b) = (c.node("a").await, c.node("b").await);
+    a_peer_not_received_reaches_no_device(&a, &b, c.dir.path()).await;
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
+}

@@ -10,8 +10,8 @@ use futures_util::FutureExt;
 use opentim_model::codes;
 use opentim_model::ids::UserId;
 use opentim_protocol::op::conv::{
-    ClearHistory, ConvList, DeleteConversation, DeleteMessages, MarkRead, PinConversation,
-    RevokeMessage,
+    ClearHistory, ConvList, DeleteConversation, DeleteMessages, GetReceiveOpt, MarkRead,
+    PinConversation, RevokeMessage, SetReceiveOpt,
 };
 use opentim_protocol::op::history::History;
 use opentim_protocol::op::login::Login;
@@ -151,6 +151,15 @@ impl Table {
             }),
             route::<PinConversation, _, _>(false, |services, caller, req| async move {
                 services.conversation.pin(&caller.user, req).await
+            }),
+            route::<SetReceiveOpt, _, _>(false, |services, caller, req| async move {
+                services
+                    .conversation
+                    .set_receive_opt(&caller.user, req)
+                    .await
+            }),
+            route::<GetReceiveOpt, _, _>(false, |services, caller, req| async move {
+                services.conversation.receive_opts(&caller.user, req).await
             }),
             route::<DeleteConversation, _, _>(false, |services, caller, req| async move {
                 services

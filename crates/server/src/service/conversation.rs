@@ -4,14 +4,15 @@
 use std::sync::Arc;
 
 use opentim_model::codes;
-use opentim_model::enums::ConvType;
+use opentim_model::enums::{ConvType, ReceiveMessageOpt};
 use opentim_model::ids::UserId;
 use opentim_protocol::op::conv::{
     ClearRequest, ClearResponse, ConvListResponse, ConvRequest, ConvSummary, DeleteRequest,
-    DeleteResponse, EntryResponse, MarkReadRequest, MarkReadResponse, PinRequest, RevokeRequest,
-    RevokeResponse,
+    DeleteResponse, EntryResponse, MarkReadRequest, MarkReadResponse, PeersRequest, PinRequest,
+    ReceiveOptRequest, ReceiveOptResponse, RevokeRequest, RevokeResponse,
 };
 use opentim_protocol::op::history::{HistoryRequest, HistoryResponse};
+use opentim_protocol::op::Empty;
 use opentim_protocol::{Event, InboxEntry, InboxItem};
 
 use crate::clock::now_secs;
@@ -290,6 +291,70 @@ impl ConversationService {
         Ok(EntryResponse {
             cursor: cursor.unwrap_or(0),
         })
+    }
+
+    /// A receive-option request names 1 to `max_receive_opt_users` users.
+    fn receive_opt_count(&self, n: usize) -> Result<()> {
+        let max = self.config.max_receive_opt_users as usize;
+        match n == 0 || n > max {
+            true => Err(Error::refused(
+                codes::ERR_INVALID_PARAMETERS,
+                format!("{n} users named; name 1 to {max} (max_receive_opt_users) per request"),
+            )),
+            false => Ok(()),
+        }
+    }
+
+    /// The users a receive-option request names: 1 to `max_receive_opt_users` valid ids,
+    /// each once.
+    fn receive_opt_peers(&self, peers: Vec<String>) -> Result<Vec<String>> {
+        self.receive_opt_count(peers.len())?;
+        let mut out: Vec<String> = Vec::with_capacity(peers.len());
+        for p in peers {
+            UserId::parse(&p, self.config.max_user_id_bytes).map_err(|e| {
+                Error::refused(codes::ERR_INVALID_PARAMETERS, format!("user id {p:?}: {e}"))
+            })?;
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Set how `user` receives C2C messages from some users; "do not receive" is enforced by
+    /// the store for every later message.
+    pub async fn set_receive_opt(&self, user: &UserId, req: ReceiveOptRequest) -> Result<Empty> {
+        let opt = ReceiveMessageOpt(req.opt);
+        if !ReceiveMessageOpt::MEMBERS.iter().any(|(_, v)| *v == opt.0) {
+            return Err(Error::refused(
+                codes::ERR_INVALID_PARAMETERS,
+                format!(
+                    "receive option {} is none of 0, 1, 2 (kTIMRecvMsgOpt_*)",
+                    req.opt
+                ),
+            ));
+        }
+        let peers = self.receive_opt_peers(req.peers)?;
+        self.conversations
+            .set_receive_opt(user.as_str(), peers, opt.0)
+            .await
+            .map_err(Error::internal("set the receive options"))?;
+        Ok(Empty {})
+    }
+
+    /// How `user` receives C2C messages from some users.
+    pub async fn receive_opts(
+        &self,
+        user: &UserId,
+        req: PeersRequest,
+    ) -> Result<ReceiveOptResponse> {
+        self.receive_opt_count(req.peers.len())?;
+        let opts = self
+            .conversations
+            .receive_opts(user.as_str(), req.peers)
+            .await
+            .map_err(Error::internal("read the receive options"))?;
+        Ok(ReceiveOptResponse { opts })
     }
 
     /// Up to `count` (at most `max_history_page`) messages of a conversation of `user`, with

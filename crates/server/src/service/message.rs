@@ -278,7 +278,8 @@ impl MessageService {
         }
         self.metrics.messages_stored.fetch_add(1, Ordering::Relaxed);
         let message = Arc::new(s.message.clone());
-        if *from != to {
+        // A receiver who does not receive the sender's messages has no entry for it.
+        if *from != to && s.to_cursor != 0 {
             fanout.events.push(Pending {
                 topic: Topic::User(to),
                 cursor: Some(s.to_cursor),

@@ -57,7 +57,8 @@ pub struct Stored {
     pub message: WireMessage,
     /// The sender's inbox cursor of the message.
     pub from_cursor: u64,
-    /// The receiver's inbox cursor of the message (equal to `from_cursor` for a message to self).
+    /// The receiver's inbox cursor of the message (equal to `from_cursor` for a message to
+    /// self); 0 when the receiver does not receive the sender's messages.
     pub to_cursor: u64,
     /// True when this client message id was already stored: nothing new was written and
     /// `message` is the first result.
@@ -171,7 +172,16 @@ pub trait ConversationStore: Send + Sync + 'static {
     /// arrives (the messages stay, counted as read): the cursor of the owner's `conv_delete` inbox entry, or
     /// `None` when there is no such conversation or it is off the list already.
     async fn hide_c2c(&self, owner: &str, peer: &str) -> Result<Option<u64>>;
+    /// Set how `owner` receives C2C messages from each of `peers` (`kTIMRecvMsgOpt_*`). Do not
+    /// receive (1) is kept by the store itself: a message from such a peer is stored for its
+    /// sender only, with no inbox entry and no history for the owner.
+    async fn set_receive_opt(&self, owner: &str, peers: Vec<String>, opt: i64) -> Result<()>;
+    /// How `owner` receives C2C messages from each of `peers`, in order (0 when never set).
+    async fn receive_opts(&self, owner: &str, peers: Vec<String>) -> Result<Vec<i64>>;
 }
+
+/// `receive_opts.opt` of a peer whose messages the owner does not receive.
+pub(crate) const NOT_RECEIVE: i64 = opentim_model::enums::ReceiveMessageOpt::NOT_RECEIVE.0;
 
 /// What [`ConversationStore::clear_c2c`] did.
 #[derive(Clone, Debug, PartialEq, Eq)]

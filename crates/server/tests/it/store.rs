@@ -566,6 +566,88 @@ pub async fn pinned_conversations_list_first_and_deleted_ones_until_a_new_messag
     );
 }
 
+pub async fn a_user_who_does_not_receive_a_peer_gets_nothing_of_theirs(store: Arc<dyn Store>) {
+    store
+        .append_c2c(at(msg("alice", "bob", "before"), 100))
+        .await
+        .unwrap();
+    store
+        .set_receive_opt("bob", vec!["alice".into(), "carol".into()], 1)
+        .await
+        .unwrap();
+    store
+        .set_receive_opt("bob", vec!["carol".into()], 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .receive_opts("bob", vec!["alice".into(), "dave".into(), "carol".into()])
+            .await
+            .unwrap(),
+        [1, 0, 2]
+    );
+    let head = store.inbox_head("bob").await.unwrap();
+    let refused = store
+        .append_c2c(at(msg("alice", "bob", "unwanted"), 200))
+        .await
+        .unwrap();
+    assert_eq!(refused.to_cursor, 0, "no entry for bob");
+    assert!(refused.from_cursor > 0);
+    assert_eq!(store.inbox_head("bob").await.unwrap(), head);
+    let seqs = |who: &'static str, peer: &'static str| {
+        let store = store.clone();
+        async move {
+            let page = store.c2c_history(who, peer, u64::MAX, 10).await.unwrap();
+            page.iter().map(|m| m.seq).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        seqs("alice", "bob").await.len(),
+        2,
+        "alice keeps what she sent"
+    );
+    assert_eq!(seqs("bob", "alice").await.len(), 1, "bob never has it");
+    let (bob_convs, _) = store.conversations("bob", 10).await.unwrap();
+    assert_eq!(
+        (
+            bob_convs[0].unread,
+            bob_convs[0].last.as_ref().map(|m| m.server_time)
+        ),
+        (1, Some(100))
+    );
+    let again = store
+        .append_c2c(at(msg("alice", "bob", "unwanted"), 200))
+        .await
+        .unwrap();
+    assert!(
+        again.duplicate && again.to_cursor == 0,
+        "a retry answers the same"
+    );
+    // Silently received (2) is received; back to 0, alice's messages arrive again.
+    let from_carol = store
+        .append_c2c(at(msg("carol", "bob", "hi"), 300))
+        .await
+        .unwrap();
+    assert!(from_carol.to_cursor > 0);
+    store
+        .set_receive_opt("bob", vec!["alice".into()], 0)
+        .await
+        .unwrap();
+    let later = store
+        .append_c2c(at(msg("alice", "bob", "later"), 400))
+        .await
+        .unwrap();
+    assert!(later.to_cursor > from_carol.to_cursor);
+    assert_eq!(seqs("bob", "alice").await.len(), 2);
+    // One's own messages to oneself are always received.
+    store
+        .set_receive_opt("erin", vec!["erin".into()], 1)
+        .await
+        .unwrap();
+    let own = store.append_c2c(msg("erin", "erin", "note")).await.unwrap();
+    assert!(own.to_cursor > 0);
+}
+
 macro_rules! conformance {
     ($backend:ident, $make:path, #[$attr:meta]) => {
         mod $backend {
@@ -580,7 +662,8 @@ macro_rules! conformance {
                 read_marks_move_forward_and_tell_both_sides,
                 a_recalled_message_stays_marked_and_both_sides_are_told,
                 deleting_and_clearing_are_for_the_owner_only,
-                pinned_conversations_list_first_and_deleted_ones_until_a_new_message);
+                pinned_conversations_list_first_and_deleted_ones_until_a_new_message,
+                a_user_who_does_not_receive_a_peer_gets_nothing_of_theirs);
         }
     };
     (@each $make:path, $attr:meta; $($name:ident),*) => {

@@ -30,7 +30,7 @@ use tokio_postgres::{GenericClient, NoTls, Row, Socket};
 use super::retry::{Backoff, DEFAULT_RETRY_DEADLINE};
 use super::{
     c2c_key, Cleared, ConvRow, ConversationStore, InboxStore, MessageStore, NewC2c, ReadMark,
-    Result, Revoked, StoreError, StoreHealth, Stored,
+    Result, Revoked, StoreError, StoreHealth, Stored, NOT_RECEIVE,
 };
 
 /// Numbered migrations, applied in order, one transaction each, under an advisory lock so
@@ -41,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/003_revoke.sql"),
     include_str!("../migrations/postgres/004_delete.sql"),
     include_str!("../migrations/postgres/005_pin_hide.sql"),
+    include_str!("../migrations/postgres/006_receive_opts.sql"),
 ];
 
 /// Advisory lock key guarding migrations ("opentim" in ASCII).
@@ -280,34 +281,27 @@ impl PgStore {
                 &[&msg.from, &msg.client_msg_id],
             )
             .await?;
-        let Some(r) = row else {
-            return Ok(None);
-        };
-        // A stored body that does not parse is corruption, never an empty message.
-        let message: Message = serde_json::from_str(r.get::<_, &str>(3))
-            .map_err(|e| Failure::Fatal(StoreError::Corrupt(e.to_string())))?;
-        Ok(Some(Stored {
-            message: WireMessage {
-                conv_type: ConvType::C2C,
-                from: msg.from.clone(),
-                to: msg.to.clone(),
-                seq: r.get::<_, i64>(0) as u64,
-                rand: r.get::<_, i64>(1) as u64,
-                server_time: r.get::<_, i64>(2) as u64,
-                client_msg_id: msg.client_msg_id.clone(),
-                message,
-            },
-            from_cursor: r.get::<_, i64>(4) as u64,
-            to_cursor: r.get::<_, i64>(5) as u64,
-            duplicate: true,
-        }))
+        row.map(|r| stored_from(&r, msg)).transpose()
     }
 
     async fn try_append(&self, msg: &NewC2c) -> std::result::Result<Stored, Failure> {
         let mut client = self.pool.get().await?;
-        if let Some(found) = Self::existing(&**client, msg).await? {
-            return Ok(found);
+        // One round trip: an earlier copy of this client message id, and whether the receiver
+        // receives the sender's messages.
+        let row = client
+            .query_one(
+                "SELECT m.seq, m.rand, m.server_time, m.body, m.sender_cursor, m.receiver_cursor,
+                        EXISTS (SELECT 1 FROM receive_opts WHERE owner = $3 AND peer = $1
+                                AND opt = $4 AND owner <> peer)
+                 FROM (SELECT 1) AS one
+                 LEFT JOIN messages m ON m.sender = $1 AND m.client_msg_id = $2",
+                &[&msg.from, &msg.client_msg_id, &msg.to, &NOT_RECEIVE],
+            )
+            .await?;
+        if row.get::<_, Option<i64>>(0).is_some() {
+            return stored_from(&row, msg);
         }
+        let refused: bool = row.get(6);
         let key = c2c_key(&msg.from, &msg.to);
         let body = serde_json::to_string(&msg.message)
             .map_err(|e| Failure::Fatal(StoreError::Corrupt(e.to_string())))?;
@@ -315,30 +309,38 @@ impl PgStore {
         let next = "INSERT INTO counters (name, value) VALUES ($1, 1)
                     ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value";
         let seq: i64 = tx.query_one(next, &[&key]).await?.get(0);
-        // Inbox counters in user-id order: the same lock order in every transaction.
-        let (first, second) = if msg.from <= msg.to {
-            (&msg.from, &msg.to)
-        } else {
-            (&msg.to, &msg.from)
-        };
-        let first_cursor: i64 = tx.query_one(next, &[&inbox_counter(first)]).await?.get(0);
-        let second_cursor: i64 = if first == second {
-            first_cursor
-        } else {
-            tx.query_one(next, &[&inbox_counter(second)]).await?.get(0)
-        };
-        let (from_cursor, to_cursor) = if first == &msg.from {
-            (first_cursor, second_cursor)
-        } else {
-            (second_cursor, first_cursor)
-        };
+        // Inbox counters in user-id order: the same lock order in every transaction. A
+        // receiver who does not receive the sender's messages gets no entry (nor a cursor).
+        let mut users = vec![msg.from.as_str()];
+        if msg.to != msg.from && !refused {
+            users.push(msg.to.as_str());
+        }
+        users.sort_unstable();
+        let (mut from_cursor, mut to_cursor) = (0i64, 0i64);
+        for u in users {
+            let c: i64 = tx.query_one(next, &[&inbox_counter(u)]).await?.get(0);
+            if u == msg.from {
+                from_cursor = c;
+            }
+            if u == msg.to {
+                to_cursor = c;
+            }
+        }
         let insert_inbox =
             "INSERT INTO inbox (user_id, cursor, kind, conv_key, seq) VALUES ($1, $2, $3, $4, $5)";
-        tx.execute(
-            insert_inbox,
-            &[&msg.to, &to_cursor, &KIND_MESSAGE, &key, &seq],
-        )
-        .await?;
+        if !refused {
+            tx.execute(
+                insert_inbox,
+                &[&msg.to, &to_cursor, &KIND_MESSAGE, &key, &seq],
+            )
+            .await?;
+        } else {
+            tx.execute(
+                "INSERT INTO hidden_messages (owner, conv_key, seq) VALUES ($1, $2, $3)",
+                &[&msg.to, &key, &seq],
+            )
+            .await?;
+        }
         if msg.from != msg.to {
             tx.execute(
                 insert_inbox,
@@ -385,8 +387,10 @@ impl PgStore {
                          last_time = EXCLUDED.last_time, unread = conversations.unread + EXCLUDED.unread";
         let time = msg.server_time as i64;
         let unread = i64::from(msg.from != msg.to);
-        tx.execute(upsert, &[&msg.to, &key, &msg.from, &seq, &time, &unread])
-            .await?;
+        if !refused {
+            tx.execute(upsert, &[&msg.to, &key, &msg.from, &seq, &time, &unread])
+                .await?;
+        }
         if msg.from != msg.to {
             tx.execute(upsert, &[&msg.from, &key, &msg.to, &seq, &time, &0i64])
                 .await?;
@@ -706,6 +710,29 @@ impl PgStore {
     }
 }
 
+/// The first result of a stored client message id, from a row whose first six columns are
+/// its seq, rand, server time, body and both cursors.
+fn stored_from(r: &Row, msg: &NewC2c) -> std::result::Result<Stored, Failure> {
+    // A stored body that does not parse is corruption, never an empty message.
+    let message: Message = serde_json::from_str(r.get::<_, &str>(3))
+        .map_err(|e| Failure::Fatal(StoreError::Corrupt(e.to_string())))?;
+    Ok(Stored {
+        message: WireMessage {
+            conv_type: ConvType::C2C,
+            from: msg.from.clone(),
+            to: msg.to.clone(),
+            seq: r.get::<_, i64>(0) as u64,
+            rand: r.get::<_, i64>(1) as u64,
+            server_time: r.get::<_, i64>(2) as u64,
+            client_msg_id: msg.client_msg_id.clone(),
+            message,
+        },
+        from_cursor: r.get::<_, i64>(4) as u64,
+        to_cursor: r.get::<_, i64>(5) as u64,
+        duplicate: true,
+    })
+}
+
 /// An inbox entry of `user` (kind, conversation, seq and second number) with the next cursor
 /// of their inbox counter, inside `tx`.
 async fn inbox_entry(
@@ -817,6 +844,41 @@ impl ConversationStore for PgStore {
     async fn hide_c2c(&self, owner: &str, peer: &str) -> Result<Option<u64>> {
         self.retrying("delete a conversation", || self.try_hide(owner, peer))
             .await
+    }
+
+    async fn set_receive_opt(&self, owner: &str, peers: Vec<String>, opt: i64) -> Result<()> {
+        self.retrying("set receive options", || async {
+            let client = self.pool.get().await?;
+            client
+                .execute(
+                    "INSERT INTO receive_opts (owner, peer, opt) SELECT $1, p, $3 FROM unnest($2::text[]) AS p
+                     ON CONFLICT (owner, peer) DO UPDATE SET opt = EXCLUDED.opt",
+                    &[&owner, &peers, &opt],
+                )
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn receive_opts(&self, owner: &str, peers: Vec<String>) -> Result<Vec<i64>> {
+        let rows = self
+            .retrying("read receive options", || async {
+                let client = self.pool.get().await?;
+                Ok(client
+                    .query(
+                        "SELECT peer, opt FROM receive_opts WHERE owner = $1 AND peer = ANY($2)",
+                        &[&owner, &peers],
+                    )
+                    .await?)
+            })
+            .await?;
+        let set: std::collections::HashMap<String, i64> =
+            rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        Ok(peers
+            .iter()
+            .map(|p| set.get(p).copied().unwrap_or(0))
+            .collect())
     }
 }
 

@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::{
     c2c_key, Cleared, ConvRow, ConversationStore, InboxStore, MessageStore, NewC2c, ReadMark,
     Result, Revoked, StoreError, StoreHealth, Stored, KIND_CLEAR, KIND_CONV_DELETE, KIND_DELETE,
-    KIND_MESSAGE, KIND_PEER_READ, KIND_PIN, KIND_READ, KIND_REVOKE,
+    KIND_MESSAGE, KIND_PEER_READ, KIND_PIN, KIND_READ, KIND_REVOKE, NOT_RECEIVE,
 };
 
 /// Numbered migrations (`store/migrations/sqlite/NNN_*.sql`), applied in order, one transaction
@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/003_revoke.sql"),
     include_str!("../migrations/sqlite/004_delete.sql"),
     include_str!("../migrations/sqlite/005_pin_hide.sql"),
+    include_str!("../migrations/sqlite/006_receive_opts.sql"),
 ];
 
 /// A full disk is a passing condition, not a broken database: the transaction rolled back,
@@ -266,11 +267,22 @@ impl Writer {
     fn append_c2c(&mut self, msg: &NewC2c) -> Result<Stored> {
         let key = c2c_key(&msg.from, &msg.to);
         let seq = self.last_seq(&key).map_err(db_err)? + 1;
-        let to_cursor = self.last_cursor(&msg.to).map_err(db_err)? + 1;
-        let from_cursor = if msg.from == msg.to {
-            to_cursor
-        } else {
-            self.last_cursor(&msg.from).map_err(db_err)? + 1
+        // A receiver who does not receive the sender's messages gets no entry and no history.
+        let refused = msg.from != msg.to
+            && self
+                .conn
+                .prepare_cached("SELECT opt FROM receive_opts WHERE owner = ?1 AND peer = ?2")
+                .and_then(|mut stmt| {
+                    stmt.query_row(params![msg.to, msg.from], |r| r.get::<_, i64>(0))
+                        .optional()
+                })
+                .map_err(db_err)?
+                == Some(NOT_RECEIVE);
+        let from_cursor = self.last_cursor(&msg.from).map_err(db_err)? + 1;
+        let to_cursor = match (msg.from == msg.to, refused) {
+            (true, _) => from_cursor,
+            (false, true) => 0,
+            (false, false) => self.last_cursor(&msg.to).map_err(db_err)? + 1,
         };
         let body =
             serde_json::to_string(&msg.message).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -310,12 +322,22 @@ impl Writer {
                 .conn
                 .prepare_cached("INSERT INTO inbox (user_id, cursor, kind, conv_key, seq) VALUES (?1, ?2, ?3, ?4, ?5)")
                 .map_err(db_err)?;
-            stmt.execute(params![msg.to, to_cursor, KIND_MESSAGE, key, seq])
-                .map_err(db_err)?;
+            if !refused {
+                stmt.execute(params![msg.to, to_cursor, KIND_MESSAGE, key, seq])
+                    .map_err(db_err)?;
+            }
             if msg.from != msg.to {
                 stmt.execute(params![msg.from, from_cursor, KIND_MESSAGE, key, seq])
                     .map_err(db_err)?;
             }
+        }
+        if refused {
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO hidden_messages (owner, conv_key, seq) VALUES (?1, ?2, ?3)",
+                )
+                .and_then(|mut stmt| stmt.execute(params![msg.to, key, seq]))
+                .map_err(db_err)?;
         }
         {
             // Both sides' conversation: its newest message, and one more unread for the receiver.
@@ -330,15 +352,19 @@ impl Writer {
                 .map_err(db_err)?;
             let time = msg.server_time as i64;
             let unread = i64::from(msg.from != msg.to);
-            stmt.execute(params![msg.to, key, msg.from, seq, time, unread])
-                .map_err(db_err)?;
+            if !refused {
+                stmt.execute(params![msg.to, key, msg.from, seq, time, unread])
+                    .map_err(db_err)?;
+            }
             if msg.from != msg.to {
                 stmt.execute(params![msg.from, key, msg.to, seq, time, 0])
                     .map_err(db_err)?;
             }
         }
         self.seqs.insert(key, seq);
-        self.cursors.insert(msg.to.clone(), to_cursor);
+        if !refused {
+            self.cursors.insert(msg.to.clone(), to_cursor);
+        }
         self.cursors.insert(msg.from.clone(), from_cursor);
         Ok(Stored {
             message: WireMessage {
@@ -623,6 +649,22 @@ impl Writer {
         }
     }
 
+    /// See [`ConversationStore::set_receive_opt`].
+    fn set_receive_opt(&mut self, r: &ReceiveOpt) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO receive_opts (owner, peer, opt) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (owner, peer) DO UPDATE SET opt = excluded.opt",
+            )
+            .map_err(db_err)?;
+        for peer in &r.peers {
+            stmt.execute(params![r.owner, peer, r.opt])
+                .map_err(db_err)?;
+        }
+        Ok(())
+    }
+
     /// Run every job in one transaction. False when a write or the commit failed (all of it
     /// rolled back).
     fn commit_jobs(&mut self, jobs: &mut [Box<dyn Job>]) -> bool {
@@ -676,6 +718,13 @@ struct Hide {
     owner: String,
     peer: String,
     seqs: Vec<u64>,
+}
+
+/// Receive options to set (the writer's job item).
+struct ReceiveOpt {
+    owner: String,
+    peers: Vec<String>,
+    opt: i64,
 }
 
 /// A conversation to pin or unpin (the writer's job item).
@@ -1099,6 +1148,35 @@ impl ConversationStore for SqliteStore {
             .await
             .pop()
             .unwrap_or(Err(StoreError::Closed))
+    }
+
+    async fn set_receive_opt(&self, owner: &str, peers: Vec<String>, opt: i64) -> Result<()> {
+        let job = ReceiveOpt {
+            owner: owner.to_owned(),
+            peers,
+            opt,
+        };
+        self.write(vec![job], Writer::set_receive_opt)
+            .await
+            .pop()
+            .unwrap_or(Err(StoreError::Closed))
+    }
+
+    async fn receive_opts(&self, owner: &str, peers: Vec<String>) -> Result<Vec<i64>> {
+        let owner = owner.to_owned();
+        self.read(move |conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT opt FROM receive_opts WHERE owner = ?1 AND peer = ?2")?;
+            peers
+                .iter()
+                .map(|p| {
+                    stmt.query_row(params![owner, p], |r| r.get::<_, i64>(0))
+                        .optional()
+                        .map(Option::unwrap_or_default)
+                })
+                .collect()
+        })
+        .await
     }
 }
 
