@@ -55,7 +55,10 @@ extern "C" {
  *       login state). Created if missing. Default: $XDG_DATA_HOME/opentim,
  *       or ~/.local/share/opentim when XDG_DATA_HOME is not set.
  *   sdk_config_log_file_path (kTIMSdkConfigLogFilePath), string:
- *       directory for log files.
+ *       directory of the log file opentim-sdk.log (lines at or above
+ *       set_config_log_level, with their time). It is rotated at 8 MiB into
+ *       opentim-sdk.log.1 ... .4, so it never takes more than 40 MiB.
+ *       Default: the "log" directory of the local cache directory.
  *   opentim_server_address, string (opentim extension, no TIM constant):
  *       address of the opentim server as a WebSocket URL "ws://host:port";
  *       several URLs separated by commas are tried in turn. When the key
@@ -489,7 +492,8 @@ TIM_DECL void TIMSetUserSigExpiredCallback(TIMUserSigExpiredCallback cb, const v
 
 /*
  * Receive the library's log lines at or above set_config_callback_log_level
- * (see TIMSetConfig).
+ * (see TIMSetConfig), on the callback thread. They come whether or not the
+ * host process installed a logging subscriber of its own.
  */
 TIM_DECL void TIMSetLogCallback(TIMLogCallback cb, const void* user_data);
 

@@ -24,6 +24,7 @@ fn dispatcher() -> &'static Dispatcher {
         thread::Builder::new()
             .name("opentim-callback".into())
             .spawn(move || {
+                crate::log::adopt_thread();
                 while let Ok(job) = rx.recv() {
                     crate::ffi::guard((), job);
                 }

@@ -9,13 +9,14 @@ use serde::Serialize;
 
 /// Run `f`, turning a panic into `fallback` so it never unwinds into C.
 pub fn guard<T>(fallback: T, f: impl FnOnce() -> T) -> T {
-    match catch_unwind(AssertUnwindSafe(f)) {
+    // What the export logs goes to the SDK's log, whatever the host's subscriber is.
+    crate::log::scoped(|| match catch_unwind(AssertUnwindSafe(f)) {
         Ok(v) => v,
         Err(_) => {
             tracing::error!("internal panic caught at the C boundary");
             fallback
         }
-    }
+    })
 }
 
 /// A string argument: `Ok(None)` for NULL, `Err` for invalid UTF-8.

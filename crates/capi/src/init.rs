@@ -32,9 +32,16 @@ pub unsafe extern "C" fn TIMInit(sdk_app_id: u64, json_sdk_config: *const c_char
             return TIM_SUCC;
         }
         log::install();
+        let options = ClientOptions::from_sdk_config(sdk_app_id, &config);
+        let log_dir = match config.log_file_path.as_deref() {
+            Some(dir) if !dir.is_empty() => std::path::PathBuf::from(dir),
+            _ => options.data_dir.join("log"),
+        };
+        log::open_file(&log_dir);
         let runtime = match tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("opentim-sdk")
+            .on_thread_start(log::adopt_thread)
             .enable_all()
             .build()
         {
@@ -44,14 +51,13 @@ pub unsafe extern "C" fn TIMInit(sdk_app_id: u64, json_sdk_config: *const c_char
                 return TIM_ERR_PARAM;
             }
         };
-        let options = ClientOptions::from_sdk_config(sdk_app_id, &config);
         let (client, mut events) = Client::new(options);
         runtime.spawn(async move {
             while let Some(event) = events.recv().await {
                 deliver(event);
             }
         });
-        tracing::info!(sdkappid = sdk_app_id, "TIMInit done");
+        tracing::info!(sdkappid = sdk_app_id, log = %log_dir.display(), "TIMInit done");
         *slot = Some(Arc::new(Sdk { runtime, client }));
         TIM_SUCC
     })
