@@ -7,6 +7,7 @@
 //! of the bench itself and prints every figure also as a ratio of that ceiling.
 
 mod baseline;
+mod cache;
 mod driver;
 mod opentim;
 mod sdk;
@@ -37,8 +38,13 @@ pub enum Scenario {
     Login,
     /// C idle sessions: server memory per session.
     Idle,
-    /// A conversation of M messages: time per history page of 20 and of 100.
+    /// Conversations of M/10 and M messages side by side: time per page of 20 and of 100 of
+    /// the server's history (roaming), and the ratio of the two sizes.
     History,
+    /// The SDK's local cache at M/10 and M messages side by side (1,000 conversations, one of
+    /// them big): the conversation list, the newest page of 20, a keyword search; and the
+    /// ratio of the two sizes. No server.
+    Cache,
     /// one2one through the Rust SDK (local cache and all) instead of raw frames.
     Sdk,
     /// P raw senders blast N messages each at one Rust SDK client: messages per second that
@@ -84,7 +90,7 @@ pub struct BenchArgs {
     /// Logins or connects in flight at once (login, idle).
     #[arg(long, default_value_t = 64)]
     in_flight: usize,
-    /// Messages in the conversation (history).
+    /// Messages of the larger history (history, cache); the smaller one has a tenth.
     #[arg(long, default_value_t = 100_000)]
     history: u64,
     /// Protocol adapter.
@@ -560,48 +566,60 @@ async fn run_scenario(
             let Some(o) = &opentim else {
                 return Err("history is measured on opentim only".into());
             };
-            let (a, b) = (format!("{run_tag}ha"), format!("{run_tag}hb"));
-            o.premint([a.clone(), b.clone()]);
-            let fill = PairPlan {
-                messages: args.history,
-                rate: None,
-                window: 512,
-                drain_timeout: drain,
-            };
-            let stats = Arc::new(Stats::new());
-            let one = Arc::new(tokio::sync::Barrier::new(1));
-            if !quiet {
-                eprintln!("  filling a conversation with {} messages", args.history);
-            }
-            o.run_pair(a.clone(), b.clone(), fill, one, stats.clone())
-                .await?;
-            let mut figures = vec![fig(
-                "conversation size",
-                stats.acked.load(Ordering::Relaxed) as f64,
-                "msg",
-            )];
-            for page in [20u32, 100] {
-                let mut times: Vec<u64> = o
-                    .history_pages(&b, &a, page, 50)
-                    .await?
-                    .iter()
-                    .map(|d| d.as_nanos() as u64)
-                    .collect();
-                times.sort_unstable();
+            // The smaller conversation is the baseline of the larger one.
+            let sizes = [(args.history / 10).max(1), args.history];
+            let mut figures = Vec::new();
+            let mut p50s = Vec::new();
+            for (i, size) in sizes.into_iter().enumerate() {
+                let (a, b) = (format!("{run_tag}h{i}a"), format!("{run_tag}h{i}b"));
+                o.premint([a.clone(), b.clone()]);
+                let fill = PairPlan {
+                    messages: size,
+                    rate: None,
+                    window: 512,
+                    drain_timeout: drain,
+                };
+                let stats = Arc::new(Stats::new());
+                let one = Arc::new(tokio::sync::Barrier::new(1));
+                if !quiet {
+                    eprintln!("  filling a conversation with {size} messages");
+                }
+                o.run_pair(a.clone(), b.clone(), fill, one, stats.clone())
+                    .await?;
                 figures.push(fig(
-                    &format!("page of {page} p50"),
-                    percentile(&times, 50.0) as f64 / 1e6,
-                    "ms",
+                    &format!("conversation size @ {size}"),
+                    stats.acked.load(Ordering::Relaxed) as f64,
+                    "msg",
                 ));
+                for page in [20u32, 100] {
+                    let mut times: Vec<u64> = o
+                        .history_pages(&b, &a, page, 50)
+                        .await?
+                        .iter()
+                        .map(|d| d.as_nanos() as u64)
+                        .collect();
+                    times.sort_unstable();
+                    let p50 = percentile(&times, 50.0) as f64 / 1e6;
+                    figures.push(fig(&format!("page of {page} @ {size} p50"), p50, "ms"));
+                    figures.push(fig(
+                        &format!("page of {page} @ {size} p99"),
+                        percentile(&times, 99.0) as f64 / 1e6,
+                        "ms",
+                    ));
+                    p50s.push(p50);
+                }
+            }
+            for (k, page) in [20u32, 100].iter().enumerate() {
                 figures.push(fig(
-                    &format!("page of {page} p99"),
-                    percentile(&times, 99.0) as f64 / 1e6,
-                    "ms",
+                    &format!("page of {page}: p50 at {} / at {}", sizes[1], sizes[0]),
+                    p50s[2 + k] / p50s[k].max(1e-6),
+                    "x",
                 ));
             }
-            (serde_json::json!({"messages": args.history}), figures)
+            (serde_json::json!({"messages": sizes}), figures)
         }
         Scenario::Storm => return Err("storm starts its own nodes (see storm::run)".into()),
+        Scenario::Cache => return Err("cache measures the local store (see cache::run)".into()),
         Scenario::Group => {
             return Err("the group scenario needs group conversations, which this server does not serve yet".into());
         }
@@ -680,6 +698,9 @@ struct Drivers {
 pub async fn run(args: BenchArgs) -> Result<(), String> {
     if args.scenario == Scenario::Storm {
         return run_storm(&args).await;
+    }
+    if args.scenario == Scenario::Cache {
+        return run_cache(&args).await;
     }
     let clock = Clock::new();
     let Drivers {
@@ -790,6 +811,36 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         .unwrap_or(0.0);
     if lost > 0.0 || dups > 0.0 {
         return Err(format!("{lost} messages lost and {dups} duplicated"));
+    }
+    Ok(())
+}
+
+/// The `cache` scenario: the SDK's local store, no server.
+async fn run_cache(args: &BenchArgs) -> Result<(), String> {
+    if args.driver != DriverKind::Opentim || args.server.is_some() || args.baseline {
+        return Err("cache measures the SDK's local store: no --driver xmpp, --server or --baseline (its baseline is the smaller cache of the same run)".into());
+    }
+    let (history, quiet) = (args.history, args.json);
+    if !quiet {
+        eprintln!("opentim bench Cache: the SDK's local store");
+    }
+    let (params, figures) = tokio::task::spawn_blocking(move || cache::run(history, quiet))
+        .await
+        .map_err(|e| e.to_string())??;
+    let report = Report {
+        scenario: Scenario::Cache,
+        driver: "opentim-sdk-cache".into(),
+        params,
+        figures,
+        server: None,
+        baseline: None,
+    };
+    match args.json {
+        true => println!(
+            "{}",
+            serde_json::to_string(&report).map_err(|e| e.to_string())?
+        ),
+        false => print_table(&report),
     }
     Ok(())
 }

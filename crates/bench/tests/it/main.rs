@@ -81,8 +81,23 @@ fn idle_smoke() {
 #[test]
 fn history_smoke() {
     let r = bench(&["history", "--history", "300"]);
-    assert_eq!(figure(&r, "conversation size"), 300.0);
-    assert!(figure(&r, "page of 100 p50") > 0.0);
+    assert_eq!(figure(&r, "conversation size @ 30"), 30.0);
+    assert_eq!(figure(&r, "conversation size @ 300"), 300.0);
+    assert!(figure(&r, "page of 100 @ 300 p50") > 0.0);
+    assert!(figure(&r, "page of 20: p50 at 300 / at 30") > 0.0);
+}
+
+#[test]
+fn cache_smoke() {
+    let r = bench(&["cache", "--history", "3000"]);
+    assert_eq!(r["driver"], "opentim-sdk-cache");
+    assert!(figure(&r, "conversation list of 1000 @ 3000 p50") > 0.0);
+    assert!(
+        figure(
+            &r,
+            "keyword search over every message: p50 at 3000 / at 2000"
+        ) > 0.0
+    );
 }
 
 #[test]

@@ -405,8 +405,8 @@ impl LocalStore for SqliteStore {
 
     fn search(&self, search: &Search) -> Result<Vec<SearchGroup>, SdkError> {
         let mut sql = format!(
-            "SELECT m.id, m.conv_type, m.conv_id, m.body FROM messages m
-             JOIN message_text t ON t.rowid = m.id
+            "SELECT m.id, m.conv_type, m.conv_id, m.body FROM message_text t
+             JOIN messages m ON m.id = t.rowid
              WHERE m.status <> {DELETED}
                AND json_extract(m.body, '$.message_server_time') BETWEEN ?1 AND ?2"
         );
@@ -432,7 +432,7 @@ impl LocalStore for SqliteStore {
                 .collect();
             arg(
                 &mut sql,
-                " AND t.rowid IN (SELECT rowid FROM message_text WHERE message_text MATCH ?)",
+                " AND t.message_text MATCH ?",
                 Box::new(phrases.join(join)),
             );
         } else if !keywords.is_empty() {
@@ -572,37 +572,46 @@ impl LocalStore for SqliteStore {
     ) -> Result<Vec<Message>, SdkError> {
         let conn = self.lock();
         let (read, peer_read) = marks(&conn, conv_type, conv_id)?;
-        let (filter, order) = match (forward, anchor) {
-            (false, None) => (
-                "seq IS NULL OR seq < ?3",
-                "seq IS NULL DESC, seq DESC, id DESC",
-            ),
-            (false, Some(_)) => ("seq < ?3", "seq DESC"),
-            (true, _) => ("seq > ?3", "seq ASC"),
-        };
-        let anchor = match (forward, anchor) {
-            (false, None) => i64::MAX,
-            (true, None) => 0,
-            (_, Some(a)) => a.min(i64::MAX as u64) as i64,
-        };
-        let mut stmt = conn
-            .prepare_cached(&format!(
-                "SELECT id, body FROM messages WHERE conv_type = ?1 AND conv_id = ?2
-                 AND status <> {DELETED} AND ({filter}) ORDER BY {order} LIMIT ?4"
-            ))
-            .map_err(db)?;
-        let rows = stmt
-            .query_map(params![conv_type.0, conv_id, anchor, count], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-            })
-            .map_err(db)?;
         let mut out = Vec::new();
-        for row in rows {
-            let (id, body) = row.map_err(db)?;
-            let mut m: Message = from_json(&body)?;
-            m.unique_id = Some(id as u64);
-            mark_flags(&mut m, read, peer_read);
-            out.push(m);
+        let mut take =
+            |filter: &str, order: &str, value: i64, count: u32| -> Result<u32, SdkError> {
+                // Each shape walks the (conversation, seq) index from where it starts.
+                let mut stmt = conn
+                    .prepare_cached(&format!(
+                        "SELECT id, body FROM messages WHERE conv_type = ?1 AND conv_id = ?2
+                     AND status <> {DELETED} AND {filter} ORDER BY {order} LIMIT ?4"
+                    ))
+                    .map_err(db)?;
+                let rows = stmt
+                    .query_map(params![conv_type.0, conv_id, value, count], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                    })
+                    .map_err(db)?;
+                let mut n = 0;
+                for row in rows {
+                    let (id, body) = row.map_err(db)?;
+                    let mut m = cached(id, &body)?;
+                    mark_flags(&mut m, read, peer_read);
+                    out.push(m);
+                    n += 1;
+                }
+                Ok(n)
+            };
+        let clamp = |a: u64| a.min(i64::MAX as u64) as i64;
+        match (forward, anchor) {
+            (false, None) => {
+                // The newest: what has no seq yet (sending, failed, kept locally) first.
+                let unsent = take("seq IS NULL AND ?3 = ?3", "id DESC", 0, count)?;
+                if unsent < count {
+                    take("seq < ?3", "seq DESC", i64::MAX, count - unsent)?;
+                }
+            }
+            (false, Some(a)) => {
+                take("seq < ?3", "seq DESC", clamp(a), count)?;
+            }
+            (true, a) => {
+                take("seq > ?3", "seq ASC", a.map_or(0, clamp), count)?;
+            }
         }
         Ok(out)
     }

@@ -369,6 +369,46 @@ async fn history_pages_come_from_the_cache_then_the_server(
         .await
         .unwrap();
     assert!(end.is_empty(), "nothing before the first message");
+
+    // Hundreds: the whole conversation back from the newest in pages of 20 (the cache, then
+    // the server), then forward again from the oldest, from the cache filled on the way back.
+    let carol = device(s0, dir, "carol", "carol", 0).await;
+    let total = 300;
+    for i in 0..total {
+        carol.send_text("bob", &format!("c{i}")).await;
+    }
+    assert_eq!(bob.receive(total, 20).await.len(), total);
+    let c = &bob.client;
+    let mut back = Vec::new();
+    let mut anchor = None;
+    loop {
+        let page = c
+            .message_page("carol", ConvType::C2C, anchor, false, 20, true)
+            .await
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        anchor = page.last().and_then(|m| m.seq);
+        back.extend(texts(&page));
+    }
+    let want: Vec<String> = (0..total).rev().map(|i| format!("c{i}")).collect();
+    assert_eq!(back, want, "every message once, newest first");
+    let mut forward = Vec::new();
+    let mut anchor = None;
+    loop {
+        let page = c
+            .message_page("carol", ConvType::C2C, anchor, true, 20, false)
+            .await
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        anchor = page.last().and_then(|m| m.seq);
+        forward.extend(texts(&page));
+    }
+    forward.reverse();
+    assert_eq!(forward, want, "and forward again from the cache");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
