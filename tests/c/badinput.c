@@ -572,6 +572,10 @@ int main(int argc, char** argv) {
     rc = TIMMsgSearchLocalMessages("{}", on_comm, &w);
     expect_async("TIMMsgSearchLocalMessages(nothing to look for)", rc, &w, 6017 /* ERR_INVALID_PARAMETERS */);
     waiter_destroy(&w);
+    expect_rejected("TIMMsgDownloadMergerMessage(NULL)",
+        TIMMsgDownloadMergerMessage(NULL, must_not_fire, "merger-null"), TIM_ERR_PARAM, "merger-null");
+    expect_rejected("TIMMsgDownloadMergerMessage(a text message)",
+        TIMMsgDownloadMergerMessage(text_msg, must_not_fire, "merger-text"), TIM_ERR_PARAM, "merger-text");
     expect_rejected("TIMConvGetConvInfo(NULL)", TIMConvGetConvInfo(NULL, must_not_fire, "convinfo-null"),
         TIM_ERR_PARAM, "convinfo-null");
     expect_rejected("TIMConvGetConvInfo(\"{}\") (not an array)",

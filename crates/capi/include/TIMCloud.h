@@ -350,6 +350,21 @@ TIM_DECL int TIMMsgSetC2CReceiveMessageOpt(const char* json_identifier_array, en
 TIM_DECL int TIMMsgGetC2CReceiveMessageOpt(const char* json_identifier_array, TIMCommCallback cb, const void* user_data);
 
 /*
+ * The messages of a merged (forwarded bundle) message. Sending a Message
+ * with a merger element (kTIMElem_Merge, 12) whose merge_elem_message_array
+ * holds the messages (1 to the server's max_merger_messages, default 300;
+ * merge_elem_compatible_text must not be empty) keeps them on the server
+ * first; what is sent and received carries merge_elem_title,
+ * merge_elem_abstract_array, merge_elem_compatible_text and the bundle's key
+ * (merge_elem_relay_json_key, also in merge_elem_relay_pb_key). Given such
+ * a message (json_single_msg), json_params is the array of the bundled
+ * Messages. TIM_ERR_PARAM when it has no merger element; 6017 for a key the
+ * server does not know. Whoever holds the message (the key is 128 random
+ * bits) may fetch the bundle.
+ */
+TIM_DECL int TIMMsgDownloadMergerMessage(const char* json_single_msg, TIMCommCallback cb, const void* user_data);
+
+/*
  * Clear the conversation's history for this user, on the server and on
  * every device of the user; the peer keeps theirs. The conversation stays
  * in the list, read, without a last message. On success json_params is "".

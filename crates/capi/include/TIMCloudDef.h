@@ -147,6 +147,7 @@ enum TIMElemType {
     kTIMElem_Video         = 9,  /* Video. */
     kTIMElem_FriendChange  = 10, /* Friendship change notice. */
     kTIMElem_ProfileChange = 11, /* Profile change notice. */
+    kTIMElem_Merge         = 12, /* Merged (forwarded bundle) message (6.1.2155+). */
     kTIMElem_Invalid       = -1  /* Unknown element. */
 };
 
@@ -571,6 +572,16 @@ enum TIMKeywordListMatchType {
 #define kTIMFileElemDownloadFlag "file_elem_download_flag" /* int; out */
 #define kTIMFileElemUrl          "file_elem_url"           /* string; out */
 #define kTIMFileElemTaskId       "file_elem_task_id"       /* int; out */
+
+/* MergerElem: A merged (forwarded bundle) message element, elem_type 12 (6.1.2155+). */
+#define kTIMMergerElemTitle           "merge_elem_title"            /* string; in/out (req); 6.1.2155+ */
+#define kTIMMergerElemAbstractArray   "merge_elem_abstract_array"   /* array of string; in/out (req); 6.1.2155+ */
+#define kTIMMergerElemCompatibleText  "merge_elem_compatible_text"  /* string; in/out (req); 6.1.2155+ */
+#define kTIMMergerElemMsgArray        "merge_elem_message_array"    /* array of Message; in/out (req); 6.1.2155+ */
+#define kTIMMergerElemLayersOverLimit "merge_elem_layer_over_limit" /* bool; out; 6.1.2155+ */
+#define kTIMMergerElemRelayPbKey      "merge_elem_relay_pb_key"     /* string; out; 6.1.2155+ */
+#define kTIMMergerElemRelayJsonKey    "merge_elem_relay_json_key"   /* string; out; 6.1.2155+ */
+#define kTIMMergerElemRelayBuffer     "merge_elem_relay_buffer"     /* string; out; 6.1.2155+ */
 
 /* VideoElem */
 #define kTIMVideoElemVideoType         "video_elem_video_type"          /* string; in/out (req) */

@@ -280,3 +280,29 @@ pub unsafe extern "C" fn TIMMsgGetC2CReceiveMessageOpt(
         })
     })
 }
+
+/// The messages of a merged (forwarded bundle) message: an array of `Message`.
+#[no_mangle]
+pub unsafe extern "C" fn TIMMsgDownloadMergerMessage(
+    json_single_msg: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: the caller passes NULL or a valid C string.
+        let message: Message = match unsafe { json_required(json_single_msg) } {
+            Ok(m) => m,
+            Err(code) => return code,
+        };
+        if !message
+            .elem_array
+            .iter()
+            .any(|e| matches!(e, opentim_model::elem::Elem::Merger(_)))
+        {
+            return TIM_ERR_PARAM;
+        }
+        spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
+            Ok(to_json(&client.download_merger(&message).await?))
+        })
+    })
+}

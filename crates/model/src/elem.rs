@@ -365,6 +365,36 @@ impl ProfileChangeElem {
     }
 }
 
+json_struct! {
+    /// A merged (forwarded bundle) message (`kTIMElem_Merge`, 6.1.2155+). A sender gives the
+    /// bundled messages in `message_array`; what is sent and received carries only the title,
+    /// the summary lines, the fallback text and the key of the bundle (`relay_json_key`, the
+    /// same in `relay_pb_key`), which `TIMMsgDownloadMergerMessage` turns back into the messages.
+    pub struct MergerElem {
+        title: String = ("kTIMMergerElemTitle", "merge_elem_title"),
+        abstract_array: Vec<String> = ("kTIMMergerElemAbstractArray", "merge_elem_abstract_array"),
+        compatible_text: String = ("kTIMMergerElemCompatibleText", "merge_elem_compatible_text"),
+        message_array: Vec<crate::message::Message> = ("kTIMMergerElemMsgArray", "merge_elem_message_array"),
+        layer_over_limit: bool = ("kTIMMergerElemLayersOverLimit", "merge_elem_layer_over_limit"),
+        relay_pb_key: String = ("kTIMMergerElemRelayPbKey", "merge_elem_relay_pb_key"),
+        relay_json_key: String = ("kTIMMergerElemRelayJsonKey", "merge_elem_relay_json_key"),
+        relay_buffer: String = ("kTIMMergerElemRelayBuffer", "merge_elem_relay_buffer"),
+    }
+}
+
+impl MergerElem {
+    /// Fills every absent scalar key with its default; the bundled messages stay as they are
+    /// (absent once sent: they are fetched with the key).
+    pub fn complete(mut self) -> Self {
+        fill!(self; title, compatible_text, layer_over_limit, relay_pb_key, relay_json_key,
+            relay_buffer);
+        if self.abstract_array.is_none() {
+            self.abstract_array = Some(Vec::new());
+        }
+        self
+    }
+}
+
 /// One item of `message_elem_array`. See the module docs for how `elem_type` is read.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Elem {
@@ -380,6 +410,7 @@ pub enum Elem {
     Video(VideoElem),
     FriendChange(FriendChangeElem),
     ProfileChange(ProfileChangeElem),
+    Merger(MergerElem),
     /// An element of a type this version does not know: the whole object, `elem_type`
     /// included, written back unchanged.
     Unknown(Map<String, Value>),
@@ -399,6 +430,7 @@ const PREFIXES: &[(ElemType, &str)] = &[
     (ElemType::VIDEO, "video_elem_"),
     (ElemType::FRIEND_CHANGE, "friend_change_elem_"),
     (ElemType::PROFILE_CHANGE, "profile_change_elem_"),
+    (ElemType::MERGE, "merge_elem_"),
 ];
 
 /// The element type an object really holds: `declared`, unless the object has no key of that
@@ -432,6 +464,7 @@ impl Elem {
             Elem::Video(_) => ElemType::VIDEO,
             Elem::FriendChange(_) => ElemType::FRIEND_CHANGE,
             Elem::ProfileChange(_) => ElemType::PROFILE_CHANGE,
+            Elem::Merger(_) => ElemType::MERGE,
             Elem::Unknown(map) => map
                 .get("elem_type")
                 .and_then(|v| ElemType::deserialize(v).ok())
@@ -459,6 +492,7 @@ impl Elem {
             Elem::Video(e) => Elem::Video(e.complete()),
             Elem::FriendChange(e) => Elem::FriendChange(e.complete()),
             Elem::ProfileChange(e) => Elem::ProfileChange(e.complete()),
+            Elem::Merger(e) => Elem::Merger(e.complete()),
             Elem::Unknown(m) => Elem::Unknown(m),
         }
     }
@@ -489,6 +523,7 @@ elem_from!(
     Video(VideoElem),
     FriendChange(FriendChangeElem),
     ProfileChange(ProfileChangeElem),
+    Merger(MergerElem),
 );
 
 /// `elem_type` first, then the struct's keys.
@@ -515,6 +550,7 @@ impl Serialize for Elem {
             Elem::Video(body) => Tagged { elem_type, body }.serialize(s),
             Elem::FriendChange(body) => Tagged { elem_type, body }.serialize(s),
             Elem::ProfileChange(body) => Tagged { elem_type, body }.serialize(s),
+            Elem::Merger(body) => Tagged { elem_type, body }.serialize(s),
             Elem::Unknown(map) => map.serialize(s),
         }
     }
@@ -545,6 +581,7 @@ impl<'de> Deserialize<'de> for Elem {
             ElemType::VIDEO => Elem::Video(body(map)?),
             ElemType::FRIEND_CHANGE => Elem::FriendChange(body(map)?),
             ElemType::PROFILE_CHANGE => Elem::ProfileChange(body(map)?),
+            ElemType::MERGE => Elem::Merger(body(map)?),
             _ => Elem::Unknown(map),
         })
     }

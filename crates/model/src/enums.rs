@@ -296,6 +296,8 @@ tim_enum! {
         VIDEO = ("kTIMElem_Video", 9),
         FRIEND_CHANGE = ("kTIMElem_FriendChange", 10),
         PROFILE_CHANGE = ("kTIMElem_ProfileChange", 11),
+        /// Since 6.1.2155.
+        MERGE = ("kTIMElem_Merge", 12),
         INVALID = ("kTIMElem_Invalid", -1),
     }
 }

@@ -69,7 +69,7 @@ pub use conv::{ConvInfo, Draft, GetConversationListParam, GetTotalUnreadNumberRe
 pub use elem::{
     CustomElem, Elem, FaceElem, FileElem, FriendChangeElem, GroupReportElem,
     GroupTipGroupChangeInfo, GroupTipMemberChangeInfo, GroupTipsElem, ImageElem, LocationElem,
-    ProfileChangeElem, SoundElem, TextElem, VideoElem,
+    MergerElem, ProfileChangeElem, SoundElem, TextElem, VideoElem,
 };
 pub use enums::*;
 pub use group::{GroupMemberInfo, GroupMemberInfoCustomString};
@@ -123,6 +123,7 @@ pub const ALL_KEYS: &[(&str, &[(&str, &str)])] = &[
     ("LocationElem", LocationElem::KEYS),
     ("GroupReportElem", GroupReportElem::KEYS),
     ("VideoElem", VideoElem::KEYS),
+    ("MergerElem", MergerElem::KEYS),
     ("FriendChangeElem", FriendChangeElem::KEYS),
     ("ProfileChangeElem", ProfileChangeElem::KEYS),
     ("Draft", Draft::KEYS),

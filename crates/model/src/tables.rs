@@ -118,6 +118,7 @@ pub static ENUMS: &[(&str, &[(&str, i64)])] = &[
         ("kTIMElem_Video", 9),
         ("kTIMElem_FriendChange", 10),
         ("kTIMElem_ProfileChange", 11),
+        ("kTIMElem_Merge", 12),
         ("kTIMElem_Invalid", -1),
     ]),
     ("TIMImageLevel", &[
@@ -456,6 +457,15 @@ pub static JSON_KEYS: &[(&str, &str)] = &[
     ("kTIMFileElemDownloadFlag", "file_elem_download_flag"),
     ("kTIMFileElemUrl", "file_elem_url"),
     ("kTIMFileElemTaskId", "file_elem_task_id"),
+    // MergerElem
+    ("kTIMMergerElemTitle", "merge_elem_title"),
+    ("kTIMMergerElemAbstractArray", "merge_elem_abstract_array"),
+    ("kTIMMergerElemCompatibleText", "merge_elem_compatible_text"),
+    ("kTIMMergerElemMsgArray", "merge_elem_message_array"),
+    ("kTIMMergerElemLayersOverLimit", "merge_elem_layer_over_limit"),
+    ("kTIMMergerElemRelayPbKey", "merge_elem_relay_pb_key"),
+    ("kTIMMergerElemRelayJsonKey", "merge_elem_relay_json_key"),
+    ("kTIMMergerElemRelayBuffer", "merge_elem_relay_buffer"),
     // VideoElem
     ("kTIMVideoElemVideoType", "video_elem_video_type"),
     ("kTIMVideoElemVideoSize", "video_elem_video_size"),

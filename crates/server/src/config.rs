@@ -62,6 +62,8 @@ pub struct Config {
     /// Most users one request may set or read the receive option of
     /// (`TIMMsgSetC2CReceiveMessageOpt`). Default 30.
     pub max_receive_opt_users: u32,
+    /// Most messages one merged (forwarded bundle) message holds. Default 300.
+    pub max_merger_messages: u32,
     /// SQLite `synchronous` mode: "full" (default; an ack means the message survived power
     /// loss) or "normal" (survives a process crash, may lose the last commits on power loss).
     pub sqlite_synchronous: String,
@@ -123,6 +125,7 @@ impl Default for Config {
             revoke_window_secs: 120,
             max_delete_messages: 30,
             max_receive_opt_users: 30,
+            max_merger_messages: 300,
             sqlite_synchronous: "full".into(),
             write_batch: 512,
             store_retry_secs: 10,

@@ -61,11 +61,10 @@ fn elem_type_is_written_first() {
 
 #[test]
 fn unknown_elem_type_is_preserved() {
-    let input =
-        json!({"elem_type": 12, "merge_elem_title": "t", "merge_elem_abstract_array": ["a"]});
+    let input = json!({"elem_type": 99, "future_elem_title": "t", "future_elem_lines": ["a"]});
     let elem: Elem = serde_json::from_value(input.clone()).unwrap();
     assert!(matches!(elem, Elem::Unknown(_)));
-    assert_eq!(elem.elem_type(), ElemType(12));
+    assert_eq!(elem.elem_type(), ElemType(99));
     assert_eq!(serde_json::to_value(&elem).unwrap(), input);
     assert_eq!(serde_json::to_value(elem.complete()).unwrap(), input);
 
@@ -315,6 +314,11 @@ fn complete_emits_every_documented_key() {
     check(SoundElem::complete, SoundElem::KEYS, &[]);
     check(CustomElem::complete, CustomElem::KEYS, &[]);
     check(FileElem::complete, FileElem::KEYS, &[]);
+    check(
+        MergerElem::complete,
+        MergerElem::KEYS,
+        &["merge_elem_message_array"],
+    );
     check(GroupTipsElem::complete, GroupTipsElem::KEYS, &[]);
     check(
         GroupTipGroupChangeInfo::complete,

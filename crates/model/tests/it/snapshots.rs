@@ -123,7 +123,7 @@ fn message_profile_change() {
 
 #[test]
 fn message_unknown_elem() {
-    let Value::Object(map) = json!({"elem_type": 12, "merge_elem_title": "t"}) else {
+    let Value::Object(map) = json!({"elem_type": 99, "future_elem_title": "t"}) else {
         unreachable!()
     };
     snapshot_elem("message_unknown_elem", Elem::Unknown(map));

@@ -40,6 +40,8 @@ pub const OPS: &[&str] = &[
     conv::DeleteConversation::NAME,
     conv::SetReceiveOpt::NAME,
     conv::GetReceiveOpt::NAME,
+    send::PutRelay::NAME,
+    send::GetRelay::NAME,
 ];
 
 /// A body with nothing in it (`{}`).

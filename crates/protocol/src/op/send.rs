@@ -37,3 +37,39 @@ pub struct SendResponse {
     /// The sender's inbox cursor of this message.
     pub cursor: u64,
 }
+
+/// Keep the messages of a merger element on the server: the element then travels with the key
+/// only, and whoever received it fetches the messages with [`GetRelay`].
+pub struct PutRelay;
+
+impl Op for PutRelay {
+    const NAME: &'static str = "msg.relay_put";
+    const SERVES: &'static [&'static str] = &["TIMMsgSendNewMsg", "TIMMsgSendMessage"];
+    type Request = PutRelayRequest;
+    type Response = RelayKey;
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PutRelayRequest {
+    pub messages: Vec<opentim_model::message::Message>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RelayKey {
+    pub key: String,
+}
+
+/// The messages of a merger element, by its key.
+pub struct GetRelay;
+
+impl Op for GetRelay {
+    const NAME: &'static str = "msg.relay_get";
+    const SERVES: &'static [&'static str] = &["TIMMsgDownloadMergerMessage"];
+    type Request = RelayKey;
+    type Response = RelayMessages;
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RelayMessages {
+    pub messages: Vec<opentim_model::message::Message>,
+}

@@ -2,6 +2,7 @@
 //! sending, paging and recall.
 
 use opentim_model::codes;
+use opentim_model::elem::Elem;
 use opentim_model::enums::{
     ConvEvent, ConvType, KeywordListMatchType, MsgStatus, ReceiveMessageOpt,
 };
@@ -13,6 +14,7 @@ use opentim_protocol::op::conv::{
     ClearHistory, ClearRequest, DeleteMessages, DeleteRequest, GetReceiveOpt, PeersRequest,
     ReceiveOptRequest, SetReceiveOpt,
 };
+use opentim_protocol::op::send::{GetRelay, PutRelay, PutRelayRequest, RelayKey};
 use tokio::sync::oneshot;
 
 use super::{not_logged_in, Client, SdkEvent};
@@ -393,5 +395,58 @@ impl Client {
                 opt: Some(ReceiveMessageOpt(opt)),
             })
             .collect())
+    }
+}
+
+impl Client {
+    /// Keep the bundled messages of each merger element of `message` on the server and put
+    /// the bundle's key in their place.
+    pub(crate) async fn keep_bundles(&self, mut message: Message) -> Result<Message> {
+        for elem in &mut message.elem_array {
+            let Elem::Merger(m) = elem else { continue };
+            let Some(messages) = m.message_array.take().filter(|a| !a.is_empty()) else {
+                continue;
+            };
+            if m.compatible_text.as_deref().is_none_or(str::is_empty) {
+                return Err(SdkError::new(
+                    codes::ERR_INVALID_PARAMETERS,
+                    "merge_elem_compatible_text is empty: give the text older clients show",
+                ));
+            }
+            let key = self
+                .call::<PutRelay>(&PutRelayRequest { messages })
+                .await?
+                .key;
+            m.relay_json_key = Some(key.clone());
+            m.relay_pb_key = Some(key);
+            m.layer_over_limit = Some(false);
+        }
+        Ok(message)
+    }
+
+    /// The messages of the merged message `message` (`TIMMsgDownloadMergerMessage`): fetched
+    /// from the server by the key its merger element carries (a merger never sent holds them
+    /// itself).
+    pub async fn download_merger(&self, message: &Message) -> Result<Vec<Message>> {
+        self.slot(|_| ())?;
+        let Some(m) = message.elem_array.iter().find_map(|e| match e {
+            Elem::Merger(m) => Some(m),
+            _ => None,
+        }) else {
+            return Err(SdkError::new(
+                codes::ERR_INVALID_PARAMETERS,
+                "the message has no merger element (elem_type 12)",
+            ));
+        };
+        let key = m
+            .relay_json_key
+            .clone()
+            .or_else(|| m.relay_pb_key.clone())
+            .filter(|k| !k.is_empty());
+        let messages = match key {
+            Some(key) => self.call::<GetRelay>(&RelayKey { key }).await?.messages,
+            None => m.message_array.clone().unwrap_or_default(),
+        };
+        Ok(messages.into_iter().map(Message::complete).collect())
     }
 }

@@ -406,6 +406,8 @@ impl Client {
     ) -> Result<Message> {
         let (commands, store, user) =
             self.slot(|s| (s.commands.clone(), s.store.clone(), s.user.clone()))?;
+        // A merged message travels with the key of its bundle, kept on the server first.
+        let message = self.keep_bundles(message).await?;
         // What may be sent is the server's rule: its code and text come back in the reply.
         let rand = u64::from(rand::random::<u32>());
         let now = std::time::SystemTime::now()

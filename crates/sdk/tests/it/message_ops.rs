@@ -546,3 +546,95 @@ async fn a_peer_not_received_reaches_no_device_across_nodes() {
     a.stop().await.unwrap();
     b.stop().await.unwrap();
 }
+
+/// Alice forwards three messages to carol as one merged message: carol receives the title and
+/// summary with the bundle's key, and fetches the three messages with it.
+async fn a_merged_message_carries_its_bundle_by_key(
+    s0: &RunningServer,
+    s1: &RunningServer,
+    dir: &Path,
+) {
+    use opentim_model::elem::{Elem, MergerElem};
+    let mut alice = device(s0, dir, "alice", "alice", 0).await;
+    let bob = device(s0, dir, "bob", "bob", 0).await;
+    let mut carol = device(s1, dir, "carol", "carol", 0).await;
+    for t in ["one", "two", "three"] {
+        bob.send_text("alice", t).await;
+    }
+    let got = alice.receive(3, 10).await;
+    let merger = MergerElem {
+        title: Some("chat with bob".into()),
+        abstract_array: Some(vec!["bob: one".into(), "bob: two".into()]),
+        compatible_text: Some("[chat history]".into()),
+        message_array: Some(got.clone()),
+        ..Default::default()
+    };
+    let mut m = Message::text("carol", ConvType::C2C, "");
+    m.elem_array = vec![Elem::Merger(merger.clone())];
+    let sent = alice
+        .client
+        .send_message("carol", ConvType::C2C, m)
+        .await
+        .unwrap();
+    let received = carol.receive(1, 10).await;
+    let Some(Elem::Merger(r)) = received[0].elem_array.first() else {
+        panic!("carol got {:?}", received[0]);
+    };
+    assert_eq!(r.title.as_deref(), Some("chat with bob"));
+    assert_eq!(r.abstract_array.as_ref().map(Vec::len), Some(2));
+    assert!(r.message_array.is_none(), "the bundle travels by key");
+    assert!(r.relay_json_key.as_deref().is_some_and(|k| k.len() == 32));
+    let inner = carol.client.download_merger(&received[0]).await.unwrap();
+    assert_eq!(texts(&inner), ["one", "two", "three"]);
+    assert_eq!(inner[0].sender.as_deref(), Some("bob"));
+    let again = alice.client.download_merger(&sent).await.unwrap();
+    assert_eq!(
+        texts(&again),
+        ["one", "two", "three"],
+        "the sender's copy too"
+    );
+
+    let mut unknown = received[0].clone();
+    if let Some(Elem::Merger(u)) = unknown.elem_array.first_mut() {
+        u.relay_json_key = Some("0".repeat(32));
+        u.relay_pb_key = None;
+    }
+    let e = carol.client.download_merger(&unknown).await.unwrap_err();
+    assert_eq!(e.code, codes::ERR_INVALID_PARAMETERS, "{e}");
+    let mut bare = Message::text("carol", ConvType::C2C, "");
+    bare.elem_array = vec![Elem::Merger(MergerElem {
+        compatible_text: Some("x".into()),
+        ..Default::default()
+    })];
+    let e = alice
+        .client
+        .send_message("carol", ConvType::C2C, bare)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code,
+        codes::ERR_INVALID_MSG_ELEM,
+        "a merger without a bundle: {e}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merged_message_carries_its_bundle_by_key_on_one_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(&dir.path().join("server")).await;
+    a_merged_message_carries_its_bundle_by_key(&s, &s, dir.path()).await;
+    s.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(all(pg_tests, nats_tests)),
+    ignore = "needs PostgreSQL and NATS: set OPENTIM_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test and OPENTIM_TEST_NATS_URL=nats://127.0.0.1:4222 (.ci/run does)"
+)]
+async fn a_merged_message_carries_its_bundle_by_key_across_nodes() {
+    let c = Cluster::new();
+    let (a, b) = (c.node("a").await, c.node("b").await);
+    a_merged_message_carries_its_bundle_by_key(&a, &b, c.dir.path()).await;
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
+}

@@ -17,7 +17,7 @@ use opentim_protocol::op::history::History;
 use opentim_protocol::op::login::Login;
 use opentim_protocol::op::logout::Logout;
 use opentim_protocol::op::ping::{Ping, Pong};
-use opentim_protocol::op::send::{SendMessage, SendRequest};
+use opentim_protocol::op::send::{GetRelay, PutRelay, SendMessage, SendRequest};
 use opentim_protocol::op::sync::Sync;
 use opentim_protocol::op::Empty;
 use opentim_protocol::{decode_body, encode_reply, encode_reply_error, FrameError, Op, Request};
@@ -151,6 +151,12 @@ impl Table {
             }),
             route::<PinConversation, _, _>(false, |services, caller, req| async move {
                 services.conversation.pin(&caller.user, req).await
+            }),
+            route::<PutRelay, _, _>(false, |services, caller, req| async move {
+                services.message.relay_put(&caller.user, req).await
+            }),
+            route::<GetRelay, _, _>(false, |services, _, req| async move {
+                services.message.relay_get(req).await
             }),
             route::<SetReceiveOpt, _, _>(false, |services, caller, req| async move {
                 services

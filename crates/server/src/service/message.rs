@@ -13,7 +13,9 @@ use opentim_model::codes;
 use opentim_model::elem::Elem;
 use opentim_model::enums::{ConvType, ElemType};
 use opentim_model::ids::UserId;
-use opentim_protocol::op::send::{SendRequest, SendResponse};
+use opentim_protocol::op::send::{
+    PutRelayRequest, RelayKey, RelayMessages, SendRequest, SendResponse,
+};
 use opentim_protocol::{Event, InboxEntry, InboxItem, WireMessage};
 
 use crate::clock::now_secs;
@@ -29,10 +31,28 @@ pub const MAX_CLIENT_MSG_ID_BYTES: usize = 64;
 /// Element types a client may send today. Media elements arrive with the media issue; group tips
 /// and reports are produced by the server only.
 fn sendable(elem: &Elem) -> bool {
-    matches!(
-        elem.elem_type(),
-        ElemType::TEXT | ElemType::CUSTOM | ElemType::FACE | ElemType::LOCATION
-    )
+    match elem {
+        // A merger travels with the key of its bundle (kept with `msg.relay_put`), not the
+        // messages themselves.
+        Elem::Merger(m) => {
+            m.relay_json_key.as_deref().is_some_and(|k| !k.is_empty())
+                && m.message_array.as_ref().is_none_or(Vec::is_empty)
+        }
+        _ => matches!(
+            elem.elem_type(),
+            ElemType::TEXT | ElemType::CUSTOM | ElemType::FACE | ElemType::LOCATION
+        ),
+    }
+}
+
+/// Element types a forwarded bundle may hold: what may be sent, media to come, and mergers
+/// (nested bundles, by their keys).
+fn forwardable(elem: &Elem) -> bool {
+    sendable(elem)
+        || matches!(
+            elem.elem_type(),
+            ElemType::IMAGE | ElemType::SOUND | ElemType::FILE | ElemType::VIDEO
+        )
 }
 
 pub struct MessageService {
@@ -133,7 +153,8 @@ impl MessageService {
             return Err(Error::refused(
                 codes::ERR_INVALID_MSG_ELEM,
                 format!(
-                    "elem_type {} cannot be sent yet; text (0), custom (3), face (6) and location (7) elements can",
+                    "elem_type {} cannot be sent yet; text (0), custom (3), face (6), location (7) \
+                     and merger (12, with the key of its bundle) elements can",
                     bad.elem_type().0
                 ),
             ));
@@ -222,6 +243,65 @@ impl MessageService {
             *slot = Some(r);
         }
         (results.into_iter().flatten().collect(), fanout)
+    }
+
+    /// Keep the bundle of a merger element: at most `max_merger_messages` messages, each with
+    /// elements a bundle may hold. Answers its key (128 random bits: knowing it is what lets
+    /// a receiver fetch the bundle).
+    pub async fn relay_put(&self, from: &UserId, req: PutRelayRequest) -> Result<RelayKey> {
+        let max = self.config.max_merger_messages as usize;
+        if req.messages.is_empty() || req.messages.len() > max {
+            return Err(Error::refused(
+                codes::ERR_INVALID_PARAMETERS,
+                format!(
+                    "a merged message holds 1 to {max} messages (max_merger_messages); this one {}",
+                    req.messages.len()
+                ),
+            ));
+        }
+        if let Some(bad) = req
+            .messages
+            .iter()
+            .flat_map(|m| &m.elem_array)
+            .find(|e| !forwardable(e))
+        {
+            return Err(Error::refused(
+                codes::ERR_INVALID_MSG_ELEM,
+                format!(
+                    "elem_type {} cannot be forwarded (group tips and reports cannot)",
+                    bad.elem_type().0
+                ),
+            ));
+        }
+        let body = serde_json::to_string(&req.messages).map_err(|e| {
+            Error::refused(codes::ERR_INVALID_PARAMETERS, format!("the messages: {e}"))
+        })?;
+        let key = format!("{:032x}", rand::random::<u128>());
+        self.store
+            .put_relay(&key, from.as_str(), body, now_secs())
+            .await
+            .map_err(Error::internal("keep the forwarded messages"))?;
+        Ok(RelayKey { key })
+    }
+
+    /// The messages of a merger element, by the key it carries.
+    pub async fn relay_get(&self, req: RelayKey) -> Result<RelayMessages> {
+        let body = self
+            .store
+            .relay(&req.key)
+            .await
+            .map_err(Error::internal("read the forwarded messages"))?
+            .ok_or_else(|| {
+                Error::refused(
+                    codes::ERR_INVALID_PARAMETERS,
+                    "no forwarded messages under this key",
+                )
+            })?;
+        let messages = serde_json::from_str(&body).map_err(|e| Error::Internal {
+            what: "read the forwarded messages",
+            source: crate::store::StoreError::Corrupt(e.to_string()),
+        })?;
+        Ok(RelayMessages { messages })
     }
 
     /// An online-only message: never stored (no seq, no inbox entry), handed to the sessions of

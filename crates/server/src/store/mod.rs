@@ -97,6 +97,11 @@ pub trait MessageStore: Send + Sync + 'static {
     /// users (one when they are the same). `None` when there is no such message or it was
     /// recalled already: nothing changes then.
     async fn revoke_c2c(&self, a: &str, b: &str, seq: u64) -> Result<Option<Revoked>>;
+    /// Keep the bundle of a merger element (its messages as JSON) under `key`, made by `owner`
+    /// at `time`.
+    async fn put_relay(&self, key: &str, owner: &str, body: String, time: u64) -> Result<()>;
+    /// The bundle kept under `key`, if any.
+    async fn relay(&self, key: &str) -> Result<Option<String>>;
 }
 
 /// What [`MessageStore::revoke_c2c`] wrote: each user's `revoke` inbox entry.

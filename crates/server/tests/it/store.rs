@@ -648,6 +648,16 @@ pub async fn a_user_who_does_not_receive_a_peer_gets_nothing_of_theirs(store: Ar
     assert!(own.to_cursor > 0);
 }
 
+pub async fn forwarded_bundles_are_kept_under_their_key(store: Arc<dyn Store>) {
+    let body = r#"[{"message_elem_array":[{"elem_type":0,"text_elem_content":"fwd"}]}]"#;
+    store
+        .put_relay("k1", "alice", body.to_owned(), 100)
+        .await
+        .unwrap();
+    assert_eq!(store.relay("k1").await.unwrap().as_deref(), Some(body));
+    assert_eq!(store.relay("k2").await.unwrap(), None);
+}
+
 macro_rules! conformance {
     ($backend:ident, $make:path, #[$attr:meta]) => {
         mod $backend {
@@ -663,7 +673,8 @@ macro_rules! conformance {
                 a_recalled_message_stays_marked_and_both_sides_are_told,
                 deleting_and_clearing_are_for_the_owner_only,
                 pinned_conversations_list_first_and_deleted_ones_until_a_new_message,
-                a_user_who_does_not_receive_a_peer_gets_nothing_of_theirs);
+                a_user_who_does_not_receive_a_peer_gets_nothing_of_theirs,
+                forwarded_bundles_are_kept_under_their_key);
         }
     };
     (@each $make:path, $attr:meta; $($name:ident),*) => {

@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/004_delete.sql"),
     include_str!("../migrations/postgres/005_pin_hide.sql"),
     include_str!("../migrations/postgres/006_receive_opts.sql"),
+    include_str!("../migrations/postgres/007_relays.sql"),
 ];
 
 /// Advisory lock key guarding migrations ("opentim" in ASCII).
@@ -1010,6 +1011,35 @@ impl MessageStore for PgStore {
     async fn revoke_c2c(&self, a: &str, b: &str, seq: u64) -> Result<Option<Revoked>> {
         self.retrying("recall a message", || self.try_revoke(a, b, seq))
             .await
+    }
+
+    async fn put_relay(&self, key: &str, owner: &str, body: String, time: u64) -> Result<()> {
+        let body = &body;
+        self.retrying("keep a forwarded bundle", || async move {
+            let client = self.pool.get().await?;
+            // A retry after a lost answer finds its own row: the key is new each time.
+            client
+                .execute(
+                    "INSERT INTO relays (relay_key, owner, body, created) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (relay_key) DO NOTHING",
+                    &[&key, &owner, body, &(time as i64)],
+                )
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn relay(&self, key: &str) -> Result<Option<String>> {
+        let row = self
+            .retrying("read a forwarded bundle", || async {
+                let client = self.pool.get().await?;
+                Ok(client
+                    .query_opt("SELECT body FROM relays WHERE relay_key = $1", &[&key])
+                    .await?)
+            })
+            .await?;
+        Ok(row.map(|r| r.get(0)))
     }
 }
 

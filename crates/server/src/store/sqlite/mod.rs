@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/004_delete.sql"),
     include_str!("../migrations/sqlite/005_pin_hide.sql"),
     include_str!("../migrations/sqlite/006_receive_opts.sql"),
+    include_str!("../migrations/sqlite/007_relays.sql"),
 ];
 
 /// A full disk is a passing condition, not a broken database: the transaction rolled back,
@@ -649,6 +650,17 @@ impl Writer {
         }
     }
 
+    /// See [`MessageStore::put_relay`].
+    fn put_relay(&mut self, r: &Relay) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO relays (relay_key, owner, body, created) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut stmt| stmt.execute(params![r.key, r.owner, r.body, r.time as i64]))
+            .map_err(db_err)?;
+        Ok(())
+    }
+
     /// See [`ConversationStore::set_receive_opt`].
     fn set_receive_opt(&mut self, r: &ReceiveOpt) -> Result<()> {
         let mut stmt = self
@@ -718,6 +730,14 @@ struct Hide {
     owner: String,
     peer: String,
     seqs: Vec<u64>,
+}
+
+/// A bundle of forwarded messages to keep (the writer's job item).
+struct Relay {
+    key: String,
+    owner: String,
+    body: String,
+    time: u64,
 }
 
 /// Receive options to set (the writer's job item).
@@ -917,6 +937,29 @@ impl MessageStore for SqliteStore {
                 row_to_wire(r, 0)
             })
             .optional()
+        })
+        .await
+    }
+
+    async fn put_relay(&self, key: &str, owner: &str, body: String, time: u64) -> Result<()> {
+        let job = Relay {
+            key: key.to_owned(),
+            owner: owner.to_owned(),
+            body,
+            time,
+        };
+        self.write(vec![job], Writer::put_relay)
+            .await
+            .pop()
+            .unwrap_or(Err(StoreError::Closed))
+    }
+
+    async fn relay(&self, key: &str) -> Result<Option<String>> {
+        let key = key.to_owned();
+        self.read(move |conn| {
+            conn.prepare_cached("SELECT body FROM relays WHERE relay_key = ?1")?
+                .query_row([key], |r| r.get(0))
+                .optional()
         })
         .await
     }
