@@ -638,3 +638,53 @@ async fn a_merged_message_carries_its_bundle_by_key_across_nodes() {
     a.stop().await.unwrap();
     b.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_sendable_element_and_message_field_round_trips() {
+    use opentim_model::elem::{CustomElem, Elem, FaceElem, LocationElem};
+    use opentim_model::enums::MsgPriority;
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(&dir.path().join("server")).await;
+    let alice = device(&s, dir.path(), "alice", "alice", 0).await;
+    let mut bob = device(&s, dir.path(), "bob", "bob", 0).await;
+    let elems = vec![
+        Elem::text("text \u{1F600} \"quoted\""),
+        Elem::Custom(CustomElem {
+            data: Some("{\"k\":[1,2]}".into()),
+            desc: Some("desc".into()),
+            ext: Some("ext".into()),
+            sound: Some("ding".into()),
+        }),
+        Elem::Face(FaceElem {
+            index: Some(7),
+            buf: Some("smile".into()),
+        }),
+        Elem::Location(LocationElem {
+            desc: Some("Shenzhen".into()),
+            longitude: Some(113.93),
+            latitude: Some(22.54),
+        }),
+    ];
+    let mut m = Message::text("bob", ConvType::C2C, "");
+    m.elem_array = elems.clone();
+    m.priority = Some(MsgPriority::HIGH);
+    m.cloud_custom_str = Some("cloud".into());
+    let sent = alice
+        .client
+        .send_message("bob", ConvType::C2C, m)
+        .await
+        .unwrap();
+    let got = bob.receive(1, 10).await.pop().unwrap();
+    let complete: Vec<Elem> = elems.into_iter().map(Elem::complete).collect();
+    assert_eq!(got.elem_array, complete, "every element unchanged");
+    assert_eq!(sent.elem_array, complete);
+    assert_eq!(got.priority, Some(MsgPriority::HIGH));
+    assert_eq!(got.cloud_custom_str.as_deref(), Some("cloud"));
+    assert_eq!(
+        (got.status, got.is_read, got.is_from_self),
+        (Some(MsgStatus::SEND_SUCC), Some(false), Some(false))
+    );
+    let page = bob.server_texts("alice").await;
+    assert_eq!(page.len(), 1, "stored once");
+    s.stop().await.unwrap();
+}
