@@ -72,7 +72,14 @@ pub use elem::{
     MergerElem, ProfileChangeElem, SoundElem, TextElem, VideoElem,
 };
 pub use enums::*;
-pub use group::{GroupMemberInfo, GroupMemberInfoCustomString};
+pub use group::{
+    CreateGroupParam, CreateGroupResult, GetGroupInfoResult, GroupBaseInfo, GroupDeleteMemberParam,
+    GroupDeleteMemberResult, GroupDetailInfo, GroupGetMemberInfoListParam,
+    GroupGetMemberInfoListResult, GroupHandlePendencyParam, GroupInfoCustomString,
+    GroupInviteMemberParam, GroupInviteMemberResult, GroupMemberInfo, GroupMemberInfoCustomString,
+    GroupModifyInfoParam, GroupModifyMemberInfoParam, GroupPendency, GroupPendencyOption,
+    GroupPendencyResult, GroupSelfInfo,
+};
 pub use message::{
     AndroidOfflinePushConfig, IosOfflinePushConfig, Message, MessageReceipt, MsgBatchSendParam,
     MsgBatchSendResult, MsgDeleteParam, MsgGetMsgListParam, OfflinePushConfig,
@@ -98,6 +105,34 @@ pub const ALL_KEYS: &[(&str, &[(&str, &str)])] = &[
     ("Message", Message::KEYS),
     ("MessageReceipt", MessageReceipt::KEYS),
     ("MsgGetMsgListParam", MsgGetMsgListParam::KEYS),
+    ("GroupInfoCustemString", GroupInfoCustomString::KEYS),
+    ("CreateGroupParam", CreateGroupParam::KEYS),
+    ("CreateGroupResult", CreateGroupResult::KEYS),
+    ("GroupInviteMemberParam", GroupInviteMemberParam::KEYS),
+    ("GroupInviteMemberResult", GroupInviteMemberResult::KEYS),
+    ("GroupDeleteMemberParam", GroupDeleteMemberParam::KEYS),
+    ("GroupDeleteMemberResult", GroupDeleteMemberResult::KEYS),
+    ("GroupSelfInfo", GroupSelfInfo::KEYS),
+    ("GroupBaseInfo", GroupBaseInfo::KEYS),
+    ("GroupDetailInfo", GroupDetailInfo::KEYS),
+    ("GetGroupInfoResult", GetGroupInfoResult::KEYS),
+    ("GroupModifyInfoParam", GroupModifyInfoParam::KEYS),
+    (
+        "GroupGetMemberInfoListParam",
+        GroupGetMemberInfoListParam::KEYS,
+    ),
+    (
+        "GroupGetMemberInfoListResult",
+        GroupGetMemberInfoListResult::KEYS,
+    ),
+    (
+        "GroupModifyMemberInfoParam",
+        GroupModifyMemberInfoParam::KEYS,
+    ),
+    ("GroupPendencyOption", GroupPendencyOption::KEYS),
+    ("GroupPendency", GroupPendency::KEYS),
+    ("GroupPendencyResult", GroupPendencyResult::KEYS),
+    ("GroupHandlePendencyParam", GroupHandlePendencyParam::KEYS),
     ("MsgBatchSendParam", MsgBatchSendParam::KEYS),
     ("MsgBatchSendResult", MsgBatchSendResult::KEYS),
     ("MsgDeleteParam", MsgDeleteParam::KEYS),

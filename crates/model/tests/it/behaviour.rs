@@ -314,6 +314,18 @@ fn complete_emits_every_documented_key() {
     check(SoundElem::complete, SoundElem::KEYS, &[]);
     check(CustomElem::complete, CustomElem::KEYS, &[]);
     check(FileElem::complete, FileElem::KEYS, &[]);
+    check(GroupSelfInfo::complete, GroupSelfInfo::KEYS, &[]);
+    check(GroupBaseInfo::complete, GroupBaseInfo::KEYS, &[]);
+    check(GroupDetailInfo::complete, GroupDetailInfo::KEYS, &[]);
+    check(
+        GroupPendency::complete,
+        GroupPendency::KEYS,
+        &[
+            "group_pendency_key",
+            "group_pendency_authentication",
+            "group_pendency_self_identifier",
+        ],
+    );
     check(
         MergerElem::complete,
         MergerElem::KEYS,

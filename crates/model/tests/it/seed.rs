@@ -6,9 +6,10 @@
 //! elision line (plus the comma before it) removed from TIMCommCallback Examples 5 and 6.
 
 use opentim_model::{
-    ConvInfo, Elem, ElemType, FriendAddPendency, FriendProfileUpdate, GroupMemberInfo,
-    GroupMemberRole, GroupReportType, GroupTipType, Message, MsgStatus, SetConfig, UserConfig,
-    UserProfile,
+    ConvInfo, CreateGroupResult, Elem, ElemType, FriendAddPendency, FriendProfileUpdate,
+    GetGroupInfoResult, GroupBaseInfo, GroupDeleteMemberResult, GroupInviteMemberResult,
+    GroupMemberInfo, GroupMemberRole, GroupPendencyResult, GroupReportType, GroupTipType,
+    GroupType, HandleGroupMemberResult, Message, MsgStatus, SetConfig, UserConfig, UserProfile,
 };
 use serde_json::{json, Value};
 
@@ -146,6 +147,85 @@ fn group_get_member_info_list() {
     let (members, _) = round_trip::<Vec<GroupMemberInfo>>(name, &items.to_string());
     assert_eq!(members[0].member_role, Some(GroupMemberRole::OWNER));
     assert_eq!(members[0].join_time, Some(1551344977));
+}
+
+/// TIMCommCallback Example 9 (TIMGroupCreate).
+#[test]
+fn group_create() {
+    let (name, text) = fixture!("group_create");
+    let (r, _) = round_trip::<CreateGroupResult>(name, text);
+    assert_eq!(r.group_id.as_deref(), Some("first group id"));
+}
+
+/// TIMCommCallback Examples 10 and 11 (TIMGroupInviteMember, TIMGroupDeleteMember).
+#[test]
+fn group_invite_and_delete_member() {
+    let (name, text) = fixture!("group_invite_member");
+    let (invited, _) = round_trip::<Vec<GroupInviteMemberResult>>(name, text);
+    assert_eq!(invited[1].identifier.as_deref(), Some("user3"));
+    assert_eq!(
+        invited[0].result,
+        Some(HandleGroupMemberResult::HANDLED_SUC)
+    );
+    let (name, text) = fixture!("group_delete_member");
+    let (deleted, _) = round_trip::<Vec<GroupDeleteMemberResult>>(name, text);
+    assert_eq!(deleted.len(), 2);
+}
+
+/// TIMCommCallback Example 12 (TIMGroupGetJoinedGroupList): the group type arrives as a name.
+#[test]
+fn group_get_joined_group_list() {
+    let (name, text) = fixture!("group_get_joined_group_list");
+    let groups: Vec<GroupBaseInfo> = serde_json::from_str(text).unwrap();
+    assert_eq!(groups[0].group_type, Some(GroupType::PUBLIC));
+    // Written as the number (decision 4); everything else unchanged.
+    let (groups, out) = round_trip::<Vec<GroupBaseInfo>>(name, &text.replace("\"Public\"", "0"));
+    let own = groups[0].self_info.as_ref().unwrap();
+    assert_eq!(own.role, Some(GroupMemberRole::OWNER));
+    let completed = serde_json::to_value(groups[0].clone().complete()).unwrap();
+    assert_eq!(
+        key_paths(&out[0]),
+        key_paths(&completed),
+        "complete() adds no key"
+    );
+}
+
+/// TIMCommCallback Example 13 (TIMGroupGetGroupInfoList): `{}` custom info reads as `[]`.
+#[test]
+fn group_get_group_info_list() {
+    let (name, text) = fixture!("group_get_group_info_list");
+    let parsed: Vec<GetGroupInfoResult> = serde_json::from_str(text).unwrap();
+    let info = parsed[0].info.as_ref().unwrap();
+    assert_eq!(info.group_type, Some(GroupType::PUBLIC));
+    // Written as the number (decision 4); everything else unchanged.
+    let (results, out) =
+        round_trip::<Vec<GetGroupInfoResult>>(name, &text.replace("\"Public\"", "0"));
+    let info = results[0].info.as_ref().unwrap();
+    assert_eq!(info.owner_identifier.as_deref(), Some("user1"));
+    assert_eq!(info.max_member_num, Some(2000));
+    assert_eq!(info.custom_info, Some(vec![]));
+    let completed = serde_json::to_value(info.clone().complete()).unwrap();
+    assert_eq!(
+        key_paths(&out[0]["get_groups_info_result_info"]),
+        key_paths(&completed),
+        "complete() adds no key"
+    );
+}
+
+/// TIMCommCallback Example 15 (TIMGroupGetPendencyList): a millisecond add time.
+#[test]
+fn group_get_pendency_list() {
+    let (name, text) = fixture!("group_get_pendency_list");
+    let (r, out) = round_trip::<GroupPendencyResult>(name, text);
+    let p = &r.pendency_array.as_ref().unwrap()[0];
+    assert_eq!(p.add_time, Some(1551414487947));
+    assert_eq!(p.from_identifier.as_deref(), Some("user2"));
+    let completed = serde_json::to_value(p.clone().complete()).unwrap();
+    assert_eq!(
+        key_paths(&out["group_pendency_result_pendency_array"][0]),
+        key_paths(&completed),
+        "complete() adds no later key"
+    );
 }
 
 /// TIMCommCallback Example 16 (TIMProfileGetUserProfileList).
