@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod conversation;
+pub mod group;
 pub mod message;
 pub mod sync;
 
