@@ -7,9 +7,12 @@
 //! all in one transaction, and the sender is acknowledged only after that transaction is
 //! durable.
 
+mod group;
 mod postgres;
 mod retry;
 mod sqlite;
+
+pub use group::{Added, GroupRow, GroupStore, MemberRow, NewGroup};
 
 pub use postgres::PgStore;
 pub use retry::DEFAULT_RETRY_DEADLINE;
@@ -205,8 +208,11 @@ pub trait StoreHealth: Send + Sync + 'static {
 }
 
 /// One backend's implementation of every store trait.
-pub trait Backend: MessageStore + InboxStore + ConversationStore + StoreHealth {}
-impl<T: MessageStore + InboxStore + ConversationStore + StoreHealth> Backend for T {}
+pub trait Backend:
+    MessageStore + InboxStore + ConversationStore + GroupStore + StoreHealth
+{
+}
+impl<T: MessageStore + InboxStore + ConversationStore + GroupStore + StoreHealth> Backend for T {}
 
 /// The stores of one node, one handle per domain.
 #[derive(Clone)]
@@ -214,6 +220,7 @@ pub struct Stores {
     pub messages: Arc<dyn MessageStore>,
     pub inbox: Arc<dyn InboxStore>,
     pub conversations: Arc<dyn ConversationStore>,
+    pub groups: Arc<dyn GroupStore>,
     pub health: Arc<dyn StoreHealth>,
 }
 
@@ -225,6 +232,7 @@ impl Stores {
             messages: b.clone(),
             inbox: b.clone(),
             conversations: b.clone(),
+            groups: b.clone(),
             health: b,
         }
     }

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use opentim_model::enums::{ConvType, MsgStatus};
 use opentim_model::message::Message;
 use opentim_protocol::InboxItem;
-use opentim_server::store::{Backend as Store, InboxStore, MessageStore, NewC2c, ReadMark};
+use opentim_server::store::{
+    Backend as Store, GroupRow, GroupStore, InboxStore, MessageStore, NewC2c, NewGroup, ReadMark,
+};
 
 fn msg(from: &str, to: &str, id: &str) -> NewC2c {
     NewC2c {
@@ -658,6 +660,108 @@ pub async fn forwarded_bundles_are_kept_under_their_key(store: Arc<dyn Store>) {
     assert_eq!(store.relay("k2").await.unwrap(), None);
 }
 
+fn group(id: &str, owner: &str, max: u32) -> NewGroup {
+    use opentim_model::enums::{GroupAddOption, GroupMemberRole, GroupType};
+    NewGroup {
+        row: GroupRow {
+            id: id.into(),
+            group_type: GroupType::PUBLIC,
+            name: format!("group {id}"),
+            owner: owner.into(),
+            notification: "notice".into(),
+            introduction: "intro".into(),
+            face_url: String::new(),
+            add_option: GroupAddOption::AUTH,
+            max_members: max,
+            shutup_all: false,
+            custom: "[]".into(),
+            created: 1_700_000_000,
+            info_seq: 1,
+            last_info_time: 1_700_000_000,
+            last_seq: 0,
+            last_msg_time: 0,
+            member_count: 0,
+        },
+        members: vec![
+            (owner.into(), GroupMemberRole::OWNER),
+            ("m1".into(), GroupMemberRole::NORMAL),
+        ],
+    }
+}
+
+pub async fn groups_keep_their_profile_and_members_within_the_cap(store: Arc<dyn Store>) {
+    use opentim_model::enums::{GroupAddOption, GroupMemberRole, GroupType};
+    assert!(store.create_group(group("g1", "alice", 4)).await.unwrap());
+    assert!(
+        !store.create_group(group("g1", "bob", 4)).await.unwrap(),
+        "an id is taken once"
+    );
+    let g = store.group("g1").await.unwrap().expect("the group");
+    assert_eq!(
+        (
+            g.owner.as_str(),
+            g.group_type,
+            g.add_option,
+            g.member_count,
+            g.info_seq
+        ),
+        ("alice", GroupType::PUBLIC, GroupAddOption::AUTH, 2, 1)
+    );
+    assert!(store.group("nope").await.unwrap().is_none());
+    let owner = store.member("g1", "alice").await.unwrap().unwrap();
+    assert_eq!(
+        (owner.role, owner.join_time),
+        (GroupMemberRole::OWNER, 1_700_000_000)
+    );
+    assert!(store.member("g1", "bob").await.unwrap().is_none());
+
+    let added = store
+        .add_members(
+            "g1",
+            vec!["m1".into(), "m2".into(), "m3".into(), "m4".into()],
+            GroupMemberRole::NORMAL,
+            1_700_000_100,
+        )
+        .await
+        .unwrap();
+    assert_eq!(added.already, ["m1"]);
+    assert_eq!(added.added, ["m2", "m3"]);
+    assert_eq!(added.full, ["m4"], "the cap of 4 holds");
+    let page1 = store.members("g1", "", 2).await.unwrap();
+    let page2 = store
+        .members("g1", &page1.last().unwrap().user, 10)
+        .await
+        .unwrap();
+    let all: Vec<&str> = page1
+        .iter()
+        .chain(&page2)
+        .map(|m| m.user.as_str())
+        .collect();
+    assert_eq!(all, ["alice", "m1", "m2", "m3"], "paged in user id order");
+
+    assert!(store.create_group(group("g0", "m2", 10)).await.unwrap());
+    let joined: Vec<String> = store
+        .joined("m2")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(g, m)| format!("{}:{}", g.id, m.role.0))
+        .collect();
+    assert_eq!(joined, ["g0:400", "g1:200"]);
+
+    let gone = store
+        .remove_members("g1", vec!["m3".into(), "nobody".into()])
+        .await
+        .unwrap();
+    assert_eq!(gone, ["m3"]);
+    assert_eq!(store.group("g1").await.unwrap().unwrap().member_count, 3);
+    assert!(store.dismiss("g1").await.unwrap());
+    assert!(!store.dismiss("g1").await.unwrap());
+    assert!(store.group("g1").await.unwrap().is_none());
+    assert!(store.member("g1", "alice").await.unwrap().is_none());
+    assert_eq!(store.joined("m2").await.unwrap().len(), 1, "g0 stays");
+}
+
 macro_rules! conformance {
     ($backend:ident, $make:path, #[$attr:meta]) => {
         mod $backend {
@@ -674,7 +778,8 @@ macro_rules! conformance {
                 deleting_and_clearing_are_for_the_owner_only,
                 pinned_conversations_list_first_and_deleted_ones_until_a_new_message,
                 a_user_who_does_not_receive_a_peer_gets_nothing_of_theirs,
-                forwarded_bundles_are_kept_under_their_key);
+                forwarded_bundles_are_kept_under_their_key,
+                groups_keep_their_profile_and_members_within_the_cap);
         }
     };
     (@each $make:path, $attr:meta; $($name:ident),*) => {

@@ -27,6 +27,8 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::tls::MakeTlsConnect;
 use tokio_postgres::{GenericClient, NoTls, Row, Socket};
 
+mod group;
+
 use super::retry::{Backoff, DEFAULT_RETRY_DEADLINE};
 use super::{
     c2c_key, Cleared, ConvRow, ConversationStore, InboxStore, MessageStore, NewC2c, ReadMark,
@@ -43,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/005_pin_hide.sql"),
     include_str!("../migrations/postgres/006_receive_opts.sql"),
     include_str!("../migrations/postgres/007_relays.sql"),
+    include_str!("../migrations/postgres/008_groups.sql"),
 ];
 
 /// Advisory lock key guarding migrations ("opentim" in ASCII).

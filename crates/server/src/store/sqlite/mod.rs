@@ -18,6 +18,8 @@ use opentim_protocol::{InboxEntry, InboxItem, WireMessage};
 use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::{mpsc, oneshot};
 
+mod group;
+
 use super::{
     c2c_key, Cleared, ConvRow, ConversationStore, InboxStore, MessageStore, NewC2c, ReadMark,
     Result, Revoked, StoreError, StoreHealth, Stored, KIND_CLEAR, KIND_CONV_DELETE, KIND_DELETE,
@@ -34,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/005_pin_hide.sql"),
     include_str!("../migrations/sqlite/006_receive_opts.sql"),
     include_str!("../migrations/sqlite/007_relays.sql"),
+    include_str!("../migrations/sqlite/008_groups.sql"),
 ];
 
 /// A full disk is a passing condition, not a broken database: the transaction rolled back,
