@@ -7,7 +7,7 @@ use opentim_model::enums::{ConvType, MsgStatus};
 use opentim_model::message::Message;
 use opentim_protocol::InboxItem;
 use opentim_server::store::{
-    Backend as Store, GroupRow, GroupStore, InboxStore, MessageStore, NewC2c, NewGroup, ReadMark,
+    Backend as Store, GroupRow, InboxStore, MessageStore, NewC2c, NewGroup, ReadMark,
 };
 
 fn msg(from: &str, to: &str, id: &str) -> NewC2c {
