@@ -576,6 +576,20 @@ int main(int argc, char** argv) {
         TIMMsgDownloadMergerMessage(NULL, must_not_fire, "merger-null"), TIM_ERR_PARAM, "merger-null");
     expect_rejected("TIMMsgDownloadMergerMessage(a text message)",
         TIMMsgDownloadMergerMessage(text_msg, must_not_fire, "merger-text"), TIM_ERR_PARAM, "merger-text");
+    expect_rejected("TIMGroupCreate(NULL)", TIMGroupCreate(NULL, must_not_fire, "gcreate-null"), TIM_ERR_PARAM,
+        "gcreate-null");
+    expect_rejected("TIMGroupCreate(json \"{\")", TIMGroupCreate("{", must_not_fire, "gcreate-bad"), TIM_ERR_JSON,
+        "gcreate-bad");
+    expect_rejected("TIMGroupDelete(\"\")", TIMGroupDelete("", must_not_fire, "gdelete-empty"), TIM_ERR_PARAM,
+        "gdelete-empty");
+    expect_rejected("TIMGroupQuit(\"\\xff\")", TIMGroupQuit("\xff", must_not_fire, "gquit-utf8"), TIM_ERR_PARAM,
+        "gquit-utf8");
+    expect_rejected("TIMGroupGetGroupInfoList(\"[]\")",
+        TIMGroupGetGroupInfoList("[]", must_not_fire, "ginfo-empty"), TIM_ERR_PARAM, "ginfo-empty");
+    waiter_init(&w);
+    rc = TIMGroupCreate("{}", on_comm, &w);
+    expect_async("TIMGroupCreate(without a name)", rc, &w, 10004 /* ERR_SVR_GROUP_INVALID_PARAMETERS */);
+    waiter_destroy(&w);
     expect_rejected("TIMConvGetConvInfo(NULL)", TIMConvGetConvInfo(NULL, must_not_fire, "convinfo-null"),
         TIM_ERR_PARAM, "convinfo-null");
     expect_rejected("TIMConvGetConvInfo(\"{}\") (not an array)",

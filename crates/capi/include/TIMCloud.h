@@ -440,6 +440,54 @@ TIM_DECL int TIMConvCancelDraft(const char* conv_id, enum TIMConvType conv_type)
 TIM_DECL int TIMConvGetTotalUnreadMessageCount(TIMCommCallback cb, const void* user_data);
 
 /* ========================================================================== */
+/* Groups                                                                     */
+/* ========================================================================== */
+
+/*
+ * Groups in this version: create, dismiss, leave, and read profiles and
+ * memberships. Who may do what is decided on the server from one table per
+ * group type (Private: run by its members, joined by invitation; Public and
+ * ChatRoom: the owner and admins; AVChatRoom and BChatRoom: broadcast rooms
+ * without invitations, kicks or roles). A refusal comes back as the
+ * callback's code: 10007 (ERR_SVR_GROUP_PERMISSION_DENY), 10009 (the owner
+ * cannot quit), 10010 (no such group), 10015 (bad group id), 10004 (bad
+ * parameters), 10014 (too many members), 10021 (id taken). Group messages,
+ * join requests, invitations, kicks, profile changes and tips are not served
+ * yet; sending to a group is refused with 6004.
+ */
+
+/*
+ * Create a group owned by this user from json_group_create_param
+ * (CreateGroupParam): create_group_param_group_name is required (at most 30
+ * bytes); the type defaults to kTIMGroup_Public, the add option to
+ * kTIMGroupAddOpt_Any; without create_group_param_group_id the server makes
+ * one starting with "@TGS#" (an id of one's own must not). The members of
+ * create_group_param_group_member_array join at once. json_params is a
+ * CreateGroupResult.
+ */
+TIM_DECL int TIMGroupCreate(const char* json_group_create_param, TIMCommCallback cb, const void* user_data);
+
+/* Dismiss a group: its owner, in any type but Private. On success json_params is "". */
+TIM_DECL int TIMGroupDelete(const char* group_id, TIMCommCallback cb, const void* user_data);
+
+/*
+ * Leave a group: any member of a Private group, anyone but the owner of the
+ * other types (10009). On success json_params is "".
+ */
+TIM_DECL int TIMGroupQuit(const char* group_id, TIMCommCallback cb, const void* user_data);
+
+/* The groups this user is a member of: json_params is an array of GroupBaseInfo. */
+TIM_DECL int TIMGroupGetJoinedGroupList(TIMCommCallback cb, const void* user_data);
+
+/*
+ * The profiles of the groups of json_group_getinfo_param (a JSON array of 1
+ * to 50 group IDs): json_params is an array of GetGroupInfoResult in the
+ * order asked, each with its own code (10010 for a group that does not
+ * exist, 10007 for a Private group this user is not in).
+ */
+TIM_DECL int TIMGroupGetGroupInfoList(const char* json_group_getinfo_param, TIMCommCallback cb, const void* user_data);
+
+/* ========================================================================== */
 /* Event callbacks                                                            */
 /* ========================================================================== */
 

@@ -16,7 +16,8 @@
 //!
 //! One file per section of `TIMCloud.h`: [`init`] (init, config, version, log), [`account`]
 //! (login, logout, session events), [`message`] (sending, receiving), [`history`] (stored
-//! messages: by id, kept locally, deleted), [`conversation`] (conversation events).
+//! messages: by id, kept locally, deleted), [`conversation`] (conversation events), [`group`]
+//! (groups).
 
 #![allow(clippy::missing_safety_doc)] // Safety contracts are documented in TIMCloud.h.
 
@@ -26,6 +27,7 @@ mod callbacks;
 mod conversation;
 mod dispatch;
 mod ffi;
+mod group;
 mod history;
 mod init;
 mod log;
@@ -34,6 +36,7 @@ mod message;
 // The exports, reachable from Rust too (the fuzz targets call them as C would).
 pub use account::*;
 pub use conversation::*;
+pub use group::*;
 pub use history::*;
 pub use init::*;
 pub use message::*;

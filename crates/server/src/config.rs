@@ -64,6 +64,21 @@ pub struct Config {
     pub max_receive_opt_users: u32,
     /// Most messages one merged (forwarded bundle) message holds. Default 300.
     pub max_merger_messages: u32,
+    /// Longest group id, in bytes (printable ASCII). Default 48.
+    pub max_group_id_bytes: usize,
+    /// Longest group name, notification, introduction and face URL, in bytes. Defaults 30,
+    /// 300, 240 and 100.
+    pub max_group_name_bytes: usize,
+    pub max_group_notification_bytes: usize,
+    pub max_group_introduction_bytes: usize,
+    pub max_group_face_url_bytes: usize,
+    /// Most custom fields of a group. Default 10.
+    pub max_group_custom_fields: usize,
+    /// Most members of a group other than a broadcast room (AVChatRoom and BChatRoom have no
+    /// cap). Default 2000.
+    pub max_group_members: u32,
+    /// Most groups one `TIMGroupGetGroupInfoList` may name. Default 50.
+    pub max_groups_per_info_request: usize,
     /// SQLite `synchronous` mode: "full" (default; an ack means the message survived power
     /// loss) or "normal" (survives a process crash, may lose the last commits on power loss).
     pub sqlite_synchronous: String,
@@ -126,6 +141,14 @@ impl Default for Config {
             max_delete_messages: 30,
             max_receive_opt_users: 30,
             max_merger_messages: 300,
+            max_group_id_bytes: 48,
+            max_group_name_bytes: 30,
+            max_group_notification_bytes: 300,
+            max_group_introduction_bytes: 240,
+            max_group_face_url_bytes: 100,
+            max_group_custom_fields: 10,
+            max_group_members: 2000,
+            max_groups_per_info_request: 50,
             sqlite_synchronous: "full".into(),
             write_batch: 512,
             store_retry_secs: 10,

@@ -3,6 +3,7 @@
 //! is checked against it.
 
 pub mod conv;
+pub mod group;
 pub mod history;
 pub mod login;
 pub mod logout;
@@ -42,6 +43,11 @@ pub const OPS: &[&str] = &[
     conv::GetReceiveOpt::NAME,
     send::PutRelay::NAME,
     send::GetRelay::NAME,
+    group::CreateGroup::NAME,
+    group::DismissGroup::NAME,
+    group::QuitGroup::NAME,
+    group::JoinedGroups::NAME,
+    group::GroupInfo::NAME,
 ];
 
 /// A body with nothing in it (`{}`).

@@ -1,5 +1,6 @@
 //! The public async API.
 
+mod groups;
 mod messages;
 
 use std::path::PathBuf;

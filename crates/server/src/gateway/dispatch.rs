@@ -13,6 +13,10 @@ use opentim_protocol::op::conv::{
     ClearHistory, ConvList, DeleteConversation, DeleteMessages, GetReceiveOpt, MarkRead,
     PinConversation, RevokeMessage, SetReceiveOpt,
 };
+use opentim_protocol::op::group::{
+    CreateGroup, DismissGroup, GroupInfo, GroupInfoResponse, JoinedGroups, JoinedGroupsResponse,
+    QuitGroup,
+};
 use opentim_protocol::op::history::History;
 use opentim_protocol::op::login::Login;
 use opentim_protocol::op::logout::Logout;
@@ -151,6 +155,25 @@ impl Table {
             }),
             route::<PinConversation, _, _>(false, |services, caller, req| async move {
                 services.conversation.pin(&caller.user, req).await
+            }),
+            route::<CreateGroup, _, _>(false, |services, caller, req| async move {
+                services.group.create(&caller.user, req).await
+            }),
+            route::<DismissGroup, _, _>(false, |services, caller, req| async move {
+                services.group.dismiss(&caller.user, &req.group_id).await?;
+                Ok(Empty {})
+            }),
+            route::<QuitGroup, _, _>(false, |services, caller, req| async move {
+                services.group.quit(&caller.user, &req.group_id).await?;
+                Ok(Empty {})
+            }),
+            route::<JoinedGroups, _, _>(false, |services, caller, _| async move {
+                let groups = services.group.joined(&caller.user).await?;
+                Ok(JoinedGroupsResponse { groups })
+            }),
+            route::<GroupInfo, _, _>(false, |services, caller, req| async move {
+                let results = services.group.info(&caller.user, req.group_ids).await?;
+                Ok(GroupInfoResponse { results })
             }),
             route::<PutRelay, _, _>(false, |services, caller, req| async move {
                 services.message.relay_put(&caller.user, req).await

@@ -17,6 +17,7 @@ use crate::store::Stores;
 
 pub use account::AccountService;
 pub use conversation::ConversationService;
+pub use group::GroupService;
 pub use message::MessageService;
 pub use sync::SyncService;
 
@@ -26,6 +27,7 @@ pub struct Services {
     pub message: MessageService,
     pub sync: SyncService,
     pub conversation: ConversationService,
+    pub group: GroupService,
     stores: Stores,
 }
 
@@ -45,6 +47,7 @@ impl Services {
                 metrics.clone(),
             ),
             sync: SyncService::new(config.clone(), stores.inbox.clone(), metrics),
+            group: GroupService::new(config.clone(), stores.groups.clone()),
             conversation: ConversationService::new(
                 config,
                 stores.messages.clone(),

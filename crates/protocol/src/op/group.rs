@@ -1,0 +1,80 @@
+//! Groups: create, dismiss, leave, and read profiles and memberships. The bodies are the API's
+//! own JSON objects (`CreateGroupParam`, `GroupBaseInfo`, `GetGroupInfoResult`).
+
+use opentim_model::group::{
+    CreateGroupParam, CreateGroupResult, GetGroupInfoResult, GroupBaseInfo,
+};
+use serde::{Deserialize, Serialize};
+
+use super::{Empty, Op};
+
+/// Create a group owned by the caller.
+pub struct CreateGroup;
+
+impl Op for CreateGroup {
+    const NAME: &'static str = "group.create";
+    const SERVES: &'static [&'static str] = &["TIMGroupCreate"];
+    type Request = CreateGroupParam;
+    type Response = CreateGroupResult;
+}
+
+/// One group, by id.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupRequest {
+    pub group_id: String,
+}
+
+/// Dismiss a group.
+pub struct DismissGroup;
+
+impl Op for DismissGroup {
+    const NAME: &'static str = "group.dismiss";
+    const SERVES: &'static [&'static str] = &["TIMGroupDelete"];
+    type Request = GroupRequest;
+    type Response = Empty;
+}
+
+/// Leave a group.
+pub struct QuitGroup;
+
+impl Op for QuitGroup {
+    const NAME: &'static str = "group.quit";
+    const SERVES: &'static [&'static str] = &["TIMGroupQuit"];
+    type Request = GroupRequest;
+    type Response = Empty;
+}
+
+/// The groups the caller is a member of.
+pub struct JoinedGroups;
+
+impl Op for JoinedGroups {
+    const NAME: &'static str = "group.joined";
+    const SERVES: &'static [&'static str] = &["TIMGroupGetJoinedGroupList"];
+    type Request = Empty;
+    type Response = JoinedGroupsResponse;
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JoinedGroupsResponse {
+    pub groups: Vec<GroupBaseInfo>,
+}
+
+/// The profiles of some groups.
+pub struct GroupInfo;
+
+impl Op for GroupInfo {
+    const NAME: &'static str = "group.info";
+    const SERVES: &'static [&'static str] = &["TIMGroupGetGroupInfoList"];
+    type Request = GroupInfoRequest;
+    type Response = GroupInfoResponse;
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupInfoRequest {
+    pub group_ids: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupInfoResponse {
+    pub results: Vec<GetGroupInfoResult>,
+}
