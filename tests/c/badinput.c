@@ -586,6 +586,12 @@ int main(int argc, char** argv) {
         "gquit-utf8");
     expect_rejected("TIMGroupGetGroupInfoList(\"[]\")",
         TIMGroupGetGroupInfoList("[]", must_not_fire, "ginfo-empty"), TIM_ERR_PARAM, "ginfo-empty");
+    expect_rejected("TIMGroupInviteMember(no group id)", TIMGroupInviteMember("{}", must_not_fire, "ginvite-noid"),
+        TIM_ERR_PARAM, "ginvite-noid");
+    expect_rejected("TIMGroupDeleteMember(NULL)", TIMGroupDeleteMember(NULL, must_not_fire, "gkick-null"),
+        TIM_ERR_PARAM, "gkick-null");
+    expect_rejected("TIMGroupGetMemberInfoList(json \"[\")",
+        TIMGroupGetMemberInfoList("[", must_not_fire, "gmembers-bad"), TIM_ERR_JSON, "gmembers-bad");
     waiter_init(&w);
     rc = TIMGroupCreate("{}", on_comm, &w);
     expect_async("TIMGroupCreate(without a name)", rc, &w, 10004 /* ERR_SVR_GROUP_INVALID_PARAMETERS */);

@@ -452,8 +452,8 @@ TIM_DECL int TIMConvGetTotalUnreadMessageCount(TIMCommCallback cb, const void* u
  * callback's code: 10007 (ERR_SVR_GROUP_PERMISSION_DENY), 10009 (the owner
  * cannot quit), 10010 (no such group), 10015 (bad group id), 10004 (bad
  * parameters), 10014 (too many members), 10021 (id taken). Group messages,
- * join requests, invitations, kicks, profile changes and tips are not served
- * yet; sending to a group is refused with 6004.
+ * join requests, profile changes and tips are not served yet; sending to a
+ * group is refused with 6004.
  */
 
 /*
@@ -475,6 +475,37 @@ TIM_DECL int TIMGroupDelete(const char* group_id, TIMCommCallback cb, const void
  * other types (10009). On success json_params is "".
  */
 TIM_DECL int TIMGroupQuit(const char* group_id, TIMCommCallback cb, const void* user_data);
+
+/*
+ * Add the users of json_group_invite_param (GroupInviteMemberParam, 1 to 500
+ * users) to a group at once: any member of a Private group, the owner and
+ * admins of Public and ChatRoom groups (broadcast rooms have no
+ * invitations). json_params is an array of GroupInviteMemberResult in the
+ * order asked: kTIMGroupMember_HandledSuc (added), kTIMGroupMember_Included
+ * (a member already) or kTIMGroupMember_HandledErr (an invalid id, or the
+ * group is full).
+ */
+TIM_DECL int TIMGroupInviteMember(const char* json_group_invite_param, TIMCommCallback cb, const void* user_data);
+
+/*
+ * Remove the users of json_group_delete_param (GroupDeleteMemberParam) from
+ * a group: the owner of a Private group, the owner and admins of Public and
+ * ChatRoom groups, each only members of a lower role (admins remove members,
+ * the owner admins and members). json_params is an array of
+ * GroupDeleteMemberResult: kTIMGroupMember_HandledSuc or
+ * kTIMGroupMember_HandledErr.
+ */
+TIM_DECL int TIMGroupDeleteMember(const char* json_group_delete_param, TIMCommCallback cb, const void* user_data);
+
+/*
+ * Members of a group, for its members (GroupGetMemberInfoListParam): the
+ * members named, or a page (100, the server's group_member_page) in user id
+ * order from group_get_members_info_list_param_next_seq (0 first; repeat
+ * with the answer's group_get_memeber_info_list_result_next_seq until it is
+ * 0), kept by the option's role flag (0 all, Owner 1, Admin 2, Member 4).
+ * json_params is a GroupGetMemberInfoListResult.
+ */
+TIM_DECL int TIMGroupGetMemberInfoList(const char* json_group_getmeminfos_param, TIMCommCallback cb, const void* user_data);
 
 /* The groups this user is a member of: json_params is an array of GroupBaseInfo. */
 TIM_DECL int TIMGroupGetJoinedGroupList(TIMCommCallback cb, const void* user_data);

@@ -3,7 +3,9 @@
 use std::ffi::{c_char, c_void};
 
 use opentim_model::codes::TIM_ERR_PARAM;
-use opentim_model::group::CreateGroupParam;
+use opentim_model::group::{
+    CreateGroupParam, GroupDeleteMemberParam, GroupGetMemberInfoListParam, GroupInviteMemberParam,
+};
 
 use crate::call::{spawn_call, Needs};
 use crate::callbacks::TIMCommCallback;
@@ -109,6 +111,73 @@ pub unsafe extern "C" fn TIMGroupGetGroupInfoList(
         }
         spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
             Ok(to_json(&client.group_info(&ids).await?))
+        })
+    })
+}
+
+/// Add users to a group (`GroupInviteMemberParam`): an array of `GroupInviteMemberResult`.
+#[no_mangle]
+pub unsafe extern "C" fn TIMGroupInviteMember(
+    json_group_invite_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: the caller passes NULL or a valid C string.
+        let p: GroupInviteMemberParam = match unsafe { json_required(json_group_invite_param) } {
+            Ok(p) => p,
+            Err(code) => return code,
+        };
+        if p.group_id.as_deref().is_none_or(str::is_empty) {
+            return TIM_ERR_PARAM;
+        }
+        spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
+            Ok(to_json(&client.invite_members(&p).await?))
+        })
+    })
+}
+
+/// Remove members (`GroupDeleteMemberParam`): an array of `GroupDeleteMemberResult`.
+#[no_mangle]
+pub unsafe extern "C" fn TIMGroupDeleteMember(
+    json_group_delete_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: the caller passes NULL or a valid C string.
+        let p: GroupDeleteMemberParam = match unsafe { json_required(json_group_delete_param) } {
+            Ok(p) => p,
+            Err(code) => return code,
+        };
+        if p.group_id.as_deref().is_none_or(str::is_empty) {
+            return TIM_ERR_PARAM;
+        }
+        spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
+            Ok(to_json(&client.kick_members(&p).await?))
+        })
+    })
+}
+
+/// Members of a group (`GroupGetMemberInfoListParam`): a `GroupGetMemberInfoListResult`.
+#[no_mangle]
+pub unsafe extern "C" fn TIMGroupGetMemberInfoList(
+    json_group_getmeminfos_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: the caller passes NULL or a valid C string.
+        let p: GroupGetMemberInfoListParam =
+            match unsafe { json_required(json_group_getmeminfos_param) } {
+                Ok(p) => p,
+                Err(code) => return code,
+            };
+        if p.group_id.as_deref().is_none_or(str::is_empty) {
+            return TIM_ERR_PARAM;
+        }
+        spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
+            Ok(to_json(&client.group_members(&p).await?))
         })
     })
 }

@@ -79,6 +79,10 @@ pub struct Config {
     pub max_group_members: u32,
     /// Most groups one `TIMGroupGetGroupInfoList` may name. Default 50.
     pub max_groups_per_info_request: usize,
+    /// Most users one invitation, removal or member lookup may name. Default 500.
+    pub max_group_users_per_request: usize,
+    /// Members per page of `TIMGroupGetMemberInfoList`. Default 100.
+    pub group_member_page: u32,
     /// SQLite `synchronous` mode: "full" (default; an ack means the message survived power
     /// loss) or "normal" (survives a process crash, may lose the last commits on power loss).
     pub sqlite_synchronous: String,
@@ -149,6 +153,8 @@ impl Default for Config {
             max_group_custom_fields: 10,
             max_group_members: 2000,
             max_groups_per_info_request: 50,
+            max_group_users_per_request: 500,
+            group_member_page: 100,
             sqlite_synchronous: "full".into(),
             write_batch: 512,
             store_retry_secs: 10,

@@ -1,8 +1,11 @@
-//! Groups: create, dismiss, leave, and read profiles and memberships. The bodies are the API's
+//! Groups: create, dismiss, leave, invite and remove members, and read profiles, members and
+//! memberships. The bodies are the API's
 //! own JSON objects (`CreateGroupParam`, `GroupBaseInfo`, `GetGroupInfoResult`).
 
 use opentim_model::group::{
-    CreateGroupParam, CreateGroupResult, GetGroupInfoResult, GroupBaseInfo,
+    CreateGroupParam, CreateGroupResult, GetGroupInfoResult, GroupBaseInfo, GroupDeleteMemberParam,
+    GroupDeleteMemberResult, GroupGetMemberInfoListParam, GroupGetMemberInfoListResult,
+    GroupInviteMemberParam, GroupInviteMemberResult,
 };
 use serde::{Deserialize, Serialize};
 
@@ -77,4 +80,44 @@ pub struct GroupInfoRequest {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GroupInfoResponse {
     pub results: Vec<GetGroupInfoResult>,
+}
+
+/// Add users to a group at once.
+pub struct InviteMembers;
+
+impl Op for InviteMembers {
+    const NAME: &'static str = "group.invite";
+    const SERVES: &'static [&'static str] = &["TIMGroupInviteMember"];
+    type Request = GroupInviteMemberParam;
+    type Response = InviteResponse;
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InviteResponse {
+    pub results: Vec<GroupInviteMemberResult>,
+}
+
+/// Remove members from a group.
+pub struct KickMembers;
+
+impl Op for KickMembers {
+    const NAME: &'static str = "group.kick";
+    const SERVES: &'static [&'static str] = &["TIMGroupDeleteMember"];
+    type Request = GroupDeleteMemberParam;
+    type Response = KickResponse;
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KickResponse {
+    pub results: Vec<GroupDeleteMemberResult>,
+}
+
+/// Members of a group.
+pub struct GroupMembers;
+
+impl Op for GroupMembers {
+    const NAME: &'static str = "group.members";
+    const SERVES: &'static [&'static str] = &["TIMGroupGetMemberInfoList"];
+    type Request = GroupGetMemberInfoListParam;
+    type Response = GroupGetMemberInfoListResult;
 }

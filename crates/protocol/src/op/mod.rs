@@ -48,6 +48,9 @@ pub const OPS: &[&str] = &[
     group::QuitGroup::NAME,
     group::JoinedGroups::NAME,
     group::GroupInfo::NAME,
+    group::InviteMembers::NAME,
+    group::KickMembers::NAME,
+    group::GroupMembers::NAME,
 ];
 
 /// A body with nothing in it (`{}`).

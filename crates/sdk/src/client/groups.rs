@@ -2,10 +2,13 @@
 //! may do what; its code and text come back as the error.
 
 use opentim_model::group::{
-    CreateGroupParam, CreateGroupResult, GetGroupInfoResult, GroupBaseInfo,
+    CreateGroupParam, CreateGroupResult, GetGroupInfoResult, GroupBaseInfo, GroupDeleteMemberParam,
+    GroupDeleteMemberResult, GroupGetMemberInfoListParam, GroupGetMemberInfoListResult,
+    GroupInviteMemberParam, GroupInviteMemberResult,
 };
 use opentim_protocol::op::group::{
-    CreateGroup, DismissGroup, GroupInfo, GroupInfoRequest, GroupRequest, JoinedGroups, QuitGroup,
+    CreateGroup, DismissGroup, GroupInfo, GroupInfoRequest, GroupMembers, GroupRequest,
+    InviteMembers, JoinedGroups, KickMembers, QuitGroup,
 };
 use opentim_protocol::op::Empty;
 
@@ -46,5 +49,29 @@ impl Client {
             group_ids: group_ids.to_vec(),
         };
         Ok(self.call::<GroupInfo>(&request).await?.results)
+    }
+
+    /// Add users to a group (`TIMGroupInviteMember`): one result per user.
+    pub async fn invite_members(
+        &self,
+        param: &GroupInviteMemberParam,
+    ) -> Result<Vec<GroupInviteMemberResult>> {
+        Ok(self.call::<InviteMembers>(param).await?.results)
+    }
+
+    /// Remove members from a group (`TIMGroupDeleteMember`): one result per user.
+    pub async fn kick_members(
+        &self,
+        param: &GroupDeleteMemberParam,
+    ) -> Result<Vec<GroupDeleteMemberResult>> {
+        Ok(self.call::<KickMembers>(param).await?.results)
+    }
+
+    /// Members of a group (`TIMGroupGetMemberInfoList`).
+    pub async fn group_members(
+        &self,
+        param: &GroupGetMemberInfoListParam,
+    ) -> Result<GroupGetMemberInfoListResult> {
+        self.call::<GroupMembers>(param).await
     }
 }

@@ -162,3 +162,129 @@ async fn groups_are_created_read_left_and_dismissed_across_nodes() {
     a.stop().await.unwrap();
     b.stop().await.unwrap();
 }
+
+/// Inviting and removing members, and paging through them, with the rank rule.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_are_invited_removed_and_listed_by_rank() {
+    use opentim_model::config::GroupMemberGetInfoOption;
+    use opentim_model::enums::HandleGroupMemberResult as R;
+    use opentim_model::group::{
+        GroupDeleteMemberParam, GroupGetMemberInfoListParam, GroupInviteMemberParam,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = opentim_server::Config {
+        group_member_page: 3,
+        ..config(&dir.path().join("server"), "127.0.0.1:0")
+    };
+    let s = opentim_server::start(config).await.unwrap();
+    let alice = device(&s, dir.path(), "alice", "alice", 0).await;
+    let bob = device(&s, dir.path(), "bob", "bob", 0).await;
+    let mut p = param(Some("g-team"), GroupType::PUBLIC, &["bob"]);
+    p.max_member_num = Some(6);
+    alice.client.create_group(&p).await.unwrap();
+    let invite = |who: &[&str]| GroupInviteMemberParam {
+        group_id: Some("g-team".into()),
+        identifier_array: Some(who.iter().map(|w| (*w).to_owned()).collect()),
+        ..Default::default()
+    };
+    let e = bob
+        .client
+        .invite_members(&invite(&["carol"]))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code,
+        codes::ERR_SVR_GROUP_PERMISSION_DENY,
+        "members do not invite here"
+    );
+    let results = alice
+        .client
+        .invite_members(&invite(&[
+            "carol", "bob", "dave", "erin", "frank", "gina", "bad id",
+        ]))
+        .await
+        .unwrap();
+    let got: Vec<(String, R)> = results
+        .iter()
+        .map(|r| (r.identifier.clone().unwrap(), r.result.unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("carol".into(), R::HANDLED_SUC),
+            ("bob".into(), R::INCLUDED),
+            ("dave".into(), R::HANDLED_SUC),
+            ("erin".into(), R::HANDLED_SUC),
+            ("frank".into(), R::HANDLED_SUC),
+            ("gina".into(), R::HANDLED_ERR),
+            ("bad id".into(), R::HANDLED_ERR),
+        ],
+        "the cap of 6 holds; an invalid id is not added"
+    );
+
+    let list = |next: u64, flag: u64| GroupGetMemberInfoListParam {
+        group_id: Some("g-team".into()),
+        next_seq: Some(next),
+        option: Some(GroupMemberGetInfoOption {
+            role_flag: Some(flag),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let mut all = Vec::new();
+    let mut next = 0;
+    loop {
+        let page = bob.client.group_members(&list(next, 0)).await.unwrap();
+        all.extend(
+            page.info_array
+                .unwrap()
+                .into_iter()
+                .map(|m| m.identifier.unwrap()),
+        );
+        next = page.next_seq.unwrap();
+        if next == 0 {
+            break;
+        }
+    }
+    assert_eq!(all, ["alice", "bob", "carol", "dave", "erin", "frank"]);
+    let owners = bob.client.group_members(&list(0, 1)).await.unwrap();
+    let owners: Vec<_> = owners.info_array.unwrap();
+    assert_eq!(owners.len(), 1);
+    assert_eq!(owners[0].member_role, Some(GroupMemberRole::OWNER));
+    let outsider = device(&s, dir.path(), "zed", "zed", 0).await;
+    assert_eq!(
+        outsider
+            .client
+            .group_members(&list(0, 0))
+            .await
+            .unwrap_err()
+            .code,
+        codes::ERR_SVR_GROUP_PERMISSION_DENY
+    );
+
+    let kick = |who: &[&str]| GroupDeleteMemberParam {
+        group_id: Some("g-team".into()),
+        identifier_array: Some(who.iter().map(|w| (*w).to_owned()).collect()),
+        ..Default::default()
+    };
+    let e = bob
+        .client
+        .kick_members(&kick(&["carol"]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, codes::ERR_SVR_GROUP_PERMISSION_DENY);
+    let results = alice
+        .client
+        .kick_members(&kick(&["carol", "alice", "nobody"]))
+        .await
+        .unwrap();
+    let got: Vec<R> = results.iter().map(|r| r.result.unwrap()).collect();
+    assert_eq!(
+        got,
+        [R::HANDLED_SUC, R::HANDLED_ERR, R::HANDLED_ERR],
+        "not oneself, not a non-member"
+    );
+    let info = alice.client.group_info(&["g-team".into()]).await.unwrap();
+    assert_eq!(info[0].info.as_ref().unwrap().member_num, Some(5));
+    s.stop().await.unwrap();
+}

@@ -14,8 +14,8 @@ use opentim_protocol::op::conv::{
     PinConversation, RevokeMessage, SetReceiveOpt,
 };
 use opentim_protocol::op::group::{
-    CreateGroup, DismissGroup, GroupInfo, GroupInfoResponse, JoinedGroups, JoinedGroupsResponse,
-    QuitGroup,
+    CreateGroup, DismissGroup, GroupInfo, GroupInfoResponse, GroupMembers, InviteMembers,
+    InviteResponse, JoinedGroups, JoinedGroupsResponse, KickMembers, KickResponse, QuitGroup,
 };
 use opentim_protocol::op::history::History;
 use opentim_protocol::op::login::Login;
@@ -174,6 +174,17 @@ impl Table {
             route::<GroupInfo, _, _>(false, |services, caller, req| async move {
                 let results = services.group.info(&caller.user, req.group_ids).await?;
                 Ok(GroupInfoResponse { results })
+            }),
+            route::<InviteMembers, _, _>(false, |services, caller, req| async move {
+                let results = services.group.invite(&caller.user, req).await?;
+                Ok(InviteResponse { results })
+            }),
+            route::<KickMembers, _, _>(false, |services, caller, req| async move {
+                let results = services.group.kick(&caller.user, req).await?;
+                Ok(KickResponse { results })
+            }),
+            route::<GroupMembers, _, _>(false, |services, caller, req| async move {
+                services.group.members(&caller.user, req).await
             }),
             route::<PutRelay, _, _>(false, |services, caller, req| async move {
                 services.message.relay_put(&caller.user, req).await

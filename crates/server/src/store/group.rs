@@ -79,9 +79,8 @@ pub trait GroupStore: Send + Sync + 'static {
     async fn member(&self, id: &str, user: &str) -> Result<Option<MemberRow>>;
     /// Every group `user` is a member of, with the membership, by group id.
     async fn joined(&self, user: &str) -> Result<Vec<(GroupRow, MemberRow)>>;
-    /// Members of group `id` with user ids after `after` ("" for the first page), in user id
-    /// order, at most `limit`.
-    async fn members(&self, id: &str, after: &str, limit: u32) -> Result<Vec<MemberRow>>;
+    /// Members of group `id` in user id order, from the `offset`-th, at most `limit`.
+    async fn members(&self, id: &str, offset: u64, limit: u32) -> Result<Vec<MemberRow>>;
     /// Add `users` with `role`, joined at `time`, without going past the group's
     /// `max_members`, in one transaction.
     async fn add_members(

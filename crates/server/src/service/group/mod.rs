@@ -1,18 +1,21 @@
-//! Groups: creating and dismissing them, leaving them, and reading their profiles and one's
-//! memberships. Every change is checked against the table in [`rules`] first.
+//! Groups: creating and dismissing them, inviting and removing members, leaving them, and
+//! reading their profiles, members and one's memberships. Every change is checked against the
+//! table in [`rules`] first.
 //!
-//! This step serves no group messages yet (a send to a group is refused as before), no
-//! invitations, kicks, join requests, profile changes or tips: those build on it.
+//! This step serves no group messages yet (a send to a group is refused as before), no join
+//! requests, profile changes or tips: those build on it.
 
 pub mod rules;
 
 use std::sync::Arc;
 
 use opentim_model::codes;
-use opentim_model::enums::{GroupAddOption, GroupMemberRole, GroupType};
+use opentim_model::enums::{GroupAddOption, GroupMemberRole, GroupType, HandleGroupMemberResult};
 use opentim_model::group::{
-    CreateGroupParam, CreateGroupResult, GetGroupInfoResult, GroupBaseInfo, GroupDetailInfo,
-    GroupInfoCustomString, GroupSelfInfo,
+    CreateGroupParam, CreateGroupResult, GetGroupInfoResult, GroupBaseInfo, GroupDeleteMemberParam,
+    GroupDeleteMemberResult, GroupDetailInfo, GroupGetMemberInfoListParam,
+    GroupGetMemberInfoListResult, GroupInfoCustomString, GroupInviteMemberParam,
+    GroupInviteMemberResult, GroupMemberInfo, GroupMemberInfoCustomString, GroupSelfInfo,
 };
 use opentim_model::ids::{GroupId, UserId};
 
@@ -20,7 +23,7 @@ use crate::clock::now_secs;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::store::{GroupRow, GroupStore, MemberRow, NewGroup};
-use rules::{decide, Op, Role};
+use rules::{decide, outranks, Op, Role};
 
 /// The prefix of the ids the server makes; a caller's own id must not start with it.
 pub const SERVER_ID_PREFIX: &str = "@TGS#";
@@ -233,6 +236,156 @@ impl GroupService {
         Ok(())
     }
 
+    /// The users a member request names: 1 to `max_group_users_per_request`.
+    fn users_of(&self, users: Option<Vec<String>>) -> Result<Vec<String>> {
+        let users = users.unwrap_or_default();
+        let max = self.config.max_group_users_per_request;
+        if users.is_empty() || users.len() > max {
+            return Err(Error::refused(
+                codes::ERR_SVR_GROUP_ACOUNT_COUNT_LIMIT,
+                format!(
+                    "{} users named; name 1 to {max} (max_group_users_per_request)",
+                    users.len()
+                ),
+            ));
+        }
+        Ok(users)
+    }
+
+    /// Add users to a group at once (those who may invite, per the group's type): one result
+    /// per user in the order asked, added (1), already a member (2) or not added (0: an
+    /// invalid id, or the group is full).
+    pub async fn invite(
+        &self,
+        user: &UserId,
+        p: GroupInviteMemberParam,
+    ) -> Result<Vec<GroupInviteMemberResult>> {
+        let (group, role) = self
+            .group_and_role(user, p.group_id.as_deref().unwrap_or_default())
+            .await?;
+        Self::check(Op::Invite, role, group.group_type)?;
+        let users = self.users_of(p.identifier_array)?;
+        let valid: Vec<String> = users
+            .iter()
+            .filter(|u| UserId::parse(u, self.config.max_user_id_bytes).is_ok())
+            .cloned()
+            .collect();
+        let added = self
+            .store
+            .add_members(&group.id, valid, GroupMemberRole::NORMAL, now_secs())
+            .await
+            .map_err(Error::internal("add the members"))?;
+        Ok(users
+            .into_iter()
+            .map(|u| {
+                let result = if added.added.contains(&u) {
+                    HandleGroupMemberResult::HANDLED_SUC
+                } else if added.already.contains(&u) {
+                    HandleGroupMemberResult::INCLUDED
+                } else {
+                    HandleGroupMemberResult::HANDLED_ERR
+                };
+                GroupInviteMemberResult {
+                    identifier: Some(u),
+                    result: Some(result),
+                }
+            })
+            .collect())
+    }
+
+    /// Remove members (those who may kick, each only on members of a lower role): one result
+    /// per user in the order asked, removed (1) or not (0: not a member, or not of a lower
+    /// role).
+    pub async fn kick(
+        &self,
+        user: &UserId,
+        p: GroupDeleteMemberParam,
+    ) -> Result<Vec<GroupDeleteMemberResult>> {
+        let (group, role) = self
+            .group_and_role(user, p.group_id.as_deref().unwrap_or_default())
+            .await?;
+        Self::check(Op::Kick, role, group.group_type)?;
+        let users = self.users_of(p.identifier_array)?;
+        let mut removable = Vec::new();
+        for u in &users {
+            let target = self
+                .store
+                .member(&group.id, u)
+                .await
+                .map_err(Error::internal("read the membership"))?;
+            let target = Role::of(target.map(|m| m.role));
+            if outranks(role, target, u == user.as_str()).is_ok() {
+                removable.push(u.clone());
+            }
+        }
+        let gone = self
+            .store
+            .remove_members(&group.id, removable)
+            .await
+            .map_err(Error::internal("remove the members"))?;
+        Ok(users
+            .into_iter()
+            .map(|u| GroupDeleteMemberResult {
+                result: Some(match gone.contains(&u) {
+                    true => HandleGroupMemberResult::HANDLED_SUC,
+                    false => HandleGroupMemberResult::HANDLED_ERR,
+                }),
+                identifier: Some(u),
+            })
+            .collect())
+    }
+
+    /// Members of a group (for its members): those named, or a page from
+    /// `next_seq` (0 first; the answer's `next_seq` is 0 after the last page), of the roles
+    /// the option's role flag keeps (0: all; Owner 1, Admin 2, Member 4).
+    pub async fn members(
+        &self,
+        user: &UserId,
+        p: GroupGetMemberInfoListParam,
+    ) -> Result<GroupGetMemberInfoListResult> {
+        let (group, role) = self
+            .group_and_role(user, p.group_id.as_deref().unwrap_or_default())
+            .await?;
+        Self::check(Op::Read, role, group.group_type)?;
+        let flag = p.option.and_then(|o| o.role_flag).unwrap_or(0);
+        let keep = |m: &MemberRow| {
+            flag == 0
+                || (flag & 1 != 0 && m.role == GroupMemberRole::OWNER)
+                || (flag & 2 != 0 && m.role == GroupMemberRole::ADMIN)
+                || (flag & 4 != 0 && m.role == GroupMemberRole::NORMAL)
+        };
+        let named = p.identifier_array.unwrap_or_default();
+        let (rows, next) = if !named.is_empty() {
+            let mut rows = Vec::new();
+            for u in named.iter().take(self.config.max_group_users_per_request) {
+                rows.extend(
+                    self.store
+                        .member(&group.id, u)
+                        .await
+                        .map_err(Error::internal("read the membership"))?,
+                );
+            }
+            (rows, 0)
+        } else {
+            let offset = p.next_seq.unwrap_or(0);
+            let page = self.config.group_member_page;
+            let rows = self
+                .store
+                .members(&group.id, offset, page)
+                .await
+                .map_err(Error::internal("read the members"))?;
+            let next = match rows.len() as u32 == page {
+                true => offset + u64::from(page),
+                false => 0,
+            };
+            (rows, next)
+        };
+        Ok(GroupGetMemberInfoListResult {
+            next_seq: Some(next),
+            info_array: Some(rows.iter().filter(|m| keep(m)).map(member_info).collect()),
+        })
+    }
+
     /// The groups `user` is a member of (`GroupBaseInfo`, by group id).
     pub async fn joined(&self, user: &UserId) -> Result<Vec<GroupBaseInfo>> {
         let rows = self
@@ -341,6 +494,23 @@ pub fn detail_info(g: &GroupRow) -> GroupDetailInfo {
         is_shutup_all: Some(g.shutup_all),
         owner_identifier: Some(g.owner.clone()),
         custom_info: Some(custom_of(&g.custom)),
+    }
+    .complete()
+}
+
+/// A member as the API shows it.
+pub fn member_info(m: &MemberRow) -> GroupMemberInfo {
+    let custom: Vec<GroupMemberInfoCustomString> =
+        serde_json::from_str(&m.custom).unwrap_or_default();
+    GroupMemberInfo {
+        identifier: Some(m.user.clone()),
+        join_time: Some(m.join_time as u32),
+        member_role: Some(m.role),
+        msg_flag: Some(opentim_model::enums::GroupReceiveMessageOpt(m.msg_flag)),
+        msg_seq: Some(m.read_seq as u32),
+        shutup_time: Some(m.shutup_until as u32),
+        name_card: Some(m.name_card.clone()),
+        custom_info: Some(custom),
     }
     .complete()
 }

@@ -200,16 +200,17 @@ impl GroupStore for PgStore {
             .collect())
     }
 
-    async fn members(&self, id: &str, after: &str, limit: u32) -> Result<Vec<MemberRow>> {
+    async fn members(&self, id: &str, offset: u64, limit: u32) -> Result<Vec<MemberRow>> {
+        let offset = offset.min(i64::MAX as u64) as i64;
         let rows = self
             .retrying("read group members", || async {
                 let client = self.pool.get().await?;
                 let sql = format!(
                     "SELECT {MEMBER_COLUMNS} FROM group_members m
-                     WHERE m.group_id = $1 AND m.user_id > $2 ORDER BY m.user_id LIMIT $3"
+                     WHERE m.group_id = $1 ORDER BY m.user_id LIMIT $3 OFFSET $2"
                 );
                 Ok(client
-                    .query(&sql, &[&id, &after, &i64::from(limit)])
+                    .query(&sql, &[&id, &offset, &i64::from(limit)])
                     .await?)
             })
             .await?;

@@ -225,14 +225,15 @@ impl GroupStore for SqliteStore {
         .await
     }
 
-    async fn members(&self, id: &str, after: &str, limit: u32) -> Result<Vec<MemberRow>> {
-        let (id, after) = (id.to_owned(), after.to_owned());
+    async fn members(&self, id: &str, offset: u64, limit: u32) -> Result<Vec<MemberRow>> {
+        let id = id.to_owned();
+        let offset = offset.min(i64::MAX as u64) as i64;
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {MEMBER_COLUMNS} FROM group_members m
-                 WHERE m.group_id = ?1 AND m.user_id > ?2 ORDER BY m.user_id LIMIT ?3"
+                 WHERE m.group_id = ?1 ORDER BY m.user_id LIMIT ?3 OFFSET ?2"
             ))?;
-            let rows = stmt.query_map(params![id, after, limit], |r| member_row(r, 0))?;
+            let rows = stmt.query_map(params![id, offset, limit], |r| member_row(r, 0))?;
             rows.collect()
         })
         .await
