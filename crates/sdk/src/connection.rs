@@ -59,16 +59,32 @@ pub(crate) enum Command {
         client_msg_id: String,
         reply: oneshot::Sender<Result<()>>,
     },
+    /// The unread messages behind the conversation list are stored and announced: the inbox
+    /// is synced from `cursor` now, so what arrived meanwhile is announced after them.
+    Backfilled(u64),
     Logout(oneshot::Sender<()>),
 }
 
 /// Fill in each conversation's unread messages from the server's history (`jobs`: the request
-/// and the conversation's read mark) and announce them as new messages.
+/// and the conversation's read mark), announce them as new messages, then let the session sync
+/// from `cursor`.
 async fn backfill(
     shared: Arc<Shared>,
     store: Arc<dyn LocalStore>,
     user: String,
     commands: mpsc::UnboundedSender<Command>,
+    jobs: Vec<(HistoryRequest, u64)>,
+    cursor: u64,
+) {
+    fill_in(&shared, &store, &user, &commands, jobs).await;
+    let _ = commands.send(Command::Backfilled(cursor));
+}
+
+async fn fill_in(
+    shared: &Shared,
+    store: &Arc<dyn LocalStore>,
+    user: &str,
+    commands: &mpsc::UnboundedSender<Command>,
     jobs: Vec<(HistoryRequest, u64)>,
 ) {
     for (request, read_seq) in jobs {
@@ -103,7 +119,7 @@ async fn backfill(
             .messages
             .iter()
             .rev()
-            .map(|w| (w.client_msg_id.clone(), to_local(&user, w)))
+            .map(|w| (w.client_msg_id.clone(), to_local(user, w)))
             .collect();
         match store.backfill(&rows) {
             Ok(applied) => {
@@ -255,6 +271,7 @@ impl Session {
                     }
                 }
             }
+            Command::Backfilled(cursor) => (self.core.bootstrapped(cursor), None),
             Command::Logout(done) => (Vec::new(), Some(done)),
         }
     }
@@ -372,8 +389,12 @@ impl Session {
                         .emit(SdkEvent::Conversations(ConvEvent::ADD, infos));
                     self.unread_changed();
                 }
-                self.start_backfill(&seeds);
-                self.core.bootstrapped(list.cursor)
+                // The inbox is synced once the unread messages are in, so a message that
+                // arrives meanwhile is announced after the older ones, not before.
+                match self.start_backfill(&seeds, list.cursor) {
+                    true => Vec::new(),
+                    false => self.core.bootstrapped(list.cursor),
+                }
             }
             Err(e) => {
                 tracing::error!(error = %e, "could not store the conversation list; syncing the inbox instead");
@@ -384,8 +405,9 @@ impl Session {
 
     /// Fetch the unread messages behind the conversation list (at most
     /// `backfill_unread` per conversation) in the background: they reach the app as new
-    /// messages, as they would have had this device been online.
-    fn start_backfill(&self, seeds: &[Seed]) {
+    /// messages, as they would have had this device been online. True when it started; the
+    /// session then syncs from `cursor` once it is done ([`Command::Backfilled`]).
+    fn start_backfill(&self, seeds: &[Seed], cursor: u64) -> bool {
         let cap = u64::from(self.shared.options.backfill_unread);
         let jobs: Vec<(HistoryRequest, u64)> = seeds
             .iter()
@@ -411,10 +433,14 @@ impl Session {
                 .filter(|s| s.id == self.id)
                 .map(|s| s.commands.clone())
         };
-        if let (false, Some(commands)) = (jobs.is_empty(), commands) {
-            let (shared, store, user) =
-                (self.shared.clone(), self.store.clone(), self.user.clone());
-            tokio::spawn(backfill(shared, store, user, commands, jobs));
+        match (jobs.is_empty(), commands) {
+            (false, Some(commands)) => {
+                let (shared, store, user) =
+                    (self.shared.clone(), self.store.clone(), self.user.clone());
+                tokio::spawn(backfill(shared, store, user, commands, jobs, cursor));
+                true
+            }
+            _ => false,
         }
     }
 
