@@ -59,32 +59,16 @@ pub(crate) enum Command {
         client_msg_id: String,
         reply: oneshot::Sender<Result<()>>,
     },
-    /// The unread messages behind the conversation list are stored and announced: the inbox
-    /// is synced from `cursor` now, so what arrived meanwhile is announced after them.
-    Backfilled(u64),
     Logout(oneshot::Sender<()>),
 }
 
 /// Fill in each conversation's unread messages from the server's history (`jobs`: the request
-/// and the conversation's read mark), announce them as new messages, then let the session sync
-/// from `cursor`.
+/// and the conversation's read mark) and announce them as new messages.
 async fn backfill(
     shared: Arc<Shared>,
     store: Arc<dyn LocalStore>,
     user: String,
     commands: mpsc::UnboundedSender<Command>,
-    jobs: Vec<(HistoryRequest, u64)>,
-    cursor: u64,
-) {
-    fill_in(&shared, &store, &user, &commands, jobs).await;
-    let _ = commands.send(Command::Backfilled(cursor));
-}
-
-async fn fill_in(
-    shared: &Shared,
-    store: &Arc<dyn LocalStore>,
-    user: &str,
-    commands: &mpsc::UnboundedSender<Command>,
     jobs: Vec<(HistoryRequest, u64)>,
 ) {
     for (request, read_seq) in jobs {
@@ -119,7 +103,7 @@ async fn fill_in(
             .messages
             .iter()
             .rev()
-            .map(|w| (w.client_msg_id.clone(), to_local(user, w)))
+            .map(|w| (w.client_msg_id.clone(), to_local(&user, w)))
             .collect();
         match store.backfill(&rows) {
             Ok(applied) => {
@@ -271,7 +255,6 @@ impl Session {
                     }
                 }
             }
-            Command::Backfilled(cursor) => (self.core.bootstrapped(cursor), None),
             Command::Logout(done) => (Vec::new(), Some(done)),
         }
     }
@@ -389,12 +372,8 @@ impl Session {
                         .emit(SdkEvent::Conversations(ConvEvent::ADD, infos));
                     self.unread_changed();
                 }
-                // The inbox is synced once the unread messages are in, so a message that
-                // arrives meanwhile is announced after the older ones, not before.
-                match self.start_backfill(&seeds, list.cursor) {
-                    true => Vec::new(),
-                    false => self.core.bootstrapped(list.cursor),
-                }
+                self.start_backfill(&seeds);
+                self.core.bootstrapped(list.cursor)
             }
             Err(e) => {
                 tracing::error!(error = %e, "could not store the conversation list; syncing the inbox instead");
@@ -405,9 +384,8 @@ impl Session {
 
     /// Fetch the unread messages behind the conversation list (at most
     /// `backfill_unread` per conversation) in the background: they reach the app as new
-    /// messages, as they would have had this device been online. True when it started; the
-    /// session then syncs from `cursor` once it is done ([`Command::Backfilled`]).
-    fn start_backfill(&self, seeds: &[Seed], cursor: u64) -> bool {
+    /// messages, as they would have had this device been online.
+    fn start_backfill(&self, seeds: &[Seed]) {
         let cap = u64::from(self.shared.options.backfill_unread);
         let jobs: Vec<(HistoryRequest, u64)> = seeds
             .iter()
@@ -433,14 +411,10 @@ impl Session {
                 .filter(|s| s.id == self.id)
                 .map(|s| s.commands.clone())
         };
-        match (jobs.is_empty(), commands) {
-            (false, Some(commands)) => {
-                let (shared, store, user) =
-                    (self.shared.clone(), self.store.clone(), self.user.clone());
-                tokio::spawn(backfill(shared, store, user, commands, jobs, cursor));
-                true
-            }
-            _ => false,
+        if let (false, Some(commands)) = (jobs.is_empty(), commands) {
+            let (shared, store, user) =
+                (self.shared.clone(), self.store.clone(), self.user.clone());
+            tokio::spawn(backfill(shared, store, user, commands, jobs));
         }
     }
 
