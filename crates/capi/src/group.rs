@@ -23,6 +23,36 @@ unsafe fn group_arg(group_id: *const c_char) -> Result<String, i32> {
     }
 }
 
+/// The path of the exports that take a group parameter object: parse it, require its group
+/// id (`group_id` of the parsed value), and run `work` on the SDK.
+///
+/// # Safety
+/// `json` is NULL or a valid C string.
+unsafe fn with_group_param<P, F, Fut>(
+    json: *const c_char,
+    group_id: fn(&P) -> Option<&str>,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+    work: F,
+) -> i32
+where
+    P: serde::de::DeserializeOwned + Send + 'static,
+    F: FnOnce(opentim_sdk::Client, P) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<String, opentim_sdk::SdkError>> + Send + 'static,
+{
+    // SAFETY: forwarded from the caller's contract.
+    let p: P = match unsafe { json_required(json) } {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    if group_id(&p).is_none_or(str::is_empty) {
+        return TIM_ERR_PARAM;
+    }
+    spawn_call(Needs::Login, cb, UserData(user_data), |client| {
+        work(client, p)
+    })
+}
+
 /// Create a group (`CreateGroupParam`); the callback gets its `CreateGroupResult`.
 #[no_mangle]
 pub unsafe extern "C" fn TIMGroupCreate(
@@ -124,16 +154,15 @@ pub unsafe extern "C" fn TIMGroupInviteMember(
 ) -> i32 {
     guard(TIM_ERR_PARAM, || {
         // SAFETY: the caller passes NULL or a valid C string.
-        let p: GroupInviteMemberParam = match unsafe { json_required(json_group_invite_param) } {
-            Ok(p) => p,
-            Err(code) => return code,
-        };
-        if p.group_id.as_deref().is_none_or(str::is_empty) {
-            return TIM_ERR_PARAM;
+        unsafe {
+            with_group_param(
+                json_group_invite_param,
+                |p: &GroupInviteMemberParam| p.group_id.as_deref(),
+                cb,
+                user_data,
+                |client, p| async move { Ok(to_json(&client.invite_members(&p).await?)) },
+            )
         }
-        spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
-            Ok(to_json(&client.invite_members(&p).await?))
-        })
     })
 }
 
@@ -146,16 +175,15 @@ pub unsafe extern "C" fn TIMGroupDeleteMember(
 ) -> i32 {
     guard(TIM_ERR_PARAM, || {
         // SAFETY: the caller passes NULL or a valid C string.
-        let p: GroupDeleteMemberParam = match unsafe { json_required(json_group_delete_param) } {
-            Ok(p) => p,
-            Err(code) => return code,
-        };
-        if p.group_id.as_deref().is_none_or(str::is_empty) {
-            return TIM_ERR_PARAM;
+        unsafe {
+            with_group_param(
+                json_group_delete_param,
+                |p: &GroupDeleteMemberParam| p.group_id.as_deref(),
+                cb,
+                user_data,
+                |client, p| async move { Ok(to_json(&client.kick_members(&p).await?)) },
+            )
         }
-        spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
-            Ok(to_json(&client.kick_members(&p).await?))
-        })
     })
 }
 
@@ -168,16 +196,14 @@ pub unsafe extern "C" fn TIMGroupGetMemberInfoList(
 ) -> i32 {
     guard(TIM_ERR_PARAM, || {
         // SAFETY: the caller passes NULL or a valid C string.
-        let p: GroupGetMemberInfoListParam =
-            match unsafe { json_required(json_group_getmeminfos_param) } {
-                Ok(p) => p,
-                Err(code) => return code,
-            };
-        if p.group_id.as_deref().is_none_or(str::is_empty) {
-            return TIM_ERR_PARAM;
+        unsafe {
+            with_group_param(
+                json_group_getmeminfos_param,
+                |p: &GroupGetMemberInfoListParam| p.group_id.as_deref(),
+                cb,
+                user_data,
+                |client, p| async move { Ok(to_json(&client.group_members(&p).await?)) },
+            )
         }
-        spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
-            Ok(to_json(&client.group_members(&p).await?))
-        })
     })
 }

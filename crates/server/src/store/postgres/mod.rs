@@ -430,11 +430,7 @@ impl PgStore {
         let tx = client.transaction().await?;
         // The conversation's counter first, then the inbox counters in user-id order, as sends
         // take them.
-        tx.query_opt(
-            "SELECT value FROM counters WHERE name = $1 FOR UPDATE",
-            &[&key],
-        )
-        .await?;
+        lock_conversation(&tx, &key).await?;
         let changed = tx
             .execute(
                 "UPDATE messages SET revoked = 1 WHERE conv_key = $1 AND seq = $2 AND revoked = 0",
@@ -468,11 +464,7 @@ impl PgStore {
         let tx = client.transaction().await?;
         // The conversation's counter first, as every send to it takes it first: the mark and
         // the sends of the conversation are serialised in one lock order.
-        tx.query_opt(
-            "SELECT value FROM counters WHERE name = $1 FOR UPDATE",
-            &[&key],
-        )
-        .await?;
+        lock_conversation(&tx, &key).await?;
         let row = tx
             .query_opt(
                 "SELECT read_seq, last_seq, unread FROM conversations WHERE owner = $1 AND conv_key = $2",
@@ -573,11 +565,7 @@ impl PgStore {
         let key = c2c_key(owner, peer);
         let tx = client.transaction().await?;
         // The lock order of sends: the conversation's counter, then the inbox counter.
-        tx.query_opt(
-            "SELECT value FROM counters WHERE name = $1 FOR UPDATE",
-            &[&key],
-        )
-        .await?;
+        lock_conversation(&tx, &key).await?;
         let Some(cleared) = tx
             .query_opt(
                 "SELECT cleared_seq FROM conversations WHERE owner = $1 AND conv_key = $2",
@@ -616,11 +604,7 @@ impl PgStore {
         let mut client = self.pool.get().await?;
         let key = c2c_key(owner, peer);
         let tx = client.transaction().await?;
-        tx.query_opt(
-            "SELECT value FROM counters WHERE name = $1 FOR UPDATE",
-            &[&key],
-        )
-        .await?;
+        lock_conversation(&tx, &key).await?;
         let row = tx
             .query_opt(
                 "SELECT last_seq, cleared_seq FROM conversations WHERE owner = $1 AND conv_key = $2",
@@ -691,11 +675,7 @@ impl PgStore {
         let key = c2c_key(owner, peer);
         let tx = client.transaction().await?;
         // The lock order of sends: the conversation's counter, then the inbox counter.
-        tx.query_opt(
-            "SELECT value FROM counters WHERE name = $1 FOR UPDATE",
-            &[&key],
-        )
-        .await?;
+        lock_conversation(&tx, &key).await?;
         let Some(last) = tx
             .query_opt(
                 "UPDATE conversations SET deleted_seq = last_seq,
@@ -735,6 +715,20 @@ fn stored_from(r: &Row, msg: &NewC2c) -> std::result::Result<Stored, Failure> {
         to_cursor: r.get::<_, i64>(5) as u64,
         duplicate: true,
     })
+}
+
+/// Take the counter of conversation `key` for the rest of `tx`: the first lock of every write
+/// to a conversation (sends, marks, recalls, deletions), so they all take locks in one order.
+async fn lock_conversation(
+    tx: &tokio_postgres::Transaction<'_>,
+    key: &str,
+) -> std::result::Result<(), tokio_postgres::Error> {
+    tx.query_opt(
+        "SELECT value FROM counters WHERE name = $1 FOR UPDATE",
+        &[&key],
+    )
+    .await?;
+    Ok(())
 }
 
 /// An inbox entry of `user` (kind, conversation, seq and second number) with the next cursor
