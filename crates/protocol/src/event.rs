@@ -26,6 +26,11 @@ pub enum Event {
     /// no inbox cursor, and only the sessions online when it was sent get it. Older clients
     /// skip it.
     Online(Box<WireMessage>),
+    /// A new entry of a group's stream (a message or a recall), for the members online. Each
+    /// group numbers its entries by its own seq, one by one, so a member that sees a gap asks
+    /// for the missing ones ([`crate::op::group::GroupSync`]). Nothing about it is written per
+    /// member.
+    Group(Box<GroupEntry>),
 }
 
 const INBOX: &str = "inbox";
@@ -33,9 +38,17 @@ const KICKED_OFFLINE: &str = "kicked_offline";
 const USER_SIG_EXPIRED: &str = "user_sig_expired";
 const RESYNC: &str = "resync";
 const ONLINE: &str = "online";
+const GROUP: &str = "group";
 
 /// Every event's name.
-pub const EVENTS: &[&str] = &[INBOX, KICKED_OFFLINE, USER_SIG_EXPIRED, RESYNC, ONLINE];
+pub const EVENTS: &[&str] = &[
+    INBOX,
+    KICKED_OFFLINE,
+    USER_SIG_EXPIRED,
+    RESYNC,
+    ONLINE,
+    GROUP,
+];
 
 #[derive(Serialize)]
 struct EventOut<'a, T> {
@@ -55,6 +68,7 @@ impl Event {
             Event::UserSigExpired => USER_SIG_EXPIRED,
             Event::Resync => RESYNC,
             Event::Online(_) => ONLINE,
+            Event::Group(_) => GROUP,
         }
     }
 
@@ -63,6 +77,7 @@ impl Event {
         match self {
             Event::Inbox(entry) => encode(INBOX, entry),
             Event::Online(message) => encode(ONLINE, message),
+            Event::Group(entry) => encode(GROUP, entry),
             Event::KickedOffline | Event::UserSigExpired | Event::Resync => {
                 encode(self.name(), &Empty {})
             }
@@ -78,9 +93,32 @@ impl Event {
             USER_SIG_EXPIRED => Event::UserSigExpired,
             RESYNC => Event::Resync,
             ONLINE => Event::Online(decode_body(body)?),
+            GROUP => Event::Group(decode_body(body)?),
             _ => return Ok(None),
         }))
     }
+}
+
+/// One entry of a group's stream: `seq` is its place in the group's sequence; it holds either
+/// a message (`message.seq == seq`) or the recall of an earlier message (`revoke`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupEntry {
+    pub group_id: String,
+    pub seq: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<WireMessage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoke: Option<GroupRevoke>,
+}
+
+/// The recall of message `seq` of a group (sent by `from` at `time` with `rand`), by `by`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupRevoke {
+    pub seq: u64,
+    pub rand: u64,
+    pub time: u64,
+    pub from: String,
+    pub by: String,
 }
 
 /// One entry of a user's inbox: `{"cursor": n, "type": "message", "message": {...}}`.
@@ -111,6 +149,7 @@ impl<'de> Deserialize<'de> for InboxEntry {
             rand: Option<u64>,
             from: Option<String>,
             pinned: Option<bool>,
+            joined: Option<bool>,
         }
         let f = Flat::deserialize(d)?;
         let conv = |f: &Flat| -> Result<(ConvType, String), D::Error> {
@@ -184,6 +223,14 @@ impl<'de> Deserialize<'de> for InboxEntry {
                 let (conv_type, conv_id) = conv(&f)?;
                 InboxItem::ConvDelete { conv_type, conv_id }
             }
+            "group" => InboxItem::Group {
+                conv_id: f
+                    .conv_id
+                    .clone()
+                    .ok_or_else(|| Error::missing_field("conv_id"))?,
+                joined: f.joined.ok_or_else(|| Error::missing_field("joined"))?,
+                seq: f.seq.unwrap_or(0),
+            },
             _ => InboxItem::Unknown,
         };
         Ok(InboxEntry {
@@ -248,6 +295,13 @@ pub enum InboxItem {
     ConvDelete {
         conv_type: ConvType,
         conv_id: String,
+    },
+    /// The user became a member of group `conv_id` (`joined`), their messages starting after
+    /// the group's `seq`, or stopped being one (quit, removed, or the group was dismissed).
+    Group {
+        conv_id: String,
+        joined: bool,
+        seq: u64,
     },
     /// An entry of a kind this side does not know (from a newer server): nothing to apply,
     /// but its cursor counts.
@@ -335,6 +389,11 @@ mod tests {
             InboxItem::ConvDelete {
                 conv_type: ConvType::C2C,
                 conv_id: "a".into(),
+            },
+            InboxItem::Group {
+                conv_id: "g".into(),
+                joined: true,
+                seq: 4,
             },
         ] {
             let entry = InboxEntry { cursor: 9, item };

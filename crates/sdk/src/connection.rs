@@ -35,7 +35,7 @@ use crate::error::{Result, SdkError};
 use crate::local::{Applied, LocalStore, Mark, MarkAt, Seed, BOOTSTRAPPED};
 use crate::state::calls::{Call, CallKey};
 use crate::state::outbox::SendKey;
-use crate::state::{Action, Batch, Core, Staged};
+use crate::state::{Action, Batch, Core, GroupStaged, Staged};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -184,13 +184,14 @@ impl Session {
         // was never started from the server's list starts from the list, at the inbox head.
         let cursor = store.cursor().unwrap_or(0);
         let fresh = cursor == 0 && store.state(BOOTSTRAPPED).unwrap_or(0) == 0;
+        let groups = store.group_cursors().unwrap_or_default();
         Session {
             id,
             user,
             sig,
             store,
             shared,
-            core: Core::starting(cursor, fresh),
+            core: Core::with_groups(cursor, fresh, groups),
             waiting: HashMap::new(),
             calls: HashMap::new(),
         }
@@ -304,8 +305,9 @@ impl Session {
                         continue;
                     };
                     let local = to_local(&self.user, &message);
-                    if message.message.is_online_msg == Some(true) {
-                        // Never stored, here or on the server.
+                    if message.message.is_online_msg == Some(true) || message.seq == 0 {
+                        // Never stored, here or on the server (online-only, or a broadcast
+                        // room's message).
                         self.resolve(key, Ok(local));
                         continue;
                     }
@@ -452,8 +454,130 @@ impl Session {
             }
             start = end;
         }
+        if let Err(actions) = self.store_group_entries(&batch.groups) {
+            return actions;
+        }
         self.core.stored(batch);
         Vec::new()
+    }
+
+    /// Store group stream entries: runs of messages in one transaction each (with the
+    /// cursors of their groups), and each recall in order between them.
+    fn store_group_entries(
+        &mut self,
+        entries: &[GroupStaged],
+    ) -> std::result::Result<(), Vec<Action>> {
+        let mut start = 0;
+        while start < entries.len() {
+            if let Some(revoke) = &entries[start].entry.revoke {
+                let entry = &entries[start].entry;
+                self.store_group_revoke(&entry.group_id, entry.seq, revoke)?;
+                start += 1;
+                continue;
+            }
+            let end = entries[start..]
+                .iter()
+                .position(|s| s.entry.revoke.is_some())
+                .map_or(entries.len(), |p| start + p);
+            let run = &entries[start..end];
+            let rows: Vec<(String, Message)> = run
+                .iter()
+                .filter_map(|s| s.entry.message.as_ref())
+                .map(|m| (m.client_msg_id.clone(), to_local(&self.user, m)))
+                .collect();
+            let mut cursors: Vec<(String, u64)> = Vec::new();
+            for s in run {
+                match cursors.iter_mut().find(|(g, _)| *g == s.entry.group_id) {
+                    Some(c) => c.1 = c.1.max(s.entry.seq),
+                    None => cursors.push((s.entry.group_id.clone(), s.entry.seq)),
+                }
+            }
+            match self.store.apply_group(&rows, &cursors) {
+                Ok(applied) => {
+                    let acks: Vec<bool> = run.iter().map(|s| s.ack.is_some()).collect();
+                    let new_unread = applied
+                        .iter()
+                        .zip(&acks)
+                        .any(|(a, own)| a.is_new && !own && a.message.is_from_self != Some(true));
+                    self.announce(&applied, &acks);
+                    if new_unread {
+                        self.unread_changed();
+                    }
+                    for (staged, a) in run.iter().zip(applied) {
+                        if let Some(key) = staged.ack {
+                            self.resolve(key, Ok(a.message));
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "could not store group messages; they are synced again");
+                    for (staged, (_, local)) in run.iter().zip(rows) {
+                        if let Some(key) = staged.ack {
+                            self.resolve(key, Ok(local));
+                        }
+                    }
+                    let mut out = Vec::new();
+                    for (g, _) in cursors {
+                        out.extend(self.core.group_store_failed(&g));
+                    }
+                    return Err(out);
+                }
+            }
+            start = end;
+        }
+        Ok(())
+    }
+
+    /// Apply the recall of a group message (entry `seq` of the group's stream) and tell the
+    /// app, once per entry.
+    fn store_group_revoke(
+        &mut self,
+        group: &str,
+        seq: u64,
+        revoke: &opentim_protocol::GroupRevoke,
+    ) -> std::result::Result<(), Vec<Action>> {
+        let mark = Mark::Revoke {
+            conv_type: ConvType::GROUP,
+            conv_id: group.to_owned(),
+            seq: revoke.seq,
+        };
+        let applied = self
+            .store
+            .apply_mark(&mark, MarkAt::Local)
+            .and_then(|changed| {
+                self.store
+                    .set_state(&crate::local::group_cursor_key(group), seq)
+                    .map(|()| changed)
+            });
+        let changed = match applied {
+            Ok(changed) => changed,
+            Err(e) => {
+                tracing::error!(error = %e, "could not store a group recall; it is synced again");
+                return Err(self.core.group_store_failed(group));
+            }
+        };
+        let locator = MsgLocator {
+            conv_id: Some(group.to_owned()),
+            conv_type: Some(ConvType::GROUP),
+            is_revoked: Some(true),
+            time: Some(revoke.time),
+            seq: Some(revoke.seq),
+            is_self: Some(revoke.from == self.user),
+            rand: Some(revoke.rand),
+            unique_id: None,
+        }
+        .complete();
+        self.shared.emit(SdkEvent::Revoked(vec![locator]));
+        if changed {
+            if let Ok(Some(m)) = self.store.by_seq(group, ConvType::GROUP, revoke.seq) {
+                self.shared.emit(SdkEvent::Updated(vec![m]));
+            }
+            if let Some(info) = self.conversation(group, ConvType::GROUP) {
+                self.shared
+                    .emit(SdkEvent::Conversations(ConvEvent::UPDATE, vec![info]));
+            }
+        }
+        Ok(())
     }
 
     /// Apply one non-message entry; on a local failure, what the core says to do.
@@ -573,7 +697,10 @@ impl Session {
                 }
                 return Ok(());
             }
-            InboxItem::Message { .. } | InboxItem::Unknown => (Mark::Skip, None),
+            // The group streams followed changed already (the core saw the entry staged).
+            InboxItem::Message { .. } | InboxItem::Group { .. } | InboxItem::Unknown => {
+                (Mark::Skip, None)
+            }
         };
         let changed = match self
             .store

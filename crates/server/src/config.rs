@@ -83,6 +83,9 @@ pub struct Config {
     pub max_group_users_per_request: usize,
     /// Members per page of `TIMGroupGetMemberInfoList`. Default 100.
     pub group_member_page: u32,
+    /// Most messages per second one group takes (on each node); more are refused with
+    /// ERR_SVR_GROUP_SEND_MSG_FREQ_LIMIT (10023). Default 40.
+    pub group_messages_per_sec: u32,
     /// SQLite `synchronous` mode: "full" (default; an ack means the message survived power
     /// loss) or "normal" (survives a process crash, may lose the last commits on power loss).
     pub sqlite_synchronous: String,
@@ -155,6 +158,7 @@ impl Default for Config {
             max_groups_per_info_request: 50,
             max_group_users_per_request: 500,
             group_member_page: 100,
+            group_messages_per_sec: 40,
             sqlite_synchronous: "full".into(),
             write_batch: 512,
             store_retry_secs: 10,

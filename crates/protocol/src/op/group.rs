@@ -121,3 +121,57 @@ impl Op for GroupMembers {
     type Request = GroupGetMemberInfoListParam;
     type Response = GroupGetMemberInfoListResult;
 }
+
+/// Where each of the caller's groups stands: sent by a client at every connection, before it
+/// relies on live group events. From then on the session gets the live entries of each group
+/// (until the connection ends); what came before is fetched with [`GroupSync`].
+pub struct GroupHeads;
+
+impl Op for GroupHeads {
+    const NAME: &'static str = "group.heads";
+    const SERVES: &'static [&'static str] = &["TIMRecvNewMsgCallback (group messages)"];
+    type Request = Empty;
+    type Response = GroupHeadsResponse;
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupHeadsResponse {
+    pub groups: Vec<GroupHead>,
+}
+
+/// One group of [`GroupHeads`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupHead {
+    pub group_id: String,
+    /// The seq of the group's newest entry.
+    pub seq: u64,
+    /// The caller's entries start after this seq (where they joined).
+    pub join_seq: u64,
+    /// The caller has read the group up to this seq.
+    pub read_seq: u64,
+}
+
+/// Entries of a group's stream after a seq, oldest first. The session also gets the group's
+/// live entries from now on.
+pub struct GroupSync;
+
+impl Op for GroupSync {
+    const NAME: &'static str = "group.sync";
+    const SERVES: &'static [&'static str] = &["TIMRecvNewMsgCallback (group messages)"];
+    type Request = GroupSyncRequest;
+    type Response = GroupSyncResponse;
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupSyncRequest {
+    pub group_id: String,
+    pub after: u64,
+    pub limit: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupSyncResponse {
+    pub entries: Vec<crate::GroupEntry>,
+    /// More entries follow the last one.
+    pub more: bool,
+}

@@ -51,6 +51,8 @@ pub const OPS: &[&str] = &[
     group::InviteMembers::NAME,
     group::KickMembers::NAME,
     group::GroupMembers::NAME,
+    group::GroupHeads::NAME,
+    group::GroupSync::NAME,
 ];
 
 /// A body with nothing in it (`{}`).

@@ -106,6 +106,17 @@ pub trait LocalStore: Send + Sync {
     /// message id; one already stored (the same sender and client id) is updated, not doubled.
     fn apply(&self, messages: &[(String, Message)], cursor: u64) -> Result<Vec<Applied>, SdkError>;
 
+    /// Apply messages of group streams in order and move each group's stream cursor
+    /// (`cursors`: group id, seq) in one transaction; otherwise as [`LocalStore::apply`].
+    fn apply_group(
+        &self,
+        messages: &[(String, Message)],
+        cursors: &[(String, u64)],
+    ) -> Result<Vec<Applied>, SdkError>;
+
+    /// The stream cursor of every group this device follows.
+    fn group_cursors(&self) -> Result<std::collections::HashMap<String, u64>, SdkError>;
+
     /// Store older messages fetched from the server's history (a new device filling in the
     /// unread messages behind the conversation list): the cursor and the unread counts stay as
     /// they are; a message already cached is updated, not doubled.
@@ -186,7 +197,8 @@ pub trait LocalStore: Send + Sync {
 
     /// Start the cache of a device new to the account from the server's conversation list:
     /// the conversations with their last messages, unread counts and marks, and the cursor the
-    /// list is current to (never moving the cursor back), in one transaction.
+    /// list is current to (never moving the cursor back), in one transaction. Each group
+    /// conversation's stream cursor starts at its last message.
     fn bootstrap(&self, seeds: &[Seed], cursor: u64) -> Result<(), SdkError>;
 }
 
@@ -310,5 +322,13 @@ pub struct Seed {
 
 /// The state key of the inbox cursor.
 pub const CURSOR: &str = "cursor";
+/// The state key of group `id`'s stream cursor.
+pub fn group_cursor_key(id: &str) -> String {
+    format!("{GROUP_CURSOR_PREFIX}{id}")
+}
+
+/// What every group cursor's state key starts with.
+pub const GROUP_CURSOR_PREFIX: &str = "group_seq\n";
+
 /// The state key set once the cache was started from the server's conversation list.
 pub const BOOTSTRAPPED: &str = "bootstrapped";

@@ -192,7 +192,7 @@ impl SqliteStore {
     fn write<'a>(
         &self,
         messages: impl ExactSizeIterator<Item = (&'a str, &'a Message)>,
-        cursor: Option<u64>,
+        states: &[(&str, u64)],
         backfill: bool,
     ) -> Result<Vec<Applied>, SdkError> {
         let mut conn = self.lock();
@@ -206,8 +206,8 @@ impl SqliteStore {
             out.push(store_message(&tx, client_msg_id, msg, &mut convs)?);
         }
         convs.write(&tx)?;
-        if let Some(cursor) = cursor {
-            set_state(&tx, CURSOR, cursor)?;
+        for (key, value) in states {
+            set_state(&tx, key, *value)?;
         }
         tx.commit().map_err(db)?;
         Ok(out)
@@ -400,7 +400,7 @@ impl LocalStore for SqliteStore {
 
     fn import(&self, messages: &[(String, Message)]) -> Result<Vec<Applied>, SdkError> {
         // Stored like older messages filled in from the server: never unread.
-        self.write(messages.iter().map(|(c, m)| (c.as_str(), m)), None, true)
+        self.write(messages.iter().map(|(c, m)| (c.as_str(), m)), &[], true)
     }
 
     fn search(&self, search: &Search) -> Result<Vec<SearchGroup>, SdkError> {
@@ -534,17 +534,53 @@ impl LocalStore for SqliteStore {
     fn apply(&self, messages: &[(String, Message)], cursor: u64) -> Result<Vec<Applied>, SdkError> {
         self.write(
             messages.iter().map(|(c, m)| (c.as_str(), m)),
-            Some(cursor),
+            &[(CURSOR, cursor)],
             false,
         )
     }
 
+    fn apply_group(
+        &self,
+        messages: &[(String, Message)],
+        cursors: &[(String, u64)],
+    ) -> Result<Vec<Applied>, SdkError> {
+        let keys: Vec<(String, u64)> = cursors
+            .iter()
+            .map(|(g, seq)| (super::group_cursor_key(g), *seq))
+            .collect();
+        let states: Vec<(&str, u64)> = keys.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        self.write(
+            messages.iter().map(|(c, m)| (c.as_str(), m)),
+            &states,
+            false,
+        )
+    }
+
+    fn group_cursors(&self) -> Result<HashMap<String, u64>, SdkError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached("SELECT key, value FROM state WHERE substr(key, 1, ?2) = ?1")
+            .map_err(db)?;
+        let prefix = super::GROUP_CURSOR_PREFIX;
+        let rows = stmt
+            .query_map(params![prefix, prefix.len() as i64], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })
+            .map_err(db)?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let (key, value) = row.map_err(db)?;
+            out.insert(key[prefix.len()..].to_owned(), value);
+        }
+        Ok(out)
+    }
+
     fn backfill(&self, messages: &[(String, Message)]) -> Result<Vec<Applied>, SdkError> {
-        self.write(messages.iter().map(|(c, m)| (c.as_str(), m)), None, true)
+        self.write(messages.iter().map(|(c, m)| (c.as_str(), m)), &[], true)
     }
 
     fn apply_ack(&self, client_msg_id: &str, msg: &Message) -> Result<Applied, SdkError> {
-        let mut applied = self.write(std::iter::once((client_msg_id, msg)), None, false)?;
+        let mut applied = self.write(std::iter::once((client_msg_id, msg)), &[], false)?;
         applied
             .pop()
             .ok_or_else(|| db(rusqlite::Error::QueryReturnedNoRows))
@@ -830,6 +866,12 @@ impl LocalStore for SqliteStore {
                 ])
             })
             .map_err(db)?;
+            if seed.conv_type == ConvType::GROUP {
+                let seq = seed.last.as_ref().and_then(|(_, m)| m.seq).unwrap_or(0);
+                let key = super::group_cursor_key(&seed.conv_id);
+                let current = get_state(&tx, &key)?;
+                set_state(&tx, &key, seq.max(current))?;
+            }
         }
         let current = get_state(&tx, CURSOR)?;
         set_state(&tx, CURSOR, cursor.max(current))?;

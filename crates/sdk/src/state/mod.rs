@@ -9,26 +9,32 @@
 //! without sockets (see the tests below).
 
 pub mod calls;
+pub mod groups;
 pub mod outbox;
 pub mod sync;
 
 use std::collections::HashMap;
 
 use opentim_model::codes;
+use opentim_model::enums::ConvType;
 use opentim_protocol::op::conv::{ConvList, ConvListRequest, ConvListResponse};
+use opentim_protocol::op::group::{
+    GroupHeads, GroupHeadsResponse, GroupSync, GroupSyncRequest, GroupSyncResponse,
+};
 use opentim_protocol::op::logout::Logout;
 use opentim_protocol::op::ping::Ping;
 use opentim_protocol::op::send::{SendMessage, SendRequest, SendResponse};
 use opentim_protocol::op::sync::{Sync, SyncRequest, SyncResponse};
 use opentim_protocol::op::Empty;
 use opentim_protocol::{
-    decode_body, encode_request, encode_request_raw, Event, InboxEntry, InboxItem, ServerFrame,
-    WireMessage,
+    decode_body, encode_request, encode_request_raw, Event, GroupEntry, InboxEntry, InboxItem,
+    ServerFrame, WireMessage,
 };
 use tokio::time::Instant;
 
 use crate::error::SdkError;
 use calls::{Call, CallKey, Calls};
+use groups::Groups;
 use outbox::{Outbox, SendKey};
 use sync::{SyncState, Verdict};
 
@@ -69,19 +75,30 @@ pub struct Staged {
     pub ack: Option<SendKey>,
 }
 
+/// One group stream entry to store, and the send it acknowledges, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupStaged {
+    pub entry: GroupEntry,
+    pub ack: Option<SendKey>,
+}
+
 /// Consecutive entries to store in one transaction; the cursor moves to `cursor` with them.
+/// Group entries come in each group's seq order; each group's cursor moves with its entries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Batch {
     pub entries: Vec<Staged>,
     pub cursor: u64,
+    pub groups: Vec<GroupStaged>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum InFlight {
     Sync,
     Bootstrap,
     Send(SendKey),
     Call(CallKey),
+    Heads,
+    GroupSync(String),
     Other,
 }
 
@@ -95,6 +112,8 @@ pub struct Core {
     next_id: u64,
     online: bool,
     staged: Vec<Staged>,
+    groups: Groups,
+    group_staged: Vec<GroupStaged>,
     /// The last sync was refused for now (the server busy or throttling): sync at the next tick.
     sync_again: bool,
     /// This device has never started from the server's conversation list: it does so at the
@@ -115,13 +134,16 @@ impl Core {
     /// from the server's list, or one that syncs the inbox from the start).
     #[cfg(test)]
     pub fn new(cursor: u64) -> Self {
-        Self::starting(cursor, false)
+        Self::with_groups(cursor, false, HashMap::new())
     }
 
     /// A session that first fetches the conversation list when `bootstrap` (a device new to
-    /// the account), and syncs from the cursor that list is current to.
-    pub fn starting(cursor: u64, bootstrap: bool) -> Self {
+    /// the account), and syncs from the cursor that list is current to; `groups`: the stream
+    /// cursors of the groups the local store holds.
+    pub fn with_groups(cursor: u64, bootstrap: bool, groups: HashMap<String, u64>) -> Self {
         Core {
+            groups: Groups::new(groups),
+            group_staged: Vec::new(),
             bootstrap,
             sync: SyncState::new(cursor),
             outbox: Outbox::default(),
@@ -161,6 +183,24 @@ impl Core {
         })
     }
 
+    fn heads(&mut self) -> Action {
+        self.request(InFlight::Heads, |id| {
+            encode_request::<GroupHeads>(id, &Empty {})
+        })
+    }
+
+    fn group_sync(&mut self, group: &str) -> Action {
+        let after = self.groups.cursor(group);
+        let req = GroupSyncRequest {
+            group_id: group.to_owned(),
+            after,
+            limit: SYNC_PAGE,
+        };
+        self.request(InFlight::GroupSync(group.to_owned()), |id| {
+            encode_request::<GroupSync>(id, &req)
+        })
+    }
+
     fn send_frame(&mut self, key: SendKey) -> Option<Action> {
         let queued = self.outbox.get_mut(key)?;
         queued.written = true;
@@ -189,6 +229,7 @@ impl Core {
         self.in_flight.clear();
         self.sync.syncing = false;
         self.sync_again = false;
+        self.groups.connected();
         let mut out = if self.bootstrap {
             // Live entries wait (as during a sync) until the list says where the cursor is.
             self.sync.syncing = true;
@@ -196,7 +237,7 @@ impl Core {
                 encode_request::<ConvList>(id, &ConvListRequest {})
             })]
         } else {
-            vec![self.start_sync()]
+            vec![self.start_sync(), self.heads()]
         };
         self.outbox.take_again(); // every queued send goes now
         for key in self.outbox.keys() {
@@ -286,7 +327,7 @@ impl Core {
         self.bootstrap = false;
         self.sync.jump(cursor);
         match self.online {
-            true => vec![self.start_sync()],
+            true => vec![self.start_sync(), self.heads()],
             false => Vec::new(),
         }
     }
@@ -365,15 +406,67 @@ impl Core {
             Event::Resync => Vec::new(), // the sync under way reads to the head
             Event::Inbox(entry) => self.live(entry, None),
             Event::Online(message) => vec![Action::Online(message)],
+            Event::Group(entry) => self.group_live(*entry, None),
         }
+    }
+
+    /// What a staged inbox entry means for the group streams: a group joined is followed
+    /// (and synced from where the user joined), a group left is not any more.
+    fn membership(&mut self, item: &InboxItem) -> Option<Action> {
+        match item {
+            InboxItem::Group {
+                conv_id,
+                joined: true,
+                seq,
+            } => self
+                .groups
+                .joined(conv_id, *seq)
+                .then(|| self.group_sync(conv_id)),
+            InboxItem::Group {
+                conv_id,
+                joined: false,
+                ..
+            } => {
+                self.groups.left(conv_id);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// A live group entry, or the reply to an own send to a group (`ack`).
+    fn group_live(&mut self, entry: GroupEntry, ack: Option<SendKey>) -> Vec<Action> {
+        if entry.seq == 0 {
+            // Never stored: a broadcast room's message, or an online-only one.
+            return match (entry.message, ack) {
+                (Some(message), Some(key)) => vec![Action::Acked { key, message }],
+                (Some(message), None) => vec![Action::Online(Box::new(message))],
+                (None, _) => Vec::new(),
+            };
+        }
+        let verdict = self.groups.live(&entry.group_id, entry.seq);
+        if verdict == groups::Verdict::Stage {
+            self.group_staged.push(GroupStaged { entry, ack });
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        if let groups::Verdict::Gap(true) = verdict {
+            out.push(self.group_sync(&entry.group_id));
+        }
+        if let (Some(key), Some(message)) = (ack, entry.message) {
+            // Resolve the send now; the entry is stored in order later (or was).
+            out.push(Action::Acked { key, message });
+        }
+        out
     }
 
     /// A live entry, or the reply to an own send (`ack`).
     fn live(&mut self, entry: InboxEntry, ack: Option<SendKey>) -> Vec<Action> {
         match self.sync.live(&entry) {
             Verdict::Stage => {
+                let out = self.membership(&entry.item).into_iter().collect();
                 self.staged.push(Staged { entry, ack });
-                Vec::new()
+                out
             }
             verdict => {
                 let mut out = Vec::new();
@@ -420,14 +513,17 @@ impl Core {
                 };
                 match page {
                     Ok(page) => {
+                        let mut out = Vec::new();
                         for entry in page.entries {
                             if self.sync.synced(&entry) == Verdict::Stage {
+                                out.extend(self.membership(&entry.item));
                                 self.staged.push(Staged { entry, ack: None });
                             }
                         }
                         if self.sync.behind(page.more) {
-                            return vec![self.start_sync()];
+                            out.push(self.start_sync());
                         }
+                        return out;
                     }
                     Err(why) if self.sync_again => {
                         tracing::info!(%why, "sync refused for now; it is retried at the next tick")
@@ -456,6 +552,16 @@ impl Core {
                     code => Err(SdkError::new(code, frame.desc)),
                 };
                 match sent {
+                    // A group message's reply is its entry of the group's stream.
+                    Ok(SendResponse { message, .. }) if message.conv_type == ConvType::GROUP => {
+                        let entry = GroupEntry {
+                            group_id: message.to.clone(),
+                            seq: message.seq,
+                            message: Some(message),
+                            revoke: None,
+                        };
+                        self.group_live(entry, Some(key))
+                    }
                     // The server sends this session no inbox event for its own message: the
                     // reply is that entry of our inbox.
                     Ok(SendResponse { message, cursor }) => self.live(
@@ -480,24 +586,87 @@ impl Core {
                 };
                 vec![Action::Answered { key, result }]
             }
+            Some(InFlight::Heads) => {
+                let heads = match frame.code {
+                    0 => decode_body::<GroupHeadsResponse>(frame.body).map_err(|e| e.to_string()),
+                    _ => Err(format!("{} {}", frame.code, frame.desc)),
+                };
+                match heads {
+                    Ok(heads) => {
+                        let mut out = Vec::new();
+                        for h in heads.groups {
+                            let start = h.join_seq.max(h.read_seq);
+                            if self.groups.head(&h.group_id, h.seq, start) {
+                                out.push(self.group_sync(&h.group_id));
+                            }
+                        }
+                        out
+                    }
+                    Err(why) => {
+                        tracing::warn!(%why, "could not read where the groups stand; their messages come at the next connection");
+                        Vec::new()
+                    }
+                }
+            }
+            Some(InFlight::GroupSync(group)) => {
+                let page = match frame.code {
+                    0 => decode_body::<GroupSyncResponse>(frame.body).map_err(|e| e.to_string()),
+                    codes::ERR_SVR_GROUP_PERMISSION_DENY => {
+                        // Not a member (any more): the `group` inbox entry says so too.
+                        self.groups.left(&group);
+                        return Vec::new();
+                    }
+                    _ => Err(format!("{} {}", frame.code, frame.desc)),
+                };
+                match page {
+                    Ok(page) => {
+                        for entry in page.entries {
+                            if self.groups.synced(&group, entry.seq) == groups::Verdict::Stage {
+                                self.group_staged.push(GroupStaged { entry, ack: None });
+                            }
+                        }
+                        match self.groups.page_done(&group, page.more) {
+                            true => vec![self.group_sync(&group)],
+                            false => Vec::new(),
+                        }
+                    }
+                    Err(why) => {
+                        tracing::warn!(%group, %why, "group sync failed; it is retried on the next entry or reconnect");
+                        self.groups.sync_failed(&group);
+                        Vec::new()
+                    }
+                }
+            }
             Some(InFlight::Other) | None => Vec::new(),
         }
     }
 
     /// Everything staged since the last call, to store in one transaction.
     pub fn take_batch(&mut self) -> Option<Batch> {
-        if self.staged.is_empty() {
+        if self.staged.is_empty() && self.group_staged.is_empty() {
             return None;
         }
         Some(Batch {
             entries: std::mem::take(&mut self.staged),
             cursor: self.sync.cursor(),
+            groups: std::mem::take(&mut self.group_staged),
         })
     }
 
     /// The local store committed a batch.
     pub fn stored(&mut self, batch: &Batch) {
         self.sync.stored(batch.cursor);
+        for g in &batch.groups {
+            self.groups.stored(&g.entry.group_id, g.entry.seq);
+        }
+    }
+
+    /// The local store could not commit the entries of `group`: they are synced again.
+    pub fn group_store_failed(&mut self, group: &str) -> Vec<Action> {
+        match self.groups.store_failed(group) && self.online {
+            true => vec![self.group_sync(group)],
+            false => Vec::new(),
+        }
     }
 
     /// The local store could not commit a batch: its entries are synced again.

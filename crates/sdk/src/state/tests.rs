@@ -397,7 +397,7 @@ fn a_call_made_offline_waits_for_the_connection_and_one_cut_off_fails() {
     assert!(actions.is_empty(), "nothing to write while offline");
     let reqs = requests(&core.connected());
     let ops: Vec<&str> = reqs.iter().map(|r| r.0.as_str()).collect();
-    assert_eq!(ops, ["sync", "msg.history"]);
+    assert_eq!(ops, ["sync", "group.heads", "msg.history"]);
     // The connection drops before the answer: the call fails; it is not sent again.
     assert_eq!(
         answers(&core.disconnected()),
@@ -407,7 +407,7 @@ fn a_call_made_offline_waits_for_the_connection_and_one_cut_off_fails() {
         .into_iter()
         .map(|r| r.0)
         .collect();
-    assert_eq!(ops, ["sync"]);
+    assert_eq!(ops, ["sync", "group.heads"]);
 }
 
 #[test]
@@ -426,7 +426,9 @@ fn a_call_past_its_deadline_times_out_online_or_offline() {
         answers(&offline.expire(now + Duration::from_secs(2))),
         [(waiting, Err(opentim_model::codes::ERR_REQUEST_TIMEOUT))]
     );
-    assert!(requests(&offline.connected()).iter().all(|r| r.0 == "sync"));
+    assert!(requests(&offline.connected())
+        .iter()
+        .all(|r| r.0 == "sync" || r.0 == "group.heads"));
 }
 
 #[test]
@@ -549,7 +551,7 @@ fn a_send_refused_for_the_users_rate_fails_with_that_code() {
 #[test]
 fn a_new_device_starts_from_the_list_then_syncs_from_its_cursor() {
     use opentim_protocol::op::conv::{ConvList, ConvListResponse};
-    let mut core = Core::starting(0, true);
+    let mut core = Core::with_groups(0, true, HashMap::new());
     let first = requests(&core.connected());
     assert_eq!(first[0].0, ConvList::NAME, "the list first, not the inbox");
     assert!(!first.iter().any(|r| r.0 == Sync::NAME));
@@ -575,7 +577,7 @@ fn a_new_device_starts_from_the_list_then_syncs_from_its_cursor() {
 #[test]
 fn without_a_list_a_new_device_syncs_the_whole_inbox() {
     use opentim_protocol::op::conv::ConvList;
-    let mut core = Core::starting(0, true);
+    let mut core = Core::with_groups(0, true, HashMap::new());
     let first = requests(&core.connected());
     let reply = encode_reply_error(first[0].1, 20004, "temporarily unavailable");
     let next = requests(&core.frame(&reply));

@@ -25,8 +25,8 @@ async fn bad_sends_get_clear_codes_and_store_nothing() {
         .unwrap_err();
     assert_eq!(err.code, codes::ERR_SVR_COMM_BODY_SIZE_LIMIT, "{err}");
     assert!(err.desc.contains("max_message_bytes"), "{err}");
-    // The server decides the rest: group conversations are not served yet, an empty message
-    // has nothing to send, a receiver id must follow the id rules.
+    // The server decides the rest: a group that does not exist has no stream to send to, an
+    // empty message has nothing to send, a receiver id must follow the id rules.
     let err = alice
         .client
         .send_message(
@@ -36,7 +36,7 @@ async fn bad_sends_get_clear_codes_and_store_nothing() {
         )
         .await
         .unwrap_err();
-    assert_eq!(err.code, codes::ERR_INVALID_CONVERSATION);
+    assert_eq!(err.code, codes::ERR_SVR_GROUP_NOT_FOUND, "{err}");
     let err = alice
         .client
         .send_message("bob", ConvType::C2C, Message::default())

@@ -132,6 +132,21 @@ impl Delivery {
         }
     }
 
+    /// Stop delivering `topic` to the sessions of `user` on this node (they left the group).
+    /// Sessions on other nodes keep getting it until they reconnect; clients drop entries of
+    /// groups they are not in.
+    pub async fn unsubscribe_user(&self, user: &UserId, topic: Topic) {
+        if self.registry.unsubscribe_user(user, &topic) {
+            if let Some(link) = &self.cluster {
+                link.follow(&TopicChanges {
+                    first: Vec::new(),
+                    last: vec![topic],
+                })
+                .await;
+            }
+        }
+    }
+
     /// A session ended.
     pub async fn close_session(&self, session: SessionId) {
         let last = self.registry.unregister(session);

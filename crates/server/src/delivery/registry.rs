@@ -185,6 +185,25 @@ impl Registry {
         inner.subscribe(session, &topic)
     }
 
+    /// Stop delivering `topic` to the sessions of `user` here (they left the group); true when
+    /// no session here follows the topic any more.
+    pub fn unsubscribe_user(&self, user: &UserId, topic: &Topic) -> bool {
+        let mut inner = self.lock();
+        let sessions: Vec<SessionId> = inner
+            .topics
+            .get(&Topic::User(user.clone()))
+            .cloned()
+            .unwrap_or_default();
+        let mut last = false;
+        for s in sessions {
+            if let Some(entry) = inner.sessions.get_mut(&s) {
+                entry.topics.retain(|t| t != topic);
+            }
+            last |= inner.unsubscribe(s, topic);
+        }
+        last
+    }
+
     /// Close every session of `user` on `platform` (a login elsewhere took over).
     pub fn kick(&self, user: &UserId, platform: i64) -> TopicChanges {
         let mut inner = self.lock();

@@ -14,8 +14,9 @@ use opentim_protocol::op::conv::{
     PinConversation, RevokeMessage, SetReceiveOpt,
 };
 use opentim_protocol::op::group::{
-    CreateGroup, DismissGroup, GroupInfo, GroupInfoResponse, GroupMembers, InviteMembers,
-    InviteResponse, JoinedGroups, JoinedGroupsResponse, KickMembers, KickResponse, QuitGroup,
+    CreateGroup, DismissGroup, GroupHeads, GroupHeadsResponse, GroupInfo, GroupInfoResponse,
+    GroupMembers, GroupSync, InviteMembers, InviteResponse, JoinedGroups, JoinedGroupsResponse,
+    KickMembers, KickResponse, QuitGroup,
 };
 use opentim_protocol::op::history::History;
 use opentim_protocol::op::login::Login;
@@ -182,6 +183,13 @@ impl Table {
             route::<KickMembers, _, _>(false, |services, caller, req| async move {
                 let results = services.group.kick(&caller.user, req).await?;
                 Ok(KickResponse { results })
+            }),
+            route::<GroupHeads, _, _>(false, |services, caller, _| async move {
+                let groups = services.group.heads(&caller.user, caller.session).await?;
+                Ok(GroupHeadsResponse { groups })
+            }),
+            route::<GroupSync, _, _>(false, |services, caller, req| async move {
+                services.group.sync(&caller.user, caller.session, req).await
             }),
             route::<GroupMembers, _, _>(false, |services, caller, req| async move {
                 services.group.members(&caller.user, req).await

@@ -43,15 +43,17 @@ impl Services {
             message: MessageService::new(
                 config.clone(),
                 stores.messages.clone(),
+                stores.groups.clone(),
                 delivery.clone(),
                 metrics.clone(),
             ),
             sync: SyncService::new(config.clone(), stores.inbox.clone(), metrics),
-            group: GroupService::new(config.clone(), stores.groups.clone()),
+            group: GroupService::new(config.clone(), stores.groups.clone(), delivery.clone()),
             conversation: ConversationService::new(
                 config,
                 stores.messages.clone(),
                 stores.conversations.clone(),
+                stores.groups.clone(),
                 delivery,
             ),
             stores,

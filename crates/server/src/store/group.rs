@@ -2,8 +2,10 @@
 
 use async_trait::async_trait;
 use opentim_model::enums::{GroupAddOption, GroupMemberRole, GroupType};
+use opentim_model::message::Message;
+use opentim_protocol::{GroupEntry, WireMessage};
 
-use super::Result;
+use super::{ReadMark, Result};
 
 /// A group as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +49,9 @@ pub struct MemberRow {
     pub custom: String,
     /// The member has read the group up to this seq.
     pub read_seq: u64,
+    /// The group's seq when the user joined: their messages, history and unread count start
+    /// after it.
+    pub join_seq: u64,
 }
 
 /// A group to create, with its first members (the owner among them).
@@ -61,18 +66,61 @@ pub struct NewGroup {
 pub struct Added {
     /// The users who became members, in the order asked.
     pub added: Vec<String>,
+    /// The `group` inbox entry of each user added.
+    pub notices: Vec<Notice>,
     /// Users asked for who were members already.
     pub already: Vec<String>,
     /// Users not added because the group reached `max_members`.
     pub full: Vec<String>,
 }
 
+/// A group message to store (a member's, or a tip of the server's).
+#[derive(Clone, Debug)]
+pub struct NewGroupMessage {
+    pub group: String,
+    pub from: String,
+    pub client_msg_id: String,
+    pub rand: u64,
+    pub server_time: u64,
+    pub message: Message,
+}
+
+/// What [`GroupStore::append_group`] stored.
+#[derive(Clone, Debug)]
+pub struct GroupStored {
+    /// The message's entry in the group's stream.
+    pub entry: GroupEntry,
+    /// This client message id was stored already: nothing was written, `entry` is the first.
+    pub duplicate: bool,
+}
+
+/// One group conversation of a member, for the conversation list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupConv {
+    pub group_id: String,
+    /// The newest message the member may see.
+    pub last: Option<WireMessage>,
+    pub active_time: u64,
+    /// Messages of others after `read_seq`.
+    pub unread: u64,
+    pub read_seq: u64,
+}
+
+/// The `group` inbox entry (joined or left) written for a user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub user: String,
+    pub cursor: u64,
+    /// The group's seq when it happened.
+    pub seq: u64,
+}
+
 /// Groups and their members.
 #[async_trait]
 pub trait GroupStore: Send + Sync + 'static {
-    /// Create a group with its first members, in one transaction; false (nothing written)
-    /// when the id is taken.
-    async fn create_group(&self, group: NewGroup) -> Result<bool>;
+    /// Create a group with its first members, in one transaction, each member told by a
+    /// `group` inbox entry (joined); `None` (nothing written) when the id is taken.
+    async fn create_group(&self, group: NewGroup) -> Result<Option<Vec<Notice>>>;
     /// A group, with its member count.
     async fn group(&self, id: &str) -> Result<Option<GroupRow>>;
     /// The membership of `user` in group `id`.
@@ -82,7 +130,8 @@ pub trait GroupStore: Send + Sync + 'static {
     /// Members of group `id` in user id order, from the `offset`-th, at most `limit`.
     async fn members(&self, id: &str, offset: u64, limit: u32) -> Result<Vec<MemberRow>>;
     /// Add `users` with `role`, joined at `time`, without going past the group's
-    /// `max_members`, in one transaction.
+    /// `max_members`, in one transaction. Each user added gets a `group` entry (joined) in
+    /// their inbox, and their messages start after the group's current seq.
     async fn add_members(
         &self,
         id: &str,
@@ -90,8 +139,59 @@ pub trait GroupStore: Send + Sync + 'static {
         role: GroupMemberRole,
         time: u64,
     ) -> Result<Added>;
-    /// Remove `users` from group `id`: the users who were members.
-    async fn remove_members(&self, id: &str, users: Vec<String>) -> Result<Vec<String>>;
-    /// Delete group `id` and its members; false when there is no such group.
-    async fn dismiss(&self, id: &str) -> Result<bool>;
+    /// Remove `users` from group `id`: each user who was a member, with the cursor of their
+    /// `group` inbox entry (left).
+    async fn remove_members(&self, id: &str, users: Vec<String>) -> Result<Vec<Notice>>;
+    /// Delete group `id` and its members, each member told by a `group` inbox entry (left);
+    /// `None` when there is no such group.
+    async fn dismiss(&self, id: &str) -> Result<Option<Vec<Notice>>>;
+
+    /// Store messages of groups in order, each under the next seq of its group, with one
+    /// result each. Idempotent on (`from`, `client_msg_id`). The group's newest seq moves,
+    /// and the sender's read mark with it; nothing is written per other member.
+    async fn append_group(&self, msgs: Vec<NewGroupMessage>) -> Vec<Result<GroupStored>>;
+    /// The entries of group `id`'s stream with seq after `after`, oldest first, at most
+    /// `limit`.
+    async fn group_entries(&self, id: &str, after: u64, limit: u32) -> Result<Vec<GroupEntry>>;
+    /// Messages of group `id` with seq below `before` (newest first), at most `limit`, as
+    /// member `user` sees them: from after they joined, without what they deleted.
+    async fn group_history(
+        &self,
+        id: &str,
+        user: &str,
+        before: u64,
+        limit: u32,
+    ) -> Result<Vec<WireMessage>>;
+    /// Message `seq` of group `id`, if stored.
+    async fn group_message(&self, id: &str, seq: u64) -> Result<Option<WireMessage>>;
+    /// Recall message `seq` of group `id` on behalf of `by` at `time`: mark it recalled and
+    /// append the recall to the group's stream. `None` when there is no such message or it
+    /// was recalled already.
+    async fn revoke_group(
+        &self,
+        id: &str,
+        seq: u64,
+        by: &str,
+        time: u64,
+    ) -> Result<Option<GroupEntry>>;
+    /// Mark group `id` read by member `user` up to `seq` (0 or past the newest: up to the
+    /// newest); a mark never moves back. When it moves, a `read` entry tells the user's
+    /// devices.
+    async fn mark_group_read(&self, id: &str, user: &str, seq: u64) -> Result<ReadMark>;
+    /// The group conversations of `user` (every group they are a member of, except broadcast
+    /// rooms), with last message and unread count.
+    async fn group_conversations(&self, user: &str) -> Result<Vec<GroupConv>>;
 }
+
+/// The key of group `id`'s message stream in the message tables.
+pub fn group_key(id: &str) -> String {
+    format!("{GROUP_KEY_PREFIX}{id}")
+}
+
+/// What every group key starts with (6 bytes: in SQL the id is `substr(conv_key, 7)`).
+pub(crate) const GROUP_KEY_PREFIX: &str = "group\n";
+
+/// Message rows of the message tables (`messages.kind`).
+pub(crate) const ROW_MESSAGE: i64 = 0;
+/// A recall in a group's stream: `target` names the recalled seq.
+pub(crate) const ROW_REVOKE: i64 = 1;

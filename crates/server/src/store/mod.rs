@@ -12,7 +12,10 @@ mod postgres;
 mod retry;
 mod sqlite;
 
-pub use group::{Added, GroupRow, GroupStore, MemberRow, NewGroup};
+pub use group::{
+    group_key, Added, GroupConv, GroupRow, GroupStore, GroupStored, MemberRow, NewGroup,
+    NewGroupMessage, Notice,
+};
 
 pub use postgres::PgStore;
 pub use retry::DEFAULT_RETRY_DEADLINE;
@@ -247,6 +250,8 @@ pub(crate) const KIND_DELETE: i64 = 5;
 pub(crate) const KIND_CLEAR: i64 = 6;
 pub(crate) const KIND_PIN: i64 = 7;
 pub(crate) const KIND_CONV_DELETE: i64 = 8;
+/// Joined (`extra` 1) or left (0) a group; `seq`: the group's seq at the time.
+pub(crate) const KIND_GROUP: i64 = 9;
 
 /// The key of the C2C conversation between `a` and `b`, the same from both sides.
 pub fn c2c_key(a: &str, b: &str) -> String {

@@ -7,7 +7,8 @@ use opentim_model::enums::{ConvType, MsgStatus};
 use opentim_model::message::Message;
 use opentim_protocol::InboxItem;
 use opentim_server::store::{
-    Backend as Store, GroupRow, InboxStore, MessageStore, NewC2c, NewGroup, ReadMark,
+    Backend as Store, GroupRow, InboxStore, MessageStore, NewC2c, NewGroup, NewGroupMessage,
+    ReadMark,
 };
 
 fn msg(from: &str, to: &str, id: &str) -> NewC2c {
@@ -691,9 +692,19 @@ fn group(id: &str, owner: &str, max: u32) -> NewGroup {
 
 pub async fn groups_keep_their_profile_and_members_within_the_cap(store: Arc<dyn Store>) {
     use opentim_model::enums::{GroupAddOption, GroupMemberRole, GroupType};
-    assert!(store.create_group(group("g1", "alice", 4)).await.unwrap());
+    let notices = store
+        .create_group(group("g1", "alice", 4))
+        .await
+        .unwrap()
+        .expect("created");
+    let told: Vec<&str> = notices.iter().map(|n| n.user.as_str()).collect();
+    assert_eq!(told, ["alice", "m1"], "each first member is told");
     assert!(
-        !store.create_group(group("g1", "bob", 4)).await.unwrap(),
+        store
+            .create_group(group("g1", "bob", 4))
+            .await
+            .unwrap()
+            .is_none(),
         "an id is taken once"
     );
     let g = store.group("g1").await.unwrap().expect("the group");
@@ -736,7 +747,11 @@ pub async fn groups_keep_their_profile_and_members_within_the_cap(store: Arc<dyn
         .collect();
     assert_eq!(all, ["alice", "m1", "m2", "m3"], "paged in user id order");
 
-    assert!(store.create_group(group("g0", "m2", 10)).await.unwrap());
+    assert!(store
+        .create_group(group("g0", "m2", 10))
+        .await
+        .unwrap()
+        .is_some());
     let joined: Vec<String> = store
         .joined("m2")
         .await
@@ -750,13 +765,128 @@ pub async fn groups_keep_their_profile_and_members_within_the_cap(store: Arc<dyn
         .remove_members("g1", vec!["m3".into(), "nobody".into()])
         .await
         .unwrap();
+    let gone: Vec<&str> = gone.iter().map(|n| n.user.as_str()).collect();
     assert_eq!(gone, ["m3"]);
     assert_eq!(store.group("g1").await.unwrap().unwrap().member_count, 3);
-    assert!(store.dismiss("g1").await.unwrap());
-    assert!(!store.dismiss("g1").await.unwrap());
+    let left = store.dismiss("g1").await.unwrap().expect("dismissed");
+    assert_eq!(left.len(), 3, "every member is told");
+    assert!(store.dismiss("g1").await.unwrap().is_none());
     assert!(store.group("g1").await.unwrap().is_none());
     assert!(store.member("g1", "alice").await.unwrap().is_none());
     assert_eq!(store.joined("m2").await.unwrap().len(), 1, "g0 stays");
+}
+
+fn group_msg(group: &str, from: &str, id: &str, text: &str) -> NewGroupMessage {
+    NewGroupMessage {
+        group: group.into(),
+        from: from.into(),
+        client_msg_id: id.into(),
+        rand: 7,
+        server_time: 1_700_000_500,
+        message: Message::text(group, ConvType::GROUP, text),
+    }
+}
+
+pub async fn a_group_stream_is_stored_once_and_read_by_seq(store: Arc<dyn Store>) {
+    use opentim_model::enums::GroupMemberRole;
+    store.create_group(group("g", "alice", 10)).await.unwrap();
+    // Stored once, numbered by the group's own seq; nothing is written per member.
+    let stored = store
+        .append_group(vec![
+            group_msg("g", "alice", "a1", "one"),
+            group_msg("g", "m1", "b1", "two"),
+            group_msg("g", "alice", "a1", "one again"),
+        ])
+        .await;
+    let seqs: Vec<(u64, bool)> = stored
+        .iter()
+        .map(|r| {
+            let s = r.as_ref().unwrap();
+            (s.entry.seq, s.duplicate)
+        })
+        .collect();
+    assert_eq!(
+        seqs,
+        [(1, false), (2, false), (1, true)],
+        "a retry gets the first"
+    );
+    assert_eq!(
+        store.inbox_head("m1").await.unwrap(),
+        1,
+        "only the joined entry"
+    );
+    let g = store.group("g").await.unwrap().unwrap();
+    assert_eq!(g.last_seq, 2);
+    // A member who joins later sees what comes after.
+    let added = store
+        .add_members("g", vec!["late".into()], GroupMemberRole::NORMAL, 1)
+        .await
+        .unwrap();
+    assert_eq!(added.notices[0].seq, 2, "joined at seq 2");
+    store
+        .append_group(vec![group_msg("g", "alice", "a3", "three")])
+        .await;
+    let history = store
+        .group_history("g", "late", u64::MAX, 10)
+        .await
+        .unwrap();
+    let texts: Vec<u64> = history.iter().map(|m| m.seq).collect();
+    assert_eq!(texts, [3], "history starts after joining");
+    let all = store
+        .group_history("g", "alice", u64::MAX, 10)
+        .await
+        .unwrap();
+    assert_eq!(all.iter().map(|m| m.seq).collect::<Vec<_>>(), [3, 2, 1]);
+    // Unread counts derive from the seqs; a read mark moves forward only.
+    let convs = store.group_conversations("m1").await.unwrap();
+    assert_eq!(
+        (convs[0].unread, convs[0].read_seq),
+        (1, 2),
+        "m1 read their own"
+    );
+    let mark = store.mark_group_read("g", "m1", 0).await.unwrap();
+    assert_eq!((mark.read_seq, mark.unread), (3, 0));
+    assert!(mark.owner_cursor.is_some());
+    let again = store.mark_group_read("g", "m1", 1).await.unwrap();
+    assert_eq!(
+        (again.read_seq, again.owner_cursor),
+        (3, None),
+        "never back"
+    );
+    let inbox = store.inbox_after("m1", 0, 10).await.unwrap();
+    assert!(matches!(
+        &inbox[1].item,
+        InboxItem::Read { conv_type, conv_id, read_seq: 3, .. }
+            if *conv_type == ConvType::GROUP && conv_id == "g"
+    ));
+    // A recall is an entry of the stream, after the messages.
+    let revoke = store
+        .revoke_group("g", 2, "alice", 1_700_000_600)
+        .await
+        .unwrap()
+        .expect("recalled");
+    assert_eq!(revoke.seq, 4);
+    let r = revoke.revoke.as_ref().unwrap();
+    assert_eq!((r.seq, r.from.as_str(), r.by.as_str()), (2, "m1", "alice"));
+    assert!(store
+        .revoke_group("g", 2, "alice", 1)
+        .await
+        .unwrap()
+        .is_none());
+    let entries = store.group_entries("g", 1, 10).await.unwrap();
+    let kinds: Vec<(u64, bool)> = entries
+        .iter()
+        .map(|e| (e.seq, e.revoke.is_some()))
+        .collect();
+    assert_eq!(kinds, [(2, false), (3, false), (4, true)]);
+    assert_eq!(
+        entries[0].message.as_ref().unwrap().message.status,
+        Some(opentim_model::enums::MsgStatus::REVOKED)
+    );
+    assert!(
+        store.group_message("g", 4).await.unwrap().is_none(),
+        "a recall is no message"
+    );
 }
 
 macro_rules! conformance {
@@ -776,7 +906,8 @@ macro_rules! conformance {
                 pinned_conversations_list_first_and_deleted_ones_until_a_new_message,
                 a_user_who_does_not_receive_a_peer_gets_nothing_of_theirs,
                 forwarded_bundles_are_kept_under_their_key,
-                groups_keep_their_profile_and_members_within_the_cap);
+                groups_keep_their_profile_and_members_within_the_cap,
+                a_group_stream_is_stored_once_and_read_by_seq);
         }
     };
     (@each $make:path, $attr:meta; $($name:ident),*) => {

@@ -2,15 +2,19 @@
 //! reading their profiles, members and one's memberships. Every change is checked against the
 //! table in [`rules`] first.
 //!
-//! This step serves no group messages yet (a send to a group is refused as before), no join
-//! requests, profile changes or tips: those build on it.
+//! Every membership change adds a tip to the group's stream ([`stream`]) and tells the users
+//! who joined or left through their inboxes. Messages to a group are sent by the message
+//! service, which checks them against the same table.
 
 pub mod rules;
+pub mod stream;
 
 use std::sync::Arc;
 
 use opentim_model::codes;
-use opentim_model::enums::{GroupAddOption, GroupMemberRole, GroupType, HandleGroupMemberResult};
+use opentim_model::enums::{
+    GroupAddOption, GroupMemberRole, GroupTipType, GroupType, HandleGroupMemberResult,
+};
 use opentim_model::group::{
     CreateGroupParam, CreateGroupResult, GetGroupInfoResult, GroupBaseInfo, GroupDeleteMemberParam,
     GroupDeleteMemberResult, GroupDetailInfo, GroupGetMemberInfoListParam,
@@ -21,6 +25,7 @@ use opentim_model::ids::{GroupId, UserId};
 
 use crate::clock::now_secs;
 use crate::config::Config;
+use crate::delivery::Delivery;
 use crate::error::{Error, Result};
 use crate::store::{GroupRow, GroupStore, MemberRow, NewGroup};
 use rules::{decide, outranks, Op, Role};
@@ -31,6 +36,7 @@ pub const SERVER_ID_PREFIX: &str = "@TGS#";
 pub struct GroupService {
     config: Arc<Config>,
     store: Arc<dyn GroupStore>,
+    delivery: Arc<Delivery>,
 }
 
 /// A profile text and its limit.
@@ -45,8 +51,12 @@ fn within(what: &str, text: &str, max: usize) -> Result<()> {
 }
 
 impl GroupService {
-    pub fn new(config: Arc<Config>, store: Arc<dyn GroupStore>) -> Self {
-        GroupService { config, store }
+    pub fn new(config: Arc<Config>, store: Arc<dyn GroupStore>, delivery: Arc<Delivery>) -> Self {
+        GroupService {
+            config,
+            store,
+            delivery,
+        }
     }
 
     fn group_id(&self, id: &str) -> Result<GroupId> {
@@ -205,12 +215,13 @@ impl GroupService {
             .create_group(group)
             .await
             .map_err(Error::internal("create the group"))?;
-        if !created {
+        let Some(notices) = created else {
             return Err(Error::refused(
                 codes::ERR_SVR_GROUP_GROUPID_IN_USED,
                 format!("the group id {id:?} is taken"),
             ));
-        }
+        };
+        self.tell(&id, true, notices).await;
         Ok(CreateGroupResult { group_id: Some(id) })
     }
 
@@ -218,10 +229,13 @@ impl GroupService {
     pub async fn dismiss(&self, user: &UserId, id: &str) -> Result<()> {
         let (group, role) = self.group_and_role(user, id).await?;
         Self::check(Op::Dismiss, role, group.group_type)?;
-        self.store
+        let notices = self
+            .store
             .dismiss(&group.id)
             .await
             .map_err(Error::internal("dismiss the group"))?;
+        self.tell(&group.id, false, notices.unwrap_or_default())
+            .await;
         Ok(())
     }
 
@@ -229,10 +243,15 @@ impl GroupService {
     pub async fn quit(&self, user: &UserId, id: &str) -> Result<()> {
         let (group, role) = self.group_and_role(user, id).await?;
         Self::check(Op::Quit, role, group.group_type)?;
-        self.store
+        let notices = self
+            .store
             .remove_members(&group.id, vec![user.as_str().to_owned()])
             .await
             .map_err(Error::internal("leave the group"))?;
+        let gone: Vec<String> = notices.iter().map(|n| n.user.clone()).collect();
+        self.tell(&group.id, false, notices).await;
+        self.tip(&group, user.as_str(), GroupTipType::QUIT, gone)
+            .await;
         Ok(())
     }
 
@@ -275,6 +294,14 @@ impl GroupService {
             .add_members(&group.id, valid, GroupMemberRole::NORMAL, now_secs())
             .await
             .map_err(Error::internal("add the members"))?;
+        self.tell(&group.id, true, added.notices.clone()).await;
+        self.tip(
+            &group,
+            user.as_str(),
+            GroupTipType::INVITE,
+            added.added.clone(),
+        )
+        .await;
         Ok(users
             .into_iter()
             .map(|u| {
@@ -318,11 +345,15 @@ impl GroupService {
                 removable.push(u.clone());
             }
         }
-        let gone = self
+        let notices = self
             .store
             .remove_members(&group.id, removable)
             .await
             .map_err(Error::internal("remove the members"))?;
+        let gone: Vec<String> = notices.iter().map(|n| n.user.clone()).collect();
+        self.tell(&group.id, false, notices).await;
+        self.tip(&group, user.as_str(), GroupTipType::KICK, gone.clone())
+            .await;
         Ok(users
             .into_iter()
             .map(|u| GroupDeleteMemberResult {

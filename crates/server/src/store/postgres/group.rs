@@ -2,11 +2,19 @@
 //! cap holds across nodes.
 
 use async_trait::async_trait;
-use opentim_model::enums::{GroupAddOption, GroupMemberRole, GroupType};
-use tokio_postgres::Row;
+use opentim_model::enums::{ConvType, GroupAddOption, GroupMemberRole, GroupType};
+use opentim_protocol::{GroupEntry, GroupRevoke, WireMessage};
+use tokio_postgres::{Row, Transaction};
 
-use super::{Failure, PgStore};
-use crate::store::{Added, GroupRow, GroupStore, MemberRow, NewGroup, Result};
+use super::{clamp, inbox_entry, lock_conversation, row_to_wire, Failure, PgStore, WIRE_COLUMNS};
+use crate::store::group::{group_key, ROW_MESSAGE, ROW_REVOKE};
+use crate::store::{
+    Added, GroupConv, GroupRow, GroupStore, GroupStored, MemberRow, NewGroup, NewGroupMessage,
+    Notice, ReadMark, Result, StoreError,
+};
+
+const KIND_GROUP: i32 = crate::store::KIND_GROUP as i32;
+const KIND_READ: i32 = crate::store::KIND_READ as i32;
 
 const GROUP_COLUMNS: &str = "g.group_id, g.group_type, g.name, g.owner, g.notification,
      g.introduction, g.face_url, g.add_option, g.max_members, g.shutup_all, g.custom, g.created,
@@ -14,7 +22,7 @@ const GROUP_COLUMNS: &str = "g.group_id, g.group_type, g.name, g.owner, g.notifi
      (SELECT COUNT(*) FROM group_members c WHERE c.group_id = g.group_id)";
 
 const MEMBER_COLUMNS: &str = "m.group_id, m.user_id, m.role, m.join_time, m.msg_flag,
-     m.shutup_until, m.name_card, m.custom, m.read_seq";
+     m.shutup_until, m.name_card, m.custom, m.read_seq, m.join_seq";
 
 fn group_row(r: &Row, o: usize) -> GroupRow {
     GroupRow {
@@ -49,14 +57,119 @@ fn member_row(r: &Row, o: usize) -> MemberRow {
         name_card: r.get(o + 6),
         custom: r.get(o + 7),
         read_seq: r.get::<_, i64>(o + 8) as u64,
+        join_seq: r.get::<_, i64>(o + 9) as u64,
     }
 }
 
-const INSERT_MEMBER: &str = "INSERT INTO group_members (group_id, user_id, role, join_time)
-     VALUES ($1, $2, $3, $4) ON CONFLICT (group_id, user_id) DO NOTHING";
+/// The columns of [`entry_row`]: a stream row, and for a recall the row it recalls.
+const ENTRY_COLUMNS: &str = "m.kind, m.target, t.sender, t.rand, t.server_time";
+
+/// A stream entry from a row of `ENTRY_COLUMNS, WIRE_COLUMNS`.
+fn entry_row(r: &Row, group_id: &str) -> Result<GroupEntry> {
+    let wire = row_to_wire(r, 5)?;
+    let revoke = match r.get::<_, i64>(0) {
+        ROW_REVOKE => Some(GroupRevoke {
+            seq: r.get::<_, i64>(1) as u64,
+            from: r.get::<_, Option<String>>(2).unwrap_or_default(),
+            rand: r.get::<_, Option<i64>>(3).unwrap_or(0) as u64,
+            time: r.get::<_, Option<i64>>(4).unwrap_or(0) as u64,
+            by: wire.from.clone(),
+        }),
+        _ => None,
+    };
+    Ok(GroupEntry {
+        group_id: group_id.to_owned(),
+        seq: wire.seq,
+        message: revoke.is_none().then_some(wire),
+        revoke,
+    })
+}
+
+/// The next seq of the stream `key` (taking its counter row for the rest of `tx`).
+async fn next_seq(tx: &Transaction<'_>, key: &str) -> std::result::Result<i64, Failure> {
+    Ok(tx
+        .query_one(
+            "INSERT INTO counters (name, value) VALUES ($1, 1)
+             ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
+            &[&key],
+        )
+        .await?
+        .get(0))
+}
+
+/// The seq of the newest entry of the stream `key`.
+async fn current_seq(c: &Transaction<'_>, key: &str) -> std::result::Result<i64, Failure> {
+    Ok(
+        c.query_opt("SELECT value FROM counters WHERE name = $1", &[&key])
+            .await?
+            .map_or(0, |r| r.get(0)),
+    )
+}
+
+/// Add `user` to group `id` in `tx` (see the SQLite writer's `insert_member`).
+async fn insert_member(
+    tx: &Transaction<'_>,
+    id: &str,
+    user: &str,
+    role: GroupMemberRole,
+    time: u64,
+    join_seq: i64,
+) -> std::result::Result<Option<u64>, Failure> {
+    let n = tx
+        .execute(
+            "INSERT INTO group_members (group_id, user_id, role, join_time, join_seq, read_seq)
+             VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (group_id, user_id) DO NOTHING",
+            &[&id, &user, &role.0, &(time as i64), &join_seq],
+        )
+        .await?;
+    if n == 0 {
+        return Ok(None);
+    }
+    Ok(Some(
+        inbox_entry(tx, user, (KIND_GROUP, &group_key(id), join_seq, 1)).await?,
+    ))
+}
+
+/// Remove `users` from group `id` in `tx`, each told by a `group` entry (left).
+async fn delete_members(
+    tx: &Transaction<'_>,
+    id: &str,
+    users: &[String],
+) -> std::result::Result<Vec<Notice>, Failure> {
+    let key = group_key(id);
+    let seq = current_seq(tx, &key).await?;
+    let rows = tx
+        .query(
+            "DELETE FROM group_members WHERE group_id = $1 AND user_id = ANY($2)
+             RETURNING user_id",
+            &[&id, &users],
+        )
+        .await?;
+    let mut gone: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    // Inbox counters in user-id order, as every transaction takes them.
+    gone.sort_unstable();
+    let mut cursors = std::collections::HashMap::new();
+    for u in &gone {
+        let c = inbox_entry(tx, u, (KIND_GROUP, &key, seq, 0)).await?;
+        cursors.insert(u.clone(), c);
+    }
+    Ok(users
+        .iter()
+        .filter_map(|u| {
+            cursors.remove(u).map(|cursor| Notice {
+                user: u.clone(),
+                cursor,
+                seq: seq as u64,
+            })
+        })
+        .collect())
+}
 
 impl PgStore {
-    async fn try_create_group(&self, g: &NewGroup) -> std::result::Result<bool, Failure> {
+    async fn try_create_group(
+        &self,
+        g: &NewGroup,
+    ) -> std::result::Result<Option<Vec<Notice>>, Failure> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let r = &g.row;
@@ -84,14 +197,22 @@ impl PgStore {
             )
             .await?;
         if created == 0 {
-            return Ok(false);
+            return Ok(None);
         }
-        for (user, role) in &g.members {
-            tx.execute(INSERT_MEMBER, &[&r.id, user, &role.0, &(r.created as i64)])
-                .await?;
+        let mut members: Vec<&(String, GroupMemberRole)> = g.members.iter().collect();
+        members.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut notices = Vec::new();
+        for (user, role) in members {
+            if let Some(cursor) = insert_member(&tx, &r.id, user, *role, r.created, 0).await? {
+                notices.push(Notice {
+                    user: user.clone(),
+                    cursor,
+                    seq: 0,
+                });
+            }
         }
         tx.commit().await?;
-        Ok(true)
+        Ok(Some(notices))
     }
 
     async fn try_add_members(
@@ -122,7 +243,14 @@ impl PgStore {
             )
             .await?
             .get(0);
+        let join_seq = current_seq(&tx, &group_key(id)).await?;
         let mut out = Added::default();
+        // Inbox counters in user-id order, as every transaction takes them; the answer keeps
+        // the order asked.
+        let asked = users;
+        let mut users: Vec<&String> = users.iter().collect();
+        users.sort_unstable();
+        users.dedup();
         for user in users {
             let member = tx
                 .query_opt(
@@ -135,23 +263,31 @@ impl PgStore {
                 out.already.push(user.clone());
             } else if count >= max {
                 out.full.push(user.clone());
-            } else {
-                tx.execute(INSERT_MEMBER, &[&id, user, &role.0, &(time as i64)])
-                    .await?;
+            } else if let Some(cursor) = insert_member(&tx, id, user, role, time, join_seq).await? {
                 count += 1;
                 out.added.push(user.clone());
+                out.notices.push(Notice {
+                    user: user.clone(),
+                    cursor,
+                    seq: join_seq as u64,
+                });
             }
         }
         tx.commit().await?;
+        let place = |u: &String| asked.iter().position(|a| a == u);
+        out.added.sort_by_key(place);
+        out.already.sort_by_key(place);
+        out.full.sort_by_key(place);
+        out.notices.sort_by_key(|n| place(&n.user));
         Ok(out)
     }
 }
 
 #[async_trait]
 impl GroupStore for PgStore {
-    async fn create_group(&self, group: NewGroup) -> Result<bool> {
+    async fn create_group(&self, group: NewGroup) -> Result<Option<Vec<Notice>>> {
         let group = &group;
-        // A retry after a lost commit finds the group there and answers false: the caller
+        // A retry after a lost commit finds the group there and answers `None`: the caller
         // then reads it and sees its own group.
         self.retrying("create a group", || self.try_create_group(group))
             .await
@@ -231,36 +367,402 @@ impl GroupStore for PgStore {
         .await
     }
 
-    async fn remove_members(&self, id: &str, users: Vec<String>) -> Result<Vec<String>> {
+    async fn remove_members(&self, id: &str, users: Vec<String>) -> Result<Vec<Notice>> {
         let users = &users;
-        let rows = self
-            .retrying("remove group members", || async move {
-                let client = self.pool.get().await?;
-                Ok(client
-                    .query(
-                        "DELETE FROM group_members WHERE group_id = $1 AND user_id = ANY($2)
-                         RETURNING user_id",
-                        &[&id, users],
-                    )
-                    .await?)
-            })
+        self.retrying("remove group members", || async move {
+            let mut client = self.pool.get().await?;
+            let tx = client.transaction().await?;
+            // The group's row first, as every change of its membership takes it.
+            tx.query_opt(
+                "SELECT 1 FROM groups WHERE group_id = $1 FOR UPDATE",
+                &[&id],
+            )
             .await?;
-        let gone: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
-        Ok(users.iter().filter(|u| gone.contains(u)).cloned().collect())
+            let notices = delete_members(&tx, id, users).await?;
+            tx.commit().await?;
+            Ok(notices)
+        })
+        .await
     }
 
-    async fn dismiss(&self, id: &str) -> Result<bool> {
+    async fn dismiss(&self, id: &str) -> Result<Option<Vec<Notice>>> {
         self.retrying("dismiss a group", || async {
             let mut client = self.pool.get().await?;
             let tx = client.transaction().await?;
-            tx.execute("DELETE FROM group_members WHERE group_id = $1", &[&id])
-                .await?;
-            let n = tx
-                .execute("DELETE FROM groups WHERE group_id = $1", &[&id])
+            if tx
+                .query_opt(
+                    "SELECT 1 FROM groups WHERE group_id = $1 FOR UPDATE",
+                    &[&id],
+                )
+                .await?
+                .is_none()
+            {
+                return Ok(None);
+            }
+            let members: Vec<String> = tx
+                .query(
+                    "SELECT user_id FROM group_members WHERE group_id = $1",
+                    &[&id],
+                )
+                .await?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            let notices = delete_members(&tx, id, &members).await?;
+            tx.execute("DELETE FROM groups WHERE group_id = $1", &[&id])
                 .await?;
             tx.commit().await?;
-            Ok(n > 0)
+            Ok(Some(notices))
         })
         .await
+    }
+
+    async fn append_group(&self, msgs: Vec<NewGroupMessage>) -> Vec<Result<GroupStored>> {
+        let mut out = Vec::with_capacity(msgs.len());
+        for msg in &msgs {
+            out.push(
+                self.retrying("store a group message", || self.try_append_group(msg))
+                    .await,
+            );
+        }
+        out
+    }
+
+    async fn group_entries(&self, id: &str, after: u64, limit: u32) -> Result<Vec<GroupEntry>> {
+        let key = group_key(id);
+        let rows = self
+            .retrying("read a group's messages", || async {
+                let client = self.pool.get().await?;
+                let sql = format!(
+                    "SELECT {ENTRY_COLUMNS}, {WIRE_COLUMNS} FROM messages m
+                     LEFT JOIN messages t ON m.kind = {ROW_REVOKE} AND t.conv_key = m.conv_key
+                                          AND t.seq = m.target
+                     WHERE m.conv_key = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3"
+                );
+                Ok(client
+                    .query(&sql, &[&key, &clamp(after), &i64::from(limit)])
+                    .await?)
+            })
+            .await?;
+        rows.iter().map(|r| entry_row(r, id)).collect()
+    }
+
+    async fn group_history(
+        &self,
+        id: &str,
+        user: &str,
+        before: u64,
+        limit: u32,
+    ) -> Result<Vec<WireMessage>> {
+        let key = group_key(id);
+        let rows = self
+            .retrying("read a group's history", || async {
+                let client = self.pool.get().await?;
+                let sql = format!(
+                    "SELECT {WIRE_COLUMNS} FROM messages m WHERE m.conv_key = $1 AND m.seq < $2
+                     AND m.kind = {ROW_MESSAGE}
+                     AND m.seq > COALESCE((SELECT join_seq FROM group_members
+                                           WHERE group_id = $4 AND user_id = $5), 0)
+                     AND NOT EXISTS (SELECT 1 FROM hidden_messages h
+                                     WHERE h.owner = $5 AND h.conv_key = $1 AND h.seq = m.seq)
+                     ORDER BY m.seq DESC LIMIT $3"
+                );
+                Ok(client
+                    .query(&sql, &[&key, &clamp(before), &i64::from(limit), &id, &user])
+                    .await?)
+            })
+            .await?;
+        rows.iter().map(|r| row_to_wire(r, 0)).collect()
+    }
+
+    async fn group_message(&self, id: &str, seq: u64) -> Result<Option<WireMessage>> {
+        let key = group_key(id);
+        let row = self
+            .retrying("read a group message", || async {
+                let client = self.pool.get().await?;
+                let sql = format!(
+                    "SELECT {WIRE_COLUMNS} FROM messages m
+                     WHERE m.conv_key = $1 AND m.seq = $2 AND m.kind = {ROW_MESSAGE}"
+                );
+                Ok(client.query_opt(&sql, &[&key, &clamp(seq)]).await?)
+            })
+            .await?;
+        row.map(|r| row_to_wire(&r, 0)).transpose()
+    }
+
+    async fn revoke_group(
+        &self,
+        id: &str,
+        seq: u64,
+        by: &str,
+        time: u64,
+    ) -> Result<Option<GroupEntry>> {
+        self.retrying("recall a group message", || {
+            self.try_revoke_group(id, seq, by, time)
+        })
+        .await
+    }
+
+    async fn mark_group_read(&self, id: &str, user: &str, seq: u64) -> Result<ReadMark> {
+        self.retrying("mark a group read", || {
+            self.try_mark_group_read(id, user, seq)
+        })
+        .await
+    }
+
+    async fn group_conversations(&self, user: &str) -> Result<Vec<GroupConv>> {
+        let rows = self
+            .retrying("read the group conversations", || async {
+                let client = self.pool.get().await?;
+                let sql = format!(
+                    "SELECT g.group_id, g.last_msg_time, GREATEST(m.read_seq, m.join_seq),
+                        (SELECT COUNT(*) FROM messages u WHERE u.conv_key = 'group' || chr(10) || g.group_id
+                           AND u.seq > GREATEST(m.read_seq, m.join_seq) AND u.kind = {ROW_MESSAGE}
+                           AND u.sender <> m.user_id),
+                        l.seq IS NOT NULL, {WIRE_COLUMNS}
+                     FROM group_members m JOIN groups g ON g.group_id = m.group_id
+                     LEFT JOIN messages l ON l.conv_key = 'group' || chr(10) || g.group_id AND l.seq = (
+                        SELECT v.seq FROM messages v WHERE v.conv_key = l.conv_key
+                          AND v.kind = {ROW_MESSAGE} AND v.seq > m.join_seq
+                          AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.owner = m.user_id
+                                          AND h.conv_key = v.conv_key AND h.seq = v.seq)
+                        ORDER BY v.seq DESC LIMIT 1)
+                     WHERE m.user_id = $1 AND g.group_type <> $2"
+                )
+                .replace("m.conv_type, m.sender, m.receiver, m.seq, m.rand, m.server_time,
+     m.client_msg_id, m.body, m.revoked", "l.conv_type, l.sender, l.receiver, l.seq, l.rand,
+     l.server_time, l.client_msg_id, l.body, l.revoked");
+                Ok(client
+                    .query(&sql, &[&user, &GroupType::AV_CHAT_ROOM.0])
+                    .await?)
+            })
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(GroupConv {
+                    group_id: r.get(0),
+                    active_time: r.get::<_, i64>(1) as u64,
+                    read_seq: r.get::<_, i64>(2) as u64,
+                    unread: r.get::<_, i64>(3) as u64,
+                    last: match r.get::<_, bool>(4) {
+                        true => Some(row_to_wire(r, 5)?),
+                        false => None,
+                    },
+                })
+            })
+            .collect()
+    }
+}
+
+impl PgStore {
+    async fn try_append_group(
+        &self,
+        msg: &NewGroupMessage,
+    ) -> std::result::Result<GroupStored, Failure> {
+        let mut client = self.pool.get().await?;
+        let key = group_key(&msg.group);
+        let earlier = format!(
+            "SELECT {ENTRY_COLUMNS}, {WIRE_COLUMNS} FROM messages m LEFT JOIN messages t ON FALSE
+             WHERE m.sender = $1 AND m.client_msg_id = $2 AND m.conv_key = $3"
+        );
+        if let Some(r) = client
+            .query_opt(&earlier, &[&msg.from, &msg.client_msg_id, &key])
+            .await?
+        {
+            return Ok(GroupStored {
+                entry: entry_row(&r, &msg.group).map_err(Failure::Fatal)?,
+                duplicate: true,
+            });
+        }
+        let body = serde_json::to_string(&msg.message)
+            .map_err(|e| Failure::Fatal(StoreError::Corrupt(e.to_string())))?;
+        let tx = client.transaction().await?;
+        let seq = next_seq(&tx, &key).await?;
+        let inserted = tx
+            .execute(
+                "INSERT INTO messages (conv_key, seq, conv_type, sender, receiver, client_msg_id,
+                                       rand, server_time, body, sender_cursor, receiver_cursor)
+                 VALUES ($1, $2, 2, $3, $4, $5, $6, $7, $8, 0, 0)",
+                &[
+                    &key,
+                    &seq,
+                    &msg.from,
+                    &msg.group,
+                    &msg.client_msg_id,
+                    &(msg.rand as i64),
+                    &(msg.server_time as i64),
+                    &body,
+                ],
+            )
+            .await;
+        match inserted {
+            Ok(_) => {}
+            Err(e) if super::unique_violation(&e) => {
+                // Stored concurrently (a retry on another node): answer with the first.
+                drop(tx);
+                if let Some(r) = client
+                    .query_opt(&earlier, &[&msg.from, &msg.client_msg_id, &key])
+                    .await?
+                {
+                    return Ok(GroupStored {
+                        entry: entry_row(&r, &msg.group).map_err(Failure::Fatal)?,
+                        duplicate: true,
+                    });
+                }
+                return Err(e.into());
+            }
+            Err(e) => return Err(e.into()),
+        }
+        tx.execute(
+            "UPDATE groups SET last_seq = $2, last_msg_time = $3 WHERE group_id = $1",
+            &[&msg.group, &seq, &(msg.server_time as i64)],
+        )
+        .await?;
+        // The sender has read what they answer.
+        tx.execute(
+            "UPDATE group_members SET read_seq = $3 WHERE group_id = $1 AND user_id = $2",
+            &[&msg.group, &msg.from, &seq],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(GroupStored {
+            entry: GroupEntry {
+                group_id: msg.group.clone(),
+                seq: seq as u64,
+                message: Some(WireMessage {
+                    conv_type: ConvType::GROUP,
+                    from: msg.from.clone(),
+                    to: msg.group.clone(),
+                    seq: seq as u64,
+                    rand: msg.rand,
+                    server_time: msg.server_time,
+                    client_msg_id: msg.client_msg_id.clone(),
+                    message: msg.message.clone(),
+                }),
+                revoke: None,
+            },
+            duplicate: false,
+        })
+    }
+
+    async fn try_revoke_group(
+        &self,
+        id: &str,
+        seq: u64,
+        by: &str,
+        time: u64,
+    ) -> std::result::Result<Option<GroupEntry>, Failure> {
+        let mut client = self.pool.get().await?;
+        let key = group_key(id);
+        let tx = client.transaction().await?;
+        lock_conversation(&tx, &key).await?;
+        let Some(target) = tx
+            .query_opt(
+                "UPDATE messages SET revoked = 1
+                 WHERE conv_key = $1 AND seq = $2 AND kind = $3 AND revoked = 0
+                 RETURNING sender, rand, server_time",
+                &[&key, &clamp(seq), &ROW_MESSAGE],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let own = next_seq(&tx, &key).await?;
+        tx.execute(
+            "INSERT INTO messages (conv_key, seq, conv_type, sender, receiver, client_msg_id,
+                                   rand, server_time, body, sender_cursor, receiver_cursor,
+                                   kind, target)
+             VALUES ($1, $2, 2, $3, $4, $5, 0, $6, '{}', 0, 0, $7, $8)",
+            &[
+                &key,
+                &own,
+                &by,
+                &id,
+                &format!("revoke\n{id}\n{seq}"),
+                &(time as i64),
+                &ROW_REVOKE,
+                &clamp(seq),
+            ],
+        )
+        .await?;
+        tx.execute(
+            "UPDATE groups SET last_seq = $2 WHERE group_id = $1",
+            &[&id, &own],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(GroupEntry {
+            group_id: id.to_owned(),
+            seq: own as u64,
+            message: None,
+            revoke: Some(GroupRevoke {
+                seq,
+                from: target.get(0),
+                rand: target.get::<_, i64>(1) as u64,
+                time: target.get::<_, i64>(2) as u64,
+                by: by.to_owned(),
+            }),
+        }))
+    }
+
+    async fn try_mark_group_read(
+        &self,
+        id: &str,
+        user: &str,
+        seq: u64,
+    ) -> std::result::Result<ReadMark, Failure> {
+        let mut client = self.pool.get().await?;
+        let key = group_key(id);
+        let tx = client.transaction().await?;
+        let Some(read) = tx
+            .query_opt(
+                "SELECT GREATEST(read_seq, join_seq) FROM group_members
+                 WHERE group_id = $1 AND user_id = $2 FOR UPDATE",
+                &[&id, &user],
+            )
+            .await?
+            .map(|r| r.get::<_, i64>(0))
+        else {
+            return Ok(ReadMark {
+                read_seq: 0,
+                unread: 0,
+                owner_cursor: None,
+                peer_cursor: None,
+            });
+        };
+        let last = current_seq(&tx, &key).await?;
+        let target = match clamp(seq) {
+            s if s <= 0 || s > last => last,
+            s => s,
+        };
+        let left: i64 = tx
+            .query_one(
+                "SELECT COUNT(*) FROM messages WHERE conv_key = $1 AND seq > $2 AND kind = $3
+                 AND sender <> $4",
+                &[&key, &target.max(read), &ROW_MESSAGE, &user],
+            )
+            .await?
+            .get(0);
+        if target <= read {
+            return Ok(ReadMark {
+                read_seq: read as u64,
+                unread: left as u64,
+                owner_cursor: None,
+                peer_cursor: None,
+            });
+        }
+        tx.execute(
+            "UPDATE group_members SET read_seq = $3 WHERE group_id = $1 AND user_id = $2",
+            &[&id, &user, &target],
+        )
+        .await?;
+        let cursor = inbox_entry(&tx, user, (KIND_READ, &key, target, left)).await?;
+        tx.commit().await?;
+        Ok(ReadMark {
+            read_seq: target as u64,
+            unread: left as u64,
+            owner_cursor: Some(cursor),
+            peer_cursor: None,
+        })
     }
 }

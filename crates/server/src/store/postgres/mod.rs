@@ -46,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/006_receive_opts.sql"),
     include_str!("../migrations/postgres/007_relays.sql"),
     include_str!("../migrations/postgres/008_groups.sql"),
+    include_str!("../migrations/postgres/009_group_messages.sql"),
 ];
 
 /// Advisory lock key guarding migrations ("opentim" in ASCII).
@@ -59,6 +60,7 @@ const KIND_DELETE: i32 = super::KIND_DELETE as i32;
 const KIND_CLEAR: i32 = super::KIND_CLEAR as i32;
 const KIND_PIN: i32 = super::KIND_PIN as i32;
 const KIND_CONV_DELETE: i32 = super::KIND_CONV_DELETE as i32;
+const KIND_GROUP: i32 = super::KIND_GROUP as i32;
 
 fn db_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Database(e.to_string())
@@ -129,7 +131,7 @@ impl From<deadpool_postgres::PoolError> for Failure {
     }
 }
 
-fn unique_violation(e: &tokio_postgres::Error) -> bool {
+pub(super) fn unique_violation(e: &tokio_postgres::Error) -> bool {
     e.code() == Some(&SqlState::UNIQUE_VIOLATION)
 }
 
@@ -719,7 +721,7 @@ fn stored_from(r: &Row, msg: &NewC2c) -> std::result::Result<Stored, Failure> {
 
 /// Take the counter of conversation `key` for the rest of `tx`: the first lock of every write
 /// to a conversation (sends, marks, recalls, deletions), so they all take locks in one order.
-async fn lock_conversation(
+pub(super) async fn lock_conversation(
     tx: &tokio_postgres::Transaction<'_>,
     key: &str,
 ) -> std::result::Result<(), tokio_postgres::Error> {
@@ -733,7 +735,7 @@ async fn lock_conversation(
 
 /// An inbox entry of `user` (kind, conversation, seq and second number) with the next cursor
 /// of their inbox counter, inside `tx`.
-async fn inbox_entry(
+pub(super) async fn inbox_entry(
     tx: &tokio_postgres::Transaction<'_>,
     user: &str,
     (kind, key, seq, extra): (i32, &str, i64, i64),
@@ -901,7 +903,7 @@ fn inbox_counter(user: &str) -> String {
     format!("inbox\n{user}")
 }
 
-fn row_to_wire(r: &Row, offset: usize) -> Result<WireMessage> {
+pub(super) fn row_to_wire(r: &Row, offset: usize) -> Result<WireMessage> {
     let message: Message = serde_json::from_str(r.get::<_, &str>(offset + 7))
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let mut message = message;
@@ -920,10 +922,11 @@ fn row_to_wire(r: &Row, offset: usize) -> Result<WireMessage> {
     })
 }
 
-const WIRE_COLUMNS: &str = "m.conv_type, m.sender, m.receiver, m.seq, m.rand, m.server_time,
+pub(super) const WIRE_COLUMNS: &str =
+    "m.conv_type, m.sender, m.receiver, m.seq, m.rand, m.server_time,
      m.client_msg_id, m.body, m.revoked";
 
-fn clamp(v: u64) -> i64 {
+pub(super) fn clamp(v: u64) -> i64 {
     v.min(i64::MAX as u64) as i64
 }
 
@@ -1047,7 +1050,8 @@ impl InboxStore for PgStore {
             .retrying("read the inbox", || async {
                 let client = self.pool.get().await?;
                 let sql = format!(
-                    "SELECT i.cursor, i.kind, i.seq, i.extra, c.conv_type, c.peer, {WIRE_COLUMNS}
+                    "SELECT i.cursor, i.kind, i.seq, i.extra, COALESCE(c.conv_type, 2),
+                            COALESCE(c.peer, substr(i.conv_key, 7)), {WIRE_COLUMNS}
                      FROM inbox i
                      LEFT JOIN messages m ON i.kind IN ({KIND_MESSAGE}, {KIND_REVOKE})
                                           AND m.conv_key = i.conv_key AND m.seq = i.seq
@@ -1134,6 +1138,11 @@ impl InboxStore for PgStore {
                         let (conv_type, conv_id) = conv()?;
                         InboxItem::ConvDelete { conv_type, conv_id }
                     }
+                    KIND_GROUP => InboxItem::Group {
+                        conv_id: conv()?.1,
+                        joined: r.get::<_, i64>(3) != 0,
+                        seq: r.get::<_, i64>(2) as u64,
+                    },
                     _ => InboxItem::Unknown,
                 };
                 Ok(InboxEntry {

@@ -1,11 +1,16 @@
 //! [`GroupStore`] on SQLite: reads on the reader connection, writes as jobs of the writer.
 
 use async_trait::async_trait;
-use opentim_model::enums::{GroupAddOption, GroupMemberRole, GroupType};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use opentim_model::enums::{ConvType, GroupAddOption, GroupMemberRole, GroupType};
+use opentim_protocol::{GroupEntry, GroupRevoke, WireMessage};
+use rusqlite::{params, OptionalExtension, Row};
 
-use super::{db_err, SqliteStore, Writer};
-use crate::store::{Added, GroupRow, GroupStore, MemberRow, NewGroup, Result, StoreError};
+use super::{db_err, row_to_wire, SqliteStore, Writer, WIRE_COLUMNS};
+use crate::store::group::{group_key, ROW_MESSAGE, ROW_REVOKE};
+use crate::store::{
+    Added, GroupConv, GroupRow, GroupStore, GroupStored, MemberRow, NewGroup, NewGroupMessage,
+    Notice, ReadMark, Result, StoreError, KIND_GROUP, KIND_READ,
+};
 
 const GROUP_COLUMNS: &str = "g.group_id, g.group_type, g.name, g.owner, g.notification,
      g.introduction, g.face_url, g.add_option, g.max_members, g.shutup_all, g.custom, g.created,
@@ -13,7 +18,7 @@ const GROUP_COLUMNS: &str = "g.group_id, g.group_type, g.name, g.owner, g.notifi
      (SELECT COUNT(*) FROM group_members c WHERE c.group_id = g.group_id)";
 
 const MEMBER_COLUMNS: &str = "m.group_id, m.user_id, m.role, m.join_time, m.msg_flag,
-     m.shutup_until, m.name_card, m.custom, m.read_seq";
+     m.shutup_until, m.name_card, m.custom, m.read_seq, m.join_seq";
 
 fn group_row(r: &Row<'_>, o: usize) -> rusqlite::Result<GroupRow> {
     Ok(GroupRow {
@@ -48,21 +53,33 @@ fn member_row(r: &Row<'_>, o: usize) -> rusqlite::Result<MemberRow> {
         name_card: r.get(o + 6)?,
         custom: r.get(o + 7)?,
         read_seq: r.get::<_, i64>(o + 8)? as u64,
+        join_seq: r.get::<_, i64>(o + 9)? as u64,
     })
 }
 
-fn insert_member(
-    conn: &Connection,
-    id: &str,
-    user: &str,
-    role: GroupMemberRole,
-    time: u64,
-) -> rusqlite::Result<usize> {
-    conn.prepare_cached(
-        "INSERT INTO group_members (group_id, user_id, role, join_time) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (group_id, user_id) DO NOTHING",
-    )?
-    .execute(params![id, user, role.0, time as i64])
+/// The columns of [`entry_row`]: a stream row, and for a recall the row it recalls.
+const ENTRY_COLUMNS: &str = "m.kind, m.target, t.sender, t.rand, t.server_time";
+
+/// A stream entry from a row of `ENTRY_COLUMNS, WIRE_COLUMNS`.
+fn entry_row(r: &Row<'_>, group_id: &str) -> rusqlite::Result<GroupEntry> {
+    let wire = row_to_wire(r, 5)?;
+    let seq = wire.seq;
+    let revoke = match r.get::<_, i64>(0)? {
+        ROW_REVOKE => Some(GroupRevoke {
+            seq: r.get::<_, i64>(1)? as u64,
+            from: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+            rand: r.get::<_, Option<i64>>(3)?.unwrap_or(0) as u64,
+            time: r.get::<_, Option<i64>>(4)?.unwrap_or(0) as u64,
+            by: wire.from.clone(),
+        }),
+        _ => None,
+    };
+    Ok(GroupEntry {
+        group_id: group_id.to_owned(),
+        seq,
+        message: revoke.is_none().then_some(wire),
+        revoke,
+    })
 }
 
 /// Members to add (the writer's job item).
@@ -79,8 +96,252 @@ pub(super) struct RemoveMembers {
     users: Vec<String>,
 }
 
+/// A group message to recall (the writer's job item).
+pub(super) struct RevokeGroup {
+    id: String,
+    seq: u64,
+    by: String,
+    time: u64,
+}
+
+/// A read mark to move (the writer's job item).
+pub(super) struct MarkGroupRead {
+    id: String,
+    user: String,
+    seq: u64,
+}
+
 impl Writer {
-    fn create_group(&mut self, g: &NewGroup) -> Result<bool> {
+    /// Add `user` to group `id` (nothing when a member already), their messages starting
+    /// after `join_seq`, and tell them with a `group` inbox entry: its cursor, or `None` when
+    /// they were a member already.
+    fn insert_member(
+        &mut self,
+        id: &str,
+        user: &str,
+        role: GroupMemberRole,
+        time: u64,
+        join_seq: i64,
+    ) -> Result<Option<u64>> {
+        let n = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO group_members (group_id, user_id, role, join_time, join_seq, read_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (group_id, user_id) DO NOTHING",
+            )
+            .and_then(|mut s| s.execute(params![id, user, role.0, time as i64, join_seq]))
+            .map_err(db_err)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.entry_with(user, KIND_GROUP, &group_key(id), join_seq, 1)
+            .map(Some)
+    }
+
+    /// The seq of group `id`'s newest stream entry.
+    fn group_seq(&mut self, id: &str) -> Result<i64> {
+        self.last_seq(&group_key(id)).map_err(db_err)
+    }
+
+    fn append_group(&mut self, msg: &NewGroupMessage) -> Result<GroupStored> {
+        let key = group_key(&msg.group);
+        let earlier = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {ENTRY_COLUMNS}, {WIRE_COLUMNS} FROM messages m
+                 LEFT JOIN messages t ON 0
+                 WHERE m.sender = ?1 AND m.client_msg_id = ?2 AND m.conv_key = ?3"
+            ))
+            .and_then(|mut s| {
+                s.query_row(params![msg.from, msg.client_msg_id, key], |r| {
+                    entry_row(r, &msg.group)
+                })
+                .optional()
+            })
+            .map_err(db_err)?;
+        if let Some(entry) = earlier {
+            return Ok(GroupStored {
+                entry,
+                duplicate: true,
+            });
+        }
+        let seq = self.last_seq(&key).map_err(db_err)? + 1;
+        let body =
+            serde_json::to_string(&msg.message).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO messages (conv_key, seq, conv_type, sender, receiver, client_msg_id,
+                                       rand, server_time, body, sender_cursor, receiver_cursor)
+                 VALUES (?1, ?2, 2, ?3, ?4, ?5, ?6, ?7, ?8, 0, 0)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    key,
+                    seq,
+                    msg.from,
+                    msg.group,
+                    msg.client_msg_id,
+                    msg.rand as i64,
+                    msg.server_time as i64,
+                    body
+                ])
+            })
+            .map_err(db_err)?;
+        self.conn
+            .prepare_cached(
+                "UPDATE groups SET last_seq = ?2, last_msg_time = ?3 WHERE group_id = ?1",
+            )
+            .and_then(|mut s| s.execute(params![msg.group, seq, msg.server_time as i64]))
+            .map_err(db_err)?;
+        // The sender has read what they answer.
+        self.conn
+            .prepare_cached(
+                "UPDATE group_members SET read_seq = ?3 WHERE group_id = ?1 AND user_id = ?2",
+            )
+            .and_then(|mut s| s.execute(params![msg.group, msg.from, seq]))
+            .map_err(db_err)?;
+        self.seqs.insert(key, seq);
+        Ok(GroupStored {
+            entry: GroupEntry {
+                group_id: msg.group.clone(),
+                seq: seq as u64,
+                message: Some(WireMessage {
+                    conv_type: ConvType::GROUP,
+                    from: msg.from.clone(),
+                    to: msg.group.clone(),
+                    seq: seq as u64,
+                    rand: msg.rand,
+                    server_time: msg.server_time,
+                    client_msg_id: msg.client_msg_id.clone(),
+                    message: msg.message.clone(),
+                }),
+                revoke: None,
+            },
+            duplicate: false,
+        })
+    }
+
+    fn revoke_group(&mut self, r: &RevokeGroup) -> Result<Option<GroupEntry>> {
+        let key = group_key(&r.id);
+        let target = self
+            .conn
+            .prepare_cached(
+                "UPDATE messages SET revoked = 1
+                 WHERE conv_key = ?1 AND seq = ?2 AND kind = ?3 AND revoked = 0
+                 RETURNING sender, rand, server_time",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![key, r.seq as i64, ROW_MESSAGE], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, i64>(1)?,
+                        row.get::<_, i64>(2)?,
+                    ))
+                })
+                .optional()
+            })
+            .map_err(db_err)?;
+        let Some((from, rand, time)) = target else {
+            return Ok(None);
+        };
+        let seq = self.last_seq(&key).map_err(db_err)? + 1;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO messages (conv_key, seq, conv_type, sender, receiver, client_msg_id,
+                                       rand, server_time, body, sender_cursor, receiver_cursor,
+                                       kind, target)
+                 VALUES (?1, ?2, 2, ?3, ?4, ?5, 0, ?6, '{}', 0, 0, ?7, ?8)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    key,
+                    seq,
+                    r.by,
+                    r.id,
+                    format!("revoke\n{}\n{}", r.id, r.seq),
+                    r.time as i64,
+                    ROW_REVOKE,
+                    r.seq as i64
+                ])
+            })
+            .map_err(db_err)?;
+        self.conn
+            .prepare_cached("UPDATE groups SET last_seq = ?2 WHERE group_id = ?1")
+            .and_then(|mut s| s.execute(params![r.id, seq]))
+            .map_err(db_err)?;
+        self.seqs.insert(key, seq);
+        Ok(Some(GroupEntry {
+            group_id: r.id.clone(),
+            seq: seq as u64,
+            message: None,
+            revoke: Some(GroupRevoke {
+                seq: r.seq,
+                rand: rand as u64,
+                time: time as u64,
+                from,
+                by: r.by.clone(),
+            }),
+        }))
+    }
+
+    fn mark_group_read(&mut self, m: &MarkGroupRead) -> Result<ReadMark> {
+        let key = group_key(&m.id);
+        let read: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT MAX(read_seq, join_seq) FROM group_members WHERE group_id = ?1 AND user_id = ?2",
+            )
+            .and_then(|mut s| s.query_row(params![m.id, m.user], |r| r.get(0)).optional())
+            .map_err(db_err)?;
+        let Some(read) = read else {
+            return Ok(ReadMark {
+                read_seq: 0,
+                unread: 0,
+                owner_cursor: None,
+                peer_cursor: None,
+            });
+        };
+        let last = self.last_seq(&key).map_err(db_err)?;
+        let target = match m.seq as i64 {
+            s if s <= 0 || s > last => last,
+            s => s,
+        };
+        let left: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM messages WHERE conv_key = ?1 AND seq > ?2 AND kind = ?3
+                 AND sender <> ?4",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![key, target.max(read), ROW_MESSAGE, m.user], |r| {
+                    r.get(0)
+                })
+            })
+            .map_err(db_err)?;
+        if target <= read {
+            return Ok(ReadMark {
+                read_seq: read as u64,
+                unread: left as u64,
+                owner_cursor: None,
+                peer_cursor: None,
+            });
+        }
+        self.conn
+            .prepare_cached(
+                "UPDATE group_members SET read_seq = ?3 WHERE group_id = ?1 AND user_id = ?2",
+            )
+            .and_then(|mut s| s.execute(params![m.id, m.user, target]))
+            .map_err(db_err)?;
+        let cursor = self.entry_with(&m.user, KIND_READ, &key, target, left)?;
+        Ok(ReadMark {
+            read_seq: target as u64,
+            unread: left as u64,
+            owner_cursor: Some(cursor),
+            peer_cursor: None,
+        })
+    }
+
+    fn create_group(&mut self, g: &NewGroup) -> Result<Option<Vec<Notice>>> {
         let r = &g.row;
         let created = self
             .conn
@@ -109,12 +370,19 @@ impl Writer {
             })
             .map_err(db_err)?;
         if created == 0 {
-            return Ok(false);
+            return Ok(None);
         }
+        let mut notices = Vec::new();
         for (user, role) in &g.members {
-            insert_member(&self.conn, &r.id, user, *role, r.created).map_err(db_err)?;
+            if let Some(cursor) = self.insert_member(&r.id, user, *role, r.created, 0)? {
+                notices.push(Notice {
+                    user: user.clone(),
+                    cursor,
+                    seq: 0,
+                });
+            }
         }
-        Ok(true)
+        Ok(Some(notices))
     }
 
     fn add_members(&mut self, a: &AddMembers) -> Result<Added> {
@@ -131,6 +399,7 @@ impl Writer {
             .prepare_cached("SELECT COUNT(*) FROM group_members WHERE group_id = ?1")
             .and_then(|mut s| s.query_row([&a.id], |r| r.get(0)))
             .map_err(db_err)?;
+        let join_seq = self.group_seq(&a.id)?;
         let mut out = Added::default();
         for user in &a.users {
             let member = self
@@ -142,16 +411,23 @@ impl Writer {
                 out.already.push(user.clone());
             } else if count >= max {
                 out.full.push(user.clone());
-            } else {
-                insert_member(&self.conn, &a.id, user, a.role, a.time).map_err(db_err)?;
+            } else if let Some(cursor) =
+                self.insert_member(&a.id, user, a.role, a.time, join_seq)?
+            {
                 count += 1;
                 out.added.push(user.clone());
+                out.notices.push(Notice {
+                    user: user.clone(),
+                    cursor,
+                    seq: join_seq as u64,
+                });
             }
         }
         Ok(out)
     }
 
-    fn remove_members(&mut self, r: &RemoveMembers) -> Result<Vec<String>> {
+    fn remove_members(&mut self, r: &RemoveMembers) -> Result<Vec<Notice>> {
+        let (key, seq) = (group_key(&r.id), self.group_seq(&r.id)?);
         let mut out = Vec::new();
         for user in &r.users {
             let n = self
@@ -160,27 +436,39 @@ impl Writer {
                 .and_then(|mut s| s.execute(params![r.id, user]))
                 .map_err(db_err)?;
             if n > 0 {
-                out.push(user.clone());
+                let cursor = self.entry_with(user, KIND_GROUP, &key, seq, 0)?;
+                out.push(Notice {
+                    user: user.clone(),
+                    cursor,
+                    seq: seq as u64,
+                });
             }
         }
         Ok(out)
     }
 
-    fn dismiss_group(&mut self, id: &String) -> Result<bool> {
-        self.conn
-            .execute("DELETE FROM group_members WHERE group_id = ?1", [id])
+    fn dismiss_group(&mut self, id: &String) -> Result<Option<Vec<Notice>>> {
+        let members: Vec<String> = self
+            .conn
+            .prepare_cached("SELECT user_id FROM group_members WHERE group_id = ?1")
+            .and_then(|mut s| s.query_map([id], |r| r.get(0))?.collect())
             .map_err(db_err)?;
+        let users = RemoveMembers {
+            id: id.clone(),
+            users: members,
+        };
+        let notices = self.remove_members(&users)?;
         let n = self
             .conn
             .execute("DELETE FROM groups WHERE group_id = ?1", [id])
             .map_err(db_err)?;
-        Ok(n > 0)
+        Ok((n > 0).then_some(notices))
     }
 }
 
 #[async_trait]
 impl GroupStore for SqliteStore {
-    async fn create_group(&self, group: NewGroup) -> Result<bool> {
+    async fn create_group(&self, group: NewGroup) -> Result<Option<Vec<Notice>>> {
         self.write(vec![group], Writer::create_group)
             .await
             .pop()
@@ -258,7 +546,7 @@ impl GroupStore for SqliteStore {
             .unwrap_or(Err(StoreError::Closed))
     }
 
-    async fn remove_members(&self, id: &str, users: Vec<String>) -> Result<Vec<String>> {
+    async fn remove_members(&self, id: &str, users: Vec<String>) -> Result<Vec<Notice>> {
         let job = RemoveMembers {
             id: id.to_owned(),
             users,
@@ -269,10 +557,148 @@ impl GroupStore for SqliteStore {
             .unwrap_or(Err(StoreError::Closed))
     }
 
-    async fn dismiss(&self, id: &str) -> Result<bool> {
+    async fn dismiss(&self, id: &str) -> Result<Option<Vec<Notice>>> {
         self.write(vec![id.to_owned()], Writer::dismiss_group)
             .await
             .pop()
             .unwrap_or(Err(StoreError::Closed))
+    }
+
+    async fn append_group(&self, msgs: Vec<NewGroupMessage>) -> Vec<Result<GroupStored>> {
+        self.write(msgs, Writer::append_group).await
+    }
+
+    async fn group_entries(&self, id: &str, after: u64, limit: u32) -> Result<Vec<GroupEntry>> {
+        let id = id.to_owned();
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {ENTRY_COLUMNS}, {WIRE_COLUMNS} FROM messages m
+                 LEFT JOIN messages t ON m.kind = {ROW_REVOKE} AND t.conv_key = m.conv_key
+                                      AND t.seq = m.target
+                 WHERE m.conv_key = ?1 AND m.seq > ?2 ORDER BY m.seq LIMIT ?3"
+            ))?;
+            let rows = stmt.query_map(
+                params![group_key(&id), after.min(i64::MAX as u64) as i64, limit],
+                |r| entry_row(r, &id),
+            )?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn group_history(
+        &self,
+        id: &str,
+        user: &str,
+        before: u64,
+        limit: u32,
+    ) -> Result<Vec<WireMessage>> {
+        let (key, id, user) = (group_key(id), id.to_owned(), user.to_owned());
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {WIRE_COLUMNS} FROM messages m WHERE m.conv_key = ?1 AND m.seq < ?2
+                 AND m.kind = {ROW_MESSAGE}
+                 AND m.seq > COALESCE((SELECT join_seq FROM group_members
+                                       WHERE group_id = ?4 AND user_id = ?5), 0)
+                 AND NOT EXISTS (SELECT 1 FROM hidden_messages h
+                                 WHERE h.owner = ?5 AND h.conv_key = ?1 AND h.seq = m.seq)
+                 ORDER BY m.seq DESC LIMIT ?3"
+            ))?;
+            let rows = stmt.query_map(
+                params![key, before.min(i64::MAX as u64) as i64, limit, id, user],
+                |r| row_to_wire(r, 0),
+            )?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn group_message(&self, id: &str, seq: u64) -> Result<Option<WireMessage>> {
+        let key = group_key(id);
+        self.read(move |conn| {
+            conn.prepare_cached(&format!(
+                "SELECT {WIRE_COLUMNS} FROM messages m
+                 WHERE m.conv_key = ?1 AND m.seq = ?2 AND m.kind = {ROW_MESSAGE}"
+            ))?
+            .query_row(params![key, seq.min(i64::MAX as u64) as i64], |r| {
+                row_to_wire(r, 0)
+            })
+            .optional()
+        })
+        .await
+    }
+
+    async fn revoke_group(
+        &self,
+        id: &str,
+        seq: u64,
+        by: &str,
+        time: u64,
+    ) -> Result<Option<GroupEntry>> {
+        let job = RevokeGroup {
+            id: id.to_owned(),
+            seq,
+            by: by.to_owned(),
+            time,
+        };
+        self.write(vec![job], Writer::revoke_group)
+            .await
+            .pop()
+            .unwrap_or(Err(StoreError::Closed))
+    }
+
+    async fn mark_group_read(&self, id: &str, user: &str, seq: u64) -> Result<ReadMark> {
+        let job = MarkGroupRead {
+            id: id.to_owned(),
+            user: user.to_owned(),
+            seq,
+        };
+        self.write(vec![job], Writer::mark_group_read)
+            .await
+            .pop()
+            .unwrap_or(Err(StoreError::Closed))
+    }
+
+    async fn group_conversations(&self, user: &str) -> Result<Vec<GroupConv>> {
+        let user = user.to_owned();
+        self.read(move |conn| {
+            let groups: Vec<(String, i64, i64, i64)> = conn
+                .prepare_cached(
+                    "SELECT g.group_id, g.last_msg_time, m.read_seq, m.join_seq
+                     FROM group_members m JOIN groups g ON g.group_id = m.group_id
+                     WHERE m.user_id = ?1 AND g.group_type <> ?2",
+                )?
+                .query_map(params![user, GroupType::AV_CHAT_ROOM.0], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut last = conn.prepare_cached(&format!(
+                "SELECT {WIRE_COLUMNS} FROM messages m WHERE m.conv_key = ?1 AND m.kind = {ROW_MESSAGE}
+                 AND m.seq > ?2 AND NOT EXISTS (SELECT 1 FROM hidden_messages h
+                     WHERE h.owner = ?3 AND h.conv_key = ?1 AND h.seq = m.seq)
+                 ORDER BY m.seq DESC LIMIT 1"
+            ))?;
+            let mut unread = conn.prepare_cached(&format!(
+                "SELECT COUNT(*) FROM messages WHERE conv_key = ?1 AND seq > ?2
+                 AND kind = {ROW_MESSAGE} AND sender <> ?3"
+            ))?;
+            let mut out = Vec::with_capacity(groups.len());
+            for (group_id, time, read_seq, join_seq) in groups {
+                let key = group_key(&group_id);
+                let read = read_seq.max(join_seq);
+                out.push(GroupConv {
+                    last: last
+                        .query_row(params![key, join_seq, user], |r| row_to_wire(r, 0))
+                        .optional()?,
+                    unread: unread.query_row(params![key, read, user], |r| r.get::<_, i64>(0))?
+                        as u64,
+                    group_id,
+                    active_time: time as u64,
+                    read_seq: read as u64,
+                });
+            }
+            Ok(out)
+        })
+        .await
     }
 }

@@ -23,7 +23,7 @@ mod group;
 use super::{
     c2c_key, Cleared, ConvRow, ConversationStore, InboxStore, MessageStore, NewC2c, ReadMark,
     Result, Revoked, StoreError, StoreHealth, Stored, KIND_CLEAR, KIND_CONV_DELETE, KIND_DELETE,
-    KIND_MESSAGE, KIND_PEER_READ, KIND_PIN, KIND_READ, KIND_REVOKE, NOT_RECEIVE,
+    KIND_GROUP, KIND_MESSAGE, KIND_PEER_READ, KIND_PIN, KIND_READ, KIND_REVOKE, NOT_RECEIVE,
 };
 
 /// Numbered migrations (`store/migrations/sqlite/NNN_*.sql`), applied in order, one transaction
@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/006_receive_opts.sql"),
     include_str!("../migrations/sqlite/007_relays.sql"),
     include_str!("../migrations/sqlite/008_groups.sql"),
+    include_str!("../migrations/sqlite/009_group_messages.sql"),
 ];
 
 /// A full disk is a passing condition, not a broken database: the transaction rolled back,
@@ -862,7 +863,7 @@ fn existing(conn: &Connection, msg: &NewC2c) -> Result<Option<Stored>> {
     }))
 }
 
-fn row_to_wire(r: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<WireMessage> {
+pub(super) fn row_to_wire(r: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<WireMessage> {
     let body: String = r.get(offset + 7)?;
     let message: Message = serde_json::from_str(&body).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(
@@ -887,7 +888,8 @@ fn row_to_wire(r: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<WireMes
     })
 }
 
-const WIRE_COLUMNS: &str = "m.conv_type, m.sender, m.receiver, m.seq, m.rand, m.server_time,
+pub(super) const WIRE_COLUMNS: &str =
+    "m.conv_type, m.sender, m.receiver, m.seq, m.rand, m.server_time,
      m.client_msg_id, m.body, m.revoked";
 
 #[async_trait]
@@ -986,7 +988,8 @@ impl InboxStore for SqliteStore {
         let user = user.to_owned();
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(&format!(
-                "SELECT i.cursor, i.kind, i.seq, i.extra, c.conv_type, c.peer, {WIRE_COLUMNS}
+                "SELECT i.cursor, i.kind, i.seq, i.extra, COALESCE(c.conv_type, 2),
+                        COALESCE(c.peer, substr(i.conv_key, 7)), {WIRE_COLUMNS}
                  FROM inbox i
                  LEFT JOIN messages m ON i.kind IN ({KIND_MESSAGE}, {KIND_REVOKE})
                                       AND m.conv_key = i.conv_key AND m.seq = i.seq
@@ -1061,6 +1064,11 @@ impl InboxStore for SqliteStore {
                         let (conv_type, conv_id) = conv(r)?;
                         InboxItem::ConvDelete { conv_type, conv_id }
                     }
+                    KIND_GROUP => InboxItem::Group {
+                        conv_id: conv(r)?.1,
+                        joined: r.get::<_, i64>(3)? != 0,
+                        seq: r.get::<_, i64>(2)? as u64,
+                    },
                     _ => InboxItem::Unknown,
                 };
                 Ok(InboxEntry {

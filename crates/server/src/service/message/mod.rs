@@ -6,6 +6,8 @@
 //! sessions is a separate step ([`Fanout`]) that the caller runs after replying, so the ack never
 //! waits for delivery.
 
+mod group;
+
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -16,14 +18,14 @@ use opentim_model::ids::UserId;
 use opentim_protocol::op::send::{
     PutRelayRequest, RelayKey, RelayMessages, SendRequest, SendResponse,
 };
-use opentim_protocol::{Event, InboxEntry, InboxItem, WireMessage};
+use opentim_protocol::{Event, GroupEntry, InboxEntry, InboxItem, WireMessage};
 
 use crate::clock::now_secs;
 use crate::config::Config;
 use crate::delivery::{Delivery, SessionId, Topic};
 use crate::error::{Error, Result};
 use crate::http::metrics::Metrics;
-use crate::store::{MessageStore, NewC2c, Stored};
+use crate::store::{GroupStore, MessageStore, NewC2c, Stored};
 
 /// Longest client message id, in bytes.
 pub const MAX_CLIENT_MSG_ID_BYTES: usize = 64;
@@ -58,8 +60,11 @@ fn forwardable(elem: &Elem) -> bool {
 pub struct MessageService {
     config: Arc<Config>,
     store: Arc<dyn MessageStore>,
+    groups: Arc<dyn GroupStore>,
     delivery: Arc<Delivery>,
     metrics: Arc<Metrics>,
+    /// Messages per group in the current second, for `group_messages_per_sec`.
+    group_rate: group::RateLimit,
 }
 
 /// Events still to be delivered after the sender was answered.
@@ -72,28 +77,60 @@ pub struct Fanout {
 /// One event to deliver: built only if someone receives it.
 struct Pending {
     topic: Topic,
-    /// The message's inbox cursor for this topic's user; `None` for an online-only message,
-    /// which has none.
-    cursor: Option<u64>,
-    message: Arc<WireMessage>,
+    what: What,
     except: Option<SessionId>,
 }
 
+/// What a [`Pending`] event carries.
+enum What {
+    /// A message and its inbox cursor for the topic's user; `None` for an online-only
+    /// message, which has none.
+    Message {
+        cursor: Option<u64>,
+        message: Arc<WireMessage>,
+    },
+    /// A group stream entry, for the group's topic.
+    Group(Arc<GroupEntry>),
+}
+
 impl Fanout {
+    /// No events yet.
+    pub(crate) fn new(delivery: Arc<Delivery>) -> Self {
+        Fanout {
+            delivery,
+            events: Vec::new(),
+        }
+    }
+
+    /// Also deliver group stream entry `entry` to the group's members online, except the
+    /// session `except`.
+    pub(crate) fn group(&mut self, entry: GroupEntry, except: Option<SessionId>) {
+        if let Ok(id) = opentim_model::ids::GroupId::parse_unbounded(&entry.group_id) {
+            self.events.push(Pending {
+                topic: Topic::Group(id),
+                what: What::Group(Arc::new(entry)),
+                except,
+            });
+        }
+    }
+
     /// Deliver every event, in the order the messages were stored.
     pub async fn run(self) {
         for p in self.events {
-            let (cursor, message) = (p.cursor, p.message);
+            let what = p.what;
             self.delivery
-                .publish_with(&p.topic, p.except, || {
-                    let message = Box::new((*message).clone());
-                    match cursor {
-                        Some(cursor) => Event::Inbox(InboxEntry {
-                            cursor,
-                            item: InboxItem::Message { message },
-                        }),
-                        None => Event::Online(message),
+                .publish_with(&p.topic, p.except, || match what {
+                    What::Message { cursor, message } => {
+                        let message = Box::new((*message).clone());
+                        match cursor {
+                            Some(cursor) => Event::Inbox(InboxEntry {
+                                cursor,
+                                item: InboxItem::Message { message },
+                            }),
+                            None => Event::Online(message),
+                        }
                     }
+                    What::Group(entry) => Event::Group(Box::new((*entry).clone())),
                 })
                 .await;
         }
@@ -104,28 +141,29 @@ impl MessageService {
     pub fn new(
         config: Arc<Config>,
         store: Arc<dyn MessageStore>,
+        groups: Arc<dyn GroupStore>,
         delivery: Arc<Delivery>,
         metrics: Arc<Metrics>,
     ) -> Self {
         MessageService {
             config,
             store,
+            groups,
             delivery,
             metrics,
+            group_rate: group::RateLimit::default(),
         }
     }
 
-    /// The send rules. Returns the receiver.
+    /// The send rules of a C2C message. Returns the receiver.
     fn check(&self, req: &SendRequest) -> Result<UserId> {
         if req.conv_type != ConvType::C2C {
-            let what = if req.conv_type == ConvType::GROUP {
-                "group conversations are not served yet"
-            } else {
-                "unknown conversation type"
-            };
             return Err(Error::refused(
                 codes::ERR_INVALID_CONVERSATION,
-                format!("{what} (conv_type {})", req.conv_type.0),
+                format!(
+                    "unknown conversation type {}; C2C (1) and group (2) are",
+                    req.conv_type.0
+                ),
             ));
         }
         let to = UserId::parse(&req.conv_id, self.config.max_user_id_bytes).map_err(|e| {
@@ -137,6 +175,12 @@ impl MessageService {
                 ),
             )
         })?;
+        self.check_content(req)?;
+        Ok(to)
+    }
+
+    /// The rules on what any message holds: its client id, elements and size.
+    fn check_content(&self, req: &SendRequest) -> Result<()> {
         if req.client_msg_id.is_empty() || req.client_msg_id.len() > MAX_CLIENT_MSG_ID_BYTES {
             return Err(Error::refused(
                 codes::ERR_SVR_MSG_PKG_PARSE_FAILED,
@@ -169,7 +213,7 @@ impl MessageService {
                 ),
             ));
         }
-        Ok(to)
+        Ok(())
     }
 
     /// Store several sends of one session, in order, with one result each (the store may
@@ -185,11 +229,27 @@ impl MessageService {
         let mut writes = Vec::with_capacity(reqs.len());
         let mut receivers = Vec::with_capacity(reqs.len());
         let now = now_secs();
-        let mut fanout = Fanout {
-            delivery: self.delivery.clone(),
-            events: Vec::new(),
-        };
+        let mut fanout = Fanout::new(self.delivery.clone());
+        let mut group_writes = Vec::new();
+        let mut group_slots = Vec::new();
         for req in reqs {
+            if req.conv_type == ConvType::GROUP {
+                match self.group_send(from, origin, req, now, &mut fanout).await {
+                    Ok(group::Outcome::Answered(r)) => results.push(Some(Ok(r))),
+                    Ok(group::Outcome::Store(w)) => {
+                        group_slots.push(results.len());
+                        group_writes.push(w);
+                        results.push(None);
+                    }
+                    Err(e) => {
+                        self.metrics
+                            .messages_rejected
+                            .fetch_add(1, Ordering::Relaxed);
+                        results.push(Some(Err(e)));
+                    }
+                }
+                continue;
+            }
             let to = match self.check(&req) {
                 Ok(to) => to,
                 Err(e) => {
@@ -216,6 +276,12 @@ impl MessageService {
             });
             receivers.push(to);
             results.push(None);
+        }
+        if !group_writes.is_empty() {
+            let stored = self.groups.append_group(group_writes).await;
+            for (slot, r) in group_slots.into_iter().zip(stored) {
+                results[slot] = Some(self.group_stored(r, origin, &mut fanout));
+            }
         }
         let mut stored = self.store.append_c2c_batch(writes).await.into_iter();
         let mut receivers = receivers.into_iter();
@@ -330,15 +396,19 @@ impl MessageService {
         if *from != to {
             fanout.events.push(Pending {
                 topic: Topic::User(to),
-                cursor: None,
-                message: shared.clone(),
+                what: What::Message {
+                    cursor: None,
+                    message: shared.clone(),
+                },
                 except: None,
             });
         }
         fanout.events.push(Pending {
             topic: Topic::User(from.clone()),
-            cursor: None,
-            message: shared,
+            what: What::Message {
+                cursor: None,
+                message: shared,
+            },
             except: origin,
         });
         SendResponse { cursor: 0, message }
@@ -362,16 +432,20 @@ impl MessageService {
         if *from != to && s.to_cursor != 0 {
             fanout.events.push(Pending {
                 topic: Topic::User(to),
-                cursor: Some(s.to_cursor),
-                message: message.clone(),
+                what: What::Message {
+                    cursor: Some(s.to_cursor),
+                    message: message.clone(),
+                },
                 except: None,
             });
         }
         // The sender's other sessions (other devices) see their own message too.
         fanout.events.push(Pending {
             topic: Topic::User(from.clone()),
-            cursor: Some(s.from_cursor),
-            message,
+            what: What::Message {
+                cursor: Some(s.from_cursor),
+                message,
+            },
             except: origin,
         });
     }

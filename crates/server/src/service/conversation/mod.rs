@@ -1,6 +1,8 @@
 //! Conversations: the list each user has (last message, unread count, read marks), read
 //! marks and receipts, and paging back through stored messages (roaming history).
 
+mod group;
+
 use std::sync::Arc;
 
 use opentim_model::codes;
@@ -19,12 +21,13 @@ use crate::clock::now_secs;
 use crate::config::Config;
 use crate::delivery::{Delivery, Topic};
 use crate::error::{Error, Result};
-use crate::store::{ConversationStore, MessageStore};
+use crate::store::{ConversationStore, GroupStore, MessageStore};
 
 pub struct ConversationService {
     config: Arc<Config>,
     messages: Arc<dyn MessageStore>,
     conversations: Arc<dyn ConversationStore>,
+    groups: Arc<dyn GroupStore>,
     delivery: Arc<Delivery>,
 }
 
@@ -33,12 +36,14 @@ impl ConversationService {
         config: Arc<Config>,
         messages: Arc<dyn MessageStore>,
         conversations: Arc<dyn ConversationStore>,
+        groups: Arc<dyn GroupStore>,
         delivery: Arc<Delivery>,
     ) -> Self {
         ConversationService {
             config,
             messages,
             conversations,
+            groups,
             delivery,
         }
     }
@@ -46,9 +51,13 @@ impl ConversationService {
     /// The peer of a C2C conversation request.
     fn c2c_peer(&self, conv_type: ConvType, conv_id: &str) -> Result<UserId> {
         if conv_type != ConvType::C2C {
+            let why = match conv_type {
+                ConvType::GROUP => "is not served for group conversations yet".to_owned(),
+                t => format!("knows no conv_type {}; C2C (1) and group (2) are", t.0),
+            };
             return Err(Error::refused(
                 codes::ERR_INVALID_CONVERSATION,
-                format!("conv_type {} is not served yet; C2C (1) is", conv_type.0),
+                format!("this request {why}"),
             ));
         }
         UserId::parse(conv_id, self.config.max_user_id_bytes)
@@ -63,7 +72,7 @@ impl ConversationService {
             .conversations(user.as_str(), self.config.max_conversations)
             .await
             .map_err(Error::internal("read the conversations"))?;
-        let conversations = rows
+        let mut conversations: Vec<ConvSummary> = rows
             .into_iter()
             .map(|r| ConvSummary {
                 conv_type: r.conv_type,
@@ -76,6 +85,7 @@ impl ConversationService {
                 pinned: r.pinned,
             })
             .collect();
+        self.add_groups(user, &mut conversations).await?;
         Ok(ConvListResponse {
             conversations,
             cursor,
@@ -86,6 +96,9 @@ impl ConversationService {
     /// user learns the new mark as an inbox entry (the calling one too: the entry keeps its
     /// cursor in order), and the peer gets a receipt when messages of theirs were read.
     pub async fn mark_read(&self, user: &UserId, req: MarkReadRequest) -> Result<MarkReadResponse> {
+        if req.conv_type == ConvType::GROUP {
+            return self.mark_group_read(user, req).await;
+        }
         let peer = self.c2c_peer(req.conv_type, &req.conv_id)?;
         let now = now_secs();
         let mark = self
@@ -126,6 +139,9 @@ impl ConversationService {
     /// `revoke_window_secs` of sending it. Both users' sessions learn it (inbox `revoke`
     /// entries); a message recalled already is answered as done.
     pub async fn revoke(&self, user: &UserId, req: RevokeRequest) -> Result<RevokeResponse> {
+        if req.conv_type == ConvType::GROUP {
+            return self.revoke_group(user, req).await;
+        }
         let peer = self.c2c_peer(req.conv_type, &req.conv_id)?;
         let message = self
             .messages
@@ -360,6 +376,9 @@ impl ConversationService {
     /// Up to `count` (at most `max_history_page`) messages of a conversation of `user`, with
     /// seq below `before_seq`, newest first.
     pub async fn history(&self, user: &UserId, req: HistoryRequest) -> Result<HistoryResponse> {
+        if req.conv_type == ConvType::GROUP {
+            return self.group_history(user, req).await;
+        }
         let peer = self.c2c_peer(req.conv_type, &req.conv_id)?;
         let count = req.count.clamp(1, self.config.max_history_page);
         let messages = self
