@@ -1,0 +1,294 @@
+//! Group messages through the whole message API: stored once in the group's stream, pushed to
+//! online members, caught up by seq at login, read, recalled and listed, with the membership
+//! tips in the stream; on one node and across two.
+
+use std::path::Path;
+
+use opentim_model::codes;
+use opentim_model::elem::Elem;
+use opentim_model::enums::{ConvType, GroupTipType, GroupType, MsgStatus};
+use opentim_model::group::{
+    CreateGroupParam, GroupDeleteMemberParam, GroupInviteMemberParam, GroupMemberInfo,
+};
+use opentim_model::message::Message;
+use opentim_sdk::SdkEvent;
+use opentim_server::RunningServer;
+
+use crate::cluster::Cluster;
+use crate::support::*;
+
+const G: &str = "g-talk";
+
+fn create(id: &str, t: GroupType, members: &[&str]) -> CreateGroupParam {
+    CreateGroupParam {
+        group_name: Some("talk".into()),
+        group_id: Some(id.into()),
+        group_type: Some(t),
+        group_member_array: Some(
+            members
+                .iter()
+                .map(|m| GroupMemberInfo {
+                    identifier: Some((*m).to_owned()),
+                    ..Default::default()
+                })
+                .collect(),
+        ),
+        ..Default::default()
+    }
+}
+
+async fn say(c: &TestClient, group: &str, text: &str) -> opentim_sdk::Result<Message> {
+    c.client
+        .send_message(
+            group,
+            ConvType::GROUP,
+            Message::text(group, ConvType::GROUP, text),
+        )
+        .await
+}
+
+/// The group messages among `got`, as (sender, text), tips as ("tip", its type and users).
+fn seen(got: &[Message]) -> Vec<(String, String)> {
+    got.iter()
+        .map(|m| {
+            assert_eq!(m.conv_type, Some(ConvType::GROUP), "{m:?}");
+            assert_eq!(m.conv_id.as_deref(), Some(G), "{m:?}");
+            match m.elem_array.first() {
+                Some(Elem::GroupTips(t)) => (
+                    m.sender.clone().unwrap_or_default(),
+                    format!("{:?} {:?}", t.tip_type.unwrap(), t.user_array),
+                ),
+                _ => (m.sender.clone().unwrap_or_default(), text(m)),
+            }
+        })
+        .collect()
+}
+
+fn pair(a: &str, b: &str) -> (String, String) {
+    (a.to_owned(), b.to_owned())
+}
+
+async fn unread_after_update(c: &mut TestClient, secs: u64) -> Option<u64> {
+    c.wait_for(secs, |e| match e {
+        SdkEvent::Conversations(_, convs) => convs
+            .iter()
+            .find(|i| i.conv_id.as_deref() == Some(G))
+            .and_then(|i| i.unread_num),
+        _ => None,
+    })
+    .await
+}
+
+async fn group_messages_reach_members_and_catch_up(
+    s0: &RunningServer,
+    s1: &RunningServer,
+    dir: &Path,
+) {
+    let alice = device(s0, dir, "alice", "alice", 0).await;
+    let mut bob = device(s1, dir, "bob", "bob", 0).await;
+    let mut carol = device(s1, dir, "carol", "carol-a", 0).await;
+    alice
+        .client
+        .create_group(&create(G, GroupType::PUBLIC, &["bob", "carol"]))
+        .await
+        .unwrap();
+
+    // Online members get it pushed; the sender's own send resolves with its seq.
+    let hi = say(&alice, G, "hi").await.unwrap();
+    let hi_seq = hi.seq.unwrap();
+    assert!(hi_seq >= 1);
+    assert_eq!(seen(&bob.receive(1, 10).await), [pair("alice", "hi")]);
+    assert_eq!(seen(&carol.receive(1, 10).await), [pair("alice", "hi")]);
+
+    // A member who was offline catches up at login, in order and once.
+    carol.client.logout().await.unwrap();
+    drop(carol);
+    for t in ["m1", "m2", "m3", "m4"] {
+        say(&alice, G, t).await.unwrap();
+    }
+    let b1 = say(&bob, G, "b1").await.unwrap();
+    assert_eq!(bob.receive(4, 10).await.len(), 4);
+    let mut carol = device(s1, dir, "carol", "carol-a", 0).await;
+    let got = carol.receive(5, 10).await;
+    assert_eq!(
+        seen(&got),
+        [
+            pair("alice", "m1"),
+            pair("alice", "m2"),
+            pair("alice", "m3"),
+            pair("alice", "m4"),
+            pair("bob", "b1"),
+        ]
+    );
+    let seqs: Vec<u64> = got.iter().map(|m| m.seq.unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    assert!(carol.quiet(500).await.is_empty(), "each once");
+    let conv = carol
+        .client
+        .conversation(G, ConvType::GROUP)
+        .unwrap()
+        .unwrap();
+    assert_eq!(conv.unread_num, Some(6), "hi, m1..m4, b1");
+
+    // A new device of carol's sees the same count; a read on the first clears it there too.
+    let mut carol_b = device(s0, dir, "carol", "carol-b", 2).await;
+    let on_b = carol_b.client.conversation(G, ConvType::GROUP).unwrap();
+    if on_b.as_ref().and_then(|c| c.unread_num) != Some(6) {
+        assert_eq!(unread_after_update(&mut carol_b, 10).await, Some(6));
+    }
+    carol.client.mark_read(G, ConvType::GROUP, 0).await.unwrap();
+    let conv = carol
+        .client
+        .conversation(G, ConvType::GROUP)
+        .unwrap()
+        .unwrap();
+    assert_eq!(conv.unread_num, Some(0));
+    let mut cleared = false;
+    for _ in 0..5 {
+        if unread_after_update(&mut carol_b, 10).await == Some(0) {
+            cleared = true;
+            break;
+        }
+    }
+    assert!(cleared, "the other device's count is cleared");
+    assert_eq!(carol.client.total_unread().unwrap(), 0);
+
+    // Recall: the sender within the window, the owner any member's; a member not another's.
+    bob.client
+        .revoke(G, ConvType::GROUP, b1.seq.unwrap())
+        .await
+        .unwrap();
+    let recalled = carol
+        .wait_for(10, |e| match e {
+            SdkEvent::Updated(ms) => ms.into_iter().find(|m| m.seq == b1.seq),
+            _ => None,
+        })
+        .await
+        .expect("carol sees b1 recalled");
+    assert_eq!(recalled.status, Some(MsgStatus::REVOKED));
+    let oops = say(&carol, G, "oops").await.unwrap();
+    assert_eq!(
+        bob.client
+            .revoke(G, ConvType::GROUP, oops.seq.unwrap())
+            .await
+            .unwrap_err()
+            .code,
+        codes::ERR_SVR_GROUP_REVOKE_MSG_DENY
+    );
+    alice
+        .client
+        .revoke(G, ConvType::GROUP, oops.seq.unwrap())
+        .await
+        .unwrap();
+    let mine = carol
+        .wait_for(10, |e| match e {
+            SdkEvent::Updated(ms) => ms.into_iter().find(|m| m.seq == oops.seq),
+            _ => None,
+        })
+        .await
+        .expect("carol sees her message recalled by the owner");
+    assert_eq!(mine.status, Some(MsgStatus::REVOKED));
+
+    // Roaming history for members, newest first, with the recalls marked.
+    let history = bob
+        .client
+        .server_history(G, ConvType::GROUP, u64::MAX, 3)
+        .await
+        .unwrap();
+    let h: Vec<(String, Option<MsgStatus>)> = history.iter().map(|m| (text(m), m.status)).collect();
+    assert_eq!(
+        h,
+        [
+            ("oops".into(), Some(MsgStatus::REVOKED)),
+            ("b1".into(), Some(MsgStatus::REVOKED)),
+            ("m4".into(), Some(MsgStatus::SEND_SUCC)),
+        ]
+    );
+
+    // Outsiders neither send nor read.
+    let zed = device(s0, dir, "zed", "zed", 0).await;
+    assert_eq!(
+        say(&zed, G, "let me in").await.unwrap_err().code,
+        codes::ERR_SVR_GROUP_PERMISSION_DENY
+    );
+    assert_eq!(
+        zed.client
+            .server_history(G, ConvType::GROUP, u64::MAX, 10)
+            .await
+            .unwrap_err()
+            .code,
+        codes::ERR_SVR_GROUP_PERMISSION_DENY
+    );
+    assert_eq!(
+        say(&zed, "g-none", "x").await.unwrap_err().code,
+        codes::ERR_SVR_GROUP_NOT_FOUND
+    );
+
+    // Membership changes are tips in the stream, from the system; a new member's history
+    // starts at joining, and a removed one gets nothing more.
+    let mut dave = device(s1, dir, "dave", "dave", 0).await;
+    bob.quiet(300).await;
+    alice
+        .client
+        .invite_members(&GroupInviteMemberParam {
+            group_id: Some(G.into()),
+            identifier_array: Some(vec!["dave".into()]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let tip = format!("{:?} {:?}", GroupTipType::INVITE, Some(vec!["dave"]));
+    assert_eq!(seen(&bob.receive(1, 10).await), [pair("@TIM#SYSTEM", &tip)]);
+    say(&alice, G, "welcome").await.unwrap();
+    let got = dave.receive(2, 10).await;
+    assert_eq!(
+        seen(&got),
+        [pair("@TIM#SYSTEM", &tip), pair("alice", "welcome")]
+    );
+    let history = dave
+        .client
+        .server_history(G, ConvType::GROUP, u64::MAX, 50)
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 2, "nothing from before dave joined");
+    bob.quiet(300).await;
+    alice
+        .client
+        .kick_members(&GroupDeleteMemberParam {
+            group_id: Some(G.into()),
+            identifier_array: Some(vec!["dave".into()]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let tip = format!("{:?} {:?}", GroupTipType::KICK, Some(vec!["dave"]));
+    assert_eq!(seen(&bob.receive(1, 10).await), [pair("@TIM#SYSTEM", &tip)]);
+    dave.quiet(300).await;
+    say(&alice, G, "bye").await.unwrap();
+    assert_eq!(seen(&bob.receive(1, 10).await), [pair("alice", "bye")]);
+    assert!(
+        dave.quiet(500).await.is_empty(),
+        "a removed member gets nothing more"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_messages_reach_members_and_catch_up_on_one_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(&dir.path().join("server")).await;
+    group_messages_reach_members_and_catch_up(&s, &s, dir.path()).await;
+    s.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(all(pg_tests, nats_tests)),
+    ignore = "needs PostgreSQL and NATS: set OPENTIM_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test and OPENTIM_TEST_NATS_URL=nats://127.0.0.1:4222 (.ci/run does)"
+)]
+async fn group_messages_reach_members_and_catch_up_across_nodes() {
+    let c = Cluster::new();
+    let (a, b) = (c.node("a").await, c.node("b").await);
+    group_messages_reach_members_and_catch_up(&a, &b, c.dir.path()).await;
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
+}
