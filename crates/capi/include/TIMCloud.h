@@ -444,16 +444,29 @@ TIM_DECL int TIMConvGetTotalUnreadMessageCount(TIMCommCallback cb, const void* u
 /* ========================================================================== */
 
 /*
- * Groups in this version: create, dismiss, leave, and read profiles and
- * memberships. Who may do what is decided on the server from one table per
- * group type (Private: run by its members, joined by invitation; Public and
- * ChatRoom: the owner and admins; AVChatRoom and BChatRoom: broadcast rooms
+ * Groups in this version: create, dismiss, join (at once or by request),
+ * leave, invite, remove, change profiles and memberships, decide requests
+ * and invitations, and read profiles and memberships. Who may do what is
+ * decided on the server from one table per group type (Private: run by its
+ * members, joined by invitation; Public and ChatRoom: the owner and admins; AVChatRoom and BChatRoom: broadcast rooms
  * without invitations, kicks or roles). A refusal comes back as the
  * callback's code: 10007 (ERR_SVR_GROUP_PERMISSION_DENY), 10009 (the owner
  * cannot quit), 10010 (no such group), 10015 (bad group id), 10004 (bad
- * parameters), 10014 (too many members), 10021 (id taken). Group messages,
- * join requests, profile changes and tips are not served yet; sending to a
- * group is refused with 6004.
+ * parameters), 10014 (too many members), 10021 (id taken).
+ *
+ * Group messages go through the message API with conversation type
+ * kTIMConv_Group: stored once in the group's stream, pushed to the members
+ * online and caught up by the others at login; history starts at joining;
+ * unread counts and read marks are per member. A muted member's send fails
+ * with 10017, a non-member's with 10007, a group over 40 messages a second
+ * with 10023. A recall is the sender's within the recall window (10031
+ * after it) or an owner's or admin's at any time (else 10032). Membership
+ * changes add a tip (GroupTipsElem, sender "@TIM#SYSTEM") to the stream,
+ * also given to the TIMSetGroupTipsEventCallback receiver. Notices to one
+ * user (GroupReportElem: created, invited, removed, dismissed, requests and
+ * their answers, admin granted or taken) arrive as messages of conversation
+ * type kTIMConv_System from "@TIM#SYSTEM", once on every device, also those
+ * offline at the time.
  */
 
 /*
@@ -518,6 +531,72 @@ TIM_DECL int TIMGroupGetJoinedGroupList(TIMCommCallback cb, const void* user_dat
  */
 TIM_DECL int TIMGroupGetGroupInfoList(const char* json_group_getinfo_param, TIMCommCallback cb, const void* user_data);
 
+/*
+ * Join a group. Public and ChatRoom groups follow their add option:
+ * kTIMGroupAddOpt_Any joins at once, kTIMGroupAddOpt_Auth sends a request
+ * (hello_msg, optional, is its text) that the owner and admins see as a
+ * GroupReportElem notice (kTIMGroupReport_AddRequest) and in
+ * TIMGroupGetPendencyList, kTIMGroupAddOpt_Forbid refuses with 10007.
+ * Private groups are joined by invitation only (10007); broadcast rooms
+ * freely. A member already gets 10013, a full group 10014. json_params is "".
+ */
+TIM_DECL int TIMGroupJoin(const char* group_id, const char* hello_msg, TIMCommCallback cb, const void* user_data);
+
+/*
+ * Change what group_modify_info_param_modify_flag names of a group's profile
+ * (GroupModifyInfoParam): name, notification, introduction, face URL (with
+ * their limits), add option, member limit (not below the member count),
+ * visible, searchable and custom fields (set over the stored ones; at most
+ * 10, key 16 bytes, value 512) by the owner and admins, or any member of a
+ * Private group; mute-all (kTIMGroupModifyInfoFlag_ShutupAll) by the owner
+ * and admins. kTIMGroupModifyInfoFlag_Owner, alone, hands the group to the
+ * member group_modify_info_param_owner (the owner only, not in broadcast
+ * rooms). Every change adds a kTIMGroupTip_GroupInfoChange tip. Bad input
+ * gets 10004, a caller without the right 10007. json_params is "".
+ */
+TIM_DECL int TIMGroupModifyGroupInfo(const char* json_group_modifyinfo_param, TIMCommCallback cb, const void* user_data);
+
+/*
+ * Change what group_modify_member_info_modify_flag names of one membership
+ * (GroupModifyMemberInfoParam): one's own message option, name card (at most
+ * 50 bytes) and custom fields (at most 5); the role (Admin or Normal: the
+ * owner of a Public or ChatRoom group), mute (shutup_time seconds from now,
+ * 0 unmutes: owner and admins), name card and custom fields of a member of a
+ * lower role. A muted member's sends fail with 10017 until the time passes.
+ * Role changes add kTIMGroupTip_SetAdmin / kTIMGroupTip_CancelAdmin tips and
+ * a notice to the member; mute and profile changes add
+ * kTIMGroupTip_MemberInfoChange. json_params is "".
+ */
+TIM_DECL int TIMGroupModifyMemberInfo(const char* json_group_modifymeminfo_param, TIMCommCallback cb, const void* user_data);
+
+/*
+ * The requests to join (of the groups this user owns or runs) and the
+ * invitations (into Public and ChatRoom groups whose add option is
+ * kTIMGroupAddOpt_Auth) this user decides, newest first: json_params is a
+ * GroupPendencyResult. Page from group_pendency_option_start_time 0, then the
+ * answer's group_pendency_result_next_start_time until it is 0; a page holds
+ * at most 20 (the server's group_pendency_page; max_limited may ask fewer).
+ * Decided items stay in the list with their handled flag set.
+ */
+TIM_DECL int TIMGroupGetPendencyList(const char* json_group_getpendence_list_param, TIMCommCallback cb, const void* user_data);
+
+/*
+ * Mark this user's pendencies added up to time_stamp seen (seconds, or
+ * milliseconds as group_pendency_add_time is): the list's unread count drops.
+ * json_params is "".
+ */
+TIM_DECL int TIMGroupReportPendencyReaded(uint64_t time_stamp, TIMCommCallback cb, const void* user_data);
+
+/*
+ * Accept or refuse one pendency (GroupHandlePendencyParam, its pendency as
+ * TIMGroupGetPendencyList gave it): a request by an owner or admin, an
+ * invitation by the invitee. Accepting makes the user a member (a
+ * kTIMGroupTip_Invite tip); the requester or inviter gets a notice
+ * (kTIMGroupReport_AddAccept / AddRefuse / InviteAccept / InviteRefuse). A
+ * pendency decided already gets 10024. json_params is "".
+ */
+TIM_DECL int TIMGroupHandlePendency(const char* json_group_handle_pendency_param, TIMCommCallback cb, const void* user_data);
+
 /* ========================================================================== */
 /* Event callbacks                                                            */
 /* ========================================================================== */
@@ -568,6 +647,12 @@ TIM_DECL void TIMSetMsgRevokeCallback(TIMMsgRevokeCallback cb, const void* user_
  * JSON array of the Message objects as they now are.
  */
 TIM_DECL void TIMSetMsgUpdateCallback(TIMMsgUpdateCallback cb, const void* user_data);
+
+/*
+ * Receive the group tips that arrive: json_group_tip_array is an array of
+ * GroupTipsElem (each also comes as a message to the new-message receivers).
+ */
+TIM_DECL void TIMSetGroupTipsEventCallback(TIMGroupTipsEventCallback cb, const void* user_data);
 
 /*
  * The total unread count of all conversations changed (a message arrived, a

@@ -8,6 +8,7 @@
 use std::ffi::{c_char, c_void};
 use std::sync::Mutex;
 
+use opentim_model::elem::Elem;
 use opentim_sdk::SdkEvent;
 
 use crate::dispatch;
@@ -20,6 +21,7 @@ pub type TIMConvEventCallback = Option<ConvEventFn>;
 pub type TIMMsgReadedReceiptCallback = Option<JsonFn>;
 pub type TIMMsgRevokeCallback = Option<JsonFn>;
 pub type TIMMsgUpdateCallback = Option<JsonFn>;
+pub type TIMGroupTipsEventCallback = Option<JsonFn>;
 pub type TIMConvTotalUnreadMessageCountChangedCallback = Option<CountFn>;
 pub type TIMNetworkStatusListenerCallback = Option<NetworkFn>;
 pub type TIMKickedOfflineCallback = Option<PlainFn>;
@@ -44,6 +46,7 @@ pub struct Registry {
     pub receipt: Slot<JsonFn>,
     pub revoke: Slot<JsonFn>,
     pub msg_update: Slot<JsonFn>,
+    pub group_tips: Slot<JsonFn>,
     pub total_unread: Slot<CountFn>,
     pub network: Slot<NetworkFn>,
     pub kicked: Slot<PlainFn>,
@@ -57,6 +60,7 @@ pub static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     receipt: None,
     revoke: None,
     msg_update: None,
+    group_tips: None,
     total_unread: None,
     network: None,
     kicked: None,
@@ -113,6 +117,11 @@ pub fn deliver(event: SdkEvent) {
         SdkEvent::Receipts(receipts) => json_to(registry().receipt, &receipts),
         SdkEvent::Revoked(locators) => json_to(registry().revoke, &locators),
         SdkEvent::Updated(msgs) => json_to(registry().msg_update, &msgs),
+        // Each tip as the element it is, `elem_type` included.
+        SdkEvent::GroupTips(tips) => {
+            let elems: Vec<Elem> = tips.into_iter().map(Elem::GroupTips).collect();
+            json_to(registry().group_tips, &elems)
+        }
         SdkEvent::TotalUnread(total) => {
             let target = registry().total_unread;
             if let Some((cb, ud)) = target {

@@ -1,14 +1,17 @@
-//! Groups: create, dismiss, leave, and read profiles and memberships.
+//! Groups: create, dismiss, join, leave, change, decide requests and invitations, and read
+//! profiles and memberships.
 
 use std::ffi::{c_char, c_void};
 
 use opentim_model::codes::TIM_ERR_PARAM;
 use opentim_model::group::{
-    CreateGroupParam, GroupDeleteMemberParam, GroupGetMemberInfoListParam, GroupInviteMemberParam,
+    CreateGroupParam, GroupDeleteMemberParam, GroupGetMemberInfoListParam,
+    GroupHandlePendencyParam, GroupInviteMemberParam, GroupModifyInfoParam,
+    GroupModifyMemberInfoParam, GroupPendencyOption,
 };
 
 use crate::call::{spawn_call, Needs};
-use crate::callbacks::TIMCommCallback;
+use crate::callbacks::{set_slot, TIMCommCallback, TIMGroupTipsEventCallback};
 use crate::ffi::{arg, guard, json_required, to_json, UserData};
 
 /// A non-empty group id argument.
@@ -203,6 +206,148 @@ pub unsafe extern "C" fn TIMGroupGetMemberInfoList(
                 cb,
                 user_data,
                 |client, p| async move { Ok(to_json(&client.group_members(&p).await?)) },
+            )
+        }
+    })
+}
+
+/// Receive the group tips that arrive (a JSON array of `GroupTipsElem`), each also carried by
+/// a message to the new-message receivers.
+#[no_mangle]
+pub extern "C" fn TIMSetGroupTipsEventCallback(
+    cb: TIMGroupTipsEventCallback,
+    user_data: *const c_void,
+) {
+    set_slot(|r| &mut r.group_tips, cb, user_data);
+}
+
+/// Join a group, or ask to (`hello_msg`, optional, is shown to whoever decides).
+#[no_mangle]
+pub unsafe extern "C" fn TIMGroupJoin(
+    group_id: *const c_char,
+    hello_msg: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: the caller passes NULL or valid C strings.
+        let (id, hello) = match unsafe { (group_arg(group_id), arg(hello_msg)) } {
+            (Ok(id), Ok(hello)) => (id, hello.unwrap_or_default().to_owned()),
+            _ => return TIM_ERR_PARAM,
+        };
+        spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
+            client.join_group(&id, &hello).await?;
+            Ok(String::new())
+        })
+    })
+}
+
+/// Change a group's profile, mute-all or owner (`GroupModifyInfoParam`).
+#[no_mangle]
+pub unsafe extern "C" fn TIMGroupModifyGroupInfo(
+    json_group_modifyinfo_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: the caller passes NULL or a valid C string.
+        unsafe {
+            with_group_param(
+                json_group_modifyinfo_param,
+                |p: &GroupModifyInfoParam| p.group_id.as_deref(),
+                cb,
+                user_data,
+                |client, p| async move {
+                    client.modify_group(&p).await?;
+                    Ok(String::new())
+                },
+            )
+        }
+    })
+}
+
+/// Change one membership (`GroupModifyMemberInfoParam`).
+#[no_mangle]
+pub unsafe extern "C" fn TIMGroupModifyMemberInfo(
+    json_group_modifymeminfo_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: the caller passes NULL or a valid C string.
+        unsafe {
+            with_group_param(
+                json_group_modifymeminfo_param,
+                |p: &GroupModifyMemberInfoParam| p.group_id.as_deref(),
+                cb,
+                user_data,
+                |client, p| async move {
+                    client.modify_member(&p).await?;
+                    Ok(String::new())
+                },
+            )
+        }
+    })
+}
+
+/// The requests to join and invitations this user decides (`GroupPendencyOption`): a
+/// `GroupPendencyResult`.
+#[no_mangle]
+pub unsafe extern "C" fn TIMGroupGetPendencyList(
+    json_group_getpendence_list_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: the caller passes NULL or a valid C string.
+        let option: GroupPendencyOption =
+            match unsafe { json_required(json_group_getpendence_list_param) } {
+                Ok(o) => o,
+                Err(code) => return code,
+            };
+        spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
+            Ok(to_json(&client.group_pendencies(&option).await?))
+        })
+    })
+}
+
+/// Mark this user's pendencies seen up to `time_stamp` (seconds; milliseconds accepted).
+#[no_mangle]
+pub extern "C" fn TIMGroupReportPendencyReaded(
+    time_stamp: u64,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
+            client.group_pendencies_read(time_stamp).await?;
+            Ok(String::new())
+        })
+    })
+}
+
+/// Accept or refuse a request or invitation (`GroupHandlePendencyParam`, its pendency as the
+/// list gave it).
+#[no_mangle]
+pub unsafe extern "C" fn TIMGroupHandlePendency(
+    json_group_handle_pendency_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: the caller passes NULL or a valid C string.
+        unsafe {
+            with_group_param(
+                json_group_handle_pendency_param,
+                |p: &GroupHandlePendencyParam| {
+                    p.pendency.as_ref().and_then(|x| x.group_id.as_deref())
+                },
+                cb,
+                user_data,
+                |client, p| async move {
+                    client.handle_group_pendency(&p).await?;
+                    Ok(String::new())
+                },
             )
         }
     })

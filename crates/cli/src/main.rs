@@ -448,7 +448,10 @@ async fn chat(args: ChatArgs) -> Result<(), String> {
                         );
                     }
                 }
-                SdkEvent::Conversations(..) | SdkEvent::TotalUnread(_) | SdkEvent::Updated(_) => {}
+                SdkEvent::Conversations(..)
+                | SdkEvent::TotalUnread(_)
+                | SdkEvent::Updated(_)
+                | SdkEvent::GroupTips(_) => {}
             }
         }
     });

@@ -14,6 +14,7 @@ use std::time::Duration;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use opentim_model::codes;
 use opentim_model::conv::{ConvInfo, MsgLocator};
+use opentim_model::elem::{Elem, GroupTipsElem};
 use opentim_model::enums::{ConvEvent, ConvType, MsgStatus, NetworkStatus};
 use opentim_model::message::{Message, MessageReceipt};
 use opentim_protocol::op::conv::ConvListResponse;
@@ -816,8 +817,21 @@ impl Session {
             .filter(|(a, own)| a.is_new && !**own)
             .map(|(a, _)| a.message.clone())
             .collect();
+        // A group's tips are also told on their own (`TIMGroupTipsEventCallback`), after the
+        // messages that carry them.
+        let tips: Vec<GroupTipsElem> = new
+            .iter()
+            .flat_map(|m| &m.elem_array)
+            .filter_map(|e| match e {
+                Elem::GroupTips(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect();
         if !new.is_empty() {
             self.shared.emit(SdkEvent::NewMessages(new));
+        }
+        if !tips.is_empty() {
+            self.shared.emit(SdkEvent::GroupTips(tips));
         }
         let key = |a: &Applied| {
             (

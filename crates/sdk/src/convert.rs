@@ -18,7 +18,8 @@ pub fn to_local(me: &str, wire: &WireMessage) -> Message {
     m.conv_type = Some(wire.conv_type);
     m.sender = Some(wire.from.clone());
     m.is_from_self = Some(from_self);
-    m.is_read = Some(from_self);
+    // System notices are not waiting to be read.
+    m.is_read = Some(from_self || wire.conv_type == ConvType::SYSTEM);
     m.is_peer_read = Some(false);
     m.status = Some(match wire.message.status {
         Some(MsgStatus::REVOKED) => MsgStatus::REVOKED,

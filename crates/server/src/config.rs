@@ -86,6 +86,17 @@ pub struct Config {
     /// Most messages per second one group takes (on each node); more are refused with
     /// ERR_SVR_GROUP_SEND_MSG_FREQ_LIMIT (10023). Default 40.
     pub group_messages_per_sec: u32,
+    /// Longest member name card, in bytes. Default 50.
+    pub max_group_name_card_bytes: usize,
+    /// Longest key and value of a group's or member's custom field, in bytes. Defaults 16
+    /// and 512.
+    pub max_group_custom_key_bytes: usize,
+    pub max_group_custom_value_bytes: usize,
+    /// Most custom fields of a member. Default 5.
+    pub max_member_custom_fields: usize,
+    /// Most pendencies per page of `TIMGroupGetPendencyList` (the caller may ask fewer).
+    /// Default 20.
+    pub group_pendency_page: u32,
     /// SQLite `synchronous` mode: "full" (default; an ack means the message survived power
     /// loss) or "normal" (survives a process crash, may lose the last commits on power loss).
     pub sqlite_synchronous: String,
@@ -159,6 +170,11 @@ impl Default for Config {
             max_group_users_per_request: 500,
             group_member_page: 100,
             group_messages_per_sec: 40,
+            max_group_name_card_bytes: 50,
+            max_group_custom_key_bytes: 16,
+            max_group_custom_value_bytes: 512,
+            max_member_custom_fields: 5,
+            group_pendency_page: 20,
             sqlite_synchronous: "full".into(),
             write_batch: 512,
             store_retry_secs: 10,

@@ -1,11 +1,13 @@
-//! Groups: create, dismiss, leave, invite and remove members, and read profiles, members and
-//! memberships. The bodies are the API's
-//! own JSON objects (`CreateGroupParam`, `GroupBaseInfo`, `GetGroupInfoResult`).
+//! Groups: create, dismiss, join, leave, invite and remove members, change profiles and
+//! memberships, decide requests and invitations, and read profiles, members and memberships.
+//! The bodies are the API's own JSON objects (`CreateGroupParam`, `GroupBaseInfo`,
+//! `GetGroupInfoResult`, `GroupPendencyResult` ...).
 
 use opentim_model::group::{
     CreateGroupParam, CreateGroupResult, GetGroupInfoResult, GroupBaseInfo, GroupDeleteMemberParam,
     GroupDeleteMemberResult, GroupGetMemberInfoListParam, GroupGetMemberInfoListResult,
-    GroupInviteMemberParam, GroupInviteMemberResult,
+    GroupHandlePendencyParam, GroupInviteMemberParam, GroupInviteMemberResult,
+    GroupModifyInfoParam, GroupModifyMemberInfoParam, GroupPendencyOption, GroupPendencyResult,
 };
 use serde::{Deserialize, Serialize};
 
@@ -174,4 +176,78 @@ pub struct GroupSyncResponse {
     pub entries: Vec<crate::GroupEntry>,
     /// More entries follow the last one.
     pub more: bool,
+}
+
+/// Join a group, or ask to.
+pub struct JoinGroup;
+
+impl Op for JoinGroup {
+    const NAME: &'static str = "group.join";
+    const SERVES: &'static [&'static str] = &["TIMGroupJoin"];
+    type Request = JoinGroupRequest;
+    type Response = Empty;
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JoinGroupRequest {
+    pub group_id: String,
+    /// Why the caller asks (shown to whoever decides).
+    #[serde(default)]
+    pub hello_msg: String,
+}
+
+/// Change a group's profile, or hand it to another member.
+pub struct ModifyGroup;
+
+impl Op for ModifyGroup {
+    const NAME: &'static str = "group.modify";
+    const SERVES: &'static [&'static str] = &["TIMGroupModifyGroupInfo"];
+    type Request = GroupModifyInfoParam;
+    type Response = Empty;
+}
+
+/// Change one membership.
+pub struct ModifyMember;
+
+impl Op for ModifyMember {
+    const NAME: &'static str = "group.modify_member";
+    const SERVES: &'static [&'static str] = &["TIMGroupModifyMemberInfo"];
+    type Request = GroupModifyMemberInfoParam;
+    type Response = Empty;
+}
+
+/// The requests and invitations the caller decides.
+pub struct Pendencies;
+
+impl Op for Pendencies {
+    const NAME: &'static str = "group.pendencies";
+    const SERVES: &'static [&'static str] = &["TIMGroupGetPendencyList"];
+    type Request = GroupPendencyOption;
+    type Response = GroupPendencyResult;
+}
+
+/// Mark the caller's requests and invitations seen up to a time.
+pub struct PendenciesRead;
+
+impl Op for PendenciesRead {
+    const NAME: &'static str = "group.pendencies_read";
+    const SERVES: &'static [&'static str] = &["TIMGroupReportPendencyReaded"];
+    type Request = PendenciesReadRequest;
+    type Response = Empty;
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PendenciesReadRequest {
+    /// Seconds (milliseconds are accepted too).
+    pub time_stamp: u64,
+}
+
+/// Accept or refuse a request or invitation.
+pub struct HandlePendency;
+
+impl Op for HandlePendency {
+    const NAME: &'static str = "group.handle";
+    const SERVES: &'static [&'static str] = &["TIMGroupHandlePendency"];
+    type Request = GroupHandlePendencyParam;
+    type Response = Empty;
 }

@@ -53,6 +53,12 @@ pub const OPS: &[&str] = &[
     group::GroupMembers::NAME,
     group::GroupHeads::NAME,
     group::GroupSync::NAME,
+    group::JoinGroup::NAME,
+    group::ModifyGroup::NAME,
+    group::ModifyMember::NAME,
+    group::Pendencies::NAME,
+    group::PendenciesRead::NAME,
+    group::HandlePendency::NAME,
 ];
 
 /// A body with nothing in it (`{}`).

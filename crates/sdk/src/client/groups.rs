@@ -1,14 +1,17 @@
-//! Groups: create, dismiss, leave, and read profiles and memberships. The server decides who
-//! may do what; its code and text come back as the error.
+//! Groups: create, dismiss, join, leave, change, decide requests and invitations, and read
+//! profiles and memberships. The server decides who may do what; its code and text come back
+//! as the error.
 
 use opentim_model::group::{
     CreateGroupParam, CreateGroupResult, GetGroupInfoResult, GroupBaseInfo, GroupDeleteMemberParam,
     GroupDeleteMemberResult, GroupGetMemberInfoListParam, GroupGetMemberInfoListResult,
-    GroupInviteMemberParam, GroupInviteMemberResult,
+    GroupHandlePendencyParam, GroupInviteMemberParam, GroupInviteMemberResult,
+    GroupModifyInfoParam, GroupModifyMemberInfoParam, GroupPendencyOption, GroupPendencyResult,
 };
 use opentim_protocol::op::group::{
     CreateGroup, DismissGroup, GroupInfo, GroupInfoRequest, GroupMembers, GroupRequest,
-    InviteMembers, JoinedGroups, KickMembers, QuitGroup,
+    HandlePendency, InviteMembers, JoinGroup, JoinGroupRequest, JoinedGroups, KickMembers,
+    ModifyGroup, ModifyMember, Pendencies, PendenciesRead, PendenciesReadRequest, QuitGroup,
 };
 use opentim_protocol::op::Empty;
 
@@ -73,5 +76,45 @@ impl Client {
         param: &GroupGetMemberInfoListParam,
     ) -> Result<GroupGetMemberInfoListResult> {
         self.call::<GroupMembers>(param).await
+    }
+
+    /// Join a group, or ask its owner and admins to be let in (`TIMGroupJoin`): `hello_msg`
+    /// is shown to them.
+    pub async fn join_group(&self, group_id: &str, hello_msg: &str) -> Result<()> {
+        let request = JoinGroupRequest {
+            group_id: group_id.to_owned(),
+            hello_msg: hello_msg.to_owned(),
+        };
+        self.call::<JoinGroup>(&request).await.map(drop)
+    }
+
+    /// Change a group's profile, mute-all or owner (`TIMGroupModifyGroupInfo`).
+    pub async fn modify_group(&self, param: &GroupModifyInfoParam) -> Result<()> {
+        self.call::<ModifyGroup>(param).await.map(drop)
+    }
+
+    /// Change one membership: role, mute, name card, custom fields, message option
+    /// (`TIMGroupModifyMemberInfo`).
+    pub async fn modify_member(&self, param: &GroupModifyMemberInfoParam) -> Result<()> {
+        self.call::<ModifyMember>(param).await.map(drop)
+    }
+
+    /// The requests to join and invitations this user decides (`TIMGroupGetPendencyList`).
+    pub async fn group_pendencies(
+        &self,
+        option: &GroupPendencyOption,
+    ) -> Result<GroupPendencyResult> {
+        self.call::<Pendencies>(option).await
+    }
+
+    /// Mark this user's pendencies seen up to `time_stamp` (`TIMGroupReportPendencyReaded`).
+    pub async fn group_pendencies_read(&self, time_stamp: u64) -> Result<()> {
+        let request = PendenciesReadRequest { time_stamp };
+        self.call::<PendenciesRead>(&request).await.map(drop)
+    }
+
+    /// Accept or refuse a request or invitation (`TIMGroupHandlePendency`).
+    pub async fn handle_group_pendency(&self, param: &GroupHandlePendencyParam) -> Result<()> {
+        self.call::<HandlePendency>(param).await.map(drop)
     }
 }

@@ -147,6 +147,9 @@ pub fn default_platform() -> i64 {
 pub enum SdkEvent {
     /// Messages this device had not seen (`TIMRecvNewMsgCallback`).
     NewMessages(Vec<Message>),
+    /// Group tips (membership, role and profile changes) that arrived, each also carried by
+    /// a message of [`SdkEvent::NewMessages`] (`TIMGroupTipsEventCallback`).
+    GroupTips(Vec<opentim_model::elem::GroupTipsElem>),
     /// Conversations added or changed (`TIMConvEventCallback`).
     Conversations(ConvEvent, Vec<ConvInfo>),
     /// The connection's state (`TIMNetworkStatusListenerCallback`).

@@ -15,8 +15,9 @@ use opentim_protocol::op::conv::{
 };
 use opentim_protocol::op::group::{
     CreateGroup, DismissGroup, GroupHeads, GroupHeadsResponse, GroupInfo, GroupInfoResponse,
-    GroupMembers, GroupSync, InviteMembers, InviteResponse, JoinedGroups, JoinedGroupsResponse,
-    KickMembers, KickResponse, QuitGroup,
+    GroupMembers, GroupSync, HandlePendency, InviteMembers, InviteResponse, JoinGroup,
+    JoinedGroups, JoinedGroupsResponse, KickMembers, KickResponse, ModifyGroup, ModifyMember,
+    Pendencies, PendenciesRead, QuitGroup,
 };
 use opentim_protocol::op::history::History;
 use opentim_protocol::op::login::Login;
@@ -193,6 +194,35 @@ impl Table {
             }),
             route::<GroupMembers, _, _>(false, |services, caller, req| async move {
                 services.group.members(&caller.user, req).await
+            }),
+            route::<JoinGroup, _, _>(false, |services, caller, req| async move {
+                services
+                    .group
+                    .join(&caller.user, &req.group_id, &req.hello_msg)
+                    .await?;
+                Ok(Empty {})
+            }),
+            route::<ModifyGroup, _, _>(false, |services, caller, req| async move {
+                services.group.modify_info(&caller.user, req).await?;
+                Ok(Empty {})
+            }),
+            route::<ModifyMember, _, _>(false, |services, caller, req| async move {
+                services.group.modify_member(&caller.user, req).await?;
+                Ok(Empty {})
+            }),
+            route::<Pendencies, _, _>(false, |services, caller, req| async move {
+                services.group.pendencies(&caller.user, req).await
+            }),
+            route::<PendenciesRead, _, _>(false, |services, caller, req| async move {
+                services
+                    .group
+                    .pendencies_read(&caller.user, req.time_stamp)
+                    .await?;
+                Ok(Empty {})
+            }),
+            route::<HandlePendency, _, _>(false, |services, caller, req| async move {
+                services.group.handle_pendency(&caller.user, req).await?;
+                Ok(Empty {})
             }),
             route::<PutRelay, _, _>(false, |services, caller, req| async move {
                 services.message.relay_put(&caller.user, req).await

@@ -48,7 +48,12 @@ impl Services {
                 metrics.clone(),
             ),
             sync: SyncService::new(config.clone(), stores.inbox.clone(), metrics),
-            group: GroupService::new(config.clone(), stores.groups.clone(), delivery.clone()),
+            group: GroupService::new(
+                config.clone(),
+                stores.groups.clone(),
+                stores.pendencies.clone(),
+                delivery.clone(),
+            ),
             conversation: ConversationService::new(
                 config,
                 stores.messages.clone(),

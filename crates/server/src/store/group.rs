@@ -31,6 +31,9 @@ pub struct GroupRow {
     pub last_seq: u64,
     pub last_msg_time: u64,
     pub member_count: u32,
+    /// `group_detail_info_visible` / `…_searchable` as set (2: the default).
+    pub visible: u32,
+    pub searchable: u32,
 }
 
 /// One member of a group as stored.
@@ -72,6 +75,36 @@ pub struct Added {
     pub already: Vec<String>,
     /// Users not added because the group reached `max_members`.
     pub full: Vec<String>,
+}
+
+/// A change of a group's profile: each field that is `Some` is set. Every change bumps the
+/// group's `info_seq` and `last_info_time`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GroupPatch {
+    pub name: Option<String>,
+    pub notification: Option<String>,
+    pub introduction: Option<String>,
+    pub face_url: Option<String>,
+    pub add_option: Option<GroupAddOption>,
+    pub max_members: Option<u32>,
+    pub visible: Option<u32>,
+    pub searchable: Option<u32>,
+    pub shutup_all: Option<bool>,
+    /// The custom fields, a JSON array, replacing the stored ones.
+    pub custom: Option<String>,
+    /// Hand ownership to this member: they become the owner, the owner a member.
+    pub owner: Option<String>,
+}
+
+/// A change of one membership: each field that is `Some` is set.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemberPatch {
+    pub role: Option<GroupMemberRole>,
+    pub msg_flag: Option<i64>,
+    pub shutup_until: Option<u64>,
+    pub name_card: Option<String>,
+    /// The custom fields, a JSON array, replacing the stored ones.
+    pub custom: Option<String>,
 }
 
 /// A group message to store (a member's, or a tip of the server's).
@@ -142,6 +175,23 @@ pub trait GroupStore: Send + Sync + 'static {
     /// Remove `users` from group `id`: each user who was a member, with the cursor of their
     /// `group` inbox entry (left).
     async fn remove_members(&self, id: &str, users: Vec<String>) -> Result<Vec<Notice>>;
+    /// Change group `id`'s profile at `time` (Unix seconds); `None` when there is no such
+    /// group, or the new owner of `patch.owner` is not a member (nothing is changed then).
+    async fn update_group(
+        &self,
+        id: &str,
+        patch: GroupPatch,
+        time: u64,
+    ) -> Result<Option<GroupRow>>;
+    /// Change `user`'s membership of group `id`; `None` when they are not a member.
+    async fn update_member(
+        &self,
+        id: &str,
+        user: &str,
+        patch: MemberPatch,
+    ) -> Result<Option<MemberRow>>;
+    /// The owner and admins of group `id`.
+    async fn managers(&self, id: &str) -> Result<Vec<String>>;
     /// Delete group `id` and its members, each member told by a `group` inbox entry (left);
     /// `None` when there is no such group.
     async fn dismiss(&self, id: &str) -> Result<Option<Vec<Notice>>>;

@@ -8,14 +8,16 @@
 //! durable.
 
 mod group;
+mod pendency;
 mod postgres;
 mod retry;
 mod sqlite;
 
 pub use group::{
-    group_key, Added, GroupConv, GroupRow, GroupStore, GroupStored, MemberRow, NewGroup,
-    NewGroupMessage, Notice,
+    group_key, Added, GroupConv, GroupPatch, GroupRow, GroupStore, GroupStored, MemberPatch,
+    MemberRow, NewGroup, NewGroupMessage, Notice,
 };
+pub use pendency::{system_key, Decision, NewPendency, NewReport, PendencyRow, PendencyStore};
 
 pub use postgres::PgStore;
 pub use retry::DEFAULT_RETRY_DEADLINE;
@@ -212,10 +214,13 @@ pub trait StoreHealth: Send + Sync + 'static {
 
 /// One backend's implementation of every store trait.
 pub trait Backend:
-    MessageStore + InboxStore + ConversationStore + GroupStore + StoreHealth
+    MessageStore + InboxStore + ConversationStore + GroupStore + PendencyStore + StoreHealth
 {
 }
-impl<T: MessageStore + InboxStore + ConversationStore + GroupStore + StoreHealth> Backend for T {}
+impl<T> Backend for T where
+    T: MessageStore + InboxStore + ConversationStore + GroupStore + PendencyStore + StoreHealth
+{
+}
 
 /// The stores of one node, one handle per domain.
 #[derive(Clone)]
@@ -224,6 +229,7 @@ pub struct Stores {
     pub inbox: Arc<dyn InboxStore>,
     pub conversations: Arc<dyn ConversationStore>,
     pub groups: Arc<dyn GroupStore>,
+    pub pendencies: Arc<dyn PendencyStore>,
     pub health: Arc<dyn StoreHealth>,
 }
 
@@ -236,6 +242,7 @@ impl Stores {
             inbox: b.clone(),
             conversations: b.clone(),
             groups: b.clone(),
+            pendencies: b.clone(),
             health: b,
         }
     }

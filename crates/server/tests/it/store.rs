@@ -682,6 +682,8 @@ fn group(id: &str, owner: &str, max: u32) -> NewGroup {
             last_seq: 0,
             last_msg_time: 0,
             member_count: 0,
+            visible: 2,
+            searchable: 2,
         },
         members: vec![
             (owner.into(), GroupMemberRole::OWNER),
@@ -889,6 +891,228 @@ pub async fn a_group_stream_is_stored_once_and_read_by_seq(store: Arc<dyn Store>
     );
 }
 
+pub async fn profiles_memberships_pendencies_and_notices_are_kept(store: Arc<dyn Store>) {
+    use opentim_model::enums::{GroupAddOption, GroupMemberRole, GroupPendencyType};
+    use opentim_server::store::{Decision, GroupPatch, MemberPatch, NewPendency, NewReport};
+    store.create_group(group("g", "alice", 10)).await.unwrap();
+    let patch = GroupPatch {
+        name: Some("renamed".into()),
+        add_option: Some(GroupAddOption::ANY),
+        shutup_all: Some(true),
+        visible: Some(1),
+        ..Default::default()
+    };
+    let g = store
+        .update_group("g", patch, 1_700_000_100)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (g.name.as_str(), g.notification.as_str()),
+        ("renamed", "notice")
+    );
+    assert!(g.shutup_all && g.add_option == GroupAddOption::ANY && g.visible == 1);
+    assert_eq!((g.info_seq, g.last_info_time), (2, 1_700_000_100));
+    // Ownership goes to a member only; the old owner becomes a member.
+    let to_outsider = GroupPatch {
+        owner: Some("zed".into()),
+        ..Default::default()
+    };
+    assert!(store
+        .update_group("g", to_outsider, 1)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        store.group("g").await.unwrap().unwrap().owner,
+        "alice",
+        "unchanged"
+    );
+    let to_m1 = GroupPatch {
+        owner: Some("m1".into()),
+        ..Default::default()
+    };
+    let g = store.update_group("g", to_m1, 1).await.unwrap().unwrap();
+    assert_eq!(g.owner, "m1");
+    let role = |u: &'static str| {
+        let store = store.clone();
+        async move { store.member("g", u).await.unwrap().unwrap().role }
+    };
+    assert_eq!(role("m1").await, GroupMemberRole::OWNER);
+    assert_eq!(role("alice").await, GroupMemberRole::NORMAL);
+    assert!(store
+        .update_group("nope", GroupPatch::default(), 1)
+        .await
+        .unwrap()
+        .is_none());
+
+    let m = store
+        .update_member(
+            "g",
+            "alice",
+            MemberPatch {
+                role: Some(GroupMemberRole::ADMIN),
+                shutup_until: Some(1_700_000_900),
+                name_card: Some("Al".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (m.role, m.shutup_until, m.name_card.as_str(), m.msg_flag),
+        (GroupMemberRole::ADMIN, 1_700_000_900, "Al", 0)
+    );
+    assert!(store
+        .update_member("g", "zed", MemberPatch::default())
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        store.managers("g").await.unwrap(),
+        ["m1", "alice"],
+        "owner first"
+    );
+
+    // A request is decided by the group's managers, an invitation by its invitee; times are
+    // unique and a repeated request replaces the first.
+    let ask = |from: &str, to: &str, kind, time_ms| NewPendency {
+        group_id: "g".into(),
+        kind,
+        from: from.into(),
+        to: to.into(),
+        apply_msg: format!("{from} asks"),
+        time_ms,
+    };
+    let r1 = store
+        .add_pendency(ask("bob", "", GroupPendencyType::REQUEST_JOIN, 5_000))
+        .await
+        .unwrap();
+    let i1 = store
+        .add_pendency(ask("alice", "carol", GroupPendencyType::INVITE_JOIN, 5_000))
+        .await
+        .unwrap();
+    assert_eq!((r1.add_time, i1.add_time), (5_000, 5_001), "unique times");
+    let r2 = store
+        .add_pendency(ask("bob", "", GroupPendencyType::REQUEST_JOIN, 4_000))
+        .await
+        .unwrap();
+    assert_eq!(r2.add_time, 5_002, "the request again, later");
+    assert!(
+        store.pendency("g", 5_000).await.unwrap().is_none(),
+        "replaced"
+    );
+    let times = |rows: Vec<opentim_server::store::PendencyRow>| -> Vec<u64> {
+        rows.iter().map(|r| r.add_time).collect()
+    };
+    assert_eq!(
+        times(store.pendencies("alice", 0, 10).await.unwrap()),
+        [5_002],
+        "an admin sees requests"
+    );
+    assert_eq!(times(store.pendencies("m1", 0, 10).await.unwrap()), [5_002]);
+    assert_eq!(
+        times(store.pendencies("carol", 0, 10).await.unwrap()),
+        [5_001],
+        "the invitee"
+    );
+    assert!(
+        store.pendencies("bob", 0, 10).await.unwrap().is_empty(),
+        "not the requester"
+    );
+    assert_eq!(store.unread_pendencies("m1", 0).await.unwrap(), 1);
+    assert_eq!(store.unread_pendencies("m1", 5_002).await.unwrap(), 0);
+    assert_eq!(store.pendency_read_time("m1").await.unwrap(), 0);
+    store.set_pendency_read_time("m1", 6_000).await.unwrap();
+    store.set_pendency_read_time("m1", 1_000).await.unwrap();
+    assert_eq!(
+        store.pendency_read_time("m1").await.unwrap(),
+        6_000,
+        "never back"
+    );
+    let decide = |by: &str, accept| Decision {
+        group_id: "g".into(),
+        add_time: 5_002,
+        accept,
+        by: by.into(),
+        message: "welcome".into(),
+    };
+    let d = store
+        .decide_pendency(decide("alice", true))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(d.handled && d.accepted && d.handled_by == "alice");
+    assert!(
+        store
+            .decide_pendency(decide("m1", false))
+            .await
+            .unwrap()
+            .is_none(),
+        "once"
+    );
+    let kept = store.pendencies("m1", 0, 10).await.unwrap();
+    assert!(kept[0].handled, "decided items stay listed");
+    // Pages end at an exact time.
+    for t in 0..3 {
+        store
+            .add_pendency(ask(
+                &format!("u{t}"),
+                "",
+                GroupPendencyType::REQUEST_JOIN,
+                9_000,
+            ))
+            .await
+            .unwrap();
+    }
+    let first = times(store.pendencies("m1", 0, 2).await.unwrap());
+    assert_eq!(first, [9_002, 9_001]);
+    let rest = times(store.pendencies("m1", 9_001, 10).await.unwrap());
+    assert_eq!(rest, [9_000, 5_002]);
+
+    // Notices go to each user's system conversation through their inbox.
+    let report = |user: &str, id: &str| NewReport {
+        user: user.into(),
+        from: "@TIM#SYSTEM".into(),
+        client_msg_id: id.into(),
+        rand: 1,
+        server_time: 1_700_000_200,
+        message: Message::text("", ConvType::SYSTEM, "notice"),
+    };
+    let head = store.inbox_head("bob").await.unwrap();
+    let told = store
+        .append_reports(vec![
+            report("bob", "n1"),
+            report("carol", "n2"),
+            report("bob", "n3"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(told.len(), 3);
+    let inbox = store.inbox_after("bob", head, 10).await.unwrap();
+    let seqs: Vec<(u64, ConvType, String)> = inbox
+        .iter()
+        .map(|e| match &e.item {
+            InboxItem::Message { message } => {
+                (message.seq, message.conv_type, message.from.clone())
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        seqs,
+        [
+            (1, ConvType::SYSTEM, "@TIM#SYSTEM".to_owned()),
+            (2, ConvType::SYSTEM, "@TIM#SYSTEM".to_owned())
+        ]
+    );
+    assert!(
+        store.conversations("bob", 10).await.unwrap().0.is_empty(),
+        "not a conversation"
+    );
+}
+
 macro_rules! conformance {
     ($backend:ident, $make:path, #[$attr:meta]) => {
         mod $backend {
@@ -907,7 +1131,8 @@ macro_rules! conformance {
                 a_user_who_does_not_receive_a_peer_gets_nothing_of_theirs,
                 forwarded_bundles_are_kept_under_their_key,
                 groups_keep_their_profile_and_members_within_the_cap,
-                a_group_stream_is_stored_once_and_read_by_seq);
+                a_group_stream_is_stored_once_and_read_by_seq,
+                profiles_memberships_pendencies_and_notices_are_kept);
         }
     };
     (@each $make:path, $attr:meta; $($name:ident),*) => {

@@ -6,6 +6,8 @@
 //! who joined or left through their inboxes. Messages to a group are sent by the message
 //! service, which checks them against the same table.
 
+mod join;
+mod manage;
 pub mod rules;
 pub mod stream;
 
@@ -13,7 +15,8 @@ use std::sync::Arc;
 
 use opentim_model::codes;
 use opentim_model::enums::{
-    GroupAddOption, GroupMemberRole, GroupTipType, GroupType, HandleGroupMemberResult,
+    GroupAddOption, GroupMemberRole, GroupReportType, GroupTipType, GroupType,
+    HandleGroupMemberResult,
 };
 use opentim_model::group::{
     CreateGroupParam, CreateGroupResult, GetGroupInfoResult, GroupBaseInfo, GroupDeleteMemberParam,
@@ -27,7 +30,7 @@ use crate::clock::now_secs;
 use crate::config::Config;
 use crate::delivery::Delivery;
 use crate::error::{Error, Result};
-use crate::store::{GroupRow, GroupStore, MemberRow, NewGroup};
+use crate::store::{GroupRow, GroupStore, MemberRow, NewGroup, PendencyStore};
 use rules::{decide, outranks, Op, Role};
 
 /// The prefix of the ids the server makes; a caller's own id must not start with it.
@@ -36,6 +39,7 @@ pub const SERVER_ID_PREFIX: &str = "@TGS#";
 pub struct GroupService {
     config: Arc<Config>,
     store: Arc<dyn GroupStore>,
+    pendencies: Arc<dyn PendencyStore>,
     delivery: Arc<Delivery>,
 }
 
@@ -51,10 +55,16 @@ fn within(what: &str, text: &str, max: usize) -> Result<()> {
 }
 
 impl GroupService {
-    pub fn new(config: Arc<Config>, store: Arc<dyn GroupStore>, delivery: Arc<Delivery>) -> Self {
+    pub fn new(
+        config: Arc<Config>,
+        store: Arc<dyn GroupStore>,
+        pendencies: Arc<dyn PendencyStore>,
+        delivery: Arc<Delivery>,
+    ) -> Self {
         GroupService {
             config,
             store,
+            pendencies,
             delivery,
         }
     }
@@ -207,9 +217,12 @@ impl GroupService {
                 last_seq: 0,
                 last_msg_time: 0,
                 member_count: 0,
+                visible: 2,
+                searchable: 2,
             },
             members,
         };
+        let row = group.row.clone();
         let created = self
             .store
             .create_group(group)
@@ -222,6 +235,14 @@ impl GroupService {
             ));
         };
         self.tell(&id, true, notices).await;
+        self.report(
+            &row,
+            user.as_str(),
+            GroupReportType::CREATE,
+            &[user.as_str().to_owned()],
+            "",
+        )
+        .await;
         Ok(CreateGroupResult { group_id: Some(id) })
     }
 
@@ -233,8 +254,11 @@ impl GroupService {
             .store
             .dismiss(&group.id)
             .await
-            .map_err(Error::internal("dismiss the group"))?;
-        self.tell(&group.id, false, notices.unwrap_or_default())
+            .map_err(Error::internal("dismiss the group"))?
+            .unwrap_or_default();
+        let members: Vec<String> = notices.iter().map(|n| n.user.clone()).collect();
+        self.tell(&group.id, false, notices).await;
+        self.report(&group, user.as_str(), GroupReportType::DELETE, &members, "")
             .await;
         Ok(())
     }
@@ -250,6 +274,8 @@ impl GroupService {
             .map_err(Error::internal("leave the group"))?;
         let gone: Vec<String> = notices.iter().map(|n| n.user.clone()).collect();
         self.tell(&group.id, false, notices).await;
+        self.report(&group, user.as_str(), GroupReportType::QUIT, &gone, "")
+            .await;
         self.tip(&group, user.as_str(), GroupTipType::QUIT, gone)
             .await;
         Ok(())
@@ -289,12 +315,23 @@ impl GroupService {
             .filter(|u| UserId::parse(u, self.config.max_user_id_bytes).is_ok())
             .cloned()
             .collect();
+        if needs_consent(&group) {
+            return self.invite_asking(&group, user, users, valid).await;
+        }
         let added = self
             .store
             .add_members(&group.id, valid, GroupMemberRole::NORMAL, now_secs())
             .await
             .map_err(Error::internal("add the members"))?;
         self.tell(&group.id, true, added.notices.clone()).await;
+        self.report(
+            &group,
+            user.as_str(),
+            GroupReportType::INVITE,
+            &added.added,
+            "",
+        )
+        .await;
         self.tip(
             &group,
             user.as_str(),
@@ -308,6 +345,48 @@ impl GroupService {
                 let result = if added.added.contains(&u) {
                     HandleGroupMemberResult::HANDLED_SUC
                 } else if added.already.contains(&u) {
+                    HandleGroupMemberResult::INCLUDED
+                } else {
+                    HandleGroupMemberResult::HANDLED_ERR
+                };
+                GroupInviteMemberResult {
+                    identifier: Some(u),
+                    result: Some(result),
+                }
+            })
+            .collect())
+    }
+
+    /// Invite into a group that lets nobody in without consent: members already in answer
+    /// 2, the others get an invitation (3), invalid ids 0.
+    async fn invite_asking(
+        &self,
+        group: &GroupRow,
+        user: &UserId,
+        users: Vec<String>,
+        valid: Vec<String>,
+    ) -> Result<Vec<GroupInviteMemberResult>> {
+        let mut members = Vec::new();
+        let mut asked = Vec::new();
+        for u in valid {
+            let member = self
+                .store
+                .member(&group.id, &u)
+                .await
+                .map_err(Error::internal("read the membership"))?;
+            match member {
+                Some(_) => members.push(u),
+                None if !asked.contains(&u) => asked.push(u),
+                None => {}
+            }
+        }
+        self.invite_by_request(group, user.as_str(), &asked).await?;
+        Ok(users
+            .into_iter()
+            .map(|u| {
+                let result = if asked.contains(&u) {
+                    HandleGroupMemberResult::INVITED
+                } else if members.contains(&u) {
                     HandleGroupMemberResult::INCLUDED
                 } else {
                     HandleGroupMemberResult::HANDLED_ERR
@@ -352,6 +431,8 @@ impl GroupService {
             .map_err(Error::internal("remove the members"))?;
         let gone: Vec<String> = notices.iter().map(|n| n.user.clone()).collect();
         self.tell(&group.id, false, notices).await;
+        self.report(&group, user.as_str(), GroupReportType::BE_KICKED, &gone, "")
+            .await;
         self.tip(&group, user.as_str(), GroupTipType::KICK, gone.clone())
             .await;
         Ok(users
@@ -476,6 +557,13 @@ impl GroupService {
     }
 }
 
+/// Whether invitees of `group` must accept first: a Public or ChatRoom group whose add option
+/// is "need permission".
+fn needs_consent(group: &GroupRow) -> bool {
+    matches!(group.group_type, GroupType::PUBLIC | GroupType::CHAT_ROOM)
+        && group.add_option == GroupAddOption::AUTH
+}
+
 fn custom_of(json: &str) -> Vec<GroupInfoCustomString> {
     serde_json::from_str(json).unwrap_or_default()
 }
@@ -520,8 +608,8 @@ pub fn detail_info(g: &GroupRow) -> GroupDetailInfo {
         max_member_num: Some(g.max_members),
         add_option: Some(g.add_option),
         online_member_num: Some(0),
-        visible: Some(2),
-        searchable: Some(2),
+        visible: Some(g.visible),
+        searchable: Some(g.searchable),
         is_shutup_all: Some(g.shutup_all),
         owner_identifier: Some(g.owner.clone()),
         custom_info: Some(custom_of(&g.custom)),

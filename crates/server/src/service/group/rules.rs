@@ -56,6 +56,12 @@ pub enum Op {
     SetRole,
     /// Mute a member for a time, or unmute (`kTIMGroupMemberModifyFlag_ShutupTime`).
     Mute,
+    /// Mute or unmute every member but the owner and admins (`kTIMGroupModifyInfoFlag_ShutupAll`).
+    MuteAll,
+    /// Change another member's name card or custom fields (one's own is always allowed).
+    EditMember,
+    /// Accept or refuse a request to join (`TIMGroupHandlePendency`).
+    Approve,
     /// Read the group's profile and member list.
     Read,
     /// Send a message to the group.
@@ -63,7 +69,7 @@ pub enum Op {
 }
 
 impl Op {
-    pub const ALL: [Op; 10] = [
+    pub const ALL: [Op; 13] = [
         Op::Invite,
         Op::Kick,
         Op::Quit,
@@ -72,6 +78,9 @@ impl Op {
         Op::TransferOwner,
         Op::SetRole,
         Op::Mute,
+        Op::MuteAll,
+        Op::EditMember,
+        Op::Approve,
         Op::Read,
         Op::Send,
     ];
@@ -117,8 +126,10 @@ pub fn allowed(op: Op, t: GroupType) -> &'static [Role] {
         Op::TransferOwner => OWNER,
         Op::SetRole if broadcast(t) || private => NOBODY,
         Op::SetRole => OWNER,
-        Op::Mute if private => OWNER,
-        Op::Mute => MANAGERS,
+        Op::Mute | Op::MuteAll | Op::EditMember if private => OWNER,
+        Op::Mute | Op::MuteAll | Op::EditMember => MANAGERS,
+        Op::Approve if private || broadcast(t) => NOBODY,
+        Op::Approve => MANAGERS,
         Op::Read | Op::Send => MEMBERS,
     }
 }
@@ -315,6 +326,12 @@ mod tests {
             assert!(ok(Op::SetRole, Owner, t) && !ok(Op::SetRole, Admin, t));
             assert!(ok(Op::Mute, Admin, t) && !ok(Op::Mute, Member, t));
             assert!(ok(Op::TransferOwner, Owner, t) && !ok(Op::TransferOwner, Admin, t));
+            assert!(ok(Op::MuteAll, Admin, t) && !ok(Op::MuteAll, Member, t));
+            assert!(ok(Op::Approve, Admin, t) && !ok(Op::Approve, Member, t));
+        }
+        // Nobody approves requests where nobody asks: Private groups and broadcast rooms.
+        for t in [G::PRIVATE, G::AV_CHAT_ROOM, G::B_CHAT_ROOM] {
+            assert!(allowed(Op::Approve, t).is_empty());
         }
         // The owner of anything but a Private group cannot quit.
         for t in [G::PUBLIC, G::CHAT_ROOM, G::AV_CHAT_ROOM, G::B_CHAT_ROOM] {

@@ -4,8 +4,8 @@
 //! joined or left.
 
 use opentim_model::codes;
-use opentim_model::elem::{Elem, GroupTipsElem};
-use opentim_model::enums::{GroupTipType, GroupType};
+use opentim_model::elem::{Elem, GroupReportElem, GroupTipsElem};
+use opentim_model::enums::{GroupReportType, GroupTipType, GroupType};
 use opentim_model::ids::{GroupId, UserId};
 use opentim_model::message::Message;
 use opentim_protocol::op::group::{GroupHead, GroupSyncRequest, GroupSyncResponse};
@@ -15,7 +15,7 @@ use super::GroupService;
 use crate::clock::now_secs;
 use crate::delivery::{SessionId, Topic};
 use crate::error::{Error, Result};
-use crate::store::{GroupRow, NewGroupMessage, Notice};
+use crate::store::{GroupRow, NewGroupMessage, NewReport, Notice};
 
 /// The sender of the server's tips and notices.
 pub const SYSTEM_SENDER: &str = "@TIM#SYSTEM";
@@ -119,8 +119,7 @@ impl GroupService {
     }
 
     /// Add a tip to the group's stream (members who joined, quit or were removed), from
-    /// `@TIM#SYSTEM`, and deliver it. A tip that cannot be stored is logged: the change it
-    /// reports has happened.
+    /// `@TIM#SYSTEM`, and deliver it.
     pub(super) async fn tip(
         &self,
         group: &GroupRow,
@@ -128,10 +127,9 @@ impl GroupService {
         tip_type: GroupTipType,
         users: Vec<String>,
     ) {
-        if group.group_type == GroupType::AV_CHAT_ROOM || users.is_empty() {
+        if users.is_empty() {
             return;
         }
-        let now = now_secs();
         let member_num = match self.store.group(&group.id).await {
             Ok(Some(g)) => g.member_count,
             _ => group.member_count,
@@ -139,12 +137,26 @@ impl GroupService {
         let elem = GroupTipsElem {
             tip_type: Some(tip_type),
             op_user: Some(op_user.to_owned()),
-            group_name: Some(group.name.clone()),
-            group_id: Some(group.id.clone()),
-            time: Some(now as u32),
             user_array: Some(users),
             member_num: Some(member_num),
             ..Default::default()
+        };
+        self.post_tip(group, elem).await
+    }
+
+    /// Add tip `elem` (its group, name and time filled in here) to the group's stream and
+    /// deliver it. Broadcast rooms keep no stream: their tips are not stored. A tip that cannot
+    /// be stored is logged: the change it reports has happened.
+    pub(super) async fn post_tip(&self, group: &GroupRow, elem: GroupTipsElem) {
+        if group.group_type == GroupType::AV_CHAT_ROOM {
+            return;
+        }
+        let now = now_secs();
+        let elem = GroupTipsElem {
+            group_name: Some(group.name.clone()),
+            group_id: Some(group.id.clone()),
+            time: Some(now as u32),
+            ..elem
         }
         .complete();
         let message = Message {
@@ -172,6 +184,59 @@ impl GroupService {
                 tracing::error!(group = %group.id, error = %e, "could not store a group tip")
             }
             None => {}
+        }
+    }
+
+    /// Send a system notice about `group` (a `GroupReportElem` from `@TIM#SYSTEM`) to each of
+    /// `users`: kept in their inbox, so devices offline get it at their next login.
+    pub(super) async fn report(
+        &self,
+        group: &GroupRow,
+        op_user: &str,
+        report_type: GroupReportType,
+        users: &[String],
+        msg: &str,
+    ) {
+        let now = now_secs();
+        let reports = users
+            .iter()
+            .map(|user| {
+                let elem = GroupReportElem {
+                    report_type: Some(report_type),
+                    group_id: Some(group.id.clone()),
+                    group_name: Some(group.name.clone()),
+                    op_user: Some(op_user.to_owned()),
+                    msg: Some(msg.to_owned()),
+                    ..Default::default()
+                }
+                .complete();
+                NewReport {
+                    user: user.clone(),
+                    from: SYSTEM_SENDER.to_owned(),
+                    client_msg_id: format!("{:032x}", rand::random::<u128>()),
+                    rand: rand::random::<u32>().into(),
+                    server_time: now,
+                    message: Message {
+                        elem_array: vec![Elem::GroupReport(elem)],
+                        ..Default::default()
+                    },
+                }
+            })
+            .collect();
+        match self.pendencies.append_reports(reports).await {
+            Ok(entries) => {
+                for (user, entry) in entries {
+                    let Ok(user) = UserId::parse_unbounded(&user) else {
+                        continue;
+                    };
+                    self.delivery
+                        .publish_with(&Topic::User(user), None, || Event::Inbox(entry))
+                        .await;
+                }
+            }
+            Err(e) => {
+                tracing::error!(group = %group.id, error = %e, "could not store group notices")
+            }
         }
     }
 }

@@ -9,8 +9,8 @@ use tokio_postgres::{Row, Transaction};
 use super::{clamp, inbox_entry, lock_conversation, row_to_wire, Failure, PgStore, WIRE_COLUMNS};
 use crate::store::group::{group_key, ROW_MESSAGE, ROW_REVOKE};
 use crate::store::{
-    Added, GroupConv, GroupRow, GroupStore, GroupStored, MemberRow, NewGroup, NewGroupMessage,
-    Notice, ReadMark, Result, StoreError,
+    Added, GroupConv, GroupPatch, GroupRow, GroupStore, GroupStored, MemberPatch, MemberRow,
+    NewGroup, NewGroupMessage, Notice, ReadMark, Result, StoreError,
 };
 
 const KIND_GROUP: i32 = crate::store::KIND_GROUP as i32;
@@ -19,7 +19,11 @@ const KIND_READ: i32 = crate::store::KIND_READ as i32;
 const GROUP_COLUMNS: &str = "g.group_id, g.group_type, g.name, g.owner, g.notification,
      g.introduction, g.face_url, g.add_option, g.max_members, g.shutup_all, g.custom, g.created,
      g.info_seq, g.last_info_time, g.last_seq, g.last_msg_time,
-     (SELECT COUNT(*) FROM group_members c WHERE c.group_id = g.group_id)";
+     (SELECT COUNT(*) FROM group_members c WHERE c.group_id = g.group_id), g.visible,
+     g.searchable";
+
+/// How many columns `GROUP_COLUMNS` has.
+const GROUP_WIDTH: usize = 19;
 
 const MEMBER_COLUMNS: &str = "m.group_id, m.user_id, m.role, m.join_time, m.msg_flag,
      m.shutup_until, m.name_card, m.custom, m.read_seq, m.join_seq";
@@ -43,6 +47,8 @@ fn group_row(r: &Row, o: usize) -> GroupRow {
         last_seq: r.get::<_, i64>(o + 14) as u64,
         last_msg_time: r.get::<_, i64>(o + 15) as u64,
         member_count: r.get::<_, i64>(o + 16) as u32,
+        visible: r.get::<_, i64>(o + 17) as u32,
+        searchable: r.get::<_, i64>(o + 18) as u32,
     }
 }
 
@@ -283,8 +289,137 @@ impl PgStore {
     }
 }
 
+impl PgStore {
+    async fn try_update_group(
+        &self,
+        id: &str,
+        p: &GroupPatch,
+        time: u64,
+    ) -> std::result::Result<Option<GroupRow>, Failure> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let Some(old_owner) = tx
+            .query_opt(
+                "SELECT owner FROM groups WHERE group_id = $1 FOR UPDATE",
+                &[&id],
+            )
+            .await?
+            .map(|r| r.get::<_, String>(0))
+        else {
+            return Ok(None);
+        };
+        if let Some(owner) = p.owner.as_ref().filter(|o| **o != old_owner) {
+            let set = "UPDATE group_members SET role = $3 WHERE group_id = $1 AND user_id = $2";
+            if tx
+                .execute(set, &[&id, owner, &GroupMemberRole::OWNER.0])
+                .await?
+                == 0
+            {
+                return Ok(None);
+            }
+            tx.execute(set, &[&id, &old_owner, &GroupMemberRole::NORMAL.0])
+                .await?;
+        }
+        tx.execute(
+            "UPDATE groups SET name = COALESCE($2, name),
+                notification = COALESCE($3, notification),
+                introduction = COALESCE($4, introduction), face_url = COALESCE($5, face_url),
+                add_option = COALESCE($6, add_option), max_members = COALESCE($7, max_members),
+                visible = COALESCE($8, visible), searchable = COALESCE($9, searchable),
+                shutup_all = COALESCE($10, shutup_all), custom = COALESCE($11, custom),
+                owner = COALESCE($12, owner), info_seq = info_seq + 1, last_info_time = $13
+             WHERE group_id = $1",
+            &[
+                &id,
+                &p.name,
+                &p.notification,
+                &p.introduction,
+                &p.face_url,
+                &p.add_option.map(|o| o.0),
+                &p.max_members.map(i64::from),
+                &p.visible.map(i64::from),
+                &p.searchable.map(i64::from),
+                &p.shutup_all.map(i64::from),
+                &p.custom,
+                &p.owner,
+                &(time as i64),
+            ],
+        )
+        .await?;
+        let sql = format!("SELECT {GROUP_COLUMNS} FROM groups g WHERE g.group_id = $1");
+        let row = tx.query_opt(&sql, &[&id]).await?;
+        tx.commit().await?;
+        Ok(row.map(|r| group_row(&r, 0)))
+    }
+}
+
 #[async_trait]
 impl GroupStore for PgStore {
+    async fn update_group(
+        &self,
+        id: &str,
+        patch: GroupPatch,
+        time: u64,
+    ) -> Result<Option<GroupRow>> {
+        let patch = &patch;
+        self.retrying("change a group's profile", || {
+            self.try_update_group(id, patch, time)
+        })
+        .await
+    }
+
+    async fn update_member(
+        &self,
+        id: &str,
+        user: &str,
+        patch: MemberPatch,
+    ) -> Result<Option<MemberRow>> {
+        let p = &patch;
+        let sql = "UPDATE group_members m SET role = COALESCE($3, role),
+                msg_flag = COALESCE($4, msg_flag), shutup_until = COALESCE($5, shutup_until),
+                name_card = COALESCE($6, name_card), custom = COALESCE($7, custom)
+             WHERE m.group_id = $1 AND m.user_id = $2"
+            .to_owned()
+            + " RETURNING "
+            + MEMBER_COLUMNS;
+        let row = self
+            .retrying("change a group member", || async {
+                let client = self.pool.get().await?;
+                Ok(client
+                    .query_opt(
+                        &sql,
+                        &[
+                            &id,
+                            &user,
+                            &p.role.map(|r| r.0),
+                            &p.msg_flag,
+                            &p.shutup_until.map(clamp),
+                            &p.name_card,
+                            &p.custom,
+                        ],
+                    )
+                    .await?)
+            })
+            .await?;
+        Ok(row.map(|r| member_row(&r, 0)))
+    }
+
+    async fn managers(&self, id: &str) -> Result<Vec<String>> {
+        let rows = self
+            .retrying("read a group's owner and admins", || async {
+                let client = self.pool.get().await?;
+                Ok(client
+                    .query(
+                        "SELECT user_id FROM group_members WHERE group_id = $1
+                         AND role IN ($2, $3) ORDER BY role DESC, user_id",
+                        &[&id, &GroupMemberRole::ADMIN.0, &GroupMemberRole::OWNER.0],
+                    )
+                    .await?)
+            })
+            .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
     async fn create_group(&self, group: NewGroup) -> Result<Option<Vec<Notice>>> {
         let group = &group;
         // A retry after a lost commit finds the group there and answers `None`: the caller
@@ -332,7 +467,7 @@ impl GroupStore for PgStore {
             .await?;
         Ok(rows
             .iter()
-            .map(|r| (group_row(r, 0), member_row(r, 17)))
+            .map(|r| (group_row(r, 0), member_row(r, GROUP_WIDTH)))
             .collect())
     }
 

@@ -28,6 +28,7 @@ use tokio_postgres::tls::MakeTlsConnect;
 use tokio_postgres::{GenericClient, NoTls, Row, Socket};
 
 mod group;
+mod pendency;
 
 use super::retry::{Backoff, DEFAULT_RETRY_DEADLINE};
 use super::{
@@ -47,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/007_relays.sql"),
     include_str!("../migrations/postgres/008_groups.sql"),
     include_str!("../migrations/postgres/009_group_messages.sql"),
+    include_str!("../migrations/postgres/010_group_admin.sql"),
 ];
 
 /// Advisory lock key guarding migrations ("opentim" in ASCII).

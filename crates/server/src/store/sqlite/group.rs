@@ -8,14 +8,18 @@ use rusqlite::{params, OptionalExtension, Row};
 use super::{db_err, row_to_wire, SqliteStore, Writer, WIRE_COLUMNS};
 use crate::store::group::{group_key, ROW_MESSAGE, ROW_REVOKE};
 use crate::store::{
-    Added, GroupConv, GroupRow, GroupStore, GroupStored, MemberRow, NewGroup, NewGroupMessage,
-    Notice, ReadMark, Result, StoreError, KIND_GROUP, KIND_READ,
+    Added, GroupConv, GroupPatch, GroupRow, GroupStore, GroupStored, MemberPatch, MemberRow,
+    NewGroup, NewGroupMessage, Notice, ReadMark, Result, StoreError, KIND_GROUP, KIND_READ,
 };
 
 const GROUP_COLUMNS: &str = "g.group_id, g.group_type, g.name, g.owner, g.notification,
      g.introduction, g.face_url, g.add_option, g.max_members, g.shutup_all, g.custom, g.created,
      g.info_seq, g.last_info_time, g.last_seq, g.last_msg_time,
-     (SELECT COUNT(*) FROM group_members c WHERE c.group_id = g.group_id)";
+     (SELECT COUNT(*) FROM group_members c WHERE c.group_id = g.group_id), g.visible,
+     g.searchable";
+
+/// How many columns `GROUP_COLUMNS` has.
+const GROUP_WIDTH: usize = 19;
 
 const MEMBER_COLUMNS: &str = "m.group_id, m.user_id, m.role, m.join_time, m.msg_flag,
      m.shutup_until, m.name_card, m.custom, m.read_seq, m.join_seq";
@@ -39,6 +43,8 @@ fn group_row(r: &Row<'_>, o: usize) -> rusqlite::Result<GroupRow> {
         last_seq: r.get::<_, i64>(o + 14)? as u64,
         last_msg_time: r.get::<_, i64>(o + 15)? as u64,
         member_count: r.get::<_, i64>(o + 16)? as u32,
+        visible: r.get::<_, i64>(o + 17)? as u32,
+        searchable: r.get::<_, i64>(o + 18)? as u32,
     })
 }
 
@@ -94,6 +100,20 @@ pub(super) struct AddMembers {
 pub(super) struct RemoveMembers {
     id: String,
     users: Vec<String>,
+}
+
+/// A profile change (the writer's job item).
+pub(super) struct UpdateGroup {
+    id: String,
+    patch: GroupPatch,
+    time: u64,
+}
+
+/// A membership change (the writer's job item).
+pub(super) struct UpdateMember {
+    id: String,
+    user: String,
+    patch: MemberPatch,
 }
 
 /// A group message to recall (the writer's job item).
@@ -447,6 +467,106 @@ impl Writer {
         Ok(out)
     }
 
+    fn update_group(&mut self, u: &UpdateGroup) -> Result<Option<GroupRow>> {
+        let p = &u.patch;
+        let old_owner: Option<String> = self
+            .conn
+            .prepare_cached("SELECT owner FROM groups WHERE group_id = ?1")
+            .and_then(|mut s| s.query_row([&u.id], |r| r.get(0)).optional())
+            .map_err(db_err)?;
+        let Some(old_owner) = old_owner else {
+            return Ok(None);
+        };
+        if let Some(owner) = p.owner.as_ref().filter(|o| **o != old_owner) {
+            let member = self
+                .conn
+                .prepare_cached("SELECT 1 FROM group_members WHERE group_id = ?1 AND user_id = ?2")
+                .and_then(|mut s| s.exists(params![u.id, owner]))
+                .map_err(db_err)?;
+            if !member {
+                return Ok(None);
+            }
+            let mut set_role = self
+                .conn
+                .prepare_cached(
+                    "UPDATE group_members SET role = ?3 WHERE group_id = ?1 AND user_id = ?2",
+                )
+                .map_err(db_err)?;
+            set_role
+                .execute(params![u.id, owner, GroupMemberRole::OWNER.0])
+                .and_then(|_| set_role.execute(params![u.id, old_owner, GroupMemberRole::NORMAL.0]))
+                .map_err(db_err)?;
+        }
+        self.conn
+            .prepare_cached(
+                "UPDATE groups SET name = COALESCE(?2, name),
+                    notification = COALESCE(?3, notification),
+                    introduction = COALESCE(?4, introduction), face_url = COALESCE(?5, face_url),
+                    add_option = COALESCE(?6, add_option), max_members = COALESCE(?7, max_members),
+                    visible = COALESCE(?8, visible), searchable = COALESCE(?9, searchable),
+                    shutup_all = COALESCE(?10, shutup_all), custom = COALESCE(?11, custom),
+                    owner = COALESCE(?12, owner), info_seq = info_seq + 1, last_info_time = ?13
+                 WHERE group_id = ?1",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    u.id,
+                    p.name,
+                    p.notification,
+                    p.introduction,
+                    p.face_url,
+                    p.add_option.map(|o| o.0),
+                    p.max_members,
+                    p.visible,
+                    p.searchable,
+                    p.shutup_all.map(i64::from),
+                    p.custom,
+                    p.owner,
+                    u.time as i64
+                ])
+            })
+            .map_err(db_err)?;
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.group_id = ?1"
+            ))
+            .and_then(|mut s| s.query_row([&u.id], |r| group_row(r, 0)).optional())
+            .map_err(db_err)
+    }
+
+    fn update_member(&mut self, u: &UpdateMember) -> Result<Option<MemberRow>> {
+        let p = &u.patch;
+        let n = self
+            .conn
+            .prepare_cached(
+                "UPDATE group_members SET role = COALESCE(?3, role),
+                    msg_flag = COALESCE(?4, msg_flag), shutup_until = COALESCE(?5, shutup_until),
+                    name_card = COALESCE(?6, name_card), custom = COALESCE(?7, custom)
+                 WHERE group_id = ?1 AND user_id = ?2",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    u.id,
+                    u.user,
+                    p.role.map(|r| r.0),
+                    p.msg_flag,
+                    p.shutup_until.map(|t| t.min(i64::MAX as u64) as i64),
+                    p.name_card,
+                    p.custom
+                ])
+            })
+            .map_err(db_err)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {MEMBER_COLUMNS} FROM group_members m WHERE m.group_id = ?1 AND m.user_id = ?2"
+            ))
+            .and_then(|mut s| s.query_row(params![u.id, u.user], |r| member_row(r, 0)).optional())
+            .map_err(db_err)
+    }
+
     fn dismiss_group(&mut self, id: &String) -> Result<Option<Vec<Notice>>> {
         let members: Vec<String> = self
             .conn
@@ -507,7 +627,9 @@ impl GroupStore for SqliteStore {
                  JOIN groups g ON g.group_id = m.group_id
                  WHERE m.user_id = ?1 ORDER BY m.group_id"
             ))?;
-            let rows = stmt.query_map([user], |r| Ok((group_row(r, 0)?, member_row(r, 17)?)))?;
+            let rows = stmt.query_map([user], |r| {
+                Ok((group_row(r, 0)?, member_row(r, GROUP_WIDTH)?))
+            })?;
             rows.collect()
         })
         .await
@@ -555,6 +677,56 @@ impl GroupStore for SqliteStore {
             .await
             .pop()
             .unwrap_or(Err(StoreError::Closed))
+    }
+
+    async fn update_group(
+        &self,
+        id: &str,
+        patch: GroupPatch,
+        time: u64,
+    ) -> Result<Option<GroupRow>> {
+        let job = UpdateGroup {
+            id: id.to_owned(),
+            patch,
+            time,
+        };
+        self.write(vec![job], Writer::update_group)
+            .await
+            .pop()
+            .unwrap_or(Err(StoreError::Closed))
+    }
+
+    async fn update_member(
+        &self,
+        id: &str,
+        user: &str,
+        patch: MemberPatch,
+    ) -> Result<Option<MemberRow>> {
+        let job = UpdateMember {
+            id: id.to_owned(),
+            user: user.to_owned(),
+            patch,
+        };
+        self.write(vec![job], Writer::update_member)
+            .await
+            .pop()
+            .unwrap_or(Err(StoreError::Closed))
+    }
+
+    async fn managers(&self, id: &str) -> Result<Vec<String>> {
+        let id = id.to_owned();
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT user_id FROM group_members WHERE group_id = ?1 AND role IN (?2, ?3)
+                 ORDER BY role DESC, user_id",
+            )?;
+            let rows = stmt.query_map(
+                params![id, GroupMemberRole::ADMIN.0, GroupMemberRole::OWNER.0],
+                |r| r.get(0),
+            )?;
+            rows.collect()
+        })
+        .await
     }
 
     async fn dismiss(&self, id: &str) -> Result<Option<Vec<Notice>>> {

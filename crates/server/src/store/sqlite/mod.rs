@@ -19,6 +19,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::{mpsc, oneshot};
 
 mod group;
+mod pendency;
 
 use super::{
     c2c_key, Cleared, ConvRow, ConversationStore, InboxStore, MessageStore, NewC2c, ReadMark,
@@ -38,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/007_relays.sql"),
     include_str!("../migrations/sqlite/008_groups.sql"),
     include_str!("../migrations/sqlite/009_group_messages.sql"),
+    include_str!("../migrations/sqlite/010_group_admin.sql"),
 ];
 
 /// A full disk is a passing condition, not a broken database: the transaction rolled back,
