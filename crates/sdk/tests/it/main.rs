@@ -7,6 +7,7 @@ mod bad_input;
 mod cluster;
 mod conversations;
 mod faults;
+mod group_admin;
 mod group_messages;
 mod groups;
 mod message_ops;
