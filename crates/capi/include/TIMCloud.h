@@ -538,7 +538,10 @@ TIM_DECL int TIMGroupGetGroupInfoList(const char* json_group_getinfo_param, TIMC
  * GroupReportElem notice (kTIMGroupReport_AddRequest) and in
  * TIMGroupGetPendencyList, kTIMGroupAddOpt_Forbid refuses with 10007.
  * Private groups are joined by invitation only (10007); broadcast rooms
- * freely. A member already gets 10013, a full group 10014. json_params is "".
+ * freely. An AVChatRoom is entered by this login without becoming a member
+ * (no member row, no cap, no history): its messages reach it while it is in
+ * the room, it is entered again after a reconnect, and TIMGroupQuit leaves
+ * it. A member already gets 10013, a full group 10014. json_params is "".
  */
 TIM_DECL int TIMGroupJoin(const char* group_id, const char* hello_msg, TIMCommCallback cb, const void* user_data);
 

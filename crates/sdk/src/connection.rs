@@ -60,6 +60,11 @@ pub(crate) enum Command {
         client_msg_id: String,
         reply: oneshot::Sender<Result<()>>,
     },
+    /// The session entered (or left) a broadcast room, to enter again at reconnects.
+    Room {
+        group_id: String,
+        entered: bool,
+    },
     Logout(oneshot::Sender<()>),
 }
 
@@ -229,6 +234,10 @@ impl Session {
                 let (key, actions) = self.core.call(call);
                 self.calls.insert(key, reply);
                 (actions, None)
+            }
+            Command::Room { group_id, entered } => {
+                self.core.set_room(&group_id, entered);
+                (Vec::new(), None)
             }
             Command::Cancel {
                 client_msg_id,

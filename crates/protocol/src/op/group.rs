@@ -185,7 +185,15 @@ impl Op for JoinGroup {
     const NAME: &'static str = "group.join";
     const SERVES: &'static [&'static str] = &["TIMGroupJoin"];
     type Request = JoinGroupRequest;
-    type Response = Empty;
+    type Response = JoinGroupResponse;
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct JoinGroupResponse {
+    /// The caller entered a broadcast room (AVChatRoom) with this connection only, without
+    /// becoming a member: a client enters again after it reconnects.
+    #[serde(default)]
+    pub session_only: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -16,6 +16,7 @@ use opentim_protocol::op::group::{
 use opentim_protocol::op::Empty;
 
 use super::Client;
+use crate::connection::Command;
 use crate::error::Result;
 
 impl Client {
@@ -33,12 +34,24 @@ impl Client {
         self.call::<DismissGroup>(&request).await.map(drop)
     }
 
-    /// Leave a group (`TIMGroupQuit`).
+    /// Leave a group, or a broadcast room this session entered (`TIMGroupQuit`).
     pub async fn quit_group(&self, group_id: &str) -> Result<()> {
         let request = GroupRequest {
             group_id: group_id.to_owned(),
         };
-        self.call::<QuitGroup>(&request).await.map(drop)
+        self.call::<QuitGroup>(&request).await?;
+        self.room(group_id, false);
+        Ok(())
+    }
+
+    /// Tell the connection this session entered or left a broadcast room.
+    fn room(&self, group_id: &str, entered: bool) {
+        if let Ok(commands) = self.slot(|s| s.commands.clone()) {
+            let _ = commands.send(Command::Room {
+                group_id: group_id.to_owned(),
+                entered,
+            });
+        }
     }
 
     /// The groups this user is a member of (`TIMGroupGetJoinedGroupList`).
@@ -79,13 +92,17 @@ impl Client {
     }
 
     /// Join a group, or ask its owner and admins to be let in (`TIMGroupJoin`): `hello_msg`
-    /// is shown to them.
+    /// is shown to them. A broadcast room (AVChatRoom) is entered by this session, and again
+    /// after every reconnect, until it quits.
     pub async fn join_group(&self, group_id: &str, hello_msg: &str) -> Result<()> {
         let request = JoinGroupRequest {
             group_id: group_id.to_owned(),
             hello_msg: hello_msg.to_owned(),
         };
-        self.call::<JoinGroup>(&request).await.map(drop)
+        if self.call::<JoinGroup>(&request).await?.session_only {
+            self.room(group_id, true);
+        }
+        Ok(())
     }
 
     /// Change a group's profile, mute-all or owner (`TIMGroupModifyGroupInfo`).

@@ -19,7 +19,8 @@ use opentim_model::codes;
 use opentim_model::enums::ConvType;
 use opentim_protocol::op::conv::{ConvList, ConvListRequest, ConvListResponse};
 use opentim_protocol::op::group::{
-    GroupHeads, GroupHeadsResponse, GroupSync, GroupSyncRequest, GroupSyncResponse,
+    GroupHeads, GroupHeadsResponse, GroupSync, GroupSyncRequest, GroupSyncResponse, JoinGroup,
+    JoinGroupRequest,
 };
 use opentim_protocol::op::logout::Logout;
 use opentim_protocol::op::ping::Ping;
@@ -119,6 +120,9 @@ pub struct Core {
     /// This device has never started from the server's conversation list: it does so at the
     /// next connection instead of replaying the whole inbox.
     bootstrap: bool,
+    /// The broadcast rooms this session entered (by connection, without membership): entered
+    /// again at every connection.
+    rooms: std::collections::BTreeSet<String>,
 }
 
 /// Codes that refuse a request for now, not for good: the same request may succeed later.
@@ -144,6 +148,7 @@ impl Core {
         Core {
             groups: Groups::new(groups),
             group_staged: Vec::new(),
+            rooms: Default::default(),
             bootstrap,
             sync: SyncState::new(cursor),
             outbox: Outbox::default(),
@@ -239,6 +244,14 @@ impl Core {
         } else {
             vec![self.start_sync(), self.heads()]
         };
+        let rooms: Vec<String> = self.rooms.iter().cloned().collect();
+        for group_id in rooms {
+            let req = JoinGroupRequest {
+                group_id,
+                hello_msg: String::new(),
+            };
+            out.push(self.request(InFlight::Other, |id| encode_request::<JoinGroup>(id, &req)));
+        }
         self.outbox.take_again(); // every queued send goes now
         for key in self.outbox.keys() {
             out.extend(self.send_frame(key));
@@ -261,6 +274,15 @@ impl Core {
                  have taken effect",
             )
         })
+    }
+
+    /// This session entered (or left) broadcast room `group_id`: it is entered again at every
+    /// connection from now on (or no more).
+    pub fn set_room(&mut self, group_id: &str, entered: bool) {
+        match entered {
+            true => self.rooms.insert(group_id.to_owned()),
+            false => self.rooms.remove(group_id),
+        };
     }
 
     /// Make a call; it goes out now when online, else at the next connection.

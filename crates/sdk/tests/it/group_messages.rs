@@ -292,3 +292,88 @@ async fn group_messages_reach_members_and_catch_up_across_nodes() {
     a.stop().await.unwrap();
     b.stop().await.unwrap();
 }
+
+/// An AVChatRoom: viewers enter with their connection, without membership rows; messages
+/// reach whoever is in the room now and are never stored; a viewer whose connection comes
+/// back is in the room again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broadcast_room_keeps_no_history_and_no_viewer_rows() {
+    use opentim_model::enums::NetworkStatus;
+    const L: &str = "g-live";
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(&dir.path().join("server")).await;
+    let addr = s.addr.to_string();
+    let mut alice = device(&s, dir.path(), "alice", "alice", 0).await;
+    let mut bob = device(&s, dir.path(), "bob", "bob", 0).await;
+    let mut carol = device(&s, dir.path(), "carol", "carol", 0).await;
+    alice
+        .client
+        .create_group(&create(L, GroupType::AV_CHAT_ROOM, &[]))
+        .await
+        .unwrap();
+    bob.client.join_group(L, "").await.unwrap();
+    carol.client.join_group(L, "").await.unwrap();
+    assert!(
+        bob.client.joined_groups().await.unwrap().is_empty(),
+        "no membership"
+    );
+    let info = bob.client.group_info(&[L.into()]).await.unwrap();
+    assert_eq!(
+        info[0].info.as_ref().unwrap().member_num,
+        Some(1),
+        "the owner only"
+    );
+
+    // (The owner also gets the notice that the room was created.)
+    alice.quiet(300).await;
+    let texts = |got: Vec<Message>| -> Vec<(String, String)> {
+        got.iter()
+            .map(|m| (m.sender.clone().unwrap_or_default(), text(m)))
+            .collect()
+    };
+    say(&alice, L, "live 1").await.unwrap();
+    assert_eq!(texts(bob.receive(1, 10).await), [pair("alice", "live 1")]);
+    assert_eq!(texts(carol.receive(1, 10).await), [pair("alice", "live 1")]);
+    say(&bob, L, "hello room").await.unwrap();
+    assert_eq!(
+        texts(alice.receive(1, 10).await),
+        [pair("bob", "hello room")]
+    );
+    assert_eq!(
+        texts(carol.receive(1, 10).await),
+        [pair("bob", "hello room")]
+    );
+    let history = alice
+        .client
+        .server_history(L, ConvType::GROUP, u64::MAX, 10)
+        .await
+        .unwrap();
+    assert!(history.is_empty(), "no roaming history: {history:?}");
+    let zed = device(&s, dir.path(), "zed", "zed", 0).await;
+    assert_eq!(
+        say(&zed, L, "not in").await.unwrap_err().code,
+        codes::ERR_SVR_GROUP_PERMISSION_DENY
+    );
+
+    carol.client.quit_group(L).await.unwrap();
+    say(&alice, L, "live 2").await.unwrap();
+    assert_eq!(texts(bob.receive(1, 10).await), [pair("alice", "live 2")]);
+    assert!(carol.quiet(500).await.is_empty(), "left the room");
+
+    // The connection drops and comes back: the viewer is in the room again.
+    s.stop().await.unwrap();
+    assert!(bob.wait_network(NetworkStatus::DISCONNECTED, 10).await);
+    let s = server_at(&dir.path().join("server"), &addr).await;
+    assert!(bob.wait_network(NetworkStatus::CONNECTED, 10).await);
+    assert!(alice.wait_network(NetworkStatus::CONNECTED, 10).await);
+    let mut got = Vec::new();
+    for _ in 0..50 {
+        say(&alice, L, "live 3").await.unwrap();
+        got = bob.receive(1, 1).await;
+        if !got.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(texts(got), [pair("alice", "live 3")]);
+    s.stop().await.unwrap();
+}

@@ -147,6 +147,24 @@ impl Delivery {
         }
     }
 
+    /// Stop delivering `topic` to one session (it left a broadcast room).
+    pub async fn unsubscribe(&self, session: SessionId, topic: Topic) {
+        if self.registry.unsubscribe(session, &topic) {
+            if let Some(link) = &self.cluster {
+                link.follow(&TopicChanges {
+                    first: Vec::new(),
+                    last: vec![topic],
+                })
+                .await;
+            }
+        }
+    }
+
+    /// Whether `session` (of this node) follows `topic`.
+    pub fn is_subscribed(&self, session: SessionId, topic: &Topic) -> bool {
+        self.registry.is_subscribed(session, topic)
+    }
+
     /// A session ended.
     pub async fn close_session(&self, session: SessionId) {
         let last = self.registry.unregister(session);

@@ -204,6 +204,29 @@ impl Registry {
         last
     }
 
+    /// Stop delivering `topic` to `session`; true when no session here follows the topic any
+    /// more.
+    pub fn unsubscribe(&self, session: SessionId, topic: &Topic) -> bool {
+        let mut inner = self.lock();
+        let Some(entry) = inner.sessions.get_mut(&session) else {
+            return false;
+        };
+        let before = entry.topics.len();
+        entry.topics.retain(|t| t != topic);
+        if entry.topics.len() == before {
+            return false;
+        }
+        inner.unsubscribe(session, topic)
+    }
+
+    /// Whether `session` follows `topic`.
+    pub fn is_subscribed(&self, session: SessionId, topic: &Topic) -> bool {
+        self.lock()
+            .sessions
+            .get(&session)
+            .is_some_and(|e| e.topics.contains(topic))
+    }
+
     /// Close every session of `user` on `platform` (a login elsewhere took over).
     pub fn kick(&self, user: &UserId, platform: i64) -> TopicChanges {
         let mut inner = self.lock();

@@ -16,8 +16,8 @@ use opentim_protocol::op::conv::{
 use opentim_protocol::op::group::{
     CreateGroup, DismissGroup, GroupHeads, GroupHeadsResponse, GroupInfo, GroupInfoResponse,
     GroupMembers, GroupSync, HandlePendency, InviteMembers, InviteResponse, JoinGroup,
-    JoinedGroups, JoinedGroupsResponse, KickMembers, KickResponse, ModifyGroup, ModifyMember,
-    Pendencies, PendenciesRead, QuitGroup,
+    JoinGroupResponse, JoinedGroups, JoinedGroupsResponse, KickMembers, KickResponse, ModifyGroup,
+    ModifyMember, Pendencies, PendenciesRead, QuitGroup,
 };
 use opentim_protocol::op::history::History;
 use opentim_protocol::op::login::Login;
@@ -166,7 +166,10 @@ impl Table {
                 Ok(Empty {})
             }),
             route::<QuitGroup, _, _>(false, |services, caller, req| async move {
-                services.group.quit(&caller.user, &req.group_id).await?;
+                services
+                    .group
+                    .quit(&caller.user, Some(caller.session), &req.group_id)
+                    .await?;
                 Ok(Empty {})
             }),
             route::<JoinedGroups, _, _>(false, |services, caller, _| async move {
@@ -196,11 +199,16 @@ impl Table {
                 services.group.members(&caller.user, req).await
             }),
             route::<JoinGroup, _, _>(false, |services, caller, req| async move {
-                services
+                let session_only = services
                     .group
-                    .join(&caller.user, &req.group_id, &req.hello_msg)
+                    .join(
+                        &caller.user,
+                        Some(caller.session),
+                        &req.group_id,
+                        &req.hello_msg,
+                    )
                     .await?;
-                Ok(Empty {})
+                Ok(JoinGroupResponse { session_only })
             }),
             route::<ModifyGroup, _, _>(false, |services, caller, req| async move {
                 services.group.modify_info(&caller.user, req).await?;

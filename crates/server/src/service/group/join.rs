@@ -10,7 +10,7 @@
 use opentim_model::codes;
 use opentim_model::enums::{
     GroupMemberRole, GroupPendencyHandle, GroupPendencyHandleResult, GroupPendencyType,
-    GroupReportType, GroupTipType,
+    GroupReportType, GroupTipType, GroupType,
 };
 use opentim_model::group::{
     GroupHandlePendencyParam, GroupPendency, GroupPendencyOption, GroupPendencyResult,
@@ -18,8 +18,10 @@ use opentim_model::group::{
 use opentim_model::ids::UserId;
 
 use super::rules::{decide_join, Join, Op, Role};
+use super::stream::topic;
 use super::{within, GroupService};
 use crate::clock::now_secs;
+use crate::delivery::SessionId;
 use crate::error::{Error, Result};
 use crate::store::{Decision, GroupRow, NewPendency, PendencyRow};
 
@@ -59,14 +61,31 @@ fn pendency_info(r: &PendencyRow, viewer: &str) -> GroupPendency {
 
 impl GroupService {
     /// Join a group: at once where its type and add option let anyone in, else by a request
-    /// its owner and admins decide.
-    pub async fn join(&self, user: &UserId, id: &str, hello: &str) -> Result<()> {
+    /// its owner and admins decide. An AVChatRoom is entered by the session `session` alone,
+    /// without a membership row (true back: the client enters again after a reconnect).
+    pub async fn join(
+        &self,
+        user: &UserId,
+        session: Option<SessionId>,
+        id: &str,
+        hello: &str,
+    ) -> Result<bool> {
         let (group, role) = self.group_and_role(user, id).await?;
         if role != Role::Outsider {
             return Err(Error::refused(
                 codes::ERR_SVR_GROUP_ALLREADY_MEMBER,
                 "you are a member of this group already",
             ));
+        }
+        if group.group_type == GroupType::AV_CHAT_ROOM {
+            let (Some(session), Some(topic)) = (session, topic(&group.id)) else {
+                return Err(Error::refused(
+                    codes::ERR_SVR_GROUP_INVALID_REQ,
+                    "an AVChatRoom is entered from a connection",
+                ));
+            };
+            self.delivery.subscribe(session, topic).await;
+            return Ok(true);
         }
         within(
             "the request message",
@@ -75,7 +94,10 @@ impl GroupService {
         )?;
         match decide_join(group.group_type, group.add_option) {
             Join::Refused(d) => Err(Error::refused(d.code, d.desc)),
-            Join::Joined => self.admit(&group, user.as_str(), user.as_str()).await,
+            Join::Joined => self
+                .admit(&group, user.as_str(), user.as_str())
+                .await
+                .map(|()| false),
             Join::NeedsApproval => {
                 self.pendencies
                     .add_pendency(NewPendency {
@@ -101,7 +123,7 @@ impl GroupService {
                     hello,
                 )
                 .await;
-                Ok(())
+                Ok(false)
             }
         }
     }

@@ -28,7 +28,7 @@ use opentim_model::ids::{GroupId, UserId};
 
 use crate::clock::now_secs;
 use crate::config::Config;
-use crate::delivery::Delivery;
+use crate::delivery::{Delivery, SessionId};
 use crate::error::{Error, Result};
 use crate::store::{GroupRow, GroupStore, MemberRow, NewGroup, PendencyStore};
 use rules::{decide, outranks, Op, Role};
@@ -263,9 +263,18 @@ impl GroupService {
         Ok(())
     }
 
-    /// Leave a group (anyone but the owner, except in a Private group).
-    pub async fn quit(&self, user: &UserId, id: &str) -> Result<()> {
+    /// Leave a group (anyone but the owner, except in a Private group); a session leaves an
+    /// AVChatRoom it entered.
+    pub async fn quit(&self, user: &UserId, session: Option<SessionId>, id: &str) -> Result<()> {
         let (group, role) = self.group_and_role(user, id).await?;
+        if let (Role::Outsider, Some(session), Some(topic)) =
+            (role, session, stream::topic(&group.id))
+        {
+            if self.delivery.is_subscribed(session, &topic) {
+                self.delivery.unsubscribe(session, topic).await;
+                return Ok(());
+            }
+        }
         Self::check(Op::Quit, role, group.group_type)?;
         let notices = self
             .store

@@ -20,7 +20,8 @@ use crate::store::{GroupRow, NewGroupMessage, NewReport, Notice};
 /// The sender of the server's tips and notices.
 pub const SYSTEM_SENDER: &str = "@TIM#SYSTEM";
 
-fn topic(id: &str) -> Option<Topic> {
+/// The delivery topic of group `id`.
+pub(crate) fn topic(id: &str) -> Option<Topic> {
     GroupId::parse_unbounded(id).ok().map(Topic::Group)
 }
 

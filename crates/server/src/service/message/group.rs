@@ -88,7 +88,16 @@ impl MessageService {
             .member(id.as_str(), from.as_str())
             .await
             .map_err(Error::internal("read the membership"))?;
-        let role = Role::of(member.as_ref().map(|m| m.role));
+        let mut role = Role::of(member.as_ref().map(|m| m.role));
+        // In an AVChatRoom, the connections that entered it speak as members.
+        if role == Role::Outsider && group.group_type == GroupType::AV_CHAT_ROOM {
+            let topic = crate::service::group::stream::topic(id.as_str());
+            if let (Some(s), Some(t)) = (origin, topic) {
+                if self.delivery.is_subscribed(s, &t) {
+                    role = Role::Member;
+                }
+            }
+        }
         decide(Op::Send, role, group.group_type)
             .map_err(|d| Error::refused(d.code, format!("{} (sending to the group)", d.desc)))?;
         if let Some(m) = &member {
