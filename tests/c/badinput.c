@@ -592,9 +592,34 @@ int main(int argc, char** argv) {
         TIM_ERR_PARAM, "gkick-null");
     expect_rejected("TIMGroupGetMemberInfoList(json \"[\")",
         TIMGroupGetMemberInfoList("[", must_not_fire, "gmembers-bad"), TIM_ERR_JSON, "gmembers-bad");
+    expect_rejected("TIMGroupJoin(NULL)", TIMGroupJoin(NULL, "hi", must_not_fire, "gjoin-null"), TIM_ERR_PARAM,
+        "gjoin-null");
+    expect_rejected("TIMGroupJoin(hello \"\\xff\")", TIMGroupJoin("g", "\xff", must_not_fire, "gjoin-utf8"),
+        TIM_ERR_PARAM, "gjoin-utf8");
+    expect_rejected("TIMGroupModifyGroupInfo(json \"{\")",
+        TIMGroupModifyGroupInfo("{", must_not_fire, "gmodify-bad"), TIM_ERR_JSON, "gmodify-bad");
+    expect_rejected("TIMGroupModifyMemberInfo(no group id)",
+        TIMGroupModifyMemberInfo("{}", must_not_fire, "gmodmem-noid"), TIM_ERR_PARAM, "gmodmem-noid");
+    expect_rejected("TIMGroupGetPendencyList(NULL)", TIMGroupGetPendencyList(NULL, must_not_fire, "gpend-null"),
+        TIM_ERR_PARAM, "gpend-null");
+    expect_rejected("TIMGroupHandlePendency(no pendency)",
+        TIMGroupHandlePendency("{}", must_not_fire, "ghandle-none"), TIM_ERR_PARAM, "ghandle-none");
+    TIMSetGroupTipsEventCallback(NULL, NULL);
     waiter_init(&w);
     rc = TIMGroupCreate("{}", on_comm, &w);
     expect_async("TIMGroupCreate(without a name)", rc, &w, 10004 /* ERR_SVR_GROUP_INVALID_PARAMETERS */);
+    waiter_destroy(&w);
+    waiter_init(&w);
+    rc = TIMGroupModifyGroupInfo("{\"group_modify_info_param_group_id\":\"g-none\","
+                                 "\"group_modify_info_param_modify_flag\":0}", on_comm, &w);
+    expect_async("TIMGroupModifyGroupInfo(a group that does not exist)", rc, &w,
+        10010 /* ERR_SVR_GROUP_NOT_FOUND */);
+    waiter_destroy(&w);
+    waiter_init(&w);
+    rc = TIMGroupHandlePendency("{\"group_handle_pendency_param_pendency\":{\"group_pendency_group_id\":\"g\","
+                                "\"group_pendency_add_time\":1}}", on_comm, &w);
+    expect_async("TIMGroupHandlePendency(a pendency that does not exist)", rc, &w,
+        10004 /* ERR_SVR_GROUP_INVALID_PARAMETERS */);
     waiter_destroy(&w);
     expect_rejected("TIMConvGetConvInfo(NULL)", TIMConvGetConvInfo(NULL, must_not_fire, "convinfo-null"),
         TIM_ERR_PARAM, "convinfo-null");

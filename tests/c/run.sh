@@ -11,11 +11,12 @@
 #
 # Checks:
 #   build: header_smoke.c / header_smoke.cpp (linked into a shared object with --no-undefined, so
-#          every API symbol they use must resolve in libImSDK.so), chat.cpp, badinput.c, and
+#          every API symbol they use must resolve in libImSDK.so), chat.cpp, group.cpp, badinput.c, and
 #          chat / badinput again with -fsanitize=address,undefined;
 #   run:   chat recv + chat send online (20 messages + 1 custom), offline delivery (5 messages
 #          sent while the receiver is logged out, delivered exactly once at its next login),
-#          badinput, then the same under ASan/UBSan with fresh users, 40-byte user ids against
+#          badinput, then the same under ASan/UBSan with fresh users, the group scenario of
+#          group.cpp (an owner and a member process), 40-byte user ids against
 #          a second server started with --max-user-id-bytes 64, 150 messages across a restart
 #          of a PostgreSQL of the script's own (OPENTIM_TEST_PG_BINDIR), 150 messages from one
 #          node to another across a kill and restart of a nats-server of the script's own
@@ -123,6 +124,8 @@ build "build header_smoke.cpp (C++11, links)" "$WORK/build-smoke-cpp.log" \
     g++ -std=c++11 "${COMMON[@]}" -fPIC -shared -Wl,--no-undefined "$SRC/header_smoke.cpp" "${LINK[@]}" -o "$BIN/libsmoke_cpp.so"
 build "build chat.cpp" "$WORK/build-chat.log" \
     g++ -std=c++11 "${COMMON[@]}" "${JSONCPP_CFLAGS[@]}" "$SRC/chat.cpp" "${LINK[@]}" "${JSONCPP_LIBS[@]}" -pthread -o "$BIN/chat"
+build "build group.cpp" "$WORK/build-group.log" \
+    g++ -std=c++11 "${COMMON[@]}" "${JSONCPP_CFLAGS[@]}" "$SRC/group.cpp" "${LINK[@]}" "${JSONCPP_LIBS[@]}" -pthread -o "$BIN/group"
 build "build badinput.c" "$WORK/build-badinput.log" \
     gcc -std=c99 "${COMMON[@]}" "$SRC/badinput.c" "${LINK[@]}" -pthread -o "$BIN/badinput"
 # Sanitizer builds: the programs are instrumented, libImSDK.so (Rust) is the same uninstrumented
@@ -273,6 +276,34 @@ if have badinput-asan; then
     check "badinput (ASan+UBSan)" run_badinput badinput-asan "$BIN/badinput-asan" user6 user3
 else
     check "badinput (ASan+UBSan)" skip_fail badinput-asan
+fi
+
+# run_group TAG OWNER MEMBER GROUP: the owner creates the group first, then the member asks to join.
+run_group() {
+    local tag="$1" owner="$2" member="$3" group="$4"
+    local olog="$WORK/$tag-owner.log" mlog="$WORK/$tag-member.log" opid orc=0 mrc=0
+    timeout 120 "$BIN/group" owner "$owner" "${SIG[$owner]}" "$SERVER" "$WORK/$tag-$owner-data" "$group" "$member" >"$olog" 2>&1 &
+    opid=$!
+    BG_PIDS+=("$opid")
+    if ! wait_for_line "$olog" "^group created" "$opid"; then
+        echo "--- $tag: the owner did not create the group:"; cat "$olog"
+        wait "$opid" 2>/dev/null || true
+        return 1
+    fi
+    timeout 120 "$BIN/group" member "$member" "${SIG[$member]}" "$SERVER" "$WORK/$tag-$member-data" "$group" "$owner" >"$mlog" 2>&1 || mrc=$?
+    wait "$opid" || orc=$?
+    if [[ $orc -ne 0 || $mrc -ne 0 ]] || ! grep -q "^owner ok\$" "$olog" || ! grep -q "^member ok\$" "$mlog"; then
+        echo "--- $tag: owner exit $orc:"; cat "$olog"
+        echo "--- $tag: member exit $mrc:"; cat "$mlog"
+        return 1
+    fi
+    echo "    $(grep -c '^notice\|^tip' "$olog") notices and tips checked by the owner, $(grep -c '^notice\|^tip' "$mlog") by the member"
+}
+if have group; then
+    check "group: join with approval, tips and notices with the seed's key sets, rename, mute, quit" \
+        run_group group user5 user6 opentim-c-group
+else
+    check "group" skip_fail group
 fi
 
 # ---- a server configured for longer user ids ------------------------------------------------------

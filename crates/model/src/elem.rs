@@ -160,9 +160,10 @@ json_struct! {
 }
 
 impl GroupTipGroupChangeInfo {
-    /// Fills every absent key with its default.
+    /// Fills the flag and value with their defaults; the key (a custom field's name) is
+    /// written only when set, as in the seed's tip.
     pub fn complete(mut self) -> Self {
-        fill!(self; flag, value, key);
+        fill!(self; flag, value);
         self
     }
 }
@@ -206,17 +207,21 @@ json_struct! {
 }
 
 impl GroupTipsElem {
-    /// Fills every absent key with its default; the operator objects become completed empty
-    /// objects and every array item is completed.
+    /// Fills the keys of the seed's group tip (TIMRecvNewMsgCallback Example 4) with their
+    /// defaults, the operator's member info as a completed empty object; the user profiles
+    /// (`op_user_info`, `changed_user_info_array`), which that example does not carry, are
+    /// written only when set. Every array item is completed.
     pub fn complete(mut self) -> Self {
         fill!(self; tip_type, op_user, group_name, group_id, time, user_array, member_num,
-            platform, op_user_info => UserProfile::complete,
-            op_group_memberinfo => GroupMemberInfo::complete);
+            platform, op_group_memberinfo => GroupMemberInfo::complete);
         fill_vec!(self;
             group_change_info_array => GroupTipGroupChangeInfo::complete,
             member_change_info_array => GroupTipMemberChangeInfo::complete,
-            changed_user_info_array => UserProfile::complete,
             changed_group_memberinfo_array => GroupMemberInfo::complete);
+        self.op_user_info = self.op_user_info.map(UserProfile::complete);
+        self.changed_user_info_array = self
+            .changed_user_info_array
+            .map(|v| v.into_iter().map(UserProfile::complete).collect());
         self
     }
 }
@@ -271,12 +276,13 @@ json_struct! {
 }
 
 impl GroupReportElem {
-    /// Fills every absent key with its default; the operator objects become completed empty
-    /// objects.
+    /// Fills the keys of the seed's group notice (TIMRecvNewMsgCallback Example 3) with their
+    /// defaults, the operator's member info as a completed empty object; the operator's
+    /// profile (`op_user_info`), which that example does not carry, is written only when set.
     pub fn complete(mut self) -> Self {
         fill!(self; report_type, group_id, group_name, op_user, msg, user_data, platform,
-            op_user_info => UserProfile::complete,
             op_group_memberinfo => GroupMemberInfo::complete);
+        self.op_user_info = self.op_user_info.map(UserProfile::complete);
         self
     }
 }

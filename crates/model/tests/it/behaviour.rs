@@ -331,11 +331,19 @@ fn complete_emits_every_documented_key() {
         MergerElem::KEYS,
         &["merge_elem_message_array"],
     );
-    check(GroupTipsElem::complete, GroupTipsElem::KEYS, &[]);
+    // The keys the seed's tip and notice do not carry are written only when set.
+    check(
+        GroupTipsElem::complete,
+        GroupTipsElem::KEYS,
+        &[
+            "group_tips_elem_op_user_info",
+            "group_tips_elem_changed_user_info_array",
+        ],
+    );
     check(
         GroupTipGroupChangeInfo::complete,
         GroupTipGroupChangeInfo::KEYS,
-        &[],
+        &["group_tips_group_change_info_key"],
     );
     check(
         GroupTipMemberChangeInfo::complete,
@@ -344,7 +352,11 @@ fn complete_emits_every_documented_key() {
     );
     check(FaceElem::complete, FaceElem::KEYS, &[]);
     check(LocationElem::complete, LocationElem::KEYS, &[]);
-    check(GroupReportElem::complete, GroupReportElem::KEYS, &[]);
+    check(
+        GroupReportElem::complete,
+        GroupReportElem::KEYS,
+        &["group_report_elem_op_user_info"],
+    );
     check(VideoElem::complete, VideoElem::KEYS, &[]);
     check(FriendChangeElem::complete, FriendChangeElem::KEYS, &[]);
     check(ProfileChangeElem::complete, ProfileChangeElem::KEYS, &[]);

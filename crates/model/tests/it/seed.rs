@@ -289,3 +289,34 @@ fn set_config() {
         "the default answer has the same keys"
     );
 }
+
+/// A group tip and a group notice as the server makes them (every key filled by `complete`)
+/// have exactly the key sets of the seed's examples.
+#[test]
+fn completed_tips_and_notices_have_the_seeds_key_sets() {
+    use opentim_model::{GroupReportElem, GroupTipsElem};
+    for (name, text, elem) in [
+        (
+            "recv_new_msg_group_tips",
+            include_str!("fixtures/recv_new_msg_group_tips.json"),
+            Elem::GroupTips(GroupTipsElem::default().complete()),
+        ),
+        (
+            "recv_new_msg_group_report",
+            include_str!("fixtures/recv_new_msg_group_report.json"),
+            Elem::GroupReport(GroupReportElem::default().complete()),
+        ),
+    ] {
+        // Keys of objects, not of the items of the example's arrays.
+        let objects = |v: &Value| -> std::collections::BTreeSet<String> {
+            key_paths(v)
+                .into_iter()
+                .filter(|p| !p.split('/').any(|s| s.parse::<usize>().is_ok()))
+                .collect()
+        };
+        let seed: Value = serde_json::from_str(text).unwrap();
+        let want = objects(&seed[0]["message_elem_array"][0]);
+        let got = objects(&serde_json::to_value(&elem).unwrap());
+        assert_eq!(got, want, "{name}");
+    }
+}
