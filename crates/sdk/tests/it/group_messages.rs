@@ -64,6 +64,39 @@ fn seen(got: &[Message]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The group messages that arrive until `n` did (or `secs` passed); notices to the user (the
+/// system conversation) are left out.
+async fn group_msgs(c: &mut TestClient, n: usize, secs: u64) -> Vec<Message> {
+    let mut got = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while got.len() < n {
+        match tokio::time::timeout_at(deadline, c.events.recv()).await {
+            Ok(Some(SdkEvent::NewMessages(m))) => got.extend(
+                m.into_iter()
+                    .filter(|m| m.conv_type == Some(ConvType::GROUP)),
+            ),
+            Ok(Some(_)) => {}
+            _ => break,
+        }
+    }
+    got
+}
+
+/// Group messages arriving within `ms` milliseconds (to prove nothing more comes).
+async fn group_quiet(c: &mut TestClient, ms: u64) -> Vec<Message> {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(ms);
+    let mut got = Vec::new();
+    while let Ok(Some(ev)) = tokio::time::timeout_at(deadline, c.events.recv()).await {
+        if let SdkEvent::NewMessages(m) = ev {
+            got.extend(
+                m.into_iter()
+                    .filter(|m| m.conv_type == Some(ConvType::GROUP)),
+            );
+        }
+    }
+    got
+}
+
 fn pair(a: &str, b: &str) -> (String, String) {
     (a.to_owned(), b.to_owned())
 }
@@ -97,8 +130,14 @@ async fn group_messages_reach_members_and_catch_up(
     let hi = say(&alice, G, "hi").await.unwrap();
     let hi_seq = hi.seq.unwrap();
     assert!(hi_seq >= 1);
-    assert_eq!(seen(&bob.receive(1, 10).await), [pair("alice", "hi")]);
-    assert_eq!(seen(&carol.receive(1, 10).await), [pair("alice", "hi")]);
+    assert_eq!(
+        seen(&group_msgs(&mut bob, 1, 10).await),
+        [pair("alice", "hi")]
+    );
+    assert_eq!(
+        seen(&group_msgs(&mut carol, 1, 10).await),
+        [pair("alice", "hi")]
+    );
 
     // A member who was offline catches up at login, in order and once.
     carol.client.logout().await.unwrap();
@@ -107,9 +146,9 @@ async fn group_messages_reach_members_and_catch_up(
         say(&alice, G, t).await.unwrap();
     }
     let b1 = say(&bob, G, "b1").await.unwrap();
-    assert_eq!(bob.receive(4, 10).await.len(), 4);
+    assert_eq!(group_msgs(&mut bob, 4, 10).await.len(), 4);
     let mut carol = device(s1, dir, "carol", "carol-a", 0).await;
-    let got = carol.receive(5, 10).await;
+    let got = group_msgs(&mut carol, 5, 10).await;
     assert_eq!(
         seen(&got),
         [
@@ -122,7 +161,7 @@ async fn group_messages_reach_members_and_catch_up(
     );
     let seqs: Vec<u64> = got.iter().map(|m| m.seq.unwrap()).collect();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
-    assert!(carol.quiet(500).await.is_empty(), "each once");
+    assert!(group_quiet(&mut carol, 500).await.is_empty(), "each once");
     let conv = carol
         .client
         .conversation(G, ConvType::GROUP)
@@ -227,7 +266,7 @@ async fn group_messages_reach_members_and_catch_up(
     // Membership changes are tips in the stream, from the system; a new member's history
     // starts at joining, and a removed one gets nothing more.
     let mut dave = device(s1, dir, "dave", "dave", 0).await;
-    bob.quiet(300).await;
+    group_quiet(&mut bob, 300).await;
     alice
         .client
         .invite_members(&GroupInviteMemberParam {
@@ -238,9 +277,12 @@ async fn group_messages_reach_members_and_catch_up(
         .await
         .unwrap();
     let tip = format!("{:?} {:?}", GroupTipType::INVITE, Some(vec!["dave"]));
-    assert_eq!(seen(&bob.receive(1, 10).await), [pair("@TIM#SYSTEM", &tip)]);
+    assert_eq!(
+        seen(&group_msgs(&mut bob, 1, 10).await),
+        [pair("@TIM#SYSTEM", &tip)]
+    );
     say(&alice, G, "welcome").await.unwrap();
-    let got = dave.receive(2, 10).await;
+    let got = group_msgs(&mut dave, 2, 10).await;
     assert_eq!(
         seen(&got),
         [pair("@TIM#SYSTEM", &tip), pair("alice", "welcome")]
@@ -251,7 +293,7 @@ async fn group_messages_reach_members_and_catch_up(
         .await
         .unwrap();
     assert_eq!(history.len(), 2, "nothing from before dave joined");
-    bob.quiet(300).await;
+    group_quiet(&mut bob, 300).await;
     alice
         .client
         .kick_members(&GroupDeleteMemberParam {
@@ -262,12 +304,18 @@ async fn group_messages_reach_members_and_catch_up(
         .await
         .unwrap();
     let tip = format!("{:?} {:?}", GroupTipType::KICK, Some(vec!["dave"]));
-    assert_eq!(seen(&bob.receive(1, 10).await), [pair("@TIM#SYSTEM", &tip)]);
-    dave.quiet(300).await;
+    assert_eq!(
+        seen(&group_msgs(&mut bob, 1, 10).await),
+        [pair("@TIM#SYSTEM", &tip)]
+    );
+    group_quiet(&mut dave, 300).await;
     say(&alice, G, "bye").await.unwrap();
-    assert_eq!(seen(&bob.receive(1, 10).await), [pair("alice", "bye")]);
+    assert_eq!(
+        seen(&group_msgs(&mut bob, 1, 10).await),
+        [pair("alice", "bye")]
+    );
     assert!(
-        dave.quiet(500).await.is_empty(),
+        group_quiet(&mut dave, 500).await.is_empty(),
         "a removed member gets nothing more"
     );
 }
@@ -325,22 +373,28 @@ async fn a_broadcast_room_keeps_no_history_and_no_viewer_rows() {
     );
 
     // (The owner also gets the notice that the room was created.)
-    alice.quiet(300).await;
+    group_quiet(&mut alice, 300).await;
     let texts = |got: Vec<Message>| -> Vec<(String, String)> {
         got.iter()
             .map(|m| (m.sender.clone().unwrap_or_default(), text(m)))
             .collect()
     };
     say(&alice, L, "live 1").await.unwrap();
-    assert_eq!(texts(bob.receive(1, 10).await), [pair("alice", "live 1")]);
-    assert_eq!(texts(carol.receive(1, 10).await), [pair("alice", "live 1")]);
+    assert_eq!(
+        texts(group_msgs(&mut bob, 1, 10).await),
+        [pair("alice", "live 1")]
+    );
+    assert_eq!(
+        texts(group_msgs(&mut carol, 1, 10).await),
+        [pair("alice", "live 1")]
+    );
     say(&bob, L, "hello room").await.unwrap();
     assert_eq!(
-        texts(alice.receive(1, 10).await),
+        texts(group_msgs(&mut alice, 1, 10).await),
         [pair("bob", "hello room")]
     );
     assert_eq!(
-        texts(carol.receive(1, 10).await),
+        texts(group_msgs(&mut carol, 1, 10).await),
         [pair("bob", "hello room")]
     );
     let history = alice
@@ -357,8 +411,14 @@ async fn a_broadcast_room_keeps_no_history_and_no_viewer_rows() {
 
     carol.client.quit_group(L).await.unwrap();
     say(&alice, L, "live 2").await.unwrap();
-    assert_eq!(texts(bob.receive(1, 10).await), [pair("alice", "live 2")]);
-    assert!(carol.quiet(500).await.is_empty(), "left the room");
+    assert_eq!(
+        texts(group_msgs(&mut bob, 1, 10).await),
+        [pair("alice", "live 2")]
+    );
+    assert!(
+        group_quiet(&mut carol, 500).await.is_empty(),
+        "left the room"
+    );
 
     // The connection drops and comes back: the viewer is in the room again.
     s.stop().await.unwrap();
@@ -369,7 +429,7 @@ async fn a_broadcast_room_keeps_no_history_and_no_viewer_rows() {
     let mut got = Vec::new();
     for _ in 0..50 {
         say(&alice, L, "live 3").await.unwrap();
-        got = bob.receive(1, 1).await;
+        got = group_msgs(&mut bob, 1, 1).await;
         if !got.is_empty() {
             break;
         }
