@@ -605,6 +605,28 @@ int main(int argc, char** argv) {
     expect_rejected("TIMGroupHandlePendency(no pendency)",
         TIMGroupHandlePendency("{}", must_not_fire, "ghandle-none"), TIM_ERR_PARAM, "ghandle-none");
     TIMSetGroupTipsEventCallback(NULL, NULL);
+    TIMSetGroupAttributeChangedCallback(NULL, NULL);
+    expect_rejected("TIMGroupSetGroupAttributes(not an array)",
+        TIMGroupSetGroupAttributes("g", "{}", must_not_fire, "gattr-object"), TIM_ERR_JSON, "gattr-object");
+    expect_rejected("TIMGroupInitGroupAttributes(NULL group)",
+        TIMGroupInitGroupAttributes(NULL, "[]", must_not_fire, "gattr-null"), TIM_ERR_PARAM, "gattr-null");
+    expect_rejected("TIMGroupDeleteGroupAttributes(NULL keys)",
+        TIMGroupDeleteGroupAttributes("g", NULL, must_not_fire, "gattr-nokeys"), TIM_ERR_PARAM, "gattr-nokeys");
+    expect_rejected("TIMGroupGetGroupAttributes(keys \"[\")",
+        TIMGroupGetGroupAttributes("g", "[", must_not_fire, "gattr-bad"), TIM_ERR_JSON, "gattr-bad");
+    expect_rejected("TIMGroupGetOnlineMemberCount(\"\")",
+        TIMGroupGetOnlineMemberCount("", must_not_fire, "gcount-empty"), TIM_ERR_PARAM, "gcount-empty");
+    expect_rejected("TIMGroupSearchGroups(NULL)", TIMGroupSearchGroups(NULL, must_not_fire, "gsearch-null"),
+        TIM_ERR_PARAM, "gsearch-null");
+    expect_rejected("TIMGroupSearchGroupMembers(json \"{\")",
+        TIMGroupSearchGroupMembers("{", must_not_fire, "gmsearch-bad"), TIM_ERR_JSON, "gmsearch-bad");
+    expect_rejected("TIMMsgSetGroupReceiveMessageOpt(opt 9)",
+        TIMMsgSetGroupReceiveMessageOpt("g", (enum TIMReceiveMessageOpt)9, must_not_fire, "grecv-opt"),
+        TIM_ERR_PARAM, "grecv-opt");
+    waiter_init(&w);
+    rc = TIMGroupSearchGroups("{}", on_comm, &w);
+    expect_async("TIMGroupSearchGroups(no keywords)", rc, &w, 6017 /* ERR_INVALID_PARAMETERS */);
+    waiter_destroy(&w);
     waiter_init(&w);
     rc = TIMGroupCreate("{}", on_comm, &w);
     expect_async("TIMGroupCreate(without a name)", rc, &w, 10004 /* ERR_SVR_GROUP_INVALID_PARAMETERS */);

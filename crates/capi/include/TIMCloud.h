@@ -600,6 +600,53 @@ TIM_DECL int TIMGroupReportPendencyReaded(uint64_t time_stamp, TIMCommCallback c
  */
 TIM_DECL int TIMGroupHandlePendency(const char* json_group_handle_pendency_param, TIMCommCallback cb, const void* user_data);
 
+/*
+ * Group attributes (2021): a small key/value set of a group that any member
+ * (an AVChatRoom: anyone in the room) reads and changes, at most 16 keys of
+ * up to 32 bytes, values of up to 4096 bytes, 16384 bytes in all (else
+ * 10004). json_group_atrributes is an array of GroupAttributes, json_keys an
+ * array of key strings. Init replaces the whole set, Set adds or overwrites
+ * keys, Delete removes keys; each change reaches the members online through
+ * TIMSetGroupAttributeChangedCallback with the whole new set. Get answers an
+ * array of GroupAttributes: those of json_keys, or all when it is NULL, ""
+ * or []. The changes answer json_params "".
+ */
+TIM_DECL int TIMGroupInitGroupAttributes(const char* group_id, const char* json_group_atrributes, TIMCommCallback cb, const void* user_data);
+TIM_DECL int TIMGroupSetGroupAttributes(const char* group_id, const char* json_group_atrributes, TIMCommCallback cb, const void* user_data);
+TIM_DECL int TIMGroupDeleteGroupAttributes(const char* group_id, const char* json_keys, TIMCommCallback cb, const void* user_data);
+TIM_DECL int TIMGroupGetGroupAttributes(const char* group_id, const char* json_keys, TIMCommCallback cb, const void* user_data);
+
+/*
+ * How many of a group's members have a connection now, on every node of a
+ * cluster (an AVChatRoom: how many are in the room; not only AVChatRoom
+ * groups, unlike the hosted service): json_params is a
+ * GroupGetOnlineMemberCountResult. For members of the group (10007).
+ */
+TIM_DECL int TIMGroupGetOnlineMemberCount(const char* group_id, TIMCommCallback cb, const void* user_data);
+
+/*
+ * Search this user's groups (GroupSearchParam): those whose id or name (as
+ * group_search_params_field_list says, both when empty) contains any of the
+ * 1 to 5 keywords, ignoring case (else 6017). json_params is an array of
+ * GroupDetailInfo.
+ */
+TIM_DECL int TIMGroupSearchGroups(const char* json_group_search_groups_param, TIMCommCallback cb, const void* user_data);
+
+/*
+ * Search the members of this user's groups (GroupMemberSearchParam: the
+ * groups named, or all): those whose id or name card contains any keyword,
+ * ignoring case (nicknames and remarks are not matched). json_params is an
+ * array of GroupSearchGroupMembersdResult, one per group with matches.
+ */
+TIM_DECL int TIMGroupSearchGroupMembers(const char* json_group_search_group_members_param, TIMCommCallback cb, const void* user_data);
+
+/*
+ * Set how this user receives a group's messages (TIMReceiveMessageOpt,
+ * numbered as TIMGroupReceiveMessageOpt): kept as the member's message
+ * option and read back in GroupBaseInfo. json_params is "".
+ */
+TIM_DECL int TIMMsgSetGroupReceiveMessageOpt(const char* group_id, enum TIMReceiveMessageOpt opt, TIMCommCallback cb, const void* user_data);
+
 /* ========================================================================== */
 /* Event callbacks                                                            */
 /* ========================================================================== */
@@ -656,6 +703,9 @@ TIM_DECL void TIMSetMsgUpdateCallback(TIMMsgUpdateCallback cb, const void* user_
  * GroupTipsElem (each also comes as a message to the new-message receivers).
  */
 TIM_DECL void TIMSetGroupTipsEventCallback(TIMGroupTipsEventCallback cb, const void* user_data);
+
+/* Receive every change of the attributes of this user's groups (2021). */
+TIM_DECL void TIMSetGroupAttributeChangedCallback(TIMGroupAttributeChangedCallback cb, const void* user_data);
 
 /*
  * The total unread count of all conversations changed (a message arrived, a

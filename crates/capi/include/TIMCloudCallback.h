@@ -84,6 +84,11 @@ typedef void (*TIMMsgUpdateCallback)(const char* json_msg_array, const void* use
    total_unread_count: the new total. */
 typedef void (*TIMConvTotalUnreadMessageCountChangedCallback)(int total_unread_count, const void* user_data);
 
+/* A group's attributes changed (2021 API).
+   group_id: the group; json_group_attibute_array: JSON array of
+   GroupAttributes, the whole set as it now is. */
+typedef void (*TIMGroupAttributeChangedCallback)(const char* group_id, const char* json_group_attibute_array, const void* user_data);
+
 /* ---- Completion of an asynchronous API call ---- */
 
 /* Called once for each call that returned TIM_SUCC, and never when the call

@@ -398,6 +398,26 @@ enum TIMKeywordListMatchType {
     TIMKeywordListMatchType_And = 1  /* All keywords. */
 };
 
+/* TIMGroupSearchFieldKey: Group fields TIMGroupSearchGroups looks in (values as of 6.1.2155). */
+enum TIMGroupSearchFieldKey {
+    kTIMGroupSearchFieldKey_GroupId   = 1, /* Group ID. */
+    kTIMGroupSearchFieldKey_GroupName = 2  /* Group name. */
+};
+
+/* TIMGroupMemberSearchFieldKey: Member fields TIMGroupSearchGroupMembers looks in (values as of 6.1.2155). */
+enum TIMGroupMemberSearchFieldKey {
+    kTIMGroupMemberSearchFieldKey_Identifier = 1, /* User ID. */
+    kTIMGroupMemberSearchFieldKey_NikeName   = 2, /* Nickname (sic "Nike"). */
+    kTIMGroupMemberSearchFieldKey_Remark     = 4, /* Remark. */
+    kTIMGroupMemberSearchFieldKey_NameCard   = 8  /* Name card. */
+};
+
+/* TIMGroupMessageReadMembersFilter: Which members TIMMsgGetGroupMessageReadMembers lists (6.0). */
+enum TIMGroupMessageReadMembersFilter {
+    TIM_GROUP_MESSAGE_READ_MEMBERS_FILTER_READ   = 0, /* Members who read the message. */
+    TIM_GROUP_MESSAGE_READ_MEMBERS_FILTER_UNREAD = 1  /* Members who have not. */
+};
+
 /* ------------------------------------------------------------------------ */
 /* JSON key names, grouped by the JSON object they belong to. Each macro     */
 /* expands to the exact key string (typos included, they are part of the    */
@@ -505,6 +525,10 @@ enum TIMKeywordListMatchType {
 #define kTIMMsgCustom                "message_custom"                   /* string; in/out (opt); 4.2.0 to 4.3.118 (removed in 4.3.135) */
 #define kTIMMsgMsgId                 "message_msg_id"                   /* string; out; (later) 6.1.2155+; opentim fills it on every message */
 #define kTIMMsgCloudCustomStr        "message_cloud_custom_str"         /* string; in/out (opt); (later) 6.1.2155+ */
+#define kTIMMsgNeedReadReceipt       "message_need_read_receipt"        /* bool; in/out (opt); 6.0 (group read receipts) */
+#define kTIMMsgHasSentReceipt        "message_has_sent_receipt"         /* bool; out; 6.0 (group read receipts) */
+#define kTIMMsgReceiptReadCount      "message_receipt_read_count"       /* int32; out; 6.0 (group read receipts) */
+#define kTIMMsgReceiptUnreadCount    "message_receipt_unread_count"     /* int32; out; 6.0 (group read receipts) */
 
 /* MessageReceipt: Items of the read-receipt callback array (C2C). */
 #define kTIMMsgReceiptConvId    "msg_receipt_conv_id"    /* string; out */
@@ -1074,6 +1098,32 @@ enum TIMKeywordListMatchType {
 /* MessageSearchResult: Answer of TIMMsgSearchLocalMessages. */
 #define kTIMMsgSearchResultTotalCount "msg_search_result_total_count" /* uint; out; 6.1.2155+ */
 #define kTIMMsgSearchResultItemArray  "msg_search_result_item_array"  /* array of MessageSearchResultItem; out; 6.1.2155+ */
+
+/* GroupGetOnlineMemberCountResult: The answer of TIMGroupGetOnlineMemberCount. */
+#define TIMGroupGetOnlineMemberCountResulCount "group_get_online_member_count_result" /* int; out; (later) 6.1.2155+ */
+
+/* GroupSearchParam: What TIMGroupSearchGroups looks for. */
+#define TIMGroupSearchParamKeywordList "group_search_params_keyword_list" /* array of string; in; (later) 6.1.2155+ */
+#define TIMGroupSearchParamFieldList   "group_search_params_field_list"   /* array of TIMGroupSearchFieldKey; in; (later) 6.1.2155+ */
+
+/* GroupMemberSearchParam: What TIMGroupSearchGroupMembers looks for. */
+#define TIMGroupMemberSearchParamGroupidList "group_search_member_params_groupid_list" /* array of string; in; (later) 6.1.2155+ */
+#define TIMGroupMemberSearchParamKeywordList "group_search_member_params_keyword_list" /* array of string; in; (later) 6.1.2155+ */
+#define TIMGroupMemberSearchParamFieldList   "group_search_member_params_field_list"   /* array of TIMGroupMemberSearchFieldKey; in; (later) 6.1.2155+ */
+
+/* GroupSearchGroupMembersdResult: Items of the answer of TIMGroupSearchGroupMembers ("menber" sic). */
+#define TIMGroupSearchGroupMembersdResultGroupID        "group_search_member_result_groupid"          /* string; out; (later) 6.1.2155+ */
+#define TIMGroupSearchGroupMembersdResultMemberInfoList "group_search_member_result_menber_info_list" /* array of GroupMemberInfo; out; (later) 6.1.2155+ */
+
+/* GroupAttributes: One group attribute ("atrribute" sic). */
+#define TIMGroupAttributeKey   "group_atrribute_key"   /* string; in/out; (later) 6.1.2155+ */
+#define TIMGroupAttributeValue "group_atrribute_value" /* string; in/out; (later) 6.1.2155+ */
+
+/* GroupMessageReceipt: Read and unread counts of one group message (6.0 group read receipts). */
+#define kTIMMsgGroupMessageReceiptGroupId     "msg_group_message_receipt_group_id"     /* string; out; 6.0 */
+#define kTIMMsgGroupMessageReceiptMsgId       "msg_group_message_receipt_msg_id"       /* string; out; 6.0 */
+#define kTIMMsgGroupMessageReceiptReadCount   "msg_group_message_receipt_read_count"   /* uint64; out; 6.0 */
+#define kTIMMsgGroupMessageReceiptUnreadCount "msg_group_message_receipt_unread_count" /* uint64; out; 6.0 */
 
 /* ------------------------------------------------------------------------ */
 /* TIMErrCode: the code given to callbacks. 6xxx-9xxx come from the SDK,     */

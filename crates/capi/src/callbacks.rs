@@ -22,6 +22,7 @@ pub type TIMMsgReadedReceiptCallback = Option<JsonFn>;
 pub type TIMMsgRevokeCallback = Option<JsonFn>;
 pub type TIMMsgUpdateCallback = Option<JsonFn>;
 pub type TIMGroupTipsEventCallback = Option<JsonFn>;
+pub type TIMGroupAttributeChangedCallback = Option<GroupJsonFn>;
 pub type TIMConvTotalUnreadMessageCountChangedCallback = Option<CountFn>;
 pub type TIMNetworkStatusListenerCallback = Option<NetworkFn>;
 pub type TIMKickedOfflineCallback = Option<PlainFn>;
@@ -30,6 +31,7 @@ pub type TIMLogCallback = Option<LogFn>;
 
 pub type RecvFn = unsafe extern "C" fn(*const c_char, *const c_void);
 pub type JsonFn = unsafe extern "C" fn(*const c_char, *const c_void);
+pub type GroupJsonFn = unsafe extern "C" fn(*const c_char, *const c_char, *const c_void);
 pub type CountFn = unsafe extern "C" fn(i32, *const c_void);
 pub type ConvEventFn = unsafe extern "C" fn(i32, *const c_char, *const c_void);
 pub type NetworkFn = unsafe extern "C" fn(i32, i32, *const c_char, *const c_void);
@@ -47,6 +49,7 @@ pub struct Registry {
     pub revoke: Slot<JsonFn>,
     pub msg_update: Slot<JsonFn>,
     pub group_tips: Slot<JsonFn>,
+    pub group_attributes: Slot<GroupJsonFn>,
     pub total_unread: Slot<CountFn>,
     pub network: Slot<NetworkFn>,
     pub kicked: Slot<PlainFn>,
@@ -61,6 +64,7 @@ pub static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     revoke: None,
     msg_update: None,
     group_tips: None,
+    group_attributes: None,
     total_unread: None,
     network: None,
     kicked: None,
@@ -104,6 +108,17 @@ pub fn deliver(event: SdkEvent) {
             for (cb, ud) in targets {
                 // SAFETY: registered by the application; json lives until the loop ends.
                 unsafe { cb(json.as_ptr(), ud.ptr()) };
+            }
+        }
+        SdkEvent::GroupAttributes {
+            group_id,
+            attributes,
+        } => {
+            let target = registry().group_attributes;
+            if let Some((cb, ud)) = target {
+                let (id, json) = (cstring(group_id), cstring(to_json(&attributes)));
+                // SAFETY: registered by the application; the strings live until it returns.
+                unsafe { cb(id.as_ptr(), json.as_ptr(), ud.ptr()) };
             }
         }
         SdkEvent::Conversations(kind, convs) => {

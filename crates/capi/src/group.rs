@@ -18,7 +18,7 @@ use crate::ffi::{arg, guard, json_required, to_json, UserData};
 ///
 /// # Safety
 /// `group_id` is NULL or a valid C string.
-unsafe fn group_arg(group_id: *const c_char) -> Result<String, i32> {
+pub(crate) unsafe fn group_arg(group_id: *const c_char) -> Result<String, i32> {
     // SAFETY: forwarded from the caller's contract.
     match unsafe { arg(group_id) } {
         Ok(Some(id)) if !id.is_empty() => Ok(id.to_owned()),

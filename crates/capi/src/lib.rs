@@ -28,6 +28,7 @@ mod conversation;
 mod dispatch;
 mod ffi;
 mod group;
+mod group_more;
 mod history;
 mod init;
 mod log;

@@ -184,11 +184,15 @@ fn parse_key_defines(src: &str) -> Vec<(String, String)> {
             continue;
         };
         let rest = rest.trim();
-        if !rest.starts_with("kTIM") {
+        // Key macros are `kTIM…`; a few later ones are spelled `TIM…` (always a string).
+        if !rest.starts_with("kTIM") && !rest.starts_with("TIM") {
             continue;
         }
         let name: String = rest.chars().take_while(|&c| is_ident_char(c)).collect();
         let value = rest[name.len()..].trim();
+        if !name.starts_with('k') && !value.starts_with('"') {
+            continue;
+        }
         assert!(
             value.len() >= 2
                 && value.starts_with('"')
@@ -518,6 +522,9 @@ fn rust_newtypes() -> Vec<(&'static str, &'static [(&'static str, i64)])> {
         FriendCheckRelation,
         AndroidOfflinePushNotifyMode,
         OfflinePushFlag,
+        GroupSearchFieldKey,
+        GroupMemberSearchFieldKey,
+        GroupMessageReadMembersFilter,
     ]
 }
 

@@ -451,7 +451,8 @@ async fn chat(args: ChatArgs) -> Result<(), String> {
                 SdkEvent::Conversations(..)
                 | SdkEvent::TotalUnread(_)
                 | SdkEvent::Updated(_)
-                | SdkEvent::GroupTips(_) => {}
+                | SdkEvent::GroupTips(_)
+                | SdkEvent::GroupAttributes { .. } => {}
             }
         }
     });

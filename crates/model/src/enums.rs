@@ -602,6 +602,32 @@ tim_enum! {
     }
 }
 
+tim_enum! {
+    /// Group fields `TIMGroupSearchGroups` looks in (bits of `group_search_params_field_list`).
+    pub struct GroupSearchFieldKey("TIMGroupSearchFieldKey") {
+        GROUP_ID = ("kTIMGroupSearchFieldKey_GroupId", 1),
+        GROUP_NAME = ("kTIMGroupSearchFieldKey_GroupName", 2),
+    }
+}
+
+tim_enum! {
+    /// Member fields `TIMGroupSearchGroupMembers` looks in.
+    pub struct GroupMemberSearchFieldKey("TIMGroupMemberSearchFieldKey") {
+        IDENTIFIER = ("kTIMGroupMemberSearchFieldKey_Identifier", 1),
+        NIKE_NAME = ("kTIMGroupMemberSearchFieldKey_NikeName", 2),
+        REMARK = ("kTIMGroupMemberSearchFieldKey_Remark", 4),
+        NAME_CARD = ("kTIMGroupMemberSearchFieldKey_NameCard", 8),
+    }
+}
+
+tim_enum! {
+    /// Which members `TIMMsgGetGroupMessageReadMembers` lists (6.0).
+    pub struct GroupMessageReadMembersFilter("TIMGroupMessageReadMembersFilter") {
+        READ = ("TIM_GROUP_MESSAGE_READ_MEMBERS_FILTER_READ", 0),
+        UNREAD = ("TIM_GROUP_MESSAGE_READ_MEMBERS_FILTER_UNREAD", 1),
+    }
+}
+
 /// `(C enum name, members)` of every enum newtype of this module.
 pub const ALL_ENUMS: &[(&str, &[(&str, i64)])] = &[
     (TimResult::C_NAME, TimResult::MEMBERS),
@@ -654,6 +680,15 @@ pub const ALL_ENUMS: &[(&str, &[(&str, i64)])] = &[
         AndroidOfflinePushNotifyMode::MEMBERS,
     ),
     (OfflinePushFlag::C_NAME, OfflinePushFlag::MEMBERS),
+    (GroupSearchFieldKey::C_NAME, GroupSearchFieldKey::MEMBERS),
+    (
+        GroupMemberSearchFieldKey::C_NAME,
+        GroupMemberSearchFieldKey::MEMBERS,
+    ),
+    (
+        GroupMessageReadMembersFilter::C_NAME,
+        GroupMessageReadMembersFilter::MEMBERS,
+    ),
 ];
 
 #[cfg(test)]

@@ -364,3 +364,47 @@ json_struct! {
         pendency: GroupPendency = ("kTIMGroupHandlePendencyParamPendency", "group_handle_pendency_param_pendency"),
     }
 }
+
+json_struct! {
+    /// One group attribute (`GroupAttributes`; the SDK spells the keys "atrribute").
+    pub struct GroupAttributes {
+        key: String = ("TIMGroupAttributeKey", "group_atrribute_key"),
+        value: String = ("TIMGroupAttributeValue", "group_atrribute_value"),
+    }
+}
+
+json_struct! {
+    /// The answer of `TIMGroupGetOnlineMemberCount`.
+    pub struct GroupGetOnlineMemberCountResult {
+        count: u64 = ("TIMGroupGetOnlineMemberCountResulCount", "group_get_online_member_count_result"),
+    }
+}
+
+json_struct! {
+    /// What `TIMGroupSearchGroups` looks for (`GroupSearchParam`): groups of this user whose
+    /// fields (`TIMGroupSearchFieldKey`: id 1, name 2) contain a keyword.
+    pub struct GroupSearchParam {
+        keyword_list: Vec<String> = ("TIMGroupSearchParamKeywordList", "group_search_params_keyword_list"),
+        field_list: Vec<u32> = ("TIMGroupSearchParamFieldList", "group_search_params_field_list"),
+    }
+}
+
+json_struct! {
+    /// What `TIMGroupSearchGroupMembers` looks for (`GroupMemberSearchParam`): members of
+    /// these groups (all of this user's when empty) whose fields
+    /// (`TIMGroupMemberSearchFieldKey`: id 1, nick 2, remark 4, name card 8) contain a keyword.
+    pub struct GroupMemberSearchParam {
+        groupid_list: Vec<String> = ("TIMGroupMemberSearchParamGroupidList", "group_search_member_params_groupid_list"),
+        keyword_list: Vec<String> = ("TIMGroupMemberSearchParamKeywordList", "group_search_member_params_keyword_list"),
+        field_list: Vec<u32> = ("TIMGroupMemberSearchParamFieldList", "group_search_member_params_field_list"),
+    }
+}
+
+json_struct! {
+    /// One group's matches of `TIMGroupSearchGroupMembers` (`GroupSearchGroupMembersdResult`;
+    /// the SDK spells the list key "menber").
+    pub struct GroupSearchGroupMembersdResult {
+        group_id: String = ("TIMGroupSearchGroupMembersdResultGroupID", "group_search_member_result_groupid"),
+        member_info_list: Vec<GroupMemberInfo> = ("TIMGroupSearchGroupMembersdResultMemberInfoList", "group_search_member_result_menber_info_list"),
+    }
+}

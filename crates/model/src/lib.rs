@@ -133,6 +133,20 @@ pub const ALL_KEYS: &[(&str, &[(&str, &str)])] = &[
     ("GroupPendency", GroupPendency::KEYS),
     ("GroupPendencyResult", GroupPendencyResult::KEYS),
     ("GroupHandlePendencyParam", GroupHandlePendencyParam::KEYS),
+    ("GroupAttributes", group::GroupAttributes::KEYS),
+    (
+        "GroupGetOnlineMemberCountResult",
+        group::GroupGetOnlineMemberCountResult::KEYS,
+    ),
+    ("GroupSearchParam", group::GroupSearchParam::KEYS),
+    (
+        "GroupMemberSearchParam",
+        group::GroupMemberSearchParam::KEYS,
+    ),
+    (
+        "GroupSearchGroupMembersdResult",
+        group::GroupSearchGroupMembersdResult::KEYS,
+    ),
     ("MsgBatchSendParam", MsgBatchSendParam::KEYS),
     ("MsgBatchSendResult", MsgBatchSendResult::KEYS),
     ("MsgDeleteParam", MsgDeleteParam::KEYS),

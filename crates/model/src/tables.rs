@@ -307,6 +307,20 @@ pub static ENUMS: &[(&str, &[(&str, i64)])] = &[
         ("TIMKeywordListMatchType_Or", 0),
         ("TIMKeywordListMatchType_And", 1),
     ]),
+    ("TIMGroupSearchFieldKey", &[
+        ("kTIMGroupSearchFieldKey_GroupId", 1),
+        ("kTIMGroupSearchFieldKey_GroupName", 2),
+    ]),
+    ("TIMGroupMemberSearchFieldKey", &[
+        ("kTIMGroupMemberSearchFieldKey_Identifier", 1),
+        ("kTIMGroupMemberSearchFieldKey_NikeName", 2),
+        ("kTIMGroupMemberSearchFieldKey_Remark", 4),
+        ("kTIMGroupMemberSearchFieldKey_NameCard", 8),
+    ]),
+    ("TIMGroupMessageReadMembersFilter", &[
+        ("TIM_GROUP_MESSAGE_READ_MEMBERS_FILTER_READ", 0),
+        ("TIM_GROUP_MESSAGE_READ_MEMBERS_FILTER_UNREAD", 1),
+    ]),
 ];
 
 /// Every JSON key macro of the C header: constant name -> JSON key string.
@@ -399,6 +413,10 @@ pub static JSON_KEYS: &[(&str, &str)] = &[
     ("kTIMMsgCustom", "message_custom"),
     ("kTIMMsgMsgId", "message_msg_id"),
     ("kTIMMsgCloudCustomStr", "message_cloud_custom_str"),
+    ("kTIMMsgNeedReadReceipt", "message_need_read_receipt"),
+    ("kTIMMsgHasSentReceipt", "message_has_sent_receipt"),
+    ("kTIMMsgReceiptReadCount", "message_receipt_read_count"),
+    ("kTIMMsgReceiptUnreadCount", "message_receipt_unread_count"),
     // MessageReceipt
     ("kTIMMsgReceiptConvId", "msg_receipt_conv_id"),
     ("kTIMMsgReceiptConvType", "msg_receipt_conv_type"),
@@ -890,6 +908,26 @@ pub static JSON_KEYS: &[(&str, &str)] = &[
     // MessageSearchResult
     ("kTIMMsgSearchResultTotalCount", "msg_search_result_total_count"),
     ("kTIMMsgSearchResultItemArray", "msg_search_result_item_array"),
+    // GroupGetOnlineMemberCountResult
+    ("TIMGroupGetOnlineMemberCountResulCount", "group_get_online_member_count_result"),
+    // GroupSearchParam
+    ("TIMGroupSearchParamKeywordList", "group_search_params_keyword_list"),
+    ("TIMGroupSearchParamFieldList", "group_search_params_field_list"),
+    // GroupMemberSearchParam
+    ("TIMGroupMemberSearchParamGroupidList", "group_search_member_params_groupid_list"),
+    ("TIMGroupMemberSearchParamKeywordList", "group_search_member_params_keyword_list"),
+    ("TIMGroupMemberSearchParamFieldList", "group_search_member_params_field_list"),
+    // GroupSearchGroupMembersdResult
+    ("TIMGroupSearchGroupMembersdResultGroupID", "group_search_member_result_groupid"),
+    ("TIMGroupSearchGroupMembersdResultMemberInfoList", "group_search_member_result_menber_info_list"),
+    // GroupAttributes
+    ("TIMGroupAttributeKey", "group_atrribute_key"),
+    ("TIMGroupAttributeValue", "group_atrribute_value"),
+    // GroupMessageReceipt
+    ("kTIMMsgGroupMessageReceiptGroupId", "msg_group_message_receipt_group_id"),
+    ("kTIMMsgGroupMessageReceiptMsgId", "msg_group_message_receipt_msg_id"),
+    ("kTIMMsgGroupMessageReceiptReadCount", "msg_group_message_receipt_read_count"),
+    ("kTIMMsgGroupMessageReceiptUnreadCount", "msg_group_message_receipt_unread_count"),
 ];
 
 /// The TIMErrCode enum: name -> number, in header order.

@@ -31,6 +31,16 @@ pub enum Event {
     /// for the missing ones ([`crate::op::group::GroupSync`]). Nothing about it is written per
     /// member.
     Group(Box<GroupEntry>),
+    /// A group's attributes changed: the whole set as it now is, for the members online
+    /// (nothing is stored per member; `group.attributes.get` reads the current set).
+    GroupAttributes(Box<GroupAttributesChanged>),
+}
+
+/// The body of [`Event::GroupAttributes`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupAttributesChanged {
+    pub group_id: String,
+    pub attributes: Vec<opentim_model::group::GroupAttributes>,
 }
 
 const INBOX: &str = "inbox";
@@ -39,6 +49,7 @@ const USER_SIG_EXPIRED: &str = "user_sig_expired";
 const RESYNC: &str = "resync";
 const ONLINE: &str = "online";
 const GROUP: &str = "group";
+const GROUP_ATTRIBUTES: &str = "group_attributes";
 
 /// Every event's name.
 pub const EVENTS: &[&str] = &[
@@ -48,6 +59,7 @@ pub const EVENTS: &[&str] = &[
     RESYNC,
     ONLINE,
     GROUP,
+    GROUP_ATTRIBUTES,
 ];
 
 #[derive(Serialize)]
@@ -69,6 +81,7 @@ impl Event {
             Event::Resync => RESYNC,
             Event::Online(_) => ONLINE,
             Event::Group(_) => GROUP,
+            Event::GroupAttributes(_) => GROUP_ATTRIBUTES,
         }
     }
 
@@ -78,6 +91,7 @@ impl Event {
             Event::Inbox(entry) => encode(INBOX, entry),
             Event::Online(message) => encode(ONLINE, message),
             Event::Group(entry) => encode(GROUP, entry),
+            Event::GroupAttributes(change) => encode(GROUP_ATTRIBUTES, change),
             Event::KickedOffline | Event::UserSigExpired | Event::Resync => {
                 encode(self.name(), &Empty {})
             }
@@ -94,6 +108,7 @@ impl Event {
             RESYNC => Event::Resync,
             ONLINE => Event::Online(decode_body(body)?),
             GROUP => Event::Group(decode_body(body)?),
+            GROUP_ATTRIBUTES => Event::GroupAttributes(decode_body(body)?),
             _ => return Ok(None),
         }))
     }

@@ -308,6 +308,12 @@ impl Session {
                     self.shared
                         .emit(SdkEvent::NewMessages(vec![to_local(&self.user, &message)]));
                 }
+                Action::GroupAttributes(change) => {
+                    self.shared.emit(SdkEvent::GroupAttributes {
+                        group_id: change.group_id,
+                        attributes: change.attributes,
+                    });
+                }
                 Action::Acked { key, message } => {
                     let Some(client_msg_id) =
                         self.waiting.get(&key).map(|w| w.client_msg_id.clone())

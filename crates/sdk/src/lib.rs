@@ -15,6 +15,8 @@ mod tls;
 
 pub use client::{Client, ClientOptions, SdkEvent};
 pub use error::{Result, SdkError};
+/// How [`Client::change_group_attributes`] changes a group's attributes.
+pub use opentim_protocol::op::group::AttributesMode;
 
 /// The SDK version string reported by `TIMGetSDKVersion`.
 pub const VERSION: &str = concat!("opentim-", env!("CARGO_PKG_VERSION"));

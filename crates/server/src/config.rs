@@ -97,6 +97,12 @@ pub struct Config {
     /// Most pendencies per page of `TIMGroupGetPendencyList` (the caller may ask fewer).
     /// Default 20.
     pub group_pendency_page: u32,
+    /// Most attributes of a group, longest key and value, and most bytes of keys and values
+    /// together. Defaults 16, 32, 4096 and 16384.
+    pub max_group_attributes: usize,
+    pub max_group_attribute_key_bytes: usize,
+    pub max_group_attribute_value_bytes: usize,
+    pub max_group_attributes_bytes: usize,
     /// SQLite `synchronous` mode: "full" (default; an ack means the message survived power
     /// loss) or "normal" (survives a process crash, may lose the last commits on power loss).
     pub sqlite_synchronous: String,
@@ -175,6 +181,10 @@ impl Default for Config {
             max_group_custom_value_bytes: 512,
             max_member_custom_fields: 5,
             group_pendency_page: 20,
+            max_group_attributes: 16,
+            max_group_attribute_key_bytes: 32,
+            max_group_attribute_value_bytes: 4096,
+            max_group_attributes_bytes: 16384,
             sqlite_synchronous: "full".into(),
             write_batch: 512,
             store_retry_secs: 10,

@@ -4,10 +4,11 @@
 //! `GetGroupInfoResult`, `GroupPendencyResult` ...).
 
 use opentim_model::group::{
-    CreateGroupParam, CreateGroupResult, GetGroupInfoResult, GroupBaseInfo, GroupDeleteMemberParam,
-    GroupDeleteMemberResult, GroupGetMemberInfoListParam, GroupGetMemberInfoListResult,
-    GroupHandlePendencyParam, GroupInviteMemberParam, GroupInviteMemberResult,
-    GroupModifyInfoParam, GroupModifyMemberInfoParam, GroupPendencyOption, GroupPendencyResult,
+    CreateGroupParam, CreateGroupResult, GetGroupInfoResult, GroupAttributes, GroupBaseInfo,
+    GroupDeleteMemberParam, GroupDeleteMemberResult, GroupGetMemberInfoListParam,
+    GroupGetMemberInfoListResult, GroupGetOnlineMemberCountResult, GroupHandlePendencyParam,
+    GroupInviteMemberParam, GroupInviteMemberResult, GroupModifyInfoParam,
+    GroupModifyMemberInfoParam, GroupPendencyOption, GroupPendencyResult,
 };
 use serde::{Deserialize, Serialize};
 
@@ -258,4 +259,73 @@ impl Op for HandlePendency {
     const SERVES: &'static [&'static str] = &["TIMGroupHandlePendency"];
     type Request = GroupHandlePendencyParam;
     type Response = Empty;
+}
+
+/// Change a group's attributes: replace the set, set keys, or delete keys.
+pub struct ChangeGroupAttributes;
+
+impl Op for ChangeGroupAttributes {
+    const NAME: &'static str = "group.attributes.change";
+    const SERVES: &'static [&'static str] = &[
+        "TIMGroupInitGroupAttributes",
+        "TIMGroupSetGroupAttributes",
+        "TIMGroupDeleteGroupAttributes",
+    ];
+    type Request = AttributesChange;
+    type Response = Empty;
+}
+
+/// How [`ChangeGroupAttributes`] changes the set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttributesMode {
+    /// The attributes given become the whole set.
+    Init,
+    /// The attributes given are added or overwritten.
+    Set,
+    /// The keys given are removed.
+    Delete,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttributesChange {
+    pub group_id: String,
+    pub mode: AttributesMode,
+    #[serde(default)]
+    pub attributes: Vec<GroupAttributes>,
+    #[serde(default)]
+    pub keys: Vec<String>,
+}
+
+/// Read a group's attributes (those named, or all).
+pub struct GetGroupAttributes;
+
+impl Op for GetGroupAttributes {
+    const NAME: &'static str = "group.attributes.get";
+    const SERVES: &'static [&'static str] = &["TIMGroupGetGroupAttributes"];
+    type Request = AttributesRequest;
+    type Response = AttributesResponse;
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttributesRequest {
+    pub group_id: String,
+    /// The keys to read; empty: all.
+    #[serde(default)]
+    pub keys: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttributesResponse {
+    pub attributes: Vec<GroupAttributes>,
+}
+
+/// How many members of a broadcast room are online.
+pub struct OnlineMemberCount;
+
+impl Op for OnlineMemberCount {
+    const NAME: &'static str = "group.online_count";
+    const SERVES: &'static [&'static str] = &["TIMGroupGetOnlineMemberCount"];
+    type Request = GroupRequest;
+    type Response = GroupGetOnlineMemberCountResult;
 }

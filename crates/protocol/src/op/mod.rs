@@ -59,6 +59,9 @@ pub const OPS: &[&str] = &[
     group::Pendencies::NAME,
     group::PendenciesRead::NAME,
     group::HandlePendency::NAME,
+    group::ChangeGroupAttributes::NAME,
+    group::GetGroupAttributes::NAME,
+    group::OnlineMemberCount::NAME,
 ];
 
 /// A body with nothing in it (`{}`).

@@ -2,6 +2,8 @@
 //! profiles and memberships. The server decides who may do what; its code and text come back
 //! as the error.
 
+use opentim_model::enums::GroupReceiveMessageOpt;
+use opentim_model::group::GroupAttributes;
 use opentim_model::group::{
     CreateGroupParam, CreateGroupResult, GetGroupInfoResult, GroupBaseInfo, GroupDeleteMemberParam,
     GroupDeleteMemberResult, GroupGetMemberInfoListParam, GroupGetMemberInfoListResult,
@@ -9,15 +11,20 @@ use opentim_model::group::{
     GroupModifyInfoParam, GroupModifyMemberInfoParam, GroupPendencyOption, GroupPendencyResult,
 };
 use opentim_protocol::op::group::{
-    CreateGroup, DismissGroup, GroupInfo, GroupInfoRequest, GroupMembers, GroupRequest,
+    AttributesChange, AttributesMode, AttributesRequest, ChangeGroupAttributes, CreateGroup,
+    DismissGroup, GetGroupAttributes, GroupInfo, GroupInfoRequest, GroupMembers, GroupRequest,
     HandlePendency, InviteMembers, JoinGroup, JoinGroupRequest, JoinedGroups, KickMembers,
-    ModifyGroup, ModifyMember, Pendencies, PendenciesRead, PendenciesReadRequest, QuitGroup,
+    ModifyGroup, ModifyMember, OnlineMemberCount, Pendencies, PendenciesRead,
+    PendenciesReadRequest, QuitGroup,
 };
 use opentim_protocol::op::Empty;
 
 use super::Client;
 use crate::connection::Command;
 use crate::error::Result;
+
+/// `kTIMGroupMemberModifyFlag_MsgFlag`.
+const MSG_FLAG: i64 = 0x1;
 
 impl Client {
     /// Create a group owned by this user (`TIMGroupCreate`): its id, the one given or the
@@ -133,5 +140,68 @@ impl Client {
     /// Accept or refuse a request or invitation (`TIMGroupHandlePendency`).
     pub async fn handle_group_pendency(&self, param: &GroupHandlePendencyParam) -> Result<()> {
         self.call::<HandlePendency>(param).await.map(drop)
+    }
+
+    /// Change a group's attributes (`TIMGroupInitGroupAttributes`: replace them all,
+    /// `…Set…`: add or overwrite, `…Delete…`: remove keys); the members online are told the
+    /// new set.
+    pub async fn change_group_attributes(
+        &self,
+        group_id: &str,
+        mode: AttributesMode,
+        attributes: Vec<GroupAttributes>,
+        keys: Vec<String>,
+    ) -> Result<()> {
+        let request = AttributesChange {
+            group_id: group_id.to_owned(),
+            mode,
+            attributes,
+            keys,
+        };
+        self.call::<ChangeGroupAttributes>(&request).await.map(drop)
+    }
+
+    /// A group's attributes: those of `keys`, or all (`TIMGroupGetGroupAttributes`).
+    pub async fn group_attributes(
+        &self,
+        group_id: &str,
+        keys: &[String],
+    ) -> Result<Vec<GroupAttributes>> {
+        let request = AttributesRequest {
+            group_id: group_id.to_owned(),
+            keys: keys.to_vec(),
+        };
+        Ok(self.call::<GetGroupAttributes>(&request).await?.attributes)
+    }
+
+    /// How many of a group's members (an AVChatRoom: of those in the room) are online, on
+    /// every node (`TIMGroupGetOnlineMemberCount`).
+    pub async fn online_member_count(&self, group_id: &str) -> Result<u64> {
+        let request = GroupRequest {
+            group_id: group_id.to_owned(),
+        };
+        Ok(self
+            .call::<OnlineMemberCount>(&request)
+            .await?
+            .count
+            .unwrap_or(0))
+    }
+
+    /// Set how this user receives a group's messages (`TIMMsgSetGroupReceiveMessageOpt`):
+    /// the member's message option, read back in `GroupBaseInfo`.
+    pub async fn set_group_receive_opt(
+        &self,
+        group_id: &str,
+        opt: GroupReceiveMessageOpt,
+    ) -> Result<()> {
+        let user = self.slot(|s| s.user.clone())?;
+        let param = GroupModifyMemberInfoParam {
+            group_id: Some(group_id.to_owned()),
+            identifier: Some(user),
+            modify_flag: Some(MSG_FLAG),
+            msg_flag: Some(opt),
+            ..Default::default()
+        };
+        self.modify_member(&param).await
     }
 }

@@ -1,5 +1,6 @@
 //! The public async API.
 
+mod group_search;
 mod groups;
 mod messages;
 
@@ -150,6 +151,12 @@ pub enum SdkEvent {
     /// Group tips (membership, role and profile changes) that arrived, each also carried by
     /// a message of [`SdkEvent::NewMessages`] (`TIMGroupTipsEventCallback`).
     GroupTips(Vec<opentim_model::elem::GroupTipsElem>),
+    /// A group's attributes changed: the whole set as it now is
+    /// (`TIMGroupAttributeChangedCallback`).
+    GroupAttributes {
+        group_id: String,
+        attributes: Vec<opentim_model::group::GroupAttributes>,
+    },
     /// Conversations added or changed (`TIMConvEventCallback`).
     Conversations(ConvEvent, Vec<ConvInfo>),
     /// The connection's state (`TIMNetworkStatusListenerCallback`).

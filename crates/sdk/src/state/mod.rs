@@ -63,6 +63,8 @@ pub enum Action {
     Bootstrap(ConvListResponse),
     /// An online-only message: report it as new, store nothing (it has no seq or cursor).
     Online(Box<WireMessage>),
+    /// A group's attributes changed: report the whole set.
+    GroupAttributes(Box<opentim_protocol::GroupAttributesChanged>),
     /// Another login took this session over.
     Kicked,
     /// The UserSig expired.
@@ -429,6 +431,7 @@ impl Core {
             Event::Inbox(entry) => self.live(entry, None),
             Event::Online(message) => vec![Action::Online(message)],
             Event::Group(entry) => self.group_live(*entry, None),
+            Event::GroupAttributes(change) => vec![Action::GroupAttributes(change)],
         }
     }
 

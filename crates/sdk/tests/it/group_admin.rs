@@ -654,3 +654,210 @@ async fn running_a_group_across_nodes() {
     a.stop().await.unwrap();
     b.stop().await.unwrap();
 }
+
+/// The next attribute set of `group` this client is told of.
+async fn attributes_pushed(
+    c: &mut TestClient,
+    group: &str,
+) -> Vec<opentim_model::group::GroupAttributes> {
+    c.wait_for(10, |e| match e {
+        SdkEvent::GroupAttributes {
+            group_id,
+            attributes,
+        } if group_id == group => Some(attributes),
+        _ => None,
+    })
+    .await
+    .unwrap_or_else(|| panic!("{} is not told the attributes of {group}", c.user))
+}
+
+async fn attributes_counts_and_searches(s0: &RunningServer, s1: &RunningServer, dir: &Path) {
+    use opentim_model::group::{GroupAttributes, GroupMemberSearchParam, GroupSearchParam};
+    use opentim_sdk::AttributesMode as M;
+    const G: &str = "g-attrs";
+    let alice = device(s0, dir, "alice", "alice", 0).await;
+    let mut bob = device(s1, dir, "bob", "bob", 0).await;
+    alice
+        .client
+        .create_group(&create(
+            G,
+            GroupType::PUBLIC,
+            GroupAddOption::ANY,
+            &[("bob", GroupMemberRole::NORMAL)],
+        ))
+        .await
+        .unwrap();
+    let attr = |k: &str, v: &str| GroupAttributes {
+        key: Some(k.into()),
+        value: Some(v.into()),
+    };
+    let keys = |set: &[GroupAttributes]| -> Vec<(String, String)> {
+        set.iter()
+            .map(|a| (a.key.clone().unwrap(), a.value.clone().unwrap()))
+            .collect()
+    };
+    // Members change them; every member online gets the whole new set.
+    alice
+        .client
+        .change_group_attributes(
+            G,
+            M::Init,
+            vec![attr("topic", "lunch"), attr("room", "2")],
+            vec![],
+        )
+        .await
+        .unwrap();
+    let mut want = vec![
+        ("room".to_owned(), "2".to_owned()),
+        ("topic".to_owned(), "lunch".to_owned()),
+    ];
+    assert_eq!(keys(&attributes_pushed(&mut bob, G).await), want);
+    bob.client
+        .change_group_attributes(G, M::Set, vec![attr("room", "3")], vec![])
+        .await
+        .unwrap();
+    want[0].1 = "3".into();
+    assert_eq!(keys(&attributes_pushed(&mut bob, G).await), want);
+    alice
+        .client
+        .change_group_attributes(G, M::Delete, vec![], vec!["topic".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        keys(&attributes_pushed(&mut bob, G).await),
+        [("room".to_owned(), "3".to_owned())]
+    );
+    let all = bob.client.group_attributes(G, &[]).await.unwrap();
+    assert_eq!(keys(&all), [("room".to_owned(), "3".to_owned())]);
+    // Limits, and outsiders.
+    let many: Vec<GroupAttributes> = (0..17).map(|i| attr(&format!("k{i}"), "v")).collect();
+    let code = |r: opentim_sdk::Result<()>| r.unwrap_err().code;
+    assert_eq!(
+        code(
+            alice
+                .client
+                .change_group_attributes(G, M::Set, many, vec![])
+                .await
+        ),
+        codes::ERR_SVR_GROUP_INVALID_PARAMETERS
+    );
+    assert_eq!(
+        code(
+            alice
+                .client
+                .change_group_attributes(G, M::Set, vec![attr("big", &"x".repeat(4097))], vec![])
+                .await
+        ),
+        codes::ERR_SVR_GROUP_INVALID_PARAMETERS
+    );
+    assert_eq!(
+        keys(&bob.client.group_attributes(G, &[]).await.unwrap()).len(),
+        1,
+        "unchanged"
+    );
+    let zed = device(s0, dir, "zed", "zed", 0).await;
+    assert_eq!(
+        zed.client.group_attributes(G, &[]).await.unwrap_err().code,
+        codes::ERR_SVR_GROUP_PERMISSION_DENY
+    );
+
+    // Online members, counted on every node.
+    assert_eq!(alice.client.online_member_count(G).await.unwrap(), 2);
+    bob.client.logout().await.unwrap();
+    assert_eq!(alice.client.online_member_count(G).await.unwrap(), 1);
+    let bob = device(s1, dir, "bob", "bob", 0).await;
+
+    // Searching one's groups and their members.
+    alice
+        .client
+        .create_group(&create(
+            "g-other",
+            GroupType::PUBLIC,
+            GroupAddOption::ANY,
+            &[],
+        ))
+        .await
+        .unwrap();
+    let found = alice
+        .client
+        .search_groups(&GroupSearchParam {
+            keyword_list: Some(vec!["ATTRS".into()]),
+            field_list: Some(vec![1]),
+        })
+        .await
+        .unwrap();
+    let ids: Vec<_> = found.iter().map(|g| g.group_id.clone().unwrap()).collect();
+    assert_eq!(ids, [G]);
+    let by_name = alice
+        .client
+        .search_groups(&GroupSearchParam {
+            keyword_list: Some(vec!["other name".into()]),
+            field_list: Some(vec![2]),
+        })
+        .await
+        .unwrap();
+    assert_eq!(by_name.len(), 1);
+    assert_eq!(
+        alice
+            .client
+            .search_groups(&GroupSearchParam::default())
+            .await
+            .unwrap_err()
+            .code,
+        codes::ERR_INVALID_PARAMETERS
+    );
+    let card = GroupModifyMemberInfoParam {
+        name_card: Some("Bobby Tables".into()),
+        ..modify_member(G, "bob", NAME_CARD)
+    };
+    bob.client.modify_member(&card).await.unwrap();
+    let members = alice
+        .client
+        .search_group_members(&GroupMemberSearchParam {
+            keyword_list: Some(vec!["tables".into()]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0].group_id.as_deref(), Some(G));
+    let m = members[0].member_info_list.as_ref().unwrap();
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].identifier.as_deref(), Some("bob"));
+
+    // The receive option is the member's own, read back in the joined list.
+    bob.client
+        .set_group_receive_opt(G, opentim_model::enums::GroupReceiveMessageOpt::NOT_RECEIVE)
+        .await
+        .unwrap();
+    let joined = bob.client.joined_groups().await.unwrap();
+    let g = joined
+        .iter()
+        .find(|g| g.group_id.as_deref() == Some(G))
+        .unwrap();
+    assert_eq!(
+        g.msg_flag,
+        Some(opentim_model::enums::GroupReceiveMessageOpt::NOT_RECEIVE)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attributes_counts_and_searches_on_one_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(&dir.path().join("server")).await;
+    attributes_counts_and_searches(&s, &s, dir.path()).await;
+    s.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(all(pg_tests, nats_tests)),
+    ignore = "needs PostgreSQL and NATS: set OPENTIM_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test and OPENTIM_TEST_NATS_URL=nats://127.0.0.1:4222 (.ci/run does)"
+)]
+async fn attributes_counts_and_searches_across_nodes() {
+    let c = Cluster::new();
+    let (a, b) = (c.node("a").await, c.node("b").await);
+    attributes_counts_and_searches(&a, &b, c.dir.path()).await;
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
+}

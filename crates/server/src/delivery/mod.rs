@@ -18,6 +18,9 @@
 mod nats;
 mod registry;
 
+/// How long a node waits for the other nodes' counts of a topic's sessions.
+pub const COUNT_WINDOW: std::time::Duration = std::time::Duration::from_millis(300);
+
 use std::sync::{Arc, OnceLock};
 
 use opentim_model::ids::{GroupId, UserId};
@@ -157,6 +160,16 @@ impl Delivery {
                 })
                 .await;
             }
+        }
+    }
+
+    /// How many sessions follow group `group`'s topic: here, and on the other nodes that
+    /// answer within [`COUNT_WINDOW`].
+    pub async fn online_count(&self, group: &GroupId) -> u64 {
+        let here = self.registry.topic_sessions(&Topic::Group(group.clone())) as u64;
+        match &self.cluster {
+            Some(link) => here + link.remote_count(group).await,
+            None => here,
         }
     }
 

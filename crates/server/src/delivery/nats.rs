@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
-use opentim_model::ids::UserId;
+use opentim_model::ids::{GroupId, UserId};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -80,6 +80,8 @@ struct Inner {
     /// Each (re)connection of the client, until [`NatsLink::start`] takes it over.
     connected: Mutex<Option<mpsc::UnboundedReceiver<()>>>,
     reconnects: Mutex<Option<JoinHandle<()>>>,
+    /// Answers the other nodes' session counts.
+    counts: Mutex<Option<JoinHandle<()>>>,
 }
 
 /// A node's link to the other nodes.
@@ -136,6 +138,7 @@ impl NatsLink {
                 publisher: Mutex::new(Some(publisher)),
                 connected: Mutex::new(Some(connected_rx)),
                 reconnects: Mutex::new(None),
+                counts: Mutex::new(None),
             }),
         })
     }
@@ -149,6 +152,7 @@ impl NatsLink {
             .delivery
             .lock()
             .unwrap_or_else(|p| p.into_inner()) = delivery;
+        self.serve_counts();
         let connected = self
             .inner
             .connected
@@ -175,6 +179,70 @@ impl NatsLink {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner()) = Some(task);
         }
+    }
+
+    /// The subject on which nodes are asked how many sessions follow a topic.
+    fn count_subject(&self) -> String {
+        format!("{}.count", self.inner.prefix)
+    }
+
+    /// Answer the other nodes' questions of how many sessions here follow a group's topic
+    /// (the request's payload is the group id).
+    fn serve_counts(&self) {
+        let link = self.clone();
+        let task = tokio::spawn(async move {
+            use futures_util::StreamExt;
+            let mut sub = match link.inner.client.subscribe(link.count_subject()).await {
+                Ok(sub) => sub,
+                Err(e) => {
+                    tracing::error!(error = %e, "NATS subscribe failed; online counts are this node's only");
+                    return;
+                }
+            };
+            while let Some(msg) = sub.next().await {
+                let (Some(reply), Some(delivery)) = (msg.reply, link.delivery()) else {
+                    continue;
+                };
+                let asked = String::from_utf8_lossy(&msg.payload);
+                let n = GroupId::parse_unbounded(&asked)
+                    .map_or(0, |g| delivery.registry.topic_sessions(&Topic::Group(g)));
+                let answer = format!("{} {n}", link.inner.node);
+                let _ = link.inner.client.publish(reply, answer.into()).await;
+            }
+        });
+        *self.inner.counts.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);
+    }
+
+    /// The sessions following group `group`'s topic on the other nodes that answer within
+    /// [`super::COUNT_WINDOW`].
+    pub(super) async fn remote_count(&self, group: &GroupId) -> u64 {
+        use futures_util::StreamExt;
+        let client = &self.inner.client;
+        let inbox = client.new_inbox();
+        let Ok(mut answers) = client.subscribe(inbox.clone()).await else {
+            return 0;
+        };
+        let asked = group.as_str().to_owned();
+        if client
+            .publish_with_reply(self.count_subject(), inbox, asked.into())
+            .await
+            .is_err()
+        {
+            return 0;
+        }
+        let mut total = 0;
+        let deadline = tokio::time::Instant::now() + super::COUNT_WINDOW;
+        while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, answers.next()).await {
+            let text = String::from_utf8_lossy(&msg.payload);
+            let mut parts = text.split(' ');
+            let (Some(node), Some(n)) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            if node != self.inner.node {
+                total += n.parse::<u64>().unwrap_or(0);
+            }
+        }
+        total
     }
 
     fn delivery(&self) -> Option<Arc<Delivery>> {
@@ -284,7 +352,11 @@ impl NatsLink {
     }
 
     pub(super) fn shutdown(&self) {
-        for task in [&self.inner.publisher, &self.inner.reconnects] {
+        for task in [
+            &self.inner.publisher,
+            &self.inner.reconnects,
+            &self.inner.counts,
+        ] {
             if let Some(t) = task.lock().unwrap_or_else(|p| p.into_inner()).take() {
                 t.abort();
             }

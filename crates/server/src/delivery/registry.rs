@@ -345,4 +345,9 @@ impl Registry {
     pub fn has_topic(&self, topic: &Topic) -> bool {
         self.lock().topics.contains_key(topic)
     }
+
+    /// How many sessions here follow `topic`.
+    pub fn topic_sessions(&self, topic: &Topic) -> usize {
+        self.lock().topics.get(topic).map_or(0, Vec::len)
+    }
 }

@@ -14,10 +14,11 @@ use opentim_protocol::op::conv::{
     PinConversation, RevokeMessage, SetReceiveOpt,
 };
 use opentim_protocol::op::group::{
-    CreateGroup, DismissGroup, GroupHeads, GroupHeadsResponse, GroupInfo, GroupInfoResponse,
-    GroupMembers, GroupSync, HandlePendency, InviteMembers, InviteResponse, JoinGroup,
-    JoinGroupResponse, JoinedGroups, JoinedGroupsResponse, KickMembers, KickResponse, ModifyGroup,
-    ModifyMember, Pendencies, PendenciesRead, QuitGroup,
+    AttributesResponse, ChangeGroupAttributes, CreateGroup, DismissGroup, GetGroupAttributes,
+    GroupHeads, GroupHeadsResponse, GroupInfo, GroupInfoResponse, GroupMembers, GroupSync,
+    HandlePendency, InviteMembers, InviteResponse, JoinGroup, JoinGroupResponse, JoinedGroups,
+    JoinedGroupsResponse, KickMembers, KickResponse, ModifyGroup, ModifyMember, OnlineMemberCount,
+    Pendencies, PendenciesRead, QuitGroup,
 };
 use opentim_protocol::op::history::History;
 use opentim_protocol::op::login::Login;
@@ -227,6 +228,27 @@ impl Table {
                     .pendencies_read(&caller.user, req.time_stamp)
                     .await?;
                 Ok(Empty {})
+            }),
+            route::<ChangeGroupAttributes, _, _>(false, |services, caller, req| async move {
+                services
+                    .group
+                    .change_attributes(&caller.user, Some(caller.session), req)
+                    .await?;
+                Ok(Empty {})
+            }),
+            route::<GetGroupAttributes, _, _>(false, |services, caller, req| async move {
+                let attributes = services
+                    .group
+                    .attributes(&caller.user, Some(caller.session), req)
+                    .await?;
+                Ok(AttributesResponse { attributes })
+            }),
+            route::<OnlineMemberCount, _, _>(false, |services, caller, req| async move {
+                let count = services
+                    .group
+                    .online_count(&caller.user, Some(caller.session), &req.group_id)
+                    .await?;
+                Ok(opentim_model::group::GroupGetOnlineMemberCountResult { count: Some(count) })
             }),
             route::<HandlePendency, _, _>(false, |services, caller, req| async move {
                 services.group.handle_pendency(&caller.user, req).await?;

@@ -107,6 +107,73 @@ pub struct MemberPatch {
     pub custom: Option<String>,
 }
 
+/// A change of a group's attributes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AttrChange {
+    /// Replace the whole set (`TIMGroupInitGroupAttributes`).
+    Replace(Vec<(String, String)>),
+    /// Add or overwrite these keys (`TIMGroupSetGroupAttributes`).
+    Set(Vec<(String, String)>),
+    /// Remove these keys (`TIMGroupDeleteGroupAttributes`).
+    Delete(Vec<String>),
+}
+
+/// How big a group's attribute set may grow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AttrLimits {
+    pub max_count: usize,
+    /// Keys and values together, in bytes.
+    pub max_bytes: usize,
+}
+
+/// What [`GroupStore::change_attributes`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AttrOutcome {
+    /// The set as it now is, by key.
+    Changed(Vec<(String, String)>),
+    /// The change would break a limit (the text says which); nothing was stored.
+    OverLimit(String),
+}
+
+/// The set `current` becomes with `change`, by key, or why it may not.
+pub(crate) fn apply_attr_change(
+    current: Vec<(String, String)>,
+    change: &AttrChange,
+    limits: AttrLimits,
+) -> std::result::Result<Vec<(String, String)>, String> {
+    let mut set: std::collections::BTreeMap<String, String> = match change {
+        AttrChange::Replace(_) => Default::default(),
+        _ => current.into_iter().collect(),
+    };
+    match change {
+        AttrChange::Replace(kv) | AttrChange::Set(kv) => {
+            for (k, v) in kv {
+                set.insert(k.clone(), v.clone());
+            }
+        }
+        AttrChange::Delete(keys) => {
+            for k in keys {
+                set.remove(k);
+            }
+        }
+    }
+    if set.len() > limits.max_count {
+        return Err(format!(
+            "{} attributes; a group has at most {} (max_group_attributes)",
+            set.len(),
+            limits.max_count
+        ));
+    }
+    let bytes: usize = set.iter().map(|(k, v)| k.len() + v.len()).sum();
+    if bytes > limits.max_bytes {
+        return Err(format!(
+            "the attributes come to {bytes} bytes; at most {} (max_group_attributes_bytes)",
+            limits.max_bytes
+        ));
+    }
+    Ok(set.into_iter().collect())
+}
+
 /// A group message to store (a member's, or a tip of the server's).
 #[derive(Clone, Debug)]
 pub struct NewGroupMessage {
@@ -190,6 +257,16 @@ pub trait GroupStore: Send + Sync + 'static {
         user: &str,
         patch: MemberPatch,
     ) -> Result<Option<MemberRow>>;
+    /// Change group `id`'s attributes within `limits`, atomically; `None` when there is no
+    /// such group.
+    async fn change_attributes(
+        &self,
+        id: &str,
+        change: AttrChange,
+        limits: AttrLimits,
+    ) -> Result<Option<AttrOutcome>>;
+    /// Group `id`'s attributes, by key.
+    async fn attributes(&self, id: &str) -> Result<Vec<(String, String)>>;
     /// The owner and admins of group `id`.
     async fn managers(&self, id: &str) -> Result<Vec<String>>;
     /// Delete group `id` and its members, each member told by a `group` inbox entry (left);

@@ -14,8 +14,8 @@ mod retry;
 mod sqlite;
 
 pub use group::{
-    group_key, Added, GroupConv, GroupPatch, GroupRow, GroupStore, GroupStored, MemberPatch,
-    MemberRow, NewGroup, NewGroupMessage, Notice,
+    group_key, Added, AttrChange, AttrLimits, AttrOutcome, GroupConv, GroupPatch, GroupRow,
+    GroupStore, GroupStored, MemberPatch, MemberRow, NewGroup, NewGroupMessage, Notice,
 };
 pub use pendency::{system_key, Decision, NewPendency, NewReport, PendencyRow, PendencyStore};
 

@@ -6,6 +6,7 @@
 //! who joined or left through their inboxes. Messages to a group are sent by the message
 //! service, which checks them against the same table.
 
+mod attributes;
 mod join;
 mod manage;
 pub mod rules;

@@ -62,6 +62,8 @@ pub enum Op {
     EditMember,
     /// Accept or refuse a request to join (`TIMGroupHandlePendency`).
     Approve,
+    /// Change the group's attributes (`TIMGroupSetGroupAttributes` ...).
+    SetAttributes,
     /// Read the group's profile and member list.
     Read,
     /// Send a message to the group.
@@ -69,7 +71,7 @@ pub enum Op {
 }
 
 impl Op {
-    pub const ALL: [Op; 13] = [
+    pub const ALL: [Op; 14] = [
         Op::Invite,
         Op::Kick,
         Op::Quit,
@@ -81,6 +83,7 @@ impl Op {
         Op::MuteAll,
         Op::EditMember,
         Op::Approve,
+        Op::SetAttributes,
         Op::Read,
         Op::Send,
     ];
@@ -130,7 +133,7 @@ pub fn allowed(op: Op, t: GroupType) -> &'static [Role] {
         Op::Mute | Op::MuteAll | Op::EditMember => MANAGERS,
         Op::Approve if private || broadcast(t) => NOBODY,
         Op::Approve => MANAGERS,
-        Op::Read | Op::Send => MEMBERS,
+        Op::Read | Op::Send | Op::SetAttributes => MEMBERS,
     }
 }
 

@@ -7,10 +7,11 @@ use opentim_protocol::{GroupEntry, GroupRevoke, WireMessage};
 use tokio_postgres::{Row, Transaction};
 
 use super::{clamp, inbox_entry, lock_conversation, row_to_wire, Failure, PgStore, WIRE_COLUMNS};
-use crate::store::group::{group_key, ROW_MESSAGE, ROW_REVOKE};
+use crate::store::group::{apply_attr_change, group_key, ROW_MESSAGE, ROW_REVOKE};
 use crate::store::{
-    Added, GroupConv, GroupPatch, GroupRow, GroupStore, GroupStored, MemberPatch, MemberRow,
-    NewGroup, NewGroupMessage, Notice, ReadMark, Result, StoreError,
+    Added, AttrChange, AttrLimits, AttrOutcome, GroupConv, GroupPatch, GroupRow, GroupStore,
+    GroupStored, MemberPatch, MemberRow, NewGroup, NewGroupMessage, Notice, ReadMark, Result,
+    StoreError,
 };
 
 const KIND_GROUP: i32 = crate::store::KIND_GROUP as i32;
@@ -353,8 +354,81 @@ impl PgStore {
     }
 }
 
+impl PgStore {
+    async fn try_change_attributes(
+        &self,
+        id: &str,
+        change: &AttrChange,
+        limits: AttrLimits,
+    ) -> std::result::Result<Option<AttrOutcome>, Failure> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        if tx
+            .query_opt(
+                "SELECT 1 FROM groups WHERE group_id = $1 FOR UPDATE",
+                &[&id],
+            )
+            .await?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let current = read_attributes(&tx, id).await?;
+        let next = match apply_attr_change(current, change, limits) {
+            Ok(next) => next,
+            Err(why) => return Ok(Some(AttrOutcome::OverLimit(why))),
+        };
+        tx.execute("DELETE FROM group_attributes WHERE group_id = $1", &[&id])
+            .await?;
+        for (k, v) in &next {
+            tx.execute(
+                "INSERT INTO group_attributes (group_id, attr_key, value) VALUES ($1, $2, $3)",
+                &[&id, k, v],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Some(AttrOutcome::Changed(next)))
+    }
+}
+
+/// Group `id`'s attributes, by key.
+async fn read_attributes(
+    c: &impl deadpool_postgres::GenericClient,
+    id: &str,
+) -> std::result::Result<Vec<(String, String)>, tokio_postgres::Error> {
+    let rows = c
+        .query(
+            "SELECT attr_key, value FROM group_attributes WHERE group_id = $1 ORDER BY attr_key",
+            &[&id],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
 #[async_trait]
 impl GroupStore for PgStore {
+    async fn change_attributes(
+        &self,
+        id: &str,
+        change: AttrChange,
+        limits: AttrLimits,
+    ) -> Result<Option<AttrOutcome>> {
+        let change = &change;
+        self.retrying("change a group's attributes", || {
+            self.try_change_attributes(id, change, limits)
+        })
+        .await
+    }
+
+    async fn attributes(&self, id: &str) -> Result<Vec<(String, String)>> {
+        self.retrying("read a group's attributes", || async {
+            let client = self.pool.get().await?;
+            Ok(read_attributes(&client, id).await?)
+        })
+        .await
+    }
+
     async fn update_group(
         &self,
         id: &str,

@@ -49,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/008_groups.sql"),
     include_str!("../migrations/postgres/009_group_messages.sql"),
     include_str!("../migrations/postgres/010_group_admin.sql"),
+    include_str!("../migrations/postgres/011_group_attributes.sql"),
 ];
 
 /// Advisory lock key guarding migrations ("opentim" in ASCII).

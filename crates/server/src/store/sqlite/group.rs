@@ -6,10 +6,11 @@ use opentim_protocol::{GroupEntry, GroupRevoke, WireMessage};
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::{db_err, row_to_wire, SqliteStore, Writer, WIRE_COLUMNS};
-use crate::store::group::{group_key, ROW_MESSAGE, ROW_REVOKE};
+use crate::store::group::{apply_attr_change, group_key, ROW_MESSAGE, ROW_REVOKE};
 use crate::store::{
-    Added, GroupConv, GroupPatch, GroupRow, GroupStore, GroupStored, MemberPatch, MemberRow,
-    NewGroup, NewGroupMessage, Notice, ReadMark, Result, StoreError, KIND_GROUP, KIND_READ,
+    Added, AttrChange, AttrLimits, AttrOutcome, GroupConv, GroupPatch, GroupRow, GroupStore,
+    GroupStored, MemberPatch, MemberRow, NewGroup, NewGroupMessage, Notice, ReadMark, Result,
+    StoreError, KIND_GROUP, KIND_READ,
 };
 
 const GROUP_COLUMNS: &str = "g.group_id, g.group_type, g.name, g.owner, g.notification,
@@ -88,6 +89,18 @@ fn entry_row(r: &Row<'_>, group_id: &str) -> rusqlite::Result<GroupEntry> {
     })
 }
 
+/// Group `id`'s attributes, by key.
+fn read_attributes(
+    conn: &rusqlite::Connection,
+    id: &str,
+) -> rusqlite::Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT attr_key, value FROM group_attributes WHERE group_id = ?1 ORDER BY attr_key",
+    )?;
+    let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
 /// Members to add (the writer's job item).
 pub(super) struct AddMembers {
     id: String,
@@ -114,6 +127,13 @@ pub(super) struct UpdateMember {
     id: String,
     user: String,
     patch: MemberPatch,
+}
+
+/// An attribute change (the writer's job item).
+pub(super) struct ChangeAttrs {
+    id: String,
+    change: AttrChange,
+    limits: AttrLimits,
 }
 
 /// A group message to recall (the writer's job item).
@@ -567,6 +587,35 @@ impl Writer {
             .map_err(db_err)
     }
 
+    fn change_attributes(&mut self, c: &ChangeAttrs) -> Result<Option<AttrOutcome>> {
+        let exists = self
+            .conn
+            .prepare_cached("SELECT 1 FROM groups WHERE group_id = ?1")
+            .and_then(|mut s| s.exists([&c.id]))
+            .map_err(db_err)?;
+        if !exists {
+            return Ok(None);
+        }
+        let current = read_attributes(&self.conn, &c.id).map_err(db_err)?;
+        let next = match apply_attr_change(current, &c.change, c.limits) {
+            Ok(next) => next,
+            Err(why) => return Ok(Some(AttrOutcome::OverLimit(why))),
+        };
+        self.conn
+            .execute("DELETE FROM group_attributes WHERE group_id = ?1", [&c.id])
+            .map_err(db_err)?;
+        let mut insert = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO group_attributes (group_id, attr_key, value) VALUES (?1, ?2, ?3)",
+            )
+            .map_err(db_err)?;
+        for (k, v) in &next {
+            insert.execute(params![c.id, k, v]).map_err(db_err)?;
+        }
+        Ok(Some(AttrOutcome::Changed(next)))
+    }
+
     fn dismiss_group(&mut self, id: &String) -> Result<Option<Vec<Notice>>> {
         let members: Vec<String> = self
             .conn
@@ -711,6 +760,28 @@ impl GroupStore for SqliteStore {
             .await
             .pop()
             .unwrap_or(Err(StoreError::Closed))
+    }
+
+    async fn change_attributes(
+        &self,
+        id: &str,
+        change: AttrChange,
+        limits: AttrLimits,
+    ) -> Result<Option<AttrOutcome>> {
+        let job = ChangeAttrs {
+            id: id.to_owned(),
+            change,
+            limits,
+        };
+        self.write(vec![job], Writer::change_attributes)
+            .await
+            .pop()
+            .unwrap_or(Err(StoreError::Closed))
+    }
+
+    async fn attributes(&self, id: &str) -> Result<Vec<(String, String)>> {
+        let id = id.to_owned();
+        self.read(move |conn| read_attributes(conn, &id)).await
     }
 
     async fn managers(&self, id: &str) -> Result<Vec<String>> {

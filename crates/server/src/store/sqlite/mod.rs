@@ -40,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/008_groups.sql"),
     include_str!("../migrations/sqlite/009_group_messages.sql"),
     include_str!("../migrations/sqlite/010_group_admin.sql"),
+    include_str!("../migrations/sqlite/011_group_attributes.sql"),
 ];
 
 /// A full disk is a passing condition, not a broken database: the transaction rolled back,
