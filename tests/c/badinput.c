@@ -606,6 +606,18 @@ int main(int argc, char** argv) {
         TIMGroupHandlePendency("{}", must_not_fire, "ghandle-none"), TIM_ERR_PARAM, "ghandle-none");
     TIMSetGroupTipsEventCallback(NULL, NULL);
     TIMSetGroupAttributeChangedCallback(NULL, NULL);
+    TIMSetMsgGroupMessageReceiptCallback(NULL, NULL);
+    expect_rejected("TIMMsgSendGroupMessageReceipts(\"[]\")",
+        TIMMsgSendGroupMessageReceipts("[]", must_not_fire, "greceipt-empty"), TIM_ERR_PARAM, "greceipt-empty");
+    expect_rejected("TIMMsgGetGroupMessageReceipts(json \"[\")",
+        TIMMsgGetGroupMessageReceipts("[", must_not_fire, "greceipts-bad"), TIM_ERR_JSON, "greceipts-bad");
+    g_cases++;
+    rc = TIMMsgGetGroupMessageReadMembers("{}", (enum TIMGroupMessageReadMembersFilter)7, 0, 10, NULL, NULL);
+    if (rc == TIM_ERR_PARAM) {
+        printf("ok   TIMMsgGetGroupMessageReadMembers(bad filter, NULL callback) -> %d\n", rc);
+    } else {
+        fail("TIMMsgGetGroupMessageReadMembers(bad filter)", "returned %d", rc);
+    }
     expect_rejected("TIMGroupSetGroupAttributes(not an array)",
         TIMGroupSetGroupAttributes("g", "{}", must_not_fire, "gattr-object"), TIM_ERR_JSON, "gattr-object");
     expect_rejected("TIMGroupInitGroupAttributes(NULL group)",

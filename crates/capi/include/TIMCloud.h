@@ -647,6 +647,24 @@ TIM_DECL int TIMGroupSearchGroupMembers(const char* json_group_search_group_memb
  */
 TIM_DECL int TIMMsgSetGroupReceiveMessageOpt(const char* group_id, enum TIMReceiveMessageOpt opt, TIMCommCallback cb, const void* user_data);
 
+/*
+ * Group read receipts (6.0). A group message sent with
+ * message_need_read_receipt true collects receipts: its readers report
+ * reading it with TIMMsgSendGroupMessageReceipts (json_msg_array: the
+ * messages as received; each must ask for receipts and be another's, else
+ * 10004); its sender's devices online hear the new counts through
+ * TIMSetMsgGroupMessageReceiptCallback (an array of GroupMessageReceipt).
+ * TIMMsgGetGroupMessageReceipts answers the counts of messages (an array of
+ * GroupMessageReceipt); TIMMsgGetGroupMessageReadMembers pages through the
+ * members who read one (TIM_GROUP_MESSAGE_READ_MEMBERS_FILTER_READ) or have
+ * not (…_UNREAD: members who joined before it, its sender left out), count
+ * at most 100 a page, next_seq 0 first. Its callback has no error code: a
+ * request the server refuses answers an empty last page.
+ */
+TIM_DECL int TIMMsgSendGroupMessageReceipts(const char* json_msg_array, TIMCommCallback cb, const void* user_data);
+TIM_DECL int TIMMsgGetGroupMessageReceipts(const char* json_msg_array, TIMCommCallback cb, const void* user_data);
+TIM_DECL int TIMMsgGetGroupMessageReadMembers(const char* json_msg, enum TIMGroupMessageReadMembersFilter filter, uint64_t next_seq, uint32_t count, TIMMsgGroupReadMembersCallback cb, const void* user_data);
+
 /* ========================================================================== */
 /* Event callbacks                                                            */
 /* ========================================================================== */
@@ -706,6 +724,9 @@ TIM_DECL void TIMSetGroupTipsEventCallback(TIMGroupTipsEventCallback cb, const v
 
 /* Receive every change of the attributes of this user's groups (2021). */
 TIM_DECL void TIMSetGroupAttributeChangedCallback(TIMGroupAttributeChangedCallback cb, const void* user_data);
+
+/* Hear of reads of this user's group messages that asked for receipts (6.0). */
+TIM_DECL void TIMSetMsgGroupMessageReceiptCallback(TIMMsgGroupReadReceiptCallback cb, const void* user_data);
 
 /*
  * The total unread count of all conversations changed (a message arrived, a

@@ -89,6 +89,15 @@ typedef void (*TIMConvTotalUnreadMessageCountChangedCallback)(int total_unread_c
    GroupAttributes, the whole set as it now is. */
 typedef void (*TIMGroupAttributeChangedCallback)(const char* group_id, const char* json_group_attibute_array, const void* user_data);
 
+/* Members read this user's group messages that asked for read receipts (6.0).
+   json_msg_readed_receipt_array: JSON array of GroupMessageReceipt. */
+typedef void (*TIMMsgGroupReadReceiptCallback)(const char* json_msg_readed_receipt_array, const void* user_data);
+
+/* One page of TIMMsgGetGroupMessageReadMembers (6.0).
+   json_group_member_array: JSON array of GroupMemberInfo; next_seq: where the
+   next page starts; is_finished: this is the last page. */
+typedef void (*TIMMsgGroupReadMembersCallback)(const char* json_group_member_array, uint64_t next_seq, bool is_finished, const void* user_data);
+
 /* ---- Completion of an asynchronous API call ---- */
 
 /* Called once for each call that returned TIM_SUCC, and never when the call

@@ -8,6 +8,7 @@
 #ifndef TIM_CLOUD_COMM_H_
 #define TIM_CLOUD_COMM_H_
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*

@@ -38,18 +38,30 @@ where
     F: FnOnce(Client) -> Fut,
     Fut: Future<Output = Result<String, SdkError>> + Send + 'static,
 {
+    spawn_task(needs, move |client| {
+        let fut = work(client);
+        async move {
+            match fut.await {
+                Ok(json) => complete(cb, ud, ERR_SUCC, String::new(), json),
+                Err(e) => complete(cb, ud, e.code, e.desc, String::new()),
+            }
+        }
+    })
+}
+
+/// Start `work` on the SDK runtime, once the SDK is ready as `needs` says; `work` reports its
+/// own result (an export whose callback is not a `TIMCommCallback`). Returns the `TIMResult`.
+pub fn spawn_task<F, Fut>(needs: Needs, work: F) -> i32
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let Some(sdk) = sdk() else {
         return TIM_ERR_SDKUNINIT;
     };
     if needs == Needs::Login && sdk.client.login_user().is_none() {
         return TIM_ERR_NOTLOGIN;
     }
-    let fut = work(sdk.client.clone());
-    sdk.runtime.spawn(async move {
-        match fut.await {
-            Ok(json) => complete(cb, ud, ERR_SUCC, String::new(), json),
-            Err(e) => complete(cb, ud, e.code, e.desc, String::new()),
-        }
-    });
+    sdk.runtime.spawn(work(sdk.client.clone()));
     TIM_SUCC
 }

@@ -23,6 +23,8 @@ pub type TIMMsgRevokeCallback = Option<JsonFn>;
 pub type TIMMsgUpdateCallback = Option<JsonFn>;
 pub type TIMGroupTipsEventCallback = Option<JsonFn>;
 pub type TIMGroupAttributeChangedCallback = Option<GroupJsonFn>;
+pub type TIMMsgGroupReadReceiptCallback = Option<JsonFn>;
+pub type TIMMsgGroupReadMembersCallback = Option<ReadMembersFn>;
 pub type TIMConvTotalUnreadMessageCountChangedCallback = Option<CountFn>;
 pub type TIMNetworkStatusListenerCallback = Option<NetworkFn>;
 pub type TIMKickedOfflineCallback = Option<PlainFn>;
@@ -31,6 +33,7 @@ pub type TIMLogCallback = Option<LogFn>;
 
 pub type RecvFn = unsafe extern "C" fn(*const c_char, *const c_void);
 pub type JsonFn = unsafe extern "C" fn(*const c_char, *const c_void);
+pub type ReadMembersFn = unsafe extern "C" fn(*const c_char, u64, bool, *const c_void);
 pub type GroupJsonFn = unsafe extern "C" fn(*const c_char, *const c_char, *const c_void);
 pub type CountFn = unsafe extern "C" fn(i32, *const c_void);
 pub type ConvEventFn = unsafe extern "C" fn(i32, *const c_char, *const c_void);
@@ -50,6 +53,7 @@ pub struct Registry {
     pub msg_update: Slot<JsonFn>,
     pub group_tips: Slot<JsonFn>,
     pub group_attributes: Slot<GroupJsonFn>,
+    pub group_receipts: Slot<JsonFn>,
     pub total_unread: Slot<CountFn>,
     pub network: Slot<NetworkFn>,
     pub kicked: Slot<PlainFn>,
@@ -65,6 +69,7 @@ pub static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     msg_update: None,
     group_tips: None,
     group_attributes: None,
+    group_receipts: None,
     total_unread: None,
     network: None,
     kicked: None,
@@ -132,6 +137,7 @@ pub fn deliver(event: SdkEvent) {
         SdkEvent::Receipts(receipts) => json_to(registry().receipt, &receipts),
         SdkEvent::Revoked(locators) => json_to(registry().revoke, &locators),
         SdkEvent::Updated(msgs) => json_to(registry().msg_update, &msgs),
+        SdkEvent::GroupReceipts(receipts) => json_to(registry().group_receipts, &receipts),
         // Each tip as the element it is, `elem_type` included.
         SdkEvent::GroupTips(tips) => {
             let elems: Vec<Elem> = tips.into_iter().map(Elem::GroupTips).collect();

@@ -29,6 +29,7 @@ mod dispatch;
 mod ffi;
 mod group;
 mod group_more;
+mod group_receipts;
 mod history;
 mod init;
 mod log;

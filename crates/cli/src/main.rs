@@ -452,7 +452,8 @@ async fn chat(args: ChatArgs) -> Result<(), String> {
                 | SdkEvent::TotalUnread(_)
                 | SdkEvent::Updated(_)
                 | SdkEvent::GroupTips(_)
-                | SdkEvent::GroupAttributes { .. } => {}
+                | SdkEvent::GroupAttributes { .. }
+                | SdkEvent::GroupReceipts(_) => {}
             }
         }
     });

@@ -104,6 +104,7 @@ pub const ALL_KEYS: &[(&str, &[(&str, &str)])] = &[
     ("OfflinePushConfig", OfflinePushConfig::KEYS),
     ("Message", Message::KEYS),
     ("MessageReceipt", MessageReceipt::KEYS),
+    ("GroupMessageReceipt", message::GroupMessageReceipt::KEYS),
     ("MsgGetMsgListParam", MsgGetMsgListParam::KEYS),
     ("GroupInfoCustemString", GroupInfoCustomString::KEYS),
     ("CreateGroupParam", CreateGroupParam::KEYS),

@@ -239,6 +239,35 @@ pub struct Message {
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_custom_str: Option<String>,
+    /// `message_need_read_receipt` (6.0): the sender of a group message asks its members for
+    /// read receipts. Absent unless set.
+    #[serde(
+        rename = "message_need_read_receipt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub need_read_receipt: Option<bool>,
+    /// `message_has_sent_receipt` (6.0): this user reported reading it. Absent unless set.
+    #[serde(
+        rename = "message_has_sent_receipt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub has_sent_receipt: Option<bool>,
+    /// `message_receipt_read_count` / `…_unread_count` (6.0): members who read it so far, and
+    /// who have not. Absent unless set.
+    #[serde(
+        rename = "message_receipt_read_count",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub receipt_read_count: Option<i32>,
+    #[serde(
+        rename = "message_receipt_unread_count",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub receipt_unread_count: Option<i32>,
 }
 
 impl Message {
@@ -270,6 +299,10 @@ impl Message {
         ("kTIMMsgOfflinePushConfig", "message_offlie_push_config"),
         ("kTIMMsgMsgId", "message_msg_id"),
         ("kTIMMsgCloudCustomStr", "message_cloud_custom_str"),
+        ("kTIMMsgNeedReadReceipt", "message_need_read_receipt"),
+        ("kTIMMsgHasSentReceipt", "message_has_sent_receipt"),
+        ("kTIMMsgReceiptReadCount", "message_receipt_read_count"),
+        ("kTIMMsgReceiptUnreadCount", "message_receipt_unread_count"),
     ];
 
     /// A one-element text message to `conv_id`; every other field is unset.
@@ -314,6 +347,7 @@ impl Message {
             is_online_msg: self.is_online_msg,
             offline_push_config: self.offline_push_config.clone(),
             cloud_custom_str: self.cloud_custom_str.clone(),
+            need_read_receipt: self.need_read_receipt.filter(|n| *n),
             ..Message::default()
         }
     }
@@ -350,6 +384,17 @@ json_struct! {
         conv_id: String = ("kTIMMsgReceiptConvId", "msg_receipt_conv_id"),
         conv_type: ConvType = ("kTIMMsgReceiptConvType", "msg_receipt_conv_type"),
         time_stamp: u64 = ("kTIMMsgReceiptTimeStamp", "msg_receipt_time_stamp"),
+    }
+}
+
+json_struct! {
+    /// Read and unread counts of one group message (`GroupMessageReceipt`, 6.0): the array of
+    /// `TIMMsgGetGroupMessageReceipts` and of `TIMMsgGroupReadReceiptCallback`.
+    pub struct GroupMessageReceipt {
+        group_id: String = ("kTIMMsgGroupMessageReceiptGroupId", "msg_group_message_receipt_group_id"),
+        msg_id: String = ("kTIMMsgGroupMessageReceiptMsgId", "msg_group_message_receipt_msg_id"),
+        read_count: u64 = ("kTIMMsgGroupMessageReceiptReadCount", "msg_group_message_receipt_read_count"),
+        unread_count: u64 = ("kTIMMsgGroupMessageReceiptUnreadCount", "msg_group_message_receipt_unread_count"),
     }
 }
 

@@ -34,6 +34,26 @@ pub enum Event {
     /// A group's attributes changed: the whole set as it now is, for the members online
     /// (nothing is stored per member; `group.attributes.get` reads the current set).
     GroupAttributes(Box<GroupAttributesChanged>),
+    /// Members read messages of the user's that asked for read receipts: their counts now.
+    /// Sent to the sender's sessions online; not stored (`group.receipts.get` reads them).
+    GroupReceipts(Box<GroupReceipts>),
+}
+
+/// The read and unread counts of one group message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupReceipt {
+    pub seq: u64,
+    /// The message's id (`message_msg_id`).
+    pub msg_id: String,
+    pub read: u64,
+    pub unread: u64,
+}
+
+/// The body of [`Event::GroupReceipts`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupReceipts {
+    pub group_id: String,
+    pub receipts: Vec<GroupReceipt>,
 }
 
 /// The body of [`Event::GroupAttributes`].
@@ -50,6 +70,7 @@ const RESYNC: &str = "resync";
 const ONLINE: &str = "online";
 const GROUP: &str = "group";
 const GROUP_ATTRIBUTES: &str = "group_attributes";
+const GROUP_RECEIPTS: &str = "group_receipts";
 
 /// Every event's name.
 pub const EVENTS: &[&str] = &[
@@ -60,6 +81,7 @@ pub const EVENTS: &[&str] = &[
     ONLINE,
     GROUP,
     GROUP_ATTRIBUTES,
+    GROUP_RECEIPTS,
 ];
 
 #[derive(Serialize)]
@@ -82,6 +104,7 @@ impl Event {
             Event::Online(_) => ONLINE,
             Event::Group(_) => GROUP,
             Event::GroupAttributes(_) => GROUP_ATTRIBUTES,
+            Event::GroupReceipts(_) => GROUP_RECEIPTS,
         }
     }
 
@@ -92,6 +115,7 @@ impl Event {
             Event::Online(message) => encode(ONLINE, message),
             Event::Group(entry) => encode(GROUP, entry),
             Event::GroupAttributes(change) => encode(GROUP_ATTRIBUTES, change),
+            Event::GroupReceipts(r) => encode(GROUP_RECEIPTS, r),
             Event::KickedOffline | Event::UserSigExpired | Event::Resync => {
                 encode(self.name(), &Empty {})
             }
@@ -109,6 +133,7 @@ impl Event {
             ONLINE => Event::Online(decode_body(body)?),
             GROUP => Event::Group(decode_body(body)?),
             GROUP_ATTRIBUTES => Event::GroupAttributes(decode_body(body)?),
+            GROUP_RECEIPTS => Event::GroupReceipts(decode_body(body)?),
             _ => return Ok(None),
         }))
     }

@@ -38,7 +38,10 @@ pub mod frame;
 pub mod op;
 mod wire;
 
-pub use event::{Event, GroupAttributesChanged, GroupEntry, GroupRevoke, InboxEntry, InboxItem};
+pub use event::{
+    Event, GroupAttributesChanged, GroupEntry, GroupReceipt, GroupReceipts, GroupRevoke,
+    InboxEntry, InboxItem,
+};
 pub use frame::{
     decode_body, encode_reply, encode_reply_error, encode_request, encode_request_raw, FrameError,
     Request, ServerFrame,

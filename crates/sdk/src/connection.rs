@@ -308,6 +308,14 @@ impl Session {
                     self.shared
                         .emit(SdkEvent::NewMessages(vec![to_local(&self.user, &message)]));
                 }
+                Action::GroupReceipts(r) => {
+                    let receipts = r
+                        .receipts
+                        .iter()
+                        .map(|x| crate::client::receipt_to_api(&r.group_id, x))
+                        .collect();
+                    self.shared.emit(SdkEvent::GroupReceipts(receipts));
+                }
                 Action::GroupAttributes(change) => {
                     self.shared.emit(SdkEvent::GroupAttributes {
                         group_id: change.group_id,

@@ -103,6 +103,8 @@ pub struct Config {
     pub max_group_attribute_key_bytes: usize,
     pub max_group_attribute_value_bytes: usize,
     pub max_group_attributes_bytes: usize,
+    /// Most messages one read-receipt request may name. Default 30.
+    pub max_group_receipts_per_request: usize,
     /// SQLite `synchronous` mode: "full" (default; an ack means the message survived power
     /// loss) or "normal" (survives a process crash, may lose the last commits on power loss).
     pub sqlite_synchronous: String,
@@ -185,6 +187,7 @@ impl Default for Config {
             max_group_attribute_key_bytes: 32,
             max_group_attribute_value_bytes: 4096,
             max_group_attributes_bytes: 16384,
+            max_group_receipts_per_request: 30,
             sqlite_synchronous: "full".into(),
             write_batch: 512,
             store_retry_secs: 10,

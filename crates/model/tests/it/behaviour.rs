@@ -307,6 +307,10 @@ fn complete_emits_every_documented_key() {
             "message_offlie_push_config",
             "message_msg_id",
             "message_cloud_custom_str",
+            "message_need_read_receipt",
+            "message_has_sent_receipt",
+            "message_receipt_read_count",
+            "message_receipt_unread_count",
         ],
     );
     check(TextElem::complete, TextElem::KEYS, &[]);

@@ -329,3 +329,64 @@ impl Op for OnlineMemberCount {
     type Request = GroupRequest;
     type Response = GroupGetOnlineMemberCountResult;
 }
+
+/// Report that the caller read group messages that asked for read receipts.
+pub struct SendGroupReceipts;
+
+impl Op for SendGroupReceipts {
+    const NAME: &'static str = "group.receipts.send";
+    const SERVES: &'static [&'static str] = &["TIMMsgSendGroupMessageReceipts"];
+    type Request = ReceiptsRequest;
+    type Response = Empty;
+}
+
+/// Messages of one group, by seq.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReceiptsRequest {
+    pub group_id: String,
+    pub seqs: Vec<u64>,
+}
+
+/// The read and unread counts of group messages.
+pub struct GetGroupReceipts;
+
+impl Op for GetGroupReceipts {
+    const NAME: &'static str = "group.receipts.get";
+    const SERVES: &'static [&'static str] = &["TIMMsgGetGroupMessageReceipts"];
+    type Request = ReceiptsRequest;
+    type Response = ReceiptsResponse;
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReceiptsResponse {
+    pub receipts: Vec<crate::GroupReceipt>,
+}
+
+/// A page of the members who read (or have not read) a group message.
+pub struct GroupReceiptMembers;
+
+impl Op for GroupReceiptMembers {
+    const NAME: &'static str = "group.receipts.members";
+    const SERVES: &'static [&'static str] = &["TIMMsgGetGroupMessageReadMembers"];
+    type Request = ReceiptMembersRequest;
+    type Response = ReceiptMembersResponse;
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReceiptMembersRequest {
+    pub group_id: String,
+    pub seq: u64,
+    /// Those who read it (true) or those who have not.
+    pub read: bool,
+    /// Where the page starts (0 first, then the answer's `next`).
+    pub next: u64,
+    pub count: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReceiptMembersResponse {
+    pub members: Vec<opentim_model::group::GroupMemberInfo>,
+    pub next: u64,
+    /// This is the last page.
+    pub finished: bool,
+}

@@ -62,6 +62,9 @@ pub const OPS: &[&str] = &[
     group::ChangeGroupAttributes::NAME,
     group::GetGroupAttributes::NAME,
     group::OnlineMemberCount::NAME,
+    group::SendGroupReceipts::NAME,
+    group::GetGroupReceipts::NAME,
+    group::GroupReceiptMembers::NAME,
 ];
 
 /// A body with nothing in it (`{}`).

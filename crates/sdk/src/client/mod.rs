@@ -1,5 +1,8 @@
 //! The public async API.
 
+mod group_receipts;
+
+pub(crate) use group_receipts::to_api as receipt_to_api;
 mod group_search;
 mod groups;
 mod messages;
@@ -157,6 +160,9 @@ pub enum SdkEvent {
         group_id: String,
         attributes: Vec<opentim_model::group::GroupAttributes>,
     },
+    /// Members read this user's group messages that asked for receipts: their counts now
+    /// (`TIMMsgGroupReadReceiptCallback`).
+    GroupReceipts(Vec<opentim_model::message::GroupMessageReceipt>),
     /// Conversations added or changed (`TIMConvEventCallback`).
     Conversations(ConvEvent, Vec<ConvInfo>),
     /// The connection's state (`TIMNetworkStatusListenerCallback`).

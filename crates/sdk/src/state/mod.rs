@@ -65,6 +65,8 @@ pub enum Action {
     Online(Box<WireMessage>),
     /// A group's attributes changed: report the whole set.
     GroupAttributes(Box<opentim_protocol::GroupAttributesChanged>),
+    /// Members read this user's group messages: report their counts.
+    GroupReceipts(Box<opentim_protocol::GroupReceipts>),
     /// Another login took this session over.
     Kicked,
     /// The UserSig expired.
@@ -432,6 +434,7 @@ impl Core {
             Event::Online(message) => vec![Action::Online(message)],
             Event::Group(entry) => self.group_live(*entry, None),
             Event::GroupAttributes(change) => vec![Action::GroupAttributes(change)],
+            Event::GroupReceipts(r) => vec![Action::GroupReceipts(r)],
         }
     }
 

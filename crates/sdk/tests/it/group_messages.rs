@@ -437,3 +437,139 @@ async fn a_broadcast_room_keeps_no_history_and_no_viewer_rows() {
     assert_eq!(texts(got), [pair("alice", "live 3")]);
     s.stop().await.unwrap();
 }
+
+async fn read_receipts_are_counted_and_listed(s0: &RunningServer, s1: &RunningServer, dir: &Path) {
+    let mut alice = device(s0, dir, "alice", "alice", 0).await;
+    let mut bob = device(s1, dir, "bob", "bob", 0).await;
+    let carol = device(s1, dir, "carol", "carol", 0).await;
+    alice
+        .client
+        .create_group(&create(G, GroupType::PUBLIC, &["bob", "carol", "dave"]))
+        .await
+        .unwrap();
+    let mut ask = Message::text(G, ConvType::GROUP, "did you read this?");
+    ask.need_read_receipt = Some(true);
+    let asked = alice
+        .client
+        .send_message(G, ConvType::GROUP, ask)
+        .await
+        .unwrap();
+    let plain = say(&alice, G, "no receipts").await.unwrap();
+    let got = group_msgs(&mut bob, 2, 10).await;
+    assert_eq!(got[0].need_read_receipt, Some(true), "{:?}", got[0]);
+    let (received, plain_received) = (got[0].clone(), got[1].clone());
+
+    bob.client
+        .send_group_receipts(std::slice::from_ref(&received))
+        .await
+        .unwrap();
+    let told = alice
+        .wait_for(10, |e| match e {
+            SdkEvent::GroupReceipts(r) => Some(r),
+            _ => None,
+        })
+        .await
+        .expect("the sender hears of the read");
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].msg_id, asked.msg_id);
+    assert_eq!(
+        (told[0].read_count, told[0].unread_count),
+        (Some(1), Some(2))
+    );
+    let refused = |r: opentim_sdk::Result<()>| r.unwrap_err().code;
+    assert_eq!(
+        refused(bob.client.send_group_receipts(&[plain_received]).await),
+        codes::ERR_SVR_GROUP_INVALID_PARAMETERS,
+        "a message that did not ask"
+    );
+    assert_eq!(
+        refused(
+            alice
+                .client
+                .send_group_receipts(std::slice::from_ref(&asked))
+                .await
+        ),
+        codes::ERR_SVR_GROUP_INVALID_PARAMETERS,
+        "one's own"
+    );
+    carol
+        .client
+        .send_group_receipts(std::slice::from_ref(&received))
+        .await
+        .unwrap();
+    // Told again: nothing changes.
+    bob.client
+        .send_group_receipts(std::slice::from_ref(&received))
+        .await
+        .unwrap();
+    // A member who joins later is not waited for.
+    alice
+        .client
+        .invite_members(&GroupInviteMemberParam {
+            group_id: Some(G.into()),
+            identifier_array: Some(vec!["erin".into()]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let counts = alice
+        .client
+        .group_receipts(&[asked.clone(), plain.clone()])
+        .await
+        .unwrap();
+    let c: Vec<(Option<u64>, Option<u64>)> = counts
+        .iter()
+        .map(|r| (r.read_count, r.unread_count))
+        .collect();
+    assert_eq!(c, [(Some(2), Some(1)), (Some(0), Some(3))]);
+    // Who read it, a page at a time; who has not.
+    let mut readers = Vec::new();
+    let mut next = 0;
+    loop {
+        let (page, n, finished) = alice
+            .client
+            .group_read_members(&asked, true, next, 1)
+            .await
+            .unwrap();
+        readers.extend(page.into_iter().map(|m| m.identifier.unwrap()));
+        next = n;
+        if finished {
+            break;
+        }
+    }
+    assert_eq!(readers, ["bob", "carol"]);
+    let (unread, _, finished) = alice
+        .client
+        .group_read_members(&asked, false, 0, 10)
+        .await
+        .unwrap();
+    let unread: Vec<String> = unread.into_iter().map(|m| m.identifier.unwrap()).collect();
+    assert_eq!(unread, ["dave"]);
+    assert!(finished);
+    let zed = device(s0, dir, "zed", "zed", 0).await;
+    assert_eq!(
+        zed.client.group_receipts(&[asked]).await.unwrap_err().code,
+        codes::ERR_SVR_GROUP_PERMISSION_DENY
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_receipts_are_counted_and_listed_on_one_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(&dir.path().join("server")).await;
+    read_receipts_are_counted_and_listed(&s, &s, dir.path()).await;
+    s.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(all(pg_tests, nats_tests)),
+    ignore = "needs PostgreSQL and NATS: set OPENTIM_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test and OPENTIM_TEST_NATS_URL=nats://127.0.0.1:4222 (.ci/run does)"
+)]
+async fn read_receipts_are_counted_and_listed_across_nodes() {
+    let c = Cluster::new();
+    let (a, b) = (c.node("a").await, c.node("b").await);
+    read_receipts_are_counted_and_listed(&a, &b, c.dir.path()).await;
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
+}

@@ -15,10 +15,11 @@ use opentim_protocol::op::conv::{
 };
 use opentim_protocol::op::group::{
     AttributesResponse, ChangeGroupAttributes, CreateGroup, DismissGroup, GetGroupAttributes,
-    GroupHeads, GroupHeadsResponse, GroupInfo, GroupInfoResponse, GroupMembers, GroupSync,
-    HandlePendency, InviteMembers, InviteResponse, JoinGroup, JoinGroupResponse, JoinedGroups,
-    JoinedGroupsResponse, KickMembers, KickResponse, ModifyGroup, ModifyMember, OnlineMemberCount,
-    Pendencies, PendenciesRead, QuitGroup,
+    GetGroupReceipts, GroupHeads, GroupHeadsResponse, GroupInfo, GroupInfoResponse, GroupMembers,
+    GroupReceiptMembers, GroupSync, HandlePendency, InviteMembers, InviteResponse, JoinGroup,
+    JoinGroupResponse, JoinedGroups, JoinedGroupsResponse, KickMembers, KickResponse, ModifyGroup,
+    ModifyMember, OnlineMemberCount, Pendencies, PendenciesRead, QuitGroup, ReceiptsResponse,
+    SendGroupReceipts,
 };
 use opentim_protocol::op::history::History;
 use opentim_protocol::op::login::Login;
@@ -249,6 +250,17 @@ impl Table {
                     .online_count(&caller.user, Some(caller.session), &req.group_id)
                     .await?;
                 Ok(opentim_model::group::GroupGetOnlineMemberCountResult { count: Some(count) })
+            }),
+            route::<SendGroupReceipts, _, _>(false, |services, caller, req| async move {
+                services.group.send_receipts(&caller.user, req).await?;
+                Ok(Empty {})
+            }),
+            route::<GetGroupReceipts, _, _>(false, |services, caller, req| async move {
+                let receipts = services.group.receipts(&caller.user, req).await?;
+                Ok(ReceiptsResponse { receipts })
+            }),
+            route::<GroupReceiptMembers, _, _>(false, |services, caller, req| async move {
+                services.group.receipt_members(&caller.user, req).await
             }),
             route::<HandlePendency, _, _>(false, |services, caller, req| async move {
                 services.group.handle_pendency(&caller.user, req).await?;

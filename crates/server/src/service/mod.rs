@@ -52,6 +52,7 @@ impl Services {
                 config.clone(),
                 stores.groups.clone(),
                 stores.pendencies.clone(),
+                stores.receipts.clone(),
                 delivery.clone(),
             ),
             conversation: ConversationService::new(

@@ -10,6 +10,7 @@
 mod group;
 mod pendency;
 mod postgres;
+mod receipt;
 mod retry;
 mod sqlite;
 
@@ -18,6 +19,7 @@ pub use group::{
     GroupStore, GroupStored, MemberPatch, MemberRow, NewGroup, NewGroupMessage, Notice,
 };
 pub use pendency::{system_key, Decision, NewPendency, NewReport, PendencyRow, PendencyStore};
+pub use receipt::{ReceiptCount, ReceiptStore};
 
 pub use postgres::PgStore;
 pub use retry::DEFAULT_RETRY_DEADLINE;
@@ -214,11 +216,23 @@ pub trait StoreHealth: Send + Sync + 'static {
 
 /// One backend's implementation of every store trait.
 pub trait Backend:
-    MessageStore + InboxStore + ConversationStore + GroupStore + PendencyStore + StoreHealth
+    MessageStore
+    + InboxStore
+    + ConversationStore
+    + GroupStore
+    + PendencyStore
+    + ReceiptStore
+    + StoreHealth
 {
 }
 impl<T> Backend for T where
-    T: MessageStore + InboxStore + ConversationStore + GroupStore + PendencyStore + StoreHealth
+    T: MessageStore
+        + InboxStore
+        + ConversationStore
+        + GroupStore
+        + PendencyStore
+        + ReceiptStore
+        + StoreHealth
 {
 }
 
@@ -230,6 +244,7 @@ pub struct Stores {
     pub conversations: Arc<dyn ConversationStore>,
     pub groups: Arc<dyn GroupStore>,
     pub pendencies: Arc<dyn PendencyStore>,
+    pub receipts: Arc<dyn ReceiptStore>,
     pub health: Arc<dyn StoreHealth>,
 }
 
@@ -243,6 +258,7 @@ impl Stores {
             conversations: b.clone(),
             groups: b.clone(),
             pendencies: b.clone(),
+            receipts: b.clone(),
             health: b,
         }
     }

@@ -9,6 +9,7 @@
 mod attributes;
 mod join;
 mod manage;
+mod receipts;
 pub mod rules;
 pub mod stream;
 
@@ -31,7 +32,7 @@ use crate::clock::now_secs;
 use crate::config::Config;
 use crate::delivery::{Delivery, SessionId};
 use crate::error::{Error, Result};
-use crate::store::{GroupRow, GroupStore, MemberRow, NewGroup, PendencyStore};
+use crate::store::{GroupRow, GroupStore, MemberRow, NewGroup, PendencyStore, ReceiptStore};
 use rules::{decide, outranks, Op, Role};
 
 /// The prefix of the ids the server makes; a caller's own id must not start with it.
@@ -41,6 +42,7 @@ pub struct GroupService {
     config: Arc<Config>,
     store: Arc<dyn GroupStore>,
     pendencies: Arc<dyn PendencyStore>,
+    receipts: Arc<dyn ReceiptStore>,
     delivery: Arc<Delivery>,
 }
 
@@ -60,12 +62,14 @@ impl GroupService {
         config: Arc<Config>,
         store: Arc<dyn GroupStore>,
         pendencies: Arc<dyn PendencyStore>,
+        receipts: Arc<dyn ReceiptStore>,
         delivery: Arc<Delivery>,
     ) -> Self {
         GroupService {
             config,
             store,
             pendencies,
+            receipts,
             delivery,
         }
     }

@@ -29,6 +29,7 @@ use tokio_postgres::{GenericClient, NoTls, Row, Socket};
 
 mod group;
 mod pendency;
+mod receipt;
 
 use super::retry::{Backoff, DEFAULT_RETRY_DEADLINE};
 use super::{
@@ -50,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/009_group_messages.sql"),
     include_str!("../migrations/postgres/010_group_admin.sql"),
     include_str!("../migrations/postgres/011_group_attributes.sql"),
+    include_str!("../migrations/postgres/012_group_receipts.sql"),
 ];
 
 /// Advisory lock key guarding migrations ("opentim" in ASCII).

@@ -22,7 +22,7 @@ const GROUP_COLUMNS: &str = "g.group_id, g.group_type, g.name, g.owner, g.notifi
 /// How many columns `GROUP_COLUMNS` has.
 const GROUP_WIDTH: usize = 19;
 
-const MEMBER_COLUMNS: &str = "m.group_id, m.user_id, m.role, m.join_time, m.msg_flag,
+pub(super) const MEMBER_COLUMNS: &str = "m.group_id, m.user_id, m.role, m.join_time, m.msg_flag,
      m.shutup_until, m.name_card, m.custom, m.read_seq, m.join_seq";
 
 fn group_row(r: &Row<'_>, o: usize) -> rusqlite::Result<GroupRow> {
@@ -49,7 +49,7 @@ fn group_row(r: &Row<'_>, o: usize) -> rusqlite::Result<GroupRow> {
     })
 }
 
-fn member_row(r: &Row<'_>, o: usize) -> rusqlite::Result<MemberRow> {
+pub(super) fn member_row(r: &Row<'_>, o: usize) -> rusqlite::Result<MemberRow> {
     Ok(MemberRow {
         group_id: r.get(o)?,
         user: r.get(o + 1)?,

@@ -20,6 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 
 mod group;
 mod pendency;
+mod receipt;
 
 use super::{
     c2c_key, Cleared, ConvRow, ConversationStore, InboxStore, MessageStore, NewC2c, ReadMark,
@@ -41,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/009_group_messages.sql"),
     include_str!("../migrations/sqlite/010_group_admin.sql"),
     include_str!("../migrations/sqlite/011_group_attributes.sql"),
+    include_str!("../migrations/sqlite/012_group_receipts.sql"),
 ];
 
 /// A full disk is a passing condition, not a broken database: the transaction rolled back,
