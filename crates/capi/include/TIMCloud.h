@@ -457,7 +457,9 @@ TIM_DECL int TIMConvGetTotalUnreadMessageCount(TIMCommCallback cb, const void* u
  * Group messages go through the message API with conversation type
  * kTIMConv_Group: stored once in the group's stream, pushed to the members
  * online and caught up by the others at login; history starts at joining;
- * unread counts and read marks are per member. A muted member's send fails
+ * unread counts and read marks are per member; a member deletes messages,
+ * clears the history, pins the conversation or takes it off the list for
+ * themselves (every device of theirs follows). A muted member's send fails
  * with 10017, a non-member's with 10007, a group over 40 messages a second
  * with 10023. A recall is the sender's within the recall window (10031
  * after it) or an owner's or admin's at any time (else 10032). Membership

@@ -573,3 +573,155 @@ async fn read_receipts_are_counted_and_listed_across_nodes() {
     a.stop().await.unwrap();
     b.stop().await.unwrap();
 }
+
+/// A member deletes messages, clears the history, pins and takes the group conversation off
+/// the list for themselves: their other device follows, other members keep everything.
+async fn a_member_changes_their_own_view(s0: &RunningServer, s1: &RunningServer, dir: &Path) {
+    let alice = device(s0, dir, "alice", "alice", 0).await;
+    let mut bob = device(s1, dir, "bob", "bob", 0).await;
+    let mut bob2 = device(s0, dir, "bob", "bob2", 2).await;
+    alice
+        .client
+        .create_group(&create(G, GroupType::PUBLIC, &["bob"]))
+        .await
+        .unwrap();
+    for t in ["m1", "m2", "m3"] {
+        say(&alice, G, t).await.unwrap();
+    }
+    let got = group_msgs(&mut bob, 3, 10).await;
+    assert_eq!(group_msgs(&mut bob2, 3, 10).await.len(), 3);
+    let server_texts = |c: &TestClient| {
+        let c = c.client.clone();
+        async move {
+            let mut h = c
+                .server_history(G, ConvType::GROUP, u64::MAX, 50)
+                .await
+                .unwrap();
+            h.reverse();
+            h.iter().map(text).collect::<Vec<_>>()
+        }
+    };
+    let local_texts = |c: &TestClient| -> Vec<String> {
+        c.client
+            .history(G, ConvType::GROUP, 50)
+            .unwrap()
+            .iter()
+            .map(text)
+            .collect()
+    };
+
+    // Delete for oneself.
+    bob.client
+        .delete_messages(G, ConvType::GROUP, &got[1..2])
+        .await
+        .unwrap();
+    assert_eq!(server_texts(&bob).await, ["m1", "m3"]);
+    assert_eq!(
+        server_texts(&alice).await,
+        ["m1", "m2", "m3"],
+        "others keep it"
+    );
+    assert_eq!(local_texts(&bob), ["m1", "m3"]);
+    let mut gone = false;
+    for _ in 0..50 {
+        if local_texts(&bob2) == ["m1", "m3"] {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        gone,
+        "the other device deletes it too: {:?}",
+        local_texts(&bob2)
+    );
+
+    // Pin: the other device sees it pinned.
+    bob.client
+        .pin_conversation(G, ConvType::GROUP, true)
+        .await
+        .unwrap();
+    let mut pinned = false;
+    for _ in 0..50 {
+        if bob2
+            .client
+            .conversation(G, ConvType::GROUP)
+            .unwrap()
+            .and_then(|c| c.is_pinned)
+            == Some(true)
+        {
+            pinned = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(pinned, "pinned on the other device");
+
+    // Clear: the history starts after it; what comes later is there.
+    bob.client.clear_history(G, ConvType::GROUP).await.unwrap();
+    assert!(server_texts(&bob).await.is_empty());
+    assert!(local_texts(&bob).is_empty());
+    say(&alice, G, "m4").await.unwrap();
+    group_msgs(&mut bob, 1, 10).await;
+    assert_eq!(server_texts(&bob).await, ["m4"]);
+
+    // Off the list until a newer message; a new device's list agrees.
+    bob.client
+        .delete_conversation(G, ConvType::GROUP)
+        .await
+        .unwrap();
+    // (A C2C conversation shows when the new device has the list.)
+    alice.send_text("bob", "psst").await;
+    let bob3 = device(s1, dir, "bob", "bob3", 3).await;
+    let has = |c: &TestClient, id: &str| {
+        c.client
+            .conversations()
+            .unwrap()
+            .iter()
+            .any(|c| c.conv_id.as_deref() == Some(id))
+    };
+    let listed = |c: &TestClient| has(c, G);
+    for _ in 0..50 {
+        if has(&bob3, "alice") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(has(&bob3, "alice"), "the new device has the list");
+    assert!(!listed(&bob3), "off the list");
+    drop(bob3);
+    say(&alice, G, "m5").await.unwrap();
+    group_msgs(&mut bob, 1, 10).await;
+    let bob4 = device(s1, dir, "bob", "bob4", 4).await;
+    let mut back = false;
+    for _ in 0..50 {
+        if listed(&bob4) {
+            back = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(back, "back with a newer message");
+    assert!(listed(&bob));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_changes_their_own_view_on_one_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(&dir.path().join("server")).await;
+    a_member_changes_their_own_view(&s, &s, dir.path()).await;
+    s.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(all(pg_tests, nats_tests)),
+    ignore = "needs PostgreSQL and NATS: set OPENTIM_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test and OPENTIM_TEST_NATS_URL=nats://127.0.0.1:4222 (.ci/run does)"
+)]
+async fn a_member_changes_their_own_view_across_nodes() {
+    let c = Cluster::new();
+    let (a, b) = (c.node("a").await, c.node("b").await);
+    a_member_changes_their_own_view(&a, &b, c.dir.path()).await;
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
+}

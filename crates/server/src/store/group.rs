@@ -174,6 +174,20 @@ pub(crate) fn apply_attr_change(
     Ok(set.into_iter().collect())
 }
 
+/// A change of how one member sees a group's conversation (their own, on every device).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ViewChange {
+    /// Delete these messages for the member (`delete` entries).
+    Delete(Vec<u64>),
+    /// Clear the member's history up to the newest message, which counts as read (`clear`).
+    Clear,
+    /// Pin or unpin the conversation (`pin`).
+    Pin(bool),
+    /// Take the conversation off the list until a newer message; what is there counts as
+    /// read (`conv_delete`).
+    Hide,
+}
+
 /// A group message to store (a member's, or a tip of the server's).
 #[derive(Clone, Debug)]
 pub struct NewGroupMessage {
@@ -204,6 +218,7 @@ pub struct GroupConv {
     /// Messages of others after `read_seq`.
     pub unread: u64,
     pub read_seq: u64,
+    pub pinned: bool,
 }
 
 /// The `group` inbox entry (joined or left) written for a user.
@@ -267,6 +282,15 @@ pub trait GroupStore: Send + Sync + 'static {
     ) -> Result<Option<AttrOutcome>>;
     /// Group `id`'s attributes, by key.
     async fn attributes(&self, id: &str) -> Result<Vec<(String, String)>>;
+    /// Change how member `user` sees group `id`'s conversation: the `(seq, cursor)` of each
+    /// inbox entry written (none when nothing changed), or `None` when `user` is not a
+    /// member.
+    async fn change_view(
+        &self,
+        id: &str,
+        user: &str,
+        change: ViewChange,
+    ) -> Result<Option<Vec<(u64, u64)>>>;
     /// The owner and admins of group `id`.
     async fn managers(&self, id: &str) -> Result<Vec<String>>;
     /// Delete group `id` and its members, each member told by a `group` inbox entry (left);

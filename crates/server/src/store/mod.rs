@@ -16,7 +16,7 @@ mod sqlite;
 
 pub use group::{
     group_key, Added, AttrChange, AttrLimits, AttrOutcome, GroupConv, GroupPatch, GroupRow,
-    GroupStore, GroupStored, MemberPatch, MemberRow, NewGroup, NewGroupMessage, Notice,
+    GroupStore, GroupStored, MemberPatch, MemberRow, NewGroup, NewGroupMessage, Notice, ViewChange,
 };
 pub use pendency::{system_key, Decision, NewPendency, NewReport, PendencyRow, PendencyStore};
 pub use receipt::{ReceiptCount, ReceiptStore};

@@ -15,7 +15,7 @@ use super::ConversationService;
 use crate::clock::now_secs;
 use crate::delivery::Topic;
 use crate::error::{Error, Result};
-use crate::store::MemberRow;
+use crate::store::{MemberRow, ViewChange};
 
 impl ConversationService {
     /// The caller's membership of the group a request names.
@@ -63,7 +63,7 @@ impl ConversationService {
             unread: g.unread,
             read_seq: g.read_seq,
             peer_read_seq: 0,
-            pinned: false,
+            pinned: g.pinned,
         }));
         list.sort_by(|a, b| {
             (b.pinned, b.active_time)
@@ -163,5 +163,37 @@ impl ConversationService {
             .await
             .map_err(Error::internal("read the history"))?;
         Ok(HistoryResponse { messages })
+    }
+
+    /// Change how the caller sees a group's conversation (delete messages for themselves,
+    /// clear their history, pin, take it off the list); every session of theirs gets the
+    /// inbox entries, made by `item` from each entry's seq. The cursor of the last entry (0:
+    /// nothing changed).
+    pub(super) async fn change_group_view(
+        &self,
+        user: &UserId,
+        conv_id: &str,
+        change: ViewChange,
+        item: impl Fn(String, u64) -> InboxItem,
+    ) -> Result<(u64, u64)> {
+        let (id, _) = self.membership(user, conv_id).await?;
+        let entries = self
+            .groups
+            .change_view(id.as_str(), user.as_str(), change)
+            .await
+            .map_err(Error::internal("change the group conversation"))?
+            .ok_or_else(|| {
+                Error::refused(
+                    codes::ERR_SVR_GROUP_PERMISSION_DENY,
+                    format!("you are not a member of group {conv_id:?}"),
+                )
+            })?;
+        let mut last = (0, 0);
+        for (seq, cursor) in entries {
+            last = (seq, cursor);
+            self.tell(user, cursor, item(id.as_str().to_owned(), seq))
+                .await;
+        }
+        Ok(last)
     }
 }

@@ -21,6 +21,7 @@ use crate::clock::now_secs;
 use crate::config::Config;
 use crate::delivery::{Delivery, Topic};
 use crate::error::{Error, Result};
+use crate::store::ViewChange;
 use crate::store::{ConversationStore, GroupStore, MessageStore};
 
 pub struct ConversationService {
@@ -52,7 +53,7 @@ impl ConversationService {
     fn c2c_peer(&self, conv_type: ConvType, conv_id: &str) -> Result<UserId> {
         if conv_type != ConvType::C2C {
             let why = match conv_type {
-                ConvType::GROUP => "is not served for group conversations yet".to_owned(),
+                ConvType::GROUP => "is for C2C conversations only".to_owned(),
                 t => format!("knows no conv_type {}; C2C (1) and group (2) are", t.0),
             };
             return Err(Error::refused(
@@ -202,7 +203,6 @@ impl ConversationService {
     /// `max_delete_messages` per request. Each message newly deleted is a `delete` entry for
     /// every session of the user; seqs already deleted, or naming nothing, change nothing.
     pub async fn delete(&self, user: &UserId, req: DeleteRequest) -> Result<DeleteResponse> {
-        let peer = self.c2c_peer(req.conv_type, &req.conv_id)?;
         let max = self.config.max_delete_messages as usize;
         if req.seqs.is_empty() || req.seqs.len() > max {
             return Err(Error::refused(
@@ -213,6 +213,22 @@ impl ConversationService {
                 ),
             ));
         }
+        if req.conv_type == ConvType::GROUP {
+            let (_, cursor) = self
+                .change_group_view(
+                    user,
+                    &req.conv_id,
+                    ViewChange::Delete(req.seqs),
+                    |g, seq| InboxItem::Delete {
+                        conv_type: ConvType::GROUP,
+                        conv_id: g,
+                        seq,
+                    },
+                )
+                .await?;
+            return Ok(DeleteResponse { cursor });
+        }
+        let peer = self.c2c_peer(req.conv_type, &req.conv_id)?;
         let deleted = self
             .conversations
             .delete_c2c(user.as_str(), peer.as_str(), req.seqs)
@@ -234,6 +250,18 @@ impl ConversationService {
     /// Clear a conversation's history for `user` only, up to its newest message; every session
     /// of the user gets the `clear` entry.
     pub async fn clear(&self, user: &UserId, req: ClearRequest) -> Result<ClearResponse> {
+        if req.conv_type == ConvType::GROUP {
+            let (seq, cursor) = self
+                .change_group_view(user, &req.conv_id, ViewChange::Clear, |g, seq| {
+                    InboxItem::Clear {
+                        conv_type: ConvType::GROUP,
+                        conv_id: g,
+                        seq,
+                    }
+                })
+                .await?;
+            return Ok(ClearResponse { seq, cursor });
+        }
         let peer = self.c2c_peer(req.conv_type, &req.conv_id)?;
         let cleared = self
             .conversations
@@ -265,6 +293,19 @@ impl ConversationService {
 
     /// Pin or unpin a conversation of `user`; every session of the user gets the `pin` entry.
     pub async fn pin(&self, user: &UserId, req: PinRequest) -> Result<EntryResponse> {
+        if req.conv_type == ConvType::GROUP {
+            let pinned = req.pinned;
+            let (_, cursor) = self
+                .change_group_view(user, &req.conv_id, ViewChange::Pin(pinned), |g, _| {
+                    InboxItem::Pin {
+                        conv_type: ConvType::GROUP,
+                        conv_id: g,
+                        pinned,
+                    }
+                })
+                .await?;
+            return Ok(EntryResponse { cursor });
+        }
         let peer = self.c2c_peer(req.conv_type, &req.conv_id)?;
         let cursor = self
             .conversations
@@ -291,6 +332,17 @@ impl ConversationService {
         user: &UserId,
         req: ConvRequest,
     ) -> Result<EntryResponse> {
+        if req.conv_type == ConvType::GROUP {
+            let (_, cursor) = self
+                .change_group_view(user, &req.conv_id, ViewChange::Hide, |g, _| {
+                    InboxItem::ConvDelete {
+                        conv_type: ConvType::GROUP,
+                        conv_id: g,
+                    }
+                })
+                .await?;
+            return Ok(EntryResponse { cursor });
+        }
         let peer = self.c2c_peer(req.conv_type, &req.conv_id)?;
         let cursor = self
             .conversations

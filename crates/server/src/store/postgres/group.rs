@@ -8,6 +8,7 @@ use tokio_postgres::{Row, Transaction};
 
 use super::{clamp, inbox_entry, lock_conversation, row_to_wire, Failure, PgStore, WIRE_COLUMNS};
 use crate::store::group::{apply_attr_change, group_key, ROW_MESSAGE, ROW_REVOKE};
+use crate::store::ViewChange;
 use crate::store::{
     Added, AttrChange, AttrLimits, AttrOutcome, GroupConv, GroupPatch, GroupRow, GroupStore,
     GroupStored, MemberPatch, MemberRow, NewGroup, NewGroupMessage, Notice, ReadMark, Result,
@@ -16,6 +17,10 @@ use crate::store::{
 
 const KIND_GROUP: i32 = crate::store::KIND_GROUP as i32;
 const KIND_READ: i32 = crate::store::KIND_READ as i32;
+const KIND_DELETE: i32 = crate::store::KIND_DELETE as i32;
+const KIND_CLEAR: i32 = crate::store::KIND_CLEAR as i32;
+const KIND_PIN: i32 = crate::store::KIND_PIN as i32;
+const KIND_CONV_DELETE: i32 = crate::store::KIND_CONV_DELETE as i32;
 
 const GROUP_COLUMNS: &str = "g.group_id, g.group_type, g.name, g.owner, g.notification,
      g.introduction, g.face_url, g.add_option, g.max_members, g.shutup_all, g.custom, g.created,
@@ -102,6 +107,17 @@ async fn next_seq(tx: &Transaction<'_>, key: &str) -> std::result::Result<i64, F
         )
         .await?
         .get(0))
+}
+
+/// The seq of the newest entry of the stream `key`, its counter row locked for the rest of
+/// `tx` (so the stream does not grow meanwhile).
+async fn current_seq_locked(c: &Transaction<'_>, key: &str) -> std::result::Result<i64, Failure> {
+    Ok(c.query_opt(
+        "SELECT value FROM counters WHERE name = $1 FOR UPDATE",
+        &[&key],
+    )
+    .await?
+    .map_or(0, |r| r.get(0)))
 }
 
 /// The seq of the newest entry of the stream `key`.
@@ -355,6 +371,88 @@ impl PgStore {
 }
 
 impl PgStore {
+    async fn try_change_view(
+        &self,
+        id: &str,
+        user: &str,
+        change: &ViewChange,
+    ) -> std::result::Result<Option<Vec<(u64, u64)>>, Failure> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let key = group_key(id);
+        // The group's counter first, as every write to the group's stream takes it.
+        let last = current_seq_locked(&tx, &key).await?;
+        let Some(row) = tx
+            .query_opt(
+                "SELECT GREATEST(join_seq, cleared_seq), pinned, hidden_seq * hidden
+                 FROM group_members WHERE group_id = $1 AND user_id = $2 FOR UPDATE",
+                &[&id, &user],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let (start, pinned, hidden_at): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+        let mut out = Vec::new();
+        match change {
+            ViewChange::Delete(seqs) => {
+                for &seq in seqs {
+                    let seq = clamp(seq);
+                    if seq <= start {
+                        continue;
+                    }
+                    let n = tx
+                        .execute(
+                            &format!(
+                                "INSERT INTO hidden_messages (owner, conv_key, seq)
+                                 SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM messages
+                                     WHERE conv_key = $2 AND seq = $3 AND kind = {ROW_MESSAGE})
+                                 ON CONFLICT DO NOTHING"
+                            ),
+                            &[&user, &key, &seq],
+                        )
+                        .await?;
+                    if n > 0 {
+                        let c = inbox_entry(&tx, user, (KIND_DELETE, &key, seq, 0)).await?;
+                        out.push((seq as u64, c));
+                    }
+                }
+            }
+            ViewChange::Clear if last > start => {
+                tx.execute(
+                    "UPDATE group_members SET cleared_seq = $3, read_seq = GREATEST(read_seq, $3)
+                     WHERE group_id = $1 AND user_id = $2",
+                    &[&id, &user, &last],
+                )
+                .await?;
+                let c = inbox_entry(&tx, user, (KIND_CLEAR, &key, last, 0)).await?;
+                out.push((last as u64, c));
+            }
+            ViewChange::Pin(p) if i64::from(*p) != pinned => {
+                tx.execute(
+                    "UPDATE group_members SET pinned = $3 WHERE group_id = $1 AND user_id = $2",
+                    &[&id, &user, &i64::from(*p)],
+                )
+                .await?;
+                let c = inbox_entry(&tx, user, (KIND_PIN, &key, 0, i64::from(*p))).await?;
+                out.push((0, c));
+            }
+            ViewChange::Hide if hidden_at < last.max(1) => {
+                tx.execute(
+                    "UPDATE group_members SET hidden = 1, hidden_seq = $3,
+                        read_seq = GREATEST(read_seq, $3) WHERE group_id = $1 AND user_id = $2",
+                    &[&id, &user, &last],
+                )
+                .await?;
+                let c = inbox_entry(&tx, user, (KIND_CONV_DELETE, &key, last, 0)).await?;
+                out.push((last as u64, c));
+            }
+            ViewChange::Clear | ViewChange::Pin(_) | ViewChange::Hide => {}
+        }
+        tx.commit().await?;
+        Ok(Some(out))
+    }
+
     async fn try_change_attributes(
         &self,
         id: &str,
@@ -408,6 +506,19 @@ async fn read_attributes(
 
 #[async_trait]
 impl GroupStore for PgStore {
+    async fn change_view(
+        &self,
+        id: &str,
+        user: &str,
+        change: ViewChange,
+    ) -> Result<Option<Vec<(u64, u64)>>> {
+        let change = &change;
+        self.retrying("change a member's view of a group", || {
+            self.try_change_view(id, user, change)
+        })
+        .await
+    }
+
     async fn change_attributes(
         &self,
         id: &str,
@@ -670,7 +781,7 @@ impl GroupStore for PgStore {
                 let sql = format!(
                     "SELECT {WIRE_COLUMNS} FROM messages m WHERE m.conv_key = $1 AND m.seq < $2
                      AND m.kind = {ROW_MESSAGE}
-                     AND m.seq > COALESCE((SELECT join_seq FROM group_members
+                     AND m.seq > COALESCE((SELECT GREATEST(join_seq, cleared_seq) FROM group_members
                                            WHERE group_id = $4 AND user_id = $5), 0)
                      AND NOT EXISTS (SELECT 1 FROM hidden_messages h
                                      WHERE h.owner = $5 AND h.conv_key = $1 AND h.seq = m.seq)
@@ -728,15 +839,16 @@ impl GroupStore for PgStore {
                         (SELECT COUNT(*) FROM messages u WHERE u.conv_key = 'group' || chr(10) || g.group_id
                            AND u.seq > GREATEST(m.read_seq, m.join_seq) AND u.kind = {ROW_MESSAGE}
                            AND u.sender <> m.user_id),
-                        l.seq IS NOT NULL, {WIRE_COLUMNS}
+                        l.seq IS NOT NULL, m.pinned <> 0, {WIRE_COLUMNS}
                      FROM group_members m JOIN groups g ON g.group_id = m.group_id
                      LEFT JOIN messages l ON l.conv_key = 'group' || chr(10) || g.group_id AND l.seq = (
                         SELECT v.seq FROM messages v WHERE v.conv_key = l.conv_key
-                          AND v.kind = {ROW_MESSAGE} AND v.seq > m.join_seq
+                          AND v.kind = {ROW_MESSAGE} AND v.seq > GREATEST(m.join_seq, m.cleared_seq)
                           AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.owner = m.user_id
                                           AND h.conv_key = v.conv_key AND h.seq = v.seq)
                         ORDER BY v.seq DESC LIMIT 1)
-                     WHERE m.user_id = $1 AND g.group_type <> $2"
+                     WHERE m.user_id = $1 AND g.group_type <> $2
+                     AND NOT (m.hidden <> 0 AND g.last_seq <= m.hidden_seq)"
                 )
                 .replace("m.conv_type, m.sender, m.receiver, m.seq, m.rand, m.server_time,
      m.client_msg_id, m.body, m.revoked", "l.conv_type, l.sender, l.receiver, l.seq, l.rand,
@@ -754,9 +866,10 @@ impl GroupStore for PgStore {
                     read_seq: r.get::<_, i64>(2) as u64,
                     unread: r.get::<_, i64>(3) as u64,
                     last: match r.get::<_, bool>(4) {
-                        true => Some(row_to_wire(r, 5)?),
+                        true => Some(row_to_wire(r, 6)?),
                         false => None,
                     },
+                    pinned: r.get(5),
                 })
             })
             .collect()

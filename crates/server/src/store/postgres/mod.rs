@@ -52,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/010_group_admin.sql"),
     include_str!("../migrations/postgres/011_group_attributes.sql"),
     include_str!("../migrations/postgres/012_group_receipts.sql"),
+    include_str!("../migrations/postgres/013_group_member_view.sql"),
 ];
 
 /// Advisory lock key guarding migrations ("opentim" in ASCII).

@@ -10,7 +10,8 @@ use crate::store::group::{apply_attr_change, group_key, ROW_MESSAGE, ROW_REVOKE}
 use crate::store::{
     Added, AttrChange, AttrLimits, AttrOutcome, GroupConv, GroupPatch, GroupRow, GroupStore,
     GroupStored, MemberPatch, MemberRow, NewGroup, NewGroupMessage, Notice, ReadMark, Result,
-    StoreError, KIND_GROUP, KIND_READ,
+    StoreError, ViewChange, KIND_CLEAR, KIND_CONV_DELETE, KIND_DELETE, KIND_GROUP, KIND_PIN,
+    KIND_READ,
 };
 
 const GROUP_COLUMNS: &str = "g.group_id, g.group_type, g.name, g.owner, g.notification,
@@ -127,6 +128,13 @@ pub(super) struct UpdateMember {
     id: String,
     user: String,
     patch: MemberPatch,
+}
+
+/// A change of one member's view (the writer's job item).
+pub(super) struct ChangeView {
+    id: String,
+    user: String,
+    change: ViewChange,
 }
 
 /// An attribute change (the writer's job item).
@@ -587,6 +595,90 @@ impl Writer {
             .map_err(db_err)
     }
 
+    fn change_view(&mut self, v: &ChangeView) -> Result<Option<Vec<(u64, u64)>>> {
+        let member: Option<(i64, i64, i64)> = self
+            .conn
+            .prepare_cached(
+                "SELECT MAX(join_seq, cleared_seq), pinned, hidden_seq * hidden
+                 FROM group_members WHERE group_id = ?1 AND user_id = ?2",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![v.id, v.user], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()
+            })
+            .map_err(db_err)?;
+        let Some((start, pinned, hidden_at)) = member else {
+            return Ok(None);
+        };
+        let key = group_key(&v.id);
+        let last = self.group_seq(&v.id)?;
+        let set = |w: &mut Self, sql: &str, value: i64| -> Result<()> {
+            w.conn
+                .prepare_cached(sql)
+                .and_then(|mut s| s.execute(params![v.id, v.user, value]))
+                .map_err(db_err)
+                .map(drop)
+        };
+        let mut out = Vec::new();
+        match &v.change {
+            ViewChange::Delete(seqs) => {
+                for &seq in seqs {
+                    let seq = seq.min(i64::MAX as u64) as i64;
+                    if seq <= start {
+                        continue;
+                    }
+                    let hidden = self
+                        .conn
+                        .prepare_cached(&format!(
+                            "INSERT INTO hidden_messages (owner, conv_key, seq)
+                             SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM messages
+                                 WHERE conv_key = ?2 AND seq = ?3 AND kind = {ROW_MESSAGE})
+                             ON CONFLICT DO NOTHING"
+                        ))
+                        .and_then(|mut s| s.execute(params![v.user, key, seq]))
+                        .map_err(db_err)?;
+                    if hidden > 0 {
+                        out.push((seq as u64, self.entry(&v.user, KIND_DELETE, &key, seq)?));
+                    }
+                }
+            }
+            ViewChange::Clear if last > start => {
+                set(
+                    self,
+                    "UPDATE group_members SET cleared_seq = ?3, read_seq = MAX(read_seq, ?3)
+                     WHERE group_id = ?1 AND user_id = ?2",
+                    last,
+                )?;
+                out.push((last as u64, self.entry(&v.user, KIND_CLEAR, &key, last)?));
+            }
+            ViewChange::Pin(p) if i64::from(*p) != pinned => {
+                set(
+                    self,
+                    "UPDATE group_members SET pinned = ?3 WHERE group_id = ?1 AND user_id = ?2",
+                    i64::from(*p),
+                )?;
+                let cursor = self.entry_with(&v.user, KIND_PIN, &key, 0, i64::from(*p))?;
+                out.push((0, cursor));
+            }
+            ViewChange::Hide if hidden_at < last.max(1) => {
+                set(
+                    self,
+                    "UPDATE group_members SET hidden = 1, hidden_seq = ?3,
+                        read_seq = MAX(read_seq, ?3) WHERE group_id = ?1 AND user_id = ?2",
+                    last,
+                )?;
+                out.push((
+                    last as u64,
+                    self.entry(&v.user, KIND_CONV_DELETE, &key, last)?,
+                ));
+            }
+            ViewChange::Clear | ViewChange::Pin(_) | ViewChange::Hide => {}
+        }
+        Ok(Some(out))
+    }
+
     fn change_attributes(&mut self, c: &ChangeAttrs) -> Result<Option<AttrOutcome>> {
         let exists = self
             .conn
@@ -762,6 +854,23 @@ impl GroupStore for SqliteStore {
             .unwrap_or(Err(StoreError::Closed))
     }
 
+    async fn change_view(
+        &self,
+        id: &str,
+        user: &str,
+        change: ViewChange,
+    ) -> Result<Option<Vec<(u64, u64)>>> {
+        let job = ChangeView {
+            id: id.to_owned(),
+            user: user.to_owned(),
+            change,
+        };
+        self.write(vec![job], Writer::change_view)
+            .await
+            .pop()
+            .unwrap_or(Err(StoreError::Closed))
+    }
+
     async fn change_attributes(
         &self,
         id: &str,
@@ -841,7 +950,7 @@ impl GroupStore for SqliteStore {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {WIRE_COLUMNS} FROM messages m WHERE m.conv_key = ?1 AND m.seq < ?2
                  AND m.kind = {ROW_MESSAGE}
-                 AND m.seq > COALESCE((SELECT join_seq FROM group_members
+                 AND m.seq > COALESCE((SELECT MAX(join_seq, cleared_seq) FROM group_members
                                        WHERE group_id = ?4 AND user_id = ?5), 0)
                  AND NOT EXISTS (SELECT 1 FROM hidden_messages h
                                  WHERE h.owner = ?5 AND h.conv_key = ?1 AND h.seq = m.seq)
@@ -905,14 +1014,17 @@ impl GroupStore for SqliteStore {
     async fn group_conversations(&self, user: &str) -> Result<Vec<GroupConv>> {
         let user = user.to_owned();
         self.read(move |conn| {
-            let groups: Vec<(String, i64, i64, i64)> = conn
+            // Off the list: hidden until a message after hidden_seq.
+            let groups: Vec<(String, i64, i64, i64, bool)> = conn
                 .prepare_cached(
-                    "SELECT g.group_id, g.last_msg_time, m.read_seq, m.join_seq
+                    "SELECT g.group_id, g.last_msg_time, m.read_seq,
+                        MAX(m.join_seq, m.cleared_seq), m.pinned <> 0
                      FROM group_members m JOIN groups g ON g.group_id = m.group_id
-                     WHERE m.user_id = ?1 AND g.group_type <> ?2",
+                     WHERE m.user_id = ?1 AND g.group_type <> ?2
+                     AND NOT (m.hidden <> 0 AND g.last_seq <= m.hidden_seq)",
                 )?
                 .query_map(params![user, GroupType::AV_CHAT_ROOM.0], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
                 })?
                 .collect::<rusqlite::Result<_>>()?;
             let mut last = conn.prepare_cached(&format!(
@@ -926,7 +1038,7 @@ impl GroupStore for SqliteStore {
                  AND kind = {ROW_MESSAGE} AND sender <> ?3"
             ))?;
             let mut out = Vec::with_capacity(groups.len());
-            for (group_id, time, read_seq, join_seq) in groups {
+            for (group_id, time, read_seq, join_seq, pinned) in groups {
                 let key = group_key(&group_id);
                 let read = read_seq.max(join_seq);
                 out.push(GroupConv {
@@ -938,6 +1050,7 @@ impl GroupStore for SqliteStore {
                     group_id,
                     active_time: time as u64,
                     read_seq: read as u64,
+                    pinned,
                 });
             }
             Ok(out)

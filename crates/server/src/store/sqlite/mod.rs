@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/010_group_admin.sql"),
     include_str!("../migrations/sqlite/011_group_attributes.sql"),
     include_str!("../migrations/sqlite/012_group_receipts.sql"),
+    include_str!("../migrations/sqlite/013_group_member_view.sql"),
 ];
 
 /// A full disk is a passing condition, not a broken database: the transaction rolled back,
