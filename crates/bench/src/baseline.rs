@@ -3,8 +3,8 @@
 //! this machine allows, and every opentim figure is also printed as a ratio of it.
 //!
 //! Relay protocol: the first text frame names the connection's user (answered with `"ok"`); then `"<to>\n<payload>"`
-//! is forwarded to `<to>` as `<payload>`, and the sender gets `"a"` back (an ack, as opentim
-//! acks each send).
+//! is forwarded to `<to>` as `<payload>`, and `"*\n<payload>"` to every other connection (a
+//! group's broadcast); the sender gets `"a"` back (an ack, as opentim acks each send).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -56,7 +56,21 @@ pub async fn start_relay() -> std::io::Result<(SocketAddr, tokio::task::JoinHand
                     }
                 });
                 while let Some(Ok(Ws::Text(t))) = stream.next().await {
-                    if let Some((to, body)) = t.split_once('\n') {
+                    if let Some(body) = t.strip_prefix("*\n") {
+                        // A broadcast: the same frame to every other connection.
+                        let targets: Vec<_> = peers
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .iter()
+                            .filter(|(who, _)| **who != me)
+                            .map(|(_, tx)| tx.clone())
+                            .collect();
+                        let frame = Ws::text(body);
+                        for target in targets {
+                            let _ = target.send(frame.clone());
+                        }
+                        let _ = tx.send(Ws::text("a"));
+                    } else if let Some((to, body)) = t.split_once('\n') {
                         let target = peers
                             .lock()
                             .unwrap_or_else(|p| p.into_inner())
@@ -85,7 +99,7 @@ type Conn =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 impl BaselineDriver {
-    async fn connect(&self, user: &str) -> Result<Conn> {
+    pub(crate) async fn connect(&self, user: &str) -> Result<Conn> {
         let (mut ws, _) = tokio_tungstenite::connect_async_with_config(&self.url, None, true)
             .await
             .map_err(|e| e.to_string())?;

@@ -9,6 +9,7 @@
 mod baseline;
 mod cache;
 mod driver;
+mod group;
 mod opentim;
 mod sdk;
 mod stats;
@@ -32,7 +33,9 @@ pub enum Scenario {
     One2one,
     /// P pairs at a fixed total rate R for S seconds: send-to-receive latency percentiles.
     Rate,
-    /// One sender to a group of N online members (needs group conversations; not served yet).
+    /// One sender to a group of --members members of whom --online are connected, at
+    /// --group-rate or flat out: deliveries/s, latency, server CPU per delivery and store rows
+    /// per message, beside the bench relay broadcasting to as many sockets.
     Group,
     /// C logins with K in flight: logins/s and login time percentiles.
     Login,
@@ -136,6 +139,15 @@ pub struct BenchArgs {
     /// `storm`: the nodes' max_logins_per_sec (0: no admission). Default: the server's default.
     #[arg(long)]
     max_logins_per_sec: Option<u32>,
+    /// Members of the group (group).
+    #[arg(long, default_value_t = 1000)]
+    members: u64,
+    /// Members connected while the group's messages are sent (group).
+    #[arg(long, default_value_t = 1000)]
+    online: u64,
+    /// Messages per second of the group's sender; 0: as fast as the window allows (group).
+    #[arg(long, default_value_t = 0.0)]
+    group_rate: f64,
     /// Seconds to wait for deliveries after the last send before counting the rest as lost.
     #[arg(long, default_value_t = 20.0)]
     drain_timeout: f64,
@@ -620,9 +632,7 @@ async fn run_scenario(
         }
         Scenario::Storm => return Err("storm starts its own nodes (see storm::run)".into()),
         Scenario::Cache => return Err("cache measures the local store (see cache::run)".into()),
-        Scenario::Group => {
-            return Err("the group scenario needs group conversations, which this server does not serve yet".into());
-        }
+        Scenario::Group => return Err("group starts its own server (see group::run)".into()),
     };
     let after = pid.and_then(proc_usage);
     let server = match (pid, before, after) {
@@ -701,6 +711,9 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
     }
     if args.scenario == Scenario::Cache {
         return run_cache(&args).await;
+    }
+    if args.scenario == Scenario::Group {
+        return run_group(&args).await;
     }
     let clock = Clock::new();
     let Drivers {
@@ -789,26 +802,41 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         relay.abort();
         report.baseline = Some(Box::new(base?));
     }
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string(&report).map_err(|e| e.to_string())?
-        );
-    } else {
-        print_table(&report);
+    report_out(&args, &report)
+}
+
+/// The `group` scenario, with the relay's broadcast as its baseline.
+async fn run_group(args: &BenchArgs) -> Result<(), String> {
+    if args.driver != DriverKind::Opentim || args.server.is_some() {
+        return Err("group starts its own opentim server: no --driver xmpp or --server (its baseline, the relay, runs in the same run)".into());
     }
-    let lost = report
-        .figures
-        .iter()
-        .find(|f| f.name == "lost")
-        .map(|f| f.value)
-        .unwrap_or(0.0);
-    let dups = report
-        .figures
-        .iter()
-        .find(|f| f.name == "duplicates")
-        .map(|f| f.value)
-        .unwrap_or(0.0);
+    if !args.json {
+        eprintln!(
+            "opentim bench group: {} members, {} online, {} messages",
+            args.members, args.online, args.messages
+        );
+    }
+    let report = group::run(args).await?;
+    report_out(args, &report)
+}
+
+/// Print a report (JSON or the table) and fail when messages were lost or duplicated.
+fn report_out(args: &BenchArgs, report: &Report) -> Result<(), String> {
+    match args.json {
+        true => println!(
+            "{}",
+            serde_json::to_string(report).map_err(|e| e.to_string())?
+        ),
+        false => print_table(report),
+    }
+    let count = |name: &str| {
+        report
+            .figures
+            .iter()
+            .find(|f| f.name == name)
+            .map_or(0.0, |f| f.value)
+    };
+    let (lost, dups) = (count("lost"), count("duplicates"));
     if lost > 0.0 || dups > 0.0 {
         return Err(format!("{lost} messages lost and {dups} duplicated"));
     }

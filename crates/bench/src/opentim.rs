@@ -130,6 +130,20 @@ impl OpentimDriver {
         plan: PairPlan,
         stats: &Arc<Stats>,
     ) {
+        self.blast_to(conn, sender, (receiver, 1), first, plan, stats)
+            .await
+    }
+
+    /// [`OpentimDriver::blast`] to a conversation of type `conv.1` (1 C2C, 2 group).
+    pub async fn blast_to(
+        &self,
+        conn: Conn,
+        sender: &str,
+        conv: (&str, i64),
+        first: u64,
+        plan: PairPlan,
+        stats: &Arc<Stats>,
+    ) {
         let n = plan.messages as usize;
         let (mut sink, mut stream) = conn.split();
         let window = Arc::new(Semaphore::new(plan.window.max(1)));
@@ -160,7 +174,7 @@ impl OpentimDriver {
                 permit.forget();
             }
             let now = self.clock.now_ns();
-            let frame = send_frame(i + 2, sender, receiver, i, &payload(first + i, now));
+            let frame = send_frame_to(i + 2, sender, conv, i, &payload(first + i, now));
             stats.on_send(now);
             if sink.send(Ws::text(frame)).await.is_err() {
                 stats.failures.fetch_add(1, Ordering::Relaxed);
@@ -230,14 +244,20 @@ impl OpentimDriver {
 /// A send frame written directly (user ids and payloads of the bench need no escaping): the
 /// load generator must not spend its CPU on serialisation. A test checks it decodes.
 pub(crate) fn send_frame(id: u64, from: &str, to: &str, n: u64, text: &str) -> String {
+    send_frame_to(id, from, (to, 1), n, text)
+}
+
+/// [`send_frame`] to a conversation of type `conv.1` (1 C2C, 2 group).
+pub(crate) fn send_frame_to(id: u64, from: &str, conv: (&str, i64), n: u64, text: &str) -> String {
+    let (to, conv_type) = conv;
     format!(
-        "{{\"op\":\"msg.send\",\"id\":{id},\"body\":{{\"client_msg_id\":\"{from}-{n}\",\"conv_id\":\"{to}\",\"conv_type\":1,\"rand\":{n},\
+        "{{\"op\":\"msg.send\",\"id\":{id},\"body\":{{\"client_msg_id\":\"{from}-{n}\",\"conv_id\":\"{to}\",\"conv_type\":{conv_type},\"rand\":{n},\
          \"message\":{{\"message_elem_array\":[{{\"elem_type\":0,\"text_elem_content\":\"{text}\"}}]}}}}}}"
     )
 }
 
 /// The first text element's content in an encoded frame (bench payloads need no unescaping).
-fn scan_text(frame: &str) -> Option<&str> {
+pub(crate) fn scan_text(frame: &str) -> Option<&str> {
     const KEY: &str = "\"text_elem_content\":\"";
     let start = frame.find(KEY)? + KEY.len();
     let len = frame[start..].find('"')?;

@@ -108,8 +108,25 @@ fn sdk_smoke() {
 }
 
 #[test]
-fn group_scenario_says_it_is_not_served_yet() {
-    let out = opentim_bench().args(["group"]).output().unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("group conversations"));
+fn group_smoke_with_its_relay_baseline() {
+    let r = bench(&[
+        "group",
+        "--members",
+        "30",
+        "--online",
+        "10",
+        "--messages",
+        "20",
+    ]);
+    assert_no_loss(&r);
+    assert_eq!(
+        figure(&r, "expected"),
+        200.0,
+        "20 messages to 10 online members"
+    );
+    // Fan-out on read: one message is one row, however many members.
+    assert_eq!(figure(&r, "store rows per message"), 1.0, "{r}");
+    assert!(figure(&r, "server CPU per delivery") >= 0.0);
+    assert_no_loss(&r["baseline"]);
+    assert_eq!(r["baseline"]["driver"], "baseline");
 }
