@@ -863,14 +863,7 @@ async fn run_cache(args: &BenchArgs) -> Result<(), String> {
         server: None,
         baseline: None,
     };
-    match args.json {
-        true => println!(
-            "{}",
-            serde_json::to_string(&report).map_err(|e| e.to_string())?
-        ),
-        false => print_table(&report),
-    }
-    Ok(())
+    report_out(args, &report)
 }
 
 async fn run_storm(args: &BenchArgs) -> Result<(), String> {
@@ -893,13 +886,7 @@ async fn run_storm(args: &BenchArgs) -> Result<(), String> {
         server: None,
         baseline: None,
     };
-    match args.json {
-        true => println!(
-            "{}",
-            serde_json::to_string(&report).map_err(|e| e.to_string())?
-        ),
-        false => print_table(&report),
-    }
+    report_out(args, &report)?;
     match report.figures.iter().find(|f| f.name == "failures") {
         Some(f) if f.value > 0.0 => Err(format!("{} sessions failed", f.value)),
         _ => Ok(()),

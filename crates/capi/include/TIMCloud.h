@@ -497,8 +497,11 @@ TIM_DECL int TIMGroupQuit(const char* group_id, TIMCommCallback cb, const void* 
  * admins of Public and ChatRoom groups (broadcast rooms have no
  * invitations). json_params is an array of GroupInviteMemberResult in the
  * order asked: kTIMGroupMember_HandledSuc (added), kTIMGroupMember_Included
- * (a member already) or kTIMGroupMember_HandledErr (an invalid id, or the
- * group is full).
+ * (a member already) or kTIMGroupMember_HandledErr (an invalid id, the
+ * group is full, or the user is in as many groups as one may be: 1000, the
+ * server's max_joined_groups). Into a Public or ChatRoom group whose add
+ * option is kTIMGroupAddOpt_Auth, invitees are asked first
+ * (kTIMGroupMember_Invited; they accept with TIMGroupHandlePendency).
  */
 TIM_DECL int TIMGroupInviteMember(const char* json_group_invite_param, TIMCommCallback cb, const void* user_data);
 
@@ -543,7 +546,8 @@ TIM_DECL int TIMGroupGetGroupInfoList(const char* json_group_getinfo_param, TIMC
  * freely. An AVChatRoom is entered by this login without becoming a member
  * (no member row, no cap, no history): its messages reach it while it is in
  * the room, it is entered again after a reconnect, and TIMGroupQuit leaves
- * it. A member already gets 10013, a full group 10014. json_params is "".
+ * it. A member already gets 10013, a full group 10014, a user in as many
+ * groups as one may be 10037. json_params is "".
  */
 TIM_DECL int TIMGroupJoin(const char* group_id, const char* hello_msg, TIMCommCallback cb, const void* user_data);
 

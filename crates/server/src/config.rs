@@ -77,6 +77,9 @@ pub struct Config {
     /// Most members of a group other than a broadcast room (AVChatRoom and BChatRoom have no
     /// cap). Default 2000.
     pub max_group_members: u32,
+    /// Most groups one user may be a member of (broadcast rooms entered without membership
+    /// do not count). Default 1000.
+    pub max_joined_groups: u64,
     /// Most groups one `TIMGroupGetGroupInfoList` may name. Default 50.
     pub max_groups_per_info_request: usize,
     /// Most users one invitation, removal or member lookup may name. Default 500.
@@ -174,6 +177,7 @@ impl Default for Config {
             max_group_face_url_bytes: 100,
             max_group_custom_fields: 10,
             max_group_members: 2000,
+            max_joined_groups: 1000,
             max_groups_per_info_request: 50,
             max_group_users_per_request: 500,
             group_member_page: 100,

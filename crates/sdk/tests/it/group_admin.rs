@@ -765,7 +765,7 @@ async fn attributes_counts_and_searches(s0: &RunningServer, s1: &RunningServer, 
     assert_eq!(alice.client.online_member_count(G).await.unwrap(), 2);
     bob.client.logout().await.unwrap();
     assert_eq!(alice.client.online_member_count(G).await.unwrap(), 1);
-    let bob = device(s1, dir, "bob", "bob", 0).await;
+    let mut bob = device(s1, dir, "bob", "bob", 0).await;
 
     // Searching one's groups and their members.
     alice
@@ -839,6 +839,44 @@ async fn attributes_counts_and_searches(s0: &RunningServer, s1: &RunningServer, 
         g.msg_flag,
         Some(opentim_model::enums::GroupReceiveMessageOpt::NOT_RECEIVE)
     );
+    // Not receiving: nothing arrives and nothing counts as unread; receiving again, what
+    // comes next arrives.
+    let group_texts = |got: Vec<Message>| -> Vec<String> {
+        got.iter()
+            .filter(|m| m.conv_type == Some(ConvType::GROUP))
+            .map(text)
+            .collect()
+    };
+    bob.quiet(300).await; // the tips of the changes above
+    let unread = |c: &TestClient| {
+        c.client
+            .conversation(G, ConvType::GROUP)
+            .unwrap()
+            .and_then(|c| c.unread_num)
+            .unwrap_or(0)
+    };
+    let unread_before = unread(&bob);
+    say(&alice, G, "unheard").await.unwrap();
+    let heard = group_texts(bob.quiet(700).await);
+    assert!(heard.is_empty(), "not received: {heard:?}");
+    assert_eq!(unread(&bob), unread_before, "nothing more unread");
+    bob.client
+        .set_group_receive_opt(
+            G,
+            opentim_model::enums::GroupReceiveMessageOpt::RECEIVE_AND_NOTIFY,
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    say(&alice, G, "heard").await.unwrap();
+    let mut got = Vec::new();
+    for _ in 0..20 {
+        got.extend(group_texts(bob.receive(1, 1).await));
+        if !got.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(got, ["heard"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

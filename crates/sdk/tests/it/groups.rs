@@ -251,6 +251,16 @@ async fn members_are_invited_removed_and_listed_by_rank() {
     let owners: Vec<_> = owners.info_array.unwrap();
     assert_eq!(owners.len(), 1);
     assert_eq!(owners[0].member_role, Some(GroupMemberRole::OWNER));
+    assert!(owners[0].join_time.unwrap() > 0, "every field by default");
+    // The info flag keeps the fields asked for (role 0x8 here); the others keep their defaults.
+    let mut only_role = list(0, 1);
+    only_role.option.as_mut().unwrap().info_flag = Some(0x8);
+    let owners = bob.client.group_members(&only_role).await.unwrap();
+    let o = &owners.info_array.unwrap()[0];
+    assert_eq!(
+        (o.member_role, o.join_time, o.identifier.as_deref()),
+        (Some(GroupMemberRole::OWNER), Some(0), Some("alice"))
+    );
     let outsider = device(&s, dir.path(), "zed", "zed", 0).await;
     assert_eq!(
         outsider
@@ -286,5 +296,57 @@ async fn members_are_invited_removed_and_listed_by_rank() {
     );
     let info = alice.client.group_info(&["g-team".into()]).await.unwrap();
     assert_eq!(info[0].info.as_ref().unwrap().member_num, Some(5));
+    s.stop().await.unwrap();
+}
+
+/// A user is a member of at most `max_joined_groups` groups: creating, inviting and joining
+/// past it are refused (10037, or a failed invitation).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_joins_at_most_max_joined_groups() {
+    use opentim_model::enums::HandleGroupMemberResult as R;
+    use opentim_model::group::GroupInviteMemberParam;
+    let dir = tempfile::tempdir().unwrap();
+    let config = opentim_server::Config {
+        max_joined_groups: 2,
+        ..config(&dir.path().join("server"), "127.0.0.1:0")
+    };
+    let s = opentim_server::start(config).await.unwrap();
+    let alice = device(&s, dir.path(), "alice", "alice", 0).await;
+    let bob = device(&s, dir.path(), "bob", "bob", 0).await;
+    for id in ["g-1", "g-2"] {
+        alice
+            .client
+            .create_group(&param(Some(id), GroupType::PUBLIC, &["bob"]))
+            .await
+            .unwrap();
+    }
+    let e = alice
+        .client
+        .create_group(&param(Some("g-3"), GroupType::PUBLIC, &["bob"]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, codes::ERR_SVR_GROUP_COUNT_LIMIT, "{e}");
+    let carol = device(&s, dir.path(), "carol", "carol", 0).await;
+    carol
+        .client
+        .create_group(&param(Some("g-c"), GroupType::PUBLIC, &[]))
+        .await
+        .unwrap();
+    let results = carol
+        .client
+        .invite_members(&GroupInviteMemberParam {
+            group_id: Some("g-c".into()),
+            identifier_array: Some(vec!["bob".into()]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(results[0].result, Some(R::HANDLED_ERR));
+    assert_eq!(
+        bob.client.join_group("g-c", "").await.unwrap_err().code,
+        codes::ERR_SVR_GROUP_COUNT_LIMIT
+    );
+    bob.client.quit_group("g-1").await.unwrap();
+    bob.client.join_group("g-c", "").await.unwrap();
     s.stop().await.unwrap();
 }

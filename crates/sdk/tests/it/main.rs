@@ -9,6 +9,7 @@ mod conversations;
 mod faults;
 mod group_admin;
 mod group_messages;
+mod group_rules;
 mod groups;
 mod message_ops;
 mod messaging;

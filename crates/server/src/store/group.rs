@@ -240,6 +240,8 @@ pub trait GroupStore: Send + Sync + 'static {
     async fn group(&self, id: &str) -> Result<Option<GroupRow>>;
     /// The membership of `user` in group `id`.
     async fn member(&self, id: &str, user: &str) -> Result<Option<MemberRow>>;
+    /// How many groups `user` is a member of.
+    async fn joined_count(&self, user: &str) -> Result<u64>;
     /// Every group `user` is a member of, with the membership, by group id.
     async fn joined(&self, user: &str) -> Result<Vec<(GroupRow, MemberRow)>>;
     /// Members of group `id` in user id order, from the `offset`-th, at most `limit`.
@@ -282,6 +284,10 @@ pub trait GroupStore: Send + Sync + 'static {
     ) -> Result<Option<AttrOutcome>>;
     /// Group `id`'s attributes, by key.
     async fn attributes(&self, id: &str) -> Result<Vec<(String, String)>>;
+    /// Tell member `user` of group `id` that they follow the group's messages again
+    /// (`joined`) or not any more: a `group` inbox entry at the group's current seq, written
+    /// without a change of the membership; `None` when `user` is not a member.
+    async fn follow_notice(&self, id: &str, user: &str, joined: bool) -> Result<Option<Notice>>;
     /// Change how member `user` sees group `id`'s conversation: the `(seq, cursor)` of each
     /// inbox entry written (none when nothing changed), or `None` when `user` is not a
     /// member.

@@ -131,6 +131,14 @@ impl GroupService {
     /// Make `who` a member (let in by `by`): told through their inbox, with a tip for the
     /// group.
     async fn admit(&self, group: &GroupRow, who: &str, by: &str) -> Result<()> {
+        if self
+            .below_joined_limit(vec![who.to_owned()])
+            .await?
+            .0
+            .is_empty()
+        {
+            return Err(self.joined_limit(who));
+        }
         let added = self
             .store
             .add_members(

@@ -422,12 +422,28 @@ impl GroupService {
             )?);
         }
         let profile = patch.name_card.is_some() || patch.custom.is_some();
+        // Not receiving a group's messages is not following it: the member's devices stop
+        // (or start again) through a `group` entry of their inbox.
+        let follows = |flag: i64| flag != super::stream::NOT_RECEIVE;
+        let follow_change = patch
+            .msg_flag
+            .filter(|f| follows(*f) != follows(target.msg_flag))
+            .map(follows);
         let updated = self
             .store
             .update_member(&group.id, &who, patch)
             .await
             .map_err(Error::internal("change the membership"))?
             .ok_or_else(|| invalid(format!("{who:?} is not a member of the group")))?;
+        if let Some(joined) = follow_change {
+            let notice = self
+                .store
+                .follow_notice(&group.id, &who, joined)
+                .await
+                .map_err(Error::internal("tell the member's devices"))?;
+            self.tell(&group.id, joined, notice.into_iter().collect())
+                .await;
+        }
         let op = user.as_str().to_owned();
         if let Some(r) = new_role {
             let (tip, report) = match r {

@@ -105,6 +105,34 @@ impl GroupService {
         Ok((group, Role::of(member.map(|m| m.role))))
     }
 
+    /// Which of `users` may join one more group (`max_joined_groups`).
+    async fn below_joined_limit(&self, users: Vec<String>) -> Result<(Vec<String>, Vec<String>)> {
+        let max = self.config.max_joined_groups;
+        let (mut ok, mut over) = (Vec::new(), Vec::new());
+        for u in users {
+            let n = self
+                .store
+                .joined_count(&u)
+                .await
+                .map_err(Error::internal("count the joined groups"))?;
+            match n < max {
+                true => ok.push(u),
+                false => over.push(u),
+            }
+        }
+        Ok((ok, over))
+    }
+
+    fn joined_limit(&self, user: &str) -> Error {
+        Error::refused(
+            codes::ERR_SVR_GROUP_COUNT_LIMIT,
+            format!(
+                "{user:?} is a member of {} groups, the most one may be (max_joined_groups)",
+                self.config.max_joined_groups
+            ),
+        )
+    }
+
     fn check(op: Op, role: Role, t: GroupType) -> Result<()> {
         decide(op, role, t).map_err(|d| Error::refused(d.code, d.desc))
     }
@@ -201,6 +229,10 @@ impl GroupService {
                     members.len()
                 ),
             ));
+        }
+        let everyone: Vec<String> = members.iter().map(|(u, _)| u.clone()).collect();
+        if let Some(u) = self.below_joined_limit(everyone).await?.1.first() {
+            return Err(self.joined_limit(u));
         }
         let now = now_secs();
         let group = NewGroup {
@@ -332,6 +364,8 @@ impl GroupService {
         if needs_consent(&group) {
             return self.invite_asking(&group, user, users, valid).await;
         }
+        // Users at their limit of groups are not added (answered 0).
+        let (valid, _) = self.below_joined_limit(valid).await?;
         let added = self
             .store
             .add_members(&group.id, valid, GroupMemberRole::NORMAL, now_secs())
@@ -473,6 +507,17 @@ impl GroupService {
             .group_and_role(user, p.group_id.as_deref().unwrap_or_default())
             .await?;
         Self::check(Op::Read, role, group.group_type)?;
+        let info_flag = p
+            .option
+            .as_ref()
+            .and_then(|o| o.info_flag)
+            .filter(|f| *f != 0)
+            .unwrap_or(u64::MAX);
+        let custom_keys = p
+            .option
+            .as_ref()
+            .and_then(|o| o.custom_array.clone())
+            .unwrap_or_default();
         let flag = p.option.and_then(|o| o.role_flag).unwrap_or(0);
         let keep = |m: &MemberRow| {
             flag == 0
@@ -508,7 +553,12 @@ impl GroupService {
         };
         Ok(GroupGetMemberInfoListResult {
             next_seq: Some(next),
-            info_array: Some(rows.iter().filter(|m| keep(m)).map(member_info).collect()),
+            info_array: Some(
+                rows.iter()
+                    .filter(|m| keep(m))
+                    .map(|m| only(member_info(m), info_flag, &custom_keys))
+                    .collect(),
+            ),
         })
     }
 
@@ -629,6 +679,37 @@ pub fn detail_info(g: &GroupRow) -> GroupDetailInfo {
         custom_info: Some(custom_of(&g.custom)),
     }
     .complete()
+}
+
+/// A member's info with only the fields of `TIMGroupMemberInfoFlag` bits `flag` filled (the
+/// others keep their default values, as every key is written) and only the custom fields of
+/// `keys` (all when empty). The id is always there.
+fn only(mut m: GroupMemberInfo, flag: u64, keys: &[String]) -> GroupMemberInfo {
+    let on = |bit: u64| flag & bit != 0;
+    if !on(0x1) {
+        m.join_time = Some(0);
+    }
+    if !on(0x2) {
+        m.msg_flag = Some(opentim_model::enums::GroupReceiveMessageOpt(0));
+    }
+    if !on(0x4) {
+        m.msg_seq = Some(0);
+    }
+    if !on(0x8) {
+        m.member_role = Some(GroupMemberRole::NONE);
+    }
+    if !on(0x10) {
+        m.shutup_time = Some(0);
+    }
+    if !on(0x20) {
+        m.name_card = Some(String::new());
+    }
+    if !keys.is_empty() {
+        if let Some(custom) = m.custom_info.as_mut() {
+            custom.retain(|c| c.key.as_ref().is_some_and(|k| keys.contains(k)));
+        }
+    }
+    m
 }
 
 /// A member as the API shows it.

@@ -17,6 +17,9 @@ use crate::delivery::{SessionId, Topic};
 use crate::error::{Error, Result};
 use crate::store::{GroupRow, NewGroupMessage, NewReport, Notice};
 
+/// `msg_flag` of a member who does not receive the group's messages.
+pub(crate) const NOT_RECEIVE: i64 = opentim_model::enums::GroupReceiveMessageOpt::NOT_RECEIVE.0;
+
 /// The sender of the server's tips and notices.
 pub const SYSTEM_SENDER: &str = "@TIM#SYSTEM";
 
@@ -35,8 +38,10 @@ impl GroupService {
                 .await
                 .map_err(Error::internal("read the joined groups"))
         };
-        for (g, _) in read().await? {
-            if let Some(t) = topic(&g.id) {
+        // Groups whose messages the member does not receive are not followed.
+        let receives = |m: &crate::store::MemberRow| m.msg_flag != NOT_RECEIVE;
+        for (g, m) in read().await? {
+            if let (true, Some(t)) = (receives(&m), topic(&g.id)) {
                 self.delivery.subscribe(session, t).await;
             }
         }
@@ -46,6 +51,7 @@ impl GroupService {
         let heads = read()
             .await?
             .into_iter()
+            .filter(|(_, m)| receives(m))
             .map(|(g, m)| GroupHead {
                 seq: match g.group_type {
                     GroupType::AV_CHAT_ROOM => 0,

@@ -506,6 +506,33 @@ async fn read_attributes(
 
 #[async_trait]
 impl GroupStore for PgStore {
+    async fn follow_notice(&self, id: &str, user: &str, joined: bool) -> Result<Option<Notice>> {
+        self.retrying("tell a member they follow a group", || async {
+            let mut client = self.pool.get().await?;
+            let tx = client.transaction().await?;
+            let key = group_key(id);
+            let seq = current_seq_locked(&tx, &key).await?;
+            if tx
+                .query_opt(
+                    "SELECT 1 FROM group_members WHERE group_id = $1 AND user_id = $2",
+                    &[&id, &user],
+                )
+                .await?
+                .is_none()
+            {
+                return Ok(None);
+            }
+            let cursor = inbox_entry(&tx, user, (KIND_GROUP, &key, seq, i64::from(joined))).await?;
+            tx.commit().await?;
+            Ok(Some(Notice {
+                user: user.to_owned(),
+                cursor,
+                seq: seq as u64,
+            }))
+        })
+        .await
+    }
+
     async fn change_view(
         &self,
         id: &str,
@@ -636,6 +663,21 @@ impl GroupStore for PgStore {
             })
             .await?;
         Ok(row.map(|r| member_row(&r, 0)))
+    }
+
+    async fn joined_count(&self, user: &str) -> Result<u64> {
+        let row = self
+            .retrying("count the joined groups", || async {
+                let client = self.pool.get().await?;
+                Ok(client
+                    .query_one(
+                        "SELECT COUNT(*) FROM group_members WHERE user_id = $1",
+                        &[&user],
+                    )
+                    .await?)
+            })
+            .await?;
+        Ok(row.get::<_, i64>(0) as u64)
     }
 
     async fn joined(&self, user: &str) -> Result<Vec<(GroupRow, MemberRow)>> {
@@ -835,9 +877,11 @@ impl GroupStore for PgStore {
             .retrying("read the group conversations", || async {
                 let client = self.pool.get().await?;
                 let sql = format!(
-                    "SELECT g.group_id, g.last_msg_time, GREATEST(m.read_seq, m.join_seq),
+                    "SELECT g.group_id, g.last_msg_time,
+                        CASE m.msg_flag WHEN 1 THEN g.last_seq ELSE GREATEST(m.read_seq, m.join_seq) END,
                         (SELECT COUNT(*) FROM messages u WHERE u.conv_key = 'group' || chr(10) || g.group_id
                            AND u.seq > GREATEST(m.read_seq, m.join_seq) AND u.kind = {ROW_MESSAGE}
+                           AND m.msg_flag <> 1
                            AND u.sender <> m.user_id),
                         l.seq IS NOT NULL, m.pinned <> 0, {WIRE_COLUMNS}
                      FROM group_members m JOIN groups g ON g.group_id = m.group_id

@@ -130,6 +130,13 @@ pub(super) struct UpdateMember {
     patch: MemberPatch,
 }
 
+/// A follow notice to write (the writer's job item).
+pub(super) struct FollowNotice {
+    id: String,
+    user: String,
+    joined: bool,
+}
+
 /// A change of one member's view (the writer's job item).
 pub(super) struct ChangeView {
     id: String,
@@ -595,6 +602,30 @@ impl Writer {
             .map_err(db_err)
     }
 
+    fn follow_notice(&mut self, f: &FollowNotice) -> Result<Option<Notice>> {
+        let member = self
+            .conn
+            .prepare_cached("SELECT 1 FROM group_members WHERE group_id = ?1 AND user_id = ?2")
+            .and_then(|mut s| s.exists(params![f.id, f.user]))
+            .map_err(db_err)?;
+        if !member {
+            return Ok(None);
+        }
+        let seq = self.group_seq(&f.id)?;
+        let cursor = self.entry_with(
+            &f.user,
+            KIND_GROUP,
+            &group_key(&f.id),
+            seq,
+            i64::from(f.joined),
+        )?;
+        Ok(Some(Notice {
+            user: f.user.clone(),
+            cursor,
+            seq: seq as u64,
+        }))
+    }
+
     fn change_view(&mut self, v: &ChangeView) -> Result<Option<Vec<(u64, u64)>>> {
         let member: Option<(i64, i64, i64)> = self
             .conn
@@ -760,6 +791,16 @@ impl GroupStore for SqliteStore {
         .await
     }
 
+    async fn joined_count(&self, user: &str) -> Result<u64> {
+        let user = user.to_owned();
+        self.read(move |conn| {
+            conn.prepare_cached("SELECT COUNT(*) FROM group_members WHERE user_id = ?1")?
+                .query_row([user], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+        })
+        .await
+    }
+
     async fn joined(&self, user: &str) -> Result<Vec<(GroupRow, MemberRow)>> {
         let user = user.to_owned();
         self.read(move |conn| {
@@ -849,6 +890,18 @@ impl GroupStore for SqliteStore {
             patch,
         };
         self.write(vec![job], Writer::update_member)
+            .await
+            .pop()
+            .unwrap_or(Err(StoreError::Closed))
+    }
+
+    async fn follow_notice(&self, id: &str, user: &str, joined: bool) -> Result<Option<Notice>> {
+        let job = FollowNotice {
+            id: id.to_owned(),
+            user: user.to_owned(),
+            joined,
+        };
+        self.write(vec![job], Writer::follow_notice)
             .await
             .pop()
             .unwrap_or(Err(StoreError::Closed))
@@ -1017,7 +1070,8 @@ impl GroupStore for SqliteStore {
             // Off the list: hidden until a message after hidden_seq.
             let groups: Vec<(String, i64, i64, i64, bool)> = conn
                 .prepare_cached(
-                    "SELECT g.group_id, g.last_msg_time, m.read_seq,
+                    "SELECT g.group_id, g.last_msg_time,
+                        CASE m.msg_flag WHEN 1 THEN g.last_seq ELSE m.read_seq END,
                         MAX(m.join_seq, m.cleared_seq), m.pinned <> 0
                      FROM group_members m JOIN groups g ON g.group_id = m.group_id
                      WHERE m.user_id = ?1 AND g.group_type <> ?2
