@@ -607,6 +607,14 @@ int main(int argc, char** argv) {
     TIMSetGroupTipsEventCallback(NULL, NULL);
     TIMSetGroupAttributeChangedCallback(NULL, NULL);
     TIMSetMsgGroupMessageReceiptCallback(NULL, NULL);
+    expect_rejected("TIMProfileGetUserProfileList(no users)",
+        TIMProfileGetUserProfileList("{}", must_not_fire, "profile-none"), TIM_ERR_PARAM, "profile-none");
+    expect_rejected("TIMProfileModifySelfUserProfile(json \"{\")",
+        TIMProfileModifySelfUserProfile("{", must_not_fire, "profile-bad"), TIM_ERR_JSON, "profile-bad");
+    waiter_init(&w);
+    rc = TIMProfileModifySelfUserProfile("{\"user_profile_item_gender\":9}", on_comm, &w);
+    expect_async("TIMProfileModifySelfUserProfile(gender 9)", rc, &w, 40605 /* ERR_SVR_PROFILE_VALUE_ERROR */);
+    waiter_destroy(&w);
     expect_rejected("TIMMsgSendGroupMessageReceipts(\"[]\")",
         TIMMsgSendGroupMessageReceipts("[]", must_not_fire, "greceipt-empty"), TIM_ERR_PARAM, "greceipt-empty");
     expect_rejected("TIMMsgGetGroupMessageReceipts(json \"[\")",

@@ -672,6 +672,31 @@ TIM_DECL int TIMMsgGetGroupMessageReceipts(const char* json_msg_array, TIMCommCa
 TIM_DECL int TIMMsgGetGroupMessageReadMembers(const char* json_msg, enum TIMGroupMessageReadMembersFilter filter, uint64_t next_seq, uint32_t count, TIMMsgGroupReadMembersCallback cb, const void* user_data);
 
 /* ========================================================================== */
+/* Profiles                                                                   */
+/* ========================================================================== */
+
+/*
+ * The profiles of the users of json_get_user_profile_list_param
+ * (FriendShipGetProfileListParam, 1 to 100 users): json_params is an array of
+ * UserProfile in the order asked (a user who never set theirs has the empty
+ * one). Profiles cached on this device are answered from the cache unless
+ * friendship_getprofilelist_param_force_update is true; what the server
+ * answers is cached.
+ */
+TIM_DECL int TIMProfileGetUserProfileList(const char* json_get_user_profile_list_param, TIMCommCallback cb, const void* user_data);
+
+/*
+ * Change fields of this user's profile (UserProfileItem: only the keys
+ * present change). Texts (nickname, face URL, signature, location) hold at
+ * most 500 bytes (else 40601); gender 0 to 2 and add permission 0 to 3 (else
+ * 40605); custom fields are set over the stored ones, their keys with or
+ * without the "Tag_Profile_Custom_" prefix (at most 8 bytes after it),
+ * values of up to 500 bytes, at most 20 fields (else 40001 / 40601).
+ * json_params is "".
+ */
+TIM_DECL int TIMProfileModifySelfUserProfile(const char* json_modify_self_user_profile_param, TIMCommCallback cb, const void* user_data);
+
+/* ========================================================================== */
 /* Event callbacks                                                            */
 /* ========================================================================== */
 

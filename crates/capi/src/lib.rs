@@ -34,6 +34,7 @@ mod history;
 mod init;
 mod log;
 mod message;
+mod profile;
 
 // The exports, reachable from Rust too (the fuzz targets call them as C would).
 pub use account::*;

@@ -196,6 +196,10 @@ pub const ALL_KEYS: &[(&str, &[(&str, &str)])] = &[
     ("UserProfile", UserProfile::KEYS),
     ("UserProfileItem", UserProfileItem::KEYS),
     (
+        "FriendShipGetProfileListParam",
+        profile::FriendShipGetProfileListParam::KEYS,
+    ),
+    (
         "FriendProfileCustomStringInfo",
         FriendProfileCustomStringInfo::KEYS,
     ),

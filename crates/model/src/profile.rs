@@ -182,3 +182,12 @@ impl FriendAddPendency {
         self
     }
 }
+
+json_struct! {
+    /// What `TIMProfileGetUserProfileList` takes (`FriendShipGetProfileListParam`): the users,
+    /// and whether to ask the server even for profiles cached on this device.
+    pub struct FriendShipGetProfileListParam {
+        identifier_array: Vec<String> = ("kTIMFriendShipGetProfileListParamIdentifierArray", "friendship_getprofilelist_param_identifier_array"),
+        force_update: bool = ("kTIMFriendShipGetProfileListParamForceUpdate", "friendship_getprofilelist_param_force_update"),
+    }
+}

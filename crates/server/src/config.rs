@@ -106,6 +106,15 @@ pub struct Config {
     pub max_group_attribute_key_bytes: usize,
     pub max_group_attribute_value_bytes: usize,
     pub max_group_attributes_bytes: usize,
+    /// Longest profile text (nickname, face URL, signature, location), in bytes. Default 500.
+    pub max_profile_text_bytes: usize,
+    /// Most custom profile fields, longest key (after `Tag_Profile_Custom_`) and value, in
+    /// bytes. Defaults 20, 8 and 500.
+    pub max_profile_custom_fields: usize,
+    pub max_profile_custom_key_bytes: usize,
+    pub max_profile_custom_value_bytes: usize,
+    /// Most users one profile read may name. Default 100.
+    pub max_profiles_per_request: usize,
     /// Most messages one read-receipt request may name. Default 30.
     pub max_group_receipts_per_request: usize,
     /// SQLite `synchronous` mode: "full" (default; an ack means the message survived power
@@ -192,6 +201,11 @@ impl Default for Config {
             max_group_attribute_value_bytes: 4096,
             max_group_attributes_bytes: 16384,
             max_group_receipts_per_request: 30,
+            max_profile_text_bytes: 500,
+            max_profile_custom_fields: 20,
+            max_profile_custom_key_bytes: 8,
+            max_profile_custom_value_bytes: 500,
+            max_profiles_per_request: 100,
             sqlite_synchronous: "full".into(),
             write_batch: 512,
             store_retry_secs: 10,

@@ -8,6 +8,7 @@ pub mod history;
 pub mod login;
 pub mod logout;
 pub mod ping;
+pub mod profile;
 pub mod send;
 pub mod sync;
 
@@ -65,6 +66,8 @@ pub const OPS: &[&str] = &[
     group::SendGroupReceipts::NAME,
     group::GetGroupReceipts::NAME,
     group::GroupReceiptMembers::NAME,
+    profile::GetProfiles::NAME,
+    profile::ModifyProfile::NAME,
 ];
 
 /// A body with nothing in it (`{}`).

@@ -6,6 +6,7 @@ pub(crate) use group_receipts::to_api as receipt_to_api;
 mod group_search;
 mod groups;
 mod messages;
+mod profiles;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};

@@ -47,6 +47,16 @@ pub trait LocalStore: Send + Sync {
 
     /// Store a message being sent (status Sending), before the server has it. Returns its
     /// local unique id.
+    /// The cached profiles of `users` (those cached), in the order asked.
+    fn profiles(
+        &self,
+        users: &[String],
+    ) -> Result<Vec<opentim_model::profile::UserProfile>, SdkError>;
+    /// Cache these profiles, as just read from the server.
+    fn put_profiles(
+        &self,
+        profiles: &[opentim_model::profile::UserProfile],
+    ) -> Result<(), SdkError>;
     fn insert_outgoing(&self, client_msg_id: &str, msg: &Message) -> Result<u64, SdkError>;
 
     /// Mark an outgoing message that is still sending as failed.

@@ -11,6 +11,7 @@ use std::sync::Mutex;
 use opentim_model::conv::{ConvInfo, Draft};
 use opentim_model::enums::{ConvEvent, ConvType, MsgStatus};
 use opentim_model::message::Message;
+use opentim_model::profile::UserProfile;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{Applied, Deletion, LocalStore, Mark, MarkAt, Search, SearchGroup, Seed, CURSOR};
@@ -113,6 +114,8 @@ const MIGRATIONS: &[&str] = &[
         body_mask!("body"),
         " FROM messages;"
     ),
+    // 7: user profiles as last read from the server (the profile as JSON).
+    "CREATE TABLE profiles (user_id TEXT PRIMARY KEY, body TEXT NOT NULL);",
 ];
 
 /// `messages.status` of a message deleted from this device: the row stays (a tombstone), so the
@@ -284,6 +287,45 @@ impl LocalStore for SqliteStore {
 
     fn set_state(&self, key: &str, value: u64) -> Result<(), SdkError> {
         set_state(&self.lock(), key, value)
+    }
+
+    fn profiles(&self, users: &[String]) -> Result<Vec<UserProfile>, SdkError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached("SELECT body FROM profiles WHERE user_id = ?1")
+            .map_err(db)?;
+        let mut out = Vec::new();
+        for u in users {
+            let body: Option<String> = stmt.query_row([u], |r| r.get(0)).optional().map_err(db)?;
+            if let Some(p) = body.and_then(|b| serde_json::from_str(&b).ok()) {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
+    fn put_profiles(&self, profiles: &[UserProfile]) -> Result<(), SdkError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(db)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO profiles (user_id, body) VALUES (?1, ?2)
+                     ON CONFLICT (user_id) DO UPDATE SET body = excluded.body",
+                )
+                .map_err(db)?;
+            for p in profiles {
+                let body = serde_json::to_string(p).map_err(|e| {
+                    SdkError::new(
+                        opentim_model::codes::ERR_SERIALIZE_REQ_FAILED,
+                        e.to_string(),
+                    )
+                })?;
+                stmt.execute(params![p.identifier.as_deref().unwrap_or_default(), body])
+                    .map_err(db)?;
+            }
+        }
+        tx.commit().map_err(db)
     }
 
     fn insert_outgoing(&self, client_msg_id: &str, msg: &Message) -> Result<u64, SdkError> {

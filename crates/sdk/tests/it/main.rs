@@ -13,6 +13,7 @@ mod group_rules;
 mod groups;
 mod message_ops;
 mod messaging;
+mod profiles;
 mod session;
 mod storm;
 mod tls;

@@ -25,6 +25,7 @@ use opentim_protocol::op::history::History;
 use opentim_protocol::op::login::Login;
 use opentim_protocol::op::logout::Logout;
 use opentim_protocol::op::ping::{Ping, Pong};
+use opentim_protocol::op::profile::{GetProfiles, ModifyProfile, ProfilesResponse};
 use opentim_protocol::op::send::{GetRelay, PutRelay, SendMessage, SendRequest};
 use opentim_protocol::op::sync::Sync;
 use opentim_protocol::op::Empty;
@@ -261,6 +262,14 @@ impl Table {
             }),
             route::<GroupReceiptMembers, _, _>(false, |services, caller, req| async move {
                 services.group.receipt_members(&caller.user, req).await
+            }),
+            route::<GetProfiles, _, _>(false, |services, _, req| async move {
+                let profiles = services.profile.get(req.users).await?;
+                Ok(ProfilesResponse { profiles })
+            }),
+            route::<ModifyProfile, _, _>(false, |services, caller, req| async move {
+                services.profile.modify(&caller.user, req).await?;
+                Ok(Empty {})
             }),
             route::<HandlePendency, _, _>(false, |services, caller, req| async move {
                 services.group.handle_pendency(&caller.user, req).await?;

@@ -6,6 +6,7 @@ pub mod account;
 pub mod conversation;
 pub mod group;
 pub mod message;
+pub mod profile;
 pub mod sync;
 
 use std::sync::Arc;
@@ -19,6 +20,7 @@ pub use account::AccountService;
 pub use conversation::ConversationService;
 pub use group::GroupService;
 pub use message::MessageService;
+pub use profile::ProfileService;
 pub use sync::SyncService;
 
 /// Every service of a node.
@@ -28,6 +30,7 @@ pub struct Services {
     pub sync: SyncService,
     pub conversation: ConversationService,
     pub group: GroupService,
+    pub profile: ProfileService,
     stores: Stores,
 }
 
@@ -55,6 +58,7 @@ impl Services {
                 stores.receipts.clone(),
                 delivery.clone(),
             ),
+            profile: ProfileService::new(config.clone(), stores.profiles.clone()),
             conversation: ConversationService::new(
                 config,
                 stores.messages.clone(),

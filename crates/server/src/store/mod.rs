@@ -10,6 +10,7 @@
 mod group;
 mod pendency;
 mod postgres;
+mod profile;
 mod receipt;
 mod retry;
 mod sqlite;
@@ -19,6 +20,7 @@ pub use group::{
     GroupStore, GroupStored, MemberPatch, MemberRow, NewGroup, NewGroupMessage, Notice, ViewChange,
 };
 pub use pendency::{system_key, Decision, NewPendency, NewReport, PendencyRow, PendencyStore};
+pub use profile::{ProfilePatch, ProfileRow, ProfileStore};
 pub use receipt::{ReceiptCount, ReceiptStore};
 
 pub use postgres::PgStore;
@@ -222,6 +224,7 @@ pub trait Backend:
     + GroupStore
     + PendencyStore
     + ReceiptStore
+    + ProfileStore
     + StoreHealth
 {
 }
@@ -232,6 +235,7 @@ impl<T> Backend for T where
         + GroupStore
         + PendencyStore
         + ReceiptStore
+        + ProfileStore
         + StoreHealth
 {
 }
@@ -245,6 +249,7 @@ pub struct Stores {
     pub groups: Arc<dyn GroupStore>,
     pub pendencies: Arc<dyn PendencyStore>,
     pub receipts: Arc<dyn ReceiptStore>,
+    pub profiles: Arc<dyn ProfileStore>,
     pub health: Arc<dyn StoreHealth>,
 }
 
@@ -259,6 +264,7 @@ impl Stores {
             groups: b.clone(),
             pendencies: b.clone(),
             receipts: b.clone(),
+            profiles: b.clone(),
             health: b,
         }
     }

@@ -1113,6 +1113,54 @@ pub async fn profiles_memberships_pendencies_and_notices_are_kept(store: Arc<dyn
     );
 }
 
+pub async fn profiles_are_created_and_patched(store: Arc<dyn Store>) {
+    use opentim_server::store::ProfilePatch;
+    assert!(store
+        .profiles(vec!["alice".into()])
+        .await
+        .unwrap()
+        .is_empty());
+    let p = store
+        .update_profile(
+            "alice",
+            ProfilePatch {
+                nick: Some("A".into()),
+                level: Some(3),
+                ..Default::default()
+            },
+            100,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (p.nick.as_str(), p.level, p.custom.as_str(), p.updated),
+        ("A", 3, "[]", 100)
+    );
+    let p = store
+        .update_profile(
+            "alice",
+            ProfilePatch {
+                signature: Some("hi".into()),
+                custom: Some("[{\"k\":1}]".into()),
+                ..Default::default()
+            },
+            200,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (p.nick.as_str(), p.level, p.signature.as_str()),
+        ("A", 3, "hi"),
+        "the rest kept"
+    );
+    let got = store
+        .profiles(vec!["bob".into(), "alice".into()])
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!((got[0].user.as_str(), got[0].updated), ("alice", 200));
+}
+
 macro_rules! conformance {
     ($backend:ident, $make:path, #[$attr:meta]) => {
         mod $backend {
@@ -1132,7 +1180,8 @@ macro_rules! conformance {
                 forwarded_bundles_are_kept_under_their_key,
                 groups_keep_their_profile_and_members_within_the_cap,
                 a_group_stream_is_stored_once_and_read_by_seq,
-                profiles_memberships_pendencies_and_notices_are_kept);
+                profiles_memberships_pendencies_and_notices_are_kept,
+                profiles_are_created_and_patched);
         }
     };
     (@each $make:path, $attr:meta; $($name:ident),*) => {

@@ -29,6 +29,7 @@ use tokio_postgres::{GenericClient, NoTls, Row, Socket};
 
 mod group;
 mod pendency;
+mod profile;
 mod receipt;
 
 use super::retry::{Backoff, DEFAULT_RETRY_DEADLINE};
@@ -53,6 +54,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/011_group_attributes.sql"),
     include_str!("../migrations/postgres/012_group_receipts.sql"),
     include_str!("../migrations/postgres/013_group_member_view.sql"),
+    include_str!("../migrations/postgres/014_profiles.sql"),
 ];
 
 /// Advisory lock key guarding migrations ("opentim" in ASCII).

@@ -20,6 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 
 mod group;
 mod pendency;
+mod profile;
 mod receipt;
 
 use super::{
@@ -44,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/011_group_attributes.sql"),
     include_str!("../migrations/sqlite/012_group_receipts.sql"),
     include_str!("../migrations/sqlite/013_group_member_view.sql"),
+    include_str!("../migrations/sqlite/014_profiles.sql"),
 ];
 
 /// A full disk is a passing condition, not a broken database: the transaction rolled back,
