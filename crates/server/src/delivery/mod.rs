@@ -122,15 +122,25 @@ impl Delivery {
         reg
     }
 
-    /// Also deliver `topic` to a session (a group the user belongs to).
+    /// Also deliver `topic` to a session (a group the user belongs to). In a cluster, returns
+    /// once the bus delivers the topic here, even when another session of this node started
+    /// following it a moment earlier.
     pub async fn subscribe(&self, session: SessionId, topic: Topic) {
-        if self.registry.subscribe(session, topic.clone()) {
-            if let Some(link) = &self.cluster {
-                link.follow(&TopicChanges {
-                    first: vec![topic],
-                    last: Vec::new(),
-                })
-                .await;
+        if let (Some(link), false) = (&self.cluster, self.registry.has_topic(&topic)) {
+            // Before the registry has it, so a session joining next waits for the bus.
+            link.pending(&topic);
+        }
+        let new = self.registry.subscribe(session, topic.clone());
+        if let Some(link) = &self.cluster {
+            match new {
+                true => {
+                    link.follow(&TopicChanges {
+                        first: vec![topic],
+                        last: Vec::new(),
+                    })
+                    .await
+                }
+                false => link.wait_ready(&topic).await,
             }
         }
     }

@@ -74,6 +74,10 @@ struct Inner {
     node: String,
     delivery: Mutex<Weak<Delivery>>,
     subs: tokio::sync::Mutex<HashMap<Topic, JoinHandle<()>>>,
+    /// Each followed topic: true once the NATS server has its subscription (flushed), so a
+    /// session that joins a topic another session of this node is still subscribing to can
+    /// wait for it before it reads what it may have missed.
+    ready: Mutex<HashMap<Topic, tokio::sync::watch::Sender<bool>>>,
     /// Publishes go through one task, so events leave in the order they were produced.
     publish: mpsc::Sender<(String, Vec<u8>)>,
     publisher: Mutex<Option<JoinHandle<()>>>,
@@ -134,6 +138,7 @@ impl NatsLink {
                 node: node.to_owned(),
                 delivery: Mutex::new(Weak::new()),
                 subs: tokio::sync::Mutex::new(HashMap::new()),
+                ready: Mutex::new(HashMap::new()),
                 publish: tx,
                 publisher: Mutex::new(Some(publisher)),
                 connected: Mutex::new(Some(connected_rx)),
@@ -268,20 +273,30 @@ impl NatsLink {
             return;
         };
         let mut subs = self.inner.subs.lock().await;
-        let mut subscribed = false;
+        let mut subscribed = Vec::new();
         for topic in changes.first.iter().chain(&changes.last) {
             let want = delivery.registry.has_topic(topic);
             match (want, subs.contains_key(topic)) {
-                (true, false) => match self.inner.client.subscribe(self.subject(topic)).await {
-                    Ok(sub) => {
-                        subs.insert(topic.clone(), self.forward(topic.clone(), sub));
-                        subscribed = true;
+                (true, false) => {
+                    self.pending(topic);
+                    match self.inner.client.subscribe(self.subject(topic)).await {
+                        Ok(sub) => {
+                            subs.insert(topic.clone(), self.forward(topic.clone(), sub));
+                            subscribed.push(topic.clone());
+                        }
+                        Err(e) => {
+                            self.ready_map().remove(topic);
+                            tracing::error!(error = %e, ?topic, "NATS subscribe failed; these sessions get events only by sync")
+                        }
                     }
-                    Err(e) => {
-                        tracing::error!(error = %e, ?topic, "NATS subscribe failed; these sessions get events only by sync")
+                }
+                (true, true) => {
+                    if let Some(tx) = self.ready_map().get(topic) {
+                        tx.send_replace(true);
                     }
-                },
+                }
                 (false, true) => {
+                    self.ready_map().remove(topic);
                     if let Some(task) = subs.remove(topic) {
                         // Dropping the subscriber unsubscribes.
                         task.abort();
@@ -291,11 +306,40 @@ impl NatsLink {
             }
         }
         drop(subs);
-        if subscribed {
+        if !subscribed.is_empty() {
             // Make sure the server has the subscriptions before the login is answered.
             if let Err(e) = self.inner.client.flush().await {
                 tracing::warn!(error = %e, "NATS flush failed");
             }
+            let ready = self.ready_map();
+            for topic in &subscribed {
+                if let Some(tx) = ready.get(topic) {
+                    tx.send_replace(true);
+                }
+            }
+        }
+    }
+
+    fn ready_map(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<Topic, tokio::sync::watch::Sender<bool>>> {
+        self.inner.ready.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Mark `topic` as being subscribed to: sessions that join it meanwhile wait for it.
+    pub(super) fn pending(&self, topic: &Topic) {
+        self.ready_map()
+            .entry(topic.clone())
+            .or_insert_with(|| tokio::sync::watch::channel(false).0);
+    }
+
+    /// Wait (at most a few seconds) until the NATS server has this node's subscription to
+    /// `topic`, when another session is still subscribing to it.
+    pub(super) async fn wait_ready(&self, topic: &Topic) {
+        let rx = self.ready_map().get(topic).map(|tx| tx.subscribe());
+        if let Some(mut rx) = rx {
+            let wait = rx.wait_for(|ready| *ready);
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), wait).await;
         }
     }
 
