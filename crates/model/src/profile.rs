@@ -59,11 +59,15 @@ json_struct! {
 
 impl UserProfile {
     /// Fills every absent current key with its default (the removed `user_profile_remark`
-    /// excepted), completing each custom field.
+    /// excepted). The custom fields are written only when there are some, as in the seed's
+    /// profile (TIMCommCallback Example 16); each is completed.
     pub fn complete(mut self) -> Self {
         fill!(self; identifier, nick_name, gender, face_url, self_signature, add_permission,
             location, language, birthday, level, role);
-        fill_vec!(self; custom_string_array => UserProfileCustomStringInfo::complete);
+        self.custom_string_array = self
+            .custom_string_array
+            .filter(|c| !c.is_empty())
+            .map(|c| c.into_iter().map(UserProfileCustomStringInfo::complete).collect());
         self
     }
 }

@@ -375,10 +375,11 @@ fn complete_emits_every_documented_key() {
         AndroidOfflinePushConfig::KEYS,
         &[],
     );
+    // Custom fields only when there are some, as in the seed's profile (Example 16).
     check(
         UserProfile::complete,
         UserProfile::KEYS,
-        &["user_profile_remark"],
+        &["user_profile_remark", "user_profile_custom_string_array"],
     );
     check(UserProfileItem::complete, UserProfileItem::KEYS, &[]);
     check(GroupMemberInfo::complete, GroupMemberInfo::KEYS, &[]);

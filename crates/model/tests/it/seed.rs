@@ -320,3 +320,19 @@ fn completed_tips_and_notices_have_the_seeds_key_sets() {
         assert_eq!(got, want, "{name}");
     }
 }
+
+/// A profile the server makes (every key filled by `complete`, no custom fields) has exactly
+/// the key set of the seed's TIMProfileGetUserProfileList answer (Example 16).
+#[test]
+fn a_completed_profile_has_the_seeds_key_set() {
+    let seed: Value =
+        serde_json::from_str(include_str!("fixtures/profile_get_user_profile_list.json")).unwrap();
+    let profile = UserProfile {
+        identifier: Some("user1".into()),
+        custom_string_array: Some(vec![]),
+        ..Default::default()
+    }
+    .complete();
+    let got = key_paths(&serde_json::to_value(&profile).unwrap());
+    assert_eq!(got, key_paths(&seed[0]));
+}
