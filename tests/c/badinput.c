@@ -607,6 +607,16 @@ int main(int argc, char** argv) {
     TIMSetGroupTipsEventCallback(NULL, NULL);
     TIMSetGroupAttributeChangedCallback(NULL, NULL);
     TIMSetMsgGroupMessageReceiptCallback(NULL, NULL);
+    TIMSetFriendBlackListAddedCallback(NULL, NULL);
+    TIMSetFriendBlackListDeletedCallback(NULL, NULL);
+    expect_rejected("TIMFriendshipAddToBlackList(\"[]\")",
+        TIMFriendshipAddToBlackList("[]", must_not_fire, "black-empty"), TIM_ERR_PARAM, "black-empty");
+    expect_rejected("TIMFriendshipDeleteFromBlackList(json \"[\")",
+        TIMFriendshipDeleteFromBlackList("[", must_not_fire, "black-bad"), TIM_ERR_JSON, "black-bad");
+    waiter_init(&w);
+    rc = TIMFriendshipGetBlackList(on_comm, &w);
+    expect_async("TIMFriendshipGetBlackList", rc, &w, 0);
+    waiter_destroy(&w);
     expect_rejected("TIMProfileGetUserProfileList(no users)",
         TIMProfileGetUserProfileList("{}", must_not_fire, "profile-none"), TIM_ERR_PARAM, "profile-none");
     expect_rejected("TIMProfileModifySelfUserProfile(json \"{\")",

@@ -697,6 +697,25 @@ TIM_DECL int TIMProfileGetUserProfileList(const char* json_get_user_profile_list
 TIM_DECL int TIMProfileModifySelfUserProfile(const char* json_modify_self_user_profile_param, TIMCommCallback cb, const void* user_data);
 
 /* ========================================================================== */
+/* Relationships                                                              */
+/* ========================================================================== */
+
+/*
+ * Blacklists. A blocked user's C2C messages to this user fail with 20007
+ * (ERR_SVR_MSG_IN_PEER_BLACKLIST) until they are unblocked. Add and delete
+ * take a JSON array of 1 to 100 user ids and answer an array of FriendResult
+ * in the order asked: code 0 "OK", 30001 for an invalid id, oneself, or (on
+ * delete) a user not in the list, 30013 when the list already holds 1000
+ * users. Each change reaches every device of this user (the blacklist
+ * callbacks below, and a FriendChangeElem message of the system
+ * conversation). Get answers an array of FriendProfile, oldest first.
+ * Friends, requests and friend groups are not served yet.
+ */
+TIM_DECL int TIMFriendshipAddToBlackList(const char* json_add_to_blacklist_param, TIMCommCallback cb, const void* user_data);
+TIM_DECL int TIMFriendshipGetBlackList(TIMCommCallback cb, const void* user_data);
+TIM_DECL int TIMFriendshipDeleteFromBlackList(const char* json_delete_from_blacklist_param, TIMCommCallback cb, const void* user_data);
+
+/* ========================================================================== */
 /* Event callbacks                                                            */
 /* ========================================================================== */
 
@@ -755,6 +774,10 @@ TIM_DECL void TIMSetGroupTipsEventCallback(TIMGroupTipsEventCallback cb, const v
 
 /* Receive every change of the attributes of this user's groups (2021). */
 TIM_DECL void TIMSetGroupAttributeChangedCallback(TIMGroupAttributeChangedCallback cb, const void* user_data);
+
+/* Hear of users added to / removed from this user's blacklist (2021). */
+TIM_DECL void TIMSetFriendBlackListAddedCallback(TIMFriendBlackListAddedCallback cb, const void* user_data);
+TIM_DECL void TIMSetFriendBlackListDeletedCallback(TIMFriendBlackListDeletedCallback cb, const void* user_data);
 
 /* Hear of reads of this user's group messages that asked for receipts (6.0). */
 TIM_DECL void TIMSetMsgGroupMessageReceiptCallback(TIMMsgGroupReadReceiptCallback cb, const void* user_data);

@@ -89,6 +89,14 @@ typedef void (*TIMConvTotalUnreadMessageCountChangedCallback)(int total_unread_c
    GroupAttributes, the whole set as it now is. */
 typedef void (*TIMGroupAttributeChangedCallback)(const char* group_id, const char* json_group_attibute_array, const void* user_data);
 
+/* Users were added to this user's blacklist (2021 API), on any of their devices.
+   json_friend_black_added_array: JSON array of FriendProfile. */
+typedef void (*TIMFriendBlackListAddedCallback)(const char* json_friend_black_added_array, const void* user_data);
+
+/* Users were removed from this user's blacklist (2021 API).
+   json_identifier_array: JSON array of user ids. */
+typedef void (*TIMFriendBlackListDeletedCallback)(const char* json_identifier_array, const void* user_data);
+
 /* Members read this user's group messages that asked for read receipts (6.0).
    json_msg_readed_receipt_array: JSON array of GroupMessageReceipt. */
 typedef void (*TIMMsgGroupReadReceiptCallback)(const char* json_msg_readed_receipt_array, const void* user_data);

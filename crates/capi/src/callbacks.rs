@@ -9,6 +9,8 @@ use std::ffi::{c_char, c_void};
 use std::sync::Mutex;
 
 use opentim_model::elem::Elem;
+use opentim_model::enums::FriendChangeType;
+use opentim_model::profile::FriendProfile;
 use opentim_sdk::SdkEvent;
 
 use crate::dispatch;
@@ -24,6 +26,8 @@ pub type TIMMsgUpdateCallback = Option<JsonFn>;
 pub type TIMGroupTipsEventCallback = Option<JsonFn>;
 pub type TIMGroupAttributeChangedCallback = Option<GroupJsonFn>;
 pub type TIMMsgGroupReadReceiptCallback = Option<JsonFn>;
+pub type TIMFriendBlackListAddedCallback = Option<JsonFn>;
+pub type TIMFriendBlackListDeletedCallback = Option<JsonFn>;
 pub type TIMMsgGroupReadMembersCallback = Option<ReadMembersFn>;
 pub type TIMConvTotalUnreadMessageCountChangedCallback = Option<CountFn>;
 pub type TIMNetworkStatusListenerCallback = Option<NetworkFn>;
@@ -54,6 +58,8 @@ pub struct Registry {
     pub group_tips: Slot<JsonFn>,
     pub group_attributes: Slot<GroupJsonFn>,
     pub group_receipts: Slot<JsonFn>,
+    pub blacklist_added: Slot<JsonFn>,
+    pub blacklist_deleted: Slot<JsonFn>,
     pub total_unread: Slot<CountFn>,
     pub network: Slot<NetworkFn>,
     pub kicked: Slot<PlainFn>,
@@ -70,6 +76,8 @@ pub static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     group_tips: None,
     group_attributes: None,
     group_receipts: None,
+    blacklist_added: None,
+    blacklist_deleted: None,
     total_unread: None,
     network: None,
     kicked: None,
@@ -138,6 +146,33 @@ pub fn deliver(event: SdkEvent) {
         SdkEvent::Revoked(locators) => json_to(registry().revoke, &locators),
         SdkEvent::Updated(msgs) => json_to(registry().msg_update, &msgs),
         SdkEvent::GroupReceipts(receipts) => json_to(registry().group_receipts, &receipts),
+        SdkEvent::FriendChanges(changes) => {
+            for c in changes {
+                match c.change_type {
+                    Some(FriendChangeType::BLACK_LIST_ADD) => {
+                        // The users added, as FriendProfile objects.
+                        let added: Vec<FriendProfile> = c
+                            .blacklist_add_identifier_array
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|u| {
+                                FriendProfile {
+                                    identifier: Some(u),
+                                    ..Default::default()
+                                }
+                                .complete()
+                            })
+                            .collect();
+                        json_to(registry().blacklist_added, &added)
+                    }
+                    Some(FriendChangeType::BLACK_LIST_DEL) => json_to(
+                        registry().blacklist_deleted,
+                        &c.blacklist_del_identifier_array.unwrap_or_default(),
+                    ),
+                    _ => {}
+                }
+            }
+        }
         // Each tip as the element it is, `elem_type` included.
         SdkEvent::GroupTips(tips) => {
             let elems: Vec<Elem> = tips.into_iter().map(Elem::GroupTips).collect();

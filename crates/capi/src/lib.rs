@@ -27,6 +27,7 @@ mod callbacks;
 mod conversation;
 mod dispatch;
 mod ffi;
+mod friendship;
 mod group;
 mod group_more;
 mod group_receipts;

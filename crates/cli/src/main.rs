@@ -453,7 +453,8 @@ async fn chat(args: ChatArgs) -> Result<(), String> {
                 | SdkEvent::Updated(_)
                 | SdkEvent::GroupTips(_)
                 | SdkEvent::GroupAttributes { .. }
-                | SdkEvent::GroupReceipts(_) => {}
+                | SdkEvent::GroupReceipts(_)
+                | SdkEvent::FriendChanges(_) => {}
             }
         }
     });

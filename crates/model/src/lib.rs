@@ -199,6 +199,8 @@ pub const ALL_KEYS: &[(&str, &[(&str, &str)])] = &[
         "FriendShipGetProfileListParam",
         profile::FriendShipGetProfileListParam::KEYS,
     ),
+    ("FriendResult", profile::FriendResult::KEYS),
+    ("FriendProfile", profile::FriendProfile::KEYS),
     (
         "FriendProfileCustomStringInfo",
         FriendProfileCustomStringInfo::KEYS,

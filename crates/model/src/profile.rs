@@ -64,10 +64,11 @@ impl UserProfile {
     pub fn complete(mut self) -> Self {
         fill!(self; identifier, nick_name, gender, face_url, self_signature, add_permission,
             location, language, birthday, level, role);
-        self.custom_string_array = self
-            .custom_string_array
-            .filter(|c| !c.is_empty())
-            .map(|c| c.into_iter().map(UserProfileCustomStringInfo::complete).collect());
+        self.custom_string_array = self.custom_string_array.filter(|c| !c.is_empty()).map(|c| {
+            c.into_iter()
+                .map(UserProfileCustomStringInfo::complete)
+                .collect()
+        });
         self
     }
 }
@@ -193,5 +194,64 @@ json_struct! {
     pub struct FriendShipGetProfileListParam {
         identifier_array: Vec<String> = ("kTIMFriendShipGetProfileListParamIdentifierArray", "friendship_getprofilelist_param_identifier_array"),
         force_update: bool = ("kTIMFriendShipGetProfileListParamForceUpdate", "friendship_getprofilelist_param_force_update"),
+    }
+}
+
+json_struct! {
+    /// One user's result of a batch friendship call (`FriendResult`, Examples 18–29).
+    pub struct FriendResult {
+        identifier: String = ("kTIMFriendResultIdentifier", "friend_result_identifier"),
+        code: i32 = ("kTIMFriendResultCode", "friend_result_code"),
+        desc: String = ("kTIMFriendResultDesc", "friend_result_desc"),
+    }
+}
+
+impl FriendResult {
+    /// Success for `user` (code 0, "OK", as the seed's examples show).
+    pub fn ok(user: impl Into<String>) -> Self {
+        FriendResult {
+            identifier: Some(user.into()),
+            code: Some(0),
+            desc: Some("OK".into()),
+        }
+    }
+
+    /// Failure `code` for `user`, saying why.
+    pub fn failed(user: impl Into<String>, code: i32, desc: impl Into<String>) -> Self {
+        FriendResult {
+            identifier: Some(user.into()),
+            code: Some(code),
+            desc: Some(desc.into()),
+        }
+    }
+}
+
+json_struct! {
+    /// A friend, or a blocked user, as listed (`FriendProfile`, Examples 16 and 28).
+    pub struct FriendProfile {
+        identifier: String = ("kTIMFriendProfileIdentifier", "friend_profile_identifier"),
+        group_name_array: Vec<String> = ("kTIMFriendProfileGroupNameArray", "friend_profile_group_name_array"),
+        remark: String = ("kTIMFriendProfileRemark", "friend_profile_remark"),
+        add_wording: String = ("kTIMFriendProfileAddWording", "friend_profile_add_wording"),
+        add_source: String = ("kTIMFriendProfileAddSource", "friend_profile_add_source"),
+        add_time: u64 = ("kTIMFriendProfileAddTime", "friend_profile_add_time"),
+        user_profile: UserProfile = ("kTIMFriendProfileUserProfile", "friend_profile_user_profile"),
+        #[serde(deserialize_with = "kv_list")]
+        custom_string_array: Vec<FriendProfileCustomStringInfo> = ("kTIMFriendProfileCustomStringArray", "friend_profile_custom_string_array"),
+    }
+}
+
+impl FriendProfile {
+    /// Fills the keys of the seed's Example 28 with their defaults (the user profile
+    /// completed); the custom fields are written only when there are some.
+    pub fn complete(mut self) -> Self {
+        fill!(self; identifier, group_name_array, remark, add_wording, add_source, add_time,
+            user_profile => UserProfile::complete);
+        self.custom_string_array = self.custom_string_array.filter(|c| !c.is_empty()).map(|c| {
+            c.into_iter()
+                .map(FriendProfileCustomStringInfo::complete)
+                .collect()
+        });
+        self
     }
 }

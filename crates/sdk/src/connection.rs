@@ -14,7 +14,7 @@ use std::time::Duration;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use opentim_model::codes;
 use opentim_model::conv::{ConvInfo, MsgLocator};
-use opentim_model::elem::{Elem, GroupTipsElem};
+use opentim_model::elem::{Elem, FriendChangeElem, GroupTipsElem};
 use opentim_model::enums::{ConvEvent, ConvType, MsgStatus, NetworkStatus};
 use opentim_model::message::{Message, MessageReceipt};
 use opentim_protocol::op::conv::ConvListResponse;
@@ -850,11 +850,23 @@ impl Session {
                 _ => None,
             })
             .collect();
+        // Relationship changes too (the friendship and blacklist callbacks).
+        let friend_changes: Vec<FriendChangeElem> = new
+            .iter()
+            .flat_map(|m| &m.elem_array)
+            .filter_map(|e| match e {
+                Elem::FriendChange(c) => Some(c.clone()),
+                _ => None,
+            })
+            .collect();
         if !new.is_empty() {
             self.shared.emit(SdkEvent::NewMessages(new));
         }
         if !tips.is_empty() {
             self.shared.emit(SdkEvent::GroupTips(tips));
+        }
+        if !friend_changes.is_empty() {
+            self.shared.emit(SdkEvent::FriendChanges(friend_changes));
         }
         let key = |a: &Applied| {
             (

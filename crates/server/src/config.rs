@@ -113,6 +113,10 @@ pub struct Config {
     pub max_profile_custom_fields: usize,
     pub max_profile_custom_key_bytes: usize,
     pub max_profile_custom_value_bytes: usize,
+    /// Most users one blacklist holds. Default 1000.
+    pub max_blacklist: u64,
+    /// Most users one friendship request (block, unblock ...) may name. Default 100.
+    pub max_friendship_users_per_request: usize,
     /// Most users one profile read may name. Default 100.
     pub max_profiles_per_request: usize,
     /// Most messages one read-receipt request may name. Default 30.
@@ -206,6 +210,8 @@ impl Default for Config {
             max_profile_custom_key_bytes: 8,
             max_profile_custom_value_bytes: 500,
             max_profiles_per_request: 100,
+            max_blacklist: 1000,
+            max_friendship_users_per_request: 100,
             sqlite_synchronous: "full".into(),
             write_batch: 512,
             store_retry_secs: 10,

@@ -3,6 +3,7 @@
 //! is checked against it.
 
 pub mod conv;
+pub mod friend;
 pub mod group;
 pub mod history;
 pub mod login;
@@ -67,6 +68,9 @@ pub const OPS: &[&str] = &[
     group::GetGroupReceipts::NAME,
     group::GroupReceiptMembers::NAME,
     profile::GetProfiles::NAME,
+    friend::Block::NAME,
+    friend::Unblock::NAME,
+    friend::Blacklist::NAME,
     profile::ModifyProfile::NAME,
 ];
 

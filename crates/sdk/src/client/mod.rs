@@ -1,12 +1,13 @@
 //! The public async API.
 
+mod friends;
 mod group_receipts;
-
-pub(crate) use group_receipts::to_api as receipt_to_api;
 mod group_search;
 mod groups;
 mod messages;
 mod profiles;
+
+pub(crate) use group_receipts::to_api as receipt_to_api;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -164,6 +165,9 @@ pub enum SdkEvent {
     /// Members read this user's group messages that asked for receipts: their counts now
     /// (`TIMMsgGroupReadReceiptCallback`).
     GroupReceipts(Vec<opentim_model::message::GroupMessageReceipt>),
+    /// Relationship changes of this user (blacklist added or removed ...), each also carried
+    /// by a message of the system conversation (the friendship callbacks).
+    FriendChanges(Vec<opentim_model::elem::FriendChangeElem>),
     /// Conversations added or changed (`TIMConvEventCallback`).
     Conversations(ConvEvent, Vec<ConvInfo>),
     /// The connection's state (`TIMNetworkStatusListenerCallback`).

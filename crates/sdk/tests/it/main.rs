@@ -4,6 +4,7 @@
 mod support;
 
 mod bad_input;
+mod blacklist;
 mod cluster;
 mod conversations;
 mod faults;

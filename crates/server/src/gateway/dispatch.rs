@@ -13,6 +13,7 @@ use opentim_protocol::op::conv::{
     ClearHistory, ConvList, DeleteConversation, DeleteMessages, GetReceiveOpt, MarkRead,
     PinConversation, RevokeMessage, SetReceiveOpt,
 };
+use opentim_protocol::op::friend::{Blacklist, BlacklistResponse, Block, ResultsResponse, Unblock};
 use opentim_protocol::op::group::{
     AttributesResponse, ChangeGroupAttributes, CreateGroup, DismissGroup, GetGroupAttributes,
     GetGroupReceipts, GroupHeads, GroupHeadsResponse, GroupInfo, GroupInfoResponse, GroupMembers,
@@ -262,6 +263,18 @@ impl Table {
             }),
             route::<GroupReceiptMembers, _, _>(false, |services, caller, req| async move {
                 services.group.receipt_members(&caller.user, req).await
+            }),
+            route::<Block, _, _>(false, |services, caller, req| async move {
+                let results = services.friendship.block(&caller.user, req.users).await?;
+                Ok(ResultsResponse { results })
+            }),
+            route::<Unblock, _, _>(false, |services, caller, req| async move {
+                let results = services.friendship.unblock(&caller.user, req.users).await?;
+                Ok(ResultsResponse { results })
+            }),
+            route::<Blacklist, _, _>(false, |services, caller, _| async move {
+                let blocked = services.friendship.blacklist(&caller.user).await?;
+                Ok(BlacklistResponse { blocked })
             }),
             route::<GetProfiles, _, _>(false, |services, _, req| async move {
                 let profiles = services.profile.get(req.users).await?;

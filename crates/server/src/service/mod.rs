@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod conversation;
+pub mod friendship;
 pub mod group;
 pub mod message;
 pub mod profile;
@@ -18,6 +19,7 @@ use crate::store::Stores;
 
 pub use account::AccountService;
 pub use conversation::ConversationService;
+pub use friendship::FriendshipService;
 pub use group::GroupService;
 pub use message::MessageService;
 pub use profile::ProfileService;
@@ -31,6 +33,7 @@ pub struct Services {
     pub conversation: ConversationService,
     pub group: GroupService,
     pub profile: ProfileService,
+    pub friendship: FriendshipService,
     stores: Stores,
 }
 
@@ -47,6 +50,7 @@ impl Services {
                 config.clone(),
                 stores.messages.clone(),
                 stores.groups.clone(),
+                stores.friends.clone(),
                 delivery.clone(),
                 metrics.clone(),
             ),
@@ -59,6 +63,13 @@ impl Services {
                 delivery.clone(),
             ),
             profile: ProfileService::new(config.clone(), stores.profiles.clone()),
+            friendship: FriendshipService::new(
+                config.clone(),
+                stores.friends.clone(),
+                stores.profiles.clone(),
+                stores.pendencies.clone(),
+                delivery.clone(),
+            ),
             conversation: ConversationService::new(
                 config,
                 stores.messages.clone(),

@@ -7,6 +7,7 @@
 //! all in one transaction, and the sender is acknowledged only after that transaction is
 //! durable.
 
+mod friend;
 mod group;
 mod pendency;
 mod postgres;
@@ -15,6 +16,7 @@ mod receipt;
 mod retry;
 mod sqlite;
 
+pub use friend::FriendStore;
 pub use group::{
     group_key, Added, AttrChange, AttrLimits, AttrOutcome, GroupConv, GroupPatch, GroupRow,
     GroupStore, GroupStored, MemberPatch, MemberRow, NewGroup, NewGroupMessage, Notice, ViewChange,
@@ -225,6 +227,7 @@ pub trait Backend:
     + PendencyStore
     + ReceiptStore
     + ProfileStore
+    + FriendStore
     + StoreHealth
 {
 }
@@ -236,6 +239,7 @@ impl<T> Backend for T where
         + PendencyStore
         + ReceiptStore
         + ProfileStore
+        + FriendStore
         + StoreHealth
 {
 }
@@ -250,6 +254,7 @@ pub struct Stores {
     pub pendencies: Arc<dyn PendencyStore>,
     pub receipts: Arc<dyn ReceiptStore>,
     pub profiles: Arc<dyn ProfileStore>,
+    pub friends: Arc<dyn FriendStore>,
     pub health: Arc<dyn StoreHealth>,
 }
 
@@ -265,6 +270,7 @@ impl Stores {
             pendencies: b.clone(),
             receipts: b.clone(),
             profiles: b.clone(),
+            friends: b.clone(),
             health: b,
         }
     }

@@ -1161,6 +1161,30 @@ pub async fn profiles_are_created_and_patched(store: Arc<dyn Store>) {
     assert_eq!((got[0].user.as_str(), got[0].updated), ("alice", 200));
 }
 
+pub async fn blacklists_hold_their_cap_and_order(store: Arc<dyn Store>) {
+    let users = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let done = store
+        .block("bob", users(&["a", "b", "a", "c"]), 10, 2)
+        .await
+        .unwrap();
+    assert_eq!(done, [Some(true), Some(true), Some(false), None]);
+    assert!(store.is_blocked("bob", "a").await.unwrap());
+    assert!(!store.is_blocked("a", "bob").await.unwrap(), "one way");
+    let list: Vec<String> = store
+        .blocked("bob")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(u, _)| u)
+        .collect();
+    assert_eq!(list, ["a", "b"]);
+    assert_eq!(
+        store.unblock("bob", users(&["a", "x"])).await.unwrap(),
+        [true, false]
+    );
+    assert!(!store.is_blocked("bob", "a").await.unwrap());
+}
+
 macro_rules! conformance {
     ($backend:ident, $make:path, #[$attr:meta]) => {
         mod $backend {
@@ -1181,7 +1205,8 @@ macro_rules! conformance {
                 groups_keep_their_profile_and_members_within_the_cap,
                 a_group_stream_is_stored_once_and_read_by_seq,
                 profiles_memberships_pendencies_and_notices_are_kept,
-                profiles_are_created_and_patched);
+                profiles_are_created_and_patched,
+                blacklists_hold_their_cap_and_order);
         }
     };
     (@each $make:path, $attr:meta; $($name:ident),*) => {

@@ -27,6 +27,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::tls::MakeTlsConnect;
 use tokio_postgres::{GenericClient, NoTls, Row, Socket};
 
+mod friend;
 mod group;
 mod pendency;
 mod profile;
@@ -55,6 +56,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/012_group_receipts.sql"),
     include_str!("../migrations/postgres/013_group_member_view.sql"),
     include_str!("../migrations/postgres/014_profiles.sql"),
+    include_str!("../migrations/postgres/015_blacklist.sql"),
 ];
 
 /// Advisory lock key guarding migrations ("opentim" in ASCII).

@@ -18,6 +18,7 @@ use opentim_protocol::{InboxEntry, InboxItem, WireMessage};
 use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::{mpsc, oneshot};
 
+mod friend;
 mod group;
 mod pendency;
 mod profile;
@@ -46,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/012_group_receipts.sql"),
     include_str!("../migrations/sqlite/013_group_member_view.sql"),
     include_str!("../migrations/sqlite/014_profiles.sql"),
+    include_str!("../migrations/sqlite/015_blacklist.sql"),
 ];
 
 /// A full disk is a passing condition, not a broken database: the transaction rolled back,

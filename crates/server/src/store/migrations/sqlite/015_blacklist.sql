@@ -1,0 +1,7 @@
+-- 15: blacklists: who each user blocked, and when.
+CREATE TABLE blacklist (
+   owner    TEXT    NOT NULL,
+   blocked  TEXT    NOT NULL,
+   add_time INTEGER NOT NULL,
+   PRIMARY KEY (owner, blocked)
+);
