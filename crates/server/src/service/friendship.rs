@@ -1,5 +1,6 @@
 //! Relationships, first part: blacklists. A blocked user's C2C messages to the blocker are
-//! refused by the message service (20007). Every change reaches the owner's devices as a
+//! refused (20007): the store checks the rule in the message's own write, so a send costs no
+//! extra read. Every change reaches the owner's devices as a
 //! `FriendChangeElem` notice of their system conversation, through their inbox.
 
 use std::sync::Arc;

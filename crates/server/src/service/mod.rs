@@ -50,7 +50,6 @@ impl Services {
                 config.clone(),
                 stores.messages.clone(),
                 stores.groups.clone(),
-                stores.friends.clone(),
                 delivery.clone(),
                 metrics.clone(),
             ),

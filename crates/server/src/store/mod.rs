@@ -50,6 +50,9 @@ pub enum StoreError {
     /// Nothing was changed; the request may be repeated.
     #[error("the database is temporarily unavailable: {0}")]
     Unavailable(String),
+    /// A C2C message whose receiver blocked its sender: nothing was stored.
+    #[error("the receiver blocked the sender")]
+    Blocked,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

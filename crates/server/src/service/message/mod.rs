@@ -25,7 +25,7 @@ use crate::config::Config;
 use crate::delivery::{Delivery, SessionId, Topic};
 use crate::error::{Error, Result};
 use crate::http::metrics::Metrics;
-use crate::store::{FriendStore, GroupStore, MessageStore, NewC2c, Stored};
+use crate::store::{GroupStore, MessageStore, NewC2c, StoreError, Stored};
 
 /// Longest client message id, in bytes.
 pub const MAX_CLIENT_MSG_ID_BYTES: usize = 64;
@@ -61,7 +61,6 @@ pub struct MessageService {
     config: Arc<Config>,
     store: Arc<dyn MessageStore>,
     groups: Arc<dyn GroupStore>,
-    friends: Arc<dyn FriendStore>,
     delivery: Arc<Delivery>,
     metrics: Arc<Metrics>,
     /// Messages per group in the current second, for `group_messages_per_sec`.
@@ -143,7 +142,6 @@ impl MessageService {
         config: Arc<Config>,
         store: Arc<dyn MessageStore>,
         groups: Arc<dyn GroupStore>,
-        friends: Arc<dyn FriendStore>,
         delivery: Arc<Delivery>,
         metrics: Arc<Metrics>,
     ) -> Self {
@@ -151,7 +149,6 @@ impl MessageService {
             config,
             store,
             groups,
-            friends,
             delivery,
             metrics,
             group_rate: group::RateLimit::default(),
@@ -180,28 +177,6 @@ impl MessageService {
         })?;
         self.check_content(req)?;
         Ok(to)
-    }
-
-    /// `to`, unless `to` blocked `from` (20007).
-    async fn not_blocked(&self, from: &UserId, to: UserId) -> Result<UserId> {
-        if to == *from {
-            return Ok(to);
-        }
-        let blocked = self
-            .friends
-            .is_blocked(to.as_str(), from.as_str())
-            .await
-            .map_err(Error::internal("read the blacklist"))?;
-        match blocked {
-            true => Err(Error::refused(
-                codes::ERR_SVR_MSG_IN_PEER_BLACKLIST,
-                format!(
-                    "{} blocked you; your messages do not reach them",
-                    to.as_str()
-                ),
-            )),
-            false => Ok(to),
-        }
     }
 
     /// The rules on what any message holds: its client id, elements and size.
@@ -276,10 +251,6 @@ impl MessageService {
                 continue;
             }
             let to = match self.check(&req) {
-                Ok(to) => self.not_blocked(from, to).await,
-                Err(e) => Err(e),
-            };
-            let to = match to {
                 Ok(to) => to,
                 Err(e) => {
                     self.metrics
@@ -326,6 +297,14 @@ impl MessageService {
                         message: s.message,
                     })
                 }
+                // The store keeps the blacklist rule with the message's write.
+                Some(Err(StoreError::Blocked)) => Err(Error::refused(
+                    codes::ERR_SVR_MSG_IN_PEER_BLACKLIST,
+                    format!(
+                        "{} blocked you; your messages do not reach them",
+                        to.as_ref().map_or("the receiver", |t| t.as_str())
+                    ),
+                )),
                 Some(Err(e)) => Err(Error::Internal {
                     what: "store the message",
                     source: e,

@@ -308,7 +308,9 @@ impl PgStore {
             .query_one(
                 "SELECT m.seq, m.rand, m.server_time, m.body, m.sender_cursor, m.receiver_cursor,
                         EXISTS (SELECT 1 FROM receive_opts WHERE owner = $3 AND peer = $1
-                                AND opt = $4 AND owner <> peer)
+                                AND opt = $4 AND owner <> peer),
+                        EXISTS (SELECT 1 FROM blacklist WHERE owner = $3 AND blocked = $1
+                                AND owner <> blocked)
                  FROM (SELECT 1) AS one
                  LEFT JOIN messages m ON m.sender = $1 AND m.client_msg_id = $2",
                 &[&msg.from, &msg.client_msg_id, &msg.to, &NOT_RECEIVE],
@@ -316,6 +318,10 @@ impl PgStore {
             .await?;
         if row.get::<_, Option<i64>>(0).is_some() {
             return stored_from(&row, msg);
+        }
+        // A receiver who blocked the sender gets nothing of theirs.
+        if row.get::<_, bool>(7) {
+            return Err(Failure::Fatal(StoreError::Blocked));
         }
         let refused: bool = row.get(6);
         let key = c2c_key(&msg.from, &msg.to);

@@ -280,6 +280,16 @@ impl Writer {
 
     /// Store one message inside the open transaction. The counters move only when it is new.
     fn append_c2c(&mut self, msg: &NewC2c) -> Result<Stored> {
+        // A receiver who blocked the sender gets nothing of theirs.
+        let blocked = msg.from != msg.to
+            && self
+                .conn
+                .prepare_cached("SELECT 1 FROM blacklist WHERE owner = ?1 AND blocked = ?2")
+                .and_then(|mut s| s.exists(params![msg.to, msg.from]))
+                .map_err(db_err)?;
+        if blocked {
+            return Err(StoreError::Blocked);
+        }
         let key = c2c_key(&msg.from, &msg.to);
         let seq = self.last_seq(&key).map_err(db_err)? + 1;
         // A receiver who does not receive the sender's messages gets no entry and no history.
