@@ -305,8 +305,19 @@ impl Session {
                     }
                 }
                 Action::Online(message) => {
-                    self.shared
-                        .emit(SdkEvent::NewMessages(vec![to_local(&self.user, &message)]));
+                    let local = to_local(&self.user, &message);
+                    let tips: Vec<GroupTipsElem> = local
+                        .elem_array
+                        .iter()
+                        .filter_map(|e| match e {
+                            Elem::GroupTips(t) => Some(t.clone()),
+                            _ => None,
+                        })
+                        .collect();
+                    self.shared.emit(SdkEvent::NewMessages(vec![local]));
+                    if !tips.is_empty() {
+                        self.shared.emit(SdkEvent::GroupTips(tips));
+                    }
                 }
                 Action::GroupReceipts(r) => {
                     let receipts = r

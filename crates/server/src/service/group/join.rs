@@ -85,6 +85,9 @@ impl GroupService {
                 ));
             };
             self.delivery.subscribe(session, topic).await;
+            let who = user.as_str().to_owned();
+            self.tip(&group, user.as_str(), GroupTipType::INVITE, vec![who])
+                .await;
             return Ok(true);
         }
         within(

@@ -309,6 +309,9 @@ impl GroupService {
         {
             if self.delivery.is_subscribed(session, &topic) {
                 self.delivery.unsubscribe(session, topic).await;
+                let who = user.as_str().to_owned();
+                self.tip(&group, user.as_str(), GroupTipType::QUIT, vec![who])
+                    .await;
                 return Ok(());
             }
         }

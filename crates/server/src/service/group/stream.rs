@@ -5,11 +5,12 @@
 
 use opentim_model::codes;
 use opentim_model::elem::{Elem, GroupReportElem, GroupTipsElem};
+use opentim_model::enums::ConvType;
 use opentim_model::enums::{GroupReportType, GroupTipType, GroupType};
 use opentim_model::ids::{GroupId, UserId};
 use opentim_model::message::Message;
 use opentim_protocol::op::group::{GroupHead, GroupSyncRequest, GroupSyncResponse};
-use opentim_protocol::{Event, InboxEntry, InboxItem};
+use opentim_protocol::{Event, GroupEntry, InboxEntry, InboxItem, WireMessage};
 
 use super::GroupService;
 use crate::clock::now_secs;
@@ -155,9 +156,6 @@ impl GroupService {
     /// deliver it. Broadcast rooms keep no stream: their tips are not stored. A tip that cannot
     /// be stored is logged: the change it reports has happened.
     pub(super) async fn post_tip(&self, group: &GroupRow, elem: GroupTipsElem) {
-        if group.group_type == GroupType::AV_CHAT_ROOM {
-            return;
-        }
         let now = now_secs();
         let elem = GroupTipsElem {
             group_name: Some(group.name.clone()),
@@ -178,6 +176,30 @@ impl GroupService {
             server_time: now,
             message,
         };
+        if group.group_type == GroupType::AV_CHAT_ROOM {
+            // A broadcast room keeps no stream: its tips reach who is in the room now.
+            if let Some(t) = topic(&group.id) {
+                let entry = GroupEntry {
+                    group_id: group.id.clone(),
+                    seq: 0,
+                    message: Some(WireMessage {
+                        conv_type: ConvType::GROUP,
+                        from: msg.from,
+                        to: msg.group,
+                        seq: 0,
+                        rand: msg.rand,
+                        server_time: now,
+                        client_msg_id: msg.client_msg_id,
+                        message: msg.message,
+                    }),
+                    revoke: None,
+                };
+                self.delivery
+                    .publish_with(&t, None, || Event::Group(Box::new(entry)))
+                    .await;
+            }
+            return;
+        }
         match self.store.append_group(vec![msg]).await.pop() {
             Some(Ok(s)) => {
                 if let Some(t) = topic(&group.id) {
