@@ -8,7 +8,7 @@
 //! ids, at the next connection.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
@@ -76,9 +76,19 @@ async fn backfill(
     user: String,
     commands: mpsc::UnboundedSender<Command>,
     jobs: Vec<(HistoryRequest, u64)>,
+    held: Arc<Mutex<Held>>,
 ) {
+    let release = |request: &HistoryRequest| {
+        let conv = (request.conv_type, request.conv_id.clone());
+        let later = held
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .release(&conv);
+        announce_released(&shared, later);
+    };
     for (request, read_seq) in jobs {
         let Ok(body) = serde_json::value::to_raw_value(&request) else {
+            release(&request);
             continue;
         };
         let call = Call {
@@ -87,20 +97,33 @@ async fn backfill(
             deadline: Instant::now() + shared.options.send_timeout,
         };
         let (tx, rx) = oneshot::channel();
+        let ended = |held: &Mutex<Held>| {
+            // The session ended: nothing is held any more.
+            let mut h = held.lock().unwrap_or_else(|p| p.into_inner());
+            h.pending.clear();
+            let rest = std::mem::take(&mut h.queued);
+            drop(h);
+            announce_released(&shared, rest);
+        };
         if commands.send(Command::Call { call, reply: tx }).is_err() {
-            return; // the session ended
+            ended(&held);
+            return;
         }
         let page = match rx.await {
             Ok(Ok(text)) => {
                 serde_json::from_str::<HistoryResponse>(&text).map_err(|e| e.to_string())
             }
             Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => return,
+            Err(_) => {
+                ended(&held);
+                return;
+            }
         };
         let page = match page {
             Ok(page) => page,
             Err(why) => {
                 tracing::warn!(conv = %request.conv_id, %why, "could not fetch the unread messages of a conversation; they stay in its history on the server");
+                release(&request);
                 continue;
             }
         };
@@ -124,6 +147,65 @@ async fn backfill(
             }
             Err(e) => tracing::error!(error = %e, "could not store fetched unread messages"),
         }
+        release(&request);
+    }
+}
+
+/// New messages of conversations whose unread messages are still being fetched for a new
+/// device: held until that fetch is done, so the older ones are announced first.
+#[derive(Default)]
+pub(crate) struct Held {
+    pending: HashSet<(ConvType, String)>,
+    queued: Vec<Message>,
+}
+
+fn conv_key_of(m: &Message) -> (ConvType, String) {
+    (
+        m.conv_type.unwrap_or_default(),
+        m.conv_id.clone().unwrap_or_default(),
+    )
+}
+
+impl Held {
+    /// Keep the messages of pending conversations; the others are answered.
+    fn hold(&mut self, msgs: Vec<Message>) -> Vec<Message> {
+        if self.pending.is_empty() {
+            return msgs;
+        }
+        let (held, pass): (Vec<Message>, Vec<Message>) = msgs
+            .into_iter()
+            .partition(|m| self.pending.contains(&conv_key_of(m)));
+        self.queued.extend(held);
+        pass
+    }
+
+    /// The fetch of `conv` is done: its held messages, in order.
+    fn release(&mut self, conv: &(ConvType, String)) -> Vec<Message> {
+        self.pending.remove(conv);
+        let (out, keep): (Vec<Message>, Vec<Message>) = std::mem::take(&mut self.queued)
+            .into_iter()
+            .partition(|m| conv_key_of(m) == *conv);
+        self.queued = keep;
+        out
+    }
+}
+
+/// Announce messages held during a backfill, with the tips they carry.
+fn announce_released(shared: &Shared, later: Vec<Message>) {
+    if later.is_empty() {
+        return;
+    }
+    let tips: Vec<GroupTipsElem> = later
+        .iter()
+        .flat_map(|m| &m.elem_array)
+        .filter_map(|e| match e {
+            Elem::GroupTips(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    shared.emit(SdkEvent::NewMessages(later));
+    if !tips.is_empty() {
+        shared.emit(SdkEvent::GroupTips(tips));
     }
 }
 
@@ -147,6 +229,7 @@ pub(crate) struct Session {
     core: Core,
     waiting: HashMap<SendKey, Waiting>,
     calls: HashMap<CallKey, oneshot::Sender<Result<String>>>,
+    held: Arc<Mutex<Held>>,
 }
 
 enum End {
@@ -200,6 +283,7 @@ impl Session {
             core: Core::with_groups(cursor, fresh, groups),
             waiting: HashMap::new(),
             calls: HashMap::new(),
+            held: Arc::default(),
         }
     }
 
@@ -449,9 +533,16 @@ impl Session {
                 .map(|s| s.commands.clone())
         };
         if let (false, Some(commands)) = (jobs.is_empty(), commands) {
+            {
+                let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+                for (r, _) in &jobs {
+                    held.pending.insert((r.conv_type, r.conv_id.clone()));
+                }
+            }
             let (shared, store, user) =
                 (self.shared.clone(), self.store.clone(), self.user.clone());
-            tokio::spawn(backfill(shared, store, user, commands, jobs));
+            let held = self.held.clone();
+            tokio::spawn(backfill(shared, store, user, commands, jobs, held));
         }
     }
 
@@ -851,6 +942,12 @@ impl Session {
             .filter(|(a, own)| a.is_new && !**own)
             .map(|(a, _)| a.message.clone())
             .collect();
+        // Newer messages of a conversation whose unread ones are still being fetched wait.
+        let new = self
+            .held
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .hold(new);
         // A group's tips are also told on their own (`TIMGroupTipsEventCallback`), after the
         // messages that carry them.
         let tips: Vec<GroupTipsElem> = new
@@ -1236,5 +1333,40 @@ async fn connected(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod held_tests {
+    use super::*;
+
+    fn msg(conv: &str, seq: u64) -> Message {
+        Message {
+            conv_id: Some(conv.into()),
+            conv_type: Some(ConvType::C2C),
+            seq: Some(seq),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn newer_messages_of_a_conversation_being_backfilled_wait_for_it() {
+        let mut held = Held::default();
+        assert_eq!(
+            held.hold(vec![msg("a", 1)]).len(),
+            1,
+            "nothing pending: passes"
+        );
+        held.pending.insert((ConvType::C2C, "a".into()));
+        let passed = held.hold(vec![msg("a", 5), msg("b", 1), msg("a", 6)]);
+        assert_eq!(passed.len(), 1, "only the other conversation passes");
+        let later = held.release(&(ConvType::C2C, "a".into()));
+        let seqs: Vec<u64> = later.iter().map(|m| m.seq.unwrap()).collect();
+        assert_eq!(seqs, [5, 6], "in order, after the backfill");
+        assert_eq!(
+            held.hold(vec![msg("a", 7)]).len(),
+            1,
+            "released: passes again"
+        );
     }
 }
