@@ -190,19 +190,23 @@ impl Held {
     }
 }
 
-/// Announce messages held during a backfill, with the tips they carry.
-fn announce_released(shared: &Shared, later: Vec<Message>) {
-    if later.is_empty() {
-        return;
-    }
-    let tips: Vec<GroupTipsElem> = later
-        .iter()
+/// The group tips `msgs` carry (also told on their own, `TIMGroupTipsEventCallback`).
+fn tips_of(msgs: &[Message]) -> Vec<GroupTipsElem> {
+    msgs.iter()
         .flat_map(|m| &m.elem_array)
         .filter_map(|e| match e {
             Elem::GroupTips(t) => Some(t.clone()),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// Announce messages held during a backfill, with the tips they carry.
+fn announce_released(shared: &Shared, later: Vec<Message>) {
+    if later.is_empty() {
+        return;
+    }
+    let tips = tips_of(&later);
     shared.emit(SdkEvent::NewMessages(later));
     if !tips.is_empty() {
         shared.emit(SdkEvent::GroupTips(tips));
@@ -390,14 +394,7 @@ impl Session {
                 }
                 Action::Online(message) => {
                     let local = to_local(&self.user, &message);
-                    let tips: Vec<GroupTipsElem> = local
-                        .elem_array
-                        .iter()
-                        .filter_map(|e| match e {
-                            Elem::GroupTips(t) => Some(t.clone()),
-                            _ => None,
-                        })
-                        .collect();
+                    let tips = tips_of(std::slice::from_ref(&local));
                     self.shared.emit(SdkEvent::NewMessages(vec![local]));
                     if !tips.is_empty() {
                         self.shared.emit(SdkEvent::GroupTips(tips));
@@ -950,14 +947,7 @@ impl Session {
             .hold(new);
         // A group's tips are also told on their own (`TIMGroupTipsEventCallback`), after the
         // messages that carry them.
-        let tips: Vec<GroupTipsElem> = new
-            .iter()
-            .flat_map(|m| &m.elem_array)
-            .filter_map(|e| match e {
-                Elem::GroupTips(t) => Some(t.clone()),
-                _ => None,
-            })
-            .collect();
+        let tips = tips_of(&new);
         // Relationship changes too (the friendship and blacklist callbacks).
         let friend_changes: Vec<FriendChangeElem> = new
             .iter()

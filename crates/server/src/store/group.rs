@@ -199,6 +199,27 @@ pub struct NewGroupMessage {
     pub message: Message,
 }
 
+impl NewGroupMessage {
+    /// The message as the entry `seq` of its group's stream (0: an entry that is not stored).
+    pub fn entry(&self, seq: u64) -> GroupEntry {
+        GroupEntry {
+            group_id: self.group.clone(),
+            seq,
+            message: Some(WireMessage {
+                conv_type: opentim_model::enums::ConvType::GROUP,
+                from: self.from.clone(),
+                to: self.group.clone(),
+                seq,
+                rand: self.rand,
+                server_time: self.server_time,
+                client_msg_id: self.client_msg_id.clone(),
+                message: self.message.clone(),
+            }),
+            revoke: None,
+        }
+    }
+}
+
 /// What [`GroupStore::append_group`] stored.
 #[derive(Clone, Debug)]
 pub struct GroupStored {

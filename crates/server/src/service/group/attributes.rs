@@ -37,15 +37,16 @@ impl GroupService {
         session: Option<SessionId>,
         id: &str,
     ) -> Result<(GroupRow, Role)> {
-        let (group, role) = self.group_and_role(user, id).await?;
-        if role != Role::Outsider {
-            return Ok((group, role));
-        }
-        let entered = match (session, topic(&group.id)) {
-            (Some(s), Some(t)) => self.delivery.is_subscribed(s, &t),
-            _ => false,
-        };
-        Ok((group, if entered { Role::Member } else { role }))
+        let found = super::find(
+            &*self.store,
+            &self.delivery,
+            &self.config,
+            user,
+            session,
+            id,
+        )
+        .await?;
+        Ok((found.group, found.role))
     }
 
     /// Change a group's attributes and tell the members online the new set.

@@ -30,10 +30,63 @@ use opentim_model::ids::{GroupId, UserId};
 
 use crate::clock::now_secs;
 use crate::config::Config;
-use crate::delivery::{Delivery, SessionId};
+use crate::delivery::{Delivery, SessionId, Topic};
 use crate::error::{Error, Result};
 use crate::store::{GroupRow, GroupStore, MemberRow, NewGroup, PendencyStore, ReceiptStore};
 use rules::{decide, outranks, Op, Role};
+
+/// A group as a request names it, and the caller in it.
+pub(crate) struct Found {
+    pub group: GroupRow,
+    pub member: Option<MemberRow>,
+    pub role: Role,
+}
+
+/// The group `id` names (10015 for a bad id, 10010 when there is none) and the caller's
+/// membership and role; a connection (`session`) that entered an AVChatRoom counts as a
+/// member of it. The one lookup of every group request.
+pub(crate) async fn find(
+    store: &dyn GroupStore,
+    delivery: &Delivery,
+    config: &Config,
+    user: &UserId,
+    session: Option<SessionId>,
+    id: &str,
+) -> Result<Found> {
+    let id = GroupId::parse(id, config.max_group_id_bytes).map_err(|e| {
+        Error::refused(
+            codes::ERR_SVR_GROUP_INVALID_GROUPID,
+            format!("group id: {e}"),
+        )
+    })?;
+    let group = store
+        .group(id.as_str())
+        .await
+        .map_err(Error::internal("read the group"))?
+        .ok_or_else(|| {
+            Error::refused(
+                codes::ERR_SVR_GROUP_NOT_FOUND,
+                format!("there is no group {:?} (or it was dismissed)", id.as_str()),
+            )
+        })?;
+    let member = store
+        .member(id.as_str(), user.as_str())
+        .await
+        .map_err(Error::internal("read the membership"))?;
+    let mut role = Role::of(member.as_ref().map(|m| m.role));
+    if role == Role::Outsider && group.group_type == GroupType::AV_CHAT_ROOM {
+        if let Some(s) = session {
+            if delivery.is_subscribed(s, &Topic::Group(id)) {
+                role = Role::Member;
+            }
+        }
+    }
+    Ok(Found {
+        group,
+        member,
+        role,
+    })
+}
 
 /// The prefix of the ids the server makes; a caller's own id must not start with it.
 pub const SERVER_ID_PREFIX: &str = "@TGS#";
@@ -85,24 +138,8 @@ impl GroupService {
 
     /// The group and the caller's role in it.
     async fn group_and_role(&self, user: &UserId, id: &str) -> Result<(GroupRow, Role)> {
-        let id = self.group_id(id)?;
-        let group = self
-            .store
-            .group(id.as_str())
-            .await
-            .map_err(Error::internal("read the group"))?
-            .ok_or_else(|| {
-                Error::refused(
-                    codes::ERR_SVR_GROUP_NOT_FOUND,
-                    format!("there is no group {:?} (or it was dismissed)", id.as_str()),
-                )
-            })?;
-        let member = self
-            .store
-            .member(id.as_str(), user.as_str())
-            .await
-            .map_err(Error::internal("read the membership"))?;
-        Ok((group, Role::of(member.map(|m| m.role))))
+        let found = find(&*self.store, &self.delivery, &self.config, user, None, id).await?;
+        Ok((found.group, found.role))
     }
 
     /// Which of `users` may join one more group (`max_joined_groups`).

@@ -5,12 +5,11 @@
 
 use opentim_model::codes;
 use opentim_model::elem::{Elem, GroupReportElem, GroupTipsElem};
-use opentim_model::enums::ConvType;
 use opentim_model::enums::{GroupReportType, GroupTipType, GroupType};
 use opentim_model::ids::{GroupId, UserId};
 use opentim_model::message::Message;
 use opentim_protocol::op::group::{GroupHead, GroupSyncRequest, GroupSyncResponse};
-use opentim_protocol::{Event, GroupEntry, InboxEntry, InboxItem, WireMessage};
+use opentim_protocol::{Event, InboxEntry, InboxItem};
 
 use super::GroupService;
 use crate::clock::now_secs;
@@ -179,21 +178,7 @@ impl GroupService {
         if group.group_type == GroupType::AV_CHAT_ROOM {
             // A broadcast room keeps no stream: its tips reach who is in the room now.
             if let Some(t) = topic(&group.id) {
-                let entry = GroupEntry {
-                    group_id: group.id.clone(),
-                    seq: 0,
-                    message: Some(WireMessage {
-                        conv_type: ConvType::GROUP,
-                        from: msg.from,
-                        to: msg.group,
-                        seq: 0,
-                        rand: msg.rand,
-                        server_time: now,
-                        client_msg_id: msg.client_msg_id,
-                        message: msg.message,
-                    }),
-                    revoke: None,
-                };
+                let entry = msg.entry(0);
                 self.delivery
                     .publish_with(&t, None, || Event::Group(Box::new(entry)))
                     .await;

@@ -9,13 +9,14 @@ use std::sync::Mutex;
 
 use opentim_model::codes;
 use opentim_model::enums::{ConvType, GroupType};
-use opentim_model::ids::{GroupId, UserId};
+use opentim_model::ids::UserId;
 use opentim_protocol::op::send::{SendRequest, SendResponse};
 use opentim_protocol::{GroupEntry, WireMessage};
 
 use super::{Fanout, MessageService};
 use crate::delivery::SessionId;
 use crate::error::{Error, Result};
+use crate::service::group::find;
 use crate::service::group::rules::{decide, Op, Role};
 use crate::store::{GroupStored, NewGroupMessage, StoreError};
 
@@ -65,39 +66,17 @@ impl MessageService {
         now: u64,
         fanout: &mut Fanout,
     ) -> Result<Outcome> {
-        let id = GroupId::parse(&req.conv_id, self.config.max_group_id_bytes).map_err(|e| {
-            Error::refused(
-                codes::ERR_SVR_GROUP_INVALID_GROUPID,
-                format!("group id: {e}"),
-            )
-        })?;
         self.check_content(&req)?;
-        let group = self
-            .groups
-            .group(id.as_str())
-            .await
-            .map_err(Error::internal("read the group"))?
-            .ok_or_else(|| {
-                Error::refused(
-                    codes::ERR_SVR_GROUP_NOT_FOUND,
-                    format!("there is no group {:?} (or it was dismissed)", id.as_str()),
-                )
-            })?;
-        let member = self
-            .groups
-            .member(id.as_str(), from.as_str())
-            .await
-            .map_err(Error::internal("read the membership"))?;
-        let mut role = Role::of(member.as_ref().map(|m| m.role));
-        // In an AVChatRoom, the connections that entered it speak as members.
-        if role == Role::Outsider && group.group_type == GroupType::AV_CHAT_ROOM {
-            let topic = crate::service::group::stream::topic(id.as_str());
-            if let (Some(s), Some(t)) = (origin, topic) {
-                if self.delivery.is_subscribed(s, &t) {
-                    role = Role::Member;
-                }
-            }
-        }
+        let found = find(
+            &*self.groups,
+            &self.delivery,
+            &self.config,
+            from,
+            origin,
+            &req.conv_id,
+        )
+        .await?;
+        let (group, member, role) = (found.group, found.member, found.role);
         decide(Op::Send, role, group.group_type)
             .map_err(|d| Error::refused(d.code, format!("{} (sending to the group)", d.desc)))?;
         if let Some(m) = &member {
@@ -119,7 +98,7 @@ impl MessageService {
             ));
         }
         let max = self.config.group_messages_per_sec;
-        if !self.group_rate.admit(id.as_str(), now, max) {
+        if !self.group_rate.admit(group.id.as_str(), now, max) {
             return Err(Error::refused(
                 codes::ERR_SVR_GROUP_SEND_MSG_FREQ_LIMIT,
                 format!(
@@ -134,7 +113,7 @@ impl MessageService {
             ));
         }
         Ok(Outcome::Store(NewGroupMessage {
-            group: id.as_str().to_owned(),
+            group: group.id,
             from: from.as_str().to_owned(),
             client_msg_id: req.client_msg_id,
             rand: req.rand,

@@ -2,7 +2,7 @@
 //! cap holds across nodes.
 
 use async_trait::async_trait;
-use opentim_model::enums::{ConvType, GroupAddOption, GroupMemberRole, GroupType};
+use opentim_model::enums::{GroupAddOption, GroupMemberRole, GroupType};
 use opentim_protocol::{GroupEntry, GroupRevoke, WireMessage};
 use tokio_postgres::{Row, Transaction};
 
@@ -107,6 +107,18 @@ async fn next_seq(tx: &Transaction<'_>, key: &str) -> std::result::Result<i64, F
         )
         .await?
         .get(0))
+}
+
+/// Lock group `id`'s row for the rest of `tx` (every change of its membership or profile
+/// takes it first); false when there is no such group.
+async fn lock_group(tx: &Transaction<'_>, id: &str) -> std::result::Result<bool, Failure> {
+    Ok(tx
+        .query_opt(
+            "SELECT 1 FROM groups WHERE group_id = $1 FOR UPDATE",
+            &[&id],
+        )
+        .await?
+        .is_some())
 }
 
 /// The seq of the newest entry of the stream `key`, its counter row locked for the rest of
@@ -461,14 +473,7 @@ impl PgStore {
     ) -> std::result::Result<Option<AttrOutcome>, Failure> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        if tx
-            .query_opt(
-                "SELECT 1 FROM groups WHERE group_id = $1 FOR UPDATE",
-                &[&id],
-            )
-            .await?
-            .is_none()
-        {
+        if !lock_group(&tx, id).await? {
             return Ok(None);
         }
         let current = read_attributes(&tx, id).await?;
@@ -735,11 +740,7 @@ impl GroupStore for PgStore {
             let mut client = self.pool.get().await?;
             let tx = client.transaction().await?;
             // The group's row first, as every change of its membership takes it.
-            tx.query_opt(
-                "SELECT 1 FROM groups WHERE group_id = $1 FOR UPDATE",
-                &[&id],
-            )
-            .await?;
+            lock_group(&tx, id).await?;
             let notices = delete_members(&tx, id, users).await?;
             tx.commit().await?;
             Ok(notices)
@@ -751,14 +752,7 @@ impl GroupStore for PgStore {
         self.retrying("dismiss a group", || async {
             let mut client = self.pool.get().await?;
             let tx = client.transaction().await?;
-            if tx
-                .query_opt(
-                    "SELECT 1 FROM groups WHERE group_id = $1 FOR UPDATE",
-                    &[&id],
-                )
-                .await?
-                .is_none()
-            {
+            if !lock_group(&tx, id).await? {
                 return Ok(None);
             }
             let members: Vec<String> = tx
@@ -992,21 +986,7 @@ impl PgStore {
         .await?;
         tx.commit().await?;
         Ok(GroupStored {
-            entry: GroupEntry {
-                group_id: msg.group.clone(),
-                seq: seq as u64,
-                message: Some(WireMessage {
-                    conv_type: ConvType::GROUP,
-                    from: msg.from.clone(),
-                    to: msg.group.clone(),
-                    seq: seq as u64,
-                    rand: msg.rand,
-                    server_time: msg.server_time,
-                    client_msg_id: msg.client_msg_id.clone(),
-                    message: msg.message.clone(),
-                }),
-                revoke: None,
-            },
+            entry: msg.entry(seq as u64),
             duplicate: false,
         })
     }

@@ -1,7 +1,7 @@
 //! [`GroupStore`] on SQLite: reads on the reader connection, writes as jobs of the writer.
 
 use async_trait::async_trait;
-use opentim_model::enums::{ConvType, GroupAddOption, GroupMemberRole, GroupType};
+use opentim_model::enums::{GroupAddOption, GroupMemberRole, GroupType};
 use opentim_protocol::{GroupEntry, GroupRevoke, WireMessage};
 use rusqlite::{params, OptionalExtension, Row};
 
@@ -257,21 +257,7 @@ impl Writer {
             .map_err(db_err)?;
         self.seqs.insert(key, seq);
         Ok(GroupStored {
-            entry: GroupEntry {
-                group_id: msg.group.clone(),
-                seq: seq as u64,
-                message: Some(WireMessage {
-                    conv_type: ConvType::GROUP,
-                    from: msg.from.clone(),
-                    to: msg.group.clone(),
-                    seq: seq as u64,
-                    rand: msg.rand,
-                    server_time: msg.server_time,
-                    client_msg_id: msg.client_msg_id.clone(),
-                    message: msg.message.clone(),
-                }),
-                revoke: None,
-            },
+            entry: msg.entry(seq as u64),
             duplicate: false,
         })
     }
