@@ -404,6 +404,21 @@ enum TIMGroupSearchFieldKey {
     kTIMGroupSearchFieldKey_GroupName = 2  /* Group name. */
 };
 
+/* TIMFriendshipSearchFieldKey: Friend fields TIMFriendshipSearchFriends looks in (values as of 6.1.2155). */
+enum TIMFriendshipSearchFieldKey {
+    kTIMFriendshipSearchFieldKey_Identifier = 1, /* User ID. */
+    kTIMFriendshipSearchFieldKey_NikeName   = 2, /* Nickname (sic "Nike"). */
+    kTIMFriendshipSearchFieldKey_Remark     = 4  /* Remark. */
+};
+
+/* TIMFriendshipRelationType: Relation TIMFriendshipGetFriendsInfo reports (values as of 6.1.2155). */
+enum TIMFriendshipRelationType {
+    kTIMFriendshipRelationType_None              = 0, /* Not friends. */
+    kTIMFriendshipRelationType_InMyFriendList    = 1, /* In my list only. */
+    kTIMFriendshipRelationType_InOtherFriendList = 2, /* In their list only. */
+    kTIMFriendshipRelationType_BothFriend        = 3  /* Mutual. */
+};
+
 /* TIMGroupMemberSearchFieldKey: Member fields TIMGroupSearchGroupMembers looks in (values as of 6.1.2155). */
 enum TIMGroupMemberSearchFieldKey {
     kTIMGroupMemberSearchFieldKey_Identifier = 1, /* User ID. */
@@ -1105,6 +1120,17 @@ enum TIMGroupMessageReadMembersFilter {
 /* GroupSearchParam: What TIMGroupSearchGroups looks for. */
 #define TIMGroupSearchParamKeywordList "group_search_params_keyword_list" /* array of string; in; (later) 6.1.2155+ */
 #define TIMGroupSearchParamFieldList   "group_search_params_field_list"   /* array of TIMGroupSearchFieldKey; in; (later) 6.1.2155+ */
+
+/* FriendSearchParam: What TIMFriendshipSearchFriends looks for. */
+#define kTIMFriendshipSearchParamKeywordList     "friendship_search_param_keyword_list"      /* array of string; in; (later) 6.1.2155+ */
+#define kTIMFriendshipSearchParamSearchFieldList "friendship_search_param_search_field_list" /* array of int; in; (later) 6.1.2155+ */
+
+/* FriendInfoGetResult: One user's answer of TIMFriendshipGetFriendsInfo. */
+#define kTIMFriendshipFriendInfoGetResultIdentifier   "friendship_friend_info_get_result_identifier"    /* string; out; (later) 6.1.2155+ */
+#define kTIMFriendshipFriendInfoGetResultRelationType "friendship_friend_info_get_result_relation_type" /* uint (TIMFriendshipRelationType); out; (later) 6.1.2155+ */
+#define kTIMFriendshipFriendInfoGetResultErrorCode    "friendship_friend_info_get_result_error_code"    /* uint; out; (later) 6.1.2155+ */
+#define kTIMFriendshipFriendInfoGetResultErrorMessage "friendship_friend_info_get_result_error_message" /* string; out; (later) 6.1.2155+ */
+#define kTIMFriendshipFriendInfoGetResultFriendInfo   "friendship_friend_info_get_result_field_info"    /* array of FriendProfile; out; (later) 6.1.2155+ */
 
 /* GroupMemberSearchParam: What TIMGroupSearchGroupMembers looks for. */
 #define TIMGroupMemberSearchParamGroupidList "group_search_member_params_groupid_list" /* array of string; in; (later) 6.1.2155+ */

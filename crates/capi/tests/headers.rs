@@ -487,6 +487,8 @@ fn rust_newtypes() -> Vec<(&'static str, &'static [(&'static str, i64)])> {
         ($($t:ident),* $(,)?) => { vec![ $( ($t::C_NAME, $t::MEMBERS), )* ] };
     }
     list![
+        FriendshipSearchFieldKey,
+        FriendshipRelationType,
         TimResult,
         LogLevel,
         NetworkStatus,

@@ -611,6 +611,25 @@ tim_enum! {
 }
 
 tim_enum! {
+    /// Friend fields `TIMFriendshipSearchFriends` looks in (bits).
+    pub struct FriendshipSearchFieldKey("TIMFriendshipSearchFieldKey") {
+        IDENTIFIER = ("kTIMFriendshipSearchFieldKey_Identifier", 1),
+        NIKE_NAME = ("kTIMFriendshipSearchFieldKey_NikeName", 2),
+        REMARK = ("kTIMFriendshipSearchFieldKey_Remark", 4),
+    }
+}
+
+tim_enum! {
+    /// The relation `TIMFriendshipGetFriendsInfo` reports.
+    pub struct FriendshipRelationType("TIMFriendshipRelationType") {
+        NONE = ("kTIMFriendshipRelationType_None", 0),
+        IN_MY_FRIEND_LIST = ("kTIMFriendshipRelationType_InMyFriendList", 1),
+        IN_OTHER_FRIEND_LIST = ("kTIMFriendshipRelationType_InOtherFriendList", 2),
+        BOTH_FRIEND = ("kTIMFriendshipRelationType_BothFriend", 3),
+    }
+}
+
+tim_enum! {
     /// Member fields `TIMGroupSearchGroupMembers` looks in.
     pub struct GroupMemberSearchFieldKey("TIMGroupMemberSearchFieldKey") {
         IDENTIFIER = ("kTIMGroupMemberSearchFieldKey_Identifier", 1),
@@ -681,6 +700,14 @@ pub const ALL_ENUMS: &[(&str, &[(&str, i64)])] = &[
     ),
     (OfflinePushFlag::C_NAME, OfflinePushFlag::MEMBERS),
     (GroupSearchFieldKey::C_NAME, GroupSearchFieldKey::MEMBERS),
+    (
+        FriendshipSearchFieldKey::C_NAME,
+        FriendshipSearchFieldKey::MEMBERS,
+    ),
+    (
+        FriendshipRelationType::C_NAME,
+        FriendshipRelationType::MEMBERS,
+    ),
     (
         GroupMemberSearchFieldKey::C_NAME,
         GroupMemberSearchFieldKey::MEMBERS,

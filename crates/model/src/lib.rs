@@ -57,6 +57,7 @@ pub mod elem;
 pub mod enums;
 pub mod group;
 pub mod ids;
+pub mod friend;
 pub mod message;
 pub mod profile;
 pub mod tables;
@@ -208,6 +209,48 @@ pub const ALL_KEYS: &[(&str, &[(&str, &str)])] = &[
     ("FriendProfileItem", FriendProfileItem::KEYS),
     ("FriendProfileUpdate", FriendProfileUpdate::KEYS),
     ("FriendAddPendency", FriendAddPendency::KEYS),
+    (
+        "FriendshipAddFriendParam",
+        friend::FriendshipAddFriendParam::KEYS,
+    ),
+    ("FriendRespone", friend::FriendResponse::KEYS),
+    (
+        "FriendshipModifyFriendProfileParam",
+        friend::FriendshipModifyFriendProfileParam::KEYS,
+    ),
+    (
+        "FriendshipGetPendencyListParam",
+        friend::FriendshipGetPendencyListParam::KEYS,
+    ),
+    ("PendencyPage", friend::PendencyPage::KEYS),
+    ("FriendAddPendencyInfo", friend::FriendAddPendencyInfo::KEYS),
+    (
+        "FriendshipDeletePendencyParam",
+        friend::FriendshipDeletePendencyParam::KEYS,
+    ),
+    (
+        "FriendshipDeleteFriendParam",
+        friend::FriendshipDeleteFriendParam::KEYS,
+    ),
+    (
+        "FriendshipCreateFriendGroupParam",
+        friend::FriendshipCreateFriendGroupParam::KEYS,
+    ),
+    ("FriendGroupInfo", friend::FriendGroupInfo::KEYS),
+    (
+        "FriendshipModifyFriendGroupParam",
+        friend::FriendshipModifyFriendGroupParam::KEYS,
+    ),
+    (
+        "FriendshipCheckFriendTypeParam",
+        friend::FriendshipCheckFriendTypeParam::KEYS,
+    ),
+    (
+        "FriendshipCheckFriendTypeResult",
+        friend::FriendshipCheckFriendTypeResult::KEYS,
+    ),
+    ("FriendSearchParam", friend::FriendSearchParam::KEYS),
+    ("FriendInfoGetResult", friend::FriendInfoGetResult::KEYS),
 ];
 
 #[cfg(test)]

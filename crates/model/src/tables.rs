@@ -311,6 +311,17 @@ pub static ENUMS: &[(&str, &[(&str, i64)])] = &[
         ("kTIMGroupSearchFieldKey_GroupId", 1),
         ("kTIMGroupSearchFieldKey_GroupName", 2),
     ]),
+    ("TIMFriendshipSearchFieldKey", &[
+        ("kTIMFriendshipSearchFieldKey_Identifier", 1),
+        ("kTIMFriendshipSearchFieldKey_NikeName", 2),
+        ("kTIMFriendshipSearchFieldKey_Remark", 4),
+    ]),
+    ("TIMFriendshipRelationType", &[
+        ("kTIMFriendshipRelationType_None", 0),
+        ("kTIMFriendshipRelationType_InMyFriendList", 1),
+        ("kTIMFriendshipRelationType_InOtherFriendList", 2),
+        ("kTIMFriendshipRelationType_BothFriend", 3),
+    ]),
     ("TIMGroupMemberSearchFieldKey", &[
         ("kTIMGroupMemberSearchFieldKey_Identifier", 1),
         ("kTIMGroupMemberSearchFieldKey_NikeName", 2),
@@ -913,6 +924,15 @@ pub static JSON_KEYS: &[(&str, &str)] = &[
     // GroupSearchParam
     ("TIMGroupSearchParamKeywordList", "group_search_params_keyword_list"),
     ("TIMGroupSearchParamFieldList", "group_search_params_field_list"),
+    // FriendSearchParam
+    ("kTIMFriendshipSearchParamKeywordList", "friendship_search_param_keyword_list"),
+    ("kTIMFriendshipSearchParamSearchFieldList", "friendship_search_param_search_field_list"),
+    // FriendInfoGetResult
+    ("kTIMFriendshipFriendInfoGetResultIdentifier", "friendship_friend_info_get_result_identifier"),
+    ("kTIMFriendshipFriendInfoGetResultRelationType", "friendship_friend_info_get_result_relation_type"),
+    ("kTIMFriendshipFriendInfoGetResultErrorCode", "friendship_friend_info_get_result_error_code"),
+    ("kTIMFriendshipFriendInfoGetResultErrorMessage", "friendship_friend_info_get_result_error_message"),
+    ("kTIMFriendshipFriendInfoGetResultFriendInfo", "friendship_friend_info_get_result_field_info"),
     // GroupMemberSearchParam
     ("TIMGroupMemberSearchParamGroupidList", "group_search_member_params_groupid_list"),
     ("TIMGroupMemberSearchParamKeywordList", "group_search_member_params_keyword_list"),

@@ -964,7 +964,9 @@ impl Session {
             self.shared.emit(SdkEvent::GroupTips(tips));
         }
         if !friend_changes.is_empty() {
-            self.shared.emit(SdkEvent::FriendChanges(friend_changes));
+            // The lists this device keeps are brought up to date before the app is told.
+            let client = crate::client::Client::of(self.shared.clone());
+            tokio::spawn(async move { client.relation_notices(friend_changes).await });
         }
         let key = |a: &Applied| {
             (

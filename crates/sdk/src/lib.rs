@@ -13,7 +13,7 @@ pub mod local;
 mod state;
 mod tls;
 
-pub use client::{Client, ClientOptions, SdkEvent};
+pub use client::{Client, ClientOptions, RelationStats, SdkEvent, MAX_SEARCH_KEYWORDS};
 pub use error::{Result, SdkError};
 /// How [`Client::change_group_attributes`] changes a group's attributes.
 pub use opentim_protocol::op::group::AttributesMode;

@@ -117,6 +117,22 @@ pub struct Config {
     pub max_blacklist: u64,
     /// Most users one friendship request (block, unblock ...) may name. Default 100.
     pub max_friendship_users_per_request: usize,
+    /// Most friends of one user (else 30010, or 30014 for the other side). Default 3000.
+    pub max_friends: u64,
+    /// Most friend requests waiting for one user's answer (else 30012). Default 100.
+    pub max_friend_requests: u64,
+    /// Most friend groups of one user (else 30011) and longest group name in bytes.
+    /// Defaults 32 and 30.
+    pub max_friend_groups: u64,
+    pub max_friend_group_name_bytes: usize,
+    /// Longest friend remark, and longest add wording and add source, in bytes. Defaults 96,
+    /// 256 and 64. Custom friend fields keep the custom profile field limits.
+    pub max_friend_remark_bytes: usize,
+    pub max_friend_wording_bytes: usize,
+    pub max_friend_source_bytes: usize,
+    /// Only friends (each in the other's list) may send each other C2C messages (else 20009,
+    /// 20010 or 20011). Default off.
+    pub c2c_friends_only: bool,
     /// Most users one profile read may name. Default 100.
     pub max_profiles_per_request: usize,
     /// Most messages one read-receipt request may name. Default 30.
@@ -212,6 +228,14 @@ impl Default for Config {
             max_profiles_per_request: 100,
             max_blacklist: 1000,
             max_friendship_users_per_request: 100,
+            max_friends: 3000,
+            max_friend_requests: 100,
+            max_friend_groups: 32,
+            max_friend_group_name_bytes: 30,
+            max_friend_remark_bytes: 96,
+            max_friend_wording_bytes: 256,
+            max_friend_source_bytes: 64,
+            c2c_friends_only: false,
             sqlite_synchronous: "full".into(),
             write_batch: 512,
             store_retry_secs: 10,

@@ -1,6 +1,8 @@
 //! The public async API.
 
 mod friends;
+
+pub use friends::{RelationStats, MAX_SEARCH_KEYWORDS};
 mod group_receipts;
 mod group_search;
 mod groups;
@@ -207,6 +209,8 @@ pub(crate) struct SessionSlot {
     pub status: LoginStatus,
     pub commands: mpsc::UnboundedSender<Command>,
     pub store: Arc<dyn LocalStore>,
+    /// This login's copy of the user's friends, requests, friend groups and blacklist.
+    pub relations: Arc<tokio::sync::Mutex<friends::Relations>>,
 }
 
 impl Shared {
@@ -281,6 +285,11 @@ impl Client {
         &self.shared.options
     }
 
+    /// The client of the shared state (for the connection's tasks).
+    pub(crate) fn of(shared: Arc<Shared>) -> Client {
+        Client { shared }
+    }
+
     fn slot<T>(&self, f: impl FnOnce(&SessionSlot) -> T) -> Result<T> {
         let slot = self
             .shared
@@ -353,6 +362,7 @@ impl Client {
                 status: LoginStatus::LOGINING,
                 commands: tx,
                 store: store.clone(),
+                relations: Default::default(),
             });
             let session = Session::new(
                 id,

@@ -104,6 +104,7 @@ async fn users_on_different_nodes_chat_both_ways() {
 async fn offline_messages_cross_nodes_and_logins_kick_across_nodes() {
     let c = Cluster::new();
     let (a, b) = (c.node("a").await, c.node("b").await);
+    accounts(&b, c.dir.path(), &["bob"]).await;
     let alice = c.client(&[&a], "alice", "alice").await;
     for i in 0..5 {
         alice.send_text("bob", &format!("o{i}")).await;

@@ -278,6 +278,7 @@ async fn a_message_past_the_recall_window_stays() {
         ..config(&dir.path().join("server"), "127.0.0.1:0")
     };
     let s = opentim_server::start(config).await.unwrap();
+    accounts(&s, dir.path(), &["bob"]).await;
     let alice = device(&s, dir.path(), "alice", "alice", 0).await;
     let sent = alice.send_text("bob", "too late").await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
@@ -303,6 +304,7 @@ async fn history_pages_come_from_the_cache_then_the_server(
     s1: &RunningServer,
     dir: &Path,
 ) {
+    accounts(s1, dir, &["bob"]).await;
     let alice = device(s0, dir, "alice", "alice", 0).await;
     let mut seqs = Vec::new();
     for i in 0..25 {

@@ -380,9 +380,10 @@ async fn restart_mid_stream(store_retry_secs: u64) {
     ignore = "needs PostgreSQL's programs: set OPENTIM_TEST_PG_BINDIR to the directory of initdb and pg_ctl, e.g. /usr/lib/postgresql/15/bin (scripts/test.sh finds them)"
 )]
 async fn the_store_itself_rides_out_a_restart_with_gap_free_seqs() {
-    use opentim_server::store::{MessageStore, NewC2c, PgStore};
+    use opentim_server::store::{AccountStore, MessageStore, NewC2c, PgStore};
     let pg = PrivatePg::start();
     let store = PgStore::connect(&pg.url(), None, 2).await.unwrap();
+    store.register("bob", 1).await.unwrap();
     let msg = |i: u64| NewC2c {
         from: "alice".into(),
         to: "bob".into(),
@@ -390,6 +391,7 @@ async fn the_store_itself_rides_out_a_restart_with_gap_free_seqs() {
         rand: i,
         server_time: 1_700_000_000,
         message: Message::text("bob", ConvType::C2C, format!("m{i}")),
+        friends_only: false,
     };
     assert_eq!(store.append_c2c(msg(0)).await.unwrap().message.seq, 1);
     let restart = {

@@ -262,6 +262,7 @@ async fn messages_are_found_by_id_and_keep_their_local_data() {
 async fn a_send_is_cancelled_only_before_it_leaves_the_device() {
     let dir = tempfile::tempdir().unwrap();
     let s = server(&dir.path().join("server")).await;
+    accounts(&s, dir.path(), &["bob"]).await;
     let addr = s.addr.to_string();
     let mut alice = device(&s, dir.path(), "alice", "alice", 0).await;
     let sent = alice.send_text("bob", "delivered").await;
@@ -359,6 +360,7 @@ async fn a_batch_send_has_one_result_per_recipient() {
 async fn online_only_messages_reach_who_is_online_and_are_never_stored() {
     let dir = tempfile::tempdir().unwrap();
     let s = server(&dir.path().join("server")).await;
+    accounts(&s, dir.path(), &["dave"]).await;
     let alice = device(&s, dir.path(), "alice", "alice", 0).await;
     let mut bob = device(&s, dir.path(), "bob", "bob", 0).await;
     let typing = || {

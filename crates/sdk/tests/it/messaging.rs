@@ -49,6 +49,7 @@ async fn c2c_text_is_acked_and_delivered_in_order_exactly_once() {
 async fn offline_messages_arrive_at_next_login_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
     let server = server(&dir.path().join("srv")).await;
+    accounts(&server, dir.path(), &["bob"]).await;
     let alice = login(&server, &dir.path().join("a"), "alice").await;
     for i in 0..5 {
         alice.send_text("bob", &format!("offline {i}")).await;
@@ -82,6 +83,7 @@ async fn offline_messages_arrive_at_next_login_exactly_once() {
 async fn messages_to_self_and_from_another_device_sync() {
     let dir = tempfile::tempdir().unwrap();
     let server = server(&dir.path().join("srv")).await;
+    accounts(&server, dir.path(), &["bob"]).await;
     let alice = login(&server, &dir.path().join("a"), "alice").await;
     // alice's second device on another platform sees what the first one sent.
     let mut o = options(&server, &dir.path().join("a2"));
@@ -121,6 +123,7 @@ async fn a_server_configured_for_long_ids_serves_them_end_to_end() {
 async fn roaming_history_comes_from_the_server_through_a_typed_call() {
     let dir = tempfile::tempdir().unwrap();
     let server = server(&dir.path().join("srv")).await;
+    accounts(&server, dir.path(), &["bob"]).await;
     let alice = login(&server, &dir.path().join("a"), "alice").await;
     for i in 0..5 {
         alice.send_text("bob", &format!("h{i}")).await;

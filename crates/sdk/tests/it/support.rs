@@ -175,3 +175,12 @@ pub fn text(m: &Message) -> String {
         _ => String::new(),
     }
 }
+
+/// Make `users` exist on `server`: a user exists from their first login on, and C2C messages
+/// reach only users who exist. Each logs in once from a cache of its own and logs out.
+pub async fn accounts(server: &RunningServer, dir: &Path, users: &[&str]) {
+    for u in users {
+        let c = login(server, &dir.join(format!("account-{u}")), u).await;
+        c.client.logout().await.expect("logout");
+    }
+}

@@ -13,7 +13,11 @@ use opentim_protocol::op::conv::{
     ClearHistory, ConvList, DeleteConversation, DeleteMessages, GetReceiveOpt, MarkRead,
     PinConversation, RevokeMessage, SetReceiveOpt,
 };
-use opentim_protocol::op::friend::{Blacklist, BlacklistResponse, Block, ResultsResponse, Unblock};
+use opentim_protocol::op::friend::{
+    AddFriend, AnswerRequest, Block, CheckFriends, CheckResponse, CreateFriendGroups,
+    DeleteFriendGroups, DeleteFriends, DeleteRequests, FriendsInfo, InfoResponse, ModifyFriend,
+    ModifyFriendGroup, RelationSync, RequestsRead, ResultsResponse, Unblock,
+};
 use opentim_protocol::op::group::{
     AttributesResponse, ChangeGroupAttributes, CreateGroup, DismissGroup, GetGroupAttributes,
     GetGroupReceipts, GroupHeads, GroupHeadsResponse, GroupInfo, GroupInfoResponse, GroupMembers,
@@ -272,9 +276,55 @@ impl Table {
                 let results = services.friendship.unblock(&caller.user, req.users).await?;
                 Ok(ResultsResponse { results })
             }),
-            route::<Blacklist, _, _>(false, |services, caller, _| async move {
-                let blocked = services.friendship.blacklist(&caller.user).await?;
-                Ok(BlacklistResponse { blocked })
+            route::<AddFriend, _, _>(false, |services, caller, req| async move {
+                services.friendship.add(&caller.user, req).await
+            }),
+            route::<AnswerRequest, _, _>(false, |services, caller, req| async move {
+                services.friendship.answer(&caller.user, req).await
+            }),
+            route::<DeleteFriends, _, _>(false, |services, caller, req| async move {
+                let results = services.friendship.delete(&caller.user, req).await?;
+                Ok(ResultsResponse { results })
+            }),
+            route::<ModifyFriend, _, _>(false, |services, caller, req| async move {
+                services.friendship.modify(&caller.user, req).await?;
+                Ok(Empty {})
+            }),
+            route::<CheckFriends, _, _>(false, |services, caller, req| async move {
+                let check_type = req.check_type.unwrap_or(opentim_model::enums::FriendType::BOTH);
+                let users = req.identifier_array.unwrap_or_default();
+                let results = services
+                    .friendship
+                    .check(&caller.user, check_type, users)
+                    .await?;
+                Ok(CheckResponse { results })
+            }),
+            route::<FriendsInfo, _, _>(false, |services, caller, req| async move {
+                let infos = services.friendship.info(&caller.user, req.users).await?;
+                Ok(InfoResponse { infos })
+            }),
+            route::<CreateFriendGroups, _, _>(false, |services, caller, req| async move {
+                let results = services.friendship.create_groups(&caller.user, req).await?;
+                Ok(ResultsResponse { results })
+            }),
+            route::<ModifyFriendGroup, _, _>(false, |services, caller, req| async move {
+                let results = services.friendship.modify_group(&caller.user, req).await?;
+                Ok(ResultsResponse { results })
+            }),
+            route::<DeleteFriendGroups, _, _>(false, |services, caller, req| async move {
+                services.friendship.delete_groups(&caller.user, req.names).await?;
+                Ok(Empty {})
+            }),
+            route::<DeleteRequests, _, _>(false, |services, caller, req| async move {
+                let results = services.friendship.delete_requests(&caller.user, req).await?;
+                Ok(ResultsResponse { results })
+            }),
+            route::<RequestsRead, _, _>(false, |services, caller, req| async move {
+                services.friendship.requests_read(&caller.user, req.time).await?;
+                Ok(Empty {})
+            }),
+            route::<RelationSync, _, _>(false, |services, caller, req| async move {
+                services.friendship.sync(&caller.user, req.since).await
             }),
             route::<GetProfiles, _, _>(false, |services, _, req| async move {
                 let profiles = services.profile.get(req.users).await?;
@@ -282,6 +332,10 @@ impl Table {
             }),
             route::<ModifyProfile, _, _>(false, |services, caller, req| async move {
                 services.profile.modify(&caller.user, req).await?;
+                // Friends hear of it; the change itself is stored whatever happens here.
+                if let Err(e) = services.friendship.profile_changed(&caller.user).await {
+                    tracing::warn!(user = %caller.user, error = %e, "friends not told of a profile change");
+                }
                 Ok(Empty {})
             }),
             route::<HandlePendency, _, _>(false, |services, caller, req| async move {

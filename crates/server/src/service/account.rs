@@ -18,6 +18,7 @@ use crate::clock::now_secs;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::http::metrics::Metrics;
+use crate::store::{AccountStore, StoreError};
 
 /// A login the service accepted.
 #[derive(Debug, Clone)]
@@ -30,12 +31,38 @@ pub struct LoggedIn {
 
 pub struct AccountService {
     config: Arc<Config>,
+    accounts: Arc<dyn AccountStore>,
     metrics: Arc<Metrics>,
 }
 
 impl AccountService {
-    pub fn new(config: Arc<Config>, metrics: Arc<Metrics>) -> Self {
-        AccountService { config, metrics }
+    pub fn new(config: Arc<Config>, accounts: Arc<dyn AccountStore>, metrics: Arc<Metrics>) -> Self {
+        AccountService {
+            config,
+            accounts,
+            metrics,
+        }
+    }
+
+    /// Record that `user` exists (a login; the REST import later). A known user costs one
+    /// read.
+    pub async fn register(&self, user: &UserId) -> Result<()> {
+        let known = self
+            .accounts
+            .existing(vec![user.as_str().to_owned()])
+            .await
+            .map_err(Error::internal("read the account"))?;
+        if known.first() != Some(&true) {
+            let new = self
+                .accounts
+                .register(user.as_str(), now_secs())
+                .await
+                .map_err(Error::internal("record the account"))?;
+            if new {
+                tracing::info!(user = %user, "new account");
+            }
+        }
+        Ok(())
     }
 
     /// A user id as this server accepts it; `code` is what a bad one is refused with.
@@ -91,6 +118,43 @@ impl AccountService {
             expires_at: ticket.expires_at(),
         })
     }
+}
+
+/// The rules of who may send whom C2C messages, as the sender is told: the receiver must
+/// exist (a user exists once they logged in or were imported), must not have blocked the
+/// sender, and, with `c2c_friends_only`, the two must have each other as friends. The store
+/// checks them inside the message's own write (no read before each send); this maps what it
+/// found to the documented codes. `None` for any other store failure.
+pub fn c2c_refusal(e: &StoreError, to: &str) -> Option<Error> {
+    let (code, text) = match e {
+        StoreError::NoSuchUser => (
+            codes::ERR_SVR_MSG_INVALID_ID,
+            format!("{to} does not exist: a user exists once they logged in or were imported"),
+        ),
+        StoreError::Blocked => (
+            codes::ERR_SVR_MSG_IN_PEER_BLACKLIST,
+            format!("{to} blocked you; your messages do not reach them"),
+        ),
+        StoreError::NotFriends {
+            peer_has_sender,
+            sender_has_peer,
+        } => match (peer_has_sender, sender_has_peer) {
+            (false, false) => (
+                codes::ERR_SVR_MSG_BOTH_NOT_FRIEND,
+                format!("you and {to} are not friends; only friends may send C2C messages (c2c_friends_only)"),
+            ),
+            (false, true) => (
+                codes::ERR_SVR_MSG_NOT_PEER_FRIEND,
+                format!("{to} does not have you as a friend; only friends may send C2C messages (c2c_friends_only)"),
+            ),
+            _ => (
+                codes::ERR_SVR_MSG_NOT_SELF_FRIEND,
+                format!("{to} is not in your friend list; only friends may send C2C messages (c2c_friends_only)"),
+            ),
+        },
+        _ => return None,
+    };
+    Some(Error::refused(code, text))
 }
 
 /// The refusal of a client that speaks another protocol version.

@@ -45,7 +45,7 @@ impl Services {
         metrics: Arc<Metrics>,
     ) -> Self {
         Services {
-            account: AccountService::new(config.clone(), metrics.clone()),
+            account: AccountService::new(config.clone(), stores.accounts.clone(), metrics.clone()),
             message: MessageService::new(
                 config.clone(),
                 stores.messages.clone(),
@@ -65,6 +65,7 @@ impl Services {
             friendship: FriendshipService::new(
                 config.clone(),
                 stores.friends.clone(),
+                stores.accounts.clone(),
                 stores.profiles.clone(),
                 stores.pendencies.clone(),
                 delivery.clone(),

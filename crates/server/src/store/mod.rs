@@ -16,7 +16,10 @@ mod receipt;
 mod retry;
 mod sqlite;
 
-pub use friend::FriendStore;
+pub use friend::{
+    AccountStore, Cap, Edit, FriendRow, FriendStore, RelationDelta, RelationLimits, RequestRow,
+    GONE_BLOCKED, GONE_FRIEND, GONE_GROUP, GONE_REQUEST_IN, GONE_REQUEST_OUT,
+};
 pub use group::{
     group_key, Added, AttrChange, AttrLimits, AttrOutcome, GroupConv, GroupPatch, GroupRow,
     GroupStore, GroupStored, MemberPatch, MemberRow, NewGroup, NewGroupMessage, Notice, ViewChange,
@@ -53,6 +56,20 @@ pub enum StoreError {
     /// A C2C message whose receiver blocked its sender: nothing was stored.
     #[error("the receiver blocked the sender")]
     Blocked,
+    /// A C2C message to a user id that never existed: nothing was stored.
+    #[error("the receiver does not exist")]
+    NoSuchUser,
+    /// A C2C message between users who are not friends while only friends may send them
+    /// (`peer_has_sender`: whether the receiver has the sender in their list;
+    /// `sender_has_peer`: the other way round). Nothing was stored.
+    #[error("the users are not friends")]
+    NotFriends {
+        peer_has_sender: bool,
+        sender_has_peer: bool,
+    },
+    /// A relationship change would pass a cap of `owner`: nothing was stored.
+    #[error("{owner} would pass the {cap:?} limit")]
+    LimitReached { owner: String, cap: Cap },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -66,6 +83,9 @@ pub struct NewC2c {
     pub rand: u64,
     pub server_time: u64,
     pub message: Message,
+    /// Store it only when the two users have each other as friends
+    /// (`c2c_friends_only`); else [`StoreError::NotFriends`].
+    pub friends_only: bool,
 }
 
 /// The result of storing a message.
@@ -231,6 +251,7 @@ pub trait Backend:
     + ReceiptStore
     + ProfileStore
     + FriendStore
+    + AccountStore
     + StoreHealth
 {
 }
@@ -243,6 +264,7 @@ impl<T> Backend for T where
         + ReceiptStore
         + ProfileStore
         + FriendStore
+        + AccountStore
         + StoreHealth
 {
 }
@@ -258,6 +280,7 @@ pub struct Stores {
     pub receipts: Arc<dyn ReceiptStore>,
     pub profiles: Arc<dyn ProfileStore>,
     pub friends: Arc<dyn FriendStore>,
+    pub accounts: Arc<dyn AccountStore>,
     pub health: Arc<dyn StoreHealth>,
 }
 
@@ -274,6 +297,7 @@ impl Stores {
             receipts: b.clone(),
             profiles: b.clone(),
             friends: b.clone(),
+            accounts: b.clone(),
             health: b,
         }
     }

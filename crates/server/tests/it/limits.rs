@@ -95,6 +95,7 @@ async fn a_user_sending_ten_times_its_rate_is_throttled_and_others_keep_their_la
     })
     .await;
     let _friend = logged_in(&s, "friend").await;
+    drop(logged_in(&s, "sink").await); // the flood's receiver exists
     let before = p99(calm_sends(&s, "calm", 1.0).await);
 
     // The flooder: 10 × RATE messages a second, pipelined, topped up every 5 ms.

@@ -7,8 +7,9 @@ use opentim_model::enums::{ConvType, MsgStatus};
 use opentim_model::message::Message;
 use opentim_protocol::InboxItem;
 use opentim_server::store::{
-    Backend as Store, GroupRow, InboxStore, MessageStore, NewC2c, NewGroup, NewGroupMessage,
-    ReadMark,
+    Backend as Store, Cap, Edit, FriendRow, GroupRow, InboxStore, MessageStore, NewC2c,
+    NewGroup, NewGroupMessage, ReadMark, RelationDelta, RelationLimits, RequestRow, StoreError,
+    GONE_FRIEND,
 };
 
 fn msg(from: &str, to: &str, id: &str) -> NewC2c {
@@ -19,7 +20,18 @@ fn msg(from: &str, to: &str, id: &str) -> NewC2c {
         rand: 42,
         server_time: 1_700_000_000,
         message: Message::text(to, ConvType::C2C, format!("body of {id}")),
+        friends_only: false,
     }
+}
+
+/// The users the suite writes to: a C2C message reaches only an existing account.
+const USERS: &[&str] = &["alice", "bob", "carol", "dave", "erin", "g", "m1"];
+
+async fn with_users(store: Arc<dyn Store>) -> Arc<dyn Store> {
+    for u in USERS {
+        store.register(u, 1).await.unwrap();
+    }
+    store
 }
 
 pub async fn seqs_and_cursors_are_gap_free_under_concurrent_writers(store: Arc<dyn Store>) {
@@ -1161,14 +1173,41 @@ pub async fn profiles_are_created_and_patched(store: Arc<dyn Store>) {
     assert_eq!((got[0].user.as_str(), got[0].updated), ("alice", 200));
 }
 
+const LIMITS: RelationLimits = RelationLimits {
+    friends: 3,
+    incoming_requests: 2,
+    groups: 2,
+    blocked: 2,
+};
+
+fn friend(owner: &str, friend: &str, time: u64) -> Edit {
+    Edit::Friend(FriendRow {
+        owner: owner.into(),
+        friend: friend.into(),
+        groups: vec!["g1".into()],
+        custom: vec![("Tag_SNS_Custom_k".into(), "v".into())],
+        add_time: time,
+        ..Default::default()
+    })
+}
+
 pub async fn blacklists_hold_their_cap_and_order(store: Arc<dyn Store>) {
-    let users = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-    let done = store
-        .block("bob", users(&["a", "b", "a", "c"]), 10, 2)
+    let block = |u: &str, time| Edit::Block {
+        owner: "bob".into(),
+        user: u.into(),
+        time,
+    };
+    store
+        .relate(vec![block("a", 10), block("b", 11)], LIMITS)
         .await
         .unwrap();
-    assert_eq!(done, [Some(true), Some(true), Some(false), None]);
+    let over = store.relate(vec![block("c", 12)], LIMITS).await;
+    assert!(
+        matches!(over, Err(StoreError::LimitReached { ref owner, cap: Cap::Blocked }) if owner == "bob"),
+        "{over:?}"
+    );
     assert!(store.is_blocked("bob", "a").await.unwrap());
+    assert!(!store.is_blocked("bob", "c").await.unwrap(), "nothing of it stored");
     assert!(!store.is_blocked("a", "bob").await.unwrap(), "one way");
     let list: Vec<String> = store
         .blocked("bob")
@@ -1178,11 +1217,149 @@ pub async fn blacklists_hold_their_cap_and_order(store: Arc<dyn Store>) {
         .map(|(u, _)| u)
         .collect();
     assert_eq!(list, ["a", "b"]);
+    let unblock = Edit::Unblock {
+        owner: "bob".into(),
+        user: "a".into(),
+    };
+    store.relate(vec![unblock], LIMITS).await.unwrap();
+    assert!(!store.is_blocked("bob", "a").await.unwrap());
+}
+
+/// Friends, requests and groups carry versions; a device holding a version gets only what
+/// changed after it, removals as tombstones; caps hold per owner.
+pub async fn relation_changes_are_versioned_and_capped(store: Arc<dyn Store>) {
+    let all = store.delta("alice", 0).await.unwrap();
+    assert_eq!(all, RelationDelta::default(), "nothing yet");
+    store
+        .relate(
+            vec![
+                friend("alice", "bob", 5),
+                friend("bob", "alice", 5),
+                Edit::Group {
+                    owner: "alice".into(),
+                    name: "g1".into(),
+                },
+                Edit::Request(RequestRow {
+                    owner: "alice".into(),
+                    other: "carol".into(),
+                    incoming: false,
+                    friend_type: 1,
+                    add_wording: "hi".into(),
+                    add_time: 6,
+                    ..Default::default()
+                }),
+                Edit::Request(RequestRow {
+                    owner: "carol".into(),
+                    other: "alice".into(),
+                    incoming: true,
+                    friend_type: 1,
+                    add_wording: "hi".into(),
+                    add_time: 6,
+                    ..Default::default()
+                }),
+            ],
+            LIMITS,
+        )
+        .await
+        .unwrap();
+    let d = store.delta("alice", 0).await.unwrap();
+    assert_eq!(d.version, 1, "one version per change and owner");
+    assert_eq!(d.friends.len(), 1);
+    assert_eq!(d.friends[0].groups, ["g1"]);
+    assert_eq!(d.friends[0].custom, [("Tag_SNS_Custom_k".to_owned(), "v".to_owned())]);
+    assert_eq!(d.groups, ["g1"]);
+    assert_eq!(d.requests.len(), 1);
+    assert!(!d.requests[0].incoming);
+    let carol = store.requests("carol").await.unwrap();
+    assert_eq!((carol.len(), carol[0].incoming), (1, true));
+    // One more change: only it comes after version 1.
+    store
+        .relate(
+            vec![Edit::Unfriend {
+                owner: "alice".into(),
+                friend: "bob".into(),
+            }],
+            LIMITS,
+        )
+        .await
+        .unwrap();
+    let d = store.delta("alice", 1).await.unwrap();
+    assert_eq!(d.version, 2);
+    assert!(d.friends.is_empty() && d.groups.is_empty() && d.requests.is_empty());
+    assert_eq!(d.gone, [(GONE_FRIEND, "bob".to_owned())]);
+    assert_eq!(store.who_have(vec!["alice".into(), "bob".into()], "alice").await.unwrap(), ["bob"]);
+    assert_eq!(store.friend_owners("alice").await.unwrap(), ["bob"]);
+    // Adding back clears the tombstone; a touch brings the row again.
+    store.relate(vec![friend("alice", "bob", 9)], LIMITS).await.unwrap();
+    let d = store.delta("alice", 2).await.unwrap();
+    assert_eq!((d.friends.len(), d.gone.len()), (1, 0));
+    store
+        .relate(
+            vec![Edit::Touch {
+                owner: "alice".into(),
+                friend: "bob".into(),
+            }],
+            LIMITS,
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.delta("alice", 3).await.unwrap().friends.len(), 1);
+    // Caps: a change that passes one stores nothing.
+    let over = store
+        .relate(
+            vec![
+                friend("alice", "carol", 10),
+                friend("alice", "dave", 11),
+                friend("alice", "erin", 12),
+            ],
+            LIMITS,
+        )
+        .await;
+    assert!(matches!(over, Err(StoreError::LimitReached { cap: Cap::Friends, .. })), "{over:?}");
+    assert_eq!(store.friends("alice", vec![]).await.unwrap().len(), 1);
+    // Read time only moves forward.
+    for t in [50, 40] {
+        store
+            .relate(
+                vec![Edit::ReadTime {
+                    owner: "carol".into(),
+                    time: t,
+                }],
+                LIMITS,
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.delta("carol", 0).await.unwrap().read_time, 50);
+    // Accounts.
+    assert!(store.register("zed", 7).await.unwrap());
+    assert!(!store.register("zed", 8).await.unwrap());
     assert_eq!(
-        store.unblock("bob", users(&["a", "x"])).await.unwrap(),
+        store.existing(vec!["zed".into(), "nobody".into()]).await.unwrap(),
         [true, false]
     );
-    assert!(!store.is_blocked("bob", "a").await.unwrap());
+}
+
+/// A C2C message to an id that never existed is refused and nothing is stored.
+pub async fn c2c_messages_reach_only_existing_accounts(store: Arc<dyn Store>) {
+    let r = store.append_c2c(msg("alice", "ghost", "x")).await;
+    assert!(matches!(r, Err(StoreError::NoSuchUser)), "{r:?}");
+    assert!(store.inbox_after("alice", 0, 10).await.unwrap().is_empty());
+    let mut m = msg("alice", "bob", "y");
+    m.friends_only = true;
+    let r = store.append_c2c(m.clone()).await;
+    assert!(
+        matches!(r, Err(StoreError::NotFriends { peer_has_sender: false, sender_has_peer: false })),
+        "{r:?}"
+    );
+    store.relate(vec![friend("bob", "alice", 1)], LIMITS).await.unwrap();
+    let r = store.append_c2c(m.clone()).await;
+    assert!(
+        matches!(r, Err(StoreError::NotFriends { peer_has_sender: true, sender_has_peer: false })),
+        "{r:?}"
+    );
+    store.relate(vec![friend("alice", "bob", 1)], LIMITS).await.unwrap();
+    store.append_c2c(m).await.unwrap();
 }
 
 macro_rules! conformance {
@@ -1206,7 +1383,9 @@ macro_rules! conformance {
                 a_group_stream_is_stored_once_and_read_by_seq,
                 profiles_memberships_pendencies_and_notices_are_kept,
                 profiles_are_created_and_patched,
-                blacklists_hold_their_cap_and_order);
+                blacklists_hold_their_cap_and_order,
+                relation_changes_are_versioned_and_capped,
+                c2c_messages_reach_only_existing_accounts);
         }
     };
     (@each $make:path, $attr:meta; $($name:ident),*) => {
@@ -1222,7 +1401,7 @@ macro_rules! conformance {
 }
 
 async fn sqlite(dir: &std::path::Path) -> Arc<dyn Store> {
-    Arc::new(opentim_server::store::SqliteStore::open(dir, "full", 64).unwrap())
+    with_users(Arc::new(opentim_server::store::SqliteStore::open(dir, "full", 64).unwrap())).await
 }
 
 /// A PostgreSQL store in a schema of its own, so test runs never see each other's data.
@@ -1230,11 +1409,12 @@ pub async fn postgres(_dir: &std::path::Path) -> Arc<dyn Store> {
     let url = std::env::var("OPENTIM_TEST_POSTGRES_URL")
         .expect("set OPENTIM_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test to run the PostgreSQL tests");
     let schema = format!("t_{}_{:08x}", std::process::id(), rand_u32());
-    Arc::new(
+    with_users(Arc::new(
         opentim_server::store::PgStore::connect(&url, Some(&schema), 8)
             .await
             .expect("PostgreSQL reachable"),
-    )
+    ))
+    .await
 }
 
 fn rand_u32() -> u32 {
@@ -1253,7 +1433,9 @@ conformance!(
 async fn sqlite_data_survives_a_reopen() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let store = opentim_server::store::SqliteStore::open(dir.path(), "full", 64).unwrap();
+        let store: Arc<dyn Store> =
+            Arc::new(opentim_server::store::SqliteStore::open(dir.path(), "full", 64).unwrap());
+        let store = with_users(store).await;
         store
             .append_c2c(msg("alice", "bob", "durable"))
             .await
@@ -1283,7 +1465,7 @@ async fn postgres_sequences_stay_gap_free_across_two_nodes() {
         opentim_server::store::PgStore::connect(&url, Some(&schema), 4),
         opentim_server::store::PgStore::connect(&url, Some(&schema), 4)
     );
-    let a: Arc<dyn Store> = Arc::new(a.unwrap());
+    let a: Arc<dyn Store> = with_users(Arc::new(a.unwrap())).await;
     let b: Arc<dyn Store> = Arc::new(b.unwrap());
     let mut tasks = Vec::new();
     for w in 0..8 {
@@ -1354,6 +1536,7 @@ async fn postgres_connections_use_tls_when_the_url_asks() {
     let store = opentim_server::store::PgStore::connect(&tls_url, Some(&schema), 2)
         .await
         .expect("PostgreSQL over TLS (the server must have ssl = on)");
+    let store = with_users(Arc::new(store)).await;
     store
         .append_c2c(msg("alice", "bob", "secret"))
         .await
@@ -1440,11 +1623,12 @@ async fn sqlite_corrupt_rows_are_errors() {
 async fn postgres_corrupt_rows_are_errors() {
     let url = std::env::var("OPENTIM_TEST_POSTGRES_URL").unwrap();
     let schema = format!("t_{}_{:08x}_bad", std::process::id(), rand_u32());
-    let store: Arc<dyn Store> = Arc::new(
+    let store: Arc<dyn Store> = with_users(Arc::new(
         opentim_server::store::PgStore::connect(&url, Some(&schema), 2)
             .await
             .unwrap(),
-    );
+    ))
+    .await;
     corrupt_rows_are_errors(store, || async move {
         let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
             .await

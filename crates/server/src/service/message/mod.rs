@@ -25,7 +25,7 @@ use crate::config::Config;
 use crate::delivery::{Delivery, SessionId, Topic};
 use crate::error::{Error, Result};
 use crate::http::metrics::Metrics;
-use crate::store::{GroupStore, MessageStore, NewC2c, StoreError, Stored};
+use crate::store::{GroupStore, MessageStore, NewC2c, Stored};
 
 /// Longest client message id, in bytes.
 pub const MAX_CLIENT_MSG_ID_BYTES: usize = 64;
@@ -273,6 +273,7 @@ impl MessageService {
                 server_time: now,
                 // Keep what the sender says about the content; the envelope is the server's.
                 message: req.message.content(),
+                friends_only: self.config.c2c_friends_only,
             });
             receivers.push(to);
             results.push(None);
@@ -297,18 +298,14 @@ impl MessageService {
                         message: s.message,
                     })
                 }
-                // The store keeps the blacklist rule with the message's write.
-                Some(Err(StoreError::Blocked)) => Err(Error::refused(
-                    codes::ERR_SVR_MSG_IN_PEER_BLACKLIST,
-                    format!(
-                        "{} blocked you; your messages do not reach them",
-                        to.as_ref().map_or("the receiver", |t| t.as_str())
-                    ),
-                )),
-                Some(Err(e)) => Err(Error::Internal {
-                    what: "store the message",
-                    source: e,
-                }),
+                // The store keeps the rules of who may send whom with the message's write.
+                Some(Err(e)) => {
+                    let to = to.as_ref().map_or("the receiver", |t| t.as_str());
+                    Err(crate::service::account::c2c_refusal(&e, to).unwrap_or(Error::Internal {
+                        what: "store the message",
+                        source: e,
+                    }))
+                }
                 None => Err(Error::Internal {
                     what: "store the message",
                     source: crate::store::StoreError::Closed,

@@ -1,103 +1,259 @@
-//! [`FriendStore`] on PostgreSQL. Changes of one owner's blacklist take an advisory lock of
-//! the owner, so the cap holds across nodes.
+//! [`FriendStore`] and [`AccountStore`] on PostgreSQL. A change takes an advisory lock of each
+//! user it touches (in id order, so two changes never wait on each other in a cycle), so the
+//! limits hold across nodes.
+
+use std::collections::HashMap;
 
 use async_trait::async_trait;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::Row;
 
 use super::{clamp, Failure, PgStore};
-use crate::store::{FriendStore, Result};
+use crate::store::friend::*;
+use crate::store::{Result, StoreError};
+
+fn friend_row(r: &Row) -> FriendRow {
+    FriendRow {
+        owner: r.get(0),
+        friend: r.get(1),
+        remark: r.get(2),
+        groups: from_text(&r.get::<_, String>(3)),
+        custom: from_text(&r.get::<_, String>(4)),
+        add_source: r.get(5),
+        add_wording: r.get(6),
+        add_time: r.get::<_, i64>(7) as u64,
+    }
+}
+
+fn request_row(r: &Row) -> RequestRow {
+    RequestRow {
+        owner: r.get(0),
+        other: r.get(1),
+        incoming: r.get::<_, i32>(2) != 0,
+        friend_type: r.get(3),
+        remark: r.get(4),
+        group_name: r.get(5),
+        add_source: r.get(6),
+        add_wording: r.get(7),
+        add_time: r.get::<_, i64>(8) as u64,
+    }
+}
 
 impl PgStore {
-    async fn try_block(
+    async fn try_relate(
         &self,
-        owner: &str,
-        users: &[String],
-        time: u64,
-        max: u64,
-    ) -> std::result::Result<Vec<Option<bool>>, Failure> {
+        edits: &[Edit],
+        limits: RelationLimits,
+    ) -> std::result::Result<(), Failure> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        tx.execute(
-            "SELECT pg_advisory_xact_lock(hashtext('blacklist' || $1))",
-            &[&owner],
-        )
-        .await?;
-        let mut count: i64 = tx
-            .query_one("SELECT COUNT(*) FROM blacklist WHERE owner = $1", &[&owner])
-            .await?
-            .get(0);
-        let mut out = Vec::with_capacity(users.len());
-        for u in users {
-            let there = tx
-                .query_opt(
-                    "SELECT 1 FROM blacklist WHERE owner = $1 AND blocked = $2",
-                    &[&owner, u],
-                )
-                .await?
-                .is_some();
-            if there {
-                out.push(Some(false));
-            } else if count as u64 >= max {
-                out.push(None);
-            } else {
-                tx.execute(
-                    "INSERT INTO blacklist (owner, blocked, add_time) VALUES ($1, $2, $3)",
-                    &[&owner, u, &clamp(time)],
-                )
-                .await?;
-                count += 1;
-                out.push(Some(true));
+        let mut owners: Vec<&str> = edits.iter().map(Edit::owner).collect();
+        owners.sort_unstable();
+        owners.dedup();
+        for o in &owners {
+            tx.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('relation' || $1::TEXT))",
+                &[o],
+            )
+            .await?;
+        }
+        let mut versions: HashMap<&str, i64> = HashMap::new();
+        for edit in edits {
+            let owner = edit.owner();
+            let version = match versions.get(owner) {
+                Some(v) => *v,
+                None => {
+                    let v: i64 = tx.query_one(NEXT_VERSION, &[&owner]).await?.get(0);
+                    versions.insert(owner, v);
+                    v
+                }
+            };
+            let (sql, params) = edit_sql(edit, version);
+            let refs: Vec<&(dyn ToSql + Sync)> = params
+                .iter()
+                .map(|b| b.as_ref() as &(dyn ToSql + Sync))
+                .collect();
+            tx.execute(sql, &refs).await?;
+            if let Some((kind, item)) = gone_of(edit) {
+                tx.execute(PUT_GONE, &[&owner, &kind, &item, &version])
+                    .await?;
+            }
+            if let Some((kind, item)) = cleared_by(edit) {
+                tx.execute(CLEAR_GONE, &[&owner, &kind, &item]).await?;
+            }
+        }
+        let mut checked = Vec::new();
+        for edit in edits {
+            let Some((cap, count)) = caps_of(edit) else {
+                continue;
+            };
+            if checked.contains(&(edit.owner(), cap)) {
+                continue;
+            }
+            checked.push((edit.owner(), cap));
+            let n: i64 = tx.query_one(count, &[&edit.owner()]).await?.get(0);
+            if n as u64 > limits.of(cap) {
+                return Err(Failure::Fatal(StoreError::LimitReached {
+                    owner: edit.owner().to_owned(),
+                    cap,
+                }));
             }
         }
         tx.commit().await?;
-        Ok(out)
+        Ok(())
+    }
+
+    async fn query_rows(
+        &self,
+        what: &str,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>> {
+        self.retrying(what, || async {
+            let client = self.pool.get().await?;
+            Ok(client.query(sql, params).await?)
+        })
+        .await
+    }
+}
+
+type Param = Box<dyn ToSql + Sync + Send>;
+
+fn p<T: ToSql + Sync + Send + 'static>(v: T) -> Param {
+    Box::new(v)
+}
+
+/// The statement of one edit and its parameters (`version` is the owner's new version).
+fn edit_sql(edit: &Edit, version: i64) -> (&'static str, Vec<Param>) {
+    match edit.clone() {
+        Edit::Friend(f) => (
+            PUT_FRIEND,
+            vec![
+                p(f.owner),
+                p(f.friend),
+                p(f.remark),
+                p(to_text(&f.groups)),
+                p(to_text(&f.custom)),
+                p(f.add_source),
+                p(f.add_wording),
+                p(clamp(f.add_time)),
+                p(version),
+            ],
+        ),
+        Edit::Unfriend { owner, friend } => (DROP_FRIEND, vec![p(owner), p(friend)]),
+        Edit::Request(r) => (
+            PUT_REQUEST,
+            vec![
+                p(r.owner),
+                p(r.other),
+                p(r.incoming as i32),
+                p(r.friend_type),
+                p(r.remark),
+                p(r.group_name),
+                p(r.add_source),
+                p(r.add_wording),
+                p(clamp(r.add_time)),
+                p(version),
+            ],
+        ),
+        Edit::DropRequest {
+            owner,
+            other,
+            incoming,
+        } => (DROP_REQUEST, vec![p(owner), p(other), p(incoming as i32)]),
+        Edit::Block { owner, user, time } => (
+            PUT_BLOCK,
+            vec![p(owner), p(user), p(clamp(time)), p(version)],
+        ),
+        Edit::Unblock { owner, user } => (DROP_BLOCK, vec![p(owner), p(user)]),
+        Edit::Group { owner, name } => (PUT_GROUP, vec![p(owner), p(name), p(version)]),
+        Edit::DropGroup { owner, name } => (DROP_GROUP, vec![p(owner), p(name)]),
+        Edit::ReadTime { owner, time } => (READ_TIME, vec![p(clamp(time)), p(owner)]),
+        Edit::Touch { owner, friend } => (TOUCH, vec![p(version), p(owner), p(friend)]),
     }
 }
 
 #[async_trait]
 impl FriendStore for PgStore {
-    async fn block(
-        &self,
-        owner: &str,
-        users: Vec<String>,
-        time: u64,
-        max: u64,
-    ) -> Result<Vec<Option<bool>>> {
-        let users = &users;
-        self.retrying("block users", || self.try_block(owner, users, time, max))
+    async fn relate(&self, edits: Vec<Edit>, limits: RelationLimits) -> Result<()> {
+        if edits.is_empty() {
+            return Ok(());
+        }
+        let edits = &edits;
+        self.retrying("change relationships", || self.try_relate(edits, limits))
             .await
     }
 
-    async fn unblock(&self, owner: &str, users: Vec<String>) -> Result<Vec<bool>> {
-        let users = &users;
-        self.retrying("unblock users", || async {
-            let client = self.pool.get().await?;
-            let mut out = Vec::with_capacity(users.len());
-            for u in users {
-                let n = client
-                    .execute(
-                        "DELETE FROM blacklist WHERE owner = $1 AND blocked = $2",
-                        &[&owner, u],
-                    )
-                    .await?;
-                out.push(n > 0);
-            }
-            Ok(out)
-        })
-        .await
+    async fn friends(&self, owner: &str, users: Vec<String>) -> Result<Vec<FriendRow>> {
+        let rows = if users.is_empty() {
+            let sql = format!(
+                "SELECT {FRIEND_COLUMNS} FROM friends WHERE owner = $1 ORDER BY add_time, friend"
+            );
+            self.query_rows("read friends", &sql, &[&owner]).await?
+        } else {
+            let sql = format!(
+                "SELECT {FRIEND_COLUMNS} FROM friends WHERE owner = $1 AND friend = ANY($2)
+                 ORDER BY add_time, friend"
+            );
+            self.query_rows("read friends", &sql, &[&owner, &users])
+                .await?
+        };
+        Ok(rows.iter().map(friend_row).collect())
+    }
+
+    async fn who_have(&self, owners: Vec<String>, friend: &str) -> Result<Vec<String>> {
+        let rows = self
+            .query_rows(
+                "read friends",
+                "SELECT owner FROM friends WHERE owner = ANY($1) AND friend = $2",
+                &[&owners, &friend],
+            )
+            .await?;
+        let have: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+        Ok(owners.into_iter().filter(|o| have.contains(o)).collect())
+    }
+
+    async fn friend_owners(&self, friend: &str) -> Result<Vec<String>> {
+        let rows = self
+            .query_rows(
+                "read friends",
+                "SELECT owner FROM friends WHERE friend = $1",
+                &[&friend],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn requests(&self, owner: &str) -> Result<Vec<RequestRow>> {
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM friend_requests WHERE owner = $1
+             ORDER BY add_time DESC, other"
+        );
+        let rows = self
+            .query_rows("read friend requests", &sql, &[&owner])
+            .await?;
+        Ok(rows.iter().map(request_row).collect())
+    }
+
+    async fn friend_groups(&self, owner: &str) -> Result<Vec<String>> {
+        let rows = self
+            .query_rows(
+                "read friend groups",
+                "SELECT name FROM friend_groups WHERE owner = $1 ORDER BY name",
+                &[&owner],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     async fn blocked(&self, owner: &str) -> Result<Vec<(String, u64)>> {
         let rows = self
-            .retrying("read a blacklist", || async {
-                let client = self.pool.get().await?;
-                Ok(client
-                    .query(
-                        "SELECT blocked, add_time FROM blacklist WHERE owner = $1
-                         ORDER BY add_time, blocked",
-                        &[&owner],
-                    )
-                    .await?)
-            })
+            .query_rows(
+                "read a blacklist",
+                "SELECT blocked, add_time FROM blacklist WHERE owner = $1
+                 ORDER BY add_time, blocked",
+                &[&owner],
+            )
             .await?;
         Ok(rows
             .iter()
@@ -106,17 +262,94 @@ impl FriendStore for PgStore {
     }
 
     async fn is_blocked(&self, owner: &str, user: &str) -> Result<bool> {
-        let row = self
-            .retrying("read a blacklist", || async {
-                let client = self.pool.get().await?;
-                Ok(client
-                    .query_opt(
-                        "SELECT 1 FROM blacklist WHERE owner = $1 AND blocked = $2",
-                        &[&owner, &user],
-                    )
-                    .await?)
-            })
+        let rows = self
+            .query_rows(
+                "read a blacklist",
+                "SELECT 1 FROM blacklist WHERE owner = $1 AND blocked = $2",
+                &[&owner, &user],
+            )
             .await?;
-        Ok(row.is_some())
+        Ok(!rows.is_empty())
+    }
+
+    async fn delta(&self, owner: &str, since: u64) -> Result<RelationDelta> {
+        let since = clamp(since);
+        let what = "read relationship changes";
+        let head = self
+            .query_rows(
+                what,
+                "SELECT version, read_time FROM relation_versions WHERE owner = $1",
+                &[&owner],
+            )
+            .await?;
+        let (version, read_time) = head
+            .first()
+            .map_or((0, 0), |r| (r.get::<_, i64>(0), r.get::<_, i64>(1)));
+        let args: [&(dyn ToSql + Sync); 2] = [&owner, &since];
+        Ok(RelationDelta {
+            version: version as u64,
+            read_time: read_time as u64,
+            friends: self
+                .query_rows(what, DELTA_FRIENDS, &args)
+                .await?
+                .iter()
+                .map(friend_row)
+                .collect(),
+            blocked: self
+                .query_rows(what, DELTA_BLOCKED, &args)
+                .await?
+                .iter()
+                .map(|r| (r.get(0), r.get::<_, i64>(1) as u64))
+                .collect(),
+            requests: self
+                .query_rows(what, DELTA_REQUESTS, &args)
+                .await?
+                .iter()
+                .map(request_row)
+                .collect(),
+            groups: self
+                .query_rows(what, DELTA_GROUPS, &args)
+                .await?
+                .iter()
+                .map(|r| r.get(0))
+                .collect(),
+            gone: self
+                .query_rows(what, DELTA_GONE, &args)
+                .await?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect(),
+        })
+    }
+}
+
+#[async_trait]
+impl AccountStore for PgStore {
+    async fn register(&self, user: &str, time: u64) -> Result<bool> {
+        let time = clamp(time);
+        self.retrying("register an account", || async {
+            let client = self.pool.get().await?;
+            let n = client
+                .execute(
+                    "INSERT INTO accounts (user_id, created) VALUES ($1, $2)
+                     ON CONFLICT DO NOTHING",
+                    &[&user, &time],
+                )
+                .await?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn existing(&self, users: Vec<String>) -> Result<Vec<bool>> {
+        let rows = self
+            .query_rows(
+                "read accounts",
+                "SELECT user_id FROM accounts WHERE user_id = ANY($1)",
+                &[&users],
+            )
+            .await?;
+        let known: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+        Ok(users.iter().map(|u| known.contains(u)).collect())
     }
 }

@@ -57,6 +57,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/013_group_member_view.sql"),
     include_str!("../migrations/postgres/014_profiles.sql"),
     include_str!("../migrations/postgres/015_blacklist.sql"),
+    include_str!("../migrations/postgres/016_friends.sql"),
 ];
 
 /// Advisory lock key guarding migrations ("opentim" in ASCII).
@@ -310,7 +311,10 @@ impl PgStore {
                         EXISTS (SELECT 1 FROM receive_opts WHERE owner = $3 AND peer = $1
                                 AND opt = $4 AND owner <> peer),
                         EXISTS (SELECT 1 FROM blacklist WHERE owner = $3 AND blocked = $1
-                                AND owner <> blocked)
+                                AND owner <> blocked),
+                        $1 = $3 OR EXISTS (SELECT 1 FROM accounts WHERE user_id = $3),
+                        EXISTS (SELECT 1 FROM friends WHERE owner = $3 AND friend = $1),
+                        EXISTS (SELECT 1 FROM friends WHERE owner = $1 AND friend = $3)
                  FROM (SELECT 1) AS one
                  LEFT JOIN messages m ON m.sender = $1 AND m.client_msg_id = $2",
                 &[&msg.from, &msg.client_msg_id, &msg.to, &NOT_RECEIVE],
@@ -319,9 +323,19 @@ impl PgStore {
         if row.get::<_, Option<i64>>(0).is_some() {
             return stored_from(&row, msg);
         }
+        if !row.get::<_, bool>(8) {
+            return Err(Failure::Fatal(StoreError::NoSuchUser));
+        }
         // A receiver who blocked the sender gets nothing of theirs.
         if row.get::<_, bool>(7) {
             return Err(Failure::Fatal(StoreError::Blocked));
+        }
+        let (peer_has_sender, sender_has_peer) = (row.get::<_, bool>(9), row.get::<_, bool>(10));
+        if msg.friends_only && msg.from != msg.to && !(peer_has_sender && sender_has_peer) {
+            return Err(Failure::Fatal(StoreError::NotFriends {
+                peer_has_sender,
+                sender_has_peer,
+            }));
         }
         let refused: bool = row.get(6);
         let key = c2c_key(&msg.from, &msg.to);

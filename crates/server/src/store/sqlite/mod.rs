@@ -48,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/013_group_member_view.sql"),
     include_str!("../migrations/sqlite/014_profiles.sql"),
     include_str!("../migrations/sqlite/015_blacklist.sql"),
+    include_str!("../migrations/sqlite/016_friends.sql"),
 ];
 
 /// A full disk is a passing condition, not a broken database: the transaction rolled back,
@@ -278,17 +279,46 @@ impl Writer {
         self.cursors.clear();
     }
 
+    /// The rules of who may send whom C2C messages, checked inside the message's own write:
+    /// the receiver exists, has not blocked the sender, and (`friends_only`) the two are
+    /// friends.
+    fn c2c_allowed(&mut self, msg: &NewC2c) -> Result<()> {
+        let probe = |conn: &rusqlite::Connection, sql: &str, a: &str, b: &str| {
+            conn.prepare_cached(sql)
+                .and_then(|mut s| s.exists(params![a, b]))
+                .map_err(db_err)
+        };
+        let c = &self.conn;
+        let exists = c
+            .prepare_cached("SELECT 1 FROM accounts WHERE user_id = ?1")
+            .and_then(|mut s| s.exists([&msg.to]))
+            .map_err(db_err)?;
+        if !exists {
+            return Err(StoreError::NoSuchUser);
+        }
+        // A receiver who blocked the sender gets nothing of theirs.
+        let blocked = "SELECT 1 FROM blacklist WHERE owner = ?1 AND blocked = ?2";
+        if probe(c, blocked, &msg.to, &msg.from)? {
+            return Err(StoreError::Blocked);
+        }
+        if msg.friends_only {
+            let friend = "SELECT 1 FROM friends WHERE owner = ?1 AND friend = ?2";
+            let peer_has_sender = probe(c, friend, &msg.to, &msg.from)?;
+            let sender_has_peer = probe(c, friend, &msg.from, &msg.to)?;
+            if !(peer_has_sender && sender_has_peer) {
+                return Err(StoreError::NotFriends {
+                    peer_has_sender,
+                    sender_has_peer,
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Store one message inside the open transaction. The counters move only when it is new.
     fn append_c2c(&mut self, msg: &NewC2c) -> Result<Stored> {
-        // A receiver who blocked the sender gets nothing of theirs.
-        let blocked = msg.from != msg.to
-            && self
-                .conn
-                .prepare_cached("SELECT 1 FROM blacklist WHERE owner = ?1 AND blocked = ?2")
-                .and_then(|mut s| s.exists(params![msg.to, msg.from]))
-                .map_err(db_err)?;
-        if blocked {
-            return Err(StoreError::Blocked);
+        if msg.from != msg.to {
+            self.c2c_allowed(msg)?;
         }
         let key = c2c_key(&msg.from, &msg.to);
         let seq = self.last_seq(&key).map_err(db_err)? + 1;
