@@ -701,15 +701,67 @@ TIM_DECL int TIMProfileModifySelfUserProfile(const char* json_modify_self_user_p
 /* ========================================================================== */
 
 /*
- * Blacklists. A blocked user's C2C messages to this user fail with 20007
- * (ERR_SVR_MSG_IN_PEER_BLACKLIST) until they are unblocked. Add and delete
- * take a JSON array of 1 to 100 user ids and answer an array of FriendResult
- * in the order asked: code 0 "OK", 30001 for an invalid id, oneself, or (on
- * delete) a user not in the list, 30013 when the list already holds 1000
- * users. Each change reaches every device of this user (the blacklist
+ * Friends. Every call answers through cb; the server decides each rule and
+ * batch calls answer one FriendResult per user, in the order asked (code 0,
+ * or 30001 with a desc naming what is wrong, e.g.
+ * "Err_SNS_GroupUpdate_Friend_Not_Exist" for a user who is not a friend).
+ * Each change reaches every device of each user concerned at once, and a
+ * device that was offline at its next login, exactly once (the friendship
  * callbacks below, and a FriendChangeElem message of the system
- * conversation). Get answers an array of FriendProfile, oldest first.
- * Friends, requests and friend groups are not served yet.
+ * conversation).
+ *
+ * AddFriend (FriendshipAddFriendParam; friend type 1 two-way by default)
+ * answers one FriendResult: 0 when added; 30539 when the target's add
+ * permission asks for confirmation (Unknown counts as NeedConfirm) and the
+ * request now waits for their answer; 30516 when they accept no requests;
+ * 30515 / 30525 when the target is in this user's blacklist / this user is in
+ * theirs; 30003 for an id that never existed; 30010 / 30014 when this user /
+ * the target has 3000 friends; 30012 when the target has 100 requests
+ * waiting. A target who already has this user as a friend needs no
+ * confirmation. HandleFriendAddRequest (FriendRespone): agree 0 (the
+ * requester gets this user as a friend), agree-and-add 1 (both ways),
+ * reject 2. DeleteFriend: friend type 0 removes from this user's list only,
+ * 1 from both. ModifyFriendProfile: remark (at most 96 bytes), friend
+ * groups (created when new), custom fields (keys with or without
+ * "Tag_SNS_Custom_"; "" removes one); json_params "". CheckFriendType:
+ * relation 0 none, 1 this user has them, 2 they have this user, 3 both (a
+ * one-way check reports 0 or 1).
+ *
+ * GetFriendProfileList, GetFriendGroupList, GetPendencyList, SearchFriends
+ * and GetBlackList answer from this device's copy of the lists: fetched
+ * whole at the first such call of a login, then only what changed.
+ * GetFriendGroupList takes a JSON array of names (NULL or [] for all).
+ * GetPendencyList pages newest first: start_seq 0 first, then the
+ * pendency_page_current_seq answered (0 when there are no more);
+ * limited_size 0 for all. SearchFriends matches 1 to 5 keywords, ignoring
+ * case, in the id (1), nickname (2) and remark (4) fields asked (all when
+ * none). ReportPendencyReaded(0) marks every incoming request read.
+ */
+TIM_DECL int TIMFriendshipGetFriendProfileList(TIMCommCallback cb, const void* user_data);
+TIM_DECL int TIMFriendshipAddFriend(const char* json_add_friend_param, TIMCommCallback cb, const void* user_data);
+TIM_DECL int TIMFriendshipHandleFriendAddRequest(const char* json_handle_friend_add_param, TIMCommCallback cb, const void* user_data);
+TIM_DECL int TIMFriendshipModifyFriendProfile(const char* json_modify_friend_info_param, TIMCommCallback cb, const void* user_data);
+TIM_DECL int TIMFriendshipDeleteFriend(const char* json_delete_friend_param, TIMCommCallback cb, const void* user_data);
+TIM_DECL int TIMFriendshipCheckFriendType(const char* json_check_friend_list_param, TIMCommCallback cb, const void* user_data);
+TIM_DECL int TIMFriendshipCreateFriendGroup(const char* json_create_friend_group_param, TIMCommCallback cb, const void* user_data);
+TIM_DECL int TIMFriendshipGetFriendGroupList(const char* json_get_friend_group_list_param, TIMCommCallback cb, const void* user_data);
+TIM_DECL int TIMFriendshipModifyFriendGroup(const char* json_modify_friend_group_param, TIMCommCallback cb, const void* user_data);
+TIM_DECL int TIMFriendshipDeleteFriendGroup(const char* json_delete_friend_group_param, TIMCommCallback cb, const void* user_data);
+TIM_DECL int TIMFriendshipGetPendencyList(const char* json_get_pendency_list_param, TIMCommCallback cb, const void* user_data);
+TIM_DECL int TIMFriendshipDeletePendency(const char* json_delete_pendency_param, TIMCommCallback cb, const void* user_data);
+TIM_DECL int TIMFriendshipReportPendencyReaded(uint64_t time_stamp, TIMCommCallback cb, const void* user_data);
+TIM_DECL int TIMFriendshipSearchFriends(const char *json_search_friends_param, TIMCommCallback cb, const void* user_data);
+TIM_DECL int TIMFriendshipGetFriendsInfo(const char *json_get_friends_info_param, TIMCommCallback cb, const void* user_data);
+
+/*
+ * Blacklists. A blocked user's C2C messages and friend requests to this user
+ * fail with 20007 (ERR_SVR_MSG_IN_PEER_BLACKLIST) and 30525 until they are
+ * unblocked; blocking ends a friendship both ways and drops the requests
+ * between the two. Add and delete take a JSON array of 1 to 100 user ids and
+ * answer an array of FriendResult in the order asked: code 0 "OK", 30001 for
+ * an invalid id, oneself, or (on delete) a user not in the list, 30013 when
+ * the list already holds 1000 users. Get answers an array of FriendProfile,
+ * oldest first.
  */
 TIM_DECL int TIMFriendshipAddToBlackList(const char* json_add_to_blacklist_param, TIMCommCallback cb, const void* user_data);
 TIM_DECL int TIMFriendshipGetBlackList(TIMCommCallback cb, const void* user_data);
@@ -774,6 +826,22 @@ TIM_DECL void TIMSetGroupTipsEventCallback(TIMGroupTipsEventCallback cb, const v
 
 /* Receive every change of the attributes of this user's groups (2021). */
 TIM_DECL void TIMSetGroupAttributeChangedCallback(TIMGroupAttributeChangedCallback cb, const void* user_data);
+
+/*
+ * Friendship callbacks, on every device of the users concerned (and once, at
+ * its next login, on a device that was offline): friends added / deleted
+ * (JSON arrays of ids), friend data changed (an array of FriendProfileUpdate;
+ * a friend's own profile change comes with an empty item), friend requests
+ * received (an array of FriendAddPendency), requests removed (ids, 2021) and
+ * incoming requests read (2021). They are told after this device's copy of
+ * the lists follows the change.
+ */
+TIM_DECL void TIMSetOnAddFriendCallback(TIMOnAddFriendCallback cb, const void* user_data);
+TIM_DECL void TIMSetOnDeleteFriendCallback(TIMOnDeleteFriendCallback cb, const void* user_data);
+TIM_DECL void TIMSetUpdateFriendProfileCallback(TIMUpdateFriendProfileCallback cb, const void* user_data);
+TIM_DECL void TIMSetFriendAddRequestCallback(TIMFriendAddRequestCallback cb, const void* user_data);
+TIM_DECL void TIMSetFriendApplicationListDeletedCallback(TIMFriendApplicationListDeletedCallback cb, const void* user_data);
+TIM_DECL void TIMSetFriendApplicationListReadCallback(TIMFriendApplicationListReadCallback cb, const void* user_data);
 
 /* Hear of users added to / removed from this user's blacklist (2021). */
 TIM_DECL void TIMSetFriendBlackListAddedCallback(TIMFriendBlackListAddedCallback cb, const void* user_data);

@@ -97,6 +97,13 @@ typedef void (*TIMFriendBlackListAddedCallback)(const char* json_friend_black_ad
    json_identifier_array: JSON array of user ids. */
 typedef void (*TIMFriendBlackListDeletedCallback)(const char* json_identifier_array, const void* user_data);
 
+/* Friend requests were removed (answered, deleted, or withdrawn) (2021 API).
+   json_identifier_array: JSON array of the other users' ids. */
+typedef void (*TIMFriendApplicationListDeletedCallback)(const char* json_identifier_array, const void* user_data);
+
+/* This user's incoming friend requests were marked read, on any of their devices (2021 API). */
+typedef void (*TIMFriendApplicationListReadCallback)(const void* user_data);
+
 /* Members read this user's group messages that asked for read receipts (6.0).
    json_msg_readed_receipt_array: JSON array of GroupMessageReceipt. */
 typedef void (*TIMMsgGroupReadReceiptCallback)(const char* json_msg_readed_receipt_array, const void* user_data);

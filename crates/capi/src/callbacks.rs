@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use opentim_model::elem::Elem;
 use opentim_model::enums::FriendChangeType;
-use opentim_model::profile::FriendProfile;
+use opentim_model::profile::{FriendAddPendency, FriendProfile};
 use opentim_sdk::SdkEvent;
 
 use crate::dispatch;
@@ -28,6 +28,12 @@ pub type TIMGroupAttributeChangedCallback = Option<GroupJsonFn>;
 pub type TIMMsgGroupReadReceiptCallback = Option<JsonFn>;
 pub type TIMFriendBlackListAddedCallback = Option<JsonFn>;
 pub type TIMFriendBlackListDeletedCallback = Option<JsonFn>;
+pub type TIMOnAddFriendCallback = Option<JsonFn>;
+pub type TIMOnDeleteFriendCallback = Option<JsonFn>;
+pub type TIMUpdateFriendProfileCallback = Option<JsonFn>;
+pub type TIMFriendAddRequestCallback = Option<JsonFn>;
+pub type TIMFriendApplicationListDeletedCallback = Option<JsonFn>;
+pub type TIMFriendApplicationListReadCallback = Option<PlainFn>;
 pub type TIMMsgGroupReadMembersCallback = Option<ReadMembersFn>;
 pub type TIMConvTotalUnreadMessageCountChangedCallback = Option<CountFn>;
 pub type TIMNetworkStatusListenerCallback = Option<NetworkFn>;
@@ -60,6 +66,12 @@ pub struct Registry {
     pub group_receipts: Slot<JsonFn>,
     pub blacklist_added: Slot<JsonFn>,
     pub blacklist_deleted: Slot<JsonFn>,
+    pub friend_added: Slot<JsonFn>,
+    pub friend_deleted: Slot<JsonFn>,
+    pub friend_profile_updated: Slot<JsonFn>,
+    pub friend_request: Slot<JsonFn>,
+    pub requests_deleted: Slot<JsonFn>,
+    pub requests_read: Slot<PlainFn>,
     pub total_unread: Slot<CountFn>,
     pub network: Slot<NetworkFn>,
     pub kicked: Slot<PlainFn>,
@@ -78,6 +90,12 @@ pub static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     group_receipts: None,
     blacklist_added: None,
     blacklist_deleted: None,
+    friend_added: None,
+    friend_deleted: None,
+    friend_profile_updated: None,
+    friend_request: None,
+    requests_deleted: None,
+    requests_read: None,
     total_unread: None,
     network: None,
     kicked: None,
@@ -169,6 +187,38 @@ pub fn deliver(event: SdkEvent) {
                         registry().blacklist_deleted,
                         &c.blacklist_del_identifier_array.unwrap_or_default(),
                     ),
+                    Some(FriendChangeType::FRIEND_ADD) => json_to(
+                        registry().friend_added,
+                        &c.friend_add_identifier_array.unwrap_or_default(),
+                    ),
+                    Some(FriendChangeType::FRIEND_DEL) => json_to(
+                        registry().friend_deleted,
+                        &c.friend_del_identifier_array.unwrap_or_default(),
+                    ),
+                    Some(FriendChangeType::FRIEND_PROFILE_UPDATE) => json_to(
+                        registry().friend_profile_updated,
+                        &c.friend_profile_update_item_array.unwrap_or_default(),
+                    ),
+                    Some(FriendChangeType::PENDENCY_ADD) => {
+                        let requests: Vec<FriendAddPendency> = c
+                            .friend_add_pendency_array
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(FriendAddPendency::complete)
+                            .collect();
+                        json_to(registry().friend_request, &requests)
+                    }
+                    Some(FriendChangeType::PENDENCY_DEL) => json_to(
+                        registry().requests_deleted,
+                        &c.pendency_del_identifier_array.unwrap_or_default(),
+                    ),
+                    Some(FriendChangeType::PENDENCY_READED_REPORT) => {
+                        let target = registry().requests_read;
+                        if let Some((cb, ud)) = target {
+                            // SAFETY: registered by the application.
+                            unsafe { cb(ud.ptr()) };
+                        }
+                    }
                     _ => {}
                 }
             }

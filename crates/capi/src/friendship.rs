@@ -1,14 +1,404 @@
-//! Relationships: blacklists and their callbacks.
+//! Relationships: friends, friend requests, friend groups, blacklists and their callbacks.
 
 use std::ffi::{c_char, c_void};
+use std::future::Future;
 
 use opentim_model::codes::TIM_ERR_PARAM;
+use opentim_model::friend::{
+    FriendResponse, FriendSearchParam, FriendshipAddFriendParam, FriendshipCheckFriendTypeParam,
+    FriendshipCreateFriendGroupParam, FriendshipDeleteFriendParam, FriendshipDeletePendencyParam,
+    FriendshipGetPendencyListParam, FriendshipModifyFriendGroupParam,
+    FriendshipModifyFriendProfileParam,
+};
+use opentim_sdk::{Client, SdkError};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use crate::call::{spawn_call, Needs};
 use crate::callbacks::{
-    set_slot, TIMCommCallback, TIMFriendBlackListAddedCallback, TIMFriendBlackListDeletedCallback,
+    set_slot, TIMCommCallback, TIMFriendAddRequestCallback,
+    TIMFriendApplicationListDeletedCallback, TIMFriendApplicationListReadCallback,
+    TIMFriendBlackListAddedCallback, TIMFriendBlackListDeletedCallback, TIMOnAddFriendCallback,
+    TIMOnDeleteFriendCallback, TIMUpdateFriendProfileCallback,
 };
-use crate::ffi::{guard, json_required, to_json, UserData};
+use crate::ffi::{guard, json_arg, json_required, to_json, UserData};
+
+/// The one shape of the parameter-taking friendship exports: parse `json` as `P` (`required`:
+/// NULL is `TIM_ERR_PARAM`; else NULL reads as the default), then run `work` on the logged-in
+/// client and answer its result as JSON (`T = ()` answers "").
+///
+/// # Safety
+/// `json` is NULL or a valid C string.
+unsafe fn friend_call<P, T, F, Fut>(
+    json: *const c_char,
+    required: bool,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+    work: F,
+) -> i32
+where
+    P: DeserializeOwned + Default + Send + 'static,
+    T: Serialize,
+    F: FnOnce(Client, P) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<T, SdkError>> + Send + 'static,
+{
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: forwarded from the caller's contract.
+        let param = match required {
+            true => unsafe { json_required::<P>(json) },
+            false => unsafe { json_arg::<P>(json) },
+        };
+        let param = match param {
+            Ok(p) => p,
+            Err(code) => return code,
+        };
+        spawn_call(
+            Needs::Login,
+            cb,
+            UserData(user_data),
+            move |client| async move {
+                let answer = work(client, param).await?;
+                let json = to_json(&answer);
+                Ok(if json == "null" { String::new() } else { json })
+            },
+        )
+    })
+}
+
+/// Every friend with their data: an array of `FriendProfile` (this device's list).
+#[no_mangle]
+pub extern "C" fn TIMFriendshipGetFriendProfileList(
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        spawn_call(Needs::Login, cb, UserData(user_data), |client| async move {
+            Ok(to_json(&client.friend_list().await?))
+        })
+    })
+}
+
+/// Add a friend, or ask to (`FriendshipAddFriendParam`): one `FriendResult`.
+#[no_mangle]
+pub unsafe extern "C" fn TIMFriendshipAddFriend(
+    json_add_friend_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    // SAFETY: the caller passes NULL or a valid C string.
+    unsafe {
+        friend_call(
+            json_add_friend_param,
+            true,
+            cb,
+            user_data,
+            |c, p: FriendshipAddFriendParam| async move { c.add_friend(&p).await },
+        )
+    }
+}
+
+/// Answer a friend request (`FriendRespone`): one `FriendResult`.
+#[no_mangle]
+pub unsafe extern "C" fn TIMFriendshipHandleFriendAddRequest(
+    json_handle_friend_add_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    // SAFETY: as above.
+    unsafe {
+        friend_call(
+            json_handle_friend_add_param,
+            true,
+            cb,
+            user_data,
+            |c, p: FriendResponse| async move { c.answer_friend_request(&p).await },
+        )
+    }
+}
+
+/// Change this user's data of a friend: "".
+#[no_mangle]
+pub unsafe extern "C" fn TIMFriendshipModifyFriendProfile(
+    json_modify_friend_info_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    // SAFETY: as above.
+    unsafe {
+        friend_call(
+            json_modify_friend_info_param,
+            true,
+            cb,
+            user_data,
+            |c, p: FriendshipModifyFriendProfileParam| async move { c.modify_friend(&p).await },
+        )
+    }
+}
+
+/// Delete friends one-way or two-way: an array of `FriendResult`.
+#[no_mangle]
+pub unsafe extern "C" fn TIMFriendshipDeleteFriend(
+    json_delete_friend_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    // SAFETY: as above.
+    unsafe {
+        friend_call(
+            json_delete_friend_param,
+            true,
+            cb,
+            user_data,
+            |c, p: FriendshipDeleteFriendParam| async move { c.delete_friends(&p).await },
+        )
+    }
+}
+
+/// The relation with each user: an array of `FriendshipCheckFriendTypeResult`.
+#[no_mangle]
+pub unsafe extern "C" fn TIMFriendshipCheckFriendType(
+    json_check_friend_list_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    // SAFETY: as above.
+    unsafe {
+        friend_call(
+            json_check_friend_list_param,
+            true,
+            cb,
+            user_data,
+            |c, p: FriendshipCheckFriendTypeParam| async move { c.check_friends(&p).await },
+        )
+    }
+}
+
+/// Create friend groups: an array of `FriendResult` for the friends put in them.
+#[no_mangle]
+pub unsafe extern "C" fn TIMFriendshipCreateFriendGroup(
+    json_create_friend_group_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    // SAFETY: as above.
+    unsafe {
+        friend_call(
+            json_create_friend_group_param,
+            true,
+            cb,
+            user_data,
+            |c, p: FriendshipCreateFriendGroupParam| async move { c.create_friend_groups(&p).await },
+        )
+    }
+}
+
+/// Friend groups by name (a JSON array; NULL or [] for all): an array of `FriendGroupInfo`.
+#[no_mangle]
+pub unsafe extern "C" fn TIMFriendshipGetFriendGroupList(
+    json_get_friend_group_list_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    // SAFETY: as above.
+    unsafe {
+        friend_call(
+            json_get_friend_group_list_param,
+            false,
+            cb,
+            user_data,
+            |c, names: Vec<String>| async move { c.friend_groups(&names).await },
+        )
+    }
+}
+
+/// Rename a friend group, move friends in or out: an array of `FriendResult`.
+#[no_mangle]
+pub unsafe extern "C" fn TIMFriendshipModifyFriendGroup(
+    json_modify_friend_group_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    // SAFETY: as above.
+    unsafe {
+        friend_call(
+            json_modify_friend_group_param,
+            true,
+            cb,
+            user_data,
+            |c, p: FriendshipModifyFriendGroupParam| async move { c.modify_friend_group(&p).await },
+        )
+    }
+}
+
+/// Delete friend groups (a JSON array of names): "".
+#[no_mangle]
+pub unsafe extern "C" fn TIMFriendshipDeleteFriendGroup(
+    json_delete_friend_group_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    // SAFETY: as above.
+    unsafe {
+        friend_call(
+            json_delete_friend_group_param,
+            true,
+            cb,
+            user_data,
+            |c, names: Vec<String>| async move { c.delete_friend_groups(&names).await },
+        )
+    }
+}
+
+/// A page of friend requests: a `PendencyPage`.
+#[no_mangle]
+pub unsafe extern "C" fn TIMFriendshipGetPendencyList(
+    json_get_pendency_list_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    // SAFETY: as above.
+    unsafe {
+        friend_call(
+            json_get_pendency_list_param,
+            true,
+            cb,
+            user_data,
+            |c, p: FriendshipGetPendencyListParam| async move { c.pendency_list(&p).await },
+        )
+    }
+}
+
+/// Delete friend requests: an array of `FriendResult`.
+#[no_mangle]
+pub unsafe extern "C" fn TIMFriendshipDeletePendency(
+    json_delete_pendency_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    // SAFETY: as above.
+    unsafe {
+        friend_call(
+            json_delete_pendency_param,
+            true,
+            cb,
+            user_data,
+            |c, p: FriendshipDeletePendencyParam| async move { c.delete_pendencies(&p).await },
+        )
+    }
+}
+
+/// Mark incoming friend requests up to `time_stamp` read (0: now): "".
+#[no_mangle]
+pub extern "C" fn TIMFriendshipReportPendencyReaded(
+    time_stamp: u64,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    guard(TIM_ERR_PARAM, || {
+        spawn_call(
+            Needs::Login,
+            cb,
+            UserData(user_data),
+            move |client| async move {
+                client.report_pendency_read(time_stamp).await?;
+                Ok(String::new())
+            },
+        )
+    })
+}
+
+/// Friends matching keywords: an array of `FriendProfile` (this device's list).
+#[no_mangle]
+pub unsafe extern "C" fn TIMFriendshipSearchFriends(
+    json_search_friends_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    // SAFETY: as above.
+    unsafe {
+        friend_call(
+            json_search_friends_param,
+            true,
+            cb,
+            user_data,
+            |c, p: FriendSearchParam| async move { c.search_friends(&p).await },
+        )
+    }
+}
+
+/// Friend data and relation of users (a JSON array of ids): an array of
+/// `FriendInfoGetResult`.
+#[no_mangle]
+pub unsafe extern "C" fn TIMFriendshipGetFriendsInfo(
+    json_get_friends_info_param: *const c_char,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+) -> i32 {
+    // SAFETY: as above.
+    let ids = match unsafe { user_ids(json_get_friends_info_param) } {
+        Ok(ids) => ids,
+        Err(code) => return code,
+    };
+    guard(TIM_ERR_PARAM, || {
+        spawn_call(
+            Needs::Login,
+            cb,
+            UserData(user_data),
+            move |client| async move { Ok(to_json(&client.friends_info(&ids).await?)) },
+        )
+    })
+}
+
+/// Hear of friends added on any device of this user.
+#[no_mangle]
+pub extern "C" fn TIMSetOnAddFriendCallback(cb: TIMOnAddFriendCallback, user_data: *const c_void) {
+    set_slot(|r| &mut r.friend_added, cb, user_data);
+}
+
+/// Hear of friends deleted on any device of this user.
+#[no_mangle]
+pub extern "C" fn TIMSetOnDeleteFriendCallback(
+    cb: TIMOnDeleteFriendCallback,
+    user_data: *const c_void,
+) {
+    set_slot(|r| &mut r.friend_deleted, cb, user_data);
+}
+
+/// Hear of friend data changes.
+#[no_mangle]
+pub extern "C" fn TIMSetUpdateFriendProfileCallback(
+    cb: TIMUpdateFriendProfileCallback,
+    user_data: *const c_void,
+) {
+    set_slot(|r| &mut r.friend_profile_updated, cb, user_data);
+}
+
+/// Hear of friend requests received.
+#[no_mangle]
+pub extern "C" fn TIMSetFriendAddRequestCallback(
+    cb: TIMFriendAddRequestCallback,
+    user_data: *const c_void,
+) {
+    set_slot(|r| &mut r.friend_request, cb, user_data);
+}
+
+/// Hear of friend requests removed.
+#[no_mangle]
+pub extern "C" fn TIMSetFriendApplicationListDeletedCallback(
+    cb: TIMFriendApplicationListDeletedCallback,
+    user_data: *const c_void,
+) {
+    set_slot(|r| &mut r.requests_deleted, cb, user_data);
+}
+
+/// Hear of incoming friend requests marked read.
+#[no_mangle]
+pub extern "C" fn TIMSetFriendApplicationListReadCallback(
+    cb: TIMFriendApplicationListReadCallback,
+    user_data: *const c_void,
+) {
+    set_slot(|r| &mut r.requests_read, cb, user_data);
+}
 
 /// A non-empty JSON array of user ids.
 ///

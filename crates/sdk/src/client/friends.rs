@@ -2,21 +2,22 @@
 //! and answers one result per user; this device keeps the lists (friends with their
 //! profiles, friend groups, requests, blacklist) and serves the list calls from them.
 //!
-//! The lists are fetched whole once per login, at the first call that reads them; after that
-//! only what changed: each relationship notice (a `FriendChangeElem` of the system
+//! The lists are kept in the device's local database with the relation version they are at.
+//! They are fetched whole once, at the first call that reads them on a device that has none;
+//! after that only what changed: each relationship notice (a `FriendChangeElem` of the system
 //! conversation, which also reaches a device that was offline at its next sync) and each
-//! change made here fetch the changes after the version the device holds
-//! (`friend.sync`), before the friendship callbacks are told.
+//! change made here fetch the changes after the version the device holds (`friend.sync`),
+//! before the friendship callbacks are told.
 
 use opentim_model::codes;
 use opentim_model::elem::FriendChangeElem;
 use opentim_model::enums::{FriendPendencyType, FriendshipSearchFieldKey};
 use opentim_model::friend::{
-    FriendAddPendencyInfo, FriendGroupInfo, FriendInfoGetResult, FriendResponse,
-    FriendSearchParam, FriendshipAddFriendParam, FriendshipCheckFriendTypeParam,
-    FriendshipCheckFriendTypeResult, FriendshipCreateFriendGroupParam,
-    FriendshipDeleteFriendParam, FriendshipDeletePendencyParam, FriendshipGetPendencyListParam,
-    FriendshipModifyFriendGroupParam, FriendshipModifyFriendProfileParam, PendencyPage,
+    FriendAddPendencyInfo, FriendGroupInfo, FriendInfoGetResult, FriendResponse, FriendSearchParam,
+    FriendshipAddFriendParam, FriendshipCheckFriendTypeParam, FriendshipCheckFriendTypeResult,
+    FriendshipCreateFriendGroupParam, FriendshipDeleteFriendParam, FriendshipDeletePendencyParam,
+    FriendshipGetPendencyListParam, FriendshipModifyFriendGroupParam,
+    FriendshipModifyFriendProfileParam, PendencyPage,
 };
 use opentim_model::profile::{FriendProfile, FriendResult};
 use opentim_protocol::op::friend::{
@@ -28,6 +29,7 @@ use opentim_protocol::op::friend::{
 
 use super::{Client, SdkEvent};
 use crate::error::{Result, SdkError};
+use crate::local::{LocalStore, RelationChange, RELATION_READ_TIME, RELATION_VERSION};
 
 /// Most keywords of one friend search.
 pub const MAX_SEARCH_KEYWORDS: usize = 5;
@@ -35,6 +37,8 @@ pub const MAX_SEARCH_KEYWORDS: usize = 5;
 /// This device's copy of the user's lists.
 #[derive(Debug, Default)]
 pub(crate) struct Relations {
+    /// Whether the lists kept on disk were read (once per login).
+    checked_disk: bool,
     loaded: bool,
     version: u64,
     read_time: u64,
@@ -67,19 +71,81 @@ fn upsert(list: &mut Vec<FriendProfile>, p: FriendProfile) {
     }
 }
 
+fn request_key(r: &FriendAddPendencyInfo) -> String {
+    let kind = r.pendency_type.unwrap_or_default().0;
+    format!("{kind}\n{}", r.identifier.as_deref().unwrap_or_default())
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
 impl Relations {
-    fn apply(&mut self, d: SyncResponse) {
+    /// The lists kept on this device, read once per login.
+    fn load(&mut self, store: &dyn LocalStore) -> Result<()> {
+        if self.checked_disk {
+            return Ok(());
+        }
+        self.checked_disk = true;
+        let version = store.state(RELATION_VERSION)?;
+        if version == 0 {
+            return Ok(());
+        }
+        for (list, id, body) in store.relations()? {
+            match list.as_str() {
+                "friend" => self.friends.extend(serde_json::from_str(&body).ok()),
+                "blocked" => self.blocked.extend(serde_json::from_str(&body).ok()),
+                "request" => self.requests.extend(serde_json::from_str(&body).ok()),
+                "group" => self.groups.push(id),
+                _ => {}
+            }
+        }
+        self.sort();
+        self.version = version;
+        self.read_time = store.state(RELATION_READ_TIME)?;
+        self.loaded = true;
+        Ok(())
+    }
+
+    fn sort(&mut self) {
+        let key = |p: &FriendProfile| (p.add_time.unwrap_or(0), id_of(p).to_owned());
+        self.friends.sort_by_key(key);
+        self.blocked.sort_by_key(key);
+        self.requests
+            .sort_by(|a, b| (b.add_time, &a.identifier).cmp(&(a.add_time, &b.identifier)));
+        self.groups.sort();
+    }
+
+    /// Apply what the server answered; what to keep on disk for it.
+    fn apply(&mut self, d: SyncResponse) -> RelationChange {
+        let mut change = RelationChange {
+            replace: !self.loaded,
+            version: d.version,
+            read_time: d.read_time,
+            ..Default::default()
+        };
+        if change.replace {
+            *self = Relations {
+                checked_disk: true,
+                stats: self.stats,
+                ..Default::default()
+            };
+        }
         self.stats.syncs += 1;
-        self.stats.entries += (d.friends.len()
-            + d.blocked.len()
-            + d.requests.len()
-            + d.groups.len()
-            + d.gone.len()) as u64;
+        self.stats.entries +=
+            (d.friends.len() + d.blocked.len() + d.requests.len() + d.groups.len() + d.gone.len())
+                as u64;
         for g in d.gone {
             let id = g.id.as_str();
             match g.list {
-                GoneList::Friend => self.friends.retain(|p| id_of(p) != id),
-                GoneList::Blocked => self.blocked.retain(|p| id_of(p) != id),
+                GoneList::Friend => {
+                    self.friends.retain(|p| id_of(p) != id);
+                    change.removed.push(("friend".into(), id.into()));
+                }
+                GoneList::Blocked => {
+                    self.blocked.retain(|p| id_of(p) != id);
+                    change.removed.push(("blocked".into(), id.into()));
+                }
                 GoneList::RequestIn | GoneList::RequestOut => {
                     let kind = match g.list {
                         GoneList::RequestIn => FriendPendencyType::COME_IN,
@@ -87,38 +153,47 @@ impl Relations {
                     };
                     self.requests.retain(|r| {
                         !(r.identifier.as_deref() == Some(id) && r.pendency_type == Some(kind))
-                    })
+                    });
+                    change
+                        .removed
+                        .push(("request".into(), format!("{}\n{id}", kind.0)));
                 }
-                GoneList::Group => self.groups.retain(|n| n != id),
+                GoneList::Group => {
+                    self.groups.retain(|n| n != id);
+                    change.removed.push(("group".into(), id.into()));
+                }
             }
         }
         for f in d.friends {
+            change
+                .put
+                .push(("friend".into(), id_of(&f).into(), json(&f)));
             upsert(&mut self.friends, f);
         }
         for b in d.blocked {
+            change
+                .put
+                .push(("blocked".into(), id_of(&b).into(), json(&b)));
             upsert(&mut self.blocked, b);
         }
         for r in d.requests {
-            self.requests.retain(|q| {
-                !(q.identifier == r.identifier && q.pendency_type == r.pendency_type)
-            });
+            change
+                .put
+                .push(("request".into(), request_key(&r), json(&r)));
+            self.requests.retain(|q| request_key(q) != request_key(&r));
             self.requests.push(r);
         }
         for g in d.groups {
+            change.put.push(("group".into(), g.clone(), String::new()));
             if !self.groups.contains(&g) {
                 self.groups.push(g);
             }
         }
-        let key = |p: &FriendProfile| (p.add_time.unwrap_or(0), id_of(p).to_owned());
-        self.friends.sort_by_key(key);
-        self.blocked.sort_by_key(key);
-        self.requests.sort_by(|a, b| {
-            (b.add_time, &a.identifier).cmp(&(a.add_time, &b.identifier))
-        });
-        self.groups.sort();
+        self.sort();
         self.version = d.version;
         self.read_time = d.read_time;
         self.loaded = true;
+        change
     }
 }
 
@@ -130,19 +205,23 @@ impl Client {
     /// Bring this device's lists up to date: all of them the first time, then what changed.
     /// `only_if_loaded`: do nothing while they were never fetched.
     async fn sync_relations(&self, rel: &mut Relations, only_if_loaded: bool) -> Result<()> {
+        let store = self.slot(|s| s.store.clone())?;
+        rel.load(store.as_ref())?;
         if only_if_loaded && !rel.loaded {
             return Ok(());
         }
         let since = if rel.loaded { rel.version } else { 0 };
         let d = self.call::<RelationSync>(&SyncRequest { since }).await?;
-        rel.apply(d);
-        Ok(())
+        let change = rel.apply(d);
+        store.apply_relations(&change)
     }
 
     /// Run `f` on the lists, fetched first when they never were.
     async fn with_lists<T>(&self, f: impl FnOnce(&Relations) -> T) -> Result<T> {
         let rel = self.relations()?;
         let mut rel = rel.lock().await;
+        let store = self.slot(|s| s.store.clone())?;
+        rel.load(store.as_ref())?;
         if !rel.loaded {
             self.sync_relations(&mut rel, false).await?;
         }
@@ -363,7 +442,11 @@ impl Client {
             PendencyPage {
                 start_time: Some(0),
                 unread_num: Some(unread as u64),
-                current_seq: Some(if next < matching.len() { next as u64 } else { 0 }),
+                current_seq: Some(if next < matching.len() {
+                    next as u64
+                } else {
+                    0
+                }),
                 pendency_info_array: Some(page),
             }
         })

@@ -47,6 +47,11 @@ pub trait LocalStore: Send + Sync {
 
     /// Store a message being sent (status Sending), before the server has it. Returns its
     /// local unique id.
+    /// The relationship lists kept: (list, id, JSON body) of every entry.
+    fn relations(&self) -> Result<Vec<(String, String, String)>, SdkError>;
+    /// Apply a change of the relationship lists and the version it brings, in one
+    /// transaction.
+    fn apply_relations(&self, change: &RelationChange) -> Result<(), SdkError>;
     /// The cached profiles of `users` (those cached), in the order asked.
     fn profiles(
         &self,
@@ -342,3 +347,19 @@ pub const GROUP_CURSOR_PREFIX: &str = "group_seq\n";
 
 /// The state key set once the cache was started from the server's conversation list.
 pub const BOOTSTRAPPED: &str = "bootstrapped";
+
+/// State keys: the relation version the kept lists are at (0: never fetched), and up to when
+/// incoming friend requests were read.
+pub const RELATION_VERSION: &str = "relation_version";
+pub const RELATION_READ_TIME: &str = "relation_read_time";
+
+/// A change of the kept relationship lists: entries removed and put, as (list, id[, body]);
+/// `replace`: everything kept before goes first (a whole fetch).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RelationChange {
+    pub replace: bool,
+    pub removed: Vec<(String, String)>,
+    pub put: Vec<(String, String, String)>,
+    pub version: u64,
+    pub read_time: u64,
+}

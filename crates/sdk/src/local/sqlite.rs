@@ -14,7 +14,10 @@ use opentim_model::message::Message;
 use opentim_model::profile::UserProfile;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{Applied, Deletion, LocalStore, Mark, MarkAt, Search, SearchGroup, Seed, CURSOR};
+use super::{
+    Applied, Deletion, LocalStore, Mark, MarkAt, RelationChange, Search, SearchGroup, Seed, CURSOR,
+    RELATION_READ_TIME, RELATION_VERSION,
+};
 use crate::error::SdkError;
 
 /// The searchable text of a message body (SQL over the JSON column `$b`): the words of its
@@ -116,6 +119,10 @@ const MIGRATIONS: &[&str] = &[
     ),
     // 7: user profiles as last read from the server (the profile as JSON).
     "CREATE TABLE profiles (user_id TEXT PRIMARY KEY, body TEXT NOT NULL);",
+    // 8: the user's friends, blacklist, friend requests and friend groups as of the relation
+    // version in `state` (each entry's JSON; a group's body is empty).
+    "CREATE TABLE relations (list TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
+                             PRIMARY KEY (list, id));",
 ];
 
 /// `messages.status` of a message deleted from this device: the row stays (a tombstone), so the
@@ -287,6 +294,45 @@ impl LocalStore for SqliteStore {
 
     fn set_state(&self, key: &str, value: u64) -> Result<(), SdkError> {
         set_state(&self.lock(), key, value)
+    }
+
+    fn relations(&self) -> Result<Vec<(String, String, String)>, SdkError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached("SELECT list, id, body FROM relations")
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(db)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db)
+    }
+
+    fn apply_relations(&self, change: &RelationChange) -> Result<(), SdkError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(db)?;
+        {
+            let mut put = tx
+                .prepare_cached(
+                    "INSERT INTO relations (list, id, body) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (list, id) DO UPDATE SET body = excluded.body",
+                )
+                .map_err(db)?;
+            let mut drop = tx
+                .prepare_cached("DELETE FROM relations WHERE list = ?1 AND id = ?2")
+                .map_err(db)?;
+            if change.replace {
+                tx.execute("DELETE FROM relations", []).map_err(db)?;
+            }
+            for (list, id) in &change.removed {
+                drop.execute(params![list, id]).map_err(db)?;
+            }
+            for (list, id, body) in &change.put {
+                put.execute(params![list, id, body]).map_err(db)?;
+            }
+        }
+        set_state(&tx, RELATION_VERSION, change.version)?;
+        set_state(&tx, RELATION_READ_TIME, change.read_time)?;
+        tx.commit().map_err(db)
     }
 
     fn profiles(&self, users: &[String]) -> Result<Vec<UserProfile>, SdkError> {

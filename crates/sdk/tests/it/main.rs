@@ -8,6 +8,7 @@ mod blacklist;
 mod cluster;
 mod conversations;
 mod faults;
+mod friends;
 mod group_admin;
 mod group_messages;
 mod group_rules;

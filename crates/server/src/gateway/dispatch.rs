@@ -291,7 +291,9 @@ impl Table {
                 Ok(Empty {})
             }),
             route::<CheckFriends, _, _>(false, |services, caller, req| async move {
-                let check_type = req.check_type.unwrap_or(opentim_model::enums::FriendType::BOTH);
+                let check_type = req
+                    .check_type
+                    .unwrap_or(opentim_model::enums::FriendType::BOTH);
                 let users = req.identifier_array.unwrap_or_default();
                 let results = services
                     .friendship
@@ -312,15 +314,24 @@ impl Table {
                 Ok(ResultsResponse { results })
             }),
             route::<DeleteFriendGroups, _, _>(false, |services, caller, req| async move {
-                services.friendship.delete_groups(&caller.user, req.names).await?;
+                services
+                    .friendship
+                    .delete_groups(&caller.user, req.names)
+                    .await?;
                 Ok(Empty {})
             }),
             route::<DeleteRequests, _, _>(false, |services, caller, req| async move {
-                let results = services.friendship.delete_requests(&caller.user, req).await?;
+                let results = services
+                    .friendship
+                    .delete_requests(&caller.user, req)
+                    .await?;
                 Ok(ResultsResponse { results })
             }),
             route::<RequestsRead, _, _>(false, |services, caller, req| async move {
-                services.friendship.requests_read(&caller.user, req.time).await?;
+                services
+                    .friendship
+                    .requests_read(&caller.user, req.time)
+                    .await?;
                 Ok(Empty {})
             }),
             route::<RelationSync, _, _>(false, |services, caller, req| async move {

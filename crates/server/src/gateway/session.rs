@@ -91,7 +91,12 @@ pub async fn serve(gw: Arc<Gateway>, mut socket: WebSocket, mut shutdown: watch:
     // A user exists from their first login on.
     if let Err(e) = gw.services.account.register(&ok.user).await {
         send_text(&mut socket, reply_for(id, &e)).await;
-        close(&mut socket, 1011, "the store is unavailable; try again later").await;
+        close(
+            &mut socket,
+            1011,
+            "the store is unavailable; try again later",
+        )
+        .await;
         return;
     }
     let mut reg = gw.delivery.open_session(&ok.user, ok.platform).await;

@@ -36,7 +36,11 @@ pub struct AccountService {
 }
 
 impl AccountService {
-    pub fn new(config: Arc<Config>, accounts: Arc<dyn AccountStore>, metrics: Arc<Metrics>) -> Self {
+    pub fn new(
+        config: Arc<Config>,
+        accounts: Arc<dyn AccountStore>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         AccountService {
             config,
             accounts,

@@ -185,7 +185,8 @@ pub trait FriendStore: Send + Sync + 'static {
 }
 
 /// A relation version for `owner`: the next one (created at 1).
-pub(crate) const NEXT_VERSION: &str = "INSERT INTO relation_versions (owner, version) VALUES ($1, 1)
+pub(crate) const NEXT_VERSION: &str =
+    "INSERT INTO relation_versions (owner, version) VALUES ($1, 1)
      ON CONFLICT (owner) DO UPDATE SET version = relation_versions.version + 1
      RETURNING version";
 
@@ -216,8 +217,7 @@ pub(crate) const DROP_GROUP: &str = "DELETE FROM friend_groups WHERE owner = $1 
 pub(crate) const READ_TIME: &str =
     "UPDATE relation_versions SET read_time = $1 WHERE owner = $2 AND read_time < $1";
 /// (`$1` version, `$2` owner, `$3` friend.)
-pub(crate) const TOUCH: &str =
-    "UPDATE friends SET version = $1 WHERE owner = $2 AND friend = $3";
+pub(crate) const TOUCH: &str = "UPDATE friends SET version = $1 WHERE owner = $2 AND friend = $3";
 pub(crate) const PUT_GONE: &str = "INSERT INTO relation_gone (owner, kind, item, version)
      VALUES ($1, $2, $3, $4)
      ON CONFLICT (owner, kind, item) DO UPDATE SET version = excluded.version";

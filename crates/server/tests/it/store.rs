@@ -7,9 +7,8 @@ use opentim_model::enums::{ConvType, MsgStatus};
 use opentim_model::message::Message;
 use opentim_protocol::InboxItem;
 use opentim_server::store::{
-    Backend as Store, Cap, Edit, FriendRow, GroupRow, InboxStore, MessageStore, NewC2c,
-    NewGroup, NewGroupMessage, ReadMark, RelationDelta, RelationLimits, RequestRow, StoreError,
-    GONE_FRIEND,
+    Backend as Store, Cap, Edit, FriendRow, GroupRow, InboxStore, MessageStore, NewC2c, NewGroup,
+    NewGroupMessage, ReadMark, RelationDelta, RelationLimits, RequestRow, StoreError, GONE_FRIEND,
 };
 
 fn msg(from: &str, to: &str, id: &str) -> NewC2c {
@@ -1207,7 +1206,10 @@ pub async fn blacklists_hold_their_cap_and_order(store: Arc<dyn Store>) {
         "{over:?}"
     );
     assert!(store.is_blocked("bob", "a").await.unwrap());
-    assert!(!store.is_blocked("bob", "c").await.unwrap(), "nothing of it stored");
+    assert!(
+        !store.is_blocked("bob", "c").await.unwrap(),
+        "nothing of it stored"
+    );
     assert!(!store.is_blocked("a", "bob").await.unwrap(), "one way");
     let list: Vec<String> = store
         .blocked("bob")
@@ -1266,7 +1268,10 @@ pub async fn relation_changes_are_versioned_and_capped(store: Arc<dyn Store>) {
     assert_eq!(d.version, 1, "one version per change and owner");
     assert_eq!(d.friends.len(), 1);
     assert_eq!(d.friends[0].groups, ["g1"]);
-    assert_eq!(d.friends[0].custom, [("Tag_SNS_Custom_k".to_owned(), "v".to_owned())]);
+    assert_eq!(
+        d.friends[0].custom,
+        [("Tag_SNS_Custom_k".to_owned(), "v".to_owned())]
+    );
     assert_eq!(d.groups, ["g1"]);
     assert_eq!(d.requests.len(), 1);
     assert!(!d.requests[0].incoming);
@@ -1287,10 +1292,19 @@ pub async fn relation_changes_are_versioned_and_capped(store: Arc<dyn Store>) {
     assert_eq!(d.version, 2);
     assert!(d.friends.is_empty() && d.groups.is_empty() && d.requests.is_empty());
     assert_eq!(d.gone, [(GONE_FRIEND, "bob".to_owned())]);
-    assert_eq!(store.who_have(vec!["alice".into(), "bob".into()], "alice").await.unwrap(), ["bob"]);
+    assert_eq!(
+        store
+            .who_have(vec!["alice".into(), "bob".into()], "alice")
+            .await
+            .unwrap(),
+        ["bob"]
+    );
     assert_eq!(store.friend_owners("alice").await.unwrap(), ["bob"]);
     // Adding back clears the tombstone; a touch brings the row again.
-    store.relate(vec![friend("alice", "bob", 9)], LIMITS).await.unwrap();
+    store
+        .relate(vec![friend("alice", "bob", 9)], LIMITS)
+        .await
+        .unwrap();
     let d = store.delta("alice", 2).await.unwrap();
     assert_eq!((d.friends.len(), d.gone.len()), (1, 0));
     store
@@ -1315,7 +1329,16 @@ pub async fn relation_changes_are_versioned_and_capped(store: Arc<dyn Store>) {
             LIMITS,
         )
         .await;
-    assert!(matches!(over, Err(StoreError::LimitReached { cap: Cap::Friends, .. })), "{over:?}");
+    assert!(
+        matches!(
+            over,
+            Err(StoreError::LimitReached {
+                cap: Cap::Friends,
+                ..
+            })
+        ),
+        "{over:?}"
+    );
     assert_eq!(store.friends("alice", vec![]).await.unwrap().len(), 1);
     // Read time only moves forward.
     for t in [50, 40] {
@@ -1335,7 +1358,10 @@ pub async fn relation_changes_are_versioned_and_capped(store: Arc<dyn Store>) {
     assert!(store.register("zed", 7).await.unwrap());
     assert!(!store.register("zed", 8).await.unwrap());
     assert_eq!(
-        store.existing(vec!["zed".into(), "nobody".into()]).await.unwrap(),
+        store
+            .existing(vec!["zed".into(), "nobody".into()])
+            .await
+            .unwrap(),
         [true, false]
     );
 }
@@ -1349,16 +1375,34 @@ pub async fn c2c_messages_reach_only_existing_accounts(store: Arc<dyn Store>) {
     m.friends_only = true;
     let r = store.append_c2c(m.clone()).await;
     assert!(
-        matches!(r, Err(StoreError::NotFriends { peer_has_sender: false, sender_has_peer: false })),
+        matches!(
+            r,
+            Err(StoreError::NotFriends {
+                peer_has_sender: false,
+                sender_has_peer: false
+            })
+        ),
         "{r:?}"
     );
-    store.relate(vec![friend("bob", "alice", 1)], LIMITS).await.unwrap();
+    store
+        .relate(vec![friend("bob", "alice", 1)], LIMITS)
+        .await
+        .unwrap();
     let r = store.append_c2c(m.clone()).await;
     assert!(
-        matches!(r, Err(StoreError::NotFriends { peer_has_sender: true, sender_has_peer: false })),
+        matches!(
+            r,
+            Err(StoreError::NotFriends {
+                peer_has_sender: true,
+                sender_has_peer: false
+            })
+        ),
         "{r:?}"
     );
-    store.relate(vec![friend("alice", "bob", 1)], LIMITS).await.unwrap();
+    store
+        .relate(vec![friend("alice", "bob", 1)], LIMITS)
+        .await
+        .unwrap();
     store.append_c2c(m).await.unwrap();
 }
 
@@ -1401,7 +1445,10 @@ macro_rules! conformance {
 }
 
 async fn sqlite(dir: &std::path::Path) -> Arc<dyn Store> {
-    with_users(Arc::new(opentim_server::store::SqliteStore::open(dir, "full", 64).unwrap())).await
+    with_users(Arc::new(
+        opentim_server::store::SqliteStore::open(dir, "full", 64).unwrap(),
+    ))
+    .await
 }
 
 /// A PostgreSQL store in a schema of its own, so test runs never see each other's data.

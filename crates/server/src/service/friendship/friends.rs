@@ -135,7 +135,10 @@ impl FriendshipService {
                 format!("{target} blocked you"),
             );
         }
-        let have = self.rows_of(me, vec![target.clone()]).await?.remove(&target);
+        let have = self
+            .rows_of(me, vec![target.clone()])
+            .await?
+            .remove(&target);
         let has_me = self.rows_of(&target, vec![me.to_owned()]).await?.remove(me);
         let both = ask.friend_type == FriendType::BOTH;
         if have.is_some() && (!both || has_me.is_some()) {
@@ -374,7 +377,11 @@ impl FriendshipService {
     pub async fn modify(&self, user: &UserId, p: FriendshipModifyFriendProfileParam) -> Result<()> {
         let me = user.as_str();
         let friend = p.identifier.unwrap_or_default();
-        let Some(mut row) = self.rows_of(me, vec![friend.clone()]).await?.remove(&friend) else {
+        let Some(mut row) = self
+            .rows_of(me, vec![friend.clone()])
+            .await?
+            .remove(&friend)
+        else {
             return Err(invalid(format!("{friend:?} is not your friend")));
         };
         let item = p.item.unwrap_or_default();
@@ -406,7 +413,10 @@ impl FriendshipService {
         }
         for f in item.custom_string_array.clone().unwrap_or_default() {
             let key = f.key.unwrap_or_default();
-            let key = key.strip_prefix(SNS_CUSTOM_PREFIX).unwrap_or(&key).to_owned();
+            let key = key
+                .strip_prefix(SNS_CUSTOM_PREFIX)
+                .unwrap_or(&key)
+                .to_owned();
             let value = f.value.unwrap_or_default();
             if key.is_empty() || key.len() > c.max_profile_custom_key_bytes {
                 return Err(invalid(format!(
@@ -519,7 +529,11 @@ impl FriendshipService {
     }
 
     /// The friend data and relation of each of `users`.
-    pub async fn info(&self, user: &UserId, users: Vec<String>) -> Result<Vec<FriendInfoGetResult>> {
+    pub async fn info(
+        &self,
+        user: &UserId,
+        users: Vec<String>,
+    ) -> Result<Vec<FriendInfoGetResult>> {
         self.users_of(&users)?;
         let relations = self.relations(user, &users).await?;
         let mine = self.rows_of(user.as_str(), users.clone()).await?;

@@ -103,11 +103,17 @@ impl FriendshipService {
         match cap {
             Cap::Friends if mine => (
                 codes::ERR_SVR_FRIENDSHIP_COUNT_LIMIT,
-                format!("you have {} friends, the most there may be (max_friends)", c.max_friends),
+                format!(
+                    "you have {} friends, the most there may be (max_friends)",
+                    c.max_friends
+                ),
             ),
             Cap::Friends => (
                 codes::ERR_SVR_FRIENDSHIP_PEER_FRIEND_LIMIT,
-                format!("{owner} has {} friends, the most there may be (max_friends)", c.max_friends),
+                format!(
+                    "{owner} has {} friends, the most there may be (max_friends)",
+                    c.max_friends
+                ),
             ),
             Cap::IncomingRequests => (
                 codes::ERR_SVR_FRIENDSHIP_PENDENCY_LIMIT,
@@ -126,7 +132,10 @@ impl FriendshipService {
             ),
             Cap::Blocked => (
                 codes::ERR_SVR_FRIENDSHIP_BLACKLIST_LIMIT,
-                format!("the blacklist holds at most {} users (max_blacklist)", c.max_blacklist),
+                format!(
+                    "the blacklist holds at most {} users (max_blacklist)",
+                    c.max_blacklist
+                ),
             ),
         }
     }
@@ -171,7 +180,10 @@ impl FriendshipService {
     fn text(&self, what: &str, v: Option<String>, max: usize) -> Result<String> {
         let v = v.unwrap_or_default();
         match v.len() > max {
-            true => Err(invalid(format!("{what} is {} bytes; the limit is {max}", v.len()))),
+            true => Err(invalid(format!(
+                "{what} is {} bytes; the limit is {max}",
+                v.len()
+            ))),
             false => Ok(v),
         }
     }
@@ -239,8 +251,10 @@ impl FriendshipService {
             .profiles(users.clone())
             .await
             .map_err(Error::internal("read the profiles"))?;
-        let mut out: HashMap<String, UserProfile> =
-            rows.iter().map(|r| (r.user.clone(), profile_info(r))).collect();
+        let mut out: HashMap<String, UserProfile> = rows
+            .iter()
+            .map(|r| (r.user.clone(), profile_info(r)))
+            .collect();
         for u in users {
             out.entry(u.clone()).or_insert_with(|| {
                 profile_info(&ProfileRow {

@@ -301,10 +301,12 @@ impl MessageService {
                 // The store keeps the rules of who may send whom with the message's write.
                 Some(Err(e)) => {
                     let to = to.as_ref().map_or("the receiver", |t| t.as_str());
-                    Err(crate::service::account::c2c_refusal(&e, to).unwrap_or(Error::Internal {
-                        what: "store the message",
-                        source: e,
-                    }))
+                    Err(
+                        crate::service::account::c2c_refusal(&e, to).unwrap_or(Error::Internal {
+                            what: "store the message",
+                            source: e,
+                        }),
+                    )
                 }
                 None => Err(Error::Internal {
                     what: "store the message",

@@ -85,9 +85,9 @@ impl Writer {
                 f.add_time as i64,
                 version
             ])?,
-            Edit::Unfriend { owner, friend } => {
-                c.prepare_cached(DROP_FRIEND)?.execute(params![owner, friend])?
-            }
+            Edit::Unfriend { owner, friend } => c
+                .prepare_cached(DROP_FRIEND)?
+                .execute(params![owner, friend])?,
             Edit::Request(r) => c.prepare_cached(PUT_REQUEST)?.execute(params![
                 r.owner,
                 r.other,
@@ -104,21 +104,23 @@ impl Writer {
                 owner,
                 other,
                 incoming,
-            } => c
-                .prepare_cached(DROP_REQUEST)?
-                .execute(params![owner, other, *incoming as i32])?,
-            Edit::Block { owner, user, time } => c
-                .prepare_cached(PUT_BLOCK)?
-                .execute(params![owner, user, *time as i64, version])?,
-            Edit::Unblock { owner, user } => {
-                c.prepare_cached(DROP_BLOCK)?.execute(params![owner, user])?
+            } => {
+                c.prepare_cached(DROP_REQUEST)?
+                    .execute(params![owner, other, *incoming as i32])?
             }
+            Edit::Block { owner, user, time } => {
+                c.prepare_cached(PUT_BLOCK)?
+                    .execute(params![owner, user, *time as i64, version])?
+            }
+            Edit::Unblock { owner, user } => c
+                .prepare_cached(DROP_BLOCK)?
+                .execute(params![owner, user])?,
             Edit::Group { owner, name } => c
                 .prepare_cached(PUT_GROUP)?
                 .execute(params![owner, name, version])?,
-            Edit::DropGroup { owner, name } => {
-                c.prepare_cached(DROP_GROUP)?.execute(params![owner, name])?
-            }
+            Edit::DropGroup { owner, name } => c
+                .prepare_cached(DROP_GROUP)?
+                .execute(params![owner, name])?,
             Edit::ReadTime { owner, time } => c
                 .prepare_cached(READ_TIME)?
                 .execute(params![*time as i64, owner])?,
@@ -260,8 +262,8 @@ impl FriendStore for SqliteStore {
     async fn friend_groups(&self, owner: &str) -> Result<Vec<String>> {
         let owner = owner.to_owned();
         self.read(move |conn| {
-            let mut stmt =
-                conn.prepare_cached("SELECT name FROM friend_groups WHERE owner = ?1 ORDER BY name")?;
+            let mut stmt = conn
+                .prepare_cached("SELECT name FROM friend_groups WHERE owner = ?1 ORDER BY name")?;
             let out = stmt.query_map([owner], |r| r.get(0))?.collect();
             out
         })
@@ -294,7 +296,9 @@ impl FriendStore for SqliteStore {
         let since = since.min(i64::MAX as u64) as i64;
         self.read(move |conn| {
             let (version, read_time) = conn
-                .prepare_cached("SELECT version, read_time FROM relation_versions WHERE owner = ?1")?
+                .prepare_cached(
+                    "SELECT version, read_time FROM relation_versions WHERE owner = ?1",
+                )?
                 .query_row([&owner], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
                 .optional()?
                 .unwrap_or((0, 0));
@@ -307,7 +311,9 @@ impl FriendStore for SqliteStore {
                 })?,
                 requests: rows(conn, DELTA_REQUESTS, &owner, since, request_row)?,
                 groups: rows(conn, DELTA_GROUPS, &owner, since, |r| r.get(0))?,
-                gone: rows(conn, DELTA_GONE, &owner, since, |r| Ok((r.get(0)?, r.get(1)?)))?,
+                gone: rows(conn, DELTA_GONE, &owner, since, |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?,
             })
         })
         .await
