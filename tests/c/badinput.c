@@ -673,6 +673,59 @@ int main(int argc, char** argv) {
     expect_async("TIMGroupHandlePendency(a pendency that does not exist)", rc, &w,
         10004 /* ERR_SVR_GROUP_INVALID_PARAMETERS */);
     waiter_destroy(&w);
+    /* ---- friendship ------------------------------------------------------------------------ */
+    expect_rejected("TIMFriendshipAddFriend(NULL)", TIMFriendshipAddFriend(NULL, must_not_fire, "fadd-null"),
+        TIM_ERR_PARAM, "fadd-null");
+    expect_rejected("TIMFriendshipAddFriend(json \"{\")", TIMFriendshipAddFriend("{", must_not_fire, "fadd-bad"),
+        TIM_ERR_JSON, "fadd-bad");
+    expect_rejected("TIMFriendshipAddFriend([1]) (not an object)",
+        TIMFriendshipAddFriend("[1]", must_not_fire, "fadd-array"), TIM_ERR_JSON, "fadd-array");
+    expect_rejected("TIMFriendshipHandleFriendAddRequest(NULL)",
+        TIMFriendshipHandleFriendAddRequest(NULL, must_not_fire, "fhandle-null"), TIM_ERR_PARAM, "fhandle-null");
+    expect_rejected("TIMFriendshipModifyFriendProfile(json \"{\")",
+        TIMFriendshipModifyFriendProfile("{", must_not_fire, "fmodify-bad"), TIM_ERR_JSON, "fmodify-bad");
+    expect_rejected("TIMFriendshipDeleteFriend(NULL)", TIMFriendshipDeleteFriend(NULL, must_not_fire, "fdel-null"),
+        TIM_ERR_PARAM, "fdel-null");
+    expect_rejected("TIMFriendshipCheckFriendType(json \"[\")",
+        TIMFriendshipCheckFriendType("[", must_not_fire, "fcheck-bad"), TIM_ERR_JSON, "fcheck-bad");
+    expect_rejected("TIMFriendshipCreateFriendGroup(NULL)",
+        TIMFriendshipCreateFriendGroup(NULL, must_not_fire, "fgcreate-null"), TIM_ERR_PARAM, "fgcreate-null");
+    expect_rejected("TIMFriendshipGetFriendGroupList({}) (not an array)",
+        TIMFriendshipGetFriendGroupList("{}", must_not_fire, "fglist-object"), TIM_ERR_JSON, "fglist-object");
+    expect_rejected("TIMFriendshipModifyFriendGroup(NULL)",
+        TIMFriendshipModifyFriendGroup(NULL, must_not_fire, "fgmodify-null"), TIM_ERR_PARAM, "fgmodify-null");
+    expect_rejected("TIMFriendshipDeleteFriendGroup(json \"[\")",
+        TIMFriendshipDeleteFriendGroup("[", must_not_fire, "fgdel-bad"), TIM_ERR_JSON, "fgdel-bad");
+    expect_rejected("TIMFriendshipGetPendencyList(NULL)",
+        TIMFriendshipGetPendencyList(NULL, must_not_fire, "fpend-null"), TIM_ERR_PARAM, "fpend-null");
+    expect_rejected("TIMFriendshipDeletePendency(json \"{\")",
+        TIMFriendshipDeletePendency("{", must_not_fire, "fpenddel-bad"), TIM_ERR_JSON, "fpenddel-bad");
+    expect_rejected("TIMFriendshipSearchFriends(NULL)",
+        TIMFriendshipSearchFriends(NULL, must_not_fire, "fsearch-null"), TIM_ERR_PARAM, "fsearch-null");
+    expect_rejected("TIMFriendshipGetFriendsInfo(json \"[\")",
+        TIMFriendshipGetFriendsInfo("[", must_not_fire, "finfo-bad"), TIM_ERR_JSON, "finfo-bad");
+    expect_rejected("TIMFriendshipAddToBlackList(NULL)",
+        TIMFriendshipAddToBlackList(NULL, must_not_fire, "fblock-null"), TIM_ERR_PARAM, "fblock-null");
+    expect_rejected("TIMFriendshipDeleteFromBlackList({}) (not an array)",
+        TIMFriendshipDeleteFromBlackList("{}", must_not_fire, "funblock-object"), TIM_ERR_JSON, "funblock-object");
+    TIMSetOnAddFriendCallback(NULL, NULL);
+    TIMSetOnDeleteFriendCallback(NULL, NULL);
+    TIMSetUpdateFriendProfileCallback(NULL, NULL);
+    TIMSetFriendAddRequestCallback(NULL, NULL);
+    TIMSetFriendApplicationListDeletedCallback(NULL, NULL);
+    TIMSetFriendApplicationListReadCallback(NULL, NULL);
+    TIMSetFriendBlackListAddedCallback(NULL, NULL);
+    TIMSetFriendBlackListDeletedCallback(NULL, NULL);
+    waiter_init(&w);
+    rc = TIMFriendshipCreateFriendGroup("{\"friendship_create_friend_group_param_name_array\":"
+                                        "[\"a friend group name longer than thirty bytes\"]}", on_comm, &w);
+    expect_async("TIMFriendshipCreateFriendGroup(a name over max_friend_group_name_bytes)", rc, &w,
+        30001 /* ERR_SVR_FRIENDSHIP_INVALID_PARAMETERS */);
+    waiter_destroy(&w);
+    waiter_init(&w);
+    rc = TIMFriendshipSearchFriends("{\"friendship_search_param_keyword_list\":[]}", on_comm, &w);
+    expect_async("TIMFriendshipSearchFriends(no keywords)", rc, &w, 6017 /* ERR_INVALID_PARAMETERS */);
+    waiter_destroy(&w);
     expect_rejected("TIMConvGetConvInfo(NULL)", TIMConvGetConvInfo(NULL, must_not_fire, "convinfo-null"),
         TIM_ERR_PARAM, "convinfo-null");
     expect_rejected("TIMConvGetConvInfo(\"{}\") (not an array)",

@@ -84,19 +84,6 @@ const char* const kPendencyKeys[] = {
     "group_pendency_handle_result", "group_pendency_handled", "group_pendency_pendency_type",
     "group_pendency_to_identifier", "group_pendency_to_user_defined_data"};
 
-#define KEYS(array) array, sizeof(array) / sizeof(array[0])
-
-// Checks `value` has exactly the keys of the seed's example `what`.
-bool CheckKeys(const char* what, const Json::Value& value, const char* const* keys, size_t n) {
-    if (SameKeys(value, keys, n)) return true;
-    std::string got;
-    if (value.isObject()) {
-        for (const std::string& k : value.getMemberNames()) got += k + " ";
-    }
-    FAILF("%s: key set differs from the seed's example: got { %s}", what, got.c_str());
-    return false;
-}
-
 // ---------------------------------------------------------------------------------------------
 // What arrives: messages (TIMAddRecvNewMsgCallback) and tips (TIMSetGroupTipsEventCallback)
 
@@ -203,39 +190,6 @@ bool WaitTip(TIMGroupTipType type, const std::string& group, const std::function
 }
 
 bool Any(const Json::Value&) { return true; }
-
-// Runs one call that answers through TIMCommCallback; parses its JSON when `out` is given.
-bool Call(const char* what, const std::function<int(TIMCommCallback, const void*)>& call, Json::Value* out,
-          int32_t want_code = 0) {
-    Pending p;
-    p.what = what;
-    int rc = call(OnComm, &p);
-    if (rc != TIM_SUCC) {
-        FAILF("%s returned %d", what, rc);
-        return false;
-    }
-    if (want_code != 0) {
-        if (!p.Wait(kWaitSeconds)) {
-            FAILF("%s: no callback within %d s", what, kWaitSeconds);
-            return false;
-        }
-        if (p.code != want_code) {
-            FAILF("%s: code %d (\"%s\"), expected %d", what, p.code, p.desc.c_str(), want_code);
-            return false;
-        }
-        logf("%s refused as expected: %d %s", what, p.code, p.desc.c_str());
-        return true;
-    }
-    if (!WaitOk(p)) return false;
-    if (out != nullptr) {
-        std::string error;
-        if (!ParseJson(p.json.c_str(), *out, error)) {
-            FAILF("%s: json_params is not JSON: %s", what, error.c_str());
-            return false;
-        }
-    }
-    return true;
-}
 
 bool SendText(const std::string& group, const std::string& text, int32_t want_code) {
     Json::Value elem;

@@ -11,13 +11,14 @@
 #
 # Checks:
 #   build: header_smoke.c / header_smoke.cpp (linked into a shared object with --no-undefined, so
-#          every API symbol they use must resolve in libImSDK.so), chat.cpp, group.cpp, badinput.c, and
-#          chat / badinput again with -fsanitize=address,undefined;
+#          every API symbol they use must resolve in libImSDK.so), chat.cpp, group.cpp,
+#          friend.cpp, badinput.c, and chat / badinput again with -fsanitize=address,undefined;
 #   run:   chat recv + chat send online (20 messages + 1 custom), offline delivery (5 messages
 #          sent while the receiver is logged out, delivered exactly once at its next login),
 #          badinput, then the same under ASan/UBSan with fresh users, the group scenario of
-#          group.cpp (an owner and a member process), 40-byte user ids against
-#          a second server started with --max-user-id-bytes 64, 150 messages across a restart
+#          group.cpp (an owner and a member process), the friendship scenario of friend.cpp (a
+#          target and a requester process), 40-byte user ids against a second server started
+#          with --max-user-id-bytes 64, 150 messages across a restart
 #          of a PostgreSQL of the script's own (OPENTIM_TEST_PG_BINDIR), 150 messages from one
 #          node to another across a kill and restart of a nats-server of the script's own
 #          (OPENTIM_TEST_NATS_SERVER), and finally a graceful server stop on SIGTERM.
@@ -126,6 +127,8 @@ build "build chat.cpp" "$WORK/build-chat.log" \
     g++ -std=c++11 "${COMMON[@]}" "${JSONCPP_CFLAGS[@]}" "$SRC/chat.cpp" "${LINK[@]}" "${JSONCPP_LIBS[@]}" -pthread -o "$BIN/chat"
 build "build group.cpp" "$WORK/build-group.log" \
     g++ -std=c++11 "${COMMON[@]}" "${JSONCPP_CFLAGS[@]}" "$SRC/group.cpp" "${LINK[@]}" "${JSONCPP_LIBS[@]}" -pthread -o "$BIN/group"
+build "build friend.cpp" "$WORK/build-friend.log" \
+    g++ -std=c++11 "${COMMON[@]}" "${JSONCPP_CFLAGS[@]}" "$SRC/friend.cpp" "${LINK[@]}" "${JSONCPP_LIBS[@]}" -pthread -o "$BIN/friend"
 build "build badinput.c" "$WORK/build-badinput.log" \
     gcc -std=c99 "${COMMON[@]}" "$SRC/badinput.c" "${LINK[@]}" -pthread -o "$BIN/badinput"
 # Sanitizer builds: the programs are instrumented, libImSDK.so (Rust) is the same uninstrumented
@@ -278,32 +281,41 @@ else
     check "badinput (ASan+UBSan)" skip_fail badinput-asan
 fi
 
-# run_group TAG OWNER MEMBER GROUP: the owner creates the group first, then the member asks to join.
-run_group() {
-    local tag="$1" owner="$2" member="$3" group="$4"
-    local olog="$WORK/$tag-owner.log" mlog="$WORK/$tag-member.log" opid orc=0 mrc=0
-    timeout 120 "$BIN/group" owner "$owner" "${SIG[$owner]}" "$SERVER" "$WORK/$tag-$owner-data" "$group" "$member" >"$olog" 2>&1 &
-    opid=$!
-    BG_PIDS+=("$opid")
-    if ! wait_for_line "$olog" "^group created" "$opid"; then
-        echo "--- $tag: the owner did not create the group:"; cat "$olog"
-        wait "$opid" 2>/dev/null || true
+# run_duo TAG PROGRAM READY FIRST_MODE FIRST_USER SECOND_MODE SECOND_USER ARG: two processes of
+# PROGRAM ("PROGRAM MODE USER SIG SERVER DATADIR ARG OTHER_USER"); the second starts once the
+# first printed a line matching READY, and each must end with "<MODE> ok".
+run_duo() {
+    local tag="$1" program="$2" ready="$3" m1="$4" u1="$5" m2="$6" u2="$7" arg="$8"
+    local log1="$WORK/$tag-$m1.log" log2="$WORK/$tag-$m2.log" pid1 rc1=0 rc2=0
+    timeout 120 "$BIN/$program" "$m1" "$u1" "${SIG[$u1]}" "$SERVER" "$WORK/$tag-$u1-data" "$arg" "$u2" >"$log1" 2>&1 &
+    pid1=$!
+    BG_PIDS+=("$pid1")
+    if ! wait_for_line "$log1" "$ready" "$pid1"; then
+        echo "--- $tag: the $m1 did not get ready:"; cat "$log1"
+        wait "$pid1" 2>/dev/null || true
         return 1
     fi
-    timeout 120 "$BIN/group" member "$member" "${SIG[$member]}" "$SERVER" "$WORK/$tag-$member-data" "$group" "$owner" >"$mlog" 2>&1 || mrc=$?
-    wait "$opid" || orc=$?
-    if [[ $orc -ne 0 || $mrc -ne 0 ]] || ! grep -q "^owner ok\$" "$olog" || ! grep -q "^member ok\$" "$mlog"; then
-        echo "--- $tag: owner exit $orc:"; cat "$olog"
-        echo "--- $tag: member exit $mrc:"; cat "$mlog"
+    timeout 120 "$BIN/$program" "$m2" "$u2" "${SIG[$u2]}" "$SERVER" "$WORK/$tag-$u2-data" "$arg" "$u1" >"$log2" 2>&1 || rc2=$?
+    wait "$pid1" || rc1=$?
+    if [[ $rc1 -ne 0 || $rc2 -ne 0 ]] || ! grep -q "^$m1 ok\$" "$log1" || ! grep -q "^$m2 ok\$" "$log2"; then
+        echo "--- $tag: $m1 exit $rc1:"; cat "$log1"
+        echo "--- $tag: $m2 exit $rc2:"; cat "$log2"
         return 1
     fi
-    echo "    $(grep -c '^notice\|^tip' "$olog") notices and tips checked by the owner, $(grep -c '^notice\|^tip' "$mlog") by the member"
+    echo "    $(grep -c '^notice\|^tip\|^callback\|with the seed' "$log1") notices, tips, callbacks and key sets checked by the $m1, $(grep -c '^notice\|^tip\|^callback\|with the seed' "$log2") by the $m2"
 }
 if have group; then
     check "group: join with approval, tips and notices with the seed's key sets, rename, mute, quit" \
-        run_group group user5 user6 opentim-c-group
+        run_duo group group "^group created" owner user5 member user6 opentim-c-group
 else
     check "group" skip_fail group
+fi
+if have friend; then
+    for u in friend-a friend-b; do SIG[$u]="$(sig "$u")"; done
+    check "friendship: request, agree and add, profiles, remarks, friend groups, delete, blacklist, callbacks; the seed's key sets" \
+        run_duo friend friend "^ready" target friend-b requester friend-a friend-stranger
+else
+    check "friendship" skip_fail friend
 fi
 
 # ---- a server configured for longer user ids ------------------------------------------------------

@@ -1,7 +1,8 @@
-// tim_test.hpp - helpers shared by the C++ test programs of tests/c (chat.cpp, group.cpp):
-// printing and failing, JSON with jsoncpp, the thread rule of the headers, waiting for one
-// TIMCommCallback, and TIMInit / TIMLogin / TIMLogout with the session checks. Each program
-// includes it once; everything is in an unnamed namespace.
+// tim_test.hpp - helpers shared by the C++ test programs of tests/c (chat.cpp, group.cpp,
+// friend.cpp): printing and failing, JSON with jsoncpp, the thread rule of the headers, waiting
+// for one TIMCommCallback, checking a key set, one call and its answer, and TIMInit / TIMLogin /
+// TIMLogout with the session checks. Each program includes it once; everything is in an
+// unnamed namespace.
 
 #ifndef OPENTIM_TESTS_TIM_TEST_HPP
 #define OPENTIM_TESTS_TIM_TEST_HPP
@@ -18,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -276,6 +278,57 @@ bool Login(const std::string& user, const std::string& sig, Pending& pending, TI
     CheckSession(user, true);
     logf("login ok as %s", user.c_str());
     return !g_failed;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key sets and calls
+
+#define KEYS(array) array, sizeof(array) / sizeof(array[0])
+
+// Checks `value` has exactly the keys of the seed's example `what`.
+// (Unused helpers are fine: not every program checks key sets.)
+__attribute__((unused)) bool CheckKeys(const char* what, const Json::Value& value, const char* const* keys,
+                                       size_t n) {
+    if (SameKeys(value, keys, n)) return true;
+    std::string got;
+    if (value.isObject()) {
+        for (const std::string& k : value.getMemberNames()) got += k + " ";
+    }
+    FAILF("%s: key set differs from the seed's example: got { %s}", what, got.c_str());
+    return false;
+}
+
+// Runs one call that answers through TIMCommCallback; parses its JSON when `out` is given.
+__attribute__((unused)) bool Call(const char* what, const std::function<int(TIMCommCallback, const void*)>& call,
+                                  Json::Value* out, int32_t want_code = 0) {
+    Pending p;
+    p.what = what;
+    int rc = call(OnComm, &p);
+    if (rc != TIM_SUCC) {
+        FAILF("%s returned %d", what, rc);
+        return false;
+    }
+    if (want_code != 0) {
+        if (!p.Wait(kWaitSeconds)) {
+            FAILF("%s: no callback within %d s", what, kWaitSeconds);
+            return false;
+        }
+        if (p.code != want_code) {
+            FAILF("%s: code %d (\"%s\"), expected %d", what, p.code, p.desc.c_str(), want_code);
+            return false;
+        }
+        logf("%s refused as expected: %d %s", what, p.code, p.desc.c_str());
+        return true;
+    }
+    if (!WaitOk(p)) return false;
+    if (out != nullptr) {
+        std::string error;
+        if (!ParseJson(p.json.c_str(), *out, error)) {
+            FAILF("%s: json_params is not JSON: %s", what, error.c_str());
+            return false;
+        }
+    }
+    return true;
 }
 
 void LogoutAndUninit() {

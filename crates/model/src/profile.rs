@@ -48,9 +48,11 @@ json_struct! {
         birthday: u32 = ("kTIMUserProfileBirthDay", "user_profile_birthday"),
         level: u32 = ("kTIMUserProfileLevel", "user_profile_level"),
         role: u32 = ("kTIMUserProfileRole", "user_profile_role"),
-        /// Custom fields; `{}` on input reads as `[]` (decision 5).
-        #[serde(deserialize_with = "kv_list")]
-        custom_string_array: Vec<UserProfileCustomStringInfo> = ("kTIMUserProfileCustomStringArray", "user_profile_custom_string_array"),
+        /// Custom fields; `{}` on input reads as `[]` (decision 5). Written under the `_item_`
+        /// key, as in the seed's friend list (TIMCommCallback Example 16); the later
+        /// `user_profile_custom_string_array` is read too.
+        #[serde(deserialize_with = "kv_list", alias = "user_profile_custom_string_array")]
+        custom_string_array: Vec<UserProfileCustomStringInfo> = ("kTIMUserProfileItemCustomStringArray", "user_profile_item_custom_string_array"),
         /// Early (4.2.0–4.4.716) key, removed later: read and written back when present, never
         /// added by [`UserProfile::complete`].
         remark: String = ("kTIMUserProfileRemark", "user_profile_remark"),
@@ -236,8 +238,10 @@ json_struct! {
         add_source: String = ("kTIMFriendProfileAddSource", "friend_profile_add_source"),
         add_time: u64 = ("kTIMFriendProfileAddTime", "friend_profile_add_time"),
         user_profile: UserProfile = ("kTIMFriendProfileUserProfile", "friend_profile_user_profile"),
-        #[serde(deserialize_with = "kv_list")]
-        custom_string_array: Vec<FriendProfileCustomStringInfo> = ("kTIMFriendProfileCustomStringArray", "friend_profile_custom_string_array"),
+        /// Written under the `_item_` key, as in the seed's friend list (TIMCommCallback
+        /// Example 16); the later `friend_profile_custom_string_array` is read too.
+        #[serde(deserialize_with = "kv_list", alias = "friend_profile_custom_string_array")]
+        custom_string_array: Vec<FriendProfileCustomStringInfo> = ("kTIMFriendProfileItemCustomStringArray", "friend_profile_item_custom_string_array"),
     }
 }
 

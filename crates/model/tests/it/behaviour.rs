@@ -379,7 +379,10 @@ fn complete_emits_every_documented_key() {
     check(
         UserProfile::complete,
         UserProfile::KEYS,
-        &["user_profile_remark", "user_profile_custom_string_array"],
+        &[
+            "user_profile_remark",
+            "user_profile_item_custom_string_array",
+        ],
     );
     check(UserProfileItem::complete, UserProfileItem::KEYS, &[]);
     check(GroupMemberInfo::complete, GroupMemberInfo::KEYS, &[]);
@@ -465,4 +468,52 @@ fn completed_values_round_trip() {
         assert_eq!(back, elem);
     }
     let _: Value = serde_json::to_value(ALL_KEYS).unwrap();
+}
+
+#[test]
+fn custom_fields_are_written_under_the_seeds_item_keys_and_read_under_both() {
+    use opentim_model::profile::FriendProfile;
+    // TIMCommCallback Example 16 (friend list): a friend with custom fields carries them under
+    // `friend_profile_item_custom_string_array`, its user profile under
+    // `user_profile_item_custom_string_array`.
+    let friend: FriendProfile = serde_json::from_value(json!({
+        "friend_profile_identifier": "asd12341",
+        "friend_profile_custom_string_array": [
+            {"friend_profile_custom_string_info_key": "Tag_SNS_Custom_Str",
+             "friend_profile_custom_string_info_value": "qcloud"}],
+        "friend_profile_user_profile": {
+            "user_profile_identifier": "asd12341",
+            "user_profile_custom_string_array": [
+                {"user_profile_custom_string_info_key": "Tag_Profile_Custom_Str",
+                 "user_profile_custom_string_info_value": "qcloud"}]
+        }
+    }))
+    .unwrap();
+    let out = serde_json::to_value(friend.complete()).unwrap();
+    let keys: BTreeSet<&str> = out
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        BTreeSet::from([
+            "friend_profile_add_source",
+            "friend_profile_add_time",
+            "friend_profile_add_wording",
+            "friend_profile_group_name_array",
+            "friend_profile_identifier",
+            "friend_profile_item_custom_string_array",
+            "friend_profile_remark",
+            "friend_profile_user_profile",
+        ])
+    );
+    let user = &out["friend_profile_user_profile"];
+    assert_eq!(
+        user["user_profile_item_custom_string_array"][0]["user_profile_custom_string_info_value"],
+        "qcloud"
+    );
+    assert!(user.get("user_profile_custom_string_array").is_none());
+    assert_eq!(user.as_object().unwrap().len(), 12);
 }
