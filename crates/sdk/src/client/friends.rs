@@ -29,7 +29,9 @@ use opentim_protocol::op::friend::{
 
 use super::{Client, SdkEvent};
 use crate::error::{Result, SdkError};
-use crate::local::{LocalStore, RelationChange, RELATION_READ_TIME, RELATION_VERSION};
+use crate::local::{
+    FriendFields, LocalStore, RelationChange, RELATION_READ_TIME, RELATION_VERSION,
+};
 
 /// Most keywords of one friend search.
 pub const MAX_SEARCH_KEYWORDS: usize = 5;
@@ -472,7 +474,8 @@ impl Client {
     }
 
     /// Friends whose id, nickname or remark (the fields asked; all when none) contains one of
-    /// the keywords, ignoring case (`TIMFriendshipSearchFriends`), from this device's list.
+    /// the keywords, ignoring case (`TIMFriendshipSearchFriends`), from the index this device
+    /// keeps of its friends (see [`LocalStore::search_friends`]).
     pub async fn search_friends(&self, p: &FriendSearchParam) -> Result<Vec<FriendProfile>> {
         let keywords: Vec<String> = p
             .keyword_list
@@ -480,7 +483,6 @@ impl Client {
             .unwrap_or_default()
             .into_iter()
             .filter(|k| !k.is_empty())
-            .map(|k| k.to_lowercase())
             .collect();
         if keywords.is_empty() || keywords.len() > MAX_SEARCH_KEYWORDS {
             return Err(SdkError::new(
@@ -502,27 +504,21 @@ impl Client {
             f => f,
         };
         let has = |bit: FriendshipSearchFieldKey| fields & bit.0 != 0;
-        self.with_lists(|r| {
-            r.friends
-                .iter()
-                .filter(|f| {
-                    let nick = f
-                        .user_profile
-                        .as_ref()
-                        .and_then(|u| u.nick_name.as_deref())
-                        .unwrap_or_default()
-                        .to_lowercase();
-                    let remark = f.remark.as_deref().unwrap_or_default().to_lowercase();
-                    let id = id_of(f).to_lowercase();
-                    keywords.iter().any(|k| {
-                        (has(FriendshipSearchFieldKey::IDENTIFIER) && id.contains(k))
-                            || (has(FriendshipSearchFieldKey::NIKE_NAME) && nick.contains(k))
-                            || (has(FriendshipSearchFieldKey::REMARK) && remark.contains(k))
-                    })
-                })
-                .cloned()
-                .collect()
-        })
-        .await
+        let fields = FriendFields {
+            id: has(FriendshipSearchFieldKey::IDENTIFIER),
+            nick: has(FriendshipSearchFieldKey::NIKE_NAME),
+            remark: has(FriendshipSearchFieldKey::REMARK),
+        };
+        // The lists are fetched first when they never were; the index of the kept friends
+        // answers.
+        self.with_lists(|_| ()).await?;
+        let store = self.slot(|s| s.store.clone())?;
+        let mut found: Vec<FriendProfile> = store
+            .search_friends(&keywords, fields)?
+            .iter()
+            .filter_map(|body| serde_json::from_str(body).ok())
+            .collect();
+        found.sort_by_key(|p| (p.add_time.unwrap_or(0), id_of(p).to_owned()));
+        Ok(found)
     }
 }

@@ -52,6 +52,15 @@ pub trait LocalStore: Send + Sync {
     /// Apply a change of the relationship lists and the version it brings, in one
     /// transaction.
     fn apply_relations(&self, change: &RelationChange) -> Result<(), SdkError>;
+    /// The kept friends (JSON bodies) one of whose `fields` contains one of `keywords`,
+    /// ignoring case, from a trigram index of their ids, nicknames and remarks: the cost
+    /// follows the matches, not the number of friends; a keyword shorter than three characters
+    /// is matched by a scan of that index.
+    fn search_friends(
+        &self,
+        keywords: &[String],
+        fields: FriendFields,
+    ) -> Result<Vec<String>, SdkError>;
     /// The cached profiles of `users` (those cached), in the order asked.
     fn profiles(
         &self,
@@ -352,6 +361,14 @@ pub const BOOTSTRAPPED: &str = "bootstrapped";
 /// incoming friend requests were read.
 pub const RELATION_VERSION: &str = "relation_version";
 pub const RELATION_READ_TIME: &str = "relation_read_time";
+
+/// Which fields of a friend a search looks in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FriendFields {
+    pub id: bool,
+    pub nick: bool,
+    pub remark: bool,
+}
 
 /// A change of the kept relationship lists: entries removed and put, as (list, id[, body]);
 /// `replace`: everything kept before goes first (a whole fetch).

@@ -15,8 +15,8 @@ use opentim_model::profile::UserProfile;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{
-    Applied, Deletion, LocalStore, Mark, MarkAt, RelationChange, Search, SearchGroup, Seed, CURSOR,
-    RELATION_READ_TIME, RELATION_VERSION,
+    Applied, Deletion, FriendFields, LocalStore, Mark, MarkAt, RelationChange, Search, SearchGroup,
+    Seed, CURSOR, RELATION_READ_TIME, RELATION_VERSION,
 };
 use crate::error::SdkError;
 
@@ -36,6 +36,28 @@ macro_rules! body_text {
             "FROM json_each(",
             $b,
             ", '$.message_elem_array') e))"
+        )
+    };
+}
+
+/// SQL of a friend's nickname (its user profile's) in the JSON `$body` of a relations row.
+macro_rules! friend_nick {
+    ($body:literal) => {
+        concat!(
+            "coalesce(json_extract(",
+            $body,
+            ", '$.friend_profile_user_profile.user_profile_nick_name'), '')"
+        )
+    };
+}
+
+/// SQL of a friend's remark in the JSON `$body` of a relations row.
+macro_rules! friend_remark {
+    ($body:literal) => {
+        concat!(
+            "coalesce(json_extract(",
+            $body,
+            ", '$.friend_profile_remark'), '')"
         )
     };
 }
@@ -123,6 +145,36 @@ const MIGRATIONS: &[&str] = &[
     // version in `state` (each entry's JSON; a group's body is empty).
     "CREATE TABLE relations (list TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
                              PRIMARY KEY (list, id));",
+    // 9: friend search: a trigram full-text index of each friend's id, nickname and remark,
+    // kept by triggers on `relations` (a put is an upsert, so an UPDATE) in the transaction of
+    // every change of the lists.
+    concat!(
+        "CREATE VIRTUAL TABLE friend_text USING fts5(id, nick, remark, tokenize = 'trigram');
+         CREATE TRIGGER friend_text_insert AFTER INSERT ON relations WHEN new.list = 'friend' BEGIN
+            INSERT INTO friend_text (rowid, id, nick, remark) VALUES (new.rowid, new.id, ",
+        friend_nick!("new.body"),
+        ", ",
+        friend_remark!("new.body"),
+        ");
+         END;
+         CREATE TRIGGER friend_text_update AFTER UPDATE OF body ON relations WHEN new.list = 'friend'
+         BEGIN
+            DELETE FROM friend_text WHERE rowid = old.rowid;
+            INSERT INTO friend_text (rowid, id, nick, remark) VALUES (new.rowid, new.id, ",
+        friend_nick!("new.body"),
+        ", ",
+        friend_remark!("new.body"),
+        ");
+         END;
+         CREATE TRIGGER friend_text_delete AFTER DELETE ON relations WHEN old.list = 'friend' BEGIN
+            DELETE FROM friend_text WHERE rowid = old.rowid;
+         END;
+         INSERT INTO friend_text (rowid, id, nick, remark) SELECT rowid, id, ",
+        friend_nick!("body"),
+        ", ",
+        friend_remark!("body"),
+        " FROM relations WHERE list = 'friend';"
+    ),
 ];
 
 /// `messages.status` of a message deleted from this device: the row stays (a tombstone), so the
@@ -333,6 +385,70 @@ impl LocalStore for SqliteStore {
         set_state(&tx, RELATION_VERSION, change.version)?;
         set_state(&tx, RELATION_READ_TIME, change.read_time)?;
         tx.commit().map_err(db)
+    }
+
+    fn search_friends(
+        &self,
+        keywords: &[String],
+        fields: FriendFields,
+    ) -> Result<Vec<String>, SdkError> {
+        let columns: Vec<&str> = [
+            (fields.id, "id"),
+            (fields.nick, "nick"),
+            (fields.remark, "remark"),
+        ]
+        .into_iter()
+        .filter_map(|(on, c)| on.then_some(c))
+        .collect();
+        let keywords: Vec<&str> = keywords
+            .iter()
+            .map(|k| k.trim())
+            .filter(|k| !k.is_empty())
+            .collect();
+        if columns.is_empty() || keywords.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut args: Vec<String> = Vec::new();
+        let filter = match keywords.iter().all(|k| k.chars().count() >= 3) {
+            // The index answers: each keyword a quoted phrase in the columns asked.
+            true => {
+                let phrases: Vec<String> = keywords
+                    .iter()
+                    .map(|k| format!("\"{}\"", k.replace('"', "\"\"")))
+                    .collect();
+                args.push(format!(
+                    "{{{}}} : ({})",
+                    columns.join(" "),
+                    phrases.join(" OR ")
+                ));
+                "friend_text MATCH ?1".to_owned()
+            }
+            false => {
+                let mut likes = Vec::new();
+                for k in &keywords {
+                    let escaped = k
+                        .replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_");
+                    args.push(format!("%{escaped}%"));
+                    for c in &columns {
+                        likes.push(format!("t.{c} LIKE ?{} ESCAPE '\\'", args.len()));
+                    }
+                }
+                likes.join(" OR ")
+            }
+        };
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT r.body FROM friend_text t JOIN relations r ON r.rowid = t.rowid
+                 WHERE {filter}"
+            ))
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| r.get(0))
+            .map_err(db)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db)
     }
 
     fn profiles(&self, users: &[String]) -> Result<Vec<UserProfile>, SdkError> {

@@ -584,6 +584,29 @@ async fn groups_remarks_and_search(s0: &RunningServer, s1: &RunningServer, dir: 
         ),
         ["bob"]
     );
+    // A keyword of fewer than three characters (no trigram) is matched too, ignoring case.
+    assert_eq!(
+        found(
+            alice
+                .client
+                .search_friends(&search("cA", vec![1]))
+                .await
+                .unwrap()
+        ),
+        ["carol"]
+    );
+    // A new device of the same user searches the lists it fetched.
+    let other = device(s1, dir, "alice", "alice-2", 3).await;
+    assert_eq!(
+        found(
+            other
+                .client
+                .search_friends(&search("TABLES", vec![]))
+                .await
+                .unwrap()
+        ),
+        ["bob"]
+    );
 }
 
 /// The blacklist refuses friend requests both ways; unblocking restores them.
