@@ -14,12 +14,11 @@ use futures_util::stream::{self, StreamExt, TryStreamExt};
 use futures_util::SinkExt;
 use opentim_protocol::op::group::{CreateGroup, GroupHeads, InviteMembers};
 use opentim_protocol::op::Empty;
-use opentim_protocol::{encode_request, Op, ServerFrame};
 use tokio_tungstenite::tungstenite::Message as Ws;
 
 use super::baseline::{self, BaselineDriver};
 use super::driver::{parse_payload, payload, PairPlan};
-use super::opentim::{scan_text, Conn, OpentimDriver, Target};
+use super::opentim::{request, scan_text, Conn, OpentimDriver, Target};
 use super::stats::{Clock, Pacer, Receipts, Stats};
 use super::{
     delivery_figures, fig, proc_usage, BenchArgs, Figure, Report, Scenario, ServerUnderTest,
@@ -27,26 +26,6 @@ use super::{
 
 /// Members added per invitation (the server's default `max_group_users_per_request`).
 const INVITE_BATCH: usize = 500;
-
-/// Send one request on `conn` and wait for its reply; an error names the refusal.
-async fn request<O: Op>(conn: &mut Conn, id: u64, body: &O::Request) -> Result<(), String> {
-    conn.send(Ws::text(encode_request::<O>(id, body)))
-        .await
-        .map_err(|e| e.to_string())?;
-    loop {
-        match conn.next().await {
-            Some(Ok(Ws::Text(t))) => match ServerFrame::decode(&t) {
-                Ok(f) if f.reply == Some(id) && f.code == 0 => return Ok(()),
-                Ok(f) if f.reply == Some(id) => {
-                    return Err(format!("{}: {} {}", O::NAME, f.code, f.desc))
-                }
-                _ => continue,
-            },
-            Some(Ok(_)) => continue,
-            _ => return Err(format!("{}: the connection closed", O::NAME)),
-        }
-    }
-}
 
 /// Every row of every table of the SQLite store under `data`.
 fn store_rows(data: &std::path::Path) -> Result<u64, String> {

@@ -9,6 +9,7 @@
 mod baseline;
 mod cache;
 mod driver;
+mod friends;
 mod group;
 mod opentim;
 mod sdk;
@@ -53,6 +54,10 @@ pub enum Scenario {
     /// P raw senders blast N messages each at one Rust SDK client: messages per second that
     /// one client stores in its local cache and announces.
     SdkReceive,
+    /// A user with --friends friends beside one with a hundredth of them, through the SDK: the
+    /// friend list on a new device, a device's resync after one change made while it was
+    /// offline (time and entries fetched), and a search by id; the ratio of the two sizes.
+    Friends,
     /// Two nodes on PostgreSQL + NATS: C sessions lose node a at once and reconnect to b;
     /// time until all have resynced and b's ping p99 meanwhile, beside C fresh logins to b
     /// (needs --database-url and --nats-url).
@@ -148,6 +153,10 @@ pub struct BenchArgs {
     /// Messages per second of the group's sender; 0: as fast as the window allows (group).
     #[arg(long, default_value_t = 0.0)]
     group_rate: f64,
+    /// Friends of the larger user (friends; 100 to 3,000, the server's max_friends); the
+    /// baseline user has a hundredth of them.
+    #[arg(long, default_value_t = 3000)]
+    friends: u64,
     /// Seconds to wait for deliveries after the last send before counting the rest as lost.
     #[arg(long, default_value_t = 20.0)]
     drain_timeout: f64,
@@ -633,6 +642,7 @@ async fn run_scenario(
         Scenario::Storm => return Err("storm starts its own nodes (see storm::run)".into()),
         Scenario::Cache => return Err("cache measures the local store (see cache::run)".into()),
         Scenario::Group => return Err("group starts its own server (see group::run)".into()),
+        Scenario::Friends => return Err("friends starts its own server (see friends::run)".into()),
     };
     let after = pid.and_then(proc_usage);
     let server = match (pid, before, after) {
@@ -711,6 +721,9 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
     }
     if args.scenario == Scenario::Cache {
         return run_cache(&args).await;
+    }
+    if args.scenario == Scenario::Friends {
+        return run_friends(&args).await;
     }
     if args.scenario == Scenario::Group {
         return run_group(&args).await;
@@ -817,6 +830,22 @@ async fn run_group(args: &BenchArgs) -> Result<(), String> {
         );
     }
     let report = group::run(args).await?;
+    report_out(args, &report)
+}
+
+/// The `friends` scenario, with the smaller user as its baseline.
+async fn run_friends(args: &BenchArgs) -> Result<(), String> {
+    if args.driver != DriverKind::Opentim || args.server.is_some() || args.baseline {
+        return Err("friends starts its own opentim server: no --driver xmpp, --server or --baseline (its baseline is the user with a hundredth of the friends, in the same run)".into());
+    }
+    if !args.json {
+        eprintln!(
+            "opentim bench friends: {} friends beside {}",
+            args.friends.clamp(100, 3000),
+            args.friends.clamp(100, 3000) / 100
+        );
+    }
+    let report = friends::run(args).await?;
     report_out(args, &report)
 }
 

@@ -10,7 +10,7 @@ use futures_util::{SinkExt, StreamExt};
 use opentim_model::enums::ConvType;
 use opentim_protocol::op::history::{History, HistoryRequest, HistoryResponse};
 use opentim_protocol::op::login::{Login, LoginRequest};
-use opentim_protocol::{decode_body, encode_request, ServerFrame, PROTOCOL_VERSION};
+use opentim_protocol::{decode_body, encode_request, Op, ServerFrame, PROTOCOL_VERSION};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 use tokio_tungstenite::tungstenite::Message as Ws;
@@ -29,6 +29,35 @@ pub struct Target {
     pub secret_key: String,
 }
 
+impl Target {
+    /// A UserSig of `user` for this app, valid for a day.
+    pub fn mint(&self, user: &str) -> String {
+        opentim_server::auth::mint(&self.secret_key, self.sdkappid, user, now_secs(), 86_400)
+    }
+
+    /// A Rust SDK client of `user` with `options` (this target's app and server), logged in.
+    pub async fn sdk_login(
+        &self,
+        mut options: opentim_sdk::ClientOptions,
+        user: &str,
+    ) -> std::result::Result<
+        (
+            opentim_sdk::Client,
+            tokio::sync::mpsc::UnboundedReceiver<opentim_sdk::SdkEvent>,
+        ),
+        String,
+    > {
+        options.sdkappid = self.sdkappid;
+        options.servers = vec![self.url.clone()];
+        let (client, events) = opentim_sdk::Client::new(options);
+        client
+            .login(user, &self.mint(user))
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok((client, events))
+    }
+}
+
 pub struct OpentimDriver {
     pub target: Target,
     pub clock: Clock,
@@ -36,7 +65,7 @@ pub struct OpentimDriver {
     sigs: std::sync::Mutex<std::collections::HashMap<String, String>>,
 }
 
-fn now_secs() -> u64 {
+pub fn now_secs() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -56,13 +85,7 @@ impl OpentimDriver {
     pub fn premint(&self, users: impl IntoIterator<Item = String>) {
         let mut sigs = self.sigs.lock().unwrap_or_else(|p| p.into_inner());
         for u in users {
-            let sig = opentim_server::auth::mint(
-                &self.target.secret_key,
-                self.target.sdkappid,
-                &u,
-                now_secs(),
-                86_400,
-            );
+            let sig = self.target.mint(&u);
             sigs.insert(u, sig);
         }
     }
@@ -74,15 +97,7 @@ impl OpentimDriver {
             .unwrap_or_else(|p| p.into_inner())
             .get(user)
             .cloned();
-        cached.unwrap_or_else(|| {
-            opentim_server::auth::mint(
-                &self.target.secret_key,
-                self.target.sdkappid,
-                user,
-                now_secs(),
-                86_400,
-            )
-        })
+        cached.unwrap_or_else(|| self.target.mint(user))
     }
 
     pub async fn connect(&self, user: &str) -> Result<Conn> {
@@ -325,6 +340,30 @@ impl Driver for OpentimDriver {
 
     async fn hold(&self, user: String) -> Result<Box<dyn Held>> {
         Ok(Box::new(self.connect(&user).await?))
+    }
+}
+
+/// Send one request on `conn` and wait for its reply; an error names the refusal.
+pub async fn request<O: Op>(
+    conn: &mut Conn,
+    id: u64,
+    body: &O::Request,
+) -> std::result::Result<(), String> {
+    conn.send(Ws::text(encode_request::<O>(id, body)))
+        .await
+        .map_err(|e| e.to_string())?;
+    loop {
+        match conn.next().await {
+            Some(Ok(Ws::Text(t))) => match ServerFrame::decode(&t) {
+                Ok(f) if f.reply == Some(id) && f.code == 0 => return Ok(()),
+                Ok(f) if f.reply == Some(id) => {
+                    return Err(format!("{}: {} {}", O::NAME, f.code, f.desc))
+                }
+                _ => continue,
+            },
+            Some(Ok(_)) => continue,
+            _ => return Err(format!("{}: the connection closed", O::NAME)),
+        }
     }
 }
 

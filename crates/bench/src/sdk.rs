@@ -22,32 +22,17 @@ pub struct SdkDriver {
     pub cache: std::path::PathBuf,
 }
 
-fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 impl SdkDriver {
     async fn login(
         &self,
         user: &str,
     ) -> Result<(Client, tokio::sync::mpsc::UnboundedReceiver<SdkEvent>)> {
-        let (client, events) = Client::new(ClientOptions::new(
+        let options = ClientOptions::new(
             self.target.sdkappid,
             self.target.url.clone(),
             self.cache.clone(),
-        ));
-        let sig = opentim_server::auth::mint(
-            &self.target.secret_key,
-            self.target.sdkappid,
-            user,
-            now_secs(),
-            86_400,
         );
-        client.login(user, &sig).await.map_err(|e| e.to_string())?;
-        Ok((client, events))
+        self.target.sdk_login(options, user).await
     }
 }
 

@@ -735,7 +735,15 @@ TIM_DECL int TIMProfileModifySelfUserProfile(const char* json_modify_self_user_p
  * pendency_page_current_seq answered (0 when there are no more);
  * limited_size 0 for all. SearchFriends matches 1 to 5 keywords, ignoring
  * case, in the id (1), nickname (2) and remark (4) fields asked (all when
- * none). ReportPendencyReaded(0) marks every incoming request read.
+ * none), from an index of the device's friends. ReportPendencyReaded(0)
+ * marks every incoming request read.
+ *
+ * Custom fields in a FriendProfile and its UserProfile (and in
+ * TIMProfileGetUserProfileList's answer) are written under
+ * "friend_profile_item_custom_string_array" and
+ * "user_profile_item_custom_string_array", as the 2019-2020 SDK wrote them;
+ * both these and the later keys without "_item_" are read. Either key is
+ * absent when there are no custom fields.
  */
 TIM_DECL int TIMFriendshipGetFriendProfileList(TIMCommCallback cb, const void* user_data);
 TIM_DECL int TIMFriendshipAddFriend(const char* json_add_friend_param, TIMCommCallback cb, const void* user_data);

@@ -39,9 +39,13 @@ pub const MAX_SEARCH_KEYWORDS: usize = 5;
 /// This device's copy of the user's lists.
 #[derive(Debug, Default)]
 pub(crate) struct Relations {
-    /// Whether the lists kept on disk were read (once per login).
+    /// Whether the version kept on disk was read (once per login).
     checked_disk: bool,
+    /// Whether the lists were ever fetched on this device (`version` is theirs).
     loaded: bool,
+    /// Whether the vectors below hold the lists: read from disk only when a list call needs
+    /// them, so a login that only applies a change never reads every entry.
+    in_memory: bool,
     version: u64,
     read_time: u64,
     /// In the order they were added.
@@ -82,8 +86,56 @@ fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
+/// The request direction of a removed request.
+fn request_kind(list: GoneList) -> FriendPendencyType {
+    match list {
+        GoneList::RequestIn => FriendPendencyType::COME_IN,
+        _ => FriendPendencyType::SEND_OUT,
+    }
+}
+
+/// What to keep on disk for an answer of the server.
+fn change_of(d: &SyncResponse, replace: bool) -> RelationChange {
+    let removed = d.gone.iter().map(|g| match g.list {
+        GoneList::Friend => ("friend".into(), g.id.clone()),
+        GoneList::Blocked => ("blocked".into(), g.id.clone()),
+        GoneList::RequestIn | GoneList::RequestOut => (
+            "request".into(),
+            format!("{}\n{}", request_kind(g.list).0, g.id),
+        ),
+        GoneList::Group => ("group".into(), g.id.clone()),
+    });
+    let friends = d
+        .friends
+        .iter()
+        .map(|f| ("friend".into(), id_of(f).into(), json(f)));
+    let blocked = d
+        .blocked
+        .iter()
+        .map(|b| ("blocked".into(), id_of(b).into(), json(b)));
+    let requests = d
+        .requests
+        .iter()
+        .map(|r| ("request".into(), request_key(r), json(r)));
+    let groups = d
+        .groups
+        .iter()
+        .map(|g| ("group".into(), g.clone(), String::new()));
+    RelationChange {
+        replace,
+        removed: removed.collect(),
+        put: friends
+            .chain(blocked)
+            .chain(requests)
+            .chain(groups)
+            .collect(),
+        version: d.version,
+        read_time: d.read_time,
+    }
+}
+
 impl Relations {
-    /// The lists kept on this device, read once per login.
+    /// The version (and request read time) kept on this device, read once per login.
     fn load(&mut self, store: &dyn LocalStore) -> Result<()> {
         if self.checked_disk {
             return Ok(());
@@ -91,6 +143,17 @@ impl Relations {
         self.checked_disk = true;
         let version = store.state(RELATION_VERSION)?;
         if version == 0 {
+            return Ok(());
+        }
+        self.version = version;
+        self.read_time = store.state(RELATION_READ_TIME)?;
+        self.loaded = true;
+        Ok(())
+    }
+
+    /// The lists kept on disk, into memory (once per login, at the first list call).
+    fn read_lists(&mut self, store: &dyn LocalStore) -> Result<()> {
+        if self.in_memory || !self.loaded {
             return Ok(());
         }
         for (list, id, body) in store.relations()? {
@@ -103,9 +166,7 @@ impl Relations {
             }
         }
         self.sort();
-        self.version = version;
-        self.read_time = store.state(RELATION_READ_TIME)?;
-        self.loaded = true;
+        self.in_memory = true;
         Ok(())
     }
 
@@ -118,17 +179,14 @@ impl Relations {
         self.groups.sort();
     }
 
-    /// Apply what the server answered; what to keep on disk for it.
+    /// Apply what the server answered (to the lists in memory, when they are); what to keep
+    /// on disk for it.
     fn apply(&mut self, d: SyncResponse) -> RelationChange {
-        let mut change = RelationChange {
-            replace: !self.loaded,
-            version: d.version,
-            read_time: d.read_time,
-            ..Default::default()
-        };
+        let change = change_of(&d, !self.loaded);
         if change.replace {
             *self = Relations {
                 checked_disk: true,
+                in_memory: true,
                 stats: self.stats,
                 ..Default::default()
             };
@@ -137,65 +195,47 @@ impl Relations {
         self.stats.entries +=
             (d.friends.len() + d.blocked.len() + d.requests.len() + d.groups.len() + d.gone.len())
                 as u64;
+        self.version = d.version;
+        self.read_time = d.read_time;
+        self.loaded = true;
+        if self.in_memory {
+            self.absorb(d);
+        }
+        change
+    }
+
+    /// The lists in memory follow an answer of the server.
+    fn absorb(&mut self, d: SyncResponse) {
         for g in d.gone {
             let id = g.id.as_str();
             match g.list {
-                GoneList::Friend => {
-                    self.friends.retain(|p| id_of(p) != id);
-                    change.removed.push(("friend".into(), id.into()));
-                }
-                GoneList::Blocked => {
-                    self.blocked.retain(|p| id_of(p) != id);
-                    change.removed.push(("blocked".into(), id.into()));
-                }
+                GoneList::Friend => self.friends.retain(|p| id_of(p) != id),
+                GoneList::Blocked => self.blocked.retain(|p| id_of(p) != id),
                 GoneList::RequestIn | GoneList::RequestOut => {
-                    let kind = match g.list {
-                        GoneList::RequestIn => FriendPendencyType::COME_IN,
-                        _ => FriendPendencyType::SEND_OUT,
-                    };
+                    let kind = request_kind(g.list);
                     self.requests.retain(|r| {
                         !(r.identifier.as_deref() == Some(id) && r.pendency_type == Some(kind))
                     });
-                    change
-                        .removed
-                        .push(("request".into(), format!("{}\n{id}", kind.0)));
                 }
-                GoneList::Group => {
-                    self.groups.retain(|n| n != id);
-                    change.removed.push(("group".into(), id.into()));
-                }
+                GoneList::Group => self.groups.retain(|n| n != id),
             }
         }
         for f in d.friends {
-            change
-                .put
-                .push(("friend".into(), id_of(&f).into(), json(&f)));
             upsert(&mut self.friends, f);
         }
         for b in d.blocked {
-            change
-                .put
-                .push(("blocked".into(), id_of(&b).into(), json(&b)));
             upsert(&mut self.blocked, b);
         }
         for r in d.requests {
-            change
-                .put
-                .push(("request".into(), request_key(&r), json(&r)));
             self.requests.retain(|q| request_key(q) != request_key(&r));
             self.requests.push(r);
         }
         for g in d.groups {
-            change.put.push(("group".into(), g.clone(), String::new()));
             if !self.groups.contains(&g) {
                 self.groups.push(g);
             }
         }
         self.sort();
-        self.version = d.version;
-        self.read_time = d.read_time;
-        self.loaded = true;
-        change
     }
 }
 
@@ -224,8 +264,9 @@ impl Client {
         let mut rel = rel.lock().await;
         let store = self.slot(|s| s.store.clone())?;
         rel.load(store.as_ref())?;
-        if !rel.loaded {
-            self.sync_relations(&mut rel, false).await?;
+        match rel.loaded {
+            false => self.sync_relations(&mut rel, false).await?,
+            true => rel.read_lists(store.as_ref())?,
         }
         Ok(f(&rel))
     }

@@ -279,32 +279,44 @@ impl Writer {
         self.cursors.clear();
     }
 
-    /// The rules of who may send whom C2C messages, checked inside the message's own write:
-    /// the receiver exists, has not blocked the sender, and (`friends_only`) the two are
-    /// friends.
-    fn c2c_allowed(&mut self, msg: &NewC2c) -> Result<()> {
-        let probe = |conn: &rusqlite::Connection, sql: &str, a: &str, b: &str| {
-            conn.prepare_cached(sql)
-                .and_then(|mut s| s.exists(params![a, b]))
-                .map_err(db_err)
-        };
-        let c = &self.conn;
-        let exists = c
-            .prepare_cached("SELECT 1 FROM accounts WHERE user_id = ?1")
-            .and_then(|mut s| s.exists([&msg.to]))
+    /// The rules of who may send whom C2C messages, checked inside the message's own write
+    /// (one probe for the usual case): the receiver exists, has not blocked the sender, and
+    /// (`friends_only`) the two are friends. Answers whether the receiver does not receive the
+    /// sender's messages (its receive option), so that the message is kept from them.
+    fn c2c_rules(&mut self, msg: &NewC2c) -> Result<bool> {
+        let (exists, blocked, opt) = self
+            .conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM accounts WHERE user_id = ?1),
+                        EXISTS (SELECT 1 FROM blacklist WHERE owner = ?1 AND blocked = ?2),
+                        (SELECT opt FROM receive_opts WHERE owner = ?1 AND peer = ?2)",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![msg.to, msg.from], |r| {
+                    Ok((
+                        r.get::<_, bool>(0)?,
+                        r.get::<_, bool>(1)?,
+                        r.get::<_, Option<i64>>(2)?,
+                    ))
+                })
+            })
             .map_err(db_err)?;
         if !exists {
             return Err(StoreError::NoSuchUser);
         }
         // A receiver who blocked the sender gets nothing of theirs.
-        let blocked = "SELECT 1 FROM blacklist WHERE owner = ?1 AND blocked = ?2";
-        if probe(c, blocked, &msg.to, &msg.from)? {
+        if blocked {
             return Err(StoreError::Blocked);
         }
         if msg.friends_only {
-            let friend = "SELECT 1 FROM friends WHERE owner = ?1 AND friend = ?2";
-            let peer_has_sender = probe(c, friend, &msg.to, &msg.from)?;
-            let sender_has_peer = probe(c, friend, &msg.from, &msg.to)?;
+            let friend = |a: &str, b: &str| {
+                self.conn
+                    .prepare_cached("SELECT 1 FROM friends WHERE owner = ?1 AND friend = ?2")
+                    .and_then(|mut s| s.exists(params![a, b]))
+                    .map_err(db_err)
+            };
+            let peer_has_sender = friend(&msg.to, &msg.from)?;
+            let sender_has_peer = friend(&msg.from, &msg.to)?;
             if !(peer_has_sender && sender_has_peer) {
                 return Err(StoreError::NotFriends {
                     peer_has_sender,
@@ -312,27 +324,15 @@ impl Writer {
                 });
             }
         }
-        Ok(())
+        Ok(opt == Some(NOT_RECEIVE))
     }
 
     /// Store one message inside the open transaction. The counters move only when it is new.
     fn append_c2c(&mut self, msg: &NewC2c) -> Result<Stored> {
-        if msg.from != msg.to {
-            self.c2c_allowed(msg)?;
-        }
+        // A receiver who does not receive the sender's messages gets no entry and no history.
+        let refused = msg.from != msg.to && self.c2c_rules(msg)?;
         let key = c2c_key(&msg.from, &msg.to);
         let seq = self.last_seq(&key).map_err(db_err)? + 1;
-        // A receiver who does not receive the sender's messages gets no entry and no history.
-        let refused = msg.from != msg.to
-            && self
-                .conn
-                .prepare_cached("SELECT opt FROM receive_opts WHERE owner = ?1 AND peer = ?2")
-                .and_then(|mut stmt| {
-                    stmt.query_row(params![msg.to, msg.from], |r| r.get::<_, i64>(0))
-                        .optional()
-                })
-                .map_err(db_err)?
-                == Some(NOT_RECEIVE);
         let from_cursor = self.last_cursor(&msg.from).map_err(db_err)? + 1;
         let to_cursor = match (msg.from == msg.to, refused) {
             (true, _) => from_cursor,
