@@ -4,8 +4,7 @@
 use opentim_model::codes;
 use opentim_model::elem::FriendChangeElem;
 use opentim_model::enums::{
-    FriendChangeType, FriendCheckRelation, FriendResponseAction, FriendType,
-    FriendshipRelationType, ProfileAddPermission,
+    FriendChangeType, FriendCheckRelation, FriendResponseAction, FriendType, FriendshipRelationType,
 };
 use opentim_model::friend::{
     FriendInfoGetResult, FriendResponse, FriendshipAddFriendParam, FriendshipCheckFriendTypeResult,
@@ -17,6 +16,7 @@ use opentim_model::profile::{
 };
 
 use super::blacklist::{friend_del, pendency_del};
+use super::rules::{decide_add, AddFacts, AddVerdict};
 use super::{friend_profile, in_order, invalid, FriendshipService, SNS_CUSTOM_PREFIX};
 use crate::clock::now_secs;
 use crate::error::{Error, Result};
@@ -123,43 +123,42 @@ impl FriendshipService {
                 .await
                 .map_err(Error::internal("read the blacklist"))
         };
-        if blocked(me.to_owned(), target.clone()).await? {
-            return fail(
-                codes::ERR_SVR_FRIENDSHIP_IN_SELF_BLACKLIST,
-                format!("{target} is in your blacklist; remove them from it first"),
-            );
-        }
-        if blocked(target.clone(), me.to_owned()).await? {
-            return fail(
-                codes::ERR_SVR_FRIENDSHIP_IN_PEER_BLACKLIST,
-                format!("{target} blocked you"),
-            );
-        }
         let have = self
             .rows_of(me, vec![target.clone()])
             .await?
             .remove(&target);
         let has_me = self.rows_of(&target, vec![me.to_owned()]).await?.remove(me);
         let both = ask.friend_type == FriendType::BOTH;
-        if have.is_some() && (!both || has_me.is_some()) {
-            return fail(
-                codes::ERR_SVR_FRIENDSHIP_INVALID_PARAMETERS,
-                format!("Err_SNS_FriendAdd_Friend_Exist: {target} is your friend already"),
-            );
-        }
-        let permission = self
-            .user_profiles(vec![target.clone()])
-            .await?
-            .remove(&target)
-            .and_then(|p| p.add_permission)
-            .unwrap_or_default();
-        if has_me.is_none() && permission == ProfileAddPermission::DENY_ANY {
-            return fail(
-                codes::ERR_SVR_FRIENDSHIP_ALLOW_TYPE_DENY_ANY,
-                format!("{target} accepts no friend requests"),
-            );
-        }
-        let direct = has_me.is_some() || permission == ProfileAddPermission::ALLOW_ANY;
+        let facts = AddFacts {
+            asker_blocked_target: blocked(me.to_owned(), target.clone()).await?,
+            target_blocked_asker: blocked(target.clone(), me.to_owned()).await?,
+            asker_has_target: have.is_some(),
+            target_has_asker: has_me.is_some(),
+            both_ways: both,
+            permission: self
+                .user_profiles(vec![target.clone()])
+                .await?
+                .remove(&target)
+                .and_then(|p| p.add_permission)
+                .unwrap_or_default(),
+        };
+        let direct = match decide_add(&facts).1 {
+            AddVerdict::Direct => true,
+            AddVerdict::Request => false,
+            AddVerdict::Refuse(code) => {
+                let desc = match code {
+                    codes::ERR_SVR_FRIENDSHIP_IN_SELF_BLACKLIST => {
+                        format!("{target} is in your blacklist; remove them from it first")
+                    }
+                    codes::ERR_SVR_FRIENDSHIP_IN_PEER_BLACKLIST => format!("{target} blocked you"),
+                    codes::ERR_SVR_FRIENDSHIP_ALLOW_TYPE_DENY_ANY => {
+                        format!("{target} accepts no friend requests")
+                    }
+                    _ => format!("Err_SNS_FriendAdd_Friend_Exist: {target} is your friend already"),
+                };
+                return fail(code, desc);
+            }
+        };
         let mut edits = Vec::new();
         let mut changes = Vec::new();
         if direct {

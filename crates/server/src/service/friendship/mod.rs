@@ -1,9 +1,10 @@
 //! Relationships: friends (added directly or through a request the other side answers),
 //! friend groups, friend requests and blacklists.
 //!
-//! The server decides every rule: the target's add permission, blacklists both ways, the
-//! limits (settings `max_friends`, `max_friend_requests`, `max_friend_groups`,
-//! `max_blacklist` and the text lengths). A change is one store transaction
+//! The server decides every rule: who may add whom (the target's add permission, blacklists
+//! both ways: the table of [`rules`], which its tests walk), the limits (settings
+//! `max_friends`, `max_friend_requests`, `max_friend_groups`, `max_blacklist` and the text
+//! lengths). A change is one store transaction
 //! ([`FriendStore::relate`]) and reaches every device of each user concerned as a
 //! `FriendChangeElem` notice in their system conversation, through their inbox, so a device
 //! that was offline gets it once at its next sync; the notice also tells a device to fetch
@@ -17,6 +18,7 @@ mod blacklist;
 mod friends;
 mod groups;
 mod requests;
+pub mod rules;
 
 use std::collections::HashMap;
 use std::sync::Arc;
