@@ -73,6 +73,25 @@ async fn blocking_refuses_and_unblocking_restores(
         .await
         .unwrap_err();
     assert_eq!(e.code, codes::ERR_SVR_MSG_IN_PEER_BLACKLIST, "{e}");
+    // An online-only message (never stored) is refused the same way, and so is one to an id
+    // that never existed.
+    let online = |to: &str| {
+        let mut m = Message::text(to, ConvType::C2C, "typing");
+        m.is_online_msg = Some(true);
+        m
+    };
+    let e = alice
+        .client
+        .send_message("bob", ConvType::C2C, online("bob"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, codes::ERR_SVR_MSG_IN_PEER_BLACKLIST, "{e}");
+    let e = alice
+        .client
+        .send_message("nobody-ever", ConvType::C2C, online("nobody-ever"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, codes::ERR_SVR_MSG_INVALID_ID, "{e}");
     bob.send_text("alice", "the blocker still writes").await;
 
     let list = bob2.client.blacklist().await.unwrap();
@@ -94,6 +113,11 @@ async fn blocking_refuses_and_unblocking_restores(
     let c = change(&mut bob2, FriendChangeType::BLACK_LIST_DEL).await;
     assert_eq!(c.blacklist_del_identifier_array, Some(ids(&["alice"])));
     alice.send_text("bob", "again").await;
+    alice
+        .client
+        .send_message("bob", ConvType::C2C, online("bob"))
+        .await
+        .expect("an online-only message once unblocked");
     assert!(bob.client.blacklist().await.unwrap().is_empty());
 }
 

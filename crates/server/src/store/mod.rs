@@ -74,6 +74,38 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// What the store found about the two users of a C2C message (sender to receiver).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct C2cFacts {
+    pub receiver_exists: bool,
+    pub receiver_blocked_sender: bool,
+    pub peer_has_sender: bool,
+    pub sender_has_peer: bool,
+}
+
+/// The rules of who may send whom C2C messages, the same for every backend and for stored
+/// and online-only messages: the receiver exists, has not blocked the sender, and (with
+/// `friends_only`) the two have each other as friends. A user writing to themself always may.
+pub fn c2c_verdict(from: &str, to: &str, friends_only: bool, f: C2cFacts) -> Result<()> {
+    if from == to {
+        return Ok(());
+    }
+    if !f.receiver_exists {
+        return Err(StoreError::NoSuchUser);
+    }
+    // A receiver who blocked the sender gets nothing of theirs.
+    if f.receiver_blocked_sender {
+        return Err(StoreError::Blocked);
+    }
+    if friends_only && !(f.peer_has_sender && f.sender_has_peer) {
+        return Err(StoreError::NotFriends {
+            peer_has_sender: f.peer_has_sender,
+            sender_has_peer: f.sender_has_peer,
+        });
+    }
+    Ok(())
+}
+
 /// A C2C message to store.
 #[derive(Clone, Debug)]
 pub struct NewC2c {
@@ -129,6 +161,10 @@ pub trait MessageStore: Send + Sync + 'static {
     ) -> Result<Vec<WireMessage>>;
     /// Message `seq` of the C2C conversation of `a` and `b`, if stored.
     async fn c2c_message(&self, a: &str, b: &str, seq: u64) -> Result<Option<WireMessage>>;
+    /// Whether `from` may send `to` a C2C message now ([`c2c_verdict`]), without storing
+    /// anything: for online-only messages, which are never written (a stored message is checked
+    /// inside its own write).
+    async fn c2c_allowed(&self, from: &str, to: &str, friends_only: bool) -> Result<()>;
     /// Recall message `seq` of the C2C conversation of `a` and `b`: mark it revoked (its row
     /// stays; history shows it recalled) and write a `revoke` inbox entry for each of the two
     /// users (one when they are the same). `None` when there is no such message or it was

@@ -1211,6 +1211,8 @@ pub async fn blacklists_hold_their_cap_and_order(store: Arc<dyn Store>) {
         "nothing of it stored"
     );
     assert!(!store.is_blocked("a", "bob").await.unwrap(), "one way");
+    let r = store.c2c_allowed("a", "bob", false).await;
+    assert!(matches!(r, Err(StoreError::Blocked)), "{r:?}");
     let list: Vec<String> = store
         .blocked("bob")
         .await
@@ -1370,6 +1372,22 @@ pub async fn relation_changes_are_versioned_and_capped(store: Arc<dyn Store>) {
 pub async fn c2c_messages_reach_only_existing_accounts(store: Arc<dyn Store>) {
     let r = store.append_c2c(msg("alice", "ghost", "x")).await;
     assert!(matches!(r, Err(StoreError::NoSuchUser)), "{r:?}");
+    // The check without a write (online-only messages) says the same.
+    let r = store.c2c_allowed("alice", "ghost", false).await;
+    assert!(matches!(r, Err(StoreError::NoSuchUser)), "{r:?}");
+    store.c2c_allowed("alice", "bob", false).await.unwrap();
+    store.c2c_allowed("ghost", "ghost", true).await.unwrap();
+    let r = store.c2c_allowed("alice", "bob", true).await;
+    assert!(
+        matches!(
+            r,
+            Err(StoreError::NotFriends {
+                peer_has_sender: false,
+                sender_has_peer: false
+            })
+        ),
+        "{r:?}"
+    );
     assert!(store.inbox_after("alice", 0, 10).await.unwrap().is_empty());
     let mut m = msg("alice", "bob", "y");
     m.friends_only = true;
@@ -1403,6 +1421,7 @@ pub async fn c2c_messages_reach_only_existing_accounts(store: Arc<dyn Store>) {
         .relate(vec![friend("alice", "bob", 1)], LIMITS)
         .await
         .unwrap();
+    store.c2c_allowed("alice", "bob", true).await.unwrap();
     store.append_c2c(m).await.unwrap();
 }
 

@@ -261,8 +261,26 @@ impl MessageService {
                 }
             };
             if req.message.is_online_msg == Some(true) {
-                let r = self.online(from, to, origin, req, now, &mut fanout);
-                results.push(Some(Ok(r)));
+                // Never stored, so checked here: the same rules as a stored message's write.
+                let allowed = self
+                    .store
+                    .c2c_allowed(from.as_str(), to.as_str(), self.config.c2c_friends_only)
+                    .await
+                    .map_err(|e| {
+                        crate::service::account::c2c_refusal(&e, to.as_str()).unwrap_or(
+                            Error::Internal {
+                                what: "check who may write to whom",
+                                source: e,
+                            },
+                        )
+                    });
+                let r = allowed.map(|()| self.online(from, to, origin, req, now, &mut fanout));
+                if r.is_err() {
+                    self.metrics
+                        .messages_rejected
+                        .fetch_add(1, Ordering::Relaxed);
+                }
+                results.push(Some(r));
                 continue;
             }
             writes.push(NewC2c {

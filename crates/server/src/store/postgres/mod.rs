@@ -35,8 +35,8 @@ mod receipt;
 
 use super::retry::{Backoff, DEFAULT_RETRY_DEADLINE};
 use super::{
-    c2c_key, Cleared, ConvRow, ConversationStore, InboxStore, MessageStore, NewC2c, ReadMark,
-    Result, Revoked, StoreError, StoreHealth, Stored, NOT_RECEIVE,
+    c2c_key, c2c_verdict, C2cFacts, Cleared, ConvRow, ConversationStore, InboxStore, MessageStore,
+    NewC2c, ReadMark, Result, Revoked, StoreError, StoreHealth, Stored, NOT_RECEIVE,
 };
 
 /// Numbered migrations, applied in order, one transaction each, under an advisory lock so
@@ -323,20 +323,13 @@ impl PgStore {
         if row.get::<_, Option<i64>>(0).is_some() {
             return stored_from(&row, msg);
         }
-        if !row.get::<_, bool>(8) {
-            return Err(Failure::Fatal(StoreError::NoSuchUser));
-        }
-        // A receiver who blocked the sender gets nothing of theirs.
-        if row.get::<_, bool>(7) {
-            return Err(Failure::Fatal(StoreError::Blocked));
-        }
-        let (peer_has_sender, sender_has_peer) = (row.get::<_, bool>(9), row.get::<_, bool>(10));
-        if msg.friends_only && msg.from != msg.to && !(peer_has_sender && sender_has_peer) {
-            return Err(Failure::Fatal(StoreError::NotFriends {
-                peer_has_sender,
-                sender_has_peer,
-            }));
-        }
+        let facts = C2cFacts {
+            receiver_blocked_sender: row.get(7),
+            receiver_exists: row.get(8),
+            peer_has_sender: row.get(9),
+            sender_has_peer: row.get(10),
+        };
+        c2c_verdict(&msg.from, &msg.to, msg.friends_only, facts).map_err(Failure::Fatal)?;
         let refused: bool = row.get(6);
         let key = c2c_key(&msg.from, &msg.to);
         let body = serde_json::to_string(&msg.message)
@@ -1036,6 +1029,30 @@ impl MessageStore for PgStore {
             })
             .await?;
         row.map(|r| row_to_wire(&r, 0)).transpose()
+    }
+
+    async fn c2c_allowed(&self, from: &str, to: &str, friends_only: bool) -> Result<()> {
+        let row = self
+            .retrying("check who may write to whom", || async {
+                let client = self.pool.get().await?;
+                Ok(client
+                    .query_one(
+                        "SELECT EXISTS (SELECT 1 FROM accounts WHERE user_id = $2),
+                                EXISTS (SELECT 1 FROM blacklist WHERE owner = $2 AND blocked = $1),
+                                EXISTS (SELECT 1 FROM friends WHERE owner = $2 AND friend = $1),
+                                EXISTS (SELECT 1 FROM friends WHERE owner = $1 AND friend = $2)",
+                        &[&from, &to],
+                    )
+                    .await?)
+            })
+            .await?;
+        let facts = C2cFacts {
+            receiver_exists: row.get(0),
+            receiver_blocked_sender: row.get(1),
+            peer_has_sender: row.get(2),
+            sender_has_peer: row.get(3),
+        };
+        c2c_verdict(from, to, friends_only, facts)
     }
 
     async fn revoke_c2c(&self, a: &str, b: &str, seq: u64) -> Result<Option<Revoked>> {

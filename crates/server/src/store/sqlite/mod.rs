@@ -25,9 +25,10 @@ mod profile;
 mod receipt;
 
 use super::{
-    c2c_key, Cleared, ConvRow, ConversationStore, InboxStore, MessageStore, NewC2c, ReadMark,
-    Result, Revoked, StoreError, StoreHealth, Stored, KIND_CLEAR, KIND_CONV_DELETE, KIND_DELETE,
-    KIND_GROUP, KIND_MESSAGE, KIND_PEER_READ, KIND_PIN, KIND_READ, KIND_REVOKE, NOT_RECEIVE,
+    c2c_key, c2c_verdict, C2cFacts, Cleared, ConvRow, ConversationStore, InboxStore, MessageStore,
+    NewC2c, ReadMark, Result, Revoked, StoreError, StoreHealth, Stored, KIND_CLEAR,
+    KIND_CONV_DELETE, KIND_DELETE, KIND_GROUP, KIND_MESSAGE, KIND_PEER_READ, KIND_PIN, KIND_READ,
+    KIND_REVOKE, NOT_RECEIVE,
 };
 
 /// Numbered migrations (`store/migrations/sqlite/NNN_*.sql`), applied in order, one transaction
@@ -279,51 +280,13 @@ impl Writer {
         self.cursors.clear();
     }
 
-    /// The rules of who may send whom C2C messages, checked inside the message's own write
-    /// (one probe for the usual case): the receiver exists, has not blocked the sender, and
-    /// (`friends_only`) the two are friends. Answers whether the receiver does not receive the
-    /// sender's messages (its receive option), so that the message is kept from them.
+    /// The rules of who may send whom C2C messages ([`c2c_verdict`]), checked inside the
+    /// message's own write. Answers whether the receiver does not receive the sender's
+    /// messages (its receive option), so that the message is kept from them.
     fn c2c_rules(&mut self, msg: &NewC2c) -> Result<bool> {
-        let (exists, blocked, opt) = self
-            .conn
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM accounts WHERE user_id = ?1),
-                        EXISTS (SELECT 1 FROM blacklist WHERE owner = ?1 AND blocked = ?2),
-                        (SELECT opt FROM receive_opts WHERE owner = ?1 AND peer = ?2)",
-            )
-            .and_then(|mut s| {
-                s.query_row(params![msg.to, msg.from], |r| {
-                    Ok((
-                        r.get::<_, bool>(0)?,
-                        r.get::<_, bool>(1)?,
-                        r.get::<_, Option<i64>>(2)?,
-                    ))
-                })
-            })
-            .map_err(db_err)?;
-        if !exists {
-            return Err(StoreError::NoSuchUser);
-        }
-        // A receiver who blocked the sender gets nothing of theirs.
-        if blocked {
-            return Err(StoreError::Blocked);
-        }
-        if msg.friends_only {
-            let friend = |a: &str, b: &str| {
-                self.conn
-                    .prepare_cached("SELECT 1 FROM friends WHERE owner = ?1 AND friend = ?2")
-                    .and_then(|mut s| s.exists(params![a, b]))
-                    .map_err(db_err)
-            };
-            let peer_has_sender = friend(&msg.to, &msg.from)?;
-            let sender_has_peer = friend(&msg.from, &msg.to)?;
-            if !(peer_has_sender && sender_has_peer) {
-                return Err(StoreError::NotFriends {
-                    peer_has_sender,
-                    sender_has_peer,
-                });
-            }
-        }
+        let (facts, opt) =
+            c2c_facts(&self.conn, &msg.from, &msg.to, msg.friends_only).map_err(db_err)?;
+        c2c_verdict(&msg.from, &msg.to, msg.friends_only, facts)?;
         Ok(opt == Some(NOT_RECEIVE))
     }
 
@@ -871,6 +834,42 @@ fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Box<dyn Job>>, batch: us
     }
 }
 
+/// What `c2c_verdict` needs about a C2C message from `from` to `to`, and the receiver's
+/// receive option for the sender, in one probe (the friend rows only with `friends_only`).
+fn c2c_facts(
+    conn: &Connection,
+    from: &str,
+    to: &str,
+    friends_only: bool,
+) -> rusqlite::Result<(C2cFacts, Option<i64>)> {
+    let (receiver_exists, receiver_blocked_sender, opt) = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM accounts WHERE user_id = ?1),
+                    EXISTS (SELECT 1 FROM blacklist WHERE owner = ?1 AND blocked = ?2),
+                    (SELECT opt FROM receive_opts WHERE owner = ?1 AND peer = ?2)",
+        )
+        .and_then(|mut s| {
+            s.query_row(params![to, from], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<i64>>(2)?))
+            })
+        })?;
+    let friend = |a: &str, b: &str| {
+        conn.prepare_cached("SELECT 1 FROM friends WHERE owner = ?1 AND friend = ?2")
+            .and_then(|mut s| s.exists(params![a, b]))
+    };
+    let (peer_has_sender, sender_has_peer) = match friends_only {
+        true => (friend(to, from)?, friend(from, to)?),
+        false => (false, false),
+    };
+    let facts = C2cFacts {
+        receiver_exists,
+        receiver_blocked_sender,
+        peer_has_sender,
+        sender_has_peer,
+    };
+    Ok((facts, opt))
+}
+
 fn existing(conn: &Connection, msg: &NewC2c) -> Result<Option<Stored>> {
     let row = conn
         .prepare_cached(
@@ -944,6 +943,14 @@ pub(super) const WIRE_COLUMNS: &str =
 
 #[async_trait]
 impl MessageStore for SqliteStore {
+    async fn c2c_allowed(&self, from: &str, to: &str, friends_only: bool) -> Result<()> {
+        let (a, b) = (from.to_owned(), to.to_owned());
+        let facts = self
+            .read(move |conn| c2c_facts(conn, &a, &b, friends_only).map(|(f, _)| f))
+            .await?;
+        c2c_verdict(from, to, friends_only, facts)
+    }
+
     async fn append_c2c(&self, msg: NewC2c) -> Result<Stored> {
         self.append_c2c_batch(vec![msg])
             .await
