@@ -132,9 +132,17 @@ pub async fn start_on(config: Config, listener: TcpListener) -> Result<RunningSe
         }
         None => Delivery::local(config.session_queue_len, metrics.clone()),
     };
+    let media_dir = config.data_dir.join("media");
+    let media = crate::media::fs::FsMediaStore::open(&media_dir).map_err(|e| {
+        ServerError::Config(format!(
+            "cannot open the media directory {}: {e}",
+            media_dir.display()
+        ))
+    })?;
     let services = Arc::new(Services::new(
         config.clone(),
         stores,
+        Arc::new(media),
         delivery.clone(),
         metrics.clone(),
     ));
@@ -149,6 +157,7 @@ pub async fn start_on(config: Config, listener: TcpListener) -> Result<RunningSe
     let app = Router::new()
         .route(opentim_protocol::WS_PATH, get(gateway::ws_handler))
         .merge(http::routes())
+        .merge(crate::media::routes::routes(config.media_chunk_bytes))
         .with_state(gateway.clone());
     let addr = listener.local_addr()?;
     let tls = match (&config.tls_cert_file, &config.tls_key_file) {

@@ -135,6 +135,26 @@ pub struct Config {
     pub c2c_friends_only: bool,
     /// Most users one profile read may name. Default 100.
     pub max_profiles_per_request: usize,
+    /// Largest image and voice upload, and largest file and video upload, in bytes (else
+    /// 7005, ERR_SDK_COMM_FILE_TOO_LARGE). Defaults 28 MiB, 28 MiB, 100 MiB and 100 MiB.
+    pub max_image_bytes: u64,
+    pub max_sound_bytes: u64,
+    pub max_file_bytes: u64,
+    pub max_video_bytes: u64,
+    /// Long side, in pixels, of the large and thumbnail variants the server makes of an
+    /// uploaded image (an image no bigger keeps its size). Defaults 720 and 198.
+    pub image_large_px: u32,
+    pub image_thumb_px: u32,
+    /// Largest chunk of one upload request, in bytes: what the server holds in memory per
+    /// upload at a time, whatever the file's size. Default 4 MiB.
+    pub media_chunk_bytes: usize,
+    /// How long a download URL handed out with a message stays valid, in seconds. Default
+    /// 604800 (7 days).
+    pub media_url_ttl_secs: u64,
+    /// Base of the download URLs put in messages (`https://chat.example.com`). Default none:
+    /// the URLs are paths (`/media/files/...`) that the SDK resolves against the server it
+    /// is connected to.
+    pub media_public_url: Option<String>,
     /// Most messages one read-receipt request may name. Default 30.
     pub max_group_receipts_per_request: usize,
     /// SQLite `synchronous` mode: "full" (default; an ack means the message survived power
@@ -226,6 +246,15 @@ impl Default for Config {
             max_profile_custom_key_bytes: 8,
             max_profile_custom_value_bytes: 500,
             max_profiles_per_request: 100,
+            max_image_bytes: 28 << 20,
+            max_sound_bytes: 28 << 20,
+            max_file_bytes: 100 << 20,
+            max_video_bytes: 100 << 20,
+            image_large_px: 720,
+            image_thumb_px: 198,
+            media_chunk_bytes: 4 << 20,
+            media_url_ttl_secs: 7 * 86_400,
+            media_public_url: None,
             max_blacklist: 1000,
             max_friendship_users_per_request: 100,
             max_friends: 3000,

@@ -16,6 +16,7 @@ pub mod delivery;
 pub mod error;
 pub mod gateway;
 pub mod http;
+pub mod media;
 pub mod service;
 pub mod store;
 pub mod tls;

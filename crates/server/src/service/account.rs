@@ -96,12 +96,23 @@ impl AccountService {
         if req.protocol != PROTOCOL_VERSION {
             return Err(protocol_refusal(req.protocol));
         }
+        let (user, expires_at) = self.authenticate(&req.user_id, &req.user_sig)?;
+        Ok(LoggedIn {
+            user,
+            platform: req.platform,
+            expires_at,
+        })
+    }
+
+    /// Check that `sig` is a valid UserSig of `user_id` now (as at login; also for the media
+    /// routes): the user and when the ticket expires.
+    pub fn authenticate(&self, user_id: &str, sig: &str) -> Result<(UserId, u64)> {
         let user = self.user_id(
-            &req.user_id,
+            user_id,
             codes::ERR_SVR_COMM_INVALID_ID_FORMAT,
             "bad user id",
         )?;
-        if req.user_sig.is_empty() {
+        if sig.is_empty() {
             return Err(Error::refused(
                 codes::ERR_SVR_ACCOUNT_USERSIG_EMPTY,
                 "UserSig is empty",
@@ -112,15 +123,11 @@ impl AccountService {
             &cfg.secret_key,
             cfg.sdkappid,
             user.as_str(),
-            &req.user_sig,
+            sig,
             now_secs(),
         )
         .map_err(|e| Error::refused(e.code(), e.to_string()))?;
-        Ok(LoggedIn {
-            user,
-            platform: req.platform,
-            expires_at: ticket.expires_at(),
-        })
+        Ok((user, ticket.expires_at()))
     }
 }
 

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::delivery::Delivery;
 use crate::http::metrics::Metrics;
+use crate::media::{MediaService, MediaStore};
 use crate::store::Stores;
 
 pub use account::AccountService;
@@ -34,6 +35,7 @@ pub struct Services {
     pub group: GroupService,
     pub profile: ProfileService,
     pub friendship: FriendshipService,
+    pub media: MediaService,
     stores: Stores,
 }
 
@@ -41,10 +43,12 @@ impl Services {
     pub fn new(
         config: Arc<Config>,
         stores: Stores,
+        media: Arc<dyn MediaStore>,
         delivery: Arc<Delivery>,
         metrics: Arc<Metrics>,
     ) -> Self {
         Services {
+            media: MediaService::new(config.clone(), media),
             account: AccountService::new(config.clone(), stores.accounts.clone(), metrics.clone()),
             message: MessageService::new(
                 config.clone(),

@@ -3,4 +3,5 @@
 
 mod gateway;
 mod limits;
+mod media;
 mod store;
