@@ -10,8 +10,9 @@
  * account that exists on the server.
  *
  * Checks the synchronous return codes (TIMResult) for bad input, that a callback never fires
- * for a call that was not accepted, that accepted calls report asynchronous failures (6016
- * unsupported element, 80002 body too large) through their callback with their own user_data,
+ * for a call that was not accepted, that accepted calls report asynchronous failures (7004
+ * a media file that is not there, 80002 body too large) through their callback with their own
+ * user_data,
  * and that NULL callbacks are accepted. Prints "badinput ok" and exits 0 when every case
  * matches; every mismatch prints "FAIL <case>: ..." and the exit status is 1.
  */
@@ -673,6 +674,22 @@ int main(int argc, char** argv) {
     expect_async("TIMGroupHandlePendency(a pendency that does not exist)", rc, &w,
         10004 /* ERR_SVR_GROUP_INVALID_PARAMETERS */);
     waiter_destroy(&w);
+    /* ---- media ----------------------------------------------------------------------------- */
+    expect_rejected("TIMMsgDownloadElemToPath(NULL param)",
+        TIMMsgDownloadElemToPath(NULL, "/tmp/x", must_not_fire, "download-null"), TIM_ERR_PARAM, "download-null");
+    expect_rejected("TIMMsgDownloadElemToPath(json \"{\")",
+        TIMMsgDownloadElemToPath("{", "/tmp/x", must_not_fire, "download-bad"), TIM_ERR_JSON, "download-bad");
+    expect_rejected("TIMMsgDownloadElemToPath(NULL path)",
+        TIMMsgDownloadElemToPath("{}", NULL, must_not_fire, "download-nopath"), TIM_ERR_PARAM, "download-nopath");
+    expect_rejected("TIMMsgDownloadElemToPath(path \"\\xff\")",
+        TIMMsgDownloadElemToPath("{}", "\xff", must_not_fire, "download-utf8"), TIM_ERR_PARAM, "download-utf8");
+    TIMSetMsgElemUploadProgressCallback(NULL, NULL);
+    waiter_init(&w);
+    rc = TIMMsgDownloadElemToPath("{\"msg_download_elem_param_url\":\"/media/files/0123456789abcdef0123456789abcdef/orig?expires=1&sig=00\"}",
+                                  "/tmp/opentim-badinput-download", on_comm, &w);
+    expect_async("TIMMsgDownloadElemToPath(a URL the server did not hand out)", rc, &w,
+        6006 /* ERR_FILE_TRANS_AUTH_FAILED */);
+    waiter_destroy(&w);
     /* ---- friendship ------------------------------------------------------------------------ */
     expect_rejected("TIMFriendshipAddFriend(NULL)", TIMFriendshipAddFriend(NULL, must_not_fire, "fadd-null"),
         TIM_ERR_PARAM, "fadd-null");
@@ -750,7 +767,7 @@ int main(int argc, char** argv) {
              (int)kTIMImageLevel_Orig);
     waiter_init(&w);
     rc = TIMMsgSendNewMsg(peer, kTIMConv_C2C, image_msg, on_comm, &w);
-    expect_async("TIMMsgSendNewMsg(image element)", rc, &w, 6016 /* ERR_INVALID_MSG_ELEM */);
+    expect_async("TIMMsgSendNewMsg(image element, no such file)", rc, &w, 7004 /* ERR_SDK_COMM_FILE_NOT_FOUND */);
     waiter_destroy(&w);
 
     big_msg = (char*)malloc(big_len + 256);

@@ -175,6 +175,30 @@ TIM_DECL int TIMGetLoginUserID(char* user_id_buffer);
 TIM_DECL int TIMMsgSendNewMsg(const char* conv_id, enum TIMConvType conv_type, const char* json_msg_param, TIMCommCallback cb, const void* user_data);
 
 /*
+ * Media elements. An image (image_elem_orig_path), sound (sound_elem_file_path),
+ * file (file_elem_file_path) or video element (video_elem_video_path and its
+ * snapshot video_elem_image_path) of a message being sent is uploaded to the
+ * server first, its progress reported to TIMSetMsgElemUploadProgressCallback;
+ * the Message of cb then carries the ids, URLs and sizes (for an image also
+ * the large and thumbnail variants the server made, with their widths and
+ * heights). A missing or empty file fails with 7004 / 7006, one over the
+ * server's limit (28 MB for images and voice, 100 MB for files and video by
+ * default) with 7005, an image that is not one with 6031, voice or video
+ * that is not with 6016; the message is then kept as failed and can be sent
+ * again. The local paths stay on this device.
+ *
+ * TIMMsgDownloadElemToPath downloads a received element's file (copy
+ * msg_download_elem_param_url and the rest from the element; the URL of an
+ * image's variant downloads that variant) to path: cb fires with code 0 and
+ * a MsgDownloadElemResult as bytes arrive, and once more with every byte
+ * once the file is in place (written under a temporary name, its length and
+ * hash checked, then renamed). A failure fires once with its code: 6009 for
+ * an expired or unknown URL (or a cut: call again and the download resumes
+ * where it stopped), 6006 for a URL this server did not hand out.
+ */
+TIM_DECL int TIMMsgDownloadElemToPath(const char* json_download_elem_param, const char* path, TIMCommCallback cb, const void* user_data);
+
+/*
  * Mark a conversation read, on the server: up to the message json_msg_param
  * (a Message with its message_seq, as the SDK handed it out), or, when it is
  * NULL or "", up to the conversation's newest message. The unread count of
@@ -825,6 +849,14 @@ TIM_DECL void TIMSetMsgRevokeCallback(TIMMsgRevokeCallback cb, const void* user_
  * JSON array of the Message objects as they now are.
  */
 TIM_DECL void TIMSetMsgUpdateCallback(TIMMsgUpdateCallback cb, const void* user_data);
+
+/*
+ * Upload progress of the media elements of messages being sent: json_msg is
+ * the Message, index the element's place in message_elem_array, cur_size of
+ * total_size bytes are on the server; the last report of an element has
+ * cur_size == total_size.
+ */
+TIM_DECL void TIMSetMsgElemUploadProgressCallback(TIMMsgElemUploadProgressCallback cb, const void* user_data);
 
 /*
  * Receive the group tips that arrive: json_group_tip_array is an array of

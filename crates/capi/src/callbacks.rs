@@ -40,6 +40,7 @@ pub type TIMNetworkStatusListenerCallback = Option<NetworkFn>;
 pub type TIMKickedOfflineCallback = Option<PlainFn>;
 pub type TIMUserSigExpiredCallback = Option<PlainFn>;
 pub type TIMLogCallback = Option<LogFn>;
+pub type TIMMsgElemUploadProgressCallback = Option<UploadFn>;
 
 pub type RecvFn = unsafe extern "C" fn(*const c_char, *const c_void);
 pub type JsonFn = unsafe extern "C" fn(*const c_char, *const c_void);
@@ -50,6 +51,7 @@ pub type ConvEventFn = unsafe extern "C" fn(i32, *const c_char, *const c_void);
 pub type NetworkFn = unsafe extern "C" fn(i32, i32, *const c_char, *const c_void);
 pub type PlainFn = unsafe extern "C" fn(*const c_void);
 pub type LogFn = unsafe extern "C" fn(i32, *const c_char, *const c_void);
+pub type UploadFn = unsafe extern "C" fn(*const c_char, u32, u32, u32, *const c_void);
 
 /// One registered callback and its user data.
 pub type Slot<F> = Option<(F, UserData)>;
@@ -77,6 +79,7 @@ pub struct Registry {
     pub kicked: Slot<PlainFn>,
     pub sig_expired: Slot<PlainFn>,
     pub log: Slot<LogFn>,
+    pub upload_progress: Slot<UploadFn>,
 }
 
 pub static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
@@ -101,6 +104,7 @@ pub static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     kicked: None,
     sig_expired: None,
     log: None,
+    upload_progress: None,
 });
 
 pub fn registry() -> std::sync::MutexGuard<'static, Registry> {
@@ -158,6 +162,21 @@ pub fn deliver(event: SdkEvent) {
                 let json = cstring(to_json(&convs));
                 // SAFETY: as above.
                 unsafe { cb(kind.0 as i32, json.as_ptr(), ud.ptr()) };
+            }
+        }
+        SdkEvent::UploadProgress {
+            message,
+            index,
+            cur,
+            total,
+        } => {
+            let target = registry().upload_progress;
+            if let Some((cb, ud)) = target {
+                let json = cstring(to_json(&message));
+                // The C type counts bytes in 32 bits (files stay under 4 GiB by the limits).
+                let clamp = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+                // SAFETY: registered by the application; json lives until it returns.
+                unsafe { cb(json.as_ptr(), index, clamp(cur), clamp(total), ud.ptr()) };
             }
         }
         SdkEvent::Receipts(receipts) => json_to(registry().receipt, &receipts),

@@ -34,6 +34,7 @@ mod group_receipts;
 mod history;
 mod init;
 mod log;
+mod media;
 mod message;
 mod profile;
 

@@ -454,7 +454,8 @@ async fn chat(args: ChatArgs) -> Result<(), String> {
                 | SdkEvent::GroupTips(_)
                 | SdkEvent::GroupAttributes { .. }
                 | SdkEvent::GroupReceipts(_)
-                | SdkEvent::FriendChanges(_) => {}
+                | SdkEvent::FriendChanges(_)
+                | SdkEvent::UploadProgress { .. } => {}
             }
         }
     });

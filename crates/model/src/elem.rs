@@ -454,6 +454,33 @@ fn effective_type(declared: ElemType, map: &Map<String, Value>) -> ElemType {
 }
 
 impl Elem {
+    /// The local file paths of a media element (a sender's or a downloader's device):
+    /// `(original, video snapshot)`.
+    pub fn local_paths(&self) -> (Option<&str>, Option<&str>) {
+        match self {
+            Elem::Image(i) => (i.orig_path.as_deref(), None),
+            Elem::Sound(s) => (s.file_path.as_deref(), None),
+            Elem::File(f) => (f.file_path.as_deref(), None),
+            Elem::Video(v) => (v.video_path.as_deref(), v.image_path.as_deref()),
+            _ => (None, None),
+        }
+    }
+
+    /// Set the local file paths of a media element (see [`Elem::local_paths`]); `None`
+    /// removes one. Other elements are left as they are.
+    pub fn set_local_paths(&mut self, orig: Option<String>, snapshot: Option<String>) {
+        match self {
+            Elem::Image(i) => i.orig_path = orig,
+            Elem::Sound(s) => s.file_path = orig,
+            Elem::File(f) => f.file_path = orig,
+            Elem::Video(v) => {
+                v.video_path = orig;
+                v.image_path = snapshot;
+            }
+            _ => {}
+        }
+    }
+
     /// The element type; for [`Elem::Unknown`] the stored `elem_type` (Invalid if it is
     /// missing or not an integer).
     pub fn elem_type(&self) -> ElemType {

@@ -151,6 +151,11 @@ pub const ALL_KEYS: &[(&str, &[(&str, &str)])] = &[
     ),
     ("MsgBatchSendParam", MsgBatchSendParam::KEYS),
     ("MsgBatchSendResult", MsgBatchSendResult::KEYS),
+    ("DownloadElemParam", message::MsgDownloadElemParam::KEYS),
+    (
+        "MsgDownloadElemResult",
+        message::MsgDownloadElemResult::KEYS,
+    ),
     ("MsgDeleteParam", MsgDeleteParam::KEYS),
     ("MessageSearchParam", message::MessageSearchParam::KEYS),
     (

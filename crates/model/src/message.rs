@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::conv::MsgLocator;
 use crate::elem::Elem;
 use crate::enums::{
-    AndroidOfflinePushNotifyMode, ConvType, MsgPriority, MsgStatus, OfflinePushFlag, Platform,
+    AndroidOfflinePushNotifyMode, ConvType, DownloadType, MsgPriority, MsgStatus, OfflinePushFlag,
+    Platform,
 };
 use crate::group::GroupMemberInfo;
 use crate::profile::UserProfile;
@@ -339,8 +340,18 @@ impl Message {
     /// online flag, push settings and cloud custom data, without the envelope (sender, seq, status, ...) that the
     /// server assigns.
     pub fn content(&self) -> Message {
+        // Local file paths stay on this device.
+        let elem_array = self
+            .elem_array
+            .iter()
+            .cloned()
+            .map(|mut e| {
+                e.set_local_paths(None, None);
+                e
+            })
+            .collect();
         Message {
-            elem_array: self.elem_array.clone(),
+            elem_array,
             priority: self.priority,
             client_time: self.client_time,
             platform: self.platform,
@@ -349,6 +360,19 @@ impl Message {
             cloud_custom_str: self.cloud_custom_str.clone(),
             need_read_receipt: self.need_read_receipt.filter(|n| *n),
             ..Message::default()
+        }
+    }
+
+    /// Take the local file paths of `other`'s media elements (the same message as this
+    /// device holds it), element by element.
+    pub fn keep_local_paths(&mut self, other: &Message) {
+        for (e, o) in self.elem_array.iter_mut().zip(&other.elem_array) {
+            if e.elem_type() == o.elem_type() {
+                let (orig, snapshot) = o.local_paths();
+                if orig.is_some() || snapshot.is_some() {
+                    e.set_local_paths(orig.map(str::to_owned), snapshot.map(str::to_owned));
+                }
+            }
         }
     }
 
@@ -427,6 +451,27 @@ json_struct! {
         code: i32 = ("kTIMMsgBatchSendResultCode", "msg_batch_send_result_code"),
         desc: String = ("kTIMMsgBatchSendResultDesc", "msg_batch_send_result_desc"),
         msg: Message = ("kTIMMsgBatchSendResultMsg", "msg_batch_send_result_msg"),
+    }
+}
+
+json_struct! {
+    /// What `TIMMsgDownloadElemToPath` takes (`DownloadElemParam`): copied from the received
+    /// element (its download flag, the type of file, its id, business id and URL).
+    pub struct MsgDownloadElemParam {
+        flag: u32 = ("kTIMMsgDownloadElemParamFlag", "msg_download_elem_param_flag"),
+        download_type: DownloadType = ("kTIMMsgDownloadElemParamType", "msg_download_elem_param_type"),
+        id: String = ("kTIMMsgDownloadElemParamId", "msg_download_elem_param_id"),
+        business_id: u32 = ("kTIMMsgDownloadElemParamBusinessId", "msg_download_elem_param_business_id"),
+        url: String = ("kTIMMsgDownloadElemParamUrl", "msg_download_elem_param_url"),
+    }
+}
+
+json_struct! {
+    /// Progress and result of `TIMMsgDownloadElemToPath` (`MsgDownloadElemResult`, seed
+    /// Example 7): bytes on disk so far and in all.
+    pub struct MsgDownloadElemResult {
+        current_size: u64 = ("kTIMMsgDownloadElemResultCurrentSize", "msg_download_elem_result_current_size"),
+        total_size: u64 = ("kTIMMsgDownloadElemResultTotalSize", "msg_download_elem_result_total_size"),
     }
 }
 

@@ -1098,6 +1098,7 @@ pub(crate) async fn run(
         let failure = match attempt {
             Ok(Ok(ws)) => {
                 tracing::info!(user = %s.user, server = %url, "connected and logged in");
+                *s.shared.connected.lock().unwrap_or_else(|p| p.into_inner()) = Some(url.clone());
                 s.network(NetworkStatus::CONNECTED, 0, "");
                 s.store.set_state("logged_in_before", 1).ok();
                 if let Some(r) = ready.take() {

@@ -6,6 +6,7 @@ pub use friends::{RelationStats, MAX_SEARCH_KEYWORDS};
 mod group_receipts;
 mod group_search;
 mod groups;
+mod media;
 mod messages;
 mod profiles;
 
@@ -192,6 +193,15 @@ pub enum SdkEvent {
     KickedOffline,
     /// The UserSig expired; log in again with a new one.
     UserSigExpired,
+    /// An element of a message being sent is uploading: `cur` of `total` bytes are on the
+    /// server (`TIMMsgElemUploadProgressCallback`; `index` is the element's place in
+    /// `message_elem_array`). The last report of an element has `cur == total`.
+    UploadProgress {
+        message: Box<Message>,
+        index: u32,
+        cur: u64,
+        total: u64,
+    },
 }
 
 pub(crate) struct Shared {
@@ -201,11 +211,16 @@ pub(crate) struct Shared {
     pub next_session: AtomicU64,
     /// Server clock minus local clock, in seconds, as of the last login reply.
     pub clock_offset: AtomicI64,
+    /// The server the connection logged in to last (its WebSocket URL): media go over HTTP to
+    /// the same server.
+    pub connected: Mutex<Option<String>>,
 }
 
 pub(crate) struct SessionSlot {
     pub id: u64,
     pub user: String,
+    /// The UserSig of this login (media uploads present it).
+    pub sig: String,
     pub status: LoginStatus,
     pub commands: mpsc::UnboundedSender<Command>,
     pub store: Arc<dyn LocalStore>,
@@ -277,6 +292,7 @@ impl Client {
             session: Mutex::new(None),
             next_session: AtomicU64::new(1),
             clock_offset: AtomicI64::new(0),
+            connected: Mutex::new(None),
         });
         (Client { shared }, rx)
     }
@@ -359,6 +375,7 @@ impl Client {
             *slot = Some(SessionSlot {
                 id,
                 user: user_id.to_owned(),
+                sig: user_sig.to_owned(),
                 status: LoginStatus::LOGINING,
                 commands: tx,
                 store: store.clone(),
@@ -439,7 +456,22 @@ impl Client {
         let (commands, store, user) =
             self.slot(|s| (s.commands.clone(), s.store.clone(), s.user.clone()))?;
         // A merged message travels with the key of its bundle, kept on the server first.
-        let message = self.keep_bundles(message).await?;
+        let mut message = self.keep_bundles(message).await?;
+        // Media elements travel with the ids and URLs of their files, uploaded first. A failed
+        // upload leaves the message failed here, to be sent again.
+        if let Err(e) = self.upload_media(&mut message).await {
+            let mut failed = message;
+            failed.conv_id = Some(conv_id.to_owned());
+            failed.conv_type = Some(conv_type);
+            failed.sender = Some(user.clone());
+            failed.is_from_self = Some(true);
+            failed.msg_id = Some(client_msg_id.clone());
+            if failed.is_online_msg != Some(true) {
+                store.insert_outgoing(&client_msg_id, &failed)?;
+                store.mark_failed(&client_msg_id)?;
+            }
+            return Err(e);
+        }
         // What may be sent is the server's rule: its code and text come back in the reply.
         let rand = u64::from(rand::random::<u32>());
         let now = std::time::SystemTime::now()

@@ -1166,6 +1166,17 @@ fn delete_in(
 }
 
 /// A cached message from its row: the body, with its local id.
+/// Whether an element refers to an uploaded file.
+fn is_media(e: &opentim_model::elem::Elem) -> bool {
+    matches!(
+        e.elem_type(),
+        opentim_model::enums::ElemType::IMAGE
+            | opentim_model::enums::ElemType::SOUND
+            | opentim_model::enums::ElemType::FILE
+            | opentim_model::enums::ElemType::VIDEO
+    )
+}
+
 fn cached(id: i64, body: &str) -> Result<Message, SdkError> {
     let mut m = from_json(body)?;
     m.unique_id = Some(id as u64);
@@ -1322,7 +1333,29 @@ fn store_message(
         (id, message)
     } else {
         // The server's copy replaces the cached one, but what only this device knows stays:
-        // the local custom data, and a deletion.
+        // the local custom data, a deletion, and the local files of media elements.
+        let body = match msg.elem_array.iter().any(is_media) {
+            true => {
+                let old: Option<String> = tx
+                    .prepare_cached(
+                        "SELECT body FROM messages WHERE sender = ?1 AND client_msg_id = ?2",
+                    )
+                    .and_then(|mut s| {
+                        s.query_row(params![sender, client_msg_id], |r| r.get(0))
+                            .optional()
+                    })
+                    .map_err(db)?;
+                match old.map(|o| from_json(&o)).transpose()? {
+                    Some(old) => {
+                        let mut merged = msg.clone();
+                        merged.keep_local_paths(&old);
+                        to_json(&merged)
+                    }
+                    None => body,
+                }
+            }
+            false => body,
+        };
         let (id, body) = tx
             .prepare_cached(
                 "UPDATE messages SET seq = ?1,

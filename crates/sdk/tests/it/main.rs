@@ -13,6 +13,7 @@ mod group_admin;
 mod group_messages;
 mod group_rules;
 mod groups;
+mod media;
 mod message_ops;
 mod messaging;
 mod profiles;

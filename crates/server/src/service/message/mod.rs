@@ -30,10 +30,44 @@ use crate::store::{GroupStore, MessageStore, NewC2c, Stored};
 /// Longest client message id, in bytes.
 pub const MAX_CLIENT_MSG_ID_BYTES: usize = 64;
 
-/// Element types a client may send today. Media elements arrive with the media issue; group tips
-/// and reports are produced by the server only.
-fn sendable(elem: &Elem) -> bool {
+/// Whether `url` is a download URL of this server for media `id` (a path, or under
+/// `media_public_url`), or absent.
+fn own_media_url(url: &Option<String>, id: &str, public: Option<&str>) -> bool {
+    let Some(url) = url.as_deref().filter(|u| !u.is_empty()) else {
+        return true;
+    };
+    let path = match public {
+        Some(base) if url.starts_with(base.trim_end_matches('/')) => {
+            &url[base.trim_end_matches('/').len()..]
+        }
+        _ => url,
+    };
+    path.starts_with(&format!("/media/files/{id}/"))
+}
+
+/// Whether a media element names files of this server: a media id, and only its URLs (a
+/// client cannot pass off a link elsewhere as an image of this server).
+fn media_ok(elem: &Elem, public: Option<&str>) -> bool {
+    let id = |s: &Option<String>| s.clone().unwrap_or_default();
+    let ok = |i: &str, urls: &[&Option<String>]| {
+        crate::media::valid_id(i) && urls.iter().all(|u| own_media_url(u, i, public))
+    };
     match elem {
+        Elem::Image(i) => ok(&id(&i.orig_id), &[&i.orig_url, &i.large_url, &i.thumb_url]),
+        Elem::Sound(s) => ok(&id(&s.file_id), &[&s.url]),
+        Elem::File(f) => ok(&id(&f.file_id), &[&f.url]),
+        Elem::Video(v) => {
+            ok(&id(&v.video_id), &[&v.video_url]) && ok(&id(&v.image_id), &[&v.image_url])
+        }
+        _ => false,
+    }
+}
+
+/// Element types a client may send. Media elements must name files uploaded to this server;
+/// group tips and reports are produced by the server only.
+fn sendable(elem: &Elem, public: Option<&str>) -> bool {
+    match elem {
+        Elem::Image(_) | Elem::Sound(_) | Elem::File(_) | Elem::Video(_) => media_ok(elem, public),
         // A merger travels with the key of its bundle (kept with `msg.relay_put`), not the
         // messages themselves.
         Elem::Merger(m) => {
@@ -50,7 +84,7 @@ fn sendable(elem: &Elem) -> bool {
 /// Element types a forwarded bundle may hold: what may be sent, media to come, and mergers
 /// (nested bundles, by their keys).
 fn forwardable(elem: &Elem) -> bool {
-    sendable(elem)
+    sendable(elem, None)
         || matches!(
             elem.elem_type(),
             ElemType::IMAGE | ElemType::SOUND | ElemType::FILE | ElemType::VIDEO
@@ -193,12 +227,15 @@ impl MessageService {
                 "message_elem_array is empty",
             ));
         }
-        if let Some(bad) = req.message.elem_array.iter().find(|e| !sendable(e)) {
+        let public = self.config.media_public_url.as_deref();
+        if let Some(bad) = req.message.elem_array.iter().find(|e| !sendable(e, public)) {
             return Err(Error::refused(
                 codes::ERR_INVALID_MSG_ELEM,
                 format!(
-                    "elem_type {} cannot be sent yet; text (0), custom (3), face (6), location (7) \
-                     and merger (12, with the key of its bundle) elements can",
+                    "an element of elem_type {} cannot be sent: text (0), custom (3), face (6), \
+                     location (7), merger (12, with the key of its bundle), and image (1), sound \
+                     (2), file (4) and video (9) elements naming files uploaded to this server \
+                     (their ids and its URLs) can",
                     bad.elem_type().0
                 ),
             ));
