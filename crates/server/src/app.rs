@@ -16,6 +16,8 @@ use crate::config::Config;
 use crate::delivery::Delivery;
 use crate::gateway::{self, Gateway};
 use crate::http::{self, metrics::Metrics};
+use crate::media::fs::FsMediaStore;
+use crate::media::MediaStore;
 use crate::service::Services;
 use crate::store::{self, PgStore, SqliteStore, Stores};
 
@@ -92,31 +94,46 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
     start_on(config, listener).await
 }
 
-/// Open the stores chosen by the config: PostgreSQL when `database_url` is set, else SQLite.
-pub async fn open_stores(config: &Config) -> Result<Stores, ServerError> {
+/// Open the stores chosen by the config: PostgreSQL when `database_url` is set (media in it
+/// too, so every node serves every file), else SQLite under `data_dir` (media as files under
+/// `data_dir/media`).
+pub async fn open_stores(config: &Config) -> Result<(Stores, Arc<dyn MediaStore>), ServerError> {
     Ok(match &config.database_url {
-        Some(url) => Stores::on(
-            PgStore::connect_with(
-                url,
-                config.database_schema.as_deref(),
-                config.database_pool_size,
-                config.database_ca_file.as_deref(),
-            )
-            .await?
-            .with_retry_deadline(Duration::from_secs(config.store_retry_secs)),
-        ),
-        None => Stores::on(SqliteStore::open(
-            &config.data_dir,
-            &config.sqlite_synchronous,
-            config.write_batch,
-        )?),
+        Some(url) => {
+            let pg = Arc::new(
+                PgStore::connect_with(
+                    url,
+                    config.database_schema.as_deref(),
+                    config.database_pool_size,
+                    config.database_ca_file.as_deref(),
+                )
+                .await?
+                .with_retry_deadline(Duration::from_secs(config.store_retry_secs)),
+            );
+            (Stores::on_shared(pg.clone()), pg)
+        }
+        None => {
+            let stores = Stores::on(SqliteStore::open(
+                &config.data_dir,
+                &config.sqlite_synchronous,
+                config.write_batch,
+            )?);
+            let dir = config.data_dir.join("media");
+            let media = FsMediaStore::open(&dir).map_err(|e| {
+                ServerError::Config(format!(
+                    "cannot open the media directory {}: {e}",
+                    dir.display()
+                ))
+            })?;
+            (stores, Arc::new(media))
+        }
     })
 }
 
 /// Open the store, connect the bus and start serving on an already bound listener.
 pub async fn start_on(config: Config, listener: TcpListener) -> Result<RunningServer, ServerError> {
     config.validate().map_err(ServerError::Config)?;
-    let stores = open_stores(&config).await?;
+    let (stores, media) = open_stores(&config).await?;
     let config = Arc::new(config);
     let metrics = Arc::new(Metrics::default());
     let delivery = match &config.nats_url {
@@ -132,17 +149,10 @@ pub async fn start_on(config: Config, listener: TcpListener) -> Result<RunningSe
         }
         None => Delivery::local(config.session_queue_len, metrics.clone()),
     };
-    let media_dir = config.data_dir.join("media");
-    let media = crate::media::fs::FsMediaStore::open(&media_dir).map_err(|e| {
-        ServerError::Config(format!(
-            "cannot open the media directory {}: {e}",
-            media_dir.display()
-        ))
-    })?;
     let services = Arc::new(Services::new(
         config.clone(),
         stores,
-        Arc::new(media),
+        media,
         delivery.clone(),
         metrics.clone(),
     ));

@@ -16,6 +16,7 @@
 //! stored type and `nosniff`, never rendered inline.
 
 pub mod fs;
+mod postgres;
 pub mod routes;
 pub mod store;
 

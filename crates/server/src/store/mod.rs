@@ -323,7 +323,11 @@ pub struct Stores {
 impl Stores {
     /// Every domain on one backend.
     pub fn on<B: Backend>(backend: B) -> Self {
-        let b = Arc::new(backend);
+        Self::on_shared(Arc::new(backend))
+    }
+
+    /// Every domain on one backend that something else (the media store) shares.
+    pub fn on_shared<B: Backend>(b: Arc<B>) -> Self {
         Stores {
             messages: b.clone(),
             inbox: b.clone(),

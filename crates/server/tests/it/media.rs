@@ -5,9 +5,14 @@
 use std::io::Cursor;
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use opentim_server::media::fs::FsMediaStore;
+use opentim_server::media::store::{FileInfo, MediaKind, MediaStore, Upload, Variant, VariantInfo};
 use opentim_server::{Config, RunningServer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use tokio::io::AsyncReadExt;
 
 const KEY: &str = "media-test-key";
 
@@ -405,4 +410,233 @@ async fn a_url_not_handed_out_or_expired_is_refused() {
     assert_eq!(r.status(), StatusCode::GONE, "expired");
     assert_eq!(r.json::<Value>().await.unwrap()["code"], 6009);
     s.stop().await.unwrap();
+}
+
+// ---- the media store conformance suite, on the filesystem and on PostgreSQL ----------------
+
+fn pg_schema() -> (String, String) {
+    let url = std::env::var("OPENTIM_TEST_POSTGRES_URL")
+        .expect("set OPENTIM_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test to run the PostgreSQL tests");
+    use std::hash::{BuildHasher, RandomState};
+    let r = RandomState::new().hash_one(std::time::SystemTime::now()) as u32;
+    (url, format!("m_{}_{r:08x}", std::process::id()))
+}
+
+async fn read_all(
+    store: &dyn MediaStore,
+    id: &str,
+    v: Variant,
+    at: u64,
+    len: Option<u64>,
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    store
+        .read(id, v, at, len)
+        .await
+        .unwrap()
+        .expect("the file exists")
+        .read_to_end(&mut out)
+        .await
+        .unwrap();
+    out
+}
+
+async fn uploads_fill_at_their_offset_and_finish_once(store: Arc<dyn MediaStore>) {
+    let id = "00112233445566778899aabbccddeeff";
+    let bytes: Vec<u8> = (0..10_000u32).map(|i| (i % 199) as u8).collect();
+    let upload = Upload {
+        id: id.into(),
+        owner: "alice".into(),
+        kind: MediaKind::File,
+        size: bytes.len() as u64,
+        name: "f.bin".into(),
+        created: 1,
+    };
+    store.begin(&upload).await.unwrap();
+    assert_eq!(store.upload(id).await.unwrap(), Some((upload.clone(), 0)));
+    assert_eq!(store.append(id, 0, &bytes[..3000]).await.unwrap(), 3000);
+    assert!(matches!(
+        store.append(id, 0, &bytes[..10]).await,
+        Err(opentim_server::media::store::MediaError::WrongOffset {
+            offset: 0,
+            received: 3000
+        })
+    ));
+    assert_eq!(
+        store.append(id, 3000, &bytes[3000..7000]).await.unwrap(),
+        7000
+    );
+    assert!(matches!(
+        store.append(id, 7000, &vec![0u8; 3001]).await,
+        Err(opentim_server::media::store::MediaError::TooLong { size: 10_000 })
+    ));
+    assert_eq!(
+        store.append(id, 7000, &bytes[7000..]).await.unwrap(),
+        10_000
+    );
+    let mut got = Vec::new();
+    store
+        .read_upload(id)
+        .await
+        .unwrap()
+        .read_to_end(&mut got)
+        .await
+        .unwrap();
+    assert_eq!(got, bytes);
+    assert!(
+        store.file(id).await.unwrap().is_none(),
+        "not a file before its finish"
+    );
+    let info = FileInfo {
+        id: id.into(),
+        owner: "alice".into(),
+        kind: MediaKind::Image,
+        name: "f.bin".into(),
+        sha256: "ab".repeat(32),
+        created: 2,
+        variants: vec![
+            VariantInfo {
+                variant: Variant::Orig,
+                size: 10_000,
+                width: 4,
+                height: 3,
+                content_type: "image/png".into(),
+            },
+            VariantInfo {
+                variant: Variant::Thumb,
+                size: 5,
+                width: 2,
+                height: 1,
+                content_type: "image/jpeg".into(),
+            },
+        ],
+    };
+    store
+        .finish(&info, vec![(Variant::Thumb, b"thumb".to_vec())])
+        .await
+        .unwrap();
+    assert_eq!(store.file(id).await.unwrap(), Some(info));
+    assert!(
+        store.upload(id).await.unwrap().is_none(),
+        "the upload is gone"
+    );
+    assert_eq!(
+        read_all(store.as_ref(), id, Variant::Orig, 0, None).await,
+        bytes
+    );
+    // Ranges across the chunk boundaries the appends made.
+    assert_eq!(
+        read_all(store.as_ref(), id, Variant::Orig, 2990, Some(20)).await,
+        &bytes[2990..3010]
+    );
+    assert_eq!(
+        read_all(store.as_ref(), id, Variant::Orig, 6999, None).await,
+        &bytes[6999..]
+    );
+    assert_eq!(
+        read_all(store.as_ref(), id, Variant::Thumb, 0, None).await,
+        b"thumb"
+    );
+    assert!(
+        store
+            .read(id, Variant::Large, 0, None)
+            .await
+            .unwrap()
+            .is_none()
+            || read_all(store.as_ref(), id, Variant::Large, 0, None)
+                .await
+                .is_empty()
+    );
+    assert!(store
+        .read("ffffffffffffffffffffffffffffffff", Variant::Orig, 0, None)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .upload("ffffffffffffffffffffffffffffffff")
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_store_conformance_on_the_filesystem() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(FsMediaStore::open(dir.path()).unwrap());
+    uploads_fill_at_their_offset_and_finish_once(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(pg_tests),
+    ignore = "needs PostgreSQL: set OPENTIM_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test (.ci/run does)"
+)]
+async fn media_store_conformance_on_postgres() {
+    let (url, schema) = pg_schema();
+    let store = opentim_server::store::PgStore::connect(&url, Some(&schema), 4)
+        .await
+        .unwrap();
+    uploads_fill_at_their_offset_and_finish_once(Arc::new(store)).await;
+}
+
+/// Two nodes on one PostgreSQL: a file uploaded through one is served by the other, and an
+/// upload cut on one resumes on the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(pg_tests),
+    ignore = "needs PostgreSQL: set OPENTIM_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test (.ci/run does)"
+)]
+async fn a_node_serves_a_file_uploaded_through_another() {
+    let (url, schema) = pg_schema();
+    let node = |dir: &std::path::Path| Config {
+        database_url: Some(url.clone()),
+        database_schema: Some(schema.clone()),
+        ..config(dir)
+    };
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = opentim_server::start(node(da.path())).await.unwrap();
+    let b = opentim_server::start(node(db.path())).await.unwrap();
+    let (ha, hb) = (Http::of(&a), Http::of(&b));
+    let image = png(800, 600);
+    let (status, done) = ha.upload("erin", "image", &image, "p.png").await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    for name in ["orig", "large", "thumb"] {
+        let v = variant(&done, name);
+        let r = hb.get(v["url"].as_str().unwrap(), None).await;
+        assert_eq!(r.status(), StatusCode::OK, "{name}");
+        let bytes = r.bytes().await.unwrap();
+        assert_eq!(bytes.len() as u64, v["size"].as_u64().unwrap(), "{name}");
+        if name == "orig" {
+            assert_eq!(bytes.as_ref(), image.as_slice());
+        }
+    }
+    let half = image.len() / 2;
+    let range = format!("bytes={half}-");
+    let r = hb
+        .get(
+            variant(&done, "orig")["url"].as_str().unwrap(),
+            Some(&range),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), &image[half..]);
+    // Begun on a, continued and finished on b.
+    let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 97) as u8).collect();
+    let (_, begun) = ha.begin("erin", "file", bytes.len(), "x").await;
+    let id = begun["id"].as_str().unwrap().to_owned();
+    ha.put("erin", &id, 0, &bytes[..65536]).await;
+    let mut at = 65536;
+    for c in bytes[at..].chunks(65536) {
+        let (status, r) = hb.put("erin", &id, at, c).await;
+        assert_eq!(status, StatusCode::OK, "{r}");
+        at += c.len();
+    }
+    let (status, done) = hb.finish("erin", &id).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    let r = ha
+        .get(variant(&done, "orig")["url"].as_str().unwrap(), None)
+        .await;
+    assert_eq!(r.bytes().await.unwrap().as_ref(), bytes.as_slice());
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
 }

@@ -58,6 +58,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/014_profiles.sql"),
     include_str!("../migrations/postgres/015_blacklist.sql"),
     include_str!("../migrations/postgres/016_friends.sql"),
+    include_str!("../migrations/postgres/017_media.sql"),
 ];
 
 /// Advisory lock key guarding migrations ("opentim" in ASCII).
@@ -154,6 +155,11 @@ pub struct PgStore {
 }
 
 impl PgStore {
+    /// The connection pool (the media store shares it).
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
     /// Connect, create `schema` if given, and apply migrations.
     pub async fn connect(url: &str, schema: Option<&str>, pool_size: usize) -> Result<Self> {
         Self::connect_with(url, schema, pool_size, None).await
