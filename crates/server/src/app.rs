@@ -157,6 +157,20 @@ pub async fn start_on(config: Config, listener: TcpListener) -> Result<RunningSe
         metrics.clone(),
     ));
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    // Media retention: a sweep now and then, until the server stops (or is dropped).
+    {
+        let (services, every) = (services.clone(), config.media_sweep_secs.max(1));
+        let mut stop = shutdown_rx.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(every));
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => services.media.sweep().await,
+                    changed = stop.changed() => if changed.is_err() || *stop.borrow() { break },
+                }
+            }
+        });
+    }
     let gateway = Arc::new(Gateway::new(
         config.clone(),
         metrics,

@@ -155,6 +155,13 @@ pub struct Config {
     /// the URLs are paths (`/media/files/...`) that the SDK resolves against the server it
     /// is connected to.
     pub media_public_url: Option<String>,
+    /// Files older than this are removed (the roaming period: the messages naming them are
+    /// gone from the server's history by then), in seconds. Default 604800 (7 days).
+    pub media_retention_secs: u64,
+    /// Uploads not finished within this are removed, in seconds. Default 86400.
+    pub media_upload_ttl_secs: u64,
+    /// How often the removal runs, in seconds. Default 3600.
+    pub media_sweep_secs: u64,
     /// Most messages one read-receipt request may name. Default 30.
     pub max_group_receipts_per_request: usize,
     /// SQLite `synchronous` mode: "full" (default; an ack means the message survived power
@@ -255,6 +262,9 @@ impl Default for Config {
             media_chunk_bytes: 4 << 20,
             media_url_ttl_secs: 7 * 86_400,
             media_public_url: None,
+            media_retention_secs: 7 * 86_400,
+            media_upload_ttl_secs: 86_400,
+            media_sweep_secs: 3600,
             max_blacklist: 1000,
             max_friendship_users_per_request: 100,
             max_friends: 3000,

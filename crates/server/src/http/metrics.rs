@@ -19,6 +19,12 @@ pub struct Metrics {
     pub logins_overloaded: AtomicU64,
     pub throttled_requests: AtomicU64,
     pub throttled_sends: AtomicU64,
+    pub media_uploads: AtomicU64,
+    pub media_upload_bytes: AtomicU64,
+    pub media_refused: AtomicU64,
+    pub media_downloads: AtomicU64,
+    pub media_removed_uploads: AtomicU64,
+    pub media_removed_files: AtomicU64,
 }
 
 impl Metrics {
@@ -115,6 +121,42 @@ impl Metrics {
             "counter",
             "Sends refused for a user's message rate (max_sends_per_sec).",
             get(&self.throttled_sends),
+        );
+        put(
+            "opentim_media_uploads_total",
+            "counter",
+            "Uploads finished (files kept).",
+            get(&self.media_uploads),
+        );
+        put(
+            "opentim_media_upload_bytes_total",
+            "counter",
+            "Bytes of the uploads finished.",
+            get(&self.media_upload_bytes),
+        );
+        put(
+            "opentim_media_refused_total",
+            "counter",
+            "Media requests refused (size, kind, authentication, URL signature or expiry).",
+            get(&self.media_refused),
+        );
+        put(
+            "opentim_media_downloads_total",
+            "counter",
+            "Downloads started through signed URLs.",
+            get(&self.media_downloads),
+        );
+        put(
+            "opentim_media_removed_uploads_total",
+            "counter",
+            "Unfinished uploads removed after media_upload_ttl_secs.",
+            get(&self.media_removed_uploads),
+        );
+        put(
+            "opentim_media_removed_files_total",
+            "counter",
+            "Files removed after media_retention_secs.",
+            get(&self.media_removed_files),
         );
         out
     }

@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
+use super::store::Swept;
 use super::store::{FileInfo, MediaError, MediaResult, MediaStore, Reader, Upload, Variant};
 
 pub struct FsMediaStore {
@@ -165,5 +166,38 @@ impl MediaStore for FsMediaStore {
             Some(n) => Box::pin(f.take(n)),
             None => Box::pin(f),
         }))
+    }
+
+    async fn sweep(&self, uploads_before: u64, files_before: u64) -> MediaResult<Swept> {
+        let mut swept = Swept::default();
+        let mut dir = tokio::fs::read_dir(self.root.join("uploads")).await?;
+        while let Some(e) = dir.next_entry().await? {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(id) = name.strip_suffix(".json") else {
+                continue;
+            };
+            let Some((u, _)) = self.upload(id).await? else {
+                continue;
+            };
+            if u.created < uploads_before {
+                let _ = tokio::fs::remove_file(self.part(id)).await;
+                tokio::fs::remove_file(self.meta(id)).await?;
+                swept.uploads.push(id.to_owned());
+            }
+        }
+        let mut dir = tokio::fs::read_dir(self.root.join("files")).await?;
+        while let Some(e) = dir.next_entry().await? {
+            let id = e.file_name().to_string_lossy().into_owned();
+            let Some(info) = self.file(&id).await? else {
+                continue;
+            };
+            if info.created < files_before {
+                // The info goes first: a file half removed is a file no longer there.
+                tokio::fs::remove_file(self.dir(&id).join("info.json")).await?;
+                tokio::fs::remove_dir_all(self.dir(&id)).await?;
+                swept.files.push(id);
+            }
+        }
+        Ok(swept)
     }
 }

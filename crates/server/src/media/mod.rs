@@ -21,6 +21,7 @@ pub mod routes;
 pub mod store;
 
 use std::io::Cursor;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
@@ -31,6 +32,7 @@ use tokio::io::AsyncReadExt;
 
 use crate::clock::now_secs;
 use crate::config::Config;
+use crate::http::metrics::Metrics;
 use store::MediaError;
 pub use store::{FileInfo, MediaKind, MediaStore, Reader, Upload, Variant, VariantInfo};
 
@@ -99,6 +101,7 @@ pub struct FinishedVariant {
 pub struct MediaService {
     config: Arc<Config>,
     store: Arc<dyn MediaStore>,
+    metrics: Arc<Metrics>,
     key: [u8; 32],
 }
 
@@ -165,7 +168,7 @@ fn video_type(head: &[u8]) -> Option<&'static str> {
 }
 
 impl MediaService {
-    pub fn new(config: Arc<Config>, store: Arc<dyn MediaStore>) -> Self {
+    pub fn new(config: Arc<Config>, store: Arc<dyn MediaStore>, metrics: Arc<Metrics>) -> Self {
         // The URL key is the app's secret key, hashed with a purpose of its own, so it is
         // never the same as what signs UserSigs.
         let mut h = Sha256::new();
@@ -175,6 +178,42 @@ impl MediaService {
             key: h.finalize().into(),
             config,
             store,
+            metrics,
+        }
+    }
+
+    /// Count a refusal in `/metrics` on its way out.
+    pub fn counted<T>(&self, r: MediaOutcome<T>) -> MediaOutcome<T> {
+        if r.is_err() {
+            self.metrics.media_refused.fetch_add(1, Ordering::Relaxed);
+        }
+        r
+    }
+
+    /// Remove the uploads never finished within `media_upload_ttl_secs` and the files older
+    /// than `media_retention_secs`; what was removed is logged and counted.
+    pub async fn sweep(&self) {
+        let now = now_secs();
+        let c = &self.config;
+        let swept = self
+            .store
+            .sweep(
+                now.saturating_sub(c.media_upload_ttl_secs),
+                now.saturating_sub(c.media_retention_secs),
+            )
+            .await;
+        match swept {
+            Ok(s) => {
+                let m = &self.metrics;
+                m.media_removed_uploads
+                    .fetch_add(s.uploads.len() as u64, Ordering::Relaxed);
+                m.media_removed_files
+                    .fetch_add(s.files.len() as u64, Ordering::Relaxed);
+                if !(s.uploads.is_empty() && s.files.is_empty()) {
+                    tracing::info!(uploads = ?s.uploads, files = ?s.files, "media removed (media_upload_ttl_secs, media_retention_secs)");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "the media sweep failed; it runs again later"),
         }
     }
 
@@ -362,6 +401,10 @@ impl MediaService {
             .await
             .map_err(Refusal::internal)?;
         tracing::info!(id = %info.id, owner, kind = ?info.kind, size = upload.size, "upload finished");
+        self.metrics.media_uploads.fetch_add(1, Ordering::Relaxed);
+        self.metrics
+            .media_upload_bytes
+            .fetch_add(upload.size, Ordering::Relaxed);
         Ok(self.finished(&info))
     }
 
@@ -453,6 +496,7 @@ impl MediaService {
             .map_err(Refusal::internal)?
             .ok_or_else(gone)?;
         let v = info.variant(variant).cloned().ok_or_else(gone)?;
+        self.metrics.media_downloads.fetch_add(1, Ordering::Relaxed);
         Ok((info, v))
     }
 

@@ -7,8 +7,8 @@ use axum::body::Bytes;
 use futures_util::stream;
 use tokio_util::io::StreamReader;
 
+use super::store::Swept;
 use super::store::{FileInfo, MediaError, MediaResult, MediaStore, Reader, Upload, Variant};
-use crate::clock::now_secs;
 use crate::store::PgStore;
 
 /// The variant name of an upload's bytes while it is in progress.
@@ -160,7 +160,7 @@ impl MediaStore for PgStore {
         }
         tx.execute(
             "INSERT INTO media_files (id, info, created) VALUES ($1, $2, $3)",
-            &[&info.id, &json, &(now_secs() as i64)],
+            &[&info.id, &json, &(info.created as i64)],
         )
         .await
         .map_err(io)?;
@@ -191,5 +191,33 @@ impl MediaStore for PgStore {
             return Ok(None);
         }
         Ok(Some(chunks(self, id, variant.name(), offset, len)))
+    }
+
+    async fn sweep(&self, uploads_before: u64, files_before: u64) -> MediaResult<Swept> {
+        let mut client = self.pool().get().await.map_err(io)?;
+        let tx = client.transaction().await.map_err(io)?;
+        let ids = |rows: Vec<tokio_postgres::Row>| -> Vec<String> {
+            rows.iter().map(|r| r.get(0)).collect()
+        };
+        let uploads = ids(tx
+            .query(
+                "DELETE FROM media_uploads WHERE (upload::json->>'created')::bigint < $1 RETURNING id",
+                &[&(uploads_before as i64)],
+            )
+            .await
+            .map_err(io)?);
+        let files = ids(tx
+            .query(
+                "DELETE FROM media_files WHERE created < $1 RETURNING id",
+                &[&(files_before as i64)],
+            )
+            .await
+            .map_err(io)?);
+        let gone: Vec<&String> = uploads.iter().chain(&files).collect();
+        tx.execute("DELETE FROM media_chunks WHERE id = ANY($1)", &[&gone])
+            .await
+            .map_err(io)?;
+        tx.commit().await.map_err(io)?;
+        Ok(Swept { uploads, files })
     }
 }

@@ -51,6 +51,10 @@ impl IntoResponse for Refusal {
 
 /// The uploading user, from the request's headers.
 fn sender(gw: &Gateway, headers: &HeaderMap) -> Result<String, Refusal> {
+    gw.services.media.counted(authenticated(gw, headers))
+}
+
+fn authenticated(gw: &Gateway, headers: &HeaderMap) -> Result<String, Refusal> {
     let get = |name: &str| {
         headers
             .get(name)
@@ -99,7 +103,7 @@ async fn begin(
         desc: format!("kind {:?} is none of image, sound, file, video", b.kind),
     })?;
     let media = &gw.services.media;
-    let u = media.begin(&user, kind, b.size, &b.name).await?;
+    let u = media.counted(media.begin(&user, kind, b.size, &b.name).await)?;
     let answer = serde_json::json!({"id": u.id, "chunk_bytes": media.chunk_bytes()});
     Ok((StatusCode::CREATED, Json(answer)).into_response())
 }
@@ -110,7 +114,8 @@ async fn status(
     headers: HeaderMap,
 ) -> Result<Response, Refusal> {
     let user = sender(&gw, &headers)?;
-    let (u, received) = gw.services.media.status(&user, &id).await?;
+    let media = &gw.services.media;
+    let (u, received) = media.counted(media.status(&user, &id).await)?;
     let answer = serde_json::json!({"id": u.id, "size": u.size, "received": received});
     Ok(Json(answer).into_response())
 }
@@ -142,7 +147,8 @@ async fn finish(
     headers: HeaderMap,
 ) -> Result<Response, Refusal> {
     let user = sender(&gw, &headers)?;
-    let done = gw.services.media.finish(&user, &id).await?;
+    let media = &gw.services.media;
+    let done = media.counted(media.finish(&user, &id).await)?;
     Ok(Json(done).into_response())
 }
 
@@ -214,7 +220,7 @@ async fn download(
         expires: q.expires,
         sig: q.sig,
     };
-    let (info, v) = media.authorize(&id, &variant, &signed).await?;
+    let (info, v) = media.counted(media.authorize(&id, &variant, &signed).await)?;
     let range = range_of(&headers, v.size).map_err(|()| Refusal {
         status: StatusCode::RANGE_NOT_SATISFIABLE,
         code: codes::ERR_FILE_TRANS_DOWNLOAD_FAILED,

@@ -129,6 +129,15 @@ pub type MediaResult<T> = std::result::Result<T, MediaError>;
 /// Bytes being read from the store.
 pub type Reader = Pin<Box<dyn AsyncRead + Send>>;
 
+/// What a sweep removed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Unfinished uploads begun before the cut-off.
+    pub uploads: Vec<String>,
+    /// Files finished before the cut-off.
+    pub files: Vec<String>,
+}
+
 #[async_trait]
 pub trait MediaStore: Send + Sync + 'static {
     /// Start an upload (nothing received yet).
@@ -153,4 +162,7 @@ pub trait MediaStore: Send + Sync + 'static {
         offset: u64,
         len: Option<u64>,
     ) -> MediaResult<Option<Reader>>;
+    /// Remove uploads begun before `uploads_before` that were never finished, and files
+    /// finished before `files_before` (Unix seconds).
+    async fn sweep(&self, uploads_before: u64, files_before: u64) -> MediaResult<Swept>;
 }

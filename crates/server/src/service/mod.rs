@@ -48,7 +48,7 @@ impl Services {
         metrics: Arc<Metrics>,
     ) -> Self {
         Services {
-            media: MediaService::new(config.clone(), media),
+            media: MediaService::new(config.clone(), media, metrics.clone()),
             account: AccountService::new(config.clone(), stores.accounts.clone(), metrics.clone()),
             message: MessageService::new(
                 config.clone(),

@@ -557,6 +557,69 @@ async fn uploads_fill_at_their_offset_and_finish_once(store: Arc<dyn MediaStore>
         .await
         .unwrap()
         .is_none());
+    // The sweep: an old unfinished upload goes, a newer one stays; then the old file.
+    let old = Upload {
+        id: "a0".repeat(16),
+        created: 10,
+        ..upload.clone()
+    };
+    let new = Upload {
+        id: "b0".repeat(16),
+        created: 1000,
+        ..upload
+    };
+    store.begin(&old).await.unwrap();
+    store.begin(&new).await.unwrap();
+    store.append(&old.id, 0, b"abc").await.unwrap();
+    let swept = store.sweep(100, 0).await.unwrap();
+    assert_eq!(
+        (swept.uploads, swept.files.len()),
+        (vec![old.id.clone()], 0)
+    );
+    assert!(store.upload(&old.id).await.unwrap().is_none());
+    assert!(store.upload(&new.id).await.unwrap().is_some());
+    let swept = store.sweep(0, 3).await.unwrap();
+    assert_eq!((swept.uploads.len(), swept.files), (0, vec![id.to_owned()]));
+    assert!(store.file(id).await.unwrap().is_none());
+    assert!(store
+        .read(id, Variant::Orig, 0, None)
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn old_files_are_removed_logged_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = opentim_server::start(Config {
+        media_retention_secs: 0,
+        media_sweep_secs: 1,
+        ..config(dir.path())
+    })
+    .await
+    .unwrap();
+    let http = Http::of(&s);
+    let (_, done) = http.upload("fay", "file", b"short-lived", "a").await;
+    let url = variant(&done, "orig")["url"].as_str().unwrap().to_owned();
+    let mut gone = false;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if http.get(&url, None).await.status() == StatusCode::NOT_FOUND {
+            gone = true;
+            break;
+        }
+    }
+    assert!(gone, "removed within media_sweep_secs");
+    let metrics = http.get("/metrics", None).await.text().await.unwrap();
+    assert!(
+        metrics.contains("opentim_media_removed_files_total 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("opentim_media_uploads_total 1"),
+        "{metrics}"
+    );
+    s.stop().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
