@@ -12,6 +12,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use opentim_model::codes;
 use opentim_model::elem::Elem;
+use opentim_model::enums::DownloadType;
 use opentim_model::message::{Message, MsgDownloadElemParam, MsgDownloadElemResult};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -346,7 +347,8 @@ impl Client {
             // The part holds everything already (a cut between the last byte and the rename).
             return self
                 .complete_download(&part, path, None, have, &progress)
-                .await;
+                .await
+                .map(|()| self.remember_download(&url, param, path));
         }
         if !r.status().is_success() {
             return Err(refusal(r, codes::ERR_FILE_TRANS_DOWNLOAD_FAILED).await);
@@ -409,7 +411,30 @@ impl Client {
             )));
         }
         self.complete_download(&part, path, etag, total, &progress)
-            .await
+            .await?;
+        self.remember_download(&url, param, path);
+        Ok(())
+    }
+
+    /// The cached messages naming the file downloaded from `url` keep where it went (an
+    /// original, or a video's snapshot; not an image's large or thumbnail variant).
+    fn remember_download(&self, url: &str, param: &MsgDownloadElemParam, path: &Path) {
+        let Some(rest) = url.split("/media/files/").nth(1) else {
+            return;
+        };
+        let mut parts = rest.split(['/', '?']);
+        let (Some(id), Some("orig")) = (parts.next(), parts.next()) else {
+            return;
+        };
+        let snapshot = param.download_type == Some(DownloadType::VIDEO_THUMB);
+        let Ok(store) = self.slot(|s| s.store.clone()) else {
+            return;
+        };
+        match store.record_download(id, snapshot, &path.display().to_string()) {
+            Ok(changed) if !changed.is_empty() => self.shared.emit(SdkEvent::Updated(changed)),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not note where a download went"),
+        }
     }
 
     /// Check the finished temporary file (length, and SHA-256 when known) and rename it.

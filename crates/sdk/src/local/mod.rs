@@ -52,6 +52,15 @@ pub trait LocalStore: Send + Sync {
     /// Apply a change of the relationship lists and the version it brings, in one
     /// transaction.
     fn apply_relations(&self, change: &RelationChange) -> Result<(), SdkError>;
+    /// A file of media `id` was downloaded to `path`: the cached messages whose element names
+    /// it (as its original, or as a video's snapshot when `snapshot`) keep the path, so a
+    /// restarted app shows the file without downloading it again. The messages changed.
+    fn record_download(
+        &self,
+        id: &str,
+        snapshot: bool,
+        path: &str,
+    ) -> Result<Vec<Message>, SdkError>;
     /// The kept friends (JSON bodies) one of whose `fields` contains one of `keywords`,
     /// ignoring case, from a trigram index of their ids, nicknames and remarks: the cost
     /// follows the matches, not the number of friends; a keyword shorter than three characters

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use opentim_model::conv::{ConvInfo, Draft};
+use opentim_model::elem::Elem;
 use opentim_model::enums::{ConvEvent, ConvType, MsgStatus};
 use opentim_model::message::Message;
 use opentim_model::profile::UserProfile;
@@ -385,6 +386,67 @@ impl LocalStore for SqliteStore {
         set_state(&tx, RELATION_VERSION, change.version)?;
         set_state(&tx, RELATION_READ_TIME, change.read_time)?;
         tx.commit().map_err(db)
+    }
+
+    fn record_download(
+        &self,
+        id: &str,
+        snapshot: bool,
+        path: &str,
+    ) -> Result<Vec<Message>, SdkError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(db)?;
+        // Ids are 32 random hex digits: a body naming one is a message holding that file.
+        let rows: Vec<(i64, String)> = tx
+            .prepare_cached(
+                "SELECT id, body FROM messages WHERE instr(body, ?1) > 0 AND status <> ?2",
+            )
+            .and_then(|mut st| {
+                st.query_map(params![id, DELETED], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect()
+            })
+            .map_err(db)?;
+        let mut changed = Vec::new();
+        for (row, body) in rows {
+            let mut m = from_json(&body)?;
+            let mut hit = false;
+            for e in &mut m.elem_array {
+                let (orig, snap) = e.local_paths();
+                let (orig, snap) = (orig.map(str::to_owned), snap.map(str::to_owned));
+                let names = |want: &Option<String>| want.as_deref() == Some(id);
+                match e {
+                    Elem::Image(i) if !snapshot && names(&i.orig_id) => {
+                        e.set_local_paths(Some(path.to_owned()), snap);
+                        hit = true;
+                    }
+                    Elem::Sound(x) if !snapshot && names(&x.file_id) => {
+                        e.set_local_paths(Some(path.to_owned()), snap);
+                        hit = true;
+                    }
+                    Elem::File(x) if !snapshot && names(&x.file_id) => {
+                        e.set_local_paths(Some(path.to_owned()), snap);
+                        hit = true;
+                    }
+                    Elem::Video(v) if !snapshot && names(&v.video_id) => {
+                        e.set_local_paths(Some(path.to_owned()), snap);
+                        hit = true;
+                    }
+                    Elem::Video(v) if snapshot && names(&v.image_id) => {
+                        e.set_local_paths(orig, Some(path.to_owned()));
+                        hit = true;
+                    }
+                    _ => {}
+                }
+            }
+            if hit {
+                tx.prepare_cached("UPDATE messages SET body = ?2 WHERE id = ?1")
+                    .and_then(|mut st| st.execute(params![row, to_json(&m)]))
+                    .map_err(db)?;
+                changed.push(cached(row, &to_json(&m))?);
+            }
+        }
+        tx.commit().map_err(db)?;
+        Ok(changed)
     }
 
     fn search_friends(

@@ -261,6 +261,20 @@ async fn every_media_element_is_sent_and_downloaded_byte_for_byte() {
     .await;
     assert_eq!(std::fs::read(out.join("snap")).unwrap(), snapshot);
 
+    // Bob's cache keeps where each original went, so a restarted app has it.
+    let kept = bob.client.history("alice", ConvType::C2C, 2).unwrap();
+    let Elem::Image(ki) = &kept[0].elem_array[0] else {
+        panic!("{kept:?}")
+    };
+    let at = |name: &str| out.join(name).display().to_string();
+    assert_eq!(ki.orig_path.as_deref(), Some(at("photo.png").as_str()));
+    let e = &kept[1].elem_array;
+    assert_eq!(e[1].local_paths().0, Some(at("big").as_str()));
+    assert_eq!(
+        e[2].local_paths(),
+        (Some(at("clip").as_str()), Some(at("snap").as_str()))
+    );
+
     // A cut download: the part already holds the first 3 MB; the rest comes with a range.
     let partial: PathBuf = out.join("again.opentim-part");
     std::fs::write(&partial, &file[..3 << 20]).unwrap();
