@@ -12,12 +12,14 @@
 # Checks:
 #   build: header_smoke.c / header_smoke.cpp (linked into a shared object with --no-undefined, so
 #          every API symbol they use must resolve in libImSDK.so), chat.cpp, group.cpp,
-#          friend.cpp, badinput.c, and chat / badinput again with -fsanitize=address,undefined;
+#          friend.cpp, media.cpp, badinput.c, and chat / badinput again with
+#          -fsanitize=address,undefined;
 #   run:   chat recv + chat send online (20 messages + 1 custom), offline delivery (5 messages
 #          sent while the receiver is logged out, delivered exactly once at its next login),
 #          badinput, then the same under ASan/UBSan with fresh users, the group scenario of
 #          group.cpp (an owner and a member process), the friendship scenario of friend.cpp (a
-#          target and a requester process), 40-byte user ids against a second server started
+#          target and a requester process), the media scenario of media.cpp (a receiver and a
+#          sender process), 40-byte user ids against a second server started
 #          with --max-user-id-bytes 64, 150 messages across a restart
 #          of a PostgreSQL of the script's own (OPENTIM_TEST_PG_BINDIR), 150 messages from one
 #          node to another across a kill and restart of a nats-server of the script's own
@@ -129,6 +131,8 @@ build "build group.cpp" "$WORK/build-group.log" \
     g++ -std=c++11 "${COMMON[@]}" "${JSONCPP_CFLAGS[@]}" "$SRC/group.cpp" "${LINK[@]}" "${JSONCPP_LIBS[@]}" -pthread -o "$BIN/group"
 build "build friend.cpp" "$WORK/build-friend.log" \
     g++ -std=c++11 "${COMMON[@]}" "${JSONCPP_CFLAGS[@]}" "$SRC/friend.cpp" "${LINK[@]}" "${JSONCPP_LIBS[@]}" -pthread -o "$BIN/friend"
+build "build media.cpp" "$WORK/build-media.log" \
+    g++ -std=c++11 "${COMMON[@]}" "${JSONCPP_CFLAGS[@]}" "$SRC/media.cpp" "${LINK[@]}" "${JSONCPP_LIBS[@]}" -pthread -o "$BIN/media"
 build "build badinput.c" "$WORK/build-badinput.log" \
     gcc -std=c99 "${COMMON[@]}" "$SRC/badinput.c" "${LINK[@]}" -pthread -o "$BIN/badinput"
 # Sanitizer builds: the programs are instrumented, libImSDK.so (Rust) is the same uninstrumented
@@ -316,6 +320,14 @@ if have friend; then
         run_duo friend friend "^ready" target friend-b requester friend-a friend-stranger
 else
     check "friendship" skip_fail friend
+fi
+if have media; then
+    for u in media-a media-b; do SIG[$u]="$(sig "$u")"; done
+    mkdir -p "$WORK/media-files"
+    check "media: an image and a file sent from local paths with upload progress, downloaded byte for byte" \
+        run_duo media media "^ready" receiver media-b sender media-a "$WORK/media-files"
+else
+    check "media" skip_fail media
 fi
 
 # ---- a server configured for longer user ids ------------------------------------------------------
