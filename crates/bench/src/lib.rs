@@ -11,6 +11,7 @@ mod cache;
 mod driver;
 mod friends;
 mod group;
+mod media;
 mod opentim;
 mod sdk;
 mod stats;
@@ -58,6 +59,9 @@ pub enum Scenario {
     /// friend list on a new device, a device's resync after one change made while it was
     /// offline (time and entries fetched), and a search by id; the ratio of the two sizes.
     Friends,
+    /// Files of 1 MB and --media-mb MB sent and downloaded through the SDK, beside a plain
+    /// HTTP copy of the same bytes over loopback; server memory while 20 uploads run at once.
+    Media,
     /// Two nodes on PostgreSQL + NATS: C sessions lose node a at once and reconnect to b;
     /// time until all have resynced and b's ping p99 meanwhile, beside C fresh logins to b
     /// (needs --database-url and --nats-url).
@@ -157,6 +161,9 @@ pub struct BenchArgs {
     /// baseline user has a hundredth of them.
     #[arg(long, default_value_t = 3000)]
     friends: u64,
+    /// Size in MB of the larger file of `media` (the smaller is 1 MB).
+    #[arg(long, default_value_t = 50)]
+    media_mb: u64,
     /// Seconds to wait for deliveries after the last send before counting the rest as lost.
     #[arg(long, default_value_t = 20.0)]
     drain_timeout: f64,
@@ -643,6 +650,7 @@ async fn run_scenario(
         Scenario::Cache => return Err("cache measures the local store (see cache::run)".into()),
         Scenario::Group => return Err("group starts its own server (see group::run)".into()),
         Scenario::Friends => return Err("friends starts its own server (see friends::run)".into()),
+        Scenario::Media => return Err("media starts its own server (see media::run)".into()),
     };
     let after = pid.and_then(proc_usage);
     let server = match (pid, before, after) {
@@ -724,6 +732,13 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
     }
     if args.scenario == Scenario::Friends {
         return run_friends(&args).await;
+    }
+    if args.scenario == Scenario::Media {
+        if args.driver != DriverKind::Opentim || args.server.is_some() || args.baseline {
+            return Err("media starts its own opentim server: no --driver xmpp, --server or --baseline (its baseline, a plain HTTP copy, runs in the same run)".into());
+        }
+        let report = media::run(&args).await?;
+        return report_out(&args, &report);
     }
     if args.scenario == Scenario::Group {
         return run_group(&args).await;
