@@ -419,3 +419,167 @@ async fn refused_uploads_fail_the_message_and_changed_urls_are_refused() {
     );
     s.stop().await.unwrap();
 }
+
+/// A server on `addr` with small upload chunks (so an upload is many requests).
+async fn small_chunks_at(dir: &Path, addr: &str) -> opentim_server::RunningServer {
+    for _ in 0..50 {
+        let c = opentim_server::Config {
+            media_chunk_bytes: 256 << 10,
+            ..config(dir, addr)
+        };
+        if let Ok(s) = opentim_server::start(c).await {
+            return s;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no server on {addr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_50_mb_upload_cut_by_a_server_restart_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("server");
+    let s = small_chunks_at(&data, "127.0.0.1:0").await;
+    let addr = s.addr.to_string();
+    accounts(&s, dir.path(), &["bob"]).await;
+    let mut alice = login(&s, &dir.path().join("alice"), "alice").await;
+    let mut bob = login(&s, &dir.path().join("bob"), "bob").await;
+    let bytes: Vec<u8> = (0..(50u32 << 20))
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+        .collect();
+    let path = write(dir.path(), "big.bin", &bytes);
+    let client = alice.client.clone();
+    let send = tokio::spawn(async move {
+        client
+            .send_message(
+                "bob",
+                ConvType::C2C,
+                message(Elem::File(FileElem {
+                    file_path: Some(path),
+                    ..Default::default()
+                })),
+            )
+            .await
+    });
+    // Cut the server once a fifth of the file is up, then bring it back where it was.
+    let cut_at = alice
+        .wait_for(30, |ev| match ev {
+            SdkEvent::UploadProgress { cur, .. } if cur >= 10 << 20 => Some(cur),
+            _ => None,
+        })
+        .await
+        .expect("the upload got going");
+    assert!(!send.is_finished(), "cut while the upload runs");
+    s.kill();
+    let s = small_chunks_at(&data, &addr).await;
+    let sent = send
+        .await
+        .unwrap()
+        .expect("the send completes after the restart");
+    let reports = progress_of(&mut alice).await;
+    assert_eq!(
+        reports.last().map(|r| r.1),
+        Some(50 << 20),
+        "ends at the total"
+    );
+    assert!(cut_at < 50 << 20);
+    let Elem::File(f) = &sent.elem_array[0] else {
+        panic!()
+    };
+    assert_eq!(f.file_size, Some(50 << 20));
+    let got = bob.receive(1, 20).await;
+    let Elem::File(g) = &got[0].elem_array[0] else {
+        panic!("{got:?}")
+    };
+    let out = dir.path().join("received.bin");
+    download(&bob, param(DownloadType::FILE, &g.file_id, &g.url), &out).await;
+    assert!(std::fs::read(&out).unwrap() == bytes, "byte for byte");
+    s.stop().await.unwrap();
+}
+
+/// An image sent to a group reaches a member, who downloads it: on one node (files on disk),
+/// and across two nodes on PostgreSQL + NATS (files in PostgreSQL, uploaded through one node
+/// and downloaded through the other).
+async fn an_image_reaches_a_group(
+    s0: &opentim_server::RunningServer,
+    s1: &opentim_server::RunningServer,
+    dir: &Path,
+) {
+    use opentim_model::enums::GroupType;
+    use opentim_model::group::{CreateGroupParam, GroupMemberInfo};
+    let alice = device(s0, dir, "alice", "alice", 0).await;
+    let mut bob = device(s1, dir, "bob", "bob", 0).await;
+    alice
+        .client
+        .create_group(&CreateGroupParam {
+            group_name: Some("photos".into()),
+            group_id: Some("photos".into()),
+            group_type: Some(GroupType::PUBLIC),
+            group_member_array: Some(vec![GroupMemberInfo {
+                identifier: Some("bob".into()),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let image = png(640, 480);
+    let path = write(dir, "group.png", &image);
+    let mut m = message(Elem::Image(ImageElem {
+        orig_path: Some(path),
+        ..Default::default()
+    }));
+    m.conv_type = Some(ConvType::GROUP);
+    alice
+        .client
+        .send_message("photos", ConvType::GROUP, m)
+        .await
+        .unwrap();
+    let got = bob
+        .wait_for(20, |ev| match ev {
+            SdkEvent::NewMessages(ms) => ms
+                .into_iter()
+                .find(|m| matches!(m.elem_array.first(), Some(Elem::Image(_)))),
+            _ => None,
+        })
+        .await
+        .expect("the image reaches the member");
+    assert_eq!(got.conv_type, Some(ConvType::GROUP));
+    let Elem::Image(i) = &got.elem_array[0] else {
+        panic!()
+    };
+    assert_eq!(
+        (i.large_pic_width, i.large_pic_height),
+        (Some(640), Some(480)),
+        "no bigger than 720"
+    );
+    let out = dir.join("group-received.png");
+    download(
+        &bob,
+        param(DownloadType::FILE, &i.orig_id, &i.orig_url),
+        &out,
+    )
+    .await;
+    assert_eq!(std::fs::read(&out).unwrap(), image);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_image_reaches_a_group_on_one_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(&dir.path().join("server")).await;
+    an_image_reaches_a_group(&s, &s, dir.path()).await;
+    s.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(all(pg_tests, nats_tests)),
+    ignore = "needs PostgreSQL and NATS: set OPENTIM_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test and OPENTIM_TEST_NATS_URL=nats://127.0.0.1:4222 (.ci/run does)"
+)]
+async fn an_image_reaches_a_group_across_nodes() {
+    let c = crate::cluster::Cluster::new();
+    let (a, b) = (c.node("a").await, c.node("b").await);
+    an_image_reaches_a_group(&a, &b, c.dir.path()).await;
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
+}
