@@ -391,6 +391,20 @@ async fn refused_uploads_fail_the_message_and_changed_urls_are_refused() {
     .unwrap_err();
     assert_eq!(e.code, opentim_model::codes::ERR_INVALID_MSG_ELEM, "{e}");
 
+    // An id of the right shape that names no file kept here is refused too.
+    let ghost = "fedcba9876543210fedcba9876543210";
+    let e = send(Elem::File(FileElem {
+        file_id: Some(ghost.into()),
+        url: Some(format!(
+            "/media/files/{ghost}/orig?expires=9999999999&sig=00"
+        )),
+        ..Default::default()
+    }))
+    .await
+    .unwrap_err();
+    assert_eq!(e.code, opentim_model::codes::ERR_INVALID_MSG_ELEM, "{e}");
+    assert!(e.desc.contains("does not keep"), "{e}");
+
     // A URL that was changed is refused.
     let ok = write(&files, "a.txt", b"hello");
     let sent = send(Elem::File(FileElem {

@@ -48,12 +48,13 @@ impl Services {
         metrics: Arc<Metrics>,
     ) -> Self {
         Services {
-            media: MediaService::new(config.clone(), media, metrics.clone()),
+            media: MediaService::new(config.clone(), media.clone(), metrics.clone()),
             account: AccountService::new(config.clone(), stores.accounts.clone(), metrics.clone()),
             message: MessageService::new(
                 config.clone(),
                 stores.messages.clone(),
                 stores.groups.clone(),
+                media.clone(),
                 delivery.clone(),
                 metrics.clone(),
             ),

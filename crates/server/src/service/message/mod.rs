@@ -94,6 +94,8 @@ fn forwardable(elem: &Elem) -> bool {
 pub struct MessageService {
     config: Arc<Config>,
     store: Arc<dyn MessageStore>,
+    /// To check that the files media elements name are kept here.
+    media: Arc<dyn crate::media::MediaStore>,
     groups: Arc<dyn GroupStore>,
     delivery: Arc<Delivery>,
     metrics: Arc<Metrics>,
@@ -176,17 +178,53 @@ impl MessageService {
         config: Arc<Config>,
         store: Arc<dyn MessageStore>,
         groups: Arc<dyn GroupStore>,
+        media: Arc<dyn crate::media::MediaStore>,
         delivery: Arc<Delivery>,
         metrics: Arc<Metrics>,
     ) -> Self {
         MessageService {
             config,
             store,
+            media,
             groups,
             delivery,
             metrics,
             group_rate: group::RateLimit::default(),
         }
+    }
+
+    /// Every file the media elements of a message name is one this server keeps (a finished
+    /// upload); elements that name no file well-formed are left to the content rules.
+    async fn media_kept(&self, req: &SendRequest) -> Result<()> {
+        let mut ids: Vec<String> = Vec::new();
+        for e in &req.message.elem_array {
+            let named = match e {
+                Elem::Image(i) => vec![i.orig_id.clone()],
+                Elem::Sound(x) => vec![x.file_id.clone()],
+                Elem::File(x) => vec![x.file_id.clone()],
+                Elem::Video(v) => vec![v.video_id.clone(), v.image_id.clone()],
+                _ => vec![],
+            };
+            ids.extend(
+                named
+                    .into_iter()
+                    .flatten()
+                    .filter(|id| crate::media::valid_id(id)),
+            );
+        }
+        for id in ids {
+            let kept = self.media.file(&id).await.map_err(|e| Error::Internal {
+                what: "look up a media file",
+                source: crate::store::StoreError::Database(e.to_string()),
+            })?;
+            if kept.is_none() {
+                return Err(Error::refused(
+                    codes::ERR_INVALID_MSG_ELEM,
+                    format!("a media element names file {id}, which this server does not keep; upload it first"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The send rules of a C2C message. Returns the receiver.
@@ -270,6 +308,13 @@ impl MessageService {
         let mut group_writes = Vec::new();
         let mut group_slots = Vec::new();
         for req in reqs {
+            if let Err(e) = self.media_kept(&req).await {
+                self.metrics
+                    .messages_rejected
+                    .fetch_add(1, Ordering::Relaxed);
+                results.push(Some(Err(e)));
+                continue;
+            }
             if req.conv_type == ConvType::GROUP {
                 match self.group_send(from, origin, req, now, &mut fanout).await {
                     Ok(group::Outcome::Answered(r)) => results.push(Some(Ok(r))),
