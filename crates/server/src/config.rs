@@ -160,6 +160,9 @@ pub struct Config {
     pub media_retention_secs: u64,
     /// Uploads not finished within this are removed, in seconds. Default 86400.
     pub media_upload_ttl_secs: u64,
+    /// Files that no message named within this of their upload are removed, in seconds.
+    /// Default 86400.
+    pub media_unreferenced_secs: u64,
     /// How often the removal runs, in seconds. Default 3600.
     pub media_sweep_secs: u64,
     /// Most messages one read-receipt request may name. Default 30.
@@ -264,6 +267,7 @@ impl Default for Config {
             media_public_url: None,
             media_retention_secs: 7 * 86_400,
             media_upload_ttl_secs: 86_400,
+            media_unreferenced_secs: 86_400,
             media_sweep_secs: 3600,
             max_blacklist: 1000,
             max_friendship_users_per_request: 100,

@@ -6,6 +6,7 @@
 //! files/<id>/orig        a finished file's original (the .part, renamed)
 //! files/<id>/large|thumb the variants the server made of an image
 //! files/<id>/info.json   its FileInfo, written last: a file exists once this does
+//! files/<id>/referenced  present once a message named the file
 //! ```
 //!
 //! Ids are checked by the media service (hex only), so they are safe path components.
@@ -168,7 +169,21 @@ impl MediaStore for FsMediaStore {
         }))
     }
 
-    async fn sweep(&self, uploads_before: u64, files_before: u64) -> MediaResult<Swept> {
+    async fn mark_referenced(&self, id: &str) -> MediaResult<()> {
+        let marker = self.dir(id).join("referenced");
+        if tokio::fs::try_exists(&marker).await? {
+            return Ok(());
+        }
+        tokio::fs::File::create(marker).await?;
+        Ok(())
+    }
+
+    async fn sweep(
+        &self,
+        uploads_before: u64,
+        files_before: u64,
+        unreferenced_before: u64,
+    ) -> MediaResult<Swept> {
         let mut swept = Swept::default();
         let mut dir = tokio::fs::read_dir(self.root.join("uploads")).await?;
         while let Some(e) = dir.next_entry().await? {
@@ -191,7 +206,8 @@ impl MediaStore for FsMediaStore {
             let Some(info) = self.file(&id).await? else {
                 continue;
             };
-            if info.created < files_before {
+            let named = tokio::fs::try_exists(self.dir(&id).join("referenced")).await?;
+            if info.created < files_before || (!named && info.created < unreferenced_before) {
                 // The info goes first: a file half removed is a file no longer there.
                 tokio::fs::remove_file(self.dir(&id).join("info.json")).await?;
                 tokio::fs::remove_dir_all(self.dir(&id)).await?;

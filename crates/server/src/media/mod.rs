@@ -200,6 +200,7 @@ impl MediaService {
             .sweep(
                 now.saturating_sub(c.media_upload_ttl_secs),
                 now.saturating_sub(c.media_retention_secs),
+                now.saturating_sub(c.media_unreferenced_secs),
             )
             .await;
         match swept {
@@ -210,7 +211,7 @@ impl MediaService {
                 m.media_removed_files
                     .fetch_add(s.files.len() as u64, Ordering::Relaxed);
                 if !(s.uploads.is_empty() && s.files.is_empty()) {
-                    tracing::info!(uploads = ?s.uploads, files = ?s.files, "media removed (media_upload_ttl_secs, media_retention_secs)");
+                    tracing::info!(uploads = ?s.uploads, files = ?s.files, "media removed (media_upload_ttl_secs, media_retention_secs, media_unreferenced_secs)");
                 }
             }
             Err(e) => tracing::warn!(error = %e, "the media sweep failed; it runs again later"),

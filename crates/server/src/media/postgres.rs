@@ -193,7 +193,24 @@ impl MediaStore for PgStore {
         Ok(Some(chunks(self, id, variant.name(), offset, len)))
     }
 
-    async fn sweep(&self, uploads_before: u64, files_before: u64) -> MediaResult<Swept> {
+    async fn mark_referenced(&self, id: &str) -> MediaResult<()> {
+        let client = self.pool().get().await.map_err(io)?;
+        client
+            .execute(
+                "UPDATE media_files SET referenced = TRUE WHERE id = $1 AND NOT referenced",
+                &[&id],
+            )
+            .await
+            .map_err(io)?;
+        Ok(())
+    }
+
+    async fn sweep(
+        &self,
+        uploads_before: u64,
+        files_before: u64,
+        unreferenced_before: u64,
+    ) -> MediaResult<Swept> {
         let mut client = self.pool().get().await.map_err(io)?;
         let tx = client.transaction().await.map_err(io)?;
         let ids = |rows: Vec<tokio_postgres::Row>| -> Vec<String> {
@@ -208,8 +225,9 @@ impl MediaStore for PgStore {
             .map_err(io)?);
         let files = ids(tx
             .query(
-                "DELETE FROM media_files WHERE created < $1 RETURNING id",
-                &[&(files_before as i64)],
+                "DELETE FROM media_files
+                 WHERE created < $1 OR (NOT referenced AND created < $2) RETURNING id",
+                &[&(files_before as i64), &(unreferenced_before as i64)],
             )
             .await
             .map_err(io)?);

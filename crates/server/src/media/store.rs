@@ -162,7 +162,15 @@ pub trait MediaStore: Send + Sync + 'static {
         offset: u64,
         len: Option<u64>,
     ) -> MediaResult<Option<Reader>>;
-    /// Remove uploads begun before `uploads_before` that were never finished, and files
-    /// finished before `files_before` (Unix seconds).
-    async fn sweep(&self, uploads_before: u64, files_before: u64) -> MediaResult<Swept>;
+    /// A message names file `id` (finished files start unnamed).
+    async fn mark_referenced(&self, id: &str) -> MediaResult<()>;
+    /// Remove uploads begun before `uploads_before` that were never finished, files finished
+    /// before `files_before`, and files finished before `unreferenced_before` that no message
+    /// named (Unix seconds).
+    async fn sweep(
+        &self,
+        uploads_before: u64,
+        files_before: u64,
+        unreferenced_before: u64,
+    ) -> MediaResult<Swept>;
 }

@@ -571,14 +571,19 @@ async fn uploads_fill_at_their_offset_and_finish_once(store: Arc<dyn MediaStore>
     store.begin(&old).await.unwrap();
     store.begin(&new).await.unwrap();
     store.append(&old.id, 0, b"abc").await.unwrap();
-    let swept = store.sweep(100, 0).await.unwrap();
+    let swept = store.sweep(100, 0, 0).await.unwrap();
     assert_eq!(
         (swept.uploads, swept.files.len()),
         (vec![old.id.clone()], 0)
     );
     assert!(store.upload(&old.id).await.unwrap().is_none());
     assert!(store.upload(&new.id).await.unwrap().is_some());
-    let swept = store.sweep(0, 3).await.unwrap();
+    // A file a message named outlives media_unreferenced_secs; retention still ends it.
+    store.mark_referenced(id).await.unwrap();
+    store.mark_referenced(id).await.unwrap();
+    let swept = store.sweep(0, 0, 3).await.unwrap();
+    assert_eq!(swept, Default::default(), "named by a message");
+    let swept = store.sweep(0, 3, 0).await.unwrap();
     assert_eq!((swept.uploads.len(), swept.files), (0, vec![id.to_owned()]));
     assert!(store.file(id).await.unwrap().is_none());
     assert!(store
@@ -586,6 +591,36 @@ async fn uploads_fill_at_their_offset_and_finish_once(store: Arc<dyn MediaStore>
         .await
         .unwrap()
         .is_none());
+    // A finished file no message named goes after media_unreferenced_secs.
+    let lone = Upload {
+        id: "c0".repeat(16),
+        created: 1,
+        size: 3,
+        ..new.clone()
+    };
+    store.begin(&lone).await.unwrap();
+    store.append(&lone.id, 0, b"xyz").await.unwrap();
+    let info = FileInfo {
+        id: lone.id.clone(),
+        owner: "alice".into(),
+        kind: MediaKind::File,
+        name: "x".into(),
+        sha256: "cd".repeat(32),
+        created: 5,
+        variants: vec![VariantInfo {
+            variant: Variant::Orig,
+            size: 3,
+            width: 0,
+            height: 0,
+            content_type: "application/octet-stream".into(),
+        }],
+    };
+    store.finish(&info, vec![]).await.unwrap();
+    let swept = store.sweep(0, 0, 5).await.unwrap();
+    assert!(swept.files.is_empty(), "not older than the cut-off yet");
+    let swept = store.sweep(0, 0, 6).await.unwrap();
+    assert_eq!(swept.files, vec![lone.id.clone()]);
+    assert!(store.file(&lone.id).await.unwrap().is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -223,6 +223,14 @@ impl MessageService {
                     format!("a media element names file {id}, which this server does not keep; upload it first"),
                 ));
             }
+            // Named by a message: kept until the retention period ends.
+            self.media
+                .mark_referenced(&id)
+                .await
+                .map_err(|e| Error::Internal {
+                    what: "note a media file as sent",
+                    source: crate::store::StoreError::Database(e.to_string()),
+                })?;
         }
         Ok(())
     }

@@ -15,7 +15,9 @@ CREATE TABLE media_chunks (
    PRIMARY KEY (id, variant, "offset")
 );
 CREATE TABLE media_files (
-   id      TEXT   PRIMARY KEY,
-   info    TEXT   NOT NULL,
-   created BIGINT NOT NULL
+   id         TEXT    PRIMARY KEY,
+   info       TEXT    NOT NULL,
+   created    BIGINT  NOT NULL,
+   -- Whether a message named it (an unnamed file goes after media_unreferenced_secs).
+   referenced BOOLEAN NOT NULL DEFAULT FALSE
 );
