@@ -19,7 +19,7 @@
 #          badinput, then the same under ASan/UBSan with fresh users, the group scenario of
 #          group.cpp (an owner and a member process), the friendship scenario of friend.cpp (a
 #          target and a requester process), the media scenario of media.cpp (a receiver and a
-#          sender process), 40-byte user ids against a second server started
+#          sender process; again on the PostgreSQL-backed server below), 40-byte user ids against a second server started
 #          with --max-user-id-bytes 64, 150 messages across a restart
 #          of a PostgreSQL of the script's own (OPENTIM_TEST_PG_BINDIR), 150 messages from one
 #          node to another across a kill and restart of a nats-server of the script's own
@@ -411,6 +411,17 @@ elif have chat; then
     check "chat: 150 messages across a PostgreSQL restart (pg_ctl restart -m fast), none failed, each once" pg_restart_mid_stream
 else
     check "chat: across a PostgreSQL restart" skip_fail chat
+fi
+
+# The media scenario again on that server, whose media store is its PostgreSQL.
+if have media && [[ -s "$WORK/ready-pg" ]]; then
+    for u in pgmedia-a pgmedia-b; do SIG[$u]="$(sig "$u")"; done
+    mkdir -p "$WORK/pg-media-files"
+    MEDIA_DEFAULT_SERVER="$SERVER"
+    SERVER="ws://$(head -n 1 "$WORK/ready-pg")"
+    check "media on the PostgreSQL media store: an image and a file, uploaded and downloaded byte for byte" \
+        run_duo pg-media media "^ready" receiver pgmedia-b sender pgmedia-a "$WORK/pg-media-files"
+    SERVER="$MEDIA_DEFAULT_SERVER"
 fi
 
 # ---- a NATS restart between two nodes under a C++ app --------------------------------------------
