@@ -205,14 +205,6 @@ bool Setup(const std::string& user, const std::string& sig, const std::string& s
     return Login(user, sig, login, OnComm);
 }
 
-int Finish(const char* done) {
-    CheckCallbackThreads();
-    if (g_failed) return 1;
-    logf("%s", done);
-    LogoutAndUninit();
-    return g_failed ? 1 : 0;
-}
-
 // ---------------------------------------------------------------------------------------------
 // target
 

@@ -400,11 +400,7 @@ int RunOwner(const std::string& user, const std::string& sig, const std::string&
               [&](TIMCommCallback cb, const void* ud) { return TIMGroupDelete(group.c_str(), cb, ud); }, nullptr)) {
         return 1;
     }
-    CheckCallbackThreads();
-    if (g_failed) return 1;
-    logf("owner ok");
-    LogoutAndUninit();
-    return g_failed ? 1 : 0;
+    return Finish("owner ok");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -444,11 +440,7 @@ int RunMember(const std::string& user, const std::string& sig, const std::string
               [&](TIMCommCallback cb, const void* ud) { return TIMGroupQuit(group.c_str(), cb, ud); }, nullptr)) {
         return 1;
     }
-    CheckCallbackThreads();
-    if (g_failed) return 1;
-    logf("member ok");
-    LogoutAndUninit();
-    return g_failed ? 1 : 0;
+    return Finish("member ok");
 }
 
 int Usage() {

@@ -102,14 +102,6 @@ bool Setup(const std::string& user, const std::string& sig, const std::string& s
     return Login(user, sig, login, OnComm);
 }
 
-int Finish(const char* done) {
-    CheckCallbackThreads();
-    if (g_failed) return 1;
-    logf("%s", done);
-    LogoutAndUninit();
-    return g_failed ? 1 : 0;
-}
-
 void CheckProgress(uint32_t index, size_t size) {
     std::lock_guard<std::mutex> lock(g_mutex);
     const std::vector<std::pair<uint32_t, uint32_t>>& p = g_progress[index];

@@ -344,6 +344,16 @@ void LogoutAndUninit() {
     if (rc != TIM_SUCC) FAILF("TIMUninit returned %d", rc);
 }
 
+// The end of a program that passed its checks: the thread rule, then "<done>", logout and
+// uninit. The exit status.
+__attribute__((unused)) int Finish(const char* done) {
+    CheckCallbackThreads();
+    if (g_failed) return 1;
+    logf("%s", done);
+    LogoutAndUninit();
+    return g_failed ? 1 : 0;
+}
+
 }  // namespace
 
 #endif  // OPENTIM_TESTS_TIM_TEST_HPP

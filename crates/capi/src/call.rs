@@ -1,14 +1,19 @@
 //! The SDK instance behind the C API, and the one path every asynchronous export takes:
 //! guard → arguments → SDK initialised → logged in → spawn → `TIMCommCallback`.
 
+use std::ffi::{c_char, c_void};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
-use opentim_model::codes::{ERR_SUCC, TIM_ERR_NOTLOGIN, TIM_ERR_SDKUNINIT, TIM_SUCC};
+use opentim_model::codes::{
+    ERR_SUCC, TIM_ERR_NOTLOGIN, TIM_ERR_PARAM, TIM_ERR_SDKUNINIT, TIM_SUCC,
+};
 use opentim_sdk::{Client, SdkError};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use crate::callbacks::{complete, TIMCommCallback};
-use crate::ffi::UserData;
+use crate::ffi::{guard, json_arg, json_required, to_json, UserData};
 
 pub struct Sdk {
     pub runtime: tokio::runtime::Runtime,
@@ -64,4 +69,46 @@ where
     }
     sdk.runtime.spawn(work(sdk.client.clone()));
     TIM_SUCC
+}
+
+/// The one shape of an export taking one JSON parameter: parse `json` as `P` (`required`:
+/// NULL is `TIM_ERR_PARAM`; else NULL reads as the default), then run `work` on the logged-in
+/// client and answer its result as JSON (`T = ()` answers "").
+///
+/// # Safety
+/// `json` is NULL or a valid C string.
+pub unsafe fn json_call<P, T, F, Fut>(
+    json: *const c_char,
+    required: bool,
+    cb: TIMCommCallback,
+    user_data: *const c_void,
+    work: F,
+) -> i32
+where
+    P: DeserializeOwned + Default + Send + 'static,
+    T: Serialize,
+    F: FnOnce(Client, P) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<T, SdkError>> + Send + 'static,
+{
+    guard(TIM_ERR_PARAM, || {
+        // SAFETY: forwarded from the caller's contract.
+        let param = match required {
+            true => unsafe { json_required::<P>(json) },
+            false => unsafe { json_arg::<P>(json) },
+        };
+        let param = match param {
+            Ok(p) => p,
+            Err(code) => return code,
+        };
+        spawn_call(
+            Needs::Login,
+            cb,
+            UserData(user_data),
+            move |client| async move {
+                let answer = work(client, param).await?;
+                let json = to_json(&answer);
+                Ok(if json == "null" { String::new() } else { json })
+            },
+        )
+    })
 }

@@ -1,7 +1,6 @@
 //! Relationships: friends, friend requests, friend groups, blacklists and their callbacks.
 
 use std::ffi::{c_char, c_void};
-use std::future::Future;
 
 use opentim_model::codes::TIM_ERR_PARAM;
 use opentim_model::friend::{
@@ -10,60 +9,15 @@ use opentim_model::friend::{
     FriendshipGetPendencyListParam, FriendshipModifyFriendGroupParam,
     FriendshipModifyFriendProfileParam,
 };
-use opentim_sdk::{Client, SdkError};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 
-use crate::call::{spawn_call, Needs};
+use crate::call::{json_call, spawn_call, Needs};
 use crate::callbacks::{
     set_slot, TIMCommCallback, TIMFriendAddRequestCallback,
     TIMFriendApplicationListDeletedCallback, TIMFriendApplicationListReadCallback,
     TIMFriendBlackListAddedCallback, TIMFriendBlackListDeletedCallback, TIMOnAddFriendCallback,
     TIMOnDeleteFriendCallback, TIMUpdateFriendProfileCallback,
 };
-use crate::ffi::{guard, json_arg, json_required, to_json, UserData};
-
-/// The one shape of the parameter-taking friendship exports: parse `json` as `P` (`required`:
-/// NULL is `TIM_ERR_PARAM`; else NULL reads as the default), then run `work` on the logged-in
-/// client and answer its result as JSON (`T = ()` answers "").
-///
-/// # Safety
-/// `json` is NULL or a valid C string.
-unsafe fn friend_call<P, T, F, Fut>(
-    json: *const c_char,
-    required: bool,
-    cb: TIMCommCallback,
-    user_data: *const c_void,
-    work: F,
-) -> i32
-where
-    P: DeserializeOwned + Default + Send + 'static,
-    T: Serialize,
-    F: FnOnce(Client, P) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<T, SdkError>> + Send + 'static,
-{
-    guard(TIM_ERR_PARAM, || {
-        // SAFETY: forwarded from the caller's contract.
-        let param = match required {
-            true => unsafe { json_required::<P>(json) },
-            false => unsafe { json_arg::<P>(json) },
-        };
-        let param = match param {
-            Ok(p) => p,
-            Err(code) => return code,
-        };
-        spawn_call(
-            Needs::Login,
-            cb,
-            UserData(user_data),
-            move |client| async move {
-                let answer = work(client, param).await?;
-                let json = to_json(&answer);
-                Ok(if json == "null" { String::new() } else { json })
-            },
-        )
-    })
-}
+use crate::ffi::{guard, json_required, to_json, UserData};
 
 /// Every friend with their data: an array of `FriendProfile` (this device's list).
 #[no_mangle]
@@ -87,7 +41,7 @@ pub unsafe extern "C" fn TIMFriendshipAddFriend(
 ) -> i32 {
     // SAFETY: the caller passes NULL or a valid C string.
     unsafe {
-        friend_call(
+        json_call(
             json_add_friend_param,
             true,
             cb,
@@ -106,7 +60,7 @@ pub unsafe extern "C" fn TIMFriendshipHandleFriendAddRequest(
 ) -> i32 {
     // SAFETY: as above.
     unsafe {
-        friend_call(
+        json_call(
             json_handle_friend_add_param,
             true,
             cb,
@@ -125,7 +79,7 @@ pub unsafe extern "C" fn TIMFriendshipModifyFriendProfile(
 ) -> i32 {
     // SAFETY: as above.
     unsafe {
-        friend_call(
+        json_call(
             json_modify_friend_info_param,
             true,
             cb,
@@ -144,7 +98,7 @@ pub unsafe extern "C" fn TIMFriendshipDeleteFriend(
 ) -> i32 {
     // SAFETY: as above.
     unsafe {
-        friend_call(
+        json_call(
             json_delete_friend_param,
             true,
             cb,
@@ -163,7 +117,7 @@ pub unsafe extern "C" fn TIMFriendshipCheckFriendType(
 ) -> i32 {
     // SAFETY: as above.
     unsafe {
-        friend_call(
+        json_call(
             json_check_friend_list_param,
             true,
             cb,
@@ -182,7 +136,7 @@ pub unsafe extern "C" fn TIMFriendshipCreateFriendGroup(
 ) -> i32 {
     // SAFETY: as above.
     unsafe {
-        friend_call(
+        json_call(
             json_create_friend_group_param,
             true,
             cb,
@@ -201,7 +155,7 @@ pub unsafe extern "C" fn TIMFriendshipGetFriendGroupList(
 ) -> i32 {
     // SAFETY: as above.
     unsafe {
-        friend_call(
+        json_call(
             json_get_friend_group_list_param,
             false,
             cb,
@@ -220,7 +174,7 @@ pub unsafe extern "C" fn TIMFriendshipModifyFriendGroup(
 ) -> i32 {
     // SAFETY: as above.
     unsafe {
-        friend_call(
+        json_call(
             json_modify_friend_group_param,
             true,
             cb,
@@ -239,7 +193,7 @@ pub unsafe extern "C" fn TIMFriendshipDeleteFriendGroup(
 ) -> i32 {
     // SAFETY: as above.
     unsafe {
-        friend_call(
+        json_call(
             json_delete_friend_group_param,
             true,
             cb,
@@ -258,7 +212,7 @@ pub unsafe extern "C" fn TIMFriendshipGetPendencyList(
 ) -> i32 {
     // SAFETY: as above.
     unsafe {
-        friend_call(
+        json_call(
             json_get_pendency_list_param,
             true,
             cb,
@@ -277,7 +231,7 @@ pub unsafe extern "C" fn TIMFriendshipDeletePendency(
 ) -> i32 {
     // SAFETY: as above.
     unsafe {
-        friend_call(
+        json_call(
             json_delete_pendency_param,
             true,
             cb,
@@ -316,7 +270,7 @@ pub unsafe extern "C" fn TIMFriendshipSearchFriends(
 ) -> i32 {
     // SAFETY: as above.
     unsafe {
-        friend_call(
+        json_call(
             json_search_friends_param,
             true,
             cb,

@@ -8,7 +8,7 @@ use opentim_model::enums::{GroupReceiveMessageOpt, ReceiveMessageOpt};
 use opentim_model::group::{GroupAttributes, GroupMemberSearchParam, GroupSearchParam};
 use opentim_sdk::AttributesMode;
 
-use crate::call::{spawn_call, Needs};
+use crate::call::{json_call, spawn_call, Needs};
 use crate::callbacks::{set_slot, TIMCommCallback, TIMGroupAttributeChangedCallback};
 use crate::ffi::{guard, json_arg, json_required, to_json, UserData};
 use crate::group::group_arg;
@@ -180,19 +180,16 @@ pub unsafe extern "C" fn TIMGroupSearchGroups(
     cb: TIMCommCallback,
     user_data: *const c_void,
 ) -> i32 {
-    guard(TIM_ERR_PARAM, || {
-        // SAFETY: the caller passes NULL or a valid C string.
-        let p: GroupSearchParam = match unsafe { json_required(json_group_search_groups_param) } {
-            Ok(p) => p,
-            Err(code) => return code,
-        };
-        spawn_call(
-            Needs::Login,
+    // SAFETY: forwarded from the caller's contract.
+    unsafe {
+        json_call(
+            json_group_search_groups_param,
+            true,
             cb,
-            UserData(user_data),
-            move |client| async move { Ok(to_json(&client.search_groups(&p).await?)) },
+            user_data,
+            |client, p: GroupSearchParam| async move { client.search_groups(&p).await },
         )
-    })
+    }
 }
 
 /// Members of this user's groups whose id or name card contains a keyword
@@ -203,20 +200,16 @@ pub unsafe extern "C" fn TIMGroupSearchGroupMembers(
     cb: TIMCommCallback,
     user_data: *const c_void,
 ) -> i32 {
-    guard(TIM_ERR_PARAM, || {
-        // SAFETY: the caller passes NULL or a valid C string.
-        let p: GroupMemberSearchParam =
-            match unsafe { json_required(json_group_search_group_members_param) } {
-                Ok(p) => p,
-                Err(code) => return code,
-            };
-        spawn_call(
-            Needs::Login,
+    // SAFETY: forwarded from the caller's contract.
+    unsafe {
+        json_call(
+            json_group_search_group_members_param,
+            true,
             cb,
-            UserData(user_data),
-            move |client| async move { Ok(to_json(&client.search_group_members(&p).await?)) },
+            user_data,
+            |client, p: GroupMemberSearchParam| async move { client.search_group_members(&p).await },
         )
-    })
+    }
 }
 
 /// Set how this user receives a group's messages (`TIMReceiveMessageOpt`).

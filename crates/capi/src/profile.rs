@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_void};
 use opentim_model::codes::TIM_ERR_PARAM;
 use opentim_model::profile::{FriendShipGetProfileListParam, UserProfileItem};
 
-use crate::call::{spawn_call, Needs};
+use crate::call::{json_call, spawn_call, Needs};
 use crate::callbacks::TIMCommCallback;
 use crate::ffi::{guard, json_required, to_json, UserData};
 
@@ -42,21 +42,14 @@ pub unsafe extern "C" fn TIMProfileModifySelfUserProfile(
     cb: TIMCommCallback,
     user_data: *const c_void,
 ) -> i32 {
-    guard(TIM_ERR_PARAM, || {
-        // SAFETY: the caller passes NULL or a valid C string.
-        let item: UserProfileItem =
-            match unsafe { json_required(json_modify_self_user_profile_param) } {
-                Ok(i) => i,
-                Err(code) => return code,
-            };
-        spawn_call(
-            Needs::Login,
+    // SAFETY: forwarded from the caller's contract.
+    unsafe {
+        json_call(
+            json_modify_self_user_profile_param,
+            true,
             cb,
-            UserData(user_data),
-            move |client| async move {
-                client.modify_self_profile(&item).await?;
-                Ok(String::new())
-            },
+            user_data,
+            |client, item: UserProfileItem| async move { client.modify_self_profile(&item).await },
         )
-    })
+    }
 }

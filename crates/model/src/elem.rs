@@ -466,6 +466,25 @@ impl Elem {
         }
     }
 
+    /// Whether the element refers to an uploaded file (image, sound, file, video).
+    pub fn is_media(&self) -> bool {
+        matches!(
+            self,
+            Elem::Image(_) | Elem::Sound(_) | Elem::File(_) | Elem::Video(_)
+        )
+    }
+
+    /// The ids of the server's files a media element names: `(original, video snapshot)`.
+    pub fn media_ids(&self) -> (Option<&str>, Option<&str>) {
+        match self {
+            Elem::Image(i) => (i.orig_id.as_deref(), None),
+            Elem::Sound(s) => (s.file_id.as_deref(), None),
+            Elem::File(f) => (f.file_id.as_deref(), None),
+            Elem::Video(v) => (v.video_id.as_deref(), v.image_id.as_deref()),
+            _ => (None, None),
+        }
+    }
+
     /// Set the local file paths of a media element (see [`Elem::local_paths`]); `None`
     /// removes one. Other elements are left as they are.
     pub fn set_local_paths(&mut self, orig: Option<String>, snapshot: Option<String>) {

@@ -153,7 +153,7 @@ impl Client {
             .elem_array
             .iter()
             .enumerate()
-            .filter(|(_, e)| kind_of(e).is_some() && needs_upload(e))
+            .filter(|(_, e)| e.is_media() && needs_upload(e))
             .map(|(i, _)| i)
             .collect();
         if pending.is_empty() {
@@ -501,14 +501,7 @@ impl SeekTo for tokio::fs::File {
 
 /// Whether a media element still has only a local file (no id from the server).
 fn needs_upload(e: &Elem) -> bool {
-    let empty = |s: &Option<String>| s.as_deref().is_none_or(str::is_empty);
-    match e {
-        Elem::Image(i) => empty(&i.orig_id) && !empty(&i.orig_path),
-        Elem::Sound(s) => empty(&s.file_id) && !empty(&s.file_path),
-        Elem::File(f) => empty(&f.file_id) && !empty(&f.file_path),
-        Elem::Video(v) => empty(&v.video_id) && !empty(&v.video_path),
-        _ => false,
-    }
+    e.media_ids().0.is_none_or(str::is_empty) && e.local_paths().0.is_some_and(|p| !p.is_empty())
 }
 
 /// Fill an element in from the server's answer (and its video snapshot's).

@@ -413,29 +413,14 @@ impl LocalStore for SqliteStore {
             for e in &mut m.elem_array {
                 let (orig, snap) = e.local_paths();
                 let (orig, snap) = (orig.map(str::to_owned), snap.map(str::to_owned));
-                let names = |want: &Option<String>| want.as_deref() == Some(id);
-                match e {
-                    Elem::Image(i) if !snapshot && names(&i.orig_id) => {
-                        e.set_local_paths(Some(path.to_owned()), snap);
-                        hit = true;
+                let (orig_id, snap_id) = e.media_ids();
+                let named = if snapshot { snap_id } else { orig_id };
+                if named == Some(id) {
+                    match snapshot {
+                        true => e.set_local_paths(orig, Some(path.to_owned())),
+                        false => e.set_local_paths(Some(path.to_owned()), snap),
                     }
-                    Elem::Sound(x) if !snapshot && names(&x.file_id) => {
-                        e.set_local_paths(Some(path.to_owned()), snap);
-                        hit = true;
-                    }
-                    Elem::File(x) if !snapshot && names(&x.file_id) => {
-                        e.set_local_paths(Some(path.to_owned()), snap);
-                        hit = true;
-                    }
-                    Elem::Video(v) if !snapshot && names(&v.video_id) => {
-                        e.set_local_paths(Some(path.to_owned()), snap);
-                        hit = true;
-                    }
-                    Elem::Video(v) if snapshot && names(&v.image_id) => {
-                        e.set_local_paths(orig, Some(path.to_owned()));
-                        hit = true;
-                    }
-                    _ => {}
+                    hit = true;
                 }
             }
             if hit {
@@ -1228,17 +1213,6 @@ fn delete_in(
 }
 
 /// A cached message from its row: the body, with its local id.
-/// Whether an element refers to an uploaded file.
-fn is_media(e: &opentim_model::elem::Elem) -> bool {
-    matches!(
-        e.elem_type(),
-        opentim_model::enums::ElemType::IMAGE
-            | opentim_model::enums::ElemType::SOUND
-            | opentim_model::enums::ElemType::FILE
-            | opentim_model::enums::ElemType::VIDEO
-    )
-}
-
 fn cached(id: i64, body: &str) -> Result<Message, SdkError> {
     let mut m = from_json(body)?;
     m.unique_id = Some(id as u64);
@@ -1396,7 +1370,7 @@ fn store_message(
     } else {
         // The server's copy replaces the cached one, but what only this device knows stays:
         // the local custom data, a deletion, and the local files of media elements.
-        let body = match msg.elem_array.iter().any(is_media) {
+        let body = match msg.elem_array.iter().any(Elem::is_media) {
             true => {
                 let old: Option<String> = tx
                     .prepare_cached(

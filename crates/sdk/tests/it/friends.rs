@@ -540,73 +540,24 @@ async fn groups_remarks_and_search(s0: &RunningServer, s1: &RunningServer, dir: 
         "nothing changed"
     );
 
-    // Search by nick, id and remark.
-    let search = |k: &str, fields: Vec<i64>| FriendSearchParam {
-        keyword_list: Some(ids(&[k])),
-        search_field_list: Some(fields),
-    };
-    let found = |v: Vec<opentim_model::profile::FriendProfile>| -> Vec<String> {
+    // Search by nick, id and remark: the ids found on a device for a keyword in the fields.
+    async fn found(c: &TestClient, keyword: &str, fields: Vec<i64>) -> Vec<String> {
+        let param = FriendSearchParam {
+            keyword_list: Some(ids(&[keyword])),
+            search_field_list: Some(fields),
+        };
+        let v = c.client.search_friends(&param).await.unwrap();
         v.into_iter().map(|f| f.identifier.unwrap()).collect()
-    };
-    assert_eq!(
-        found(
-            alice
-                .client
-                .search_friends(&search("tables", vec![2]))
-                .await
-                .unwrap()
-        ),
-        ["bob"]
-    );
-    assert_eq!(
-        found(
-            alice
-                .client
-                .search_friends(&search("CAR", vec![1]))
-                .await
-                .unwrap()
-        ),
-        ["carol"]
-    );
-    assert!(alice
-        .client
-        .search_friends(&search("rrr", vec![1, 2]))
-        .await
-        .unwrap()
-        .is_empty());
-    assert_eq!(
-        found(
-            alice
-                .client
-                .search_friends(&search("rrr", vec![4]))
-                .await
-                .unwrap()
-        ),
-        ["bob"]
-    );
+    }
+    assert_eq!(found(&alice, "tables", vec![2]).await, ["bob"]);
+    assert_eq!(found(&alice, "CAR", vec![1]).await, ["carol"]);
+    assert!(found(&alice, "rrr", vec![1, 2]).await.is_empty());
+    assert_eq!(found(&alice, "rrr", vec![4]).await, ["bob"]);
     // A keyword of fewer than three characters (no trigram) is matched too, ignoring case.
-    assert_eq!(
-        found(
-            alice
-                .client
-                .search_friends(&search("cA", vec![1]))
-                .await
-                .unwrap()
-        ),
-        ["carol"]
-    );
+    assert_eq!(found(&alice, "cA", vec![1]).await, ["carol"]);
     // A new device of the same user searches the lists it fetched.
     let other = device(s1, dir, "alice", "alice-2", 3).await;
-    assert_eq!(
-        found(
-            other
-                .client
-                .search_friends(&search("TABLES", vec![]))
-                .await
-                .unwrap()
-        ),
-        ["bob"]
-    );
+    assert_eq!(found(&other, "TABLES", vec![]).await, ["bob"]);
 }
 
 /// The blacklist refuses friend requests both ways; unblocking restores them.

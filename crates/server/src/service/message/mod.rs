@@ -84,11 +84,7 @@ fn sendable(elem: &Elem, public: Option<&str>) -> bool {
 /// Element types a forwarded bundle may hold: what may be sent, media to come, and mergers
 /// (nested bundles, by their keys).
 fn forwardable(elem: &Elem) -> bool {
-    sendable(elem, None)
-        || matches!(
-            elem.elem_type(),
-            ElemType::IMAGE | ElemType::SOUND | ElemType::FILE | ElemType::VIDEO
-        )
+    sendable(elem, None) || elem.is_media()
 }
 
 pub struct MessageService {
@@ -196,22 +192,18 @@ impl MessageService {
     /// Every file the media elements of a message name is one this server keeps (a finished
     /// upload); elements that name no file well-formed are left to the content rules.
     async fn media_kept(&self, req: &SendRequest) -> Result<()> {
-        let mut ids: Vec<String> = Vec::new();
-        for e in &req.message.elem_array {
-            let named = match e {
-                Elem::Image(i) => vec![i.orig_id.clone()],
-                Elem::Sound(x) => vec![x.file_id.clone()],
-                Elem::File(x) => vec![x.file_id.clone()],
-                Elem::Video(v) => vec![v.video_id.clone(), v.image_id.clone()],
-                _ => vec![],
-            };
-            ids.extend(
-                named
-                    .into_iter()
-                    .flatten()
-                    .filter(|id| crate::media::valid_id(id)),
-            );
-        }
+        let ids: Vec<String> = req
+            .message
+            .elem_array
+            .iter()
+            .flat_map(|e| {
+                let (orig, snapshot) = e.media_ids();
+                [orig, snapshot]
+            })
+            .flatten()
+            .filter(|id| crate::media::valid_id(id))
+            .map(str::to_owned)
+            .collect();
         for id in ids {
             let kept = self.media.file(&id).await.map_err(|e| Error::Internal {
                 what: "look up a media file",
