@@ -696,6 +696,17 @@ async fn attributes_counts_and_searches(s0: &RunningServer, s1: &RunningServer, 
             .map(|a| (a.key.clone().unwrap(), a.value.clone().unwrap()))
             .collect()
     };
+    // Bob follows the group before its attributes change: alice's first message reached him.
+    say(&alice, G, "hi").await.unwrap();
+    bob.wait_for(10, |e| match e {
+        SdkEvent::NewMessages(ms) => ms
+            .iter()
+            .any(|m| m.conv_id.as_deref() == Some(G))
+            .then_some(()),
+        _ => None,
+    })
+    .await
+    .expect("bob follows the group he was put in");
     // Members change them; every member online gets the whole new set.
     alice
         .client
