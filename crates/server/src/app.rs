@@ -178,9 +178,22 @@ pub async fn start_on(config: Config, listener: TcpListener) -> Result<RunningSe
         delivery,
         shutdown_rx.clone(),
     ));
+    // The administrators exist as users: they send messages, and users answer them.
+    for admin in &config.admin_accounts {
+        match opentim_model::ids::UserId::parse(admin, config.max_user_id_bytes) {
+            Ok(id) => {
+                if let Err(e) = gateway.services.account.register(&id).await {
+                    tracing::warn!(error = %e, %admin, "could not record the administrator's account");
+                }
+            }
+            Err(e) => return Err(ServerError::Config(format!("admin_accounts: {admin:?}: {e}"))),
+        }
+    }
+    let admin = Arc::new(crate::admin::Admin::new(gateway.clone()));
     let app = Router::new()
         .route(opentim_protocol::WS_PATH, get(gateway::ws_handler))
         .merge(http::routes())
+        .merge(crate::admin::routes(admin))
         .merge(crate::media::routes::routes(config.media_chunk_bytes))
         .with_state(gateway.clone());
     let addr = listener.local_addr()?;

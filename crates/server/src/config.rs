@@ -133,6 +133,27 @@ pub struct Config {
     /// Only friends (each in the other's list) may send each other C2C messages (else 20009,
     /// 20010 or 20011). Default off.
     pub c2c_friends_only: bool,
+    /// The app administrators: the identifiers whose UserSigs may call the REST API (`/v4`).
+    /// Default `["administrator"]`.
+    pub admin_accounts: Vec<String>,
+    /// REST `openim/sendmsg` (and `importmsg`) calls per second, for the app (else 60007).
+    /// Default 200.
+    pub rest_sendmsg_per_sec: u32,
+    /// REST `openim/batchsendmsg` recipients per minute, for the app: a send to 500 users
+    /// counts 500 (else 60007). Default 12000.
+    pub rest_batchsendmsg_per_min: u32,
+    /// Calls per second of every other REST endpoint, each counted on its own (else 60007).
+    /// Default 200.
+    pub rest_requests_per_sec: u32,
+    /// Most recipients of one `batchsendmsg` (else 90011). Default 500.
+    pub max_batch_recipients: usize,
+    /// Most accounts in one `multiaccount_import`, `account_delete` or `account_check` (else
+    /// 70402). Default 100.
+    pub max_rest_accounts_per_request: usize,
+    /// Most accounts in one `query_online_status` (else 90011). Default 500.
+    pub max_online_status_accounts: usize,
+    /// Largest REST request body in bytes (else 93000). Default 1 MiB.
+    pub max_rest_body_bytes: usize,
     /// Most users one profile read may name. Default 100.
     pub max_profiles_per_request: usize,
     /// Largest image and voice upload, and largest file and video upload, in bytes (else
@@ -279,6 +300,14 @@ impl Default for Config {
             max_friend_wording_bytes: 256,
             max_friend_source_bytes: 64,
             c2c_friends_only: false,
+            admin_accounts: vec!["administrator".into()],
+            rest_sendmsg_per_sec: 200,
+            rest_batchsendmsg_per_min: 12_000,
+            rest_requests_per_sec: 200,
+            max_batch_recipients: 500,
+            max_rest_accounts_per_request: 100,
+            max_online_status_accounts: 500,
+            max_rest_body_bytes: 1 << 20,
             sqlite_synchronous: "full".into(),
             write_batch: 512,
             store_retry_secs: 10,

@@ -8,6 +8,7 @@
 //!
 //! `app` is the composition root; `http` serves health and metrics beside the gateway.
 
+pub mod admin;
 mod app;
 pub mod auth;
 pub mod clock;

@@ -27,7 +27,9 @@ use opentim_model::ids::{GroupId, UserId};
 use opentim_protocol::Event;
 
 pub use nats::{NatsError, NatsLink};
-pub use registry::{CloseReason, Registration, Registry, SessionId, TopicChanges};
+pub use registry::{
+    CloseReason, Registration, Registry, SessionId, TopicChanges, ALL_PLATFORMS,
+};
 
 use crate::http::metrics::Metrics;
 
@@ -181,6 +183,28 @@ impl Delivery {
             Some(link) => here + link.remote_count(group).await,
             None => here,
         }
+    }
+
+    /// Close every session of `user`, on every platform and every node (an administrator's
+    /// kick). The sessions are told they were kicked.
+    pub async fn kick_user(&self, user: &UserId) {
+        let changes = self.registry.kick(user, ALL_PLATFORMS);
+        if let Some(link) = &self.cluster {
+            link.follow(&changes).await;
+            link.kick_elsewhere(user, ALL_PLATFORMS).await;
+        }
+    }
+
+    /// The platforms of every session each of `users` has: here, and on the other nodes that
+    /// answer within [`COUNT_WINDOW`] (a cluster answers as one node would).
+    pub async fn platforms(&self, users: &[UserId]) -> Vec<Vec<i64>> {
+        let mut found: Vec<Vec<i64>> = users.iter().map(|u| self.registry.platforms(u)).collect();
+        if let Some(link) = &self.cluster {
+            for (here, there) in found.iter_mut().zip(link.remote_platforms(users).await) {
+                here.extend(there);
+            }
+        }
+        found
     }
 
     /// Whether `session` (of this node) follows `topic`.

@@ -191,28 +191,54 @@ impl NatsLink {
         format!("{}.count", self.inner.prefix)
     }
 
-    /// Answer the other nodes' questions of how many sessions here follow a group's topic
-    /// (the request's payload is the group id).
+    /// The subject on which nodes are asked which platforms users have sessions on.
+    fn presence_subject(&self) -> String {
+        format!("{}.presence", self.inner.prefix)
+    }
+
+    /// Answer the other nodes' questions: how many sessions here follow a group's topic (the
+    /// payload of a count request is the group id), and on which platforms users have
+    /// sessions here (a presence request's payload is one user id per line; the answer is the
+    /// node, then one line per user of comma-separated platforms).
     fn serve_counts(&self) {
         let link = self.clone();
         let task = tokio::spawn(async move {
             use futures_util::StreamExt;
-            let mut sub = match link.inner.client.subscribe(link.count_subject()).await {
-                Ok(sub) => sub,
-                Err(e) => {
-                    tracing::error!(error = %e, "NATS subscribe failed; online counts are this node's only");
+            let client = &link.inner.client;
+            let (counts, presence) = match (
+                client.subscribe(link.count_subject()).await,
+                client.subscribe(link.presence_subject()).await,
+            ) {
+                (Ok(c), Ok(p)) => (c, p),
+                (Err(e), _) | (_, Err(e)) => {
+                    tracing::error!(error = %e, "NATS subscribe failed; online counts and states are this node's only");
                     return;
                 }
             };
-            while let Some(msg) = sub.next().await {
+            let count_subject = link.count_subject();
+            let mut questions = futures_util::stream::select(counts, presence);
+            while let Some(msg) = questions.next().await {
                 let (Some(reply), Some(delivery)) = (msg.reply, link.delivery()) else {
                     continue;
                 };
                 let asked = String::from_utf8_lossy(&msg.payload);
-                let n = GroupId::parse_unbounded(&asked)
-                    .map_or(0, |g| delivery.registry.topic_sessions(&Topic::Group(g)));
-                let answer = format!("{} {n}", link.inner.node);
-                let _ = link.inner.client.publish(reply, answer.into()).await;
+                let answer = if msg.subject.as_str() == count_subject {
+                    let n = GroupId::parse_unbounded(&asked)
+                        .map_or(0, |g| delivery.registry.topic_sessions(&Topic::Group(g)));
+                    format!("{} {n}", link.inner.node)
+                } else {
+                    let mut answer = link.inner.node.clone();
+                    for user in asked.split('\n') {
+                        let platforms = UserId::parse_unbounded(user)
+                            .map(|u| delivery.registry.platforms(&u))
+                            .unwrap_or_default();
+                        let list: Vec<String> = platforms.iter().map(i64::to_string).collect();
+                        answer.push('\n');
+                        answer.push_str(&list.join(","));
+                    }
+                    answer
+                };
+                let _ = client.publish(reply, answer.into()).await;
             }
         });
         *self.inner.counts.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);
@@ -248,6 +274,38 @@ impl NatsLink {
             }
         }
         total
+    }
+
+    /// The platforms of the sessions each of `users` has on the other nodes that answer
+    /// within [`super::COUNT_WINDOW`], in the order asked.
+    pub(super) async fn remote_platforms(&self, users: &[UserId]) -> Vec<Vec<i64>> {
+        use futures_util::StreamExt;
+        let mut found = vec![Vec::new(); users.len()];
+        let client = &self.inner.client;
+        let inbox = client.new_inbox();
+        let Ok(mut answers) = client.subscribe(inbox.clone()).await else {
+            return found;
+        };
+        let asked: Vec<&str> = users.iter().map(UserId::as_str).collect();
+        if client
+            .publish_with_reply(self.presence_subject(), inbox, asked.join("\n").into())
+            .await
+            .is_err()
+        {
+            return found;
+        }
+        let deadline = tokio::time::Instant::now() + super::COUNT_WINDOW;
+        while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, answers.next()).await {
+            let text = String::from_utf8_lossy(&msg.payload);
+            let mut lines = text.split('\n');
+            if lines.next() == Some(self.inner.node.as_str()) {
+                continue;
+            }
+            for (slot, line) in found.iter_mut().zip(lines) {
+                slot.extend(line.split(',').filter_map(|p| p.parse::<i64>().ok()));
+            }
+        }
+        found
     }
 
     fn delivery(&self) -> Option<Arc<Delivery>> {

@@ -34,6 +34,9 @@ pub enum CloseReason {
 /// The id of a session on this node.
 pub type SessionId = u64;
 
+/// The platform argument of [`Registry::kick`] that closes sessions on every platform.
+pub const ALL_PLATFORMS: i64 = -1;
+
 struct Entry {
     user: UserId,
     platform: i64,
@@ -227,10 +230,27 @@ impl Registry {
             .is_some_and(|e| e.topics.contains(topic))
     }
 
-    /// Close every session of `user` on `platform` (a login elsewhere took over).
+    /// Close every session of `user` on `platform` ([`ALL_PLATFORMS`]: on every platform):
+    /// a login elsewhere took over, or an administrator kicked the user.
     pub fn kick(&self, user: &UserId, platform: i64) -> TopicChanges {
         let mut inner = self.lock();
-        self.close_platform(&mut inner, user, platform, "a login on another node")
+        let by = match platform {
+            ALL_PLATFORMS => "an administrator",
+            _ => "a login on another node",
+        };
+        self.close_platform(&mut inner, user, platform, by)
+    }
+
+    /// The platforms of each session of `user` here.
+    pub fn platforms(&self, user: &UserId) -> Vec<i64> {
+        let inner = self.lock();
+        inner
+            .topics
+            .get(&Topic::User(user.clone()))
+            .into_iter()
+            .flatten()
+            .filter_map(|id| Some(inner.sessions.get(id)?.platform))
+            .collect()
     }
 
     /// Tell the sessions of `user` on `platform` to close as kicked, and drop them.
@@ -252,7 +272,7 @@ impl Registry {
                 inner
                     .sessions
                     .get(id)
-                    .is_some_and(|e| e.platform == platform)
+                    .is_some_and(|e| platform == ALL_PLATFORMS || e.platform == platform)
             })
             .collect();
         let mut changes = TopicChanges::default();

@@ -64,9 +64,15 @@ impl Bucket {
 
     /// Take one token if there is one.
     pub fn take(&mut self, now: Instant) -> bool {
+        self.take_many(now, 1.0)
+    }
+
+    /// Take `n` tokens if there are that many (a request that counts more than one: a send
+    /// to many recipients).
+    pub fn take_many(&mut self, now: Instant, n: f64) -> bool {
         self.refill(now);
-        if self.level >= 1.0 {
-            self.level -= 1.0;
+        if self.level >= n {
+            self.level -= n;
             true
         } else {
             false

@@ -6,7 +6,7 @@
 //! connection when delivery says so (kicked, slow reader), when the UserSig expires, or when the
 //! server shuts down.
 
-mod admission;
+pub(crate) mod admission;
 mod dispatch;
 mod login;
 mod session;

@@ -88,15 +88,14 @@ pub async fn serve(gw: Arc<Gateway>, mut socket: WebSocket, mut shutdown: watch:
         close(&mut socket, 1013, "overloaded; try again later").await;
         return;
     }
-    // A user exists from their first login on.
-    if let Err(e) = gw.services.account.register(&ok.user).await {
+    // A user exists from their first login on; a kick refuses the UserSigs issued before it.
+    if let Err(e) = gw.services.account.admit(&ok).await {
         send_text(&mut socket, reply_for(id, &e)).await;
-        close(
-            &mut socket,
-            1011,
-            "the store is unavailable; try again later",
-        )
-        .await;
+        let (code, why) = match e {
+            Error::Refused(_) => (1008, "login refused"),
+            _ => (1011, "the store is unavailable; try again later"),
+        };
+        close(&mut socket, code, why).await;
         return;
     }
     let mut reg = gw.delivery.open_session(&ok.user, ok.platform).await;

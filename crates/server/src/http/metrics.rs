@@ -1,7 +1,69 @@
 //! Counters exposed at `/metrics` in the Prometheus text format.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Calls, failures and time spent, per name (a REST command, a webhook command).
+#[derive(Default)]
+pub struct CallStats {
+    by_name: Mutex<BTreeMap<String, CallCounts>>,
+}
+
+#[derive(Default, Clone, Copy)]
+struct CallCounts {
+    calls: u64,
+    failures: u64,
+    seconds: f64,
+}
+
+impl CallStats {
+    /// Count one call of `name` that took `took`.
+    pub fn record(&self, name: &str, failed: bool, took: Duration) {
+        let mut map = self.by_name.lock().unwrap_or_else(|p| p.into_inner());
+        if !map.contains_key(name) {
+            map.insert(name.to_owned(), CallCounts::default());
+        }
+        if let Some(c) = map.get_mut(name) {
+            c.calls += 1;
+            c.failures += u64::from(failed);
+            c.seconds += took.as_secs_f64();
+        }
+    }
+
+    /// Calls of `name` so far (tests).
+    pub fn calls(&self, name: &str) -> u64 {
+        let map = self.by_name.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(name).map_or(0, |c| c.calls)
+    }
+
+    /// `<prefix>_total`, `<prefix>_failures_total` and `<prefix>_seconds` (a summary's sum and
+    /// count), labelled `command`.
+    fn render(&self, out: &mut String, prefix: &str, what: &str) {
+        let map = self.by_name.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let _ = writeln!(out, "# HELP {prefix}_total {what} calls.\n# TYPE {prefix}_total counter");
+        for (name, c) in &map {
+            let _ = writeln!(out, "{prefix}_total{{command=\"{name}\"}} {}", c.calls);
+        }
+        let _ = writeln!(
+            out,
+            "# HELP {prefix}_failures_total {what} calls that failed.\n# TYPE {prefix}_failures_total counter"
+        );
+        for (name, c) in &map {
+            let _ = writeln!(out, "{prefix}_failures_total{{command=\"{name}\"}} {}", c.failures);
+        }
+        let _ = writeln!(
+            out,
+            "# HELP {prefix}_seconds Time {what} calls took.\n# TYPE {prefix}_seconds summary"
+        );
+        for (name, c) in &map {
+            let _ = writeln!(out, "{prefix}_seconds_sum{{command=\"{name}\"}} {}", c.seconds);
+            let _ = writeln!(out, "{prefix}_seconds_count{{command=\"{name}\"}} {}", c.calls);
+        }
+    }
+}
 
 /// Process-wide counters of one node.
 #[derive(Default)]
@@ -25,6 +87,9 @@ pub struct Metrics {
     pub media_downloads: AtomicU64,
     pub media_removed_uploads: AtomicU64,
     pub media_removed_files: AtomicU64,
+    /// REST (`/v4`) requests, per `service/command`.
+    pub rest: CallStats,
+    pub rest_throttled: AtomicU64,
 }
 
 impl Metrics {
@@ -158,6 +223,13 @@ impl Metrics {
             "Files removed after media_retention_secs.",
             get(&self.media_removed_files),
         );
+        put(
+            "opentim_rest_throttled_total",
+            "counter",
+            "REST requests refused for their endpoint's rate (rest_*_per_sec, rest_batchsendmsg_per_min).",
+            get(&self.rest_throttled),
+        );
+        self.rest.render(&mut out, "opentim_rest_requests", "REST API");
         out
     }
 }

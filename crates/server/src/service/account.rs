@@ -16,6 +16,7 @@ use opentim_protocol::PROTOCOL_VERSION;
 use crate::auth;
 use crate::clock::now_secs;
 use crate::config::Config;
+use crate::delivery::Delivery;
 use crate::error::{Error, Result};
 use crate::http::metrics::Metrics;
 use crate::store::{AccountStore, StoreError};
@@ -27,11 +28,21 @@ pub struct LoggedIn {
     pub platform: i64,
     /// Unix seconds when the UserSig expires (the session closes then).
     pub expires_at: u64,
+    /// Unix seconds when the UserSig was issued (`TLS.time`).
+    pub issued_at: u64,
+}
+
+/// An account as [`AccountService::check`] finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountState {
+    Imported,
+    NotImported,
 }
 
 pub struct AccountService {
     config: Arc<Config>,
     accounts: Arc<dyn AccountStore>,
+    delivery: Arc<Delivery>,
     metrics: Arc<Metrics>,
 }
 
@@ -39,34 +50,104 @@ impl AccountService {
     pub fn new(
         config: Arc<Config>,
         accounts: Arc<dyn AccountStore>,
+        delivery: Arc<Delivery>,
         metrics: Arc<Metrics>,
     ) -> Self {
         AccountService {
             config,
             accounts,
+            delivery,
             metrics,
         }
     }
 
-    /// Record that `user` exists (a login; the REST import later). A known user costs one
-    /// read.
-    pub async fn register(&self, user: &UserId) -> Result<()> {
-        let known = self
+    /// Let in a login whose UserSig verified: a user exists from their first login on, and a
+    /// UserSig issued before an administrator's kick is refused. One read for a known user.
+    pub async fn admit(&self, login: &LoggedIn) -> Result<()> {
+        let account = self
             .accounts
-            .existing(vec![user.as_str().to_owned()])
+            .account(login.user.as_str())
             .await
             .map_err(Error::internal("read the account"))?;
-        if known.first() != Some(&true) {
-            let new = self
-                .accounts
-                .register(user.as_str(), now_secs())
-                .await
-                .map_err(Error::internal("record the account"))?;
-            if new {
-                tracing::info!(user = %user, "new account");
+        match account {
+            Some(a) if login.issued_at < a.sigs_from => {
+                self.metrics.login_failures.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(user = %login.user, "login refused: UserSig issued before a kick");
+                Err(Error::refused(
+                    codes::ERR_SVR_ACCOUNT_USERSIG_EXPIRED,
+                    format!(
+                        "this UserSig was issued at {} and an administrator kicked {} at {}: \
+                         UserSigs issued before the kick no longer log in; mint a new one",
+                        login.issued_at, login.user, a.sigs_from
+                    ),
+                ))
             }
+            Some(_) => Ok(()),
+            None => self.register(&login.user).await.map(|_| ()),
         }
-        Ok(())
+    }
+
+    /// Record that `user` exists (a login, an import): `true` when they were new.
+    pub async fn register(&self, user: &UserId) -> Result<bool> {
+        let new = self
+            .accounts
+            .register(user.as_str(), now_secs())
+            .await
+            .map_err(Error::internal("record the account"))?;
+        if new {
+            tracing::info!(user = %user, "new account");
+        }
+        Ok(new)
+    }
+
+    /// Whether each of `users` exists.
+    pub async fn check(&self, users: &[UserId]) -> Result<Vec<AccountState>> {
+        let ids = users.iter().map(|u| u.as_str().to_owned()).collect();
+        let known = self
+            .accounts
+            .existing(ids)
+            .await
+            .map_err(Error::internal("read the accounts"))?;
+        Ok(known
+            .into_iter()
+            .map(|k| match k {
+                true => AccountState::Imported,
+                false => AccountState::NotImported,
+            })
+            .collect())
+    }
+
+    /// Delete accounts (an administrator's request): each stops existing (messages to it are
+    /// refused until it logs in or is imported again) and its sessions are closed. What it
+    /// stored stays. For each, whether it existed.
+    pub async fn delete(&self, users: &[UserId]) -> Result<Vec<bool>> {
+        let ids = users.iter().map(|u| u.as_str().to_owned()).collect();
+        let gone = self
+            .accounts
+            .delete_accounts(ids)
+            .await
+            .map_err(Error::internal("delete the accounts"))?;
+        for user in users {
+            self.delivery.kick_user(user).await;
+        }
+        tracing::info!(count = users.len(), "accounts deleted");
+        Ok(gone)
+    }
+
+    /// Kick `user` (an administrator's request): their sessions on every node close as kicked
+    /// and the UserSigs they hold, issued before now, no longer log in. `false` when there is
+    /// no such account (nothing changes then).
+    pub async fn kick(&self, user: &UserId) -> Result<bool> {
+        let known = self
+            .accounts
+            .revoke_sigs(user.as_str(), now_secs())
+            .await
+            .map_err(Error::internal("revoke the UserSigs"))?;
+        if known {
+            self.delivery.kick_user(user).await;
+            tracing::info!(%user, "kicked by an administrator");
+        }
+        Ok(known)
     }
 
     /// A user id as this server accepts it; `code` is what a bad one is refused with.
@@ -80,6 +161,11 @@ impl AccountService {
                 ),
             )
         })
+    }
+
+    /// The platforms of the sessions each of `users` has online, on every node.
+    pub async fn platforms(&self, users: &[UserId]) -> Vec<Vec<i64>> {
+        self.delivery.platforms(users).await
     }
 
     /// Check a login request.
@@ -96,17 +182,28 @@ impl AccountService {
         if req.protocol != PROTOCOL_VERSION {
             return Err(protocol_refusal(req.protocol));
         }
-        let (user, expires_at) = self.authenticate(&req.user_id, &req.user_sig)?;
+        let (user, ticket) = self.verify(&req.user_id, &req.user_sig)?;
         Ok(LoggedIn {
             user,
             platform: req.platform,
-            expires_at,
+            expires_at: ticket.expires_at(),
+            issued_at: ticket.time,
         })
     }
 
     /// Check that `sig` is a valid UserSig of `user_id` now (as at login; also for the media
     /// routes): the user and when the ticket expires.
     pub fn authenticate(&self, user_id: &str, sig: &str) -> Result<(UserId, u64)> {
+        self.verify(user_id, sig)
+            .map(|(user, ticket)| (user, ticket.expires_at()))
+    }
+
+    /// Whether `user` is one of the app administrators (`admin_accounts`).
+    pub fn is_admin(&self, user: &str) -> bool {
+        self.config.admin_accounts.iter().any(|a| a == user)
+    }
+
+    fn verify(&self, user_id: &str, sig: &str) -> Result<(UserId, auth::Ticket)> {
         let user = self.user_id(
             user_id,
             codes::ERR_SVR_COMM_INVALID_ID_FORMAT,
@@ -127,7 +224,7 @@ impl AccountService {
             now_secs(),
         )
         .map_err(|e| Error::refused(e.code(), e.to_string()))?;
-        Ok((user, ticket.expires_at()))
+        Ok((user, ticket))
     }
 }
 

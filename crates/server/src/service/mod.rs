@@ -49,7 +49,12 @@ impl Services {
     ) -> Self {
         Services {
             media: MediaService::new(config.clone(), media.clone(), metrics.clone()),
-            account: AccountService::new(config.clone(), stores.accounts.clone(), metrics.clone()),
+            account: AccountService::new(
+                config.clone(),
+                stores.accounts.clone(),
+                delivery.clone(),
+                metrics.clone(),
+            ),
             message: MessageService::new(
                 config.clone(),
                 stores.messages.clone(),

@@ -22,6 +22,23 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn register(&self, user: &str, time: u64) -> Result<bool>;
     /// For each of `users`, whether it exists.
     async fn existing(&self, users: Vec<String>) -> Result<Vec<bool>>;
+    /// The account of `user`, if it exists.
+    async fn account(&self, user: &str) -> Result<Option<AccountRow>>;
+    /// Remove each of `users` from the accounts (an administrator's delete); for each, whether
+    /// it existed. What the user stored (messages, relationships) stays.
+    async fn delete_accounts(&self, users: Vec<String>) -> Result<Vec<bool>>;
+    /// Refuse the UserSigs of `user` issued before `time` (an administrator's kick): `false`
+    /// when there is no such account.
+    async fn revoke_sigs(&self, user: &str, time: u64) -> Result<bool>;
+}
+
+/// One account.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AccountRow {
+    /// Unix seconds of its first login or import.
+    pub created: u64,
+    /// UserSigs issued (`TLS.time`) before this second do not log in.
+    pub sigs_from: u64,
 }
 
 /// One friend in its owner's list.

@@ -17,7 +17,7 @@ mod retry;
 mod sqlite;
 
 pub use friend::{
-    AccountStore, Cap, Edit, FriendRow, FriendStore, RelationDelta, RelationLimits, RequestRow,
+    AccountRow, AccountStore, Cap, Edit, FriendRow, FriendStore, RelationDelta, RelationLimits, RequestRow,
     GONE_BLOCKED, GONE_FRIEND, GONE_GROUP, GONE_REQUEST_IN, GONE_REQUEST_OUT,
 };
 pub use group::{

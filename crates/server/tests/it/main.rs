@@ -4,4 +4,5 @@
 mod gateway;
 mod limits;
 mod media;
+mod rest;
 mod store;

@@ -1368,6 +1368,32 @@ pub async fn relation_changes_are_versioned_and_capped(store: Arc<dyn Store>) {
     );
 }
 
+/// Accounts are read, deleted, and have their UserSigs revoked (a kick) without moving back.
+pub async fn accounts_are_read_deleted_and_their_sigs_revoked(store: Arc<dyn Store>) {
+    assert!(store.register("kim", 70).await.unwrap());
+    let row = store.account("kim").await.unwrap().unwrap();
+    assert_eq!((row.created, row.sigs_from), (70, 0));
+    assert!(store.revoke_sigs("kim", 500).await.unwrap());
+    assert!(store.revoke_sigs("kim", 400).await.unwrap());
+    assert_eq!(store.account("kim").await.unwrap().unwrap().sigs_from, 500);
+    assert!(!store.revoke_sigs("nobody", 500).await.unwrap());
+    assert_eq!(store.account("nobody").await.unwrap(), None);
+    assert_eq!(
+        store
+            .delete_accounts(vec!["kim".into(), "nobody".into()])
+            .await
+            .unwrap(),
+        [true, false]
+    );
+    assert_eq!(store.account("kim").await.unwrap(), None);
+    assert_eq!(store.existing(vec!["kim".into()]).await.unwrap(), [false]);
+    // Messages to a deleted account are refused; it comes back with a new registration.
+    let r = store.append_c2c(msg("alice", "kim", "x")).await;
+    assert!(matches!(r, Err(StoreError::NoSuchUser)), "{r:?}");
+    assert!(store.register("kim", 900).await.unwrap());
+    assert_eq!(store.account("kim").await.unwrap().unwrap().sigs_from, 0);
+}
+
 /// A C2C message to an id that never existed is refused and nothing is stored.
 pub async fn c2c_messages_reach_only_existing_accounts(store: Arc<dyn Store>) {
     let r = store.append_c2c(msg("alice", "ghost", "x")).await;
@@ -1448,6 +1474,7 @@ macro_rules! conformance {
                 profiles_are_created_and_patched,
                 blacklists_hold_their_cap_and_order,
                 relation_changes_are_versioned_and_capped,
+                accounts_are_read_deleted_and_their_sigs_revoked,
                 c2c_messages_reach_only_existing_accounts);
         }
     };

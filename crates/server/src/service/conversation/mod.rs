@@ -15,7 +15,7 @@ use opentim_protocol::op::conv::{
 };
 use opentim_protocol::op::history::{HistoryRequest, HistoryResponse};
 use opentim_protocol::op::Empty;
-use opentim_protocol::{Event, InboxEntry, InboxItem};
+use opentim_protocol::{Event, InboxEntry, InboxItem, WireMessage};
 
 use crate::clock::now_secs;
 use crate::config::Config;
@@ -93,6 +93,51 @@ impl ConversationService {
         })
     }
 
+    /// Messages of `owner`'s C2C conversation with `peer` below seq `before`, newest first,
+    /// at most `limit`, as the owner sees them (what they deleted or cleared is left out).
+    pub async fn c2c_page(
+        &self,
+        owner: &UserId,
+        peer: &UserId,
+        before: u64,
+        limit: u32,
+    ) -> Result<Vec<WireMessage>> {
+        self.messages
+            .c2c_history(owner.as_str(), peer.as_str(), before, limit)
+            .await
+            .map_err(Error::internal("read the history"))
+    }
+
+    /// Where the read marks of `owner`'s C2C conversation with `peer` stand: up to which seq
+    /// the owner read the peer's messages, and the peer the owner's (0, 0 when there is no
+    /// such conversation among the owner's `max_conversations` most recent).
+    pub async fn c2c_marks(&self, owner: &UserId, peer: &UserId) -> Result<(u64, u64)> {
+        let (rows, _) = self
+            .conversations
+            .conversations(owner.as_str(), self.config.max_conversations)
+            .await
+            .map_err(Error::internal("read the conversations"))?;
+        Ok(rows
+            .iter()
+            .find(|r| r.conv_type == ConvType::C2C && r.peer == peer.as_str())
+            .map_or((0, 0), |r| (r.read_seq, r.peer_read_seq)))
+    }
+
+    /// The unread C2C messages of `owner`: per peer, among their `max_conversations` most
+    /// recent conversations.
+    pub async fn c2c_unread(&self, owner: &UserId) -> Result<Vec<(String, u64)>> {
+        let (rows, _) = self
+            .conversations
+            .conversations(owner.as_str(), self.config.max_conversations)
+            .await
+            .map_err(Error::internal("read the conversations"))?;
+        Ok(rows
+            .into_iter()
+            .filter(|r| r.conv_type == ConvType::C2C)
+            .map(|r| (r.peer, r.unread))
+            .collect())
+    }
+
     /// Mark a conversation of `user` read (up to `req.seq`, or all of it). Every session of the
     /// user learns the new mark as an inbox entry (the calling one too: the entry keeps its
     /// cursor in order), and the peer gets a receipt when messages of theirs were read.
@@ -168,9 +213,40 @@ impl ConversationService {
                 format!("a message may be recalled within {window} s of sending it"),
             ));
         }
+        self.recall(user, &peer, message).await
+    }
+
+    /// Recall C2C message `seq` from `from` to `to` as the app administrator (the REST API):
+    /// at any time. `None` when there is no such message from `from`; a message recalled
+    /// already is answered as done.
+    pub async fn revoke_as_admin(
+        &self,
+        from: &UserId,
+        to: &UserId,
+        seq: u64,
+    ) -> Result<Option<WireMessage>> {
+        let message = self
+            .messages
+            .c2c_message(from.as_str(), to.as_str(), seq)
+            .await
+            .map_err(Error::internal("read the message to recall"))?;
+        let Some(message) = message.filter(|m| m.from == from.as_str()) else {
+            return Ok(None);
+        };
+        self.recall(from, to, message.clone()).await?;
+        Ok(Some(message))
+    }
+
+    /// Mark `message` (sent by `user` to `peer`) recalled and tell both users' sessions.
+    async fn recall(
+        &self,
+        user: &UserId,
+        peer: &UserId,
+        message: WireMessage,
+    ) -> Result<RevokeResponse> {
         let Some(done) = self
             .messages
-            .revoke_c2c(user.as_str(), peer.as_str(), req.seq)
+            .revoke_c2c(user.as_str(), peer.as_str(), message.seq)
             .await
             .map_err(Error::internal("recall the message"))?
         else {

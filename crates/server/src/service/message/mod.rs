@@ -146,6 +146,13 @@ impl Fanout {
         }
     }
 
+    /// Leave out what would go to `user`'s own sessions (an administrator's send that is not
+    /// synced to its sender's devices).
+    pub(crate) fn skip_user(&mut self, user: &UserId) {
+        self.events
+            .retain(|p| !matches!(&p.topic, Topic::User(u) if u == user));
+    }
+
     /// Deliver every event, in the order the messages were stored.
     pub async fn run(self) {
         for p in self.events {
@@ -416,6 +423,41 @@ impl MessageService {
             *slot = Some(r);
         }
         (results.into_iter().flatten().collect(), fanout)
+    }
+
+    /// Store a C2C message from an old system (the REST `importmsg`): the rules of a send,
+    /// then stored at its own `time`, marked imported, and pushed to nobody (the users' devices
+    /// find it in history and at their next sync).
+    pub async fn import(&self, from: &UserId, req: SendRequest, time: u64) -> Result<SendResponse> {
+        self.media_kept(&req).await?;
+        let to = self.check(&req)?;
+        let mut message = req.message.content();
+        message.status = Some(opentim_model::enums::MsgStatus::LOCAL_IMPORTED);
+        let stored = self
+            .store
+            .append_c2c(NewC2c {
+                from: from.as_str().to_owned(),
+                to: to.as_str().to_owned(),
+                client_msg_id: req.client_msg_id,
+                rand: req.rand,
+                server_time: time,
+                message,
+                friends_only: false,
+            })
+            .await
+            .map_err(|e| {
+                crate::service::account::c2c_refusal(&e, to.as_str()).unwrap_or(Error::Internal {
+                    what: "import the message",
+                    source: e,
+                })
+            })?;
+        if !stored.duplicate {
+            self.metrics.messages_stored.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(SendResponse {
+            cursor: stored.from_cursor,
+            message: stored.message,
+        })
     }
 
     /// Keep the bundle of a merger element: at most `max_merger_messages` messages, each with

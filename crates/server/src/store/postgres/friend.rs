@@ -352,4 +352,45 @@ impl AccountStore for PgStore {
         let known: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
         Ok(users.iter().map(|u| known.contains(u)).collect())
     }
+
+    async fn account(&self, user: &str) -> Result<Option<AccountRow>> {
+        let rows = self
+            .query_rows(
+                "read an account",
+                "SELECT created, sigs_from FROM accounts WHERE user_id = $1",
+                &[&user],
+            )
+            .await?;
+        Ok(rows.first().map(|r| AccountRow {
+            created: r.get::<_, i64>(0).max(0) as u64,
+            sigs_from: r.get::<_, i64>(1).max(0) as u64,
+        }))
+    }
+
+    async fn delete_accounts(&self, users: Vec<String>) -> Result<Vec<bool>> {
+        let rows = self
+            .query_rows(
+                "delete accounts",
+                "DELETE FROM accounts WHERE user_id = ANY($1) RETURNING user_id",
+                &[&users],
+            )
+            .await?;
+        let gone: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+        Ok(users.iter().map(|u| gone.contains(u)).collect())
+    }
+
+    async fn revoke_sigs(&self, user: &str, time: u64) -> Result<bool> {
+        let time = clamp(time);
+        self.retrying("revoke UserSigs", || async {
+            let client = self.pool.get().await?;
+            let n = client
+                .execute(
+                    "UPDATE accounts SET sigs_from = GREATEST(sigs_from, $2) WHERE user_id = $1",
+                    &[&user, &time],
+                )
+                .await?;
+            Ok(n > 0)
+        })
+        .await
+    }
 }

@@ -59,6 +59,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/015_blacklist.sql"),
     include_str!("../migrations/postgres/016_friends.sql"),
     include_str!("../migrations/postgres/017_media.sql"),
+    include_str!("../migrations/postgres/018_account_sigs.sql"),
 ];
 
 /// Advisory lock key guarding migrations ("opentim" in ASCII).

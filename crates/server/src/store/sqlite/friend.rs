@@ -140,6 +140,24 @@ impl Writer {
             .map(|n| n > 0)
             .map_err(db_err)
     }
+
+    fn delete_account(&mut self, user: &String) -> Result<bool> {
+        self.conn
+            .prepare_cached("DELETE FROM accounts WHERE user_id = ?1")
+            .and_then(|mut s| s.execute([user]))
+            .map(|n| n > 0)
+            .map_err(db_err)
+    }
+
+    fn revoke_sigs(&mut self, (user, time): &(String, u64)) -> Result<bool> {
+        self.conn
+            .prepare_cached(
+                "UPDATE accounts SET sigs_from = MAX(sigs_from, ?2) WHERE user_id = ?1",
+            )
+            .and_then(|mut s| s.execute(params![user, *time as i64]))
+            .map(|n| n > 0)
+            .map_err(db_err)
+    }
 }
 
 fn friend_row(r: &Row<'_>) -> rusqlite::Result<FriendRow> {
@@ -335,5 +353,34 @@ impl AccountStore for SqliteStore {
             users.iter().map(|u| stmt.exists([u])).collect()
         })
         .await
+    }
+
+    async fn account(&self, user: &str) -> Result<Option<AccountRow>> {
+        let user = user.to_owned();
+        self.read(move |conn| {
+            conn.prepare_cached("SELECT created, sigs_from FROM accounts WHERE user_id = ?1")?
+                .query_row([user], |r| {
+                    Ok(AccountRow {
+                        created: r.get::<_, i64>(0)? as u64,
+                        sigs_from: r.get::<_, i64>(1)? as u64,
+                    })
+                })
+                .optional()
+        })
+        .await
+    }
+
+    async fn delete_accounts(&self, users: Vec<String>) -> Result<Vec<bool>> {
+        self.write(users, Writer::delete_account)
+            .await
+            .into_iter()
+            .collect()
+    }
+
+    async fn revoke_sigs(&self, user: &str, time: u64) -> Result<bool> {
+        self.write(vec![(user.to_owned(), time)], Writer::revoke_sigs)
+            .await
+            .pop()
+            .unwrap_or(Err(StoreError::Closed))
     }
 }

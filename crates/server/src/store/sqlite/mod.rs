@@ -50,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/014_profiles.sql"),
     include_str!("../migrations/sqlite/015_blacklist.sql"),
     include_str!("../migrations/sqlite/016_friends.sql"),
+    include_str!("../migrations/sqlite/017_account_sigs.sql"),
 ];
 
 /// A full disk is a passing condition, not a broken database: the transaction rolled back,

@@ -1,0 +1,428 @@
+//! The REST API (`/v4`) over real HTTP: authentication, the request shapes real back-ends send,
+//! accounts, messages and online state, answers checked field by field.
+
+use futures_util::SinkExt;
+use opentim_protocol::op::login::{Login, LoginRequest};
+use opentim_protocol::{encode_request, PROTOCOL_VERSION};
+use opentim_server::clock::now_secs;
+use opentim_server::{Config, RunningServer};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message as Ws;
+
+use crate::gateway::{connect, next_frame, Conn, KEY};
+
+const APP: u64 = 1_400_000_000;
+const ADMIN: &str = "administrator";
+
+pub(crate) fn config(dir: &std::path::Path) -> Config {
+    Config {
+        listen: "127.0.0.1:0".into(),
+        data_dir: dir.to_path_buf(),
+        secret_key: KEY.into(),
+        ..Config::default()
+    }
+}
+
+/// A back-end calling the REST API of one server.
+pub(crate) struct Rest {
+    base: String,
+    http: reqwest::Client,
+    sig: String,
+}
+
+impl Rest {
+    pub(crate) fn new(s: &RunningServer) -> Self {
+        Rest {
+            base: format!("http://{}", s.addr),
+            http: reqwest::Client::new(),
+            // As back-ends mint them: short-lived.
+            sig: opentim_server::auth::mint(KEY, APP, ADMIN, now_secs(), 300),
+        }
+    }
+
+    /// The query of an authenticated request (the UserSig percent-encoded, as most clients do).
+    fn query(&self) -> String {
+        let sig = self.sig.replace('*', "%2A");
+        format!("sdkappid={APP}&identifier={ADMIN}&usersig={sig}&random=99999999&contenttype=json")
+    }
+
+    /// POST `body` to `/v4/<path>` without a Content-Type, as several clients do.
+    pub(crate) async fn call(&self, path: &str, body: Value) -> Value {
+        self.raw("POST", path, &self.query(), body.to_string()).await
+    }
+
+    pub(crate) async fn raw(&self, method: &str, path: &str, query: &str, body: String) -> Value {
+        let url = format!("{}/v4/{path}?{query}", self.base);
+        let req = match method {
+            "GET" => self.http.get(url),
+            _ => self.http.post(url),
+        };
+        let resp = req.body(body).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "REST answers are HTTP 200");
+        resp.json().await.unwrap()
+    }
+
+    /// A call that must succeed.
+    pub(crate) async fn ok(&self, path: &str, body: Value) -> Value {
+        let v = self.call(path, body).await;
+        assert_eq!(v["ActionStatus"], "OK", "{path}: {v}");
+        assert_eq!(v["ErrorCode"], 0, "{path}: {v}");
+        assert_eq!(v["ErrorInfo"], "", "{path}: {v}");
+        v
+    }
+}
+
+/// A raw WebSocket session of `user` on `platform`.
+async fn session(s: &RunningServer, user: &str, platform: i64) -> Conn {
+    let sig = opentim_server::auth::mint(KEY, APP, user, now_secs(), 600);
+    try_login(s, user, &sig, platform)
+        .await
+        .unwrap_or_else(|f| panic!("login of {user} refused: {f}"))
+}
+
+async fn try_login(s: &RunningServer, user: &str, sig: &str, platform: i64) -> Result<Conn, Value> {
+    let mut c = connect(s).await;
+    let login = encode_request::<Login>(
+        1,
+        &LoginRequest {
+            protocol: PROTOCOL_VERSION,
+            user_id: user.into(),
+            user_sig: sig.into(),
+            platform,
+        },
+    );
+    c.send(Ws::text(login)).await.unwrap();
+    match next_frame(&mut c).await {
+        Some(f) if f["reply"] == 1 && f["code"] == 0 => Ok(c),
+        other => Err(other.unwrap_or(Value::Null)),
+    }
+}
+
+/// The next event named `name` (others are skipped), as its body.
+async fn event(c: &mut Conn, name: &str) -> Option<Value> {
+    while let Some(f) = next_frame(c).await {
+        if f["event"] == name {
+            return Some(f["body"].clone());
+        }
+    }
+    None
+}
+
+/// The text of the message an inbox event carries.
+fn text_of(body: &Value) -> String {
+    body["message"]["message"]["message_elem_array"][0]["text_elem_content"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn text_body(t: &str) -> Value {
+    json!([{ "MsgType": "TIMTextElem", "MsgContent": { "Text": t } }])
+}
+
+#[tokio::test]
+async fn requests_are_refused_unless_an_administrator_signs_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = opentim_server::start(config(dir.path())).await.unwrap();
+    let r = Rest::new(&s);
+    let body = || json!({ "CheckItem": [{ "UserID": "u1" }] }).to_string();
+    let path = "im_open_login_svc/account_check";
+    let sig = |who: &str, time: u64, life: u64| opentim_server::auth::mint(KEY, APP, who, time, life);
+    let cases = [
+        (format!("identifier={ADMIN}&usersig={}", r.sig), 60012, "no sdkappid"),
+        (format!("sdkappid=1400000001&identifier={ADMIN}&usersig={}", r.sig), 60006, "another app"),
+        (format!("sdkappid={APP}&identifier=u1&usersig={}", sig("u1", now_secs(), 300)), 60010, "not an administrator"),
+        (format!("sdkappid={APP}&identifier={ADMIN}&usersig=garbage"), 70003, "a malformed sig"),
+        (format!("sdkappid={APP}&identifier={ADMIN}&usersig="), 70002, "an empty sig"),
+        (format!("sdkappid={APP}&identifier={ADMIN}&usersig={}", sig(ADMIN, now_secs() - 1000, 300)), 70001, "an expired sig"),
+        (format!("sdkappid={APP}&identifier={ADMIN}&usersig={}", opentim_server::auth::mint("other-key", APP, ADMIN, now_secs(), 300)), 70009, "another key"),
+        (format!("sdkappid={APP}&identifier={ADMIN}&usersig={}", sig("u1", now_secs(), 300)), 70013, "another user's sig"),
+    ];
+    for (query, code, what) in cases {
+        let v = r.raw("POST", path, &query, body()).await;
+        assert_eq!(v["ActionStatus"], "FAIL", "{what}: {v}");
+        assert_eq!(v["ErrorCode"], code, "{what}: {v}");
+        assert!(!v["ErrorInfo"].as_str().unwrap().is_empty(), "{what}: a refusal says why");
+    }
+    // Accepted: a raw sig, a percent-encoded one, keys in any case, repeated random values.
+    for query in [
+        format!("sdkappid={APP}&identifier={ADMIN}&usersig={}&random=1&contenttype=json", r.sig),
+        format!("SdkAppId={APP}&Identifier={ADMIN}&UserSig={}&random=1", r.sig.replace('*', "%2A")),
+    ] {
+        for _ in 0..2 {
+            let v = r.raw("POST", path, &query, body()).await;
+            assert_eq!(v["ErrorCode"], 0, "{v}");
+        }
+    }
+    // GET with a JSON body (account_check), and an unknown endpoint.
+    let v = r.raw("GET", path, &r.query(), body()).await;
+    assert_eq!(v["ResultItem"][0]["AccountStatus"], "NotImported");
+    let v = r.call("openim/no_such_command", json!({})).await;
+    assert_eq!(v["ErrorCode"], 60002);
+    // Not JSON, and not an object.
+    let v = r.raw("POST", "openim/sendmsg", &r.query(), "{not json".into()).await;
+    assert_eq!(v["ErrorCode"], 90001);
+    let v = r.raw("POST", path, &r.query(), "[1]".into()).await;
+    assert_eq!(v["ErrorCode"], 60003);
+    let metrics = crate::gateway::http_get(&s, "/metrics").await;
+    assert!(metrics.contains("opentim_rest_requests_total{command=\"im_open_login_svc/account_check\"}"), "{metrics}");
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn every_endpoint_in_the_table_is_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = opentim_server::start(config(dir.path())).await.unwrap();
+    let r = Rest::new(&s);
+    for (name, _) in opentim_server::admin::ENDPOINTS {
+        // An empty body is refused by each handler for what it lacks, never as an unknown path.
+        let v = r.call(name, json!({})).await;
+        assert_ne!(v["ErrorCode"], 60002, "{name}: {v}");
+        assert!(v["ErrorCode"].is_i64(), "{name}: {v}");
+    }
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn accounts_are_imported_checked_deleted_and_kicked() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = opentim_server::start(config(dir.path())).await.unwrap();
+    let r = Rest::new(&s);
+    // Today's field name and the old one; Nick and FaceUrl go to the profile.
+    r.ok("im_open_login_svc/account_import", json!({ "UserID": "alice", "Nick": "Alice \u{00e9}", "FaceUrl": "http://x/a.png" })).await;
+    // Raw UTF-8 in the body works as well as escaped.
+    let raw = r#"{"Identifier":"bob","Nick":"Bób"}"#.to_owned();
+    let v = r.raw("POST", "im_open_login_svc/account_import", &r.query(), raw).await;
+    assert_eq!(v["ErrorCode"], 0, "{v}");
+    let bad = r.call("im_open_login_svc/account_import", json!({ "UserID": "" })).await;
+    assert_eq!(bad["ErrorCode"], 70402);
+    let v = r
+        .ok("im_open_login_svc/multiaccount_import", json!({ "Accounts": ["carol", "dave", "bad\nid"] }))
+        .await;
+    assert_eq!(v["FailAccounts"], json!(["bad\nid"]));
+    let v = r
+        .ok("im_open_login_svc/account_check", json!({ "CheckItem": [{ "UserID": "alice" }, { "UserID": "bob" }, { "UserID": "zed" }] }))
+        .await;
+    let items = v["ResultItem"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    for (item, (user, state)) in items.iter().zip([("alice", "Imported"), ("bob", "Imported"), ("zed", "NotImported")]) {
+        assert_eq!(item["UserID"], user);
+        assert_eq!(item["ResultCode"], 0);
+        assert_eq!(item["ResultInfo"], "");
+        assert_eq!(item["AccountStatus"], state);
+    }
+    let v = r
+        .ok("im_open_login_svc/account_delete", json!({ "DeleteItem": [{ "UserID": "dave" }, { "UserID": "zed" }] }))
+        .await;
+    assert_eq!(v["ResultItem"][0], json!({ "UserID": "dave", "ResultCode": 0, "ResultInfo": "" }));
+    assert_eq!(v["ResultItem"][1]["UserID"], "zed");
+    assert_eq!(v["ResultItem"][1]["ResultCode"], 70107);
+    let v = r.ok("im_open_login_svc/account_check", json!({ "CheckItem": [{ "UserID": "dave" }] })).await;
+    assert_eq!(v["ResultItem"][0]["AccountStatus"], "NotImported");
+    // A deleted account no longer receives messages.
+    let v = r
+        .call("openim/sendmsg", json!({ "To_Account": "dave", "MsgRandom": 1, "MsgBody": text_body("x") }))
+        .await;
+    assert_eq!(v["ErrorCode"], 90012, "{v}");
+
+    // Kick: the session is told and closed; the UserSig it held no longer logs in; a new one does.
+    let old_sig = opentim_server::auth::mint(KEY, APP, "alice", now_secs() - 5, 600);
+    let mut a = try_login(&s, "alice", &old_sig, 1).await.unwrap();
+    r.ok("im_open_login_svc/kick", json!({ "Identifier": "alice" })).await;
+    assert!(event(&mut a, "kicked_offline").await.is_some());
+    let refused = try_login(&s, "alice", &old_sig, 1).await.err().unwrap();
+    assert_eq!(refused["code"], 70001, "{refused}");
+    let fresh = opentim_server::auth::mint(KEY, APP, "alice", now_secs() + 1, 600);
+    assert!(try_login(&s, "alice", &fresh, 1).await.is_ok());
+    let v = r.call("im_open_login_svc/kick", json!({ "UserID": "nobody" })).await;
+    assert_eq!(v["ErrorCode"], 70107);
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn admin_messages_are_sent_batched_imported_read_and_recalled() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = opentim_server::start(config(dir.path())).await.unwrap();
+    let r = Rest::new(&s);
+    r.ok("im_open_login_svc/multiaccount_import", json!({ "Accounts": ["alice", "bob", "carol"] })).await;
+    let mut bob = session(&s, "bob", 2).await;
+    let mut alice = session(&s, "alice", 1).await;
+
+    // As alice, synced to her devices (SyncOtherMachine 1); escaped UTF-8 in the body.
+    let body = r#"{"SyncOtherMachine":1,"From_Account":"alice","To_Account":"bob","MsgRandom":1287657,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"hi \ud83d\ude00"}}],"CloudCustomData":"cc"}"#;
+    let v = r.raw("POST", "openim/sendmsg", &r.query(), body.into()).await;
+    assert_eq!(v["ErrorCode"], 0, "{v}");
+    let time = v["MsgTime"].as_u64().unwrap();
+    assert!(time.abs_diff(now_secs()) < 5);
+    assert_eq!(v["MsgKey"], format!("1_1287657_{time}"));
+    let got = event(&mut bob, "inbox").await.unwrap();
+    assert_eq!(text_of(&got), "hi \u{1F600}");
+    assert_eq!(got["message"]["from"], "alice");
+    assert_eq!(event(&mut alice, "inbox").await.map(|b| text_of(&b)), Some("hi \u{1F600}".into()));
+
+    // As the administrator (no From_Account); not synced to the sender (SyncOtherMachine 2).
+    let stamp = now_secs();
+    let v = r
+        .ok("openim/sendmsg", json!({ "SyncOtherMachine": 2, "To_Account": "bob", "MsgRandom": 5, "MsgTimeStamp": stamp, "MsgBody": text_body("system notice") }))
+        .await;
+    assert!(v["MsgKey"].as_str().unwrap().starts_with("1_5_"));
+    let got = event(&mut bob, "inbox").await.unwrap();
+    assert_eq!(got["message"]["from"], ADMIN);
+    // The same request again (a retry) stores nothing new.
+    let again = r
+        .ok("openim/sendmsg", json!({ "SyncOtherMachine": 2, "To_Account": "bob", "MsgRandom": 5, "MsgTimeStamp": stamp, "MsgBody": text_body("system notice") }))
+        .await;
+    assert_eq!(again["MsgKey"], v["MsgKey"]);
+
+    // Refusals: a receiver that does not exist, no MsgRandom, a body that is not an array.
+    let e = r.call("openim/sendmsg", json!({ "To_Account": "nobody", "MsgRandom": 1, "MsgBody": text_body("x") })).await;
+    assert_eq!(e["ErrorCode"], 90012);
+    let e = r.call("openim/sendmsg", json!({ "To_Account": "bob", "MsgBody": text_body("x") })).await;
+    assert_eq!(e["ErrorCode"], 90005);
+    let e = r.call("openim/sendmsg", json!({ "To_Account": "bob", "MsgRandom": 1, "MsgBody": {} })).await;
+    assert_eq!(e["ErrorCode"], 90007);
+    let e = r.call("openim/sendmsg", json!({ "To_Account": "bob", "MsgRandom": 1, "SyncOtherMachine": 3, "MsgBody": text_body("x") })).await;
+    assert_eq!(e["ErrorCode"], 90031);
+
+    // A batch: failed recipients only in ErrorList; the others get it.
+    let v = r
+        .ok("openim/batchsendmsg", json!({ "From_Account": "alice", "To_Account": ["bob", "carol", "nobody"], "MsgRandom": 77, "MsgBody": text_body("to all") }))
+        .await;
+    assert_eq!(v["ErrorList"], json!([{ "To_Account": "nobody", "ErrorCode": 90012 }]));
+    assert!(v["MsgKey"].as_str().unwrap().contains("_77_"));
+    assert_eq!(event(&mut bob, "inbox").await.map(|b| text_of(&b)), Some("to all".into()));
+    let over: Vec<String> = (0..501).map(|i| format!("u{i}")).collect();
+    let e = r.call("openim/batchsendmsg", json!({ "To_Account": over, "MsgRandom": 1, "MsgBody": text_body("x") })).await;
+    assert_eq!(e["ErrorCode"], 90011);
+
+    // Imported: stored at its own time, marked imported, pushed to nobody.
+    let old_time = now_secs() - 86_400;
+    let v = r
+        .ok("openim/importmsg", json!({ "SyncFromOldSystem": 2, "From_Account": "carol", "To_Account": "bob", "MsgRandom": 9, "MsgTimeStamp": old_time, "MsgBody": text_body("from the old system") }))
+        .await;
+    assert_eq!(v["MsgTime"], old_time);
+    let e = r.call("openim/importmsg", json!({ "From_Account": "carol", "To_Account": "bob", "MsgRandom": 9, "MsgBody": text_body("x") })).await;
+    assert_eq!(e["ErrorCode"], 90006);
+
+    // Roaming history as alice sees her conversation with bob, newest first, in pages.
+    for i in 0..4 {
+        r.ok("openim/sendmsg", json!({ "From_Account": "bob", "To_Account": "alice", "MsgRandom": 100 + i, "MsgBody": text_body(&format!("reply {i}")) }))
+            .await;
+    }
+    let page = r
+        .ok("openim/admin_getroammsg", json!({ "Operator_Account": "alice", "Peer_Account": "bob", "MaxCnt": 3, "MinTime": 0, "MaxTime": now_secs() + 10 }))
+        .await;
+    assert_eq!(page["Complete"], 0);
+    assert_eq!(page["MsgCnt"], 3);
+    let list = page["MsgList"].as_array().unwrap();
+    assert_eq!(list[0]["MsgBody"], text_body("reply 3"));
+    assert_eq!(list[0]["From_Account"], "bob");
+    assert_eq!(list[0]["To_Account"], "alice");
+    assert_eq!(list[0]["MsgRandom"], 103);
+    assert_eq!(list[0]["MsgFlagBits"], 0);
+    assert_eq!(list[0]["IsPeerRead"], 0);
+    assert_eq!(list[0]["CloudCustomData"], "");
+    let seq = list[0]["MsgSeq"].as_u64().unwrap();
+    assert_eq!(list[0]["MsgKey"], format!("{seq}_103_{}", list[0]["MsgTimeStamp"]));
+    assert_eq!(page["LastMsgKey"], list[2]["MsgKey"]);
+    assert_eq!(page["LastMsgTime"], list[2]["MsgTimeStamp"]);
+    // The next page, with the old field names.
+    let rest = r
+        .ok("openim/admin_getroammsg", json!({ "From_Account": "alice", "To_Account": "bob", "MaxCnt": 10, "MinTime": 0, "MaxTime": now_secs() + 10, "LastMsgKey": page["LastMsgKey"] }))
+        .await;
+    assert_eq!(rest["Complete"], 1);
+    let older = rest["MsgList"].as_array().unwrap();
+    assert_eq!(older.len(), 3);
+    assert_eq!(older[0]["MsgBody"], text_body("reply 0"));
+    assert_eq!(older[1]["MsgBody"], text_body("to all"));
+    assert_eq!(older[2]["MsgBody"], text_body("hi \u{1F600}"));
+    assert_eq!(older[2]["CloudCustomData"], "cc");
+
+    // Unread counts, then read by the administrator's report.
+    let v = r.ok("openim/get_c2c_unread_msg_num", json!({ "To_Account": "alice", "Peer_Account": ["bob", "carol"] })).await;
+    assert_eq!(v["AllC2CUnreadMsgNum"], 4);
+    assert_eq!(v["C2CUnreadMsgNumList"], json!([{ "Peer_Account": "bob", "C2CUnreadMsgNum": 4 }, { "Peer_Account": "carol", "C2CUnreadMsgNum": 0 }]));
+    r.ok("openim/admin_set_msg_read", json!({ "Report_Account": "alice", "Peer_Account": "bob" })).await;
+    let v = r.ok("openim/get_c2c_unread_msg_num", json!({ "To_Account": "alice" })).await;
+    assert_eq!(v["AllC2CUnreadMsgNum"], 0);
+    // Bob now sees his messages to alice as read.
+    let page = r
+        .ok("openim/admin_getroammsg", json!({ "Operator_Account": "bob", "Peer_Account": "alice", "MaxCnt": 1, "MinTime": 0, "MaxTime": now_secs() + 10 }))
+        .await;
+    assert_eq!(page["MsgList"][0]["IsPeerRead"], 1);
+
+    // Recalled by its MsgKey at any time: both sides are told, and history keeps it flagged.
+    let key = list[0]["MsgKey"].clone();
+    r.ok("openim/admin_msgwithdraw", json!({ "From_Account": "bob", "To_Account": "alice", "MsgKey": key })).await;
+    let page = r
+        .ok("openim/admin_getroammsg", json!({ "Operator_Account": "alice", "Peer_Account": "bob", "MaxCnt": 1, "MinTime": 0, "MaxTime": now_secs() + 10 }))
+        .await;
+    assert_eq!(page["MsgList"][0]["MsgFlagBits"], 2);
+    let e = r.call("openim/admin_msgwithdraw", json!({ "From_Account": "bob", "To_Account": "alice", "MsgKey": "999_1_1" })).await;
+    assert_ne!(e["ErrorCode"], 0);
+    // A batch's key recalls each recipient's copy.
+    let batch_key = r
+        .ok("openim/batchsendmsg", json!({ "From_Account": "alice", "To_Account": ["bob", "carol"], "MsgRandom": 555, "MsgBody": text_body("oops") }))
+        .await["MsgKey"]
+        .clone();
+    for to in ["bob", "carol"] {
+        r.ok("openim/admin_msgwithdraw", json!({ "From_Account": "alice", "To_Account": to, "MsgKey": batch_key })).await;
+    }
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn online_state_lists_every_session_with_its_platform() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = opentim_server::start(config(dir.path())).await.unwrap();
+    let r = Rest::new(&s);
+    r.ok("im_open_login_svc/multiaccount_import", json!({ "Accounts": ["alice", "bob"] })).await;
+    let _pc = session(&s, "alice", 1).await;
+    let _phone = session(&s, "alice", 3).await;
+    let v = r.ok("openim/query_online_status", json!({ "To_Account": ["alice", "bob", "ghost"], "IsNeedDetail": 1 })).await;
+    let results = v["QueryResult"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    assert_eq!(results[0]["To_Account"], "alice");
+    assert_eq!(results[0]["Status"], "Online");
+    let mut platforms: Vec<&str> = results[0]["Detail"].as_array().unwrap().iter().map(|d| d["Platform"].as_str().unwrap()).collect();
+    platforms.sort();
+    assert_eq!(platforms, ["PC", "iPhone"]);
+    assert_eq!(results[1], json!({ "To_Account": "bob", "Status": "Offline" }));
+    assert_eq!(v["ErrorList"], json!([{ "To_Account": "ghost", "ErrorCode": 70107 }]));
+    // Without detail, and on the old path (State).
+    let v = r.ok("openim/query_online_status", json!({ "To_Account": ["alice"] })).await;
+    assert_eq!(v["QueryResult"], json!([{ "To_Account": "alice", "Status": "Online" }]));
+    let v = r.ok("openim/querystate", json!({ "To_Account": ["alice", "bob"] })).await;
+    assert_eq!(v["QueryResult"], json!([{ "To_Account": "alice", "State": "Online" }, { "To_Account": "bob", "State": "Offline" }]));
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn each_endpoint_has_its_own_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = opentim_server::start(Config {
+        rest_requests_per_sec: 2,
+        rest_batchsendmsg_per_min: 120,
+        ..config(dir.path())
+    })
+    .await
+    .unwrap();
+    let r = Rest::new(&s);
+    let check = json!({ "CheckItem": [{ "UserID": "u" }] });
+    let mut codes = Vec::new();
+    for _ in 0..3 {
+        codes.push(r.call("im_open_login_svc/account_check", check.clone()).await["ErrorCode"].clone());
+    }
+    assert_eq!(codes, [json!(0), json!(0), json!(60007)]);
+    // Another endpoint is counted on its own.
+    let v = r.call("openim/query_online_status", json!({ "To_Account": ["u"] })).await;
+    assert_eq!(v["ErrorCode"], 0, "{v}");
+    // A batch counts its recipients: 120 a minute is 2 a second, 120 at most at once.
+    let many: Vec<String> = (0..100).map(|i| format!("u{i}")).collect();
+    let body = json!({ "To_Account": many, "MsgRandom": 1, "MsgBody": text_body("x") });
+    assert_eq!(r.call("openim/batchsendmsg", body.clone()).await["ErrorCode"], 0);
+    assert_eq!(r.call("openim/batchsendmsg", body).await["ErrorCode"], 60007);
+    let metrics = crate::gateway::http_get(&s, "/metrics").await;
+    assert!(metrics.contains("opentim_rest_throttled_total 2"), "{metrics}");
+    s.stop().await.unwrap();
+}
