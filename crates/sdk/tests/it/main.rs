@@ -17,6 +17,7 @@ mod media;
 mod message_ops;
 mod messaging;
 mod profiles;
+mod rest;
 mod session;
 mod storm;
 mod tls;

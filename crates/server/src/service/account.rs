@@ -70,14 +70,14 @@ impl AccountService {
             .await
             .map_err(Error::internal("read the account"))?;
         match account {
-            Some(a) if login.issued_at < a.sigs_from => {
+            Some(a) if a.sigs_from > 0 && login.issued_at <= a.sigs_from => {
                 self.metrics.login_failures.fetch_add(1, Ordering::Relaxed);
                 tracing::info!(user = %login.user, "login refused: UserSig issued before a kick");
                 Err(Error::refused(
                     codes::ERR_SVR_ACCOUNT_USERSIG_EXPIRED,
                     format!(
                         "this UserSig was issued at {} and an administrator kicked {} at {}: \
-                         UserSigs issued before the kick no longer log in; mint a new one",
+                         UserSigs issued up to the second of the kick no longer log in; mint a new one",
                         login.issued_at, login.user, a.sigs_from
                     ),
                 ))

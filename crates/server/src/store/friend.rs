@@ -27,7 +27,7 @@ pub trait AccountStore: Send + Sync + 'static {
     /// Remove each of `users` from the accounts (an administrator's delete); for each, whether
     /// it existed. What the user stored (messages, relationships) stays.
     async fn delete_accounts(&self, users: Vec<String>) -> Result<Vec<bool>>;
-    /// Refuse the UserSigs of `user` issued before `time` (an administrator's kick): `false`
+    /// Refuse the UserSigs of `user` issued up to `time` (an administrator's kick): `false`
     /// when there is no such account.
     async fn revoke_sigs(&self, user: &str, time: u64) -> Result<bool>;
 }
@@ -37,7 +37,8 @@ pub trait AccountStore: Send + Sync + 'static {
 pub struct AccountRow {
     /// Unix seconds of its first login or import.
     pub created: u64,
-    /// UserSigs issued (`TLS.time`) before this second do not log in.
+    /// When an administrator last kicked the user (0: never): UserSigs issued (`TLS.time`)
+    /// up to this second do not log in.
     pub sigs_from: u64,
 }
 

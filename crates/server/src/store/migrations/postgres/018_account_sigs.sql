@@ -1,3 +1,3 @@
--- 18: an administrator's kick refuses the UserSigs a user holds: those issued before
--- `sigs_from` (Unix seconds) no longer log in.
+-- An administrator's kick refuses the UserSigs a user holds: those issued (TLS.time) up to
+-- `sigs_from`, the second of the last kick (0: never kicked), no longer log in.
 ALTER TABLE accounts ADD COLUMN sigs_from BIGINT NOT NULL DEFAULT 0;
