@@ -49,6 +49,8 @@ pub struct RunningServer {
     shutdown: watch::Sender<bool>,
     task: JoinHandle<Result<(), ServerError>>,
     gateway: Arc<Gateway>,
+    /// Work that ends when the server stops (webhook queue and deliveries).
+    background: Vec<JoinHandle<()>>,
 }
 
 impl RunningServer {
@@ -56,6 +58,11 @@ impl RunningServer {
     pub async fn stop(self) -> Result<(), ServerError> {
         let _ = self.shutdown.send(true);
         let result = self.task.await.unwrap_or(Ok(()));
+        // Callbacks in hand are written to the queue, or their delivery finished, first.
+        let wait = Duration::from_millis(self.gateway.config.webhook_timeout_ms + 1000);
+        for task in self.background {
+            let _ = tokio::time::timeout(wait, task).await;
+        }
         self.gateway.delivery.shutdown();
         result
     }
@@ -65,6 +72,8 @@ impl RunningServer {
     pub fn kill(self) {
         self.task.abort();
         self.gateway.abort_sessions();
+        // Background work (webhook deliveries, sweeps) ends with the process too.
+        let _ = self.shutdown.send(true);
         self.gateway.delivery.shutdown();
         tracing::warn!(node = %self.gateway.config.node_id, "server killed");
     }
@@ -157,6 +166,7 @@ pub async fn start_on(config: Config, listener: TcpListener) -> Result<RunningSe
         metrics.clone(),
     ));
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let background = services.webhooks.start(shutdown_rx.clone());
     // Media retention: a sweep now and then, until the server stops (or is dropped).
     {
         let (services, every) = (services.clone(), config.media_sweep_secs.max(1));
@@ -186,7 +196,11 @@ pub async fn start_on(config: Config, listener: TcpListener) -> Result<RunningSe
                     tracing::warn!(error = %e, %admin, "could not record the administrator's account");
                 }
             }
-            Err(e) => return Err(ServerError::Config(format!("admin_accounts: {admin:?}: {e}"))),
+            Err(e) => {
+                return Err(ServerError::Config(format!(
+                    "admin_accounts: {admin:?}: {e}"
+                )))
+            }
         }
     }
     let admin = Arc::new(crate::admin::Admin::new(gateway.clone()));
@@ -235,5 +249,6 @@ pub async fn start_on(config: Config, listener: TcpListener) -> Result<RunningSe
         shutdown: shutdown_tx,
         task,
         gateway,
+        background,
     })
 }

@@ -154,6 +154,26 @@ pub struct Config {
     pub max_online_status_accounts: usize,
     /// Largest REST request body in bytes (else 93000). Default 1 MiB.
     pub max_rest_body_bytes: usize,
+    /// The app back-end's callback URL (webhooks). Unset: no callbacks.
+    pub webhook_url: Option<String>,
+    /// When set, each callback's query carries `RequestTime` and `Sign` =
+    /// hex(sha256(token + RequestTime)).
+    pub webhook_token: Option<String>,
+    /// The callback commands to call (e.g. `C2C.CallbackBeforeSendMsg`); empty: all of them.
+    pub webhook_commands: Vec<String>,
+    /// How long a callback may take, in milliseconds; a before-callback that takes longer lets
+    /// the request through. Default 2000.
+    pub webhook_timeout_ms: u64,
+    /// Seconds before the first retry of a failed after-callback; each retry doubles it.
+    /// Default 1.
+    pub webhook_retry_secs: u64,
+    /// Longest wait between retries, in seconds. Default 300.
+    pub webhook_retry_max_secs: u64,
+    /// Tries of an after-callback before it is given up (logged and counted). Default 20.
+    pub webhook_max_attempts: u32,
+    /// Seconds a node holds an after-callback it is delivering before another node may take
+    /// it (a node that died). Default 30.
+    pub webhook_lease_secs: u64,
     /// Most users one profile read may name. Default 100.
     pub max_profiles_per_request: usize,
     /// Largest image and voice upload, and largest file and video upload, in bytes (else
@@ -308,6 +328,14 @@ impl Default for Config {
             max_rest_accounts_per_request: 100,
             max_online_status_accounts: 500,
             max_rest_body_bytes: 1 << 20,
+            webhook_url: None,
+            webhook_token: None,
+            webhook_commands: Vec::new(),
+            webhook_timeout_ms: 2000,
+            webhook_retry_secs: 1,
+            webhook_retry_max_secs: 300,
+            webhook_max_attempts: 20,
+            webhook_lease_secs: 30,
             sqlite_synchronous: "full".into(),
             write_batch: 512,
             store_retry_secs: 10,

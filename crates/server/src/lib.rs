@@ -21,6 +21,7 @@ pub mod media;
 pub mod service;
 pub mod store;
 pub mod tls;
+pub mod webhook;
 
 pub use app::{open_stores, start, start_on, RunningServer, ServerError};
 pub use config::Config;

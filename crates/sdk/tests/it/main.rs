@@ -21,3 +21,4 @@ mod rest;
 mod session;
 mod storm;
 mod tls;
+mod webhooks;

@@ -59,7 +59,11 @@ async fn rest_on_one_node_reaches_sessions_on_another() {
     let c = Cluster::new();
     let (a, b) = (c.node("a").await, c.node("b").await);
     let rest = Rest::new(&a);
-    rest.ok("im_open_login_svc/account_import", json!({ "UserID": "bob" })).await;
+    rest.ok(
+        "im_open_login_svc/account_import",
+        json!({ "UserID": "bob" }),
+    )
+    .await;
     let bob_sig = sig("bob");
     let mut bob = client_with(options(&b, &c.dir.path().join("bob")), "bob");
     bob.client.login("bob", &bob_sig).await.expect("login");
@@ -74,18 +78,31 @@ async fn rest_on_one_node_reaches_sessions_on_another() {
     assert_eq!(text(m), "from the back-end");
     assert_eq!(m.sender.as_deref(), Some("administrator"));
     // The MsgKey is the SDK message's seq, random and server time.
-    let key = format!("{}_{}_{}", m.seq.unwrap(), m.rand.unwrap(), m.server_time.unwrap());
+    let key = format!(
+        "{}_{}_{}",
+        m.seq.unwrap(),
+        m.rand.unwrap(),
+        m.server_time.unwrap()
+    );
     assert_eq!(v["MsgKey"], key);
 
     // Node a sees bob's session on node b.
     let v = rest
-        .ok("openim/query_online_status", json!({ "To_Account": ["bob"], "IsNeedDetail": 1 }))
+        .ok(
+            "openim/query_online_status",
+            json!({ "To_Account": ["bob"], "IsNeedDetail": 1 }),
+        )
         .await;
     assert_eq!(v["QueryResult"][0]["Status"], "Online", "{v}");
-    assert_eq!(v["QueryResult"][0]["Detail"].as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(
+        v["QueryResult"][0]["Detail"].as_array().map(Vec::len),
+        Some(1),
+        "{v}"
+    );
 
     // A kick on node a closes bob's session on node b, and his UserSig no longer logs in.
-    rest.ok("im_open_login_svc/kick", json!({ "UserID": "bob" })).await;
+    rest.ok("im_open_login_svc/kick", json!({ "UserID": "bob" }))
+        .await;
     let kicked = bob
         .wait_for(10, |e| matches!(e, SdkEvent::KickedOffline).then_some(()))
         .await;
@@ -93,7 +110,12 @@ async fn rest_on_one_node_reaches_sessions_on_another() {
     let again = client_with(options(&b, &c.dir.path().join("bob2")), "bob");
     let e = again.client.login("bob", &bob_sig).await.unwrap_err();
     assert_eq!(e.code, 70001, "{e}");
-    let v = rest.ok("openim/query_online_status", json!({ "To_Account": ["bob"] })).await;
+    let v = rest
+        .ok(
+            "openim/query_online_status",
+            json!({ "To_Account": ["bob"] }),
+        )
+        .await;
     assert_eq!(v["QueryResult"][0]["Status"], "Offline", "{v}");
     a.stop().await.unwrap();
     b.stop().await.unwrap();

@@ -77,7 +77,11 @@ pub fn to_elems(body: Option<&Value>) -> Result<Vec<Elem>, Refusal> {
     if items.is_empty() {
         return Err(bad("MsgBody is empty".into()));
     }
-    items.iter().enumerate().map(|(i, item)| elem(i, item)).collect()
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| elem(i, item))
+        .collect()
 }
 
 fn elem(i: usize, item: &Value) -> Result<Elem, Refusal> {
@@ -219,7 +223,11 @@ fn rest_elem(e: &Elem) -> Option<Value> {
             }),
         ),
         Elem::Image(i) => {
-            let info = |t: i64, size: &Option<i32>, w: &Option<i32>, h: &Option<i32>, url: &Option<String>| {
+            let info = |t: i64,
+                        size: &Option<i32>,
+                        w: &Option<i32>,
+                        h: &Option<i32>,
+                        url: &Option<String>| {
                 json!({ "Type": t, "Size": n(size), "Width": n(w), "Height": n(h), "URL": s(url) })
             };
             (
@@ -315,8 +323,10 @@ mod tests {
             to_elems(None).unwrap_err().code,
             codes::ERR_SVR_MSG_BODY_NOT_ARRAY
         );
-        let e = to_elems(Some(&json!([{"MsgType": "TIMGroupTipElem", "MsgContent": {}}])))
-            .unwrap_err();
+        let e = to_elems(Some(
+            &json!([{"MsgType": "TIMGroupTipElem", "MsgContent": {}}]),
+        ))
+        .unwrap_err();
         assert_eq!(e.code, codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT);
         assert!(e.desc.contains("TIMGroupTipElem"));
         assert!(to_elems(Some(&json!([{"MsgType": "TIMTextElem"}]))).is_err());
@@ -325,7 +335,10 @@ mod tests {
     #[test]
     fn msg_keys_round_trip() {
         assert_eq!(msg_key(7, 123, 1_700_000_000), "7_123_1700000000");
-        assert_eq!(parse_msg_key("7_123_1700000000"), Some((7, 123, 1_700_000_000)));
+        assert_eq!(
+            parse_msg_key("7_123_1700000000"),
+            Some((7, 123, 1_700_000_000))
+        );
         assert_eq!(parse_msg_key("7_123"), None);
         assert_eq!(parse_msg_key("7_x_1"), None);
         assert_eq!(parse_msg_key("1_2_3_4"), None);

@@ -82,10 +82,7 @@ impl Call<'_> {
 
 /// An answer of these fields.
 pub(crate) fn fields<const N: usize>(fields: [(&str, Value); N]) -> Answer {
-    fields
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect()
+    fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
 /// A service failure as a REST refusal (internal details go to the log).
@@ -124,6 +121,8 @@ pub const ENDPOINTS: &[(&str, Rate)] = &[
     ("openim/get_c2c_unread_msg_num", Rate::Requests),
     ("openim/query_online_status", Rate::Requests),
     ("openim/querystate", Rate::Requests),
+    // opentim's own: recent webhook deliveries, for `opentim admin webhooks`.
+    ("opentim/webhook_deliveries", Rate::Requests),
 ];
 
 async fn dispatch(call: &Call<'_>, service: &str, command: &str) -> Handled {
@@ -142,8 +141,21 @@ async fn dispatch(call: &Call<'_>, service: &str, command: &str) -> Handled {
         ("openim", "get_c2c_unread_msg_num") => openim::unread(call).await,
         ("openim", "query_online_status") => openim::online_status(call, false).await,
         ("openim", "querystate") => openim::online_status(call, true).await,
+        ("opentim", "webhook_deliveries") => webhook_deliveries(call).await,
         _ => Err(unknown(service, command)),
     }
+}
+
+/// `opentim/webhook_deliveries`: this node's recent callback attempts after `After` (an
+/// attempt `Id`), and how many after-callbacks wait in the queue.
+async fn webhook_deliveries(call: &Call<'_>) -> Handled {
+    let after = call.body.get("After").and_then(Value::as_u64).unwrap_or(0);
+    let hooks = &call.gw().services.webhooks;
+    let attempts = serde_json::to_value(hooks.attempts_after(after)).unwrap_or_default();
+    Ok(fields([
+        ("Deliveries", attempts),
+        ("Waiting", hooks.waiting().await.into()),
+    ]))
 }
 
 fn unknown(service: &str, command: &str) -> Refusal {
@@ -189,8 +201,10 @@ impl Admin {
         let bucket = buckets.entry(name).or_insert_with(|| match rate {
             Rate::Sends => Bucket::new(c.rest_sendmsg_per_sec, 1.0, now),
             // A minute's allowance, refilled evenly.
-            Rate::BatchRecipients => Bucket::new(c.rest_batchsendmsg_per_min.div_ceil(60).max(1), 60.0, now)
-                .filter(|_| c.rest_batchsendmsg_per_min > 0),
+            Rate::BatchRecipients => {
+                Bucket::new(c.rest_batchsendmsg_per_min.div_ceil(60).max(1), 60.0, now)
+                    .filter(|_| c.rest_batchsendmsg_per_min > 0)
+            }
             Rate::Requests => Bucket::new(c.rest_requests_per_sec, 1.0, now),
         });
         let allowed = bucket
@@ -199,7 +213,10 @@ impl Admin {
         drop(buckets);
         match allowed {
             false => {
-                self.gw.metrics.rest_throttled.fetch_add(1, Ordering::Relaxed);
+                self.gw
+                    .metrics
+                    .rest_throttled
+                    .fetch_add(1, Ordering::Relaxed);
                 let (setting, per) = match rate {
                     Rate::Sends => ("rest_sendmsg_per_sec", "a second"),
                     Rate::BatchRecipients => ("rest_batchsendmsg_per_min", "recipients a minute"),
@@ -244,7 +261,13 @@ impl Admin {
             .map_err(|e| e.to_refusal())
     }
 
-    async fn serve(&self, service: &str, command: &str, query: Option<String>, body: Body) -> Handled {
+    async fn serve(
+        &self,
+        service: &str,
+        command: &str,
+        query: Option<String>,
+        body: Body,
+    ) -> Handled {
         let query = parse_query(query.as_deref().unwrap_or(""));
         let caller = self.authenticate(&query)?;
         let Some(&(name, rate)) = ENDPOINTS
@@ -268,11 +291,17 @@ impl Admin {
             Value::Object(Map::new())
         } else {
             serde_json::from_slice::<Value>(&bytes).map_err(|e| {
-                Refusal::new(json_code(service), format!("the request body is not JSON: {e}"))
+                Refusal::new(
+                    json_code(service),
+                    format!("the request body is not JSON: {e}"),
+                )
             })?
         };
         if !body.is_object() {
-            return Err(Refusal::new(json_code(service), "the request body must be a JSON object"));
+            return Err(Refusal::new(
+                json_code(service),
+                "the request body must be a JSON object",
+            ));
         }
         let units = match rate {
             Rate::BatchRecipients => body

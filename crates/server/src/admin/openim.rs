@@ -59,16 +59,29 @@ fn sender(call: &Call<'_>) -> Result<UserId, Refusal> {
 
 /// A list of user ids; ids that are not valid are returned apart.
 fn accounts(call: &Call<'_>, key: &str, max: usize, code: i32) -> Result<Vec<String>, Refusal> {
-    let list = call.body.get(key).and_then(Value::as_array).ok_or_else(|| {
-        Refusal::new(codes::ERR_SVR_MSG_INVALID_TO_ACCOUNT, format!("{key} must be an array of user ids"))
-    })?;
+    let list = call
+        .body
+        .get(key)
+        .and_then(Value::as_array)
+        .ok_or_else(|| {
+            Refusal::new(
+                codes::ERR_SVR_MSG_INVALID_TO_ACCOUNT,
+                format!("{key} must be an array of user ids"),
+            )
+        })?;
     if list.is_empty() || list.len() > max {
-        return Err(Refusal::new(code, format!("{key} holds {} accounts; 1 to {max} are taken", list.len())));
+        return Err(Refusal::new(
+            code,
+            format!("{key} holds {} accounts; 1 to {max} are taken", list.len()),
+        ));
     }
     list.iter()
         .map(|v| {
             v.as_str().map(str::to_owned).ok_or_else(|| {
-                Refusal::new(codes::ERR_SVR_MSG_INVALID_TO_ACCOUNT, format!("{key} must hold strings"))
+                Refusal::new(
+                    codes::ERR_SVR_MSG_INVALID_TO_ACCOUNT,
+                    format!("{key} must hold strings"),
+                )
             })
         })
         .collect()
@@ -89,20 +102,28 @@ fn content(call: &Call<'_>) -> Result<Content, Refusal> {
     let elems = to_elems(b.get("MsgBody"))?;
     let rand = need_uint(b, "MsgRandom", codes::ERR_SVR_MSG_INVALID_RAND)?;
     if rand > u64::from(u32::MAX) {
-        return Err(Refusal::new(codes::ERR_SVR_MSG_INVALID_RAND, "MsgRandom must be a 32-bit unsigned integer"));
+        return Err(Refusal::new(
+            codes::ERR_SVR_MSG_INVALID_RAND,
+            "MsgRandom must be a 32-bit unsigned integer",
+        ));
     }
-    let sync_sender = match opt_uint(b, "SyncOtherMachine", codes::ERR_SVR_MSG_INVALID_SYNCOTHERMACHINE)? {
+    let sync_sender = match opt_uint(
+        b,
+        "SyncOtherMachine",
+        codes::ERR_SVR_MSG_INVALID_SYNCOTHERMACHINE,
+    )? {
         None | Some(1) => true,
         Some(2) => false,
-        Some(other) => {
-            return Err(Refusal::new(
-                codes::ERR_SVR_MSG_INVALID_SYNCOTHERMACHINE,
-                format!("SyncOtherMachine is 1 (sync to the sender's devices) or 2 (do not), not {other}"),
-            ))
-        }
+        Some(other) => return Err(Refusal::new(
+            codes::ERR_SVR_MSG_INVALID_SYNCOTHERMACHINE,
+            format!(
+                "SyncOtherMachine is 1 (sync to the sender's devices) or 2 (do not), not {other}"
+            ),
+        )),
     };
     let life = opt_uint(b, "MsgLifeTime", codes::ERR_SVR_MSG_INVALID_MSGLIFETIME)?;
-    let time = opt_uint(b, "MsgTimeStamp", codes::ERR_SVR_MSG_INVALID_TIMESTAMP)?.unwrap_or_else(now_secs);
+    let time =
+        opt_uint(b, "MsgTimeStamp", codes::ERR_SVR_MSG_INVALID_TIMESTAMP)?.unwrap_or_else(now_secs);
     let message = Message {
         elem_array: elems,
         cloud_custom_str: text(b, "CloudCustomData").map(str::to_owned),
@@ -151,8 +172,16 @@ pub async fn sendmsg(call: &Call<'_>, import: bool) -> Handled {
     let c = content(call)?;
     let services = &call.gw().services;
     let stored = if import {
-        let time = need_uint(&call.body, "MsgTimeStamp", codes::ERR_SVR_MSG_INVALID_TIMESTAMP)?;
-        let old = opt_uint(&call.body, "SyncFromOldSystem", codes::ERR_SVR_MSG_INVALID_JSON_FORMAT)?;
+        let time = need_uint(
+            &call.body,
+            "MsgTimeStamp",
+            codes::ERR_SVR_MSG_INVALID_TIMESTAMP,
+        )?;
+        let old = opt_uint(
+            &call.body,
+            "SyncFromOldSystem",
+            codes::ERR_SVR_MSG_INVALID_JSON_FORMAT,
+        )?;
         if !matches!(old, None | Some(1) | Some(2)) {
             return Err(Refusal::new(
                 codes::ERR_SVR_MSG_INVALID_JSON_FORMAT,
@@ -175,7 +204,12 @@ pub async fn sendmsg(call: &Call<'_>, import: bool) -> Handled {
         fanout.run().await;
         results
             .pop()
-            .unwrap_or_else(|| Err(crate::error::Error::refused(codes::ERR_SVR_MSG_INTERNAL_ERROR4, "nothing stored")))
+            .unwrap_or_else(|| {
+                Err(crate::error::Error::refused(
+                    codes::ERR_SVR_MSG_INTERNAL_ERROR4,
+                    "nothing stored",
+                ))
+            })
             .map_err(send_refusal)?
     };
     Ok(fields([
@@ -189,7 +223,12 @@ pub async fn sendmsg(call: &Call<'_>, import: bool) -> Handled {
 /// copy by it); `ErrorList` holds the recipients that were refused.
 pub async fn batchsendmsg(call: &Call<'_>) -> Handled {
     let max = call.gw().config.max_batch_recipients;
-    let ids = accounts(call, "To_Account", max, codes::ERR_SVR_MSG_TO_ACCOUNT_COUNT_LIMIT)?;
+    let ids = accounts(
+        call,
+        "To_Account",
+        max,
+        codes::ERR_SVR_MSG_TO_ACCOUNT_COUNT_LIMIT,
+    )?;
     let from = sender(call)?;
     let c = content(call)?;
     let mut errors = Vec::new();
@@ -204,7 +243,12 @@ pub async fn batchsendmsg(call: &Call<'_>) -> Handled {
             Err(r) => errors.push(json!({ "To_Account": id, "ErrorCode": r.code })),
         }
     }
-    let (results, mut fanout) = call.gw().services.message.send_batch(&from, None, reqs).await;
+    let (results, mut fanout) = call
+        .gw()
+        .services
+        .message
+        .send_batch(&from, None, reqs)
+        .await;
     if !c.sync_sender {
         fanout.skip_user(&from);
     }
@@ -228,9 +272,17 @@ pub async fn batchsendmsg(call: &Call<'_>) -> Handled {
 
 /// The message from `from` to `to` that `key` names: by its seq, else (a batch send's key, or
 /// a key from before) by its random and time among the conversation's messages of that second.
-async fn find(call: &Call<'_>, from: &UserId, to: &UserId, key: &str) -> Result<Option<WireMessage>, Refusal> {
+async fn find(
+    call: &Call<'_>,
+    from: &UserId,
+    to: &UserId,
+    key: &str,
+) -> Result<Option<WireMessage>, Refusal> {
     let (seq, rand, time) = parse_msg_key(key).ok_or_else(|| {
-        Refusal::new(codes::ERR_SVR_MSG_INVALID_JSON_FORMAT, format!("MsgKey {key:?} is not <seq>_<random>_<time>"))
+        Refusal::new(
+            codes::ERR_SVR_MSG_INVALID_JSON_FORMAT,
+            format!("MsgKey {key:?} is not <seq>_<random>_<time>"),
+        )
     })?;
     let conv = &call.gw().services.conversation;
     let page = call.gw().config.max_history_page;
@@ -238,7 +290,10 @@ async fn find(call: &Call<'_>, from: &UserId, to: &UserId, key: &str) -> Result<
     let mut before = seq.saturating_add(1);
     let mut first = true;
     loop {
-        let list = conv.c2c_page(from, to, before, if first { 1 } else { page }).await.map_err(refusal)?;
+        let list = conv
+            .c2c_page(from, to, before, if first { 1 } else { page })
+            .await
+            .map_err(refusal)?;
         if let Some(m) = list.iter().find(|m| same(m)) {
             return Ok(Some(m.clone()));
         }
@@ -249,7 +304,9 @@ async fn find(call: &Call<'_>, from: &UserId, to: &UserId, key: &str) -> Result<
             continue;
         }
         match list.last() {
-            Some(last) if last.server_time >= time && list.len() as u32 == page => before = last.seq,
+            Some(last) if last.server_time >= time && list.len() as u32 == page => {
+                before = last.seq
+            }
             _ => return Ok(None),
         }
     }
@@ -257,7 +314,11 @@ async fn find(call: &Call<'_>, from: &UserId, to: &UserId, key: &str) -> Result<
 
 /// `admin_msgwithdraw`: recall a C2C message by its `MsgKey`, at any time.
 pub async fn withdraw(call: &Call<'_>) -> Handled {
-    let from = account(call, &["From_Account"], codes::ERR_SVR_MSG_INVALID_JSON_FORMAT)?;
+    let from = account(
+        call,
+        &["From_Account"],
+        codes::ERR_SVR_MSG_INVALID_JSON_FORMAT,
+    )?;
     let to = account(call, &["To_Account"], codes::ERR_SVR_MSG_INVALID_TO_ACCOUNT)?;
     let key = text(&call.body, "MsgKey").unwrap_or("");
     let Some(m) = find(call, &from, &to, key).await? else {
@@ -284,18 +345,32 @@ pub async fn roam(call: &Call<'_>) -> Handled {
     let peer = account(call, &["Peer_Account", "To_Account"], BAD)?;
     let b = &call.body;
     let page = call.gw().config.max_history_page;
-    let max = opt_uint(b, "MaxCnt", BAD)?.unwrap_or(u64::from(page)).clamp(1, u64::from(page)) as usize;
+    let max = opt_uint(b, "MaxCnt", BAD)?
+        .unwrap_or(u64::from(page))
+        .clamp(1, u64::from(page)) as usize;
     let min_time = opt_uint(b, "MinTime", BAD)?.unwrap_or(0);
     let max_time = opt_uint(b, "MaxTime", BAD)?.unwrap_or(u64::MAX);
     let mut before = match text(b, "LastMsgKey").filter(|k| !k.is_empty()) {
-        Some(k) => parse_msg_key(k).ok_or_else(|| Refusal::new(BAD, format!("LastMsgKey {k:?} is not <seq>_<random>_<time>")))?.0,
+        Some(k) => {
+            parse_msg_key(k)
+                .ok_or_else(|| {
+                    Refusal::new(
+                        BAD,
+                        format!("LastMsgKey {k:?} is not <seq>_<random>_<time>"),
+                    )
+                })?
+                .0
+        }
         None => u64::MAX,
     };
     let conv = &call.gw().services.conversation;
     let mut found: Vec<WireMessage> = Vec::new();
     let mut complete = true;
     'pages: loop {
-        let list = conv.c2c_page(&op, &peer, before, page).await.map_err(refusal)?;
+        let list = conv
+            .c2c_page(&op, &peer, before, page)
+            .await
+            .map_err(refusal)?;
         for m in &list {
             if m.server_time > max_time {
                 continue;
@@ -318,7 +393,11 @@ pub async fn roam(call: &Call<'_>) -> Handled {
     let items: Vec<Value> = found
         .iter()
         .map(|m| {
-            let read = if m.from == op.as_str() { peer_read_seq } else { read_seq };
+            let read = if m.from == op.as_str() {
+                peer_read_seq
+            } else {
+                read_seq
+            };
             let recalled = m.message.status == Some(MsgStatus::REVOKED);
             json!({
                 "From_Account": m.from,
@@ -367,9 +446,18 @@ pub async fn set_read(call: &Call<'_>) -> Handled {
 /// `Peer_Account`) from each peer asked about.
 pub async fn unread(call: &Call<'_>) -> Handled {
     let user = account(call, &["To_Account"], codes::ERR_SVR_MSG_INVALID_TO_ACCOUNT)?;
-    let per_peer = call.gw().services.conversation.c2c_unread(&user).await.map_err(refusal)?;
+    let per_peer = call
+        .gw()
+        .services
+        .conversation
+        .c2c_unread(&user)
+        .await
+        .map_err(refusal)?;
     let total: u64 = per_peer.iter().map(|(_, n)| n).sum();
-    let mut out = fields([("To_Account", json!(user.as_str())), ("AllC2CUnreadMsgNum", json!(total))]);
+    let mut out = fields([
+        ("To_Account", json!(user.as_str())),
+        ("AllC2CUnreadMsgNum", json!(total)),
+    ]);
     if let Some(peers) = call.body.get("Peer_Account").and_then(Value::as_array) {
         let list: Vec<Value> = peers
             .iter()
@@ -401,7 +489,12 @@ fn platform_name(p: i64) -> &'static str {
 /// is 1. Accounts that do not exist are in `ErrorList` (70107).
 pub async fn online_status(call: &Call<'_>, old: bool) -> Handled {
     let max = call.gw().config.max_online_status_accounts;
-    let ids = accounts(call, "To_Account", max, codes::ERR_SVR_MSG_TO_ACCOUNT_COUNT_LIMIT)?;
+    let ids = accounts(
+        call,
+        "To_Account",
+        max,
+        codes::ERR_SVR_MSG_TO_ACCOUNT_COUNT_LIMIT,
+    )?;
     let detail = matches!(uint(&call.body, "IsNeedDetail"), Ok(Some(1)));
     let account = &call.gw().services.account;
     let mut errors = Vec::new();

@@ -27,9 +27,7 @@ use opentim_model::ids::{GroupId, UserId};
 use opentim_protocol::Event;
 
 pub use nats::{NatsError, NatsLink};
-pub use registry::{
-    CloseReason, Registration, Registry, SessionId, TopicChanges, ALL_PLATFORMS,
-};
+pub use registry::{CloseReason, Registration, Registry, SessionId, TopicChanges, ALL_PLATFORMS};
 
 use crate::http::metrics::Metrics;
 

@@ -16,6 +16,7 @@ use super::{login, reply_for, Gateway};
 use crate::clock::now_secs;
 use crate::delivery::{CloseReason, Registration};
 use crate::error::Error;
+use crate::webhook;
 use opentim_model::codes;
 
 /// Most frames read or written in one go before the session loop looks at its other inputs.
@@ -108,8 +109,14 @@ pub async fn serve(gw: Arc<Gateway>, mut socket: WebSocket, mut shutdown: watch:
             server_time: now_secs(),
         },
     );
+    let webhooks = &gw.services.webhooks;
+    webhooks.after(
+        webhook::STATE_CHANGE,
+        webhook::state_change(ok.user.as_str(), "Login", "Register"),
+    );
+    let mut ended = ("Disconnect", "LinkClose");
     if send_text(&mut socket, reply).await {
-        session_loop(
+        ended = session_loop(
             &gw,
             &mut socket,
             &mut reg,
@@ -119,6 +126,10 @@ pub async fn serve(gw: Arc<Gateway>, mut socket: WebSocket, mut shutdown: watch:
         )
         .await;
     }
+    webhooks.after(
+        webhook::STATE_CHANGE,
+        webhook::state_change(reg.user.as_str(), ended.0, ended.1),
+    );
     gw.delivery.close_session(reg.id).await;
     gw.admission.release(&reg.user, allowance);
     tracing::info!(user = %reg.user, session = reg.id, "session ended");
@@ -131,7 +142,8 @@ async fn session_loop(
     allowance: &SharedAllowance,
     expires_at: u64,
     shutdown: &mut watch::Receiver<bool>,
-) {
+) -> (&'static str, &'static str) {
+    const GONE: (&str, &str) = ("Disconnect", "LinkClose");
     let caller = Caller {
         user: reg.user.clone(),
         session: reg.id,
@@ -143,10 +155,10 @@ async fn session_loop(
     loop {
         tokio::select! {
             incoming = next_text(socket) => {
-                let Some(incoming) = incoming else { return };
+                let Some(incoming) = incoming else { return GONE };
                 let Ok(text) = incoming else {
                     close(socket, 1003, "frames are JSON text").await;
-                    return;
+                    return GONE;
                 };
                 // Take every frame already received too: pipelined sends are stored together.
                 let mut texts = vec![text];
@@ -175,14 +187,14 @@ async fn session_loop(
                     fan_out
                 );
                 if !written {
-                    return;
+                    return GONE;
                 }
                 if logout {
                     close(socket, 1000, "logged out").await;
-                    return;
+                    return ("Logout", "Unregister");
                 }
                 if ended {
-                    return;
+                    return GONE;
                 }
             }
             Some(frame) = reg.queue.recv() => {
@@ -194,7 +206,7 @@ async fn session_loop(
                         Err(_) => break,
                     }
                 }
-                if !send_all(socket, frames.into_iter()).await { return; }
+                if !send_all(socket, frames.into_iter()).await { return GONE; }
             }
             _ = reg.close.changed() => {
                 let reason = *reg.close.borrow();
@@ -202,20 +214,21 @@ async fn session_loop(
                     CloseReason::Kicked => {
                         send_text(socket, Event::KickedOffline.encode()).await;
                         close(socket, 4001, "kicked by another login").await;
+                        return ("Logout", "Kicked");
                     }
                     CloseReason::SlowReader => close(socket, 4002, "too slow; reconnect and sync").await,
                     CloseReason::Open => continue,
                 }
-                return;
+                return GONE;
             }
             () = &mut expired => {
                 send_text(socket, Event::UserSigExpired.encode()).await;
                 close(socket, 4003, "UserSig expired").await;
-                return;
+                return ("Disconnect", "TimeOut");
             }
             _ = shutdown.changed() => {
                 close(socket, 1001, "server shutting down").await;
-                return;
+                return GONE;
             }
         }
     }

@@ -42,8 +42,15 @@ impl CallStats {
     /// `<prefix>_total`, `<prefix>_failures_total` and `<prefix>_seconds` (a summary's sum and
     /// count), labelled `command`.
     fn render(&self, out: &mut String, prefix: &str, what: &str) {
-        let map = self.by_name.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let _ = writeln!(out, "# HELP {prefix}_total {what} calls.\n# TYPE {prefix}_total counter");
+        let map = self
+            .by_name
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let _ = writeln!(
+            out,
+            "# HELP {prefix}_total {what} calls.\n# TYPE {prefix}_total counter"
+        );
         for (name, c) in &map {
             let _ = writeln!(out, "{prefix}_total{{command=\"{name}\"}} {}", c.calls);
         }
@@ -52,15 +59,27 @@ impl CallStats {
             "# HELP {prefix}_failures_total {what} calls that failed.\n# TYPE {prefix}_failures_total counter"
         );
         for (name, c) in &map {
-            let _ = writeln!(out, "{prefix}_failures_total{{command=\"{name}\"}} {}", c.failures);
+            let _ = writeln!(
+                out,
+                "{prefix}_failures_total{{command=\"{name}\"}} {}",
+                c.failures
+            );
         }
         let _ = writeln!(
             out,
             "# HELP {prefix}_seconds Time {what} calls took.\n# TYPE {prefix}_seconds summary"
         );
         for (name, c) in &map {
-            let _ = writeln!(out, "{prefix}_seconds_sum{{command=\"{name}\"}} {}", c.seconds);
-            let _ = writeln!(out, "{prefix}_seconds_count{{command=\"{name}\"}} {}", c.calls);
+            let _ = writeln!(
+                out,
+                "{prefix}_seconds_sum{{command=\"{name}\"}} {}",
+                c.seconds
+            );
+            let _ = writeln!(
+                out,
+                "{prefix}_seconds_count{{command=\"{name}\"}} {}",
+                c.calls
+            );
         }
     }
 }
@@ -90,6 +109,10 @@ pub struct Metrics {
     /// REST (`/v4`) requests, per `service/command`.
     pub rest: CallStats,
     pub rest_throttled: AtomicU64,
+    /// Webhook calls, per callback command.
+    pub webhooks: CallStats,
+    pub webhook_timeouts: AtomicU64,
+    pub webhook_given_up: AtomicU64,
 }
 
 impl Metrics {
@@ -229,7 +252,22 @@ impl Metrics {
             "REST requests refused for their endpoint's rate (rest_*_per_sec, rest_batchsendmsg_per_min).",
             get(&self.rest_throttled),
         );
-        self.rest.render(&mut out, "opentim_rest_requests", "REST API");
+        put(
+            "opentim_webhook_timeouts_total",
+            "counter",
+            "Before-callbacks that did not answer within webhook_timeout_ms (the request went through).",
+            get(&self.webhook_timeouts),
+        );
+        put(
+            "opentim_webhook_given_up_total",
+            "counter",
+            "After-callbacks given up after webhook_max_attempts tries.",
+            get(&self.webhook_given_up),
+        );
+        self.rest
+            .render(&mut out, "opentim_rest_requests", "REST API");
+        self.webhooks
+            .render(&mut out, "opentim_webhook_calls", "Webhook");
         out
     }
 }

@@ -17,6 +17,7 @@ use crate::delivery::Delivery;
 use crate::http::metrics::Metrics;
 use crate::media::{MediaService, MediaStore};
 use crate::store::Stores;
+use crate::webhook::Webhooks;
 
 pub use account::AccountService;
 pub use conversation::ConversationService;
@@ -36,6 +37,7 @@ pub struct Services {
     pub profile: ProfileService,
     pub friendship: FriendshipService,
     pub media: MediaService,
+    pub webhooks: Arc<Webhooks>,
     stores: Stores,
 }
 
@@ -47,6 +49,11 @@ impl Services {
         delivery: Arc<Delivery>,
         metrics: Arc<Metrics>,
     ) -> Self {
+        let webhooks = Arc::new(Webhooks::new(
+            config.clone(),
+            stores.webhooks.clone(),
+            metrics.clone(),
+        ));
         Services {
             media: MediaService::new(config.clone(), media.clone(), metrics.clone()),
             account: AccountService::new(
@@ -61,6 +68,7 @@ impl Services {
                 stores.groups.clone(),
                 media.clone(),
                 delivery.clone(),
+                webhooks.clone(),
                 metrics.clone(),
             ),
             sync: SyncService::new(config.clone(), stores.inbox.clone(), metrics),
@@ -70,6 +78,7 @@ impl Services {
                 stores.pendencies.clone(),
                 stores.receipts.clone(),
                 delivery.clone(),
+                webhooks.clone(),
             ),
             profile: ProfileService::new(config.clone(), stores.profiles.clone()),
             friendship: FriendshipService::new(
@@ -79,6 +88,7 @@ impl Services {
                 stores.profiles.clone(),
                 stores.pendencies.clone(),
                 delivery.clone(),
+                webhooks.clone(),
             ),
             conversation: ConversationService::new(
                 config,
@@ -87,6 +97,7 @@ impl Services {
                 stores.groups.clone(),
                 delivery,
             ),
+            webhooks,
             stores,
         }
     }

@@ -15,10 +15,11 @@ mod profile;
 mod receipt;
 mod retry;
 mod sqlite;
+mod webhook;
 
 pub use friend::{
-    AccountRow, AccountStore, Cap, Edit, FriendRow, FriendStore, RelationDelta, RelationLimits, RequestRow,
-    GONE_BLOCKED, GONE_FRIEND, GONE_GROUP, GONE_REQUEST_IN, GONE_REQUEST_OUT,
+    AccountRow, AccountStore, Cap, Edit, FriendRow, FriendStore, RelationDelta, RelationLimits,
+    RequestRow, GONE_BLOCKED, GONE_FRIEND, GONE_GROUP, GONE_REQUEST_IN, GONE_REQUEST_OUT,
 };
 pub use group::{
     group_key, Added, AttrChange, AttrLimits, AttrOutcome, GroupConv, GroupPatch, GroupRow,
@@ -27,6 +28,7 @@ pub use group::{
 pub use pendency::{system_key, Decision, NewPendency, NewReport, PendencyRow, PendencyStore};
 pub use profile::{ProfilePatch, ProfileRow, ProfileStore};
 pub use receipt::{ReceiptCount, ReceiptStore};
+pub use webhook::{QueuedCallback, WebhookStore};
 
 pub use postgres::PgStore;
 pub use retry::DEFAULT_RETRY_DEADLINE;
@@ -288,6 +290,7 @@ pub trait Backend:
     + ProfileStore
     + FriendStore
     + AccountStore
+    + WebhookStore
     + StoreHealth
 {
 }
@@ -301,6 +304,7 @@ impl<T> Backend for T where
         + ProfileStore
         + FriendStore
         + AccountStore
+        + WebhookStore
         + StoreHealth
 {
 }
@@ -317,6 +321,7 @@ pub struct Stores {
     pub profiles: Arc<dyn ProfileStore>,
     pub friends: Arc<dyn FriendStore>,
     pub accounts: Arc<dyn AccountStore>,
+    pub webhooks: Arc<dyn WebhookStore>,
     pub health: Arc<dyn StoreHealth>,
 }
 
@@ -338,6 +343,7 @@ impl Stores {
             profiles: b.clone(),
             friends: b.clone(),
             accounts: b.clone(),
+            webhooks: b.clone(),
             health: b,
         }
     }

@@ -48,7 +48,8 @@ impl Rest {
 
     /// POST `body` to `/v4/<path>` without a Content-Type, as several clients do.
     pub(crate) async fn call(&self, path: &str, body: Value) -> Value {
-        self.raw("POST", path, &self.query(), body.to_string()).await
+        self.raw("POST", path, &self.query(), body.to_string())
+            .await
     }
 
     pub(crate) async fn raw(&self, method: &str, path: &str, query: &str, body: String) -> Value {
@@ -127,27 +128,81 @@ async fn requests_are_refused_unless_an_administrator_signs_them() {
     let r = Rest::new(&s);
     let body = || json!({ "CheckItem": [{ "UserID": "u1" }] }).to_string();
     let path = "im_open_login_svc/account_check";
-    let sig = |who: &str, time: u64, life: u64| opentim_server::auth::mint(KEY, APP, who, time, life);
+    let sig =
+        |who: &str, time: u64, life: u64| opentim_server::auth::mint(KEY, APP, who, time, life);
     let cases = [
-        (format!("identifier={ADMIN}&usersig={}", r.sig), 60012, "no sdkappid"),
-        (format!("sdkappid=1400000001&identifier={ADMIN}&usersig={}", r.sig), 60006, "another app"),
-        (format!("sdkappid={APP}&identifier=u1&usersig={}", sig("u1", now_secs(), 300)), 60010, "not an administrator"),
-        (format!("sdkappid={APP}&identifier={ADMIN}&usersig=garbage"), 70003, "a malformed sig"),
-        (format!("sdkappid={APP}&identifier={ADMIN}&usersig="), 70002, "an empty sig"),
-        (format!("sdkappid={APP}&identifier={ADMIN}&usersig={}", sig(ADMIN, now_secs() - 1000, 300)), 70001, "an expired sig"),
-        (format!("sdkappid={APP}&identifier={ADMIN}&usersig={}", opentim_server::auth::mint("other-key", APP, ADMIN, now_secs(), 300)), 70009, "another key"),
-        (format!("sdkappid={APP}&identifier={ADMIN}&usersig={}", sig("u1", now_secs(), 300)), 70013, "another user's sig"),
+        (
+            format!("identifier={ADMIN}&usersig={}", r.sig),
+            60012,
+            "no sdkappid",
+        ),
+        (
+            format!("sdkappid=1400000001&identifier={ADMIN}&usersig={}", r.sig),
+            60006,
+            "another app",
+        ),
+        (
+            format!(
+                "sdkappid={APP}&identifier=u1&usersig={}",
+                sig("u1", now_secs(), 300)
+            ),
+            60010,
+            "not an administrator",
+        ),
+        (
+            format!("sdkappid={APP}&identifier={ADMIN}&usersig=garbage"),
+            70003,
+            "a malformed sig",
+        ),
+        (
+            format!("sdkappid={APP}&identifier={ADMIN}&usersig="),
+            70002,
+            "an empty sig",
+        ),
+        (
+            format!(
+                "sdkappid={APP}&identifier={ADMIN}&usersig={}",
+                sig(ADMIN, now_secs() - 1000, 300)
+            ),
+            70001,
+            "an expired sig",
+        ),
+        (
+            format!(
+                "sdkappid={APP}&identifier={ADMIN}&usersig={}",
+                opentim_server::auth::mint("other-key", APP, ADMIN, now_secs(), 300)
+            ),
+            70009,
+            "another key",
+        ),
+        (
+            format!(
+                "sdkappid={APP}&identifier={ADMIN}&usersig={}",
+                sig("u1", now_secs(), 300)
+            ),
+            70013,
+            "another user's sig",
+        ),
     ];
     for (query, code, what) in cases {
         let v = r.raw("POST", path, &query, body()).await;
         assert_eq!(v["ActionStatus"], "FAIL", "{what}: {v}");
         assert_eq!(v["ErrorCode"], code, "{what}: {v}");
-        assert!(!v["ErrorInfo"].as_str().unwrap().is_empty(), "{what}: a refusal says why");
+        assert!(
+            !v["ErrorInfo"].as_str().unwrap().is_empty(),
+            "{what}: a refusal says why"
+        );
     }
     // Accepted: a raw sig, a percent-encoded one, keys in any case, repeated random values.
     for query in [
-        format!("sdkappid={APP}&identifier={ADMIN}&usersig={}&random=1&contenttype=json", r.sig),
-        format!("SdkAppId={APP}&Identifier={ADMIN}&UserSig={}&random=1", r.sig.replace('*', "%2A")),
+        format!(
+            "sdkappid={APP}&identifier={ADMIN}&usersig={}&random=1&contenttype=json",
+            r.sig
+        ),
+        format!(
+            "SdkAppId={APP}&Identifier={ADMIN}&UserSig={}&random=1",
+            r.sig.replace('*', "%2A")
+        ),
     ] {
         for _ in 0..2 {
             let v = r.raw("POST", path, &query, body()).await;
@@ -160,12 +215,18 @@ async fn requests_are_refused_unless_an_administrator_signs_them() {
     let v = r.call("openim/no_such_command", json!({})).await;
     assert_eq!(v["ErrorCode"], 60002);
     // Not JSON, and not an object.
-    let v = r.raw("POST", "openim/sendmsg", &r.query(), "{not json".into()).await;
+    let v = r
+        .raw("POST", "openim/sendmsg", &r.query(), "{not json".into())
+        .await;
     assert_eq!(v["ErrorCode"], 90001);
     let v = r.raw("POST", path, &r.query(), "[1]".into()).await;
     assert_eq!(v["ErrorCode"], 60003);
     let metrics = crate::gateway::http_get(&s, "/metrics").await;
-    assert!(metrics.contains("opentim_rest_requests_total{command=\"im_open_login_svc/account_check\"}"), "{metrics}");
+    assert!(
+        metrics
+            .contains("opentim_rest_requests_total{command=\"im_open_login_svc/account_check\"}"),
+        "{metrics}"
+    );
     s.stop().await.unwrap();
 }
 
@@ -189,15 +250,26 @@ async fn accounts_are_imported_checked_deleted_and_kicked() {
     let s = opentim_server::start(config(dir.path())).await.unwrap();
     let r = Rest::new(&s);
     // Today's field name and the old one; Nick and FaceUrl go to the profile.
-    r.ok("im_open_login_svc/account_import", json!({ "UserID": "alice", "Nick": "Alice \u{00e9}", "FaceUrl": "http://x/a.png" })).await;
+    r.ok(
+        "im_open_login_svc/account_import",
+        json!({ "UserID": "alice", "Nick": "Alice \u{00e9}", "FaceUrl": "http://x/a.png" }),
+    )
+    .await;
     // Raw UTF-8 in the body works as well as escaped.
     let raw = r#"{"Identifier":"bob","Nick":"Bób"}"#.to_owned();
-    let v = r.raw("POST", "im_open_login_svc/account_import", &r.query(), raw).await;
+    let v = r
+        .raw("POST", "im_open_login_svc/account_import", &r.query(), raw)
+        .await;
     assert_eq!(v["ErrorCode"], 0, "{v}");
-    let bad = r.call("im_open_login_svc/account_import", json!({ "UserID": "" })).await;
+    let bad = r
+        .call("im_open_login_svc/account_import", json!({ "UserID": "" }))
+        .await;
     assert_eq!(bad["ErrorCode"], 70402);
     let v = r
-        .ok("im_open_login_svc/multiaccount_import", json!({ "Accounts": ["carol", "dave", "bad\nid"] }))
+        .ok(
+            "im_open_login_svc/multiaccount_import",
+            json!({ "Accounts": ["carol", "dave", "bad\nid"] }),
+        )
         .await;
     assert_eq!(v["FailAccounts"], json!(["bad\nid"]));
     let v = r
@@ -205,36 +277,57 @@ async fn accounts_are_imported_checked_deleted_and_kicked() {
         .await;
     let items = v["ResultItem"].as_array().unwrap();
     assert_eq!(items.len(), 3);
-    for (item, (user, state)) in items.iter().zip([("alice", "Imported"), ("bob", "Imported"), ("zed", "NotImported")]) {
+    for (item, (user, state)) in items.iter().zip([
+        ("alice", "Imported"),
+        ("bob", "Imported"),
+        ("zed", "NotImported"),
+    ]) {
         assert_eq!(item["UserID"], user);
         assert_eq!(item["ResultCode"], 0);
         assert_eq!(item["ResultInfo"], "");
         assert_eq!(item["AccountStatus"], state);
     }
     let v = r
-        .ok("im_open_login_svc/account_delete", json!({ "DeleteItem": [{ "UserID": "dave" }, { "UserID": "zed" }] }))
+        .ok(
+            "im_open_login_svc/account_delete",
+            json!({ "DeleteItem": [{ "UserID": "dave" }, { "UserID": "zed" }] }),
+        )
         .await;
-    assert_eq!(v["ResultItem"][0], json!({ "UserID": "dave", "ResultCode": 0, "ResultInfo": "" }));
+    assert_eq!(
+        v["ResultItem"][0],
+        json!({ "UserID": "dave", "ResultCode": 0, "ResultInfo": "" })
+    );
     assert_eq!(v["ResultItem"][1]["UserID"], "zed");
     assert_eq!(v["ResultItem"][1]["ResultCode"], 70107);
-    let v = r.ok("im_open_login_svc/account_check", json!({ "CheckItem": [{ "UserID": "dave" }] })).await;
+    let v = r
+        .ok(
+            "im_open_login_svc/account_check",
+            json!({ "CheckItem": [{ "UserID": "dave" }] }),
+        )
+        .await;
     assert_eq!(v["ResultItem"][0]["AccountStatus"], "NotImported");
     // A deleted account no longer receives messages.
     let v = r
-        .call("openim/sendmsg", json!({ "To_Account": "dave", "MsgRandom": 1, "MsgBody": text_body("x") }))
+        .call(
+            "openim/sendmsg",
+            json!({ "To_Account": "dave", "MsgRandom": 1, "MsgBody": text_body("x") }),
+        )
         .await;
     assert_eq!(v["ErrorCode"], 90012, "{v}");
 
     // Kick: the session is told and closed; the UserSig it held no longer logs in; a new one does.
     let old_sig = opentim_server::auth::mint(KEY, APP, "alice", now_secs() - 5, 600);
     let mut a = try_login(&s, "alice", &old_sig, 1).await.unwrap();
-    r.ok("im_open_login_svc/kick", json!({ "Identifier": "alice" })).await;
+    r.ok("im_open_login_svc/kick", json!({ "Identifier": "alice" }))
+        .await;
     assert!(event(&mut a, "kicked_offline").await.is_some());
     let refused = try_login(&s, "alice", &old_sig, 1).await.err().unwrap();
     assert_eq!(refused["code"], 70001, "{refused}");
     let fresh = opentim_server::auth::mint(KEY, APP, "alice", now_secs() + 1, 600);
     assert!(try_login(&s, "alice", &fresh, 1).await.is_ok());
-    let v = r.call("im_open_login_svc/kick", json!({ "UserID": "nobody" })).await;
+    let v = r
+        .call("im_open_login_svc/kick", json!({ "UserID": "nobody" }))
+        .await;
     assert_eq!(v["ErrorCode"], 70107);
     s.stop().await.unwrap();
 }
@@ -244,13 +337,19 @@ async fn admin_messages_are_sent_batched_imported_read_and_recalled() {
     let dir = tempfile::tempdir().unwrap();
     let s = opentim_server::start(config(dir.path())).await.unwrap();
     let r = Rest::new(&s);
-    r.ok("im_open_login_svc/multiaccount_import", json!({ "Accounts": ["alice", "bob", "carol"] })).await;
+    r.ok(
+        "im_open_login_svc/multiaccount_import",
+        json!({ "Accounts": ["alice", "bob", "carol"] }),
+    )
+    .await;
     let mut bob = session(&s, "bob", 2).await;
     let mut alice = session(&s, "alice", 1).await;
 
     // As alice, synced to her devices (SyncOtherMachine 1); escaped UTF-8 in the body.
     let body = r#"{"SyncOtherMachine":1,"From_Account":"alice","To_Account":"bob","MsgRandom":1287657,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"hi \ud83d\ude00"}}],"CloudCustomData":"cc"}"#;
-    let v = r.raw("POST", "openim/sendmsg", &r.query(), body.into()).await;
+    let v = r
+        .raw("POST", "openim/sendmsg", &r.query(), body.into())
+        .await;
     assert_eq!(v["ErrorCode"], 0, "{v}");
     let time = v["MsgTime"].as_u64().unwrap();
     assert!(time.abs_diff(now_secs()) < 5);
@@ -258,7 +357,10 @@ async fn admin_messages_are_sent_batched_imported_read_and_recalled() {
     let got = event(&mut bob, "inbox").await.unwrap();
     assert_eq!(text_of(&got), "hi \u{1F600}");
     assert_eq!(got["message"]["from"], "alice");
-    assert_eq!(event(&mut alice, "inbox").await.map(|b| text_of(&b)), Some("hi \u{1F600}".into()));
+    assert_eq!(
+        event(&mut alice, "inbox").await.map(|b| text_of(&b)),
+        Some("hi \u{1F600}".into())
+    );
 
     // As the administrator (no From_Account); not synced to the sender (SyncOtherMachine 2).
     let stamp = now_secs();
@@ -275,11 +377,26 @@ async fn admin_messages_are_sent_batched_imported_read_and_recalled() {
     assert_eq!(again["MsgKey"], v["MsgKey"]);
 
     // Refusals: a receiver that does not exist, no MsgRandom, a body that is not an array.
-    let e = r.call("openim/sendmsg", json!({ "To_Account": "nobody", "MsgRandom": 1, "MsgBody": text_body("x") })).await;
+    let e = r
+        .call(
+            "openim/sendmsg",
+            json!({ "To_Account": "nobody", "MsgRandom": 1, "MsgBody": text_body("x") }),
+        )
+        .await;
     assert_eq!(e["ErrorCode"], 90012);
-    let e = r.call("openim/sendmsg", json!({ "To_Account": "bob", "MsgBody": text_body("x") })).await;
+    let e = r
+        .call(
+            "openim/sendmsg",
+            json!({ "To_Account": "bob", "MsgBody": text_body("x") }),
+        )
+        .await;
     assert_eq!(e["ErrorCode"], 90005);
-    let e = r.call("openim/sendmsg", json!({ "To_Account": "bob", "MsgRandom": 1, "MsgBody": {} })).await;
+    let e = r
+        .call(
+            "openim/sendmsg",
+            json!({ "To_Account": "bob", "MsgRandom": 1, "MsgBody": {} }),
+        )
+        .await;
     assert_eq!(e["ErrorCode"], 90007);
     let e = r.call("openim/sendmsg", json!({ "To_Account": "bob", "MsgRandom": 1, "SyncOtherMachine": 3, "MsgBody": text_body("x") })).await;
     assert_eq!(e["ErrorCode"], 90031);
@@ -288,11 +405,22 @@ async fn admin_messages_are_sent_batched_imported_read_and_recalled() {
     let v = r
         .ok("openim/batchsendmsg", json!({ "From_Account": "alice", "To_Account": ["bob", "carol", "nobody"], "MsgRandom": 77, "MsgBody": text_body("to all") }))
         .await;
-    assert_eq!(v["ErrorList"], json!([{ "To_Account": "nobody", "ErrorCode": 90012 }]));
+    assert_eq!(
+        v["ErrorList"],
+        json!([{ "To_Account": "nobody", "ErrorCode": 90012 }])
+    );
     assert!(v["MsgKey"].as_str().unwrap().contains("_77_"));
-    assert_eq!(event(&mut bob, "inbox").await.map(|b| text_of(&b)), Some("to all".into()));
+    assert_eq!(
+        event(&mut bob, "inbox").await.map(|b| text_of(&b)),
+        Some("to all".into())
+    );
     let over: Vec<String> = (0..501).map(|i| format!("u{i}")).collect();
-    let e = r.call("openim/batchsendmsg", json!({ "To_Account": over, "MsgRandom": 1, "MsgBody": text_body("x") })).await;
+    let e = r
+        .call(
+            "openim/batchsendmsg",
+            json!({ "To_Account": over, "MsgRandom": 1, "MsgBody": text_body("x") }),
+        )
+        .await;
     assert_eq!(e["ErrorCode"], 90011);
 
     // Imported: stored at its own time, marked imported, pushed to nobody.
@@ -323,7 +451,10 @@ async fn admin_messages_are_sent_batched_imported_read_and_recalled() {
     assert_eq!(list[0]["IsPeerRead"], 0);
     assert_eq!(list[0]["CloudCustomData"], "");
     let seq = list[0]["MsgSeq"].as_u64().unwrap();
-    assert_eq!(list[0]["MsgKey"], format!("{seq}_103_{}", list[0]["MsgTimeStamp"]));
+    assert_eq!(
+        list[0]["MsgKey"],
+        format!("{seq}_103_{}", list[0]["MsgTimeStamp"])
+    );
     assert_eq!(page["LastMsgKey"], list[2]["MsgKey"]);
     assert_eq!(page["LastMsgTime"], list[2]["MsgTimeStamp"]);
     // The next page, with the old field names.
@@ -339,11 +470,28 @@ async fn admin_messages_are_sent_batched_imported_read_and_recalled() {
     assert_eq!(older[2]["CloudCustomData"], "cc");
 
     // Unread counts, then read by the administrator's report.
-    let v = r.ok("openim/get_c2c_unread_msg_num", json!({ "To_Account": "alice", "Peer_Account": ["bob", "carol"] })).await;
+    let v = r
+        .ok(
+            "openim/get_c2c_unread_msg_num",
+            json!({ "To_Account": "alice", "Peer_Account": ["bob", "carol"] }),
+        )
+        .await;
     assert_eq!(v["AllC2CUnreadMsgNum"], 4);
-    assert_eq!(v["C2CUnreadMsgNumList"], json!([{ "Peer_Account": "bob", "C2CUnreadMsgNum": 4 }, { "Peer_Account": "carol", "C2CUnreadMsgNum": 0 }]));
-    r.ok("openim/admin_set_msg_read", json!({ "Report_Account": "alice", "Peer_Account": "bob" })).await;
-    let v = r.ok("openim/get_c2c_unread_msg_num", json!({ "To_Account": "alice" })).await;
+    assert_eq!(
+        v["C2CUnreadMsgNumList"],
+        json!([{ "Peer_Account": "bob", "C2CUnreadMsgNum": 4 }, { "Peer_Account": "carol", "C2CUnreadMsgNum": 0 }])
+    );
+    r.ok(
+        "openim/admin_set_msg_read",
+        json!({ "Report_Account": "alice", "Peer_Account": "bob" }),
+    )
+    .await;
+    let v = r
+        .ok(
+            "openim/get_c2c_unread_msg_num",
+            json!({ "To_Account": "alice" }),
+        )
+        .await;
     assert_eq!(v["AllC2CUnreadMsgNum"], 0);
     // Bob now sees his messages to alice as read.
     let page = r
@@ -353,12 +501,21 @@ async fn admin_messages_are_sent_batched_imported_read_and_recalled() {
 
     // Recalled by its MsgKey at any time: both sides are told, and history keeps it flagged.
     let key = list[0]["MsgKey"].clone();
-    r.ok("openim/admin_msgwithdraw", json!({ "From_Account": "bob", "To_Account": "alice", "MsgKey": key })).await;
+    r.ok(
+        "openim/admin_msgwithdraw",
+        json!({ "From_Account": "bob", "To_Account": "alice", "MsgKey": key }),
+    )
+    .await;
     let page = r
         .ok("openim/admin_getroammsg", json!({ "Operator_Account": "alice", "Peer_Account": "bob", "MaxCnt": 1, "MinTime": 0, "MaxTime": now_secs() + 10 }))
         .await;
     assert_eq!(page["MsgList"][0]["MsgFlagBits"], 2);
-    let e = r.call("openim/admin_msgwithdraw", json!({ "From_Account": "bob", "To_Account": "alice", "MsgKey": "999_1_1" })).await;
+    let e = r
+        .call(
+            "openim/admin_msgwithdraw",
+            json!({ "From_Account": "bob", "To_Account": "alice", "MsgKey": "999_1_1" }),
+        )
+        .await;
     assert_ne!(e["ErrorCode"], 0);
     // A batch's key recalls each recipient's copy.
     let batch_key = r
@@ -366,7 +523,11 @@ async fn admin_messages_are_sent_batched_imported_read_and_recalled() {
         .await["MsgKey"]
         .clone();
     for to in ["bob", "carol"] {
-        r.ok("openim/admin_msgwithdraw", json!({ "From_Account": "alice", "To_Account": to, "MsgKey": batch_key })).await;
+        r.ok(
+            "openim/admin_msgwithdraw",
+            json!({ "From_Account": "alice", "To_Account": to, "MsgKey": batch_key }),
+        )
+        .await;
     }
     s.stop().await.unwrap();
 }
@@ -376,24 +537,60 @@ async fn online_state_lists_every_session_with_its_platform() {
     let dir = tempfile::tempdir().unwrap();
     let s = opentim_server::start(config(dir.path())).await.unwrap();
     let r = Rest::new(&s);
-    r.ok("im_open_login_svc/multiaccount_import", json!({ "Accounts": ["alice", "bob"] })).await;
+    r.ok(
+        "im_open_login_svc/multiaccount_import",
+        json!({ "Accounts": ["alice", "bob"] }),
+    )
+    .await;
     let _pc = session(&s, "alice", 1).await;
     let _phone = session(&s, "alice", 3).await;
-    let v = r.ok("openim/query_online_status", json!({ "To_Account": ["alice", "bob", "ghost"], "IsNeedDetail": 1 })).await;
+    let v = r
+        .ok(
+            "openim/query_online_status",
+            json!({ "To_Account": ["alice", "bob", "ghost"], "IsNeedDetail": 1 }),
+        )
+        .await;
     let results = v["QueryResult"].as_array().unwrap();
     assert_eq!(results.len(), 2);
     assert_eq!(results[0]["To_Account"], "alice");
     assert_eq!(results[0]["Status"], "Online");
-    let mut platforms: Vec<&str> = results[0]["Detail"].as_array().unwrap().iter().map(|d| d["Platform"].as_str().unwrap()).collect();
+    let mut platforms: Vec<&str> = results[0]["Detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["Platform"].as_str().unwrap())
+        .collect();
     platforms.sort();
     assert_eq!(platforms, ["PC", "iPhone"]);
-    assert_eq!(results[1], json!({ "To_Account": "bob", "Status": "Offline" }));
-    assert_eq!(v["ErrorList"], json!([{ "To_Account": "ghost", "ErrorCode": 70107 }]));
+    assert_eq!(
+        results[1],
+        json!({ "To_Account": "bob", "Status": "Offline" })
+    );
+    assert_eq!(
+        v["ErrorList"],
+        json!([{ "To_Account": "ghost", "ErrorCode": 70107 }])
+    );
     // Without detail, and on the old path (State).
-    let v = r.ok("openim/query_online_status", json!({ "To_Account": ["alice"] })).await;
-    assert_eq!(v["QueryResult"], json!([{ "To_Account": "alice", "Status": "Online" }]));
-    let v = r.ok("openim/querystate", json!({ "To_Account": ["alice", "bob"] })).await;
-    assert_eq!(v["QueryResult"], json!([{ "To_Account": "alice", "State": "Online" }, { "To_Account": "bob", "State": "Offline" }]));
+    let v = r
+        .ok(
+            "openim/query_online_status",
+            json!({ "To_Account": ["alice"] }),
+        )
+        .await;
+    assert_eq!(
+        v["QueryResult"],
+        json!([{ "To_Account": "alice", "Status": "Online" }])
+    );
+    let v = r
+        .ok(
+            "openim/querystate",
+            json!({ "To_Account": ["alice", "bob"] }),
+        )
+        .await;
+    assert_eq!(
+        v["QueryResult"],
+        json!([{ "To_Account": "alice", "State": "Online" }, { "To_Account": "bob", "State": "Offline" }])
+    );
     s.stop().await.unwrap();
 }
 
@@ -411,18 +608,33 @@ async fn each_endpoint_has_its_own_rate() {
     let check = json!({ "CheckItem": [{ "UserID": "u" }] });
     let mut codes = Vec::new();
     for _ in 0..3 {
-        codes.push(r.call("im_open_login_svc/account_check", check.clone()).await["ErrorCode"].clone());
+        codes.push(
+            r.call("im_open_login_svc/account_check", check.clone())
+                .await["ErrorCode"]
+                .clone(),
+        );
     }
     assert_eq!(codes, [json!(0), json!(0), json!(60007)]);
     // Another endpoint is counted on its own.
-    let v = r.call("openim/query_online_status", json!({ "To_Account": ["u"] })).await;
+    let v = r
+        .call("openim/query_online_status", json!({ "To_Account": ["u"] }))
+        .await;
     assert_eq!(v["ErrorCode"], 0, "{v}");
     // A batch counts its recipients: 120 a minute is 2 a second, 120 at most at once.
     let many: Vec<String> = (0..100).map(|i| format!("u{i}")).collect();
     let body = json!({ "To_Account": many, "MsgRandom": 1, "MsgBody": text_body("x") });
-    assert_eq!(r.call("openim/batchsendmsg", body.clone()).await["ErrorCode"], 0);
-    assert_eq!(r.call("openim/batchsendmsg", body).await["ErrorCode"], 60007);
+    assert_eq!(
+        r.call("openim/batchsendmsg", body.clone()).await["ErrorCode"],
+        0
+    );
+    assert_eq!(
+        r.call("openim/batchsendmsg", body).await["ErrorCode"],
+        60007
+    );
     let metrics = crate::gateway::http_get(&s, "/metrics").await;
-    assert!(metrics.contains("opentim_rest_throttled_total 2"), "{metrics}");
+    assert!(
+        metrics.contains("opentim_rest_throttled_total 2"),
+        "{metrics}"
+    );
     s.stop().await.unwrap();
 }

@@ -225,6 +225,7 @@ impl FriendshipService {
             let (code, desc) = self.cap_refusal(user, &owner, cap);
             return fail(code, desc);
         }
+        self.after_relations(&changes, me, "friend_add");
         self.notify(changes).await;
         match direct {
             true => Ok(FriendResult {
@@ -314,6 +315,7 @@ impl FriendshipService {
             let (code, desc) = self.cap_refusal(user, &owner, cap);
             return Ok(FriendResult::failed(&from, code, desc));
         }
+        self.after_relations(&changes, &from, "friend_response");
         self.notify(changes).await;
         Ok(FriendResult {
             desc: Some(String::new()),
@@ -366,6 +368,7 @@ impl FriendshipService {
         if !removed.is_empty() {
             changes.insert(0, (me.to_owned(), friend_del(removed)));
         }
+        self.after_relations(&changes, me, "friend_delete");
         self.notify(changes).await;
         Ok(in_order(&users, results))
     }

@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use opentim_model::codes;
 use opentim_model::elem::{Elem, FriendChangeElem};
+use opentim_model::enums::FriendChangeType;
 use opentim_model::ids::UserId;
 use opentim_model::message::Message;
 use opentim_model::profile::{
@@ -42,6 +43,7 @@ use crate::store::{
     AccountStore, Cap, Edit, FriendRow, FriendStore, NewReport, PendencyStore, ProfileRow,
     ProfileStore, RelationLimits, StoreError,
 };
+use crate::webhook::{self, Webhooks};
 
 /// What every custom friend key starts with; callers may leave it out.
 pub const SNS_CUSTOM_PREFIX: &str = "Tag_SNS_Custom_";
@@ -53,6 +55,7 @@ pub struct FriendshipService {
     profiles: Arc<dyn ProfileStore>,
     notices: Arc<dyn PendencyStore>,
     delivery: Arc<Delivery>,
+    webhooks: Arc<Webhooks>,
 }
 
 fn invalid(desc: impl Into<String>) -> Error {
@@ -67,6 +70,7 @@ impl FriendshipService {
         profiles: Arc<dyn ProfileStore>,
         notices: Arc<dyn PendencyStore>,
         delivery: Arc<Delivery>,
+        webhooks: Arc<Webhooks>,
     ) -> Self {
         FriendshipService {
             config,
@@ -75,6 +79,42 @@ impl FriendshipService {
             profiles,
             notices,
             delivery,
+            webhooks,
+        }
+    }
+
+    /// Tell the app's back-end of the friendships `changes` made and ended (after-callbacks):
+    /// `client_cmd` is what the user did (`friend_add`, `friend_response`, `friend_delete`).
+    fn after_relations(
+        &self,
+        changes: &[(String, FriendChangeElem)],
+        initiator: &str,
+        client_cmd: &str,
+    ) {
+        let pairs = |t: FriendChangeType| -> Vec<(String, String)> {
+            changes
+                .iter()
+                .filter(|(_, c)| c.change_type == Some(t))
+                .flat_map(|(owner, c)| {
+                    let ids = match t {
+                        FriendChangeType::FRIEND_ADD => c.friend_add_identifier_array.clone(),
+                        _ => c.friend_del_identifier_array.clone(),
+                    };
+                    ids.unwrap_or_default()
+                        .into_iter()
+                        .map(move |f| (owner.clone(), f))
+                })
+                .collect()
+        };
+        let added = pairs(FriendChangeType::FRIEND_ADD);
+        if !added.is_empty() && self.webhooks.wants(webhook::FRIEND_ADD) {
+            let fields = webhook::friends_added(&added, initiator, client_cmd);
+            self.webhooks.after(webhook::FRIEND_ADD, fields);
+        }
+        let deleted = pairs(FriendChangeType::FRIEND_DEL);
+        if !deleted.is_empty() && self.webhooks.wants(webhook::FRIEND_DELETE) {
+            self.webhooks
+                .after(webhook::FRIEND_DELETE, webhook::friends_deleted(&deleted));
         }
     }
 

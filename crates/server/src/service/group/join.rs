@@ -165,6 +165,7 @@ impl GroupService {
             ));
         }
         self.tell(&group.id, true, added.notices).await;
+        self.after_join(group, "Apply", by, &added.added);
         self.tip(group, by, GroupTipType::INVITE, added.added).await;
         Ok(())
     }

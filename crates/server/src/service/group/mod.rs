@@ -33,6 +33,7 @@ use crate::config::Config;
 use crate::delivery::{Delivery, SessionId, Topic};
 use crate::error::{Error, Result};
 use crate::store::{GroupRow, GroupStore, MemberRow, NewGroup, PendencyStore, ReceiptStore};
+use crate::webhook::{self, Webhooks};
 use rules::{decide, outranks, Op, Role};
 
 /// A group as a request names it, and the caller in it.
@@ -97,6 +98,7 @@ pub struct GroupService {
     pendencies: Arc<dyn PendencyStore>,
     receipts: Arc<dyn ReceiptStore>,
     delivery: Arc<Delivery>,
+    webhooks: Arc<Webhooks>,
 }
 
 /// A profile text and its limit.
@@ -117,6 +119,7 @@ impl GroupService {
         pendencies: Arc<dyn PendencyStore>,
         receipts: Arc<dyn ReceiptStore>,
         delivery: Arc<Delivery>,
+        webhooks: Arc<Webhooks>,
     ) -> Self {
         GroupService {
             config,
@@ -124,6 +127,23 @@ impl GroupService {
             pendencies,
             receipts,
             delivery,
+            webhooks,
+        }
+    }
+
+    /// Tell the app's back-end members joined (`join_type` "Apply" or "Invited").
+    pub(super) fn after_join(&self, group: &GroupRow, join_type: &str, by: &str, who: &[String]) {
+        if !who.is_empty() && self.webhooks.wants(webhook::GROUP_AFTER_JOIN) {
+            let fields = webhook::members_joined(&group.id, group.group_type, join_type, by, who);
+            self.webhooks.after(webhook::GROUP_AFTER_JOIN, fields);
+        }
+    }
+
+    /// Tell the app's back-end members left (`exit_type` "Quit" or "Kicked").
+    fn after_exit(&self, group: &GroupRow, exit_type: &str, by: &str, who: &[String]) {
+        if !who.is_empty() && self.webhooks.wants(webhook::GROUP_AFTER_EXIT) {
+            let fields = webhook::members_left(&group.id, group.group_type, exit_type, by, who);
+            self.webhooks.after(webhook::GROUP_AFTER_EXIT, fields);
         }
     }
 
@@ -308,7 +328,19 @@ impl GroupService {
                 format!("the group id {id:?} is taken"),
             ));
         };
+        let members: Vec<String> = notices.iter().map(|n| n.user.clone()).collect();
         self.tell(&id, true, notices).await;
+        if self.webhooks.wants(webhook::GROUP_AFTER_CREATE) {
+            let fields = webhook::group_created(
+                &id,
+                row.group_type,
+                &row.name,
+                user.as_str(),
+                &row.owner,
+                &members,
+            );
+            self.webhooks.after(webhook::GROUP_AFTER_CREATE, fields);
+        }
         self.report(
             &row,
             user.as_str(),
@@ -360,6 +392,7 @@ impl GroupService {
             .map_err(Error::internal("leave the group"))?;
         let gone: Vec<String> = notices.iter().map(|n| n.user.clone()).collect();
         self.tell(&group.id, false, notices).await;
+        self.after_exit(&group, "Quit", user.as_str(), &gone);
         self.report(&group, user.as_str(), GroupReportType::QUIT, &gone, "")
             .await;
         self.tip(&group, user.as_str(), GroupTipType::QUIT, gone)
@@ -412,6 +445,7 @@ impl GroupService {
             .await
             .map_err(Error::internal("add the members"))?;
         self.tell(&group.id, true, added.notices.clone()).await;
+        self.after_join(&group, "Invited", user.as_str(), &added.added);
         self.report(
             &group,
             user.as_str(),
@@ -519,6 +553,7 @@ impl GroupService {
             .map_err(Error::internal("remove the members"))?;
         let gone: Vec<String> = notices.iter().map(|n| n.user.clone()).collect();
         self.tell(&group.id, false, notices).await;
+        self.after_exit(&group, "Kicked", user.as_str(), &gone);
         self.report(&group, user.as_str(), GroupReportType::BE_KICKED, &gone, "")
             .await;
         self.tip(&group, user.as_str(), GroupTipType::KICK, gone.clone())

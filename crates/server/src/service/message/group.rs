@@ -19,13 +19,14 @@ use crate::error::{Error, Result};
 use crate::service::group::find;
 use crate::service::group::rules::{decide, Op, Role};
 use crate::store::{GroupStored, NewGroupMessage, StoreError};
+use crate::webhook;
 
 /// What to do with a group send after its checks.
 pub(super) enum Outcome {
     /// Answered already (a broadcast room's message, delivered online only).
     Answered(SendResponse),
-    /// Store it.
-    Store(NewGroupMessage),
+    /// Store it (a message of a group of this type).
+    Store(NewGroupMessage, GroupType),
 }
 
 /// Messages per group in the current second.
@@ -62,7 +63,7 @@ impl MessageService {
         &self,
         from: &UserId,
         origin: Option<SessionId>,
-        req: SendRequest,
+        mut req: SendRequest,
         now: u64,
         fanout: &mut Fanout,
     ) -> Result<Outcome> {
@@ -107,19 +108,54 @@ impl MessageService {
                 ),
             ));
         }
-        if group.group_type == GroupType::AV_CHAT_ROOM || req.message.is_online_msg == Some(true) {
-            return Ok(Outcome::Answered(
-                self.group_online(from, origin, req, now, fanout),
-            ));
+        if self.webhooks.wants(webhook::GROUP_BEFORE_SEND) {
+            let fields = webhook::group_message(
+                group.id.as_str(),
+                group.group_type,
+                from.as_str(),
+                req.rand,
+                None,
+                &req.message,
+            );
+            self.before_send(webhook::GROUP_BEFORE_SEND, fields, &mut req)
+                .await?;
         }
-        Ok(Outcome::Store(NewGroupMessage {
-            group: group.id,
-            from: from.as_str().to_owned(),
-            client_msg_id: req.client_msg_id,
-            rand: req.rand,
-            server_time: now,
-            message: req.message.content(),
-        }))
+        if group.group_type == GroupType::AV_CHAT_ROOM || req.message.is_online_msg == Some(true) {
+            return Ok(Outcome::Answered(self.group_online(
+                from,
+                origin,
+                req,
+                group.group_type,
+                now,
+                fanout,
+            )));
+        }
+        Ok(Outcome::Store(
+            NewGroupMessage {
+                group: group.id,
+                from: from.as_str().to_owned(),
+                client_msg_id: req.client_msg_id,
+                rand: req.rand,
+                server_time: now,
+                message: req.message.content(),
+            },
+            group.group_type,
+        ))
+    }
+
+    /// Tell the app's back-end a group message went out (an after-callback, queued).
+    fn after_group(&self, m: &WireMessage, group_type: GroupType) {
+        if self.webhooks.wants(webhook::GROUP_AFTER_SEND) {
+            let fields = webhook::group_message(
+                &m.to,
+                group_type,
+                &m.from,
+                m.rand,
+                Some((m.seq, m.server_time)),
+                &m.message,
+            );
+            self.webhooks.after(webhook::GROUP_AFTER_SEND, fields);
+        }
     }
 
     /// A message of a broadcast room, or an online-only one: never stored, delivered to the
@@ -129,6 +165,7 @@ impl MessageService {
         from: &UserId,
         origin: Option<SessionId>,
         req: SendRequest,
+        group_type: GroupType,
         now: u64,
         fanout: &mut Fanout,
     ) -> SendResponse {
@@ -143,6 +180,7 @@ impl MessageService {
             client_msg_id: req.client_msg_id,
             message: req.message.content(),
         };
+        self.after_group(&message, group_type);
         fanout.group(
             GroupEntry {
                 group_id: req.conv_id,
@@ -159,6 +197,7 @@ impl MessageService {
     pub(super) fn group_stored(
         &self,
         r: std::result::Result<GroupStored, StoreError>,
+        group_type: GroupType,
         origin: Option<SessionId>,
         fanout: &mut Fanout,
     ) -> Result<SendResponse> {
@@ -169,6 +208,7 @@ impl MessageService {
         })?;
         if !s.duplicate {
             self.metrics.messages_stored.fetch_add(1, Ordering::Relaxed);
+            self.after_group(&message, group_type);
             fanout.group(s.entry, origin);
         }
         Ok(SendResponse { cursor: 0, message })

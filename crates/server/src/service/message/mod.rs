@@ -26,6 +26,7 @@ use crate::delivery::{Delivery, SessionId, Topic};
 use crate::error::{Error, Result};
 use crate::http::metrics::Metrics;
 use crate::store::{GroupStore, MessageStore, NewC2c, Stored};
+use crate::webhook::{self, Verdict, Webhooks};
 
 /// Longest client message id, in bytes.
 pub const MAX_CLIENT_MSG_ID_BYTES: usize = 64;
@@ -94,6 +95,7 @@ pub struct MessageService {
     media: Arc<dyn crate::media::MediaStore>,
     groups: Arc<dyn GroupStore>,
     delivery: Arc<Delivery>,
+    webhooks: Arc<Webhooks>,
     metrics: Arc<Metrics>,
     /// Messages per group in the current second, for `group_messages_per_sec`.
     group_rate: group::RateLimit,
@@ -183,6 +185,7 @@ impl MessageService {
         groups: Arc<dyn GroupStore>,
         media: Arc<dyn crate::media::MediaStore>,
         delivery: Arc<Delivery>,
+        webhooks: Arc<Webhooks>,
         metrics: Arc<Metrics>,
     ) -> Self {
         MessageService {
@@ -191,6 +194,7 @@ impl MessageService {
             media,
             groups,
             delivery,
+            webhooks,
             metrics,
             group_rate: group::RateLimit::default(),
         }
@@ -232,6 +236,60 @@ impl MessageService {
                 })?;
         }
         Ok(())
+    }
+
+    /// Ask the app's back-end about a message (a before-callback): it goes on as it is,
+    /// rewritten (and then checked again), or refused with the back-end's code.
+    pub(super) async fn before_send(
+        &self,
+        command: &'static str,
+        fields: serde_json::Map<String, serde_json::Value>,
+        req: &mut SendRequest,
+    ) -> Result<()> {
+        match self.webhooks.before(command, "", fields).await {
+            Verdict::Allow => Ok(()),
+            Verdict::Refuse(r) => Err(Error::Refused(r)),
+            Verdict::Rewrite {
+                body,
+                cloud_custom_data,
+            } => {
+                req.message.elem_array = crate::admin::to_elems(Some(&body)).map_err(|r| {
+                    Error::refused(
+                        r.code,
+                        format!("the app's back-end rewrote the message badly: {}", r.desc),
+                    )
+                })?;
+                if cloud_custom_data.is_some() {
+                    req.message.cloud_custom_str = cloud_custom_data;
+                }
+                self.check_content(req)
+            }
+        }
+    }
+
+    async fn before_c2c(
+        &self,
+        from: &UserId,
+        to: &UserId,
+        req: &mut SendRequest,
+        now: u64,
+    ) -> Result<()> {
+        if !self.webhooks.wants(webhook::C2C_BEFORE_SEND) {
+            return Ok(());
+        }
+        let fields =
+            webhook::c2c_message(from.as_str(), to.as_str(), 0, req.rand, now, &req.message);
+        self.before_send(webhook::C2C_BEFORE_SEND, fields, req)
+            .await
+    }
+
+    /// Tell the app's back-end a C2C message went out (an after-callback, queued).
+    fn after_c2c(&self, m: &opentim_protocol::WireMessage) {
+        if self.webhooks.wants(webhook::C2C_AFTER_SEND) {
+            let fields =
+                webhook::c2c_sent(&m.from, &m.to, m.seq, m.rand, m.server_time, &m.message);
+            self.webhooks.after(webhook::C2C_AFTER_SEND, fields);
+        }
     }
 
     /// The send rules of a C2C message. Returns the receiver.
@@ -325,8 +383,8 @@ impl MessageService {
             if req.conv_type == ConvType::GROUP {
                 match self.group_send(from, origin, req, now, &mut fanout).await {
                     Ok(group::Outcome::Answered(r)) => results.push(Some(Ok(r))),
-                    Ok(group::Outcome::Store(w)) => {
-                        group_slots.push(results.len());
+                    Ok(group::Outcome::Store(w, group_type)) => {
+                        group_slots.push((results.len(), group_type));
                         group_writes.push(w);
                         results.push(None);
                     }
@@ -339,7 +397,12 @@ impl MessageService {
                 }
                 continue;
             }
-            let to = match self.check(&req) {
+            let mut req = req;
+            let checked = match self.check(&req) {
+                Ok(to) => self.before_c2c(from, &to, &mut req, now).await.map(|()| to),
+                Err(e) => Err(e),
+            };
+            let to = match checked {
                 Ok(to) => to,
                 Err(e) => {
                     self.metrics
@@ -387,8 +450,8 @@ impl MessageService {
         }
         if !group_writes.is_empty() {
             let stored = self.groups.append_group(group_writes).await;
-            for (slot, r) in group_slots.into_iter().zip(stored) {
-                results[slot] = Some(self.group_stored(r, origin, &mut fanout));
+            for ((slot, group_type), r) in group_slots.into_iter().zip(stored) {
+                results[slot] = Some(self.group_stored(r, group_type, origin, &mut fanout));
             }
         }
         let mut stored = self.store.append_c2c_batch(writes).await.into_iter();
@@ -541,6 +604,7 @@ impl MessageService {
             client_msg_id: req.client_msg_id,
             message: req.message.content(),
         };
+        self.after_c2c(&message);
         let shared = Arc::new(message.clone());
         if *from != to {
             fanout.events.push(Pending {
@@ -576,6 +640,7 @@ impl MessageService {
             return;
         }
         self.metrics.messages_stored.fetch_add(1, Ordering::Relaxed);
+        self.after_c2c(&s.message);
         let message = Arc::new(s.message.clone());
         // A receiver who does not receive the sender's messages has no entry for it.
         if *from != to && s.to_cursor != 0 {

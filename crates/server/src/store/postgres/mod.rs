@@ -32,6 +32,7 @@ mod group;
 mod pendency;
 mod profile;
 mod receipt;
+mod webhook;
 
 use super::retry::{Backoff, DEFAULT_RETRY_DEADLINE};
 use super::{
@@ -60,6 +61,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/016_friends.sql"),
     include_str!("../migrations/postgres/017_media.sql"),
     include_str!("../migrations/postgres/018_account_sigs.sql"),
+    include_str!("../migrations/postgres/019_callbacks.sql"),
 ];
 
 /// Advisory lock key guarding migrations ("opentim" in ASCII).

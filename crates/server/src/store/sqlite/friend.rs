@@ -151,9 +151,7 @@ impl Writer {
 
     fn revoke_sigs(&mut self, (user, time): &(String, u64)) -> Result<bool> {
         self.conn
-            .prepare_cached(
-                "UPDATE accounts SET sigs_from = MAX(sigs_from, ?2) WHERE user_id = ?1",
-            )
+            .prepare_cached("UPDATE accounts SET sigs_from = MAX(sigs_from, ?2) WHERE user_id = ?1")
             .and_then(|mut s| s.execute(params![user, *time as i64]))
             .map(|n| n > 0)
             .map_err(db_err)

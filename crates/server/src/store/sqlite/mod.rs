@@ -23,6 +23,7 @@ mod group;
 mod pendency;
 mod profile;
 mod receipt;
+mod webhook;
 
 use super::{
     c2c_key, c2c_verdict, C2cFacts, Cleared, ConvRow, ConversationStore, InboxStore, MessageStore,
@@ -51,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/015_blacklist.sql"),
     include_str!("../migrations/sqlite/016_friends.sql"),
     include_str!("../migrations/sqlite/017_account_sigs.sql"),
+    include_str!("../migrations/sqlite/018_callbacks.sql"),
 ];
 
 /// A full disk is a passing condition, not a broken database: the transaction rolled back,

@@ -1,0 +1,9 @@
+-- 18: after-callbacks (webhooks) waiting for delivery; a row leaves once delivered.
+CREATE TABLE callbacks (
+   id       INTEGER PRIMARY KEY AUTOINCREMENT,
+   command  TEXT    NOT NULL,
+   body     TEXT    NOT NULL,
+   due      INTEGER NOT NULL,
+   attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX callbacks_due ON callbacks (due, id);
