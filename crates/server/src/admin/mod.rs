@@ -16,6 +16,8 @@
 mod account;
 mod body;
 mod openim;
+mod profile;
+mod sns;
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -121,6 +123,23 @@ pub const ENDPOINTS: &[(&str, Rate)] = &[
     ("openim/get_c2c_unread_msg_num", Rate::Requests),
     ("openim/query_online_status", Rate::Requests),
     ("openim/querystate", Rate::Requests),
+    ("profile/portrait_get", Rate::Requests),
+    ("profile/portrait_set", Rate::Requests),
+    ("sns/friend_import", Rate::Requests),
+    ("sns/friend_add", Rate::Requests),
+    ("sns/friend_update", Rate::Requests),
+    ("sns/friend_delete", Rate::Requests),
+    ("sns/friend_delete_all", Rate::Requests),
+    ("sns/friend_check", Rate::Requests),
+    ("sns/friend_get", Rate::Requests),
+    ("sns/friend_get_list", Rate::Requests),
+    ("sns/black_list_add", Rate::Requests),
+    ("sns/black_list_delete", Rate::Requests),
+    ("sns/black_list_get", Rate::Requests),
+    ("sns/black_list_check", Rate::Requests),
+    ("sns/group_add", Rate::Requests),
+    ("sns/group_delete", Rate::Requests),
+    ("sns/group_get", Rate::Requests),
     // opentim's own: recent webhook deliveries, for `opentim admin webhooks`.
     ("opentim/webhook_deliveries", Rate::Requests),
 ];
@@ -141,6 +160,23 @@ async fn dispatch(call: &Call<'_>, service: &str, command: &str) -> Handled {
         ("openim", "get_c2c_unread_msg_num") => openim::unread(call).await,
         ("openim", "query_online_status") => openim::online_status(call, false).await,
         ("openim", "querystate") => openim::online_status(call, true).await,
+        ("profile", "portrait_get") => profile::get(call).await,
+        ("profile", "portrait_set") => profile::set(call).await,
+        ("sns", "friend_import") => sns::add(call, true).await,
+        ("sns", "friend_add") => sns::add(call, false).await,
+        ("sns", "friend_update") => sns::update(call).await,
+        ("sns", "friend_delete") => sns::delete(call).await,
+        ("sns", "friend_delete_all") => sns::delete_all(call).await,
+        ("sns", "friend_check") => sns::check(call).await,
+        ("sns", "friend_get") => sns::get(call).await,
+        ("sns", "friend_get_list") => sns::get_list(call).await,
+        ("sns", "black_list_add") => sns::block(call, true).await,
+        ("sns", "black_list_delete") => sns::block(call, false).await,
+        ("sns", "black_list_get") => sns::block_list(call).await,
+        ("sns", "black_list_check") => sns::block_check(call).await,
+        ("sns", "group_add") => sns::group_add(call).await,
+        ("sns", "group_delete") => sns::group_delete(call).await,
+        ("sns", "group_get") => sns::group_get(call).await,
         ("opentim", "webhook_deliveries") => webhook_deliveries(call).await,
         _ => Err(unknown(service, command)),
     }

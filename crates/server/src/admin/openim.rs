@@ -114,12 +114,14 @@ fn content(call: &Call<'_>) -> Result<Content, Refusal> {
     )? {
         None | Some(1) => true,
         Some(2) => false,
-        Some(other) => return Err(Refusal::new(
-            codes::ERR_SVR_MSG_INVALID_SYNCOTHERMACHINE,
-            format!(
+        Some(other) => {
+            return Err(Refusal::new(
+                codes::ERR_SVR_MSG_INVALID_SYNCOTHERMACHINE,
+                format!(
                 "SyncOtherMachine is 1 (sync to the sender's devices) or 2 (do not), not {other}"
             ),
-        )),
+            ))
+        }
     };
     let life = opt_uint(b, "MsgLifeTime", codes::ERR_SVR_MSG_INVALID_MSGLIFETIME)?;
     let time =

@@ -638,3 +638,272 @@ async fn each_endpoint_has_its_own_rate() {
     );
     s.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn profiles_are_read_and_written_by_tag() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = opentim_server::start(config(dir.path())).await.unwrap();
+    let r = Rest::new(&s);
+    r.ok(
+        "im_open_login_svc/multiaccount_import",
+        json!({ "Accounts": ["alice", "bob"] }),
+    )
+    .await;
+    let v = r
+        .ok(
+            "profile/portrait_set",
+            json!({ "From_Account": "alice", "ProfileItem": [
+            { "Tag": "Tag_Profile_IM_Nick", "Value": "Alice" },
+            { "Tag": "Tag_Profile_IM_Gender", "Value": "Gender_Type_Female" },
+            { "Tag": "Tag_Profile_IM_BirthDay", "Value": 19900101 },
+            { "Tag": "Tag_Profile_IM_AllowType", "Value": "AllowType_Type_AllowAny" },
+            { "Tag": "Tag_Profile_IM_SelfSignature", "Value": "hi" },
+            { "Tag": "Tag_Profile_IM_Image", "Value": "http://x/a.png" },
+            { "Tag": "Tag_Profile_IM_Level", "Value": 3 },
+            { "Tag": "Tag_Profile_Custom_city", "Value": "Lyon" },
+        ] }),
+        )
+        .await;
+    assert_eq!(v["ErrorDisplay"], "", "profile answers carry ErrorDisplay");
+    let tags = [
+        "Tag_Profile_IM_Nick",
+        "Tag_Profile_IM_Gender",
+        "Tag_Profile_IM_BirthDay",
+        "Tag_Profile_IM_AllowType",
+        "Tag_Profile_IM_SelfSignature",
+        "Tag_Profile_IM_Image",
+        "Tag_Profile_IM_Level",
+        "Tag_Profile_Custom_city",
+    ];
+    let v = r
+        .ok(
+            "profile/portrait_get",
+            json!({ "To_Account": ["alice", "bob", "ghost"], "TagList": tags }),
+        )
+        .await;
+    let items = v["UserProfileItem"].as_array().unwrap();
+    assert_eq!(items[0]["To_Account"], "alice");
+    assert_eq!(items[0]["ResultCode"], 0);
+    assert_eq!(
+        items[0]["ProfileItem"],
+        json!([
+            { "Tag": "Tag_Profile_IM_Nick", "Value": "Alice" },
+            { "Tag": "Tag_Profile_IM_Gender", "Value": "Gender_Type_Female" },
+            { "Tag": "Tag_Profile_IM_BirthDay", "Value": 19900101 },
+            { "Tag": "Tag_Profile_IM_AllowType", "Value": "AllowType_Type_AllowAny" },
+            { "Tag": "Tag_Profile_IM_SelfSignature", "Value": "hi" },
+            { "Tag": "Tag_Profile_IM_Image", "Value": "http://x/a.png" },
+            { "Tag": "Tag_Profile_IM_Level", "Value": 3 },
+            { "Tag": "Tag_Profile_Custom_city", "Value": "Lyon" },
+        ])
+    );
+    // An account never set has the defaults; one that does not exist is refused in its entry.
+    assert_eq!(
+        items[1]["ProfileItem"][0],
+        json!({ "Tag": "Tag_Profile_IM_Nick", "Value": "" })
+    );
+    assert_eq!(items[2]["ResultCode"], 40003);
+    assert_eq!(v["Fail_Account"], json!(["ghost"]));
+    let e = r.call("profile/portrait_set", json!({ "From_Account": "alice", "ProfileItem": [{ "Tag": "Tag_Profile_IM_Gender", "Value": "Robot" }] })).await;
+    assert_eq!(e["ErrorCode"], 40001, "{e}");
+    let e = r
+        .call(
+            "profile/portrait_get",
+            json!({ "To_Account": ["alice"], "TagList": ["Tag_Nope"] }),
+        )
+        .await;
+    assert_eq!(e["ErrorCode"], 40009);
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn friends_groups_and_blacklists_are_managed_for_a_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = opentim_server::start(config(dir.path())).await.unwrap();
+    let r = Rest::new(&s);
+    r.ok(
+        "im_open_login_svc/multiaccount_import",
+        json!({ "Accounts": ["alice", "bob", "carol", "dave"] }),
+    )
+    .await;
+    // bob asks for confirmation: a forced add goes through, a plain one waits.
+    r.ok("profile/portrait_set", json!({ "From_Account": "bob", "ProfileItem": [{ "Tag": "Tag_Profile_IM_AllowType", "Value": "AllowType_Type_NeedConfirm" }] })).await;
+    let v = r
+        .ok("sns/friend_add", json!({ "From_Account": "alice", "AddType": "Add_Type_Both", "ForceAddFlags": 1,
+            "AddFriendItem": [{ "To_Account": "bob", "Remark": "B", "GroupName": "work", "AddSource": "AddSource_Type_Web", "AddWording": "hi" }] }))
+        .await;
+    assert_eq!(
+        v["ResultItem"],
+        json!([{ "To_Account": "bob", "ResultCode": 0, "ResultInfo": "" }])
+    );
+    assert_eq!(v["Fail_Account"], json!([]));
+    assert_eq!(v["ErrorDisplay"], "");
+    let v = r
+        .ok("sns/friend_add", json!({ "From_Account": "carol", "AddFriendItem": [{ "To_Account": "bob", "AddSource": "AddSource_Type_Web" }] }))
+        .await;
+    assert_eq!(v["ResultItem"][0]["ResultCode"], 30539);
+    assert_eq!(v["Fail_Account"], json!(["bob"]));
+    // One-way import.
+    r.ok("sns/friend_import", json!({ "From_Account": "alice", "AddFriendItem": [{ "To_Account": "carol", "GroupName": ["family"], "AddSource": "AddSource_Type_Import" }] })).await;
+    let v = r
+        .ok("sns/friend_check", json!({ "From_Account": "alice", "To_Account": ["bob", "carol", "dave"], "CheckType": "CheckResult_Type_Both" }))
+        .await;
+    let relations: Vec<&str> = v["InfoItem"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["Relation"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        relations,
+        [
+            "CheckResult_Type_BothWay",
+            "CheckResult_Type_AWithB",
+            "CheckResult_Type_NoRelation"
+        ]
+    );
+    // Updated, then read back by tag.
+    r.ok("sns/friend_update", json!({ "From_Account": "alice", "UpdateItem": [{ "To_Account": "bob", "SnsItem": [{ "Tag": "Tag_SNS_IM_Remark", "Value": "Bobby" }] }] })).await;
+    let v = r
+        .ok(
+            "sns/friend_get",
+            json!({ "From_Account": "alice", "StartIndex": 0 }),
+        )
+        .await;
+    assert_eq!(v["FriendNum"], 2);
+    assert_eq!(v["CompleteFlag"], 1);
+    assert_eq!(v["NextStartIndex"], 0);
+    let bob = v["UserDataItem"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["To_Account"] == "bob")
+        .unwrap()
+        .clone();
+    let value = |item: &Value, tag: &str| {
+        item["ValueItem"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["Tag"] == tag)
+            .map(|t| t["Value"].clone())
+    };
+    assert_eq!(value(&bob, "Tag_SNS_IM_Remark"), Some(json!("Bobby")));
+    assert_eq!(value(&bob, "Tag_SNS_IM_Group"), Some(json!(["work"])));
+    assert_eq!(
+        value(&bob, "Tag_SNS_IM_AddSource"),
+        Some(json!("AddSource_Type_Web"))
+    );
+    assert_eq!(value(&bob, "Tag_SNS_IM_AddWording"), Some(json!("hi")));
+    assert!(value(&bob, "Tag_SNS_IM_AddTime").unwrap().as_u64().unwrap() > 0);
+    let v = r
+        .ok("sns/friend_get_list", json!({ "From_Account": "alice", "To_Account": ["bob", "dave"], "TagList": ["Tag_SNS_IM_Remark", "Tag_Profile_IM_AllowType"] }))
+        .await;
+    assert_eq!(
+        v["InfoItem"][0]["SnsProfileItem"],
+        json!([
+            { "Tag": "Tag_SNS_IM_Remark", "Value": "Bobby" },
+            { "Tag": "Tag_Profile_IM_AllowType", "Value": "AllowType_Type_NeedConfirm" },
+        ])
+    );
+    assert_eq!(v["InfoItem"][1]["ResultCode"], 30001);
+    assert_eq!(v["Fail_Account"], json!(["dave"]));
+    // Friend groups.
+    let v = r
+        .ok(
+            "sns/group_add",
+            json!({ "From_Account": "alice", "GroupName": ["close"], "To_Account": ["bob"] }),
+        )
+        .await;
+    assert!(v["CurrentSequence"].as_u64().unwrap() > 0);
+    let v = r
+        .ok(
+            "sns/group_get",
+            json!({ "From_Account": "alice", "NeedFriend": "Need_Friend_Type_Yes" }),
+        )
+        .await;
+    let groups = v["ResultItem"].as_array().unwrap();
+    let close = groups.iter().find(|g| g["GroupName"] == "close").unwrap();
+    assert_eq!(close["FriendNumber"], 1);
+    assert_eq!(close["To_Account"], json!(["bob"]));
+    r.ok(
+        "sns/group_delete",
+        json!({ "From_Account": "alice", "GroupName": ["close"] }),
+    )
+    .await;
+    let v = r
+        .ok("sns/group_get", json!({ "From_Account": "alice" }))
+        .await;
+    assert!(v["ResultItem"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|g| g["GroupName"] != "close"));
+    // Blacklists.
+    let v = r
+        .ok(
+            "sns/black_list_add",
+            json!({ "From_Account": "alice", "To_Account": ["dave"] }),
+        )
+        .await;
+    assert_eq!(
+        v["ResultItem"],
+        json!([{ "To_Account": "dave", "ResultCode": 0, "ResultInfo": "" }])
+    );
+    r.ok(
+        "sns/black_list_add",
+        json!({ "From_Account": "dave", "To_Account": ["alice"] }),
+    )
+    .await;
+    let v = r.ok("sns/black_list_get", json!({ "From_Account": "alice", "StartIndex": 0, "MaxLimited": 10, "LastSequence": 0 })).await;
+    assert_eq!(v["BlackListItem"][0]["To_Account"], "dave");
+    assert!(v["BlackListItem"][0]["AddBlackTimeStamp"].as_u64().unwrap() > 0);
+    assert_eq!(v["StartIndex"], 0);
+    assert!(v["CurruentSequence"].as_u64().is_some());
+    let v = r.ok("sns/black_list_check", json!({ "From_Account": "alice", "To_Account": ["dave", "bob"], "CheckType": "BlackCheckResult_Type_Both" })).await;
+    let relations: Vec<&str> = v["BlackListCheckItem"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["Relation"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        relations,
+        ["BlackCheckResult_Type_BothWay", "BlackCheckResult_Type_NO"]
+    );
+    r.ok(
+        "sns/black_list_delete",
+        json!({ "From_Account": "alice", "To_Account": ["dave"] }),
+    )
+    .await;
+    let v = r
+        .ok(
+            "sns/black_list_get",
+            json!({ "From_Account": "alice", "StartIndex": 0, "MaxLimited": 10 }),
+        )
+        .await;
+    assert_eq!(v["BlackListItem"], json!([]));
+    // Deleted: one, then all.
+    let v = r.ok("sns/friend_delete", json!({ "From_Account": "alice", "To_Account": ["carol"], "DeleteType": "Delete_Type_Single" })).await;
+    assert_eq!(v["ResultItem"][0]["ResultCode"], 0);
+    r.ok(
+        "sns/friend_delete_all",
+        json!({ "From_Account": "alice", "DeleteType": "Delete_Type_Both" }),
+    )
+    .await;
+    let v = r
+        .ok(
+            "sns/friend_get",
+            json!({ "From_Account": "alice", "StartIndex": 0 }),
+        )
+        .await;
+    assert_eq!(v["FriendNum"], 0);
+    let v = r
+        .ok(
+            "sns/friend_check",
+            json!({ "From_Account": "bob", "To_Account": ["alice"] }),
+        )
+        .await;
+    assert_eq!(v["InfoItem"][0]["Relation"], "CheckResult_Type_NoRelation");
+    s.stop().await.unwrap();
+}

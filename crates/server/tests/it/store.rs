@@ -1394,6 +1394,54 @@ pub async fn accounts_are_read_deleted_and_their_sigs_revoked(store: Arc<dyn Sto
     assert_eq!(store.account("kim").await.unwrap().unwrap().sigs_from, 0);
 }
 
+/// The callback queue: claimed oldest first for a lease, retried later, dropped once done.
+pub async fn callbacks_wait_until_delivered(store: Arc<dyn Store>) {
+    let items = |names: &[&str]| -> Vec<(String, String)> {
+        names
+            .iter()
+            .map(|n| {
+                (
+                    "C2C.CallbackAfterSendMsg".to_owned(),
+                    format!("{{\"n\":\"{n}\"}}"),
+                )
+            })
+            .collect()
+    };
+    store
+        .enqueue_callbacks(items(&["a", "b", "c"]), 100)
+        .await
+        .unwrap();
+    assert_eq!(store.callbacks_waiting().await.unwrap(), 3);
+    assert!(
+        store.claim_callbacks(99, 30, 10).await.unwrap().is_empty(),
+        "not due yet"
+    );
+    let first = store.claim_callbacks(100, 30, 2).await.unwrap();
+    assert_eq!(
+        first.iter().map(|c| c.body.as_str()).collect::<Vec<_>>(),
+        ["{\"n\":\"a\"}", "{\"n\":\"b\"}"]
+    );
+    assert!(first
+        .iter()
+        .all(|c| c.attempts == 1 && c.command == "C2C.CallbackAfterSendMsg"));
+    // Held for the lease: only c is left to take.
+    let second = store.claim_callbacks(101, 30, 10).await.unwrap();
+    assert_eq!(second.len(), 1);
+    store.drop_callback(first[0].id).await.unwrap();
+    store.retry_callback(first[1].id, 105).await.unwrap();
+    assert!(store.claim_callbacks(104, 30, 10).await.unwrap().is_empty());
+    let again = store.claim_callbacks(105, 30, 10).await.unwrap();
+    assert_eq!(
+        (again.len(), again[0].id, again[0].attempts),
+        (1, first[1].id, 2)
+    );
+    // A lease that ends gives the callback back (its node died).
+    let back = store.claim_callbacks(131, 30, 10).await.unwrap();
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].id, second[0].id);
+    assert_eq!(store.callbacks_waiting().await.unwrap(), 2);
+}
+
 /// A C2C message to an id that never existed is refused and nothing is stored.
 pub async fn c2c_messages_reach_only_existing_accounts(store: Arc<dyn Store>) {
     let r = store.append_c2c(msg("alice", "ghost", "x")).await;
@@ -1475,6 +1523,7 @@ macro_rules! conformance {
                 blacklists_hold_their_cap_and_order,
                 relation_changes_are_versioned_and_capped,
                 accounts_are_read_deleted_and_their_sigs_revoked,
+                callbacks_wait_until_delivered,
                 c2c_messages_reach_only_existing_accounts);
         }
     };

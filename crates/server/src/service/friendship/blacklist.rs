@@ -12,6 +12,26 @@ use crate::error::{Error, Result};
 use crate::store::Edit;
 
 impl FriendshipService {
+    /// For each of `users`: (whether `user` blocked them, whether they blocked `user`).
+    pub async fn block_relations(
+        &self,
+        user: &UserId,
+        users: &[String],
+    ) -> Result<Vec<(bool, bool)>> {
+        self.users_of(users)?;
+        let me = user.as_str();
+        let mut out = Vec::with_capacity(users.len());
+        for u in users {
+            let mine = self.friends.is_blocked(me, u).await;
+            let theirs = self.friends.is_blocked(u, me).await;
+            out.push((
+                mine.map_err(Error::internal("read the blacklist"))?,
+                theirs.map_err(Error::internal("read the blacklist"))?,
+            ));
+        }
+        Ok(out)
+    }
+
     /// `user` blocks `users`: one result each, in the order asked. A friendship with a
     /// blocked user ends both ways, and the requests between the two are dropped.
     pub async fn block(&self, user: &UserId, users: Vec<String>) -> Result<Vec<FriendResult>> {

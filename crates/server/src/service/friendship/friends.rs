@@ -4,7 +4,8 @@
 use opentim_model::codes;
 use opentim_model::elem::FriendChangeElem;
 use opentim_model::enums::{
-    FriendChangeType, FriendCheckRelation, FriendResponseAction, FriendType, FriendshipRelationType,
+    FriendChangeType, FriendCheckRelation, FriendResponseAction, FriendType,
+    FriendshipRelationType, ProfileAddPermission,
 };
 use opentim_model::friend::{
     FriendInfoGetResult, FriendResponse, FriendshipAddFriendParam, FriendshipCheckFriendTypeResult,
@@ -102,6 +103,17 @@ impl FriendshipService {
     /// decides (Unknown counts as NeedConfirm); a target who already has `user` as a friend
     /// needs no confirmation. 30539 means the request now waits for the target's answer.
     pub async fn add(&self, user: &UserId, p: FriendshipAddFriendParam) -> Result<FriendResult> {
+        self.add_as(user, p, false).await
+    }
+
+    /// As [`Self::add`]; `forced` (the app administrator's forced add) takes the target's
+    /// add permission as allowing anyone. Blacklists still apply.
+    pub async fn add_as(
+        &self,
+        user: &UserId,
+        p: FriendshipAddFriendParam,
+        forced: bool,
+    ) -> Result<FriendResult> {
         let target = p.identifier.clone().unwrap_or_default();
         let (valid, refused) = self.valid_others(user, std::slice::from_ref(&target));
         if let Some(r) = refused.into_iter().next() {
@@ -135,12 +147,15 @@ impl FriendshipService {
             asker_has_target: have.is_some(),
             target_has_asker: has_me.is_some(),
             both_ways: both,
-            permission: self
-                .user_profiles(vec![target.clone()])
-                .await?
-                .remove(&target)
-                .and_then(|p| p.add_permission)
-                .unwrap_or_default(),
+            permission: match forced {
+                true => ProfileAddPermission::ALLOW_ANY,
+                false => self
+                    .user_profiles(vec![target.clone()])
+                    .await?
+                    .remove(&target)
+                    .and_then(|p| p.add_permission)
+                    .unwrap_or_default(),
+            },
         };
         let direct = match decide_add(&facts).1 {
             AddVerdict::Direct => true,
