@@ -15,6 +15,7 @@
 
 mod account;
 mod body;
+mod group;
 mod openim;
 mod profile;
 mod sns;
@@ -140,6 +141,42 @@ pub const ENDPOINTS: &[(&str, Rate)] = &[
     ("sns/group_add", Rate::Requests),
     ("sns/group_delete", Rate::Requests),
     ("sns/group_get", Rate::Requests),
+    ("group_open_http_svc/get_appid_group_list", Rate::Requests),
+    ("group_open_http_svc/create_group", Rate::Requests),
+    ("group_open_http_svc/get_group_info", Rate::Requests),
+    ("group_open_http_svc/get_group_member_info", Rate::Requests),
+    ("group_open_http_svc/modify_group_base_info", Rate::Requests),
+    ("group_open_http_svc/add_group_member", Rate::Requests),
+    ("group_open_http_svc/delete_group_member", Rate::Requests),
+    (
+        "group_open_http_svc/modify_group_member_info",
+        Rate::Requests,
+    ),
+    ("group_open_http_svc/destroy_group", Rate::Requests),
+    ("group_open_http_svc/get_joined_group_list", Rate::Requests),
+    ("group_open_http_svc/get_role_in_group", Rate::Requests),
+    ("group_open_http_svc/forbid_send_msg", Rate::Requests),
+    ("group_open_http_svc/get_group_shutted_uin", Rate::Requests),
+    ("group_open_http_svc/send_group_msg", Rate::Requests),
+    (
+        "group_open_http_svc/send_group_system_notification",
+        Rate::Requests,
+    ),
+    ("group_open_http_svc/change_group_owner", Rate::Requests),
+    ("group_open_http_svc/group_msg_recall", Rate::Requests),
+    ("group_open_http_svc/import_group", Rate::Requests),
+    ("group_open_http_svc/import_group_msg", Rate::Requests),
+    ("group_open_http_svc/import_group_member", Rate::Requests),
+    ("group_open_http_svc/set_unread_msg_num", Rate::Requests),
+    (
+        "group_open_http_svc/delete_group_msg_by_sender",
+        Rate::Requests,
+    ),
+    ("group_open_http_svc/group_msg_get_simple", Rate::Requests),
+    ("group_open_http_svc/get_online_member_num", Rate::Requests),
+    ("group_open_http_svc/modify_group_attr", Rate::Requests),
+    ("group_open_http_svc/clear_group_attr", Rate::Requests),
+    ("group_open_attr_http_svc/get_group_attr", Rate::Requests),
     // opentim's own: recent webhook deliveries, for `opentim admin webhooks`.
     ("opentim/webhook_deliveries", Rate::Requests),
 ];
@@ -177,6 +214,35 @@ async fn dispatch(call: &Call<'_>, service: &str, command: &str) -> Handled {
         ("sns", "group_add") => sns::group_add(call).await,
         ("sns", "group_delete") => sns::group_delete(call).await,
         ("sns", "group_get") => sns::group_get(call).await,
+        ("group_open_http_svc", c) => match c {
+            "get_appid_group_list" => group::list(call).await,
+            "create_group" | "import_group" => group::create(call).await,
+            "get_group_info" => group::info(call).await,
+            "get_group_member_info" => group::members(call).await,
+            "modify_group_base_info" => group::modify(call).await,
+            "add_group_member" => group::add_members(call).await,
+            "delete_group_member" => group::delete_members(call).await,
+            "modify_group_member_info" => group::modify_member(call).await,
+            "destroy_group" => group::destroy(call).await,
+            "get_joined_group_list" => group::joined(call).await,
+            "get_role_in_group" => group::roles(call).await,
+            "forbid_send_msg" => group::mute(call).await,
+            "get_group_shutted_uin" => group::muted(call).await,
+            "send_group_msg" => group::send(call).await,
+            "send_group_system_notification" => group::notify(call).await,
+            "change_group_owner" => group::change_owner(call).await,
+            "group_msg_recall" => group::recall(call).await,
+            "import_group_msg" => group::import_messages(call).await,
+            "import_group_member" => group::import_members(call).await,
+            "set_unread_msg_num" => group::set_unread(call).await,
+            "delete_group_msg_by_sender" => group::delete_by_sender(call).await,
+            "group_msg_get_simple" => group::history(call).await,
+            "get_online_member_num" => group::online(call).await,
+            "modify_group_attr" => group::set_attributes(call, false).await,
+            "clear_group_attr" => group::set_attributes(call, true).await,
+            _ => Err(unknown(service, command)),
+        },
+        ("group_open_attr_http_svc", "get_group_attr") => group::attributes(call).await,
         ("opentim", "webhook_deliveries") => webhook_deliveries(call).await,
         _ => Err(unknown(service, command)),
     }

@@ -309,17 +309,18 @@ pub async fn delete_all(call: &Call<'_>) -> Handled {
 /// `friend_check`: `CheckResult_Type_Both` (default) tells both directions.
 pub async fn check(call: &Call<'_>) -> Handled {
     let user = owner(call)?;
-    let t =
-        match call.body.get("CheckType").and_then(Value::as_str) {
-            None | Some("CheckResult_Type_Both") => FriendType::BOTH,
-            Some("CheckResult_Type_Single") => FriendType::SINGLE,
-            Some(other) => return Err(Refusal::new(
+    let t = match call.body.get("CheckType").and_then(Value::as_str) {
+        None | Some("CheckResult_Type_Both") => FriendType::BOTH,
+        Some("CheckResult_Type_Single") => FriendType::SINGLE,
+        Some(other) => {
+            return Err(Refusal::new(
                 BAD,
                 format!(
                     "CheckType is CheckResult_Type_Both or CheckResult_Type_Single, not {other:?}"
                 ),
-            )),
-        };
+            ))
+        }
+    };
     let list = call
         .gw()
         .services

@@ -263,6 +263,9 @@ pub trait GroupStore: Send + Sync + 'static {
     async fn member(&self, id: &str, user: &str) -> Result<Option<MemberRow>>;
     /// How many groups `user` is a member of.
     async fn joined_count(&self, user: &str) -> Result<u64>;
+    /// The ids and types of up to `limit` groups with ids after `after` (`""`: from the
+    /// first), in id order, and how many groups there are.
+    async fn group_ids(&self, after: &str, limit: u32) -> Result<(Vec<(String, GroupType)>, u64)>;
     /// Every group `user` is a member of, with the membership, by group id.
     async fn joined(&self, user: &str) -> Result<Vec<(GroupRow, MemberRow)>>;
     /// Members of group `id` in user id order, from the `offset`-th, at most `limit`.

@@ -907,3 +907,415 @@ async fn friends_groups_and_blacklists_are_managed_for_a_user() {
     assert_eq!(v["InfoItem"][0]["Relation"], "CheckResult_Type_NoRelation");
     s.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn groups_are_run_by_the_administrator() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = opentim_server::start(config(dir.path())).await.unwrap();
+    let r = Rest::new(&s);
+    r.ok(
+        "im_open_login_svc/multiaccount_import",
+        json!({ "Accounts": ["alice", "bob", "carol", "dave"] }),
+    )
+    .await;
+    // Created for alice with members, custom data and options; Owner_Account may be empty too.
+    let v = r
+        .ok("group_open_http_svc/create_group", json!({
+            "Owner_Account": "alice", "Type": "Public", "GroupId": "g-rest", "Name": "rest",
+            "Introduction": "intro", "Notification": "notice", "FaceUrl": "http://x/g.png",
+            "MaxMemberCount": 50, "ApplyJoinOption": "NeedPermission",
+            "MemberList": [{ "Member_Account": "bob", "Role": "Admin" }, { "Member_Account": "carol" }],
+            "AppDefinedData": [{ "Key": "k1", "Value": "v1" }],
+        }))
+        .await;
+    assert_eq!(v["GroupId"], "g-rest");
+    let v = r
+        .ok(
+            "group_open_http_svc/create_group",
+            json!({ "Owner_Account": "", "Type": "Work", "Name": "ownerless" }),
+        )
+        .await;
+    let generated = v["GroupId"].as_str().unwrap().to_owned();
+    assert!(generated.starts_with("@TGS#"), "{generated}");
+    let e = r
+        .call(
+            "group_open_http_svc/create_group",
+            json!({ "Type": "Community", "Name": "x" }),
+        )
+        .await;
+    assert_eq!(e["ErrorCode"], 10004, "{e}");
+
+    let v = r
+        .ok(
+            "group_open_http_svc/get_group_info",
+            json!({ "GroupIdList": ["g-rest", "g-none"] }),
+        )
+        .await;
+    let g = &v["GroupInfo"][0];
+    for (key, want) in [
+        ("GroupId", json!("g-rest")),
+        ("ErrorCode", json!(0)),
+        ("Type", json!("Public")),
+        ("Name", json!("rest")),
+        ("Appid", json!(APP)),
+        ("Introduction", json!("intro")),
+        ("Notification", json!("notice")),
+        ("FaceUrl", json!("http://x/g.png")),
+        ("Owner_Account", json!("alice")),
+        ("MemberNum", json!(3)),
+        ("MaxMemberNum", json!(50)),
+        ("ApplyJoinOption", json!("NeedPermission")),
+        ("ShutUpAllMember", json!("Off")),
+        ("AppDefinedData", json!([{ "Key": "k1", "Value": "v1" }])),
+        ("NextMsgSeq", json!(1)),
+    ] {
+        assert_eq!(g[key], want, "{key}: {g}");
+    }
+    for key in ["CreateTime", "LastInfoTime", "LastMsgTime"] {
+        assert!(g[key].is_u64(), "{key}");
+    }
+    let roles: Vec<(String, String)> = g["MemberList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["Member_Account"].as_str().unwrap().into(),
+                m["Role"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(
+        roles.contains(&("alice".into(), "Owner".into()))
+            && roles.contains(&("bob".into(), "Admin".into()))
+            && roles.contains(&("carol".into(), "Member".into())),
+        "{roles:?}"
+    );
+    let m = &g["MemberList"][0];
+    for key in [
+        "JoinTime",
+        "MsgSeq",
+        "MsgFlag",
+        "LastSendMsgTime",
+        "ShutUpUntil",
+        "AppMemberDefinedData",
+    ] {
+        assert!(!m[key].is_null(), "{key}: {m}");
+    }
+    assert_eq!(v["GroupInfo"][1]["GroupId"], "g-none");
+    assert_eq!(v["GroupInfo"][1]["ErrorCode"], 10010);
+
+    // Profile changes and members.
+    r.ok("group_open_http_svc/modify_group_base_info", json!({ "GroupId": "g-rest", "Name": "renamed", "ShutUpAllMember": "On", "AppDefinedData": [{ "Key": "k1", "Value": "v2" }] })).await;
+    let v = r
+        .ok(
+            "group_open_http_svc/get_group_info",
+            json!({ "GroupIdList": ["g-rest"] }),
+        )
+        .await;
+    assert_eq!(v["GroupInfo"][0]["Name"], "renamed");
+    assert_eq!(v["GroupInfo"][0]["ShutUpAllMember"], "On");
+    assert_eq!(
+        v["GroupInfo"][0]["AppDefinedData"],
+        json!([{ "Key": "k1", "Value": "v2" }])
+    );
+    r.ok(
+        "group_open_http_svc/modify_group_base_info",
+        json!({ "GroupId": "g-rest", "ShutUpAllMember": "Off" }),
+    )
+    .await;
+    let v = r.ok("group_open_http_svc/add_group_member", json!({ "GroupId": "g-rest", "MemberList": [{ "Member_Account": "dave" }, { "Member_Account": "bob" }] })).await;
+    assert_eq!(
+        v["MemberList"],
+        json!([{ "Member_Account": "dave", "Result": 1 }, { "Member_Account": "bob", "Result": 2 }])
+    );
+    let v = r
+        .ok(
+            "group_open_http_svc/get_group_member_info",
+            json!({ "GroupId": "g-rest", "Limit": 10, "Offset": 0, "MemberRoleFilter": ["Admin"] }),
+        )
+        .await;
+    assert_eq!(v["MemberNum"], 4);
+    assert_eq!(v["MemberList"].as_array().unwrap().len(), 1);
+    assert_eq!(v["MemberList"][0]["Member_Account"], "bob");
+    r.ok("group_open_http_svc/modify_group_member_info", json!({ "GroupId": "g-rest", "Member_Account": "dave", "NameCard": "D", "Role": "Admin", "MsgFlag": "AcceptNotNotify" })).await;
+    let v = r
+        .ok(
+            "group_open_http_svc/get_role_in_group",
+            json!({ "GroupId": "g-rest", "User_Account": ["alice", "dave", "carol", "zed"] }),
+        )
+        .await;
+    assert_eq!(
+        v["UserIdList"],
+        json!([
+            { "Member_Account": "alice", "Role": "Owner" }, { "Member_Account": "dave", "Role": "Admin" },
+            { "Member_Account": "carol", "Role": "Member" }, { "Member_Account": "zed", "Role": "NotMember" },
+        ])
+    );
+    let v = r
+        .ok(
+            "group_open_http_svc/get_group_member_info",
+            json!({ "GroupId": "g-rest", "MemberRoleFilter": ["Admin"] }),
+        )
+        .await;
+    let dave = v["MemberList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["Member_Account"] == "dave")
+        .unwrap()
+        .clone();
+    assert_eq!(dave["NameCard"], "D");
+    assert_eq!(dave["MsgFlag"], "AcceptNotNotify");
+    // Mutes.
+    r.ok(
+        "group_open_http_svc/forbid_send_msg",
+        json!({ "GroupId": "g-rest", "Members_Account": ["carol"], "MuteTime": 600 }),
+    )
+    .await;
+    let v = r
+        .ok(
+            "group_open_http_svc/get_group_shutted_uin",
+            json!({ "GroupId": "g-rest" }),
+        )
+        .await;
+    assert_eq!(v["ShuttedUinList"][0]["Member_Account"], "carol");
+    assert!(v["ShuttedUinList"][0]["ShuttedUntil"].as_u64().unwrap() > now_secs());
+    let e = r.call("group_open_http_svc/send_group_msg", json!({ "GroupId": "g-rest", "From_Account": "carol", "Random": 1, "MsgBody": text_body("x") })).await;
+    assert_eq!(e["ErrorCode"], 10017, "a muted member cannot send: {e}");
+    r.ok(
+        "group_open_http_svc/forbid_send_msg",
+        json!({ "GroupId": "g-rest", "Members_Account": ["carol"], "MuteTime": 0 }),
+    )
+    .await;
+
+    // Messages: sent as a member and as the administrator, reaching a member online.
+    let mut bob = session(&s, "bob", 2).await;
+    // Follow the groups (what the SDK does after its login).
+    let heads = encode_request::<opentim_protocol::op::group::GroupHeads>(
+        2,
+        &opentim_protocol::op::Empty {},
+    );
+    bob.send(Ws::text(heads)).await.unwrap();
+    let v = r.ok("group_open_http_svc/send_group_msg", json!({ "GroupId": "g-rest", "From_Account": "alice", "Random": 11, "MsgBody": text_body("hello group") })).await;
+    let first = v["MsgSeq"].as_u64().unwrap();
+    assert!(v["MsgTime"].as_u64().unwrap() > 0);
+    let got = event(&mut bob, "group").await.unwrap();
+    assert_eq!(
+        got["message"]["message"]["message_elem_array"][0]["text_elem_content"], "hello group",
+        "{got}"
+    );
+    r.ok(
+        "group_open_http_svc/send_group_msg",
+        json!({ "GroupId": "g-rest", "Random": 12, "MsgBody": text_body("from the app") }),
+    )
+    .await;
+    let v = r
+        .ok(
+            "group_open_http_svc/group_msg_get_simple",
+            json!({ "GroupId": "g-rest", "ReqMsgNumber": 10 }),
+        )
+        .await;
+    let list = v["RspMsgList"].as_array().unwrap();
+    assert_eq!(list[0]["MsgBody"], text_body("from the app"));
+    assert_eq!(list[0]["From_Account"], ADMIN);
+    assert_eq!(list[1]["MsgSeq"], first);
+    for key in ["IsPlaceMsg", "MsgPriority", "MsgRandom", "MsgTimeStamp"] {
+        assert!(!list[1][key].is_null(), "{key}");
+    }
+    // Recalled, per seq.
+    let v = r
+        .ok(
+            "group_open_http_svc/group_msg_recall",
+            json!({ "GroupId": "g-rest", "MsgSeqList": [{ "MsgSeq": first }, { "MsgSeq": 999 }] }),
+        )
+        .await;
+    assert_eq!(
+        v["RecallRetList"][0],
+        json!({ "MsgSeq": first, "RetCode": 0 })
+    );
+    assert_ne!(v["RecallRetList"][1]["RetCode"], 0);
+    let v = r
+        .ok(
+            "group_open_http_svc/group_msg_get_simple",
+            json!({ "GroupId": "g-rest", "ReqMsgNumber": 10 }),
+        )
+        .await;
+    assert!(
+        v["RspMsgList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["MsgSeq"] != first),
+        "recalled messages are left out"
+    );
+    let v = r
+        .ok(
+            "group_open_http_svc/group_msg_get_simple",
+            json!({ "GroupId": "g-rest", "ReqMsgNumber": 10, "WithRecalledMsg": 1 }),
+        )
+        .await;
+    assert!(v["RspMsgList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["MsgSeq"] == first));
+    // Imported messages and members; by-sender deletion.
+    let old = now_secs() - 3600;
+    let v = r.ok("group_open_http_svc/import_group_msg", json!({ "GroupId": "g-rest", "MsgList": [
+        { "From_Account": "carol", "SendTime": old, "Random": 1, "MsgBody": text_body("old 1") },
+        { "From_Account": "carol", "SendTime": old + 1, "Random": 2, "MsgBody": text_body("old 2") },
+    ] })).await;
+    assert_eq!(v["ImportMsgResult"][0]["Result"], 0);
+    assert_eq!(v["ImportMsgResult"][1]["MsgTime"], old + 1);
+    r.ok(
+        "group_open_http_svc/delete_group_msg_by_sender",
+        json!({ "GroupId": "g-rest", "Sender_Account": "carol" }),
+    )
+    .await;
+    let v = r
+        .ok(
+            "group_open_http_svc/group_msg_get_simple",
+            json!({ "GroupId": "g-rest", "ReqMsgNumber": 10 }),
+        )
+        .await;
+    assert!(v["RspMsgList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["From_Account"] != "carol"));
+    r.ok(
+        "im_open_login_svc/account_import",
+        json!({ "UserID": "erin" }),
+    )
+    .await;
+    let v = r.ok("group_open_http_svc/import_group_member", json!({ "GroupId": "g-rest", "MemberList": [{ "Member_Account": "erin", "Role": "Admin", "JoinTime": old }, { "Member_Account": "bob" }] })).await;
+    assert_eq!(
+        v["MemberList"],
+        json!([{ "Member_Account": "erin", "Result": 1 }, { "Member_Account": "bob", "Result": 2 }])
+    );
+    // Unread: bob has read nothing; set to 1.
+    r.ok(
+        "group_open_http_svc/set_unread_msg_num",
+        json!({ "GroupId": "g-rest", "Member_Account": "bob", "UnreadMsgNum": 1 }),
+    )
+    .await;
+    // Attributes, online count, notices, lists.
+    r.ok("group_open_http_svc/modify_group_attr", json!({ "GroupId": "g-rest", "GroupAttr": [{ "key": "a", "value": "1" }, { "key": "b", "value": "2" }] })).await;
+    let v = r
+        .ok(
+            "group_open_attr_http_svc/get_group_attr",
+            json!({ "GroupId": "g-rest" }),
+        )
+        .await;
+    let mut attrs = v["GroupAttrAry"].as_array().unwrap().clone();
+    attrs.sort_by_key(|a| a["key"].as_str().unwrap().to_owned());
+    assert_eq!(
+        attrs,
+        [
+            json!({ "key": "a", "value": "1" }),
+            json!({ "key": "b", "value": "2" })
+        ]
+    );
+    r.ok(
+        "group_open_http_svc/clear_group_attr",
+        json!({ "GroupId": "g-rest" }),
+    )
+    .await;
+    let v = r
+        .ok(
+            "group_open_attr_http_svc/get_group_attr",
+            json!({ "GroupId": "g-rest" }),
+        )
+        .await;
+    assert_eq!(v["GroupAttrAry"], json!([]));
+    let v = r
+        .ok(
+            "group_open_http_svc/get_online_member_num",
+            json!({ "GroupId": "g-rest" }),
+        )
+        .await;
+    assert_eq!(v["OnlineMemberNum"], 1);
+    r.ok("group_open_http_svc/send_group_system_notification", json!({ "GroupId": "g-rest", "ToMembers_Account": ["bob"], "Content": "maintenance at 10" })).await;
+    let mut noticed = false;
+    while let Some(e) = event(&mut bob, "inbox").await {
+        if e.to_string().contains("maintenance at 10") {
+            noticed = true;
+            break;
+        }
+    }
+    assert!(noticed, "bob got the group's system notice");
+    let v = r
+        .ok(
+            "group_open_http_svc/get_joined_group_list",
+            json!({ "Member_Account": "bob" }),
+        )
+        .await;
+    assert_eq!(v["TotalCount"], 1);
+    assert_eq!(v["GroupIdList"][0]["GroupId"], "g-rest");
+    // GET with no body, and paging.
+    let v = r
+        .raw(
+            "GET",
+            "group_open_http_svc/get_appid_group_list",
+            &r.query(),
+            String::new(),
+        )
+        .await;
+    assert_eq!(v["TotalCount"], 2, "{v}");
+    let v = r
+        .ok(
+            "group_open_http_svc/get_appid_group_list",
+            json!({ "Limit": 1 }),
+        )
+        .await;
+    assert_eq!(v["GroupIdList"].as_array().unwrap().len(), 1);
+    let next = v["Next"].clone();
+    let v = r
+        .ok(
+            "group_open_http_svc/get_appid_group_list",
+            json!({ "Limit": 1, "Next": next }),
+        )
+        .await;
+    assert_eq!(v["GroupIdList"].as_array().unwrap().len(), 1);
+    assert_ne!(v["GroupIdList"][0]["GroupId"], next);
+    // Owner handed over; members removed; destroyed.
+    r.ok(
+        "group_open_http_svc/change_group_owner",
+        json!({ "GroupId": "g-rest", "NewOwner_Account": "bob" }),
+    )
+    .await;
+    let v = r
+        .ok(
+            "group_open_http_svc/get_role_in_group",
+            json!({ "GroupId": "g-rest", "User_Account": ["alice", "bob"] }),
+        )
+        .await;
+    assert_eq!(v["UserIdList"][1]["Role"], "Owner");
+    assert_eq!(v["UserIdList"][0]["Role"], "Member");
+    r.ok(
+        "group_open_http_svc/delete_group_member",
+        json!({ "GroupId": "g-rest", "MemberToDel_Account": ["carol"] }),
+    )
+    .await;
+    let v = r
+        .ok(
+            "group_open_http_svc/get_role_in_group",
+            json!({ "GroupId": "g-rest", "User_Account": ["carol"] }),
+        )
+        .await;
+    assert_eq!(v["UserIdList"][0]["Role"], "NotMember");
+    r.ok(
+        "group_open_http_svc/destroy_group",
+        json!({ "GroupId": "g-rest" }),
+    )
+    .await;
+    let v = r
+        .ok(
+            "group_open_http_svc/get_group_info",
+            json!({ "GroupIdList": ["g-rest"] }),
+        )
+        .await;
+    assert_eq!(v["GroupInfo"][0]["ErrorCode"], 10010);
+    s.stop().await.unwrap();
+}

@@ -110,7 +110,26 @@ impl ConversationService {
         user: &UserId,
         req: RevokeRequest,
     ) -> Result<RevokeResponse> {
-        let (id, member) = self.membership(user, &req.conv_id).await?;
+        // The app administrators recall as the owner would, members or not.
+        let admin = self
+            .config
+            .admin_accounts
+            .iter()
+            .any(|a| a == user.as_str());
+        let (id, role) = match self.membership(user, &req.conv_id).await {
+            Ok((id, member)) => (id, member.role),
+            Err(Error::Refused(_)) if admin => {
+                let id =
+                    GroupId::parse(&req.conv_id, self.config.max_group_id_bytes).map_err(|e| {
+                        Error::refused(
+                            codes::ERR_SVR_GROUP_INVALID_GROUPID,
+                            format!("group id: {e}"),
+                        )
+                    })?;
+                (id, GroupMemberRole::OWNER)
+            }
+            Err(e) => return Err(e),
+        };
         let message = self
             .groups
             .group_message(id.as_str(), req.seq)
@@ -122,7 +141,7 @@ impl ConversationService {
                     format!("no message with seq {} in the group", req.seq),
                 )
             })?;
-        let manager = matches!(member.role, GroupMemberRole::OWNER | GroupMemberRole::ADMIN);
+        let manager = matches!(role, GroupMemberRole::OWNER | GroupMemberRole::ADMIN);
         if message.from != user.as_str() && !manager {
             return Err(Error::refused(
                 codes::ERR_SVR_GROUP_REVOKE_MSG_DENY,

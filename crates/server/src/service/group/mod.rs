@@ -32,9 +32,10 @@ use crate::clock::now_secs;
 use crate::config::Config;
 use crate::delivery::{Delivery, SessionId, Topic};
 use crate::error::{Error, Result};
-use crate::store::{GroupRow, GroupStore, MemberRow, NewGroup, PendencyStore, ReceiptStore};
+use crate::store::{Added, GroupRow, GroupStore, MemberRow, NewGroup, PendencyStore, ReceiptStore};
 use crate::webhook::{self, Webhooks};
 use rules::{decide, outranks, Op, Role};
+use stream::SYSTEM_SENDER;
 
 /// A group as a request names it, and the caller in it.
 pub(crate) struct Found {
@@ -75,6 +76,10 @@ pub(crate) async fn find(
         .await
         .map_err(Error::internal("read the membership"))?;
     let mut role = Role::of(member.as_ref().map(|m| m.role));
+    // The app administrators (the REST API's callers) have the owner's rights in every group.
+    if role == Role::Outsider && config.admin_accounts.iter().any(|a| a == user.as_str()) {
+        role = Role::Owner;
+    }
     if role == Role::Outsider && group.group_type == GroupType::AV_CHAT_ROOM {
         if let Some(s) = session {
             if delivery.is_subscribed(s, &Topic::Group(id)) {
@@ -160,6 +165,117 @@ impl GroupService {
     async fn group_and_role(&self, user: &UserId, id: &str) -> Result<(GroupRow, Role)> {
         let found = find(&*self.store, &self.delivery, &self.config, user, None, id).await?;
         Ok((found.group, found.role))
+    }
+
+    /// The groups as the app administrator lists them: up to `limit` ids after `after`, in id
+    /// order, of `group_type` when given; and how many groups there are.
+    pub async fn list(
+        &self,
+        after: &str,
+        limit: u32,
+        group_type: Option<GroupType>,
+    ) -> Result<(Vec<String>, u64)> {
+        let (ids, total) = self
+            .store
+            .group_ids(after, limit)
+            .await
+            .map_err(Error::internal("list the groups"))?;
+        let ids = ids
+            .into_iter()
+            .filter(|(_, t)| group_type.is_none_or(|g| g == *t))
+            .map(|(id, _)| id)
+            .collect();
+        Ok((ids, total))
+    }
+
+    /// A group and all its members as the app administrator reads them (`None`: no such
+    /// group).
+    pub async fn view(&self, id: &str) -> Result<Option<(GroupRow, Vec<MemberRow>)>> {
+        let Some(group) = self
+            .store
+            .group(id)
+            .await
+            .map_err(Error::internal("read the group"))?
+        else {
+            return Ok(None);
+        };
+        let members = self
+            .store
+            .members(id, 0, u32::MAX)
+            .await
+            .map_err(Error::internal("read the members"))?;
+        Ok(Some((group, members)))
+    }
+
+    /// Messages of group `group` below seq `before`, newest first, at most `limit`, as its
+    /// owner sees them (the app administrator's history).
+    pub async fn messages(
+        &self,
+        group: &GroupRow,
+        before: u64,
+        limit: u32,
+    ) -> Result<Vec<opentim_protocol::WireMessage>> {
+        self.store
+            .group_history(&group.id, &group.owner, before, limit)
+            .await
+            .map_err(Error::internal("read the group's history"))
+    }
+
+    /// The membership of `user` in group `id`, if any.
+    pub async fn membership(&self, id: &str, user: &str) -> Result<Option<MemberRow>> {
+        self.store
+            .member(id, user)
+            .await
+            .map_err(Error::internal("read the membership"))
+    }
+
+    /// Put members in a group as they were elsewhere (the REST `import_group_member`): with
+    /// their role and join time, without asking anyone. The users added.
+    pub async fn import_members(
+        &self,
+        group: &GroupRow,
+        users: Vec<String>,
+        role: GroupMemberRole,
+        time: u64,
+    ) -> Result<Added> {
+        let (users, _) = self.below_joined_limit(users).await?;
+        let added = self
+            .store
+            .add_members(&group.id, users, role, time)
+            .await
+            .map_err(Error::internal("add the members"))?;
+        self.tell(&group.id, true, added.notices.clone()).await;
+        self.after_join(group, "Invited", "administrator", &added.added);
+        Ok(added)
+    }
+
+    /// A system notice of the app to members of a group (all when `users` is empty).
+    pub async fn notify_members(
+        &self,
+        group: &GroupRow,
+        users: Vec<String>,
+        text: &str,
+    ) -> Result<()> {
+        let users = match users.is_empty() {
+            false => users,
+            true => self
+                .store
+                .members(&group.id, 0, u32::MAX)
+                .await
+                .map_err(Error::internal("read the members"))?
+                .into_iter()
+                .map(|m| m.user)
+                .collect(),
+        };
+        self.report(
+            group,
+            SYSTEM_SENDER,
+            GroupReportType::USER_DEFINE,
+            &users,
+            text,
+        )
+        .await;
+        Ok(())
     }
 
     /// Which of `users` may join one more group (`max_joined_groups`).
@@ -434,7 +550,13 @@ impl GroupService {
             .filter(|u| UserId::parse(u, self.config.max_user_id_bytes).is_ok())
             .cloned()
             .collect();
-        if needs_consent(&group) {
+        // The app administrator adds members without asking.
+        let admin = self
+            .config
+            .admin_accounts
+            .iter()
+            .any(|a| a == user.as_str());
+        if needs_consent(&group) && !admin {
             return self.invite_asking(&group, user, users, valid).await;
         }
         // Users at their limit of groups are not added (answered 0).

@@ -523,6 +523,53 @@ impl MessageService {
         })
     }
 
+    /// Store a group message from an old system (the REST `import_group_msg`): its content
+    /// checked as a send's, stored at its own `time` under the group's next seq, marked
+    /// imported, pushed to nobody (members catch up by seq). The stored message.
+    pub async fn import_group(
+        &self,
+        group: &str,
+        from: &UserId,
+        req: SendRequest,
+        time: u64,
+    ) -> Result<opentim_protocol::WireMessage> {
+        self.media_kept(&req).await?;
+        self.check_content(&req)?;
+        let group = opentim_model::ids::GroupId::parse(group, self.config.max_group_id_bytes)
+            .map_err(|e| {
+                Error::refused(
+                    codes::ERR_SVR_GROUP_INVALID_GROUPID,
+                    format!("group id: {e}"),
+                )
+            })?;
+        let mut message = req.message.content();
+        message.status = Some(opentim_model::enums::MsgStatus::LOCAL_IMPORTED);
+        let write = crate::store::NewGroupMessage {
+            group: group.into_string(),
+            from: from.as_str().to_owned(),
+            client_msg_id: req.client_msg_id,
+            rand: req.rand,
+            server_time: time,
+            message,
+        };
+        let stored = self
+            .groups
+            .append_group(vec![write])
+            .await
+            .pop()
+            .unwrap_or(Err(crate::store::StoreError::Closed))
+            .map_err(Error::internal("import the group message"))?;
+        if !stored.duplicate {
+            self.metrics.messages_stored.fetch_add(1, Ordering::Relaxed);
+        }
+        stored.entry.message.ok_or_else(|| Error::Internal {
+            what: "import the group message",
+            source: crate::store::StoreError::Corrupt(
+                "an imported message came back as a recall".into(),
+            ),
+        })
+    }
+
     /// Keep the bundle of a merger element: at most `max_merger_messages` messages, each with
     /// elements a bundle may hold. Answers its key (128 random bits: knowing it is what lets
     /// a receiver fetch the bundle).

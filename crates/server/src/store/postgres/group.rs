@@ -670,6 +670,29 @@ impl GroupStore for PgStore {
         Ok(row.map(|r| member_row(&r, 0)))
     }
 
+    async fn group_ids(&self, after: &str, limit: u32) -> Result<(Vec<(String, GroupType)>, u64)> {
+        let limit = i64::from(limit);
+        let (rows, total) = self
+            .retrying("list the groups", || async {
+                let client = self.pool.get().await?;
+                let rows = client
+                    .query(
+                        "SELECT group_id, group_type FROM groups WHERE group_id > $1
+                         ORDER BY group_id LIMIT $2",
+                        &[&after, &limit],
+                    )
+                    .await?;
+                let total = client.query_one("SELECT COUNT(*) FROM groups", &[]).await?;
+                Ok((rows, total))
+            })
+            .await?;
+        let ids = rows
+            .iter()
+            .map(|r| (r.get::<_, String>(0), GroupType(r.get::<_, i64>(1))))
+            .collect();
+        Ok((ids, total.get::<_, i64>(0).max(0) as u64))
+    }
+
     async fn joined_count(&self, user: &str) -> Result<u64> {
         let row = self
             .retrying("count the joined groups", || async {

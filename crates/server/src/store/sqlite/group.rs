@@ -787,6 +787,23 @@ impl GroupStore for SqliteStore {
         .await
     }
 
+    async fn group_ids(&self, after: &str, limit: u32) -> Result<(Vec<(String, GroupType)>, u64)> {
+        let after = after.to_owned();
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT group_id, group_type FROM groups WHERE group_id > ?1 ORDER BY group_id LIMIT ?2",
+            )?;
+            let ids = stmt
+                .query_map(params![after, limit], |r| Ok((r.get(0)?, GroupType(r.get(1)?))))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let total = conn
+                .prepare_cached("SELECT COUNT(*) FROM groups")?
+                .query_row([], |r| r.get::<_, i64>(0))? as u64;
+            Ok((ids, total))
+        })
+        .await
+    }
+
     async fn joined(&self, user: &str) -> Result<Vec<(GroupRow, MemberRow)>> {
         let user = user.to_owned();
         self.read(move |conn| {
