@@ -163,6 +163,30 @@ impl AccountService {
         })
     }
 
+    /// Mute `user` everywhere until the Unix seconds given (0 lifts; `None` keeps): `false`
+    /// when there is no such account.
+    pub async fn set_mutes(
+        &self,
+        user: &UserId,
+        c2c: Option<u64>,
+        group: Option<u64>,
+    ) -> Result<bool> {
+        self.accounts
+            .set_mutes(user.as_str(), c2c, group)
+            .await
+            .map_err(Error::internal("mute the account"))
+    }
+
+    /// Until when `user` is muted (C2C, group), `None` when there is no such account.
+    pub async fn mutes(&self, user: &UserId) -> Result<Option<(u64, u64)>> {
+        let row = self
+            .accounts
+            .account(user.as_str())
+            .await
+            .map_err(Error::internal("read the account"))?;
+        Ok(row.map(|r| (r.c2c_muted_until, r.group_muted_until)))
+    }
+
     /// The platforms of the sessions each of `users` has online, on every node.
     pub async fn platforms(&self, users: &[UserId]) -> Vec<Vec<i64>> {
         self.delivery.platforms(users).await

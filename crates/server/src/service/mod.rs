@@ -69,6 +69,7 @@ impl Services {
                 media.clone(),
                 delivery.clone(),
                 webhooks.clone(),
+                stores.accounts.clone(),
                 metrics.clone(),
             ),
             sync: SyncService::new(config.clone(), stores.inbox.clone(), metrics),

@@ -30,6 +30,15 @@ pub trait AccountStore: Send + Sync + 'static {
     /// Refuse the UserSigs of `user` issued up to `time` (an administrator's kick): `false`
     /// when there is no such account.
     async fn revoke_sigs(&self, user: &str, time: u64) -> Result<bool>;
+    /// Mute `user` everywhere (an administrator's `setnospeaking`): C2C and group sends are
+    /// refused until the Unix seconds given (0 lifts a mute; `None` leaves it as it is).
+    /// `false` when there is no such account.
+    async fn set_mutes(
+        &self,
+        user: &str,
+        c2c_until: Option<u64>,
+        group_until: Option<u64>,
+    ) -> Result<bool>;
 }
 
 /// One account.
@@ -40,6 +49,9 @@ pub struct AccountRow {
     /// When an administrator last kicked the user (0: never): UserSigs issued (`TLS.time`)
     /// up to this second do not log in.
     pub sigs_from: u64,
+    /// Muted everywhere until these Unix seconds (0: not muted).
+    pub c2c_muted_until: u64,
+    pub group_muted_until: u64,
 }
 
 /// One friend in its owner's list.

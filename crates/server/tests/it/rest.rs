@@ -1319,3 +1319,94 @@ async fn groups_are_run_by_the_administrator() {
     assert_eq!(v["GroupInfo"][0]["ErrorCode"], 10010);
     s.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_account_muted_everywhere_sends_nothing_until_unmuted() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = opentim_server::start(config(dir.path())).await.unwrap();
+    let r = Rest::new(&s);
+    r.ok(
+        "im_open_login_svc/multiaccount_import",
+        json!({ "Accounts": ["alice", "bob"] }),
+    )
+    .await;
+    r.ok(
+        "group_open_http_svc/create_group",
+        json!({ "Owner_Account": "alice", "Type": "Public", "GroupId": "g-mute", "Name": "m" }),
+    )
+    .await;
+    let send = || json!({ "From_Account": "alice", "To_Account": "bob", "MsgRandom": rand_u32(), "MsgBody": text_body("x") });
+    let group_send = || json!({ "GroupId": "g-mute", "From_Account": "alice", "Random": rand_u32(), "MsgBody": text_body("x") });
+    r.ok("openim/sendmsg", send()).await;
+    r.ok(
+        "openconfigsvr/setnospeaking",
+        json!({ "Set_Account": "alice", "C2CmsgNospeakingTime": 60 }),
+    )
+    .await;
+    let v = r
+        .ok(
+            "openconfigsvr/getnospeaking",
+            json!({ "Get_Account": "alice" }),
+        )
+        .await;
+    assert!(
+        (58..=60).contains(&v["C2CmsgNospeakingTime"].as_u64().unwrap()),
+        "{v}"
+    );
+    assert_eq!(v["GroupmsgNospeakingTime"], 0);
+    assert_eq!(r.call("openim/sendmsg", send()).await["ErrorCode"], 20012);
+    r.ok("group_open_http_svc/send_group_msg", group_send())
+        .await;
+    r.ok(
+        "openconfigsvr/setnospeaking",
+        json!({ "Set_Account": "alice", "GroupmsgNospeakingTime": 4294967295u64 }),
+    )
+    .await;
+    assert_eq!(
+        r.call("group_open_http_svc/send_group_msg", group_send())
+            .await["ErrorCode"],
+        10017
+    );
+    let v = r
+        .ok(
+            "openconfigsvr/getnospeaking",
+            json!({ "Get_Account": "alice" }),
+        )
+        .await;
+    assert_eq!(v["GroupmsgNospeakingTime"], 4294967295u64);
+    // Lifted: both kinds go again at once on this node.
+    r.ok(
+        "openconfigsvr/setnospeaking",
+        json!({ "Set_Account": "alice", "C2CmsgNospeakingTime": 0, "GroupmsgNospeakingTime": 0 }),
+    )
+    .await;
+    r.ok("openim/sendmsg", send()).await;
+    r.ok("group_open_http_svc/send_group_msg", group_send())
+        .await;
+    assert_eq!(
+        r.call(
+            "openconfigsvr/setnospeaking",
+            json!({ "Set_Account": "ghost", "C2CmsgNospeakingTime": 5 })
+        )
+        .await["ErrorCode"],
+        70107
+    );
+    // What this server does not keep says so.
+    let e = r.call("openconfigsvr/getappinfo", json!({})).await;
+    assert_eq!(e["ErrorCode"], 60020);
+    assert!(e["ErrorInfo"].as_str().unwrap().contains("/metrics"));
+    assert_eq!(
+        r.call(
+            "open_msg_svc/get_history",
+            json!({ "ChatType": "C2C", "MsgTime": "2026120100" })
+        )
+        .await["ErrorCode"],
+        60020
+    );
+    s.stop().await.unwrap();
+}
+
+fn rand_u32() -> u32 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::Instant::now()) as u32
+}

@@ -7,6 +7,7 @@
 //! waits for delivery.
 
 mod group;
+mod mutes;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -99,6 +100,8 @@ pub struct MessageService {
     metrics: Arc<Metrics>,
     /// Messages per group in the current second, for `group_messages_per_sec`.
     group_rate: group::RateLimit,
+    /// Administrators' global mutes of senders.
+    mutes: mutes::Mutes,
 }
 
 /// Events still to be delivered after the sender was answered.
@@ -186,9 +189,11 @@ impl MessageService {
         media: Arc<dyn crate::media::MediaStore>,
         delivery: Arc<Delivery>,
         webhooks: Arc<Webhooks>,
+        accounts: Arc<dyn crate::store::AccountStore>,
         metrics: Arc<Metrics>,
     ) -> Self {
         MessageService {
+            mutes: mutes::Mutes::new(accounts),
             config,
             store,
             media,
@@ -372,7 +377,31 @@ impl MessageService {
         let mut fanout = Fanout::new(self.delivery.clone());
         let mut group_writes = Vec::new();
         let mut group_slots = Vec::new();
+        // An administrator's global mute of the sender (one read a second at most). When the
+        // store cannot say, the messages' own writes will (they fail the same way).
+        let (c2c_muted, group_muted) = self.mutes.of(from).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, user = %from, "could not read the sender's mutes");
+            (0, 0)
+        });
         for req in reqs {
+            let muted_until = match req.conv_type {
+                ConvType::GROUP => group_muted,
+                _ => c2c_muted,
+            };
+            if muted_until > now {
+                self.metrics
+                    .messages_rejected
+                    .fetch_add(1, Ordering::Relaxed);
+                let code = match req.conv_type {
+                    ConvType::GROUP => codes::ERR_SVR_GROUP_SHUTUP_DENY,
+                    _ => codes::ERR_SVR_MSG_SHUTUP_DENY,
+                };
+                results.push(Some(Err(Error::refused(
+                    code,
+                    format!("an administrator muted you until {muted_until} (Unix time); your messages are not sent"),
+                ))));
+                continue;
+            }
             if let Err(e) = self.media_kept(&req).await {
                 self.metrics
                     .messages_rejected
@@ -486,6 +515,11 @@ impl MessageService {
             *slot = Some(r);
         }
         (results.into_iter().flatten().collect(), fanout)
+    }
+
+    /// A sender's mutes changed on this node: read them again at their next send.
+    pub fn mutes_changed(&self, user: &UserId) {
+        self.mutes.forget(user);
     }
 
     /// Store a C2C message from an old system (the REST `importmsg`): the rules of a send,

@@ -357,13 +357,16 @@ impl AccountStore for PgStore {
         let rows = self
             .query_rows(
                 "read an account",
-                "SELECT created, sigs_from FROM accounts WHERE user_id = $1",
+                "SELECT created, sigs_from, c2c_muted_until, group_muted_until
+                 FROM accounts WHERE user_id = $1",
                 &[&user],
             )
             .await?;
         Ok(rows.first().map(|r| AccountRow {
             created: r.get::<_, i64>(0).max(0) as u64,
             sigs_from: r.get::<_, i64>(1).max(0) as u64,
+            c2c_muted_until: r.get::<_, i64>(2).max(0) as u64,
+            group_muted_until: r.get::<_, i64>(3).max(0) as u64,
         }))
     }
 
@@ -377,6 +380,28 @@ impl AccountStore for PgStore {
             .await?;
         let gone: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
         Ok(users.iter().map(|u| gone.contains(u)).collect())
+    }
+
+    async fn set_mutes(
+        &self,
+        user: &str,
+        c2c_until: Option<u64>,
+        group_until: Option<u64>,
+    ) -> Result<bool> {
+        let (c2c, group) = (c2c_until.map(clamp), group_until.map(clamp));
+        self.retrying("mute an account", || async {
+            let client = self.pool.get().await?;
+            let n = client
+                .execute(
+                    "UPDATE accounts SET c2c_muted_until = COALESCE($2, c2c_muted_until),
+                                         group_muted_until = COALESCE($3, group_muted_until)
+                     WHERE user_id = $1",
+                    &[&user, &c2c, &group],
+                )
+                .await?;
+            Ok(n > 0)
+        })
+        .await
     }
 
     async fn revoke_sigs(&self, user: &str, time: u64) -> Result<bool> {

@@ -62,6 +62,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/017_media.sql"),
     include_str!("../migrations/postgres/018_account_sigs.sql"),
     include_str!("../migrations/postgres/019_callbacks.sql"),
+    include_str!("../migrations/postgres/020_account_mutes.sql"),
 ];
 
 /// Advisory lock key guarding migrations ("opentim" in ASCII).

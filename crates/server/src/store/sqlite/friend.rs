@@ -149,6 +149,22 @@ impl Writer {
             .map_err(db_err)
     }
 
+    fn set_mutes(
+        &mut self,
+        (user, c2c, group): &(String, Option<u64>, Option<u64>),
+    ) -> Result<bool> {
+        let secs = |v: &Option<u64>| v.map(|t| t.min(i64::MAX as u64) as i64);
+        self.conn
+            .prepare_cached(
+                "UPDATE accounts SET c2c_muted_until = COALESCE(?2, c2c_muted_until),
+                                     group_muted_until = COALESCE(?3, group_muted_until)
+                 WHERE user_id = ?1",
+            )
+            .and_then(|mut s| s.execute(params![user, secs(c2c), secs(group)]))
+            .map(|n| n > 0)
+            .map_err(db_err)
+    }
+
     fn revoke_sigs(&mut self, (user, time): &(String, u64)) -> Result<bool> {
         self.conn
             .prepare_cached("UPDATE accounts SET sigs_from = MAX(sigs_from, ?2) WHERE user_id = ?1")
@@ -356,14 +372,19 @@ impl AccountStore for SqliteStore {
     async fn account(&self, user: &str) -> Result<Option<AccountRow>> {
         let user = user.to_owned();
         self.read(move |conn| {
-            conn.prepare_cached("SELECT created, sigs_from FROM accounts WHERE user_id = ?1")?
-                .query_row([user], |r| {
-                    Ok(AccountRow {
-                        created: r.get::<_, i64>(0)? as u64,
-                        sigs_from: r.get::<_, i64>(1)? as u64,
-                    })
+            conn.prepare_cached(
+                "SELECT created, sigs_from, c2c_muted_until, group_muted_until
+                 FROM accounts WHERE user_id = ?1",
+            )?
+            .query_row([user], |r| {
+                Ok(AccountRow {
+                    created: r.get::<_, i64>(0)? as u64,
+                    sigs_from: r.get::<_, i64>(1)? as u64,
+                    c2c_muted_until: r.get::<_, i64>(2)? as u64,
+                    group_muted_until: r.get::<_, i64>(3)? as u64,
                 })
-                .optional()
+            })
+            .optional()
         })
         .await
     }
@@ -373,6 +394,21 @@ impl AccountStore for SqliteStore {
             .await
             .into_iter()
             .collect()
+    }
+
+    async fn set_mutes(
+        &self,
+        user: &str,
+        c2c_until: Option<u64>,
+        group_until: Option<u64>,
+    ) -> Result<bool> {
+        self.write(
+            vec![(user.to_owned(), c2c_until, group_until)],
+            Writer::set_mutes,
+        )
+        .await
+        .pop()
+        .unwrap_or(Err(StoreError::Closed))
     }
 
     async fn revoke_sigs(&self, user: &str, time: u64) -> Result<bool> {

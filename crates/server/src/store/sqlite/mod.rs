@@ -53,6 +53,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/016_friends.sql"),
     include_str!("../migrations/sqlite/017_account_sigs.sql"),
     include_str!("../migrations/sqlite/018_callbacks.sql"),
+    include_str!("../migrations/sqlite/019_account_mutes.sql"),
 ];
 
 /// A full disk is a passing condition, not a broken database: the transaction rolled back,
