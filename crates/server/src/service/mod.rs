@@ -64,12 +64,10 @@ impl Services {
             ),
             message: MessageService::new(
                 config.clone(),
-                stores.messages.clone(),
-                stores.groups.clone(),
+                &stores,
                 media.clone(),
                 delivery.clone(),
                 webhooks.clone(),
-                stores.accounts.clone(),
                 metrics.clone(),
             ),
             sync: SyncService::new(config.clone(), stores.inbox.clone(), metrics),

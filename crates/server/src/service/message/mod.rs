@@ -182,22 +182,21 @@ impl Fanout {
 }
 
 impl MessageService {
+    /// Over the messages, groups and accounts of `stores`, and the files of `media`.
     pub fn new(
         config: Arc<Config>,
-        store: Arc<dyn MessageStore>,
-        groups: Arc<dyn GroupStore>,
+        stores: &crate::store::Stores,
         media: Arc<dyn crate::media::MediaStore>,
         delivery: Arc<Delivery>,
         webhooks: Arc<Webhooks>,
-        accounts: Arc<dyn crate::store::AccountStore>,
         metrics: Arc<Metrics>,
     ) -> Self {
         MessageService {
-            mutes: mutes::Mutes::new(accounts),
+            mutes: mutes::Mutes::new(stores.accounts.clone()),
             config,
-            store,
+            store: stores.messages.clone(),
             media,
-            groups,
+            groups: stores.groups.clone(),
             delivery,
             webhooks,
             metrics,
