@@ -13,6 +13,7 @@ mod friends;
 mod group;
 mod media;
 mod opentim;
+mod rest;
 mod sdk;
 mod stats;
 mod storm;
@@ -62,6 +63,10 @@ pub enum Scenario {
     /// Files of 1 MB and --media-mb MB sent and downloaded through the SDK, beside a plain
     /// HTTP copy of the same bytes over loopback; server memory while 20 uploads run at once.
     Media,
+    /// An app back-end's sends through the REST API (sendmsg with --in-flight at once,
+    /// batchsendmsg to 500) beside SDK sends in the same run, and what a before-send webhook
+    /// answering at once adds to an SDK send's ack (--messages sends each).
+    Rest,
     /// Two nodes on PostgreSQL + NATS: C sessions lose node a at once and reconnect to b;
     /// time until all have resynced and b's ping p99 meanwhile, beside C fresh logins to b
     /// (needs --database-url and --nats-url).
@@ -651,6 +656,7 @@ async fn run_scenario(
         Scenario::Group => return Err("group starts its own server (see group::run)".into()),
         Scenario::Friends => return Err("friends starts its own server (see friends::run)".into()),
         Scenario::Media => return Err("media starts its own server (see media::run)".into()),
+        Scenario::Rest => return Err("rest starts its own servers (see rest::run)".into()),
     };
     let after = pid.and_then(proc_usage);
     let server = match (pid, before, after) {
@@ -742,6 +748,13 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
     }
     if args.scenario == Scenario::Group {
         return run_group(&args).await;
+    }
+    if args.scenario == Scenario::Rest {
+        if args.driver != DriverKind::Opentim || args.server.is_some() || args.baseline {
+            return Err("rest starts its own opentim servers: no --driver xmpp, --server or --baseline (its baseline, SDK sends, runs in the same run)".into());
+        }
+        let report = rest::run(&args).await?;
+        return report_out(&args, &report);
     }
     let clock = Clock::new();
     let Drivers {

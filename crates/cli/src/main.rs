@@ -5,7 +5,10 @@
 //! opentim usersig --user alice --secret-key KEY
 //! opentim demo                              # a server plus two clients talking
 //! opentim chat --user alice --peer bob --secret-key KEY
+//! opentim admin --secret-key KEY send --to bob "hello"   # the REST API (/v4) as the admin
 //! ```
+
+mod admin;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -46,6 +49,10 @@ messages per history page). See README.md, \"Settings\"."
     Demo(DemoArgs),
     /// Chat from the terminal: each line you type is sent to --peer; what arrives is printed.
     Chat(ChatArgs),
+    /// Drive a server's REST API (/v4) as the app administrator: import accounts, send a
+    /// message, create a group, ask who is online, follow webhook deliveries, or call any
+    /// endpoint. The administrator's UserSig is minted from --secret-key (300 s).
+    Admin(admin::AdminArgs),
 }
 
 #[derive(Args, Clone)]
@@ -515,6 +522,7 @@ fn main() {
             Command::Serve(a) => serve(a).await,
             Command::Demo(a) => demo(a).await,
             Command::Chat(a) => chat(a).await,
+            Command::Admin(a) => admin::run(a).await,
             Command::Usersig(_) => Ok(()),
         }
     });
