@@ -140,6 +140,7 @@ async fn backfill(
                     .into_iter()
                     .map(|a| a.message)
                     .filter(|m| m.is_from_self != Some(true) && m.seq.unwrap_or(0) > read_seq)
+                    .filter(|m| !imported(m))
                     .collect();
                 if !unread.is_empty() {
                     shared.emit(SdkEvent::NewMessages(unread));
@@ -199,6 +200,11 @@ fn tips_of(msgs: &[Message]) -> Vec<GroupTipsElem> {
             _ => None,
         })
         .collect()
+}
+
+/// Whether the app's back-end imported `m` from an old system (history, never news).
+fn imported(m: &Message) -> bool {
+    m.status == Some(opentim_model::enums::MsgStatus::LOCAL_IMPORTED)
 }
 
 /// Announce messages held during a backfill, with the tips they carry.
@@ -930,13 +936,14 @@ impl Session {
         }
     }
 
-    /// Report stored messages: new ones (not this device's own sends, `own`) to the message
-    /// callback, and each touched conversation once.
+    /// Report stored messages: new ones (not this device's own sends, `own`, nor messages the
+    /// app's back-end imported from an old system, which are history) to the message callback,
+    /// and each touched conversation once.
     fn announce(&self, applied: &[Applied], own: &[bool]) {
         let new: Vec<Message> = applied
             .iter()
             .zip(own)
-            .filter(|(a, own)| a.is_new && !**own)
+            .filter(|(a, own)| a.is_new && !**own && !imported(&a.message))
             .map(|(a, _)| a.message.clone())
             .collect();
         // Newer messages of a conversation whose unread ones are still being fetched wait.

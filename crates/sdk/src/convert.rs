@@ -23,6 +23,8 @@ pub fn to_local(me: &str, wire: &WireMessage) -> Message {
     m.is_peer_read = Some(false);
     m.status = Some(match wire.message.status {
         Some(MsgStatus::REVOKED) => MsgStatus::REVOKED,
+        // Imported by the app's back-end from an old system (REST importmsg).
+        Some(MsgStatus::LOCAL_IMPORTED) => MsgStatus::LOCAL_IMPORTED,
         _ => MsgStatus::SEND_SUCC,
     });
     m.seq = Some(wire.seq);

@@ -120,3 +120,42 @@ async fn rest_on_one_node_reaches_sessions_on_another() {
     a.stop().await.unwrap();
     b.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imported_messages_are_history_not_news() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(dir.path()).await;
+    let rest = Rest::new(&s);
+    rest.ok(
+        "im_open_login_svc/multiaccount_import",
+        json!({ "Accounts": ["alice", "bob"] }),
+    )
+    .await;
+    let old = now() - 86_400;
+    rest.ok("openim/importmsg", json!({ "SyncFromOldSystem": 2, "From_Account": "alice", "To_Account": "bob", "MsgRandom": 7, "MsgTimeStamp": old, "MsgBody": text_body("from the old system") }))
+        .await;
+    rest.ok("openim/sendmsg", json!({ "From_Account": "alice", "To_Account": "bob", "MsgRandom": 8, "MsgBody": text_body("today") }))
+        .await;
+    let mut bob = login(&s, &dir.path().join("bob"), "bob").await;
+    // Only today's message is news; the imported one is in the history, marked imported.
+    let news = bob.receive(1, 5).await;
+    assert_eq!(news.iter().map(text).collect::<Vec<_>>(), ["today"]);
+    assert!(
+        bob.quiet(500).await.is_empty(),
+        "the imported message is not announced"
+    );
+    let history = bob
+        .client
+        .history("alice", opentim_model::enums::ConvType::C2C, 10)
+        .unwrap();
+    let imported = history
+        .iter()
+        .find(|m| text(m) == "from the old system")
+        .expect("in history");
+    assert_eq!(
+        imported.status,
+        Some(opentim_model::enums::MsgStatus::LOCAL_IMPORTED)
+    );
+    assert_eq!(imported.server_time, Some(old));
+    s.stop().await.unwrap();
+}
