@@ -18,7 +18,7 @@ use opentim_protocol::op::send::SendRequest;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::{fields, refusal, to_elems, Call, Handled};
+use super::{array, fields, refusal, text, to_elems, Call, Handled};
 use crate::clock::now_secs;
 use crate::error::Refusal;
 use crate::store::{GroupRow, MemberRow};
@@ -93,16 +93,9 @@ fn msg_flag_name(flag: i64) -> &'static str {
     }
 }
 
-fn text<'a>(b: &'a Value, key: &str) -> Option<&'a str> {
-    b.get(key).and_then(Value::as_str)
-}
-
+/// A lenient unsigned integer field (absent or not one: `None`).
 fn uint(b: &Value, key: &str) -> Option<u64> {
-    match b.get(key)? {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
+    super::uint(b, key).ok().flatten()
 }
 
 fn group_id(call: &Call<'_>) -> Result<String, Refusal> {
@@ -454,12 +447,8 @@ pub async fn change_owner(call: &Call<'_>) -> Handled {
 /// `add_group_member`: `Result` 1 added, 2 a member already, 3 invited (the group asks
 /// first), 0 not added.
 pub async fn add_members(call: &Call<'_>) -> Handled {
-    let users: Vec<String> = call
-        .body
-        .get("MemberList")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    let users: Vec<String> = array(&call.body, "MemberList")
+        .iter()
         .filter_map(|m| text(m, "Member_Account").map(str::to_owned))
         .collect();
     let p = GroupInviteMemberParam {
@@ -763,12 +752,8 @@ pub async fn notify(call: &Call<'_>) -> Handled {
 /// `group_msg_recall`: each of `MsgSeqList`, with its own `RetCode`.
 pub async fn recall(call: &Call<'_>) -> Handled {
     let id = group_id(call)?;
-    let seqs: Vec<u64> = call
-        .body
-        .get("MsgSeqList")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    let seqs: Vec<u64> = array(&call.body, "MsgSeqList")
+        .iter()
         .filter_map(|s| uint(s, "MsgSeq"))
         .collect();
     let mut out = Vec::new();
@@ -797,12 +782,7 @@ pub async fn recall(call: &Call<'_>) -> Handled {
 /// nobody; `Result` 0 imported, 1 imported before, 2 refused.
 pub async fn import_messages(call: &Call<'_>) -> Handled {
     let (g, _) = group(call).await?;
-    let list = call
-        .body
-        .get("MsgList")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let list = array(&call.body, "MsgList").to_vec();
     let mut out = Vec::new();
     for m in list {
         let from = call.user(
@@ -839,12 +819,7 @@ pub async fn import_messages(call: &Call<'_>) -> Handled {
 /// 2 a member already, 0 not added.
 pub async fn import_members(call: &Call<'_>) -> Handled {
     let (g, _) = group(call).await?;
-    let list = call
-        .body
-        .get("MemberList")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let list = array(&call.body, "MemberList").to_vec();
     let mut out = Vec::new();
     for m in list {
         let who = text(&m, "Member_Account").unwrap_or_default().to_owned();
@@ -1016,12 +991,8 @@ pub async fn set_attributes(call: &Call<'_>, clear: bool) -> Handled {
             keys: Vec::new(),
         },
         false => {
-            let attrs: Vec<(String, String)> = call
-                .body
-                .get("GroupAttr")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
+            let attrs: Vec<(String, String)> = array(&call.body, "GroupAttr")
+                .iter()
                 .filter_map(|kv| {
                     Some((
                         text(kv, "key")?.to_owned(),

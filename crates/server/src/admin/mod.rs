@@ -84,6 +84,29 @@ impl Call<'_> {
     }
 }
 
+/// A string field of a request body.
+pub(crate) fn text<'a>(b: &'a Value, key: &str) -> Option<&'a str> {
+    b.get(key).and_then(Value::as_str)
+}
+
+/// An unsigned integer field of a request body (a numeric string is read too, as some
+/// clients send them); `Err` when it is present but not one.
+pub(crate) fn uint(b: &Value, key: &str) -> Result<Option<u64>, ()> {
+    match b.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n.as_u64().map(Some).ok_or(()),
+        Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| ()),
+        Some(_) => Err(()),
+    }
+}
+
+/// The array under `key` of a request body (empty when there is none).
+pub(crate) fn array<'a>(b: &'a Value, key: &str) -> &'a [Value] {
+    b.get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
 /// An answer of these fields.
 pub(crate) fn fields<const N: usize>(fields: [(&str, Value); N]) -> Answer {
     fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()

@@ -10,24 +10,11 @@ use opentim_protocol::op::send::SendRequest;
 use opentim_protocol::WireMessage;
 use serde_json::{json, Map, Value};
 
-use super::{fields, from_elems, msg_key, parse_msg_key, refusal, to_elems, Call, Handled};
+use super::{
+    fields, from_elems, msg_key, parse_msg_key, refusal, text, to_elems, uint, Call, Handled,
+};
 use crate::clock::now_secs;
 use crate::error::Refusal;
-
-/// A string field.
-fn text<'a>(b: &'a Value, key: &str) -> Option<&'a str> {
-    b.get(key).and_then(Value::as_str)
-}
-
-/// An unsigned integer field (a numeric string is read too); `Err` when present but not one.
-fn uint(b: &Value, key: &str) -> Result<Option<u64>, ()> {
-    match b.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n.as_u64().map(Some).ok_or(()),
-        Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| ()),
-        Some(_) => Err(()),
-    }
-}
 
 fn need_uint(b: &Value, key: &str, code: i32) -> Result<u64, Refusal> {
     uint(b, key)

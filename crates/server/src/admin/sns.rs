@@ -353,7 +353,7 @@ pub async fn check(call: &Call<'_>) -> Handled {
 }
 
 fn uint(call: &Call<'_>, key: &str) -> u64 {
-    call.body.get(key).and_then(Value::as_u64).unwrap_or(0)
+    super::uint(&call.body, key).ok().flatten().unwrap_or(0)
 }
 
 /// `friend_get`: a page of friends from `StartIndex`, each with its relationship tags.
