@@ -73,6 +73,19 @@ impl Rest {
     }
 }
 
+/// A server on SQLite in a temp dir, a back-end calling it, and `accounts` imported.
+async fn started(accounts: &[&str]) -> (tempfile::TempDir, RunningServer, Rest) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = opentim_server::start(config(dir.path())).await.unwrap();
+    let r = Rest::new(&s);
+    r.ok(
+        "im_open_login_svc/multiaccount_import",
+        json!({ "Accounts": accounts }),
+    )
+    .await;
+    (dir, s, r)
+}
+
 /// A raw WebSocket session of `user` on `platform`.
 async fn session(s: &RunningServer, user: &str, platform: i64) -> Conn {
     let sig = opentim_server::auth::mint(KEY, APP, user, now_secs(), 600);
@@ -334,14 +347,7 @@ async fn accounts_are_imported_checked_deleted_and_kicked() {
 
 #[tokio::test]
 async fn admin_messages_are_sent_batched_imported_read_and_recalled() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = opentim_server::start(config(dir.path())).await.unwrap();
-    let r = Rest::new(&s);
-    r.ok(
-        "im_open_login_svc/multiaccount_import",
-        json!({ "Accounts": ["alice", "bob", "carol"] }),
-    )
-    .await;
+    let (_dir, s, r) = started(&["alice", "bob", "carol"]).await;
     let mut bob = session(&s, "bob", 2).await;
     let mut alice = session(&s, "alice", 1).await;
 
@@ -534,14 +540,7 @@ async fn admin_messages_are_sent_batched_imported_read_and_recalled() {
 
 #[tokio::test]
 async fn online_state_lists_every_session_with_its_platform() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = opentim_server::start(config(dir.path())).await.unwrap();
-    let r = Rest::new(&s);
-    r.ok(
-        "im_open_login_svc/multiaccount_import",
-        json!({ "Accounts": ["alice", "bob"] }),
-    )
-    .await;
+    let (_dir, s, r) = started(&["alice", "bob"]).await;
     let _pc = session(&s, "alice", 1).await;
     let _phone = session(&s, "alice", 3).await;
     let v = r
@@ -641,14 +640,7 @@ async fn each_endpoint_has_its_own_rate() {
 
 #[tokio::test]
 async fn profiles_are_read_and_written_by_tag() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = opentim_server::start(config(dir.path())).await.unwrap();
-    let r = Rest::new(&s);
-    r.ok(
-        "im_open_login_svc/multiaccount_import",
-        json!({ "Accounts": ["alice", "bob"] }),
-    )
-    .await;
+    let (_dir, s, r) = started(&["alice", "bob"]).await;
     let v = r
         .ok(
             "profile/portrait_set",
@@ -718,14 +710,7 @@ async fn profiles_are_read_and_written_by_tag() {
 
 #[tokio::test]
 async fn friends_groups_and_blacklists_are_managed_for_a_user() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = opentim_server::start(config(dir.path())).await.unwrap();
-    let r = Rest::new(&s);
-    r.ok(
-        "im_open_login_svc/multiaccount_import",
-        json!({ "Accounts": ["alice", "bob", "carol", "dave"] }),
-    )
-    .await;
+    let (_dir, s, r) = started(&["alice", "bob", "carol", "dave"]).await;
     // bob asks for confirmation: a forced add goes through, a plain one waits.
     r.ok("profile/portrait_set", json!({ "From_Account": "bob", "ProfileItem": [{ "Tag": "Tag_Profile_IM_AllowType", "Value": "AllowType_Type_NeedConfirm" }] })).await;
     let v = r
@@ -910,14 +895,7 @@ async fn friends_groups_and_blacklists_are_managed_for_a_user() {
 
 #[tokio::test]
 async fn groups_are_run_by_the_administrator() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = opentim_server::start(config(dir.path())).await.unwrap();
-    let r = Rest::new(&s);
-    r.ok(
-        "im_open_login_svc/multiaccount_import",
-        json!({ "Accounts": ["alice", "bob", "carol", "dave"] }),
-    )
-    .await;
+    let (_dir, s, r) = started(&["alice", "bob", "carol", "dave"]).await;
     // Created for alice with members, custom data and options; Owner_Account may be empty too.
     let v = r
         .ok("group_open_http_svc/create_group", json!({
@@ -1322,14 +1300,7 @@ async fn groups_are_run_by_the_administrator() {
 
 #[tokio::test]
 async fn an_account_muted_everywhere_sends_nothing_until_unmuted() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = opentim_server::start(config(dir.path())).await.unwrap();
-    let r = Rest::new(&s);
-    r.ok(
-        "im_open_login_svc/multiaccount_import",
-        json!({ "Accounts": ["alice", "bob"] }),
-    )
-    .await;
+    let (_dir, s, r) = started(&["alice", "bob"]).await;
     r.ok(
         "group_open_http_svc/create_group",
         json!({ "Owner_Account": "alice", "Type": "Public", "GroupId": "g-mute", "Name": "m" }),
