@@ -50,11 +50,12 @@ impl IntoResponse for Refusal {
 }
 
 /// The uploading user, from the request's headers.
-fn sender(gw: &Gateway, headers: &HeaderMap) -> Result<String, Refusal> {
-    gw.services.media.counted(authenticated(gw, headers))
+async fn sender(gw: &Gateway, headers: &HeaderMap) -> Result<String, Refusal> {
+    let who = authenticated(gw, headers).await;
+    gw.services.media.counted(who)
 }
 
-fn authenticated(gw: &Gateway, headers: &HeaderMap) -> Result<String, Refusal> {
+async fn authenticated(gw: &Gateway, headers: &HeaderMap) -> Result<String, Refusal> {
     let get = |name: &str| {
         headers
             .get(name)
@@ -63,7 +64,8 @@ fn authenticated(gw: &Gateway, headers: &HeaderMap) -> Result<String, Refusal> {
     };
     gw.services
         .account
-        .authenticate(get("x-opentim-user"), get("x-opentim-usersig"))
+        .authenticate_current(get("x-opentim-user"), get("x-opentim-usersig"))
+        .await
         .map(|(user, _)| user.as_str().to_owned())
         .map_err(|e| {
             let r = e.to_refusal();
@@ -91,7 +93,7 @@ async fn begin(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    let user = sender(&gw, &headers)?;
+    let user = sender(&gw, &headers).await?;
     let b: BeginBody = serde_json::from_slice(&body).map_err(|e| Refusal {
         status: StatusCode::BAD_REQUEST,
         code: codes::ERR_INVALID_PARAMETERS,
@@ -113,7 +115,7 @@ async fn status(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Refusal> {
-    let user = sender(&gw, &headers)?;
+    let user = sender(&gw, &headers).await?;
     let media = &gw.services.media;
     let (u, received) = media.counted(media.status(&user, &id).await)?;
     let answer = serde_json::json!({"id": u.id, "size": u.size, "received": received});
@@ -132,7 +134,7 @@ async fn append(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    let user = sender(&gw, &headers)?;
+    let user = sender(&gw, &headers).await?;
     let received = gw
         .services
         .media
@@ -146,7 +148,7 @@ async fn finish(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Refusal> {
-    let user = sender(&gw, &headers)?;
+    let user = sender(&gw, &headers).await?;
     let media = &gw.services.media;
     let done = media.counted(media.finish(&user, &id).await)?;
     Ok(Json(done).into_response())

@@ -69,22 +69,28 @@ impl AccountService {
             .account(login.user.as_str())
             .await
             .map_err(Error::internal("read the account"))?;
+        if let Err(e) = kicked(&login.user, login.issued_at, account.as_ref()) {
+            self.metrics.login_failures.fetch_add(1, Ordering::Relaxed);
+            tracing::info!(user = %login.user, "login refused: UserSig issued before a kick");
+            return Err(e);
+        }
         match account {
-            Some(a) if a.sigs_from > 0 && login.issued_at <= a.sigs_from => {
-                self.metrics.login_failures.fetch_add(1, Ordering::Relaxed);
-                tracing::info!(user = %login.user, "login refused: UserSig issued before a kick");
-                Err(Error::refused(
-                    codes::ERR_SVR_ACCOUNT_USERSIG_EXPIRED,
-                    format!(
-                        "this UserSig was issued at {} and an administrator kicked {} at {}: \
-                         UserSigs issued up to the second of the kick no longer log in; mint a new one",
-                        login.issued_at, login.user, a.sigs_from
-                    ),
-                ))
-            }
             Some(_) => Ok(()),
             None => self.register(&login.user).await.map(|_| ()),
         }
+    }
+
+    /// As [`Self::authenticate`], and the UserSig was not issued before an administrator's
+    /// kick (one read): for requests outside a session (the media routes).
+    pub async fn authenticate_current(&self, user_id: &str, sig: &str) -> Result<(UserId, u64)> {
+        let (user, ticket) = self.verify(user_id, sig)?;
+        let account = self
+            .accounts
+            .account(user.as_str())
+            .await
+            .map_err(Error::internal("read the account"))?;
+        kicked(&user, ticket.time, account.as_ref())?;
+        Ok((user, ticket.expires_at()))
     }
 
     /// Record that `user` exists (a login, an import): `true` when they were new.
@@ -249,6 +255,22 @@ impl AccountService {
         )
         .map_err(|e| Error::refused(e.code(), e.to_string()))?;
         Ok((user, ticket))
+    }
+}
+
+/// The refusal of a UserSig issued (at `issued_at`) up to the second of an administrator's
+/// kick of `user`.
+fn kicked(user: &UserId, issued_at: u64, account: Option<&crate::store::AccountRow>) -> Result<()> {
+    match account {
+        Some(a) if a.sigs_from > 0 && issued_at <= a.sigs_from => Err(Error::refused(
+            codes::ERR_SVR_ACCOUNT_USERSIG_EXPIRED,
+            format!(
+                "this UserSig was issued at {issued_at} and an administrator kicked {user} at {}: \
+                 UserSigs issued up to the second of the kick no longer work; mint a new one",
+                a.sigs_from
+            ),
+        )),
+        _ => Ok(()),
     }
 }
 

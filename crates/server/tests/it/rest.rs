@@ -336,8 +336,19 @@ async fn accounts_are_imported_checked_deleted_and_kicked() {
     assert!(event(&mut a, "kicked_offline").await.is_some());
     let refused = try_login(&s, "alice", &old_sig, 1).await.err().unwrap();
     assert_eq!(refused["code"], 70001, "{refused}");
+    // Nor does it open uploads.
+    let upload = |sig: String| {
+        reqwest::Client::new()
+            .post(format!("http://{}/media/uploads", s.addr))
+            .header("X-Opentim-User", "alice")
+            .header("X-Opentim-Usersig", sig)
+            .body(json!({ "kind": "file", "size": 1, "name": "a.txt" }).to_string())
+            .send()
+    };
+    assert_eq!(upload(old_sig.clone()).await.unwrap().status(), 401);
     let fresh = opentim_server::auth::mint(KEY, APP, "alice", now_secs() + 1, 600);
     assert!(try_login(&s, "alice", &fresh, 1).await.is_ok());
+    assert_eq!(upload(fresh).await.unwrap().status(), 201);
     let v = r
         .call("im_open_login_svc/kick", json!({ "UserID": "nobody" }))
         .await;
