@@ -1242,6 +1242,16 @@ async fn groups_are_run_by_the_administrator() {
         .await;
     assert_eq!(v["TotalCount"], 1);
     assert_eq!(v["GroupIdList"][0]["GroupId"], "g-rest");
+    // A group imported from an old system, with its creation time.
+    let v = r
+        .ok("group_open_http_svc/import_group", json!({ "Owner_Account": "alice", "Type": "Private", "GroupId": "g-old", "Name": "old", "CreateTime": old }))
+        .await;
+    assert_eq!(v["GroupId"], "g-old");
+    r.ok(
+        "group_open_http_svc/destroy_group",
+        json!({ "GroupId": "g-old" }),
+    )
+    .await;
     // GET with no body, and paging.
     let v = r
         .raw(
