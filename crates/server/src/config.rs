@@ -353,6 +353,11 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Whether `user` is one of the app administrators (`admin_accounts`).
+    pub fn is_admin(&self, user: &str) -> bool {
+        self.admin_accounts.iter().any(|a| a == user)
+    }
+
     /// Check the settings for values the server cannot run with.
     pub fn validate(&self) -> Result<(), String> {
         if self.secret_key.is_empty() {

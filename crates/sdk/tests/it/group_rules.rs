@@ -107,7 +107,10 @@ async fn every_cell_of_the_table_holds_end_to_end() {
     let admin = device(&s, dir.path(), "adm", "adm", 0).await;
     let member = device(&s, dir.path(), "mem", "mem", 0).await;
     let outsider = device(&s, dir.path(), "out", "out", 0).await;
+    // One of the server's admin_accounts (the default), acting as the app administrator.
+    let app_admin = device(&s, dir.path(), "administrator", "administrator", 0).await;
     let by = |role: Role| match role {
+        Role::AppAdmin => &app_admin.client,
         Role::Owner => &owner.client,
         Role::Admin => &admin.client,
         Role::Member => &member.client,

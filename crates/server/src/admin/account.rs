@@ -35,13 +35,9 @@ pub async fn import(call: &Call<'_>) -> Handled {
             ..Default::default()
         };
         services
-            .profile
-            .modify(&user, item)
+            .modify_profile(&user, item)
             .await
             .map_err(refusal)?;
-        if let Err(e) = services.friendship.profile_changed(&user).await {
-            tracing::warn!(error = %e, %user, "friends not told of an imported profile");
-        }
     }
     Ok(Answer::new())
 }

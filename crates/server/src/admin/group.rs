@@ -105,21 +105,26 @@ fn group_id(call: &Call<'_>) -> Result<String, Refusal> {
         .ok_or_else(|| Refusal::new(BAD, "GroupId is required"))
 }
 
-/// The group the request names (10010 when there is none).
+fn no_group(id: &str) -> Refusal {
+    Refusal::new(
+        codes::ERR_SVR_GROUP_NOT_FOUND,
+        format!("there is no group {id:?}"),
+    )
+}
+
+/// The group the request names (10010 when there is none), with all its members.
 async fn group(call: &Call<'_>) -> Result<(GroupRow, Vec<MemberRow>), Refusal> {
     let id = group_id(call)?;
-    call.gw()
-        .services
-        .group
-        .view(&id)
-        .await
-        .map_err(refusal)?
-        .ok_or_else(|| {
-            Refusal::new(
-                codes::ERR_SVR_GROUP_NOT_FOUND,
-                format!("there is no group {id:?}"),
-            )
-        })
+    let services = &call.gw().services;
+    let found = services.group.view(&id).await.map_err(refusal)?;
+    found.ok_or_else(|| no_group(&id))
+}
+
+/// The group the request names (10010 when there is none), without its members.
+async fn group_row(call: &Call<'_>) -> Result<GroupRow, Refusal> {
+    let id = group_id(call)?;
+    let found = call.gw().services.group.row(&id).await.map_err(refusal)?;
+    found.ok_or_else(|| no_group(&id))
 }
 
 fn strings(v: Option<&Value>, key: &str) -> Result<Vec<String>, Refusal> {
@@ -616,19 +621,20 @@ pub async fn joined(call: &Call<'_>) -> Handled {
 
 /// `get_role_in_group`: Owner, Admin, Member or NotMember for each of `User_Account`.
 pub async fn roles(call: &Call<'_>) -> Handled {
-    let (g, members) = group(call).await?;
+    let g = group_row(call).await?;
     let users = strings(call.body.get("User_Account"), "User_Account")?;
-    let list: Vec<Value> = users
-        .iter()
-        .map(|u| {
-            let role = members
-                .iter()
-                .find(|m| m.user == *u)
-                .map_or("NotMember", |m| role_name(m.role));
-            json!({ "Member_Account": u, "Role": role })
-        })
-        .collect();
-    let _ = g;
+    let mut list = Vec::with_capacity(users.len());
+    for u in users {
+        let member = call
+            .gw()
+            .services
+            .group
+            .membership(&g.id, &u)
+            .await
+            .map_err(refusal)?;
+        let role = member.map_or("NotMember", |m| role_name(m.role));
+        list.push(json!({ "Member_Account": u, "Role": role }));
+    }
     Ok(fields([("UserIdList", Value::Array(list))]))
 }
 
@@ -734,7 +740,7 @@ pub async fn send(call: &Call<'_>) -> Handled {
 /// `send_group_system_notification`: a notice to `ToMembers_Account` (all members when
 /// absent).
 pub async fn notify(call: &Call<'_>) -> Handled {
-    let (g, _) = group(call).await?;
+    let g = group_row(call).await?;
     let to = match call.body.get("ToMembers_Account") {
         Some(v) => strings(Some(v), "ToMembers_Account")?,
         None => Vec::new(),
@@ -781,7 +787,7 @@ pub async fn recall(call: &Call<'_>) -> Handled {
 /// `import_group_msg`: messages of the old system, stored at their `SendTime` and pushed to
 /// nobody; `Result` 0 imported, 1 imported before, 2 refused.
 pub async fn import_messages(call: &Call<'_>) -> Handled {
-    let (g, _) = group(call).await?;
+    let g = group_row(call).await?;
     let list = array(&call.body, "MsgList").to_vec();
     let mut out = Vec::new();
     for m in list {
@@ -818,7 +824,7 @@ pub async fn import_messages(call: &Call<'_>) -> Handled {
 /// `import_group_member`: members with their role and join time; `Result` 1 added,
 /// 2 a member already, 0 not added.
 pub async fn import_members(call: &Call<'_>) -> Handled {
-    let (g, _) = group(call).await?;
+    let g = group_row(call).await?;
     let list = array(&call.body, "MemberList").to_vec();
     let mut out = Vec::new();
     for m in list {
@@ -855,15 +861,18 @@ pub async fn import_members(call: &Call<'_>) -> Handled {
 /// `set_unread_msg_num`: a member's unread count, lowered by reading up to the seq that
 /// leaves `UnreadMsgNum` unread (a read mark never moves back).
 pub async fn set_unread(call: &Call<'_>) -> Handled {
-    let (g, members) = group(call).await?;
+    let g = group_row(call).await?;
     let who = text(&call.body, "Member_Account").unwrap_or_default();
     let user = call.user(who, BAD, "Member_Account")?;
     let n = uint(&call.body, "UnreadMsgNum")
         .ok_or_else(|| Refusal::new(BAD, "UnreadMsgNum is required"))?;
-    let m = members
-        .iter()
-        .find(|m| m.user == who)
-        .ok_or_else(|| Refusal::new(BAD, format!("{who} is not a member of {}", g.id)))?;
+    let services = &call.gw().services;
+    let m = services
+        .group
+        .membership(&g.id, who)
+        .await
+        .map_err(refusal)?;
+    let m = m.ok_or_else(|| Refusal::new(BAD, format!("{who} is not a member of {}", g.id)))?;
     let seq = g.last_seq.saturating_sub(n).max(m.join_seq);
     if seq < m.read_seq {
         return Err(Refusal::new(
@@ -902,7 +911,7 @@ async fn messages(
 
 /// `delete_group_msg_by_sender`: recall every message `Sender_Account` sent to the group.
 pub async fn delete_by_sender(call: &Call<'_>) -> Handled {
-    let (g, _) = group(call).await?;
+    let g = group_row(call).await?;
     let sender = text(&call.body, "Sender_Account")
         .unwrap_or_default()
         .to_owned();
@@ -934,7 +943,7 @@ pub async fn delete_by_sender(call: &Call<'_>) -> Handled {
 /// `group_msg_get_simple`: up to `ReqMsgNumber` messages at and below `ReqMsgSeq` (newest
 /// first); recalled ones only with `WithRecalledMsg` 1.
 pub async fn history(call: &Call<'_>) -> Handled {
-    let (g, _) = group(call).await?;
+    let g = group_row(call).await?;
     let b = &call.body;
     let n = uint(b, "ReqMsgNumber")
         .unwrap_or(20)

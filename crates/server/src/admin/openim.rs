@@ -378,7 +378,11 @@ pub async fn roam(call: &Call<'_>) -> Handled {
             _ => break,
         }
     }
-    let (read_seq, peer_read_seq) = conv.c2c_marks(&op, &peer).await.map_err(refusal)?;
+    let rows = conv.c2c_rows(&op).await.map_err(refusal)?;
+    let (read_seq, peer_read_seq) = rows
+        .iter()
+        .find(|r| r.peer == peer.as_str())
+        .map_or((0, 0), |r| (r.read_seq, r.peer_read_seq));
     let items: Vec<Value> = found
         .iter()
         .map(|m| {
@@ -435,13 +439,14 @@ pub async fn set_read(call: &Call<'_>) -> Handled {
 /// `Peer_Account`) from each peer asked about.
 pub async fn unread(call: &Call<'_>) -> Handled {
     let user = account(call, &["To_Account"], codes::ERR_SVR_MSG_INVALID_TO_ACCOUNT)?;
-    let per_peer = call
+    let rows = call
         .gw()
         .services
         .conversation
-        .c2c_unread(&user)
+        .c2c_rows(&user)
         .await
         .map_err(refusal)?;
+    let per_peer: Vec<(String, u64)> = rows.into_iter().map(|r| (r.peer, r.unread)).collect();
     let total: u64 = per_peer.iter().map(|(_, n)| n).sum();
     let mut out = fields([
         ("To_Account", json!(user.as_str())),

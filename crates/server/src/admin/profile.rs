@@ -187,13 +187,9 @@ pub async fn set(call: &Call<'_>) -> Handled {
     let services = &call.gw().services;
     services.account.register(&user).await.map_err(refusal)?;
     services
-        .profile
-        .modify(&user, item)
+        .modify_profile(&user, item)
         .await
         .map_err(refusal)?;
-    if let Err(e) = services.friendship.profile_changed(&user).await {
-        tracing::warn!(error = %e, %user, "friends not told of a profile change");
-    }
     Ok(fields([]))
 }
 

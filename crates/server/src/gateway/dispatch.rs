@@ -342,11 +342,7 @@ impl Table {
                 Ok(ProfilesResponse { profiles })
             }),
             route::<ModifyProfile, _, _>(false, |services, caller, req| async move {
-                services.profile.modify(&caller.user, req).await?;
-                // Friends hear of it; the change itself is stored whatever happens here.
-                if let Err(e) = services.friendship.profile_changed(&caller.user).await {
-                    tracing::warn!(user = %caller.user, error = %e, "friends not told of a profile change");
-                }
+                services.modify_profile(&caller.user, req).await?;
                 Ok(Empty {})
             }),
             route::<HandlePendency, _, _>(false, |services, caller, req| async move {

@@ -230,7 +230,7 @@ impl AccountService {
 
     /// Whether `user` is one of the app administrators (`admin_accounts`).
     pub fn is_admin(&self, user: &str) -> bool {
-        self.config.admin_accounts.iter().any(|a| a == user)
+        self.config.is_admin(user)
     }
 
     fn verify(&self, user_id: &str, sig: &str) -> Result<(UserId, auth::Ticket)> {

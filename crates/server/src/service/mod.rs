@@ -101,6 +101,20 @@ impl Services {
         }
     }
 
+    /// Change `user`'s profile and tell their friends (the change is stored whatever happens
+    /// to the telling).
+    pub async fn modify_profile(
+        &self,
+        user: &opentim_model::ids::UserId,
+        item: opentim_model::profile::UserProfileItem,
+    ) -> crate::error::Result<()> {
+        self.profile.modify(user, item).await?;
+        if let Err(e) = self.friendship.profile_changed(user).await {
+            tracing::warn!(%user, error = %e, "friends not told of a profile change");
+        }
+        Ok(())
+    }
+
     /// Whether the store answers (for `/readyz`).
     pub async fn store_ready(&self) -> Result<(), crate::store::StoreError> {
         self.stores.health.ping().await

@@ -62,15 +62,8 @@ pub fn c2c_message(
 }
 
 /// A C2C message after it was stored.
-pub fn c2c_sent(
-    from: &str,
-    to: &str,
-    seq: u64,
-    rand: u64,
-    time: u64,
-    m: &Message,
-) -> Map<String, Value> {
-    let mut out = c2c_message(from, to, seq, rand, time, m);
+pub fn c2c_sent(m: &opentim_protocol::WireMessage) -> Map<String, Value> {
+    let mut out = c2c_message(&m.from, &m.to, m.seq, m.rand, m.server_time, &m.message);
     out.insert("SendMsgResult".into(), 0.into());
     out.insert("ErrorInfo".into(), "send msg succeed".into());
     out

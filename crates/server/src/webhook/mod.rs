@@ -138,6 +138,7 @@ impl Webhooks {
         let started = Instant::now();
         let answer = self.post(command, platform, &body).await;
         let took = started.elapsed();
+        let answer_failed = answer.is_err();
         let (verdict, outcome) = match answer {
             Ok(v) => judge(&v),
             Err(e) => {
@@ -157,8 +158,7 @@ impl Webhooks {
                 }
             }
         };
-        let failed = outcome == "timeout" || outcome.starts_with("failed");
-        self.metrics.webhooks.record(command, failed, took);
+        self.metrics.webhooks.record(command, answer_failed, took);
         self.note(command, 1, outcome, took);
         verdict
     }

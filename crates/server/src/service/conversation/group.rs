@@ -3,7 +3,7 @@
 //! group's stream, so every member (online now or later) learns it once.
 
 use opentim_model::codes;
-use opentim_model::enums::{ConvType, GroupMemberRole};
+use opentim_model::enums::ConvType;
 use opentim_model::ids::{GroupId, UserId};
 use opentim_protocol::op::conv::{
     ConvSummary, MarkReadRequest, MarkReadResponse, RevokeRequest, RevokeResponse,
@@ -15,6 +15,7 @@ use super::ConversationService;
 use crate::clock::now_secs;
 use crate::delivery::Topic;
 use crate::error::{Error, Result};
+use crate::service::group::rules::Role;
 use crate::store::{MemberRow, ViewChange};
 
 impl ConversationService {
@@ -110,26 +111,28 @@ impl ConversationService {
         user: &UserId,
         req: RevokeRequest,
     ) -> Result<RevokeResponse> {
-        // The app administrators recall as the owner would, members or not.
-        let admin = self
-            .config
-            .admin_accounts
-            .iter()
-            .any(|a| a == user.as_str());
-        let (id, role) = match self.membership(user, &req.conv_id).await {
-            Ok((id, member)) => (id, member.role),
-            Err(Error::Refused(_)) if admin => {
-                let id =
-                    GroupId::parse(&req.conv_id, self.config.max_group_id_bytes).map_err(|e| {
-                        Error::refused(
-                            codes::ERR_SVR_GROUP_INVALID_GROUPID,
-                            format!("group id: {e}"),
-                        )
-                    })?;
-                (id, GroupMemberRole::OWNER)
-            }
-            Err(e) => return Err(e),
-        };
+        // The group lookup every group request makes (the app administrators' role included).
+        let found = crate::service::group::find(
+            &*self.groups,
+            &self.delivery,
+            &self.config,
+            user,
+            None,
+            &req.conv_id,
+        )
+        .await?;
+        if found.role == Role::Outsider {
+            return Err(Error::refused(
+                codes::ERR_SVR_GROUP_PERMISSION_DENY,
+                format!("you are not a member of group {:?}", req.conv_id),
+            ));
+        }
+        let id = GroupId::parse_unbounded(&found.group.id).map_err(|e| {
+            Error::refused(
+                codes::ERR_SVR_GROUP_INVALID_GROUPID,
+                format!("group id: {e}"),
+            )
+        })?;
         let message = self
             .groups
             .group_message(id.as_str(), req.seq)
@@ -141,7 +144,7 @@ impl ConversationService {
                     format!("no message with seq {} in the group", req.seq),
                 )
             })?;
-        let manager = matches!(role, GroupMemberRole::OWNER | GroupMemberRole::ADMIN);
+        let manager = found.role >= Role::Admin;
         if message.from != user.as_str() && !manager {
             return Err(Error::refused(
                 codes::ERR_SVR_GROUP_REVOKE_MSG_DENY,

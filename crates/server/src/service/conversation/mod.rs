@@ -108,24 +108,9 @@ impl ConversationService {
             .map_err(Error::internal("read the history"))
     }
 
-    /// Where the read marks of `owner`'s C2C conversation with `peer` stand: up to which seq
-    /// the owner read the peer's messages, and the peer the owner's (0, 0 when there is no
-    /// such conversation among the owner's `max_conversations` most recent).
-    pub async fn c2c_marks(&self, owner: &UserId, peer: &UserId) -> Result<(u64, u64)> {
-        let (rows, _) = self
-            .conversations
-            .conversations(owner.as_str(), self.config.max_conversations)
-            .await
-            .map_err(Error::internal("read the conversations"))?;
-        Ok(rows
-            .iter()
-            .find(|r| r.conv_type == ConvType::C2C && r.peer == peer.as_str())
-            .map_or((0, 0), |r| (r.read_seq, r.peer_read_seq)))
-    }
-
-    /// The unread C2C messages of `owner`: per peer, among their `max_conversations` most
-    /// recent conversations.
-    pub async fn c2c_unread(&self, owner: &UserId) -> Result<Vec<(String, u64)>> {
+    /// The C2C conversations of `owner` (their `max_conversations` most recent), for the app
+    /// administrator's reads: read marks and unread counts per peer.
+    pub async fn c2c_rows(&self, owner: &UserId) -> Result<Vec<crate::store::ConvRow>> {
         let (rows, _) = self
             .conversations
             .conversations(owner.as_str(), self.config.max_conversations)
@@ -134,7 +119,6 @@ impl ConversationService {
         Ok(rows
             .into_iter()
             .filter(|r| r.conv_type == ConvType::C2C)
-            .map(|r| (r.peer, r.unread))
             .collect())
     }
 

@@ -76,9 +76,9 @@ pub(crate) async fn find(
         .await
         .map_err(Error::internal("read the membership"))?;
     let mut role = Role::of(member.as_ref().map(|m| m.role));
-    // The app administrators (the REST API's callers) have the owner's rights in every group.
-    if role == Role::Outsider && config.admin_accounts.iter().any(|a| a == user.as_str()) {
-        role = Role::Owner;
+    // The app administrators (the REST API's callers) act under the table's AppAdmin role.
+    if role == Role::Outsider && config.is_admin(user.as_str()) {
+        role = Role::AppAdmin;
     }
     if role == Role::Outsider && group.group_type == GroupType::AV_CHAT_ROOM {
         if let Some(s) = session {
@@ -188,15 +188,18 @@ impl GroupService {
         Ok((ids, total))
     }
 
+    /// A group as the app administrator reads it (`None`: no such group).
+    pub async fn row(&self, id: &str) -> Result<Option<GroupRow>> {
+        self.store
+            .group(id)
+            .await
+            .map_err(Error::internal("read the group"))
+    }
+
     /// A group and all its members as the app administrator reads them (`None`: no such
     /// group).
     pub async fn view(&self, id: &str) -> Result<Option<(GroupRow, Vec<MemberRow>)>> {
-        let Some(group) = self
-            .store
-            .group(id)
-            .await
-            .map_err(Error::internal("read the group"))?
-        else {
+        let Some(group) = self.row(id).await? else {
             return Ok(None);
         };
         let members = self
@@ -471,16 +474,7 @@ impl GroupService {
     /// Dismiss a group (its owner, where the type allows; the app administrator, any).
     pub async fn dismiss(&self, user: &UserId, id: &str) -> Result<()> {
         let (group, role) = self.group_and_role(user, id).await?;
-        // The app administrator may dismiss any group: the only way a Private (Work) group
-        // ends, as on the hosted service.
-        if !self
-            .config
-            .admin_accounts
-            .iter()
-            .any(|a| a == user.as_str())
-        {
-            Self::check(Op::Dismiss, role, group.group_type)?;
-        }
+        Self::check(Op::Dismiss, role, group.group_type)?;
         let notices = self
             .store
             .dismiss(&group.id)
@@ -560,12 +554,7 @@ impl GroupService {
             .cloned()
             .collect();
         // The app administrator adds members without asking.
-        let admin = self
-            .config
-            .admin_accounts
-            .iter()
-            .any(|a| a == user.as_str());
-        if needs_consent(&group) && !admin {
+        if needs_consent(&group) && role != Role::AppAdmin {
             return self.invite_asking(&group, user, users, valid).await;
         }
         // Users at their limit of groups are not added (answered 0).

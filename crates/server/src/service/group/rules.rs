@@ -7,7 +7,9 @@
 //! and joined by invitation only; Public and ChatRoom groups by the owner and admins, joined
 //! as the add option says; AVChatRoom and BChatRoom (broadcast) groups have no invitations,
 //! kicks or roles, and are joined freely. The owner never quits a group other than a Private
-//! one: it transfers ownership or dismisses the group.
+//! one: it transfers ownership or dismisses the group. An app administrator (the REST API's
+//! caller, who is no member) may do whatever the owner may, and dismiss a Private group, which
+//! nobody else can; it never quits.
 
 use opentim_model::codes;
 use opentim_model::enums::{GroupAddOption, GroupMemberRole, GroupType};
@@ -20,6 +22,8 @@ pub enum Role {
     Member,
     Admin,
     Owner,
+    /// An app administrator (`admin_accounts`) who is not a member.
+    AppAdmin,
 }
 
 impl Role {
@@ -33,7 +37,13 @@ impl Role {
         }
     }
 
-    pub const ALL: [Role; 4] = [Role::Outsider, Role::Member, Role::Admin, Role::Owner];
+    pub const ALL: [Role; 5] = [
+        Role::Outsider,
+        Role::Member,
+        Role::Admin,
+        Role::Owner,
+        Role::AppAdmin,
+    ];
 }
 
 /// An operation on a group, other than joining it.
@@ -98,10 +108,13 @@ pub const TYPES: [GroupType; 5] = [
     GroupType::AV_CHAT_ROOM,
 ];
 
-const MEMBERS: &[Role] = &[Role::Member, Role::Admin, Role::Owner];
-const MANAGERS: &[Role] = &[Role::Admin, Role::Owner];
-const OWNER: &[Role] = &[Role::Owner];
+const MEMBERS: &[Role] = &[Role::Member, Role::Admin, Role::Owner, Role::AppAdmin];
+const MANAGERS: &[Role] = &[Role::Admin, Role::Owner, Role::AppAdmin];
+const OWNER: &[Role] = &[Role::Owner, Role::AppAdmin];
+/// Who may quit a Private group: its members (an administrator is none).
+const ANY_MEMBER: &[Role] = &[Role::Member, Role::Admin, Role::Owner];
 const NOT_OWNER: &[Role] = &[Role::Member, Role::Admin];
+const APP_ADMIN: &[Role] = &[Role::AppAdmin];
 const NOBODY: &[Role] = &[];
 
 /// Whether a group type is a broadcast room (no invitations, kicks or roles).
@@ -119,9 +132,9 @@ pub fn allowed(op: Op, t: GroupType) -> &'static [Role] {
         Op::Kick if broadcast(t) => NOBODY,
         Op::Kick if private => OWNER,
         Op::Kick => MANAGERS,
-        Op::Quit if private => MEMBERS,
+        Op::Quit if private => ANY_MEMBER,
         Op::Quit => NOT_OWNER,
-        Op::Dismiss if private => NOBODY,
+        Op::Dismiss if private => APP_ADMIN,
         Op::Dismiss => OWNER,
         Op::ModifyInfo if private => MEMBERS,
         Op::ModifyInfo => MANAGERS,
@@ -170,7 +183,7 @@ pub fn decide(op: Op, role: Role, t: GroupType) -> Result<(), Denied> {
             codes::ERR_SVR_GROUP_PERMISSION_DENY,
             "only members of the group may do this; join it first",
         ),
-        (Op::Quit, Role::Outsider) => denied(
+        (Op::Quit, Role::Outsider | Role::AppAdmin) => denied(
             codes::ERR_SVR_GROUP_PERMISSION_DENY,
             "you are not a member of this group",
         ),
@@ -201,11 +214,13 @@ fn role_name(r: Role) -> &'static str {
         Role::Member => "members",
         Role::Admin => "admins",
         Role::Owner => "owner",
+        Role::AppAdmin => "app administrators",
     }
 }
 
 /// May `actor` act on `target` (kick, mute, change the role of)? Only on someone of a lower
-/// role: admins on members, the owner on admins and members; never on oneself.
+/// role: admins on members, the owner (and an app administrator) on admins and members; nobody
+/// on the owner, nobody on oneself.
 pub fn outranks(actor: Role, target: Role, same_user: bool) -> Result<(), Denied> {
     if same_user {
         return Err(denied(
@@ -219,7 +234,7 @@ pub fn outranks(actor: Role, target: Role, same_user: bool) -> Result<(), Denied
             "the user is not a member of the group",
         ));
     }
-    match actor > target {
+    match actor > target && target != Role::Owner {
         true => Ok(()),
         false => Err(denied(
             codes::ERR_SVR_GROUP_PERMISSION_DENY,
@@ -320,6 +335,17 @@ mod tests {
         assert!(!ok(Op::Kick, Admin, G::PRIVATE) && ok(Op::Kick, Owner, G::PRIVATE));
         assert!(ok(Op::Quit, Owner, G::PRIVATE) && ok(Op::Quit, Member, G::PRIVATE));
         assert!(!ok(Op::Dismiss, Owner, G::PRIVATE));
+        // An app administrator: the owner's rights everywhere, the only one to dismiss a
+        // Private group, never quitting.
+        for t in TYPES {
+            for op in Op::ALL {
+                if op != Op::Quit && decide(op, Owner, t).is_ok() {
+                    assert!(ok(op, AppAdmin, t), "{op:?} {t:?}");
+                }
+            }
+            assert!(!ok(Op::Quit, AppAdmin, t));
+        }
+        assert!(ok(Op::Dismiss, AppAdmin, G::PRIVATE));
         assert!(ok(Op::ModifyInfo, Member, G::PRIVATE));
         for t in [G::PUBLIC, G::CHAT_ROOM] {
             assert!(ok(Op::Invite, Admin, t) && !ok(Op::Invite, Member, t));
@@ -379,6 +405,11 @@ mod tests {
         assert!(outranks(Owner, Admin, false).is_ok());
         assert!(outranks(Admin, Admin, false).is_err());
         assert!(outranks(Admin, Owner, false).is_err());
+        assert!(outranks(AppAdmin, Admin, false).is_ok());
+        assert!(
+            outranks(AppAdmin, Owner, false).is_err(),
+            "nobody on the owner"
+        );
         assert!(outranks(Owner, Owner, true).is_err(), "not on oneself");
         assert_eq!(
             outranks(Owner, Outsider, false).unwrap_err().code,

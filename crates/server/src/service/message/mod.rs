@@ -290,8 +290,7 @@ impl MessageService {
     /// Tell the app's back-end a C2C message went out (an after-callback, queued).
     fn after_c2c(&self, m: &opentim_protocol::WireMessage) {
         if self.webhooks.wants(webhook::C2C_AFTER_SEND) {
-            let fields =
-                webhook::c2c_sent(&m.from, &m.to, m.seq, m.rand, m.server_time, &m.message);
+            let fields = webhook::c2c_sent(m);
             self.webhooks.after(webhook::C2C_AFTER_SEND, fields);
         }
     }
