@@ -127,17 +127,9 @@ async fn group_row(call: &Call<'_>) -> Result<GroupRow, Refusal> {
     found.ok_or_else(|| no_group(&id))
 }
 
-fn strings(v: Option<&Value>, key: &str) -> Result<Vec<String>, Refusal> {
-    let Some(Value::Array(list)) = v else {
-        return Err(Refusal::new(BAD, format!("{key} must be an array")));
-    };
-    list.iter()
-        .map(|v| {
-            v.as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| Refusal::new(BAD, format!("{key} must hold strings")))
-        })
-        .collect()
+/// The strings under `key` (group requests refuse others with 10004).
+fn strings(b: &Value, key: &str) -> Result<Vec<String>, Refusal> {
+    super::strings(b, key, BAD)
 }
 
 /// `[{Key, Value}]` custom fields.
@@ -304,7 +296,7 @@ pub async fn create(call: &Call<'_>) -> Handled {
 /// `get_group_info`: each group asked, with its members; one that does not exist gets 10010
 /// in its entry.
 pub async fn info(call: &Call<'_>) -> Handled {
-    let ids = strings(call.body.get("GroupIdList"), "GroupIdList")?;
+    let ids = strings(&call.body, "GroupIdList")?;
     let max = call.gw().config.max_groups_per_info_request;
     if ids.is_empty() || ids.len() > max {
         return Err(Refusal::new(
@@ -336,7 +328,7 @@ pub async fn members(call: &Call<'_>) -> Handled {
     let b = &call.body;
     let roles = b
         .get("MemberRoleFilter")
-        .map(|v| strings(Some(v), "MemberRoleFilter"))
+        .map(|_| strings(b, "MemberRoleFilter"))
         .transpose()?;
     let kept: Vec<&MemberRow> = members
         .iter()
@@ -479,10 +471,7 @@ pub async fn add_members(call: &Call<'_>) -> Handled {
 pub async fn delete_members(call: &Call<'_>) -> Handled {
     let p = GroupDeleteMemberParam {
         group_id: Some(group_id(call)?),
-        identifier_array: Some(strings(
-            call.body.get("MemberToDel_Account"),
-            "MemberToDel_Account",
-        )?),
+        identifier_array: Some(strings(&call.body, "MemberToDel_Account")?),
         user_data: text(&call.body, "Reason").map(str::to_owned),
     };
     call.gw()
@@ -622,7 +611,7 @@ pub async fn joined(call: &Call<'_>) -> Handled {
 /// `get_role_in_group`: Owner, Admin, Member or NotMember for each of `User_Account`.
 pub async fn roles(call: &Call<'_>) -> Handled {
     let g = group_row(call).await?;
-    let users = strings(call.body.get("User_Account"), "User_Account")?;
+    let users = strings(&call.body, "User_Account")?;
     let mut list = Vec::with_capacity(users.len());
     for u in users {
         let member = call
@@ -641,7 +630,7 @@ pub async fn roles(call: &Call<'_>) -> Handled {
 /// `forbid_send_msg`: mute `Members_Account` for `MuteTime` seconds (0: unmute).
 pub async fn mute(call: &Call<'_>) -> Handled {
     let id = group_id(call)?;
-    let users = strings(call.body.get("Members_Account"), "Members_Account")?;
+    let users = strings(&call.body, "Members_Account")?;
     let secs = uint(&call.body, "MuteTime")
         .ok_or_else(|| Refusal::new(BAD, "MuteTime is required (seconds; 0 unmutes)"))?;
     for u in users {
@@ -742,7 +731,7 @@ pub async fn send(call: &Call<'_>) -> Handled {
 pub async fn notify(call: &Call<'_>) -> Handled {
     let g = group_row(call).await?;
     let to = match call.body.get("ToMembers_Account") {
-        Some(v) => strings(Some(v), "ToMembers_Account")?,
+        Some(_) => strings(&call.body, "ToMembers_Account")?,
         None => Vec::new(),
     };
     let content = text(&call.body, "Content").unwrap_or_default();

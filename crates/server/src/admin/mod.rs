@@ -100,6 +100,24 @@ pub(crate) fn uint(b: &Value, key: &str) -> Result<Option<u64>, ()> {
     }
 }
 
+/// The array of strings under `key` of a request body; refused with `code` when it is
+/// missing or holds anything else.
+pub(crate) fn strings(b: &Value, key: &str, code: i32) -> Result<Vec<String>, Refusal> {
+    let Some(Value::Array(list)) = b.get(key) else {
+        return Err(Refusal::new(
+            code,
+            format!("{key} must be an array of strings"),
+        ));
+    };
+    list.iter()
+        .map(|v| {
+            v.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| Refusal::new(code, format!("{key} must hold strings")))
+        })
+        .collect()
+}
+
 /// The array under `key` of a request body (empty when there is none).
 pub(crate) fn array<'a>(b: &'a Value, key: &str) -> &'a [Value] {
     b.get(key)

@@ -46,32 +46,14 @@ fn sender(call: &Call<'_>) -> Result<UserId, Refusal> {
 
 /// A list of user ids; ids that are not valid are returned apart.
 fn accounts(call: &Call<'_>, key: &str, max: usize, code: i32) -> Result<Vec<String>, Refusal> {
-    let list = call
-        .body
-        .get(key)
-        .and_then(Value::as_array)
-        .ok_or_else(|| {
-            Refusal::new(
-                codes::ERR_SVR_MSG_INVALID_TO_ACCOUNT,
-                format!("{key} must be an array of user ids"),
-            )
-        })?;
+    let list = super::strings(&call.body, key, codes::ERR_SVR_MSG_INVALID_TO_ACCOUNT)?;
     if list.is_empty() || list.len() > max {
         return Err(Refusal::new(
             code,
             format!("{key} holds {} accounts; 1 to {max} are taken", list.len()),
         ));
     }
-    list.iter()
-        .map(|v| {
-            v.as_str().map(str::to_owned).ok_or_else(|| {
-                Refusal::new(
-                    codes::ERR_SVR_MSG_INVALID_TO_ACCOUNT,
-                    format!("{key} must hold strings"),
-                )
-            })
-        })
-        .collect()
+    Ok(list)
 }
 
 /// What every send carries: the message and its random, and how it is synced.

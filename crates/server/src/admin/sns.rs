@@ -64,18 +64,7 @@ fn owner(call: &Call<'_>) -> Result<UserId, Refusal> {
 }
 
 fn users(call: &Call<'_>, key: &str) -> Result<Vec<String>, Refusal> {
-    let list = call
-        .body
-        .get(key)
-        .and_then(Value::as_array)
-        .ok_or_else(|| Refusal::new(BAD, format!("{key} must be an array of user ids")))?;
-    list.iter()
-        .map(|v| {
-            v.as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| Refusal::new(BAD, format!("{key} must hold strings")))
-        })
-        .collect()
+    super::strings(&call.body, key, BAD)
 }
 
 /// One `ResultItem` entry of a friendship result; `Fail_Account` gets the failed ones.
